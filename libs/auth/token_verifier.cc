@@ -1,0 +1,75 @@
+#include "libs/auth/token_verifier.h"
+
+#include <utility>
+
+#include "libs/core/status.h"
+
+namespace parta::auth {
+
+TokenVerifier::TokenVerifier(KeySource& keys, RevocationList* revocations, const Clock& clock,
+                             Options options)
+    : key_source_(keys), revocations_(revocations), clock_(clock), options_(std::move(options)) {}
+
+absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token) {
+  absl::Time now = clock_.Now();
+  std::optional<Claims> claims;
+  {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = verified_.find(token);
+    if (it != verified_.end()) {
+      if (now < it->second.expires_at + options_.verify.leeway) {
+        claims = it->second;
+      } else {
+        verified_.erase(it);
+        return Unauthenticated("TOKEN_EXPIRED", "the token has expired");
+      }
+    }
+  }
+  if (!claims) {
+    ASSIGN_OR_RETURN(claims, VerifySignature(token, now));
+    absl::MutexLock lock(&cache_mu_);
+    if (verified_.size() >= options_.cache_capacity) {
+      absl::erase_if(verified_, [&](const auto& entry) {
+        return now >= entry.second.expires_at + options_.verify.leeway;
+      });
+      if (verified_.size() >= options_.cache_capacity) verified_.clear();
+    }
+    verified_.emplace(token, *claims);
+  }
+  if (revocations_ != nullptr && !claims->session_id.empty()) {
+    absl::StatusOr<bool> revoked = revocations_->IsRevoked(claims->session_id);
+    if (!revoked.ok()) {
+      return Unavailable("REVOCATION_UNAVAILABLE", "cannot check whether the session was revoked");
+    }
+    if (*revoked) return Unauthenticated("SESSION_REVOKED", "the session has ended");
+  }
+  return *std::move(claims);
+}
+
+absl::StatusOr<Claims> TokenVerifier::VerifySignature(absl::string_view token, absl::Time now) {
+  ASSIGN_OR_RETURN(std::string kid, PeekKeyId(token));
+  std::shared_ptr<const KeySet> keys;
+  {
+    absl::MutexLock lock(&keys_mu_);
+    RETURN_IF_ERROR(RefreshKeys(now, /*force=*/keys_ == nullptr || !keys_->contains(kid)));
+    keys = keys_;
+  }
+  return VerifyToken(token, *keys, options_.verify, now);
+}
+
+absl::Status TokenVerifier::RefreshKeys(absl::Time now, bool force) {
+  bool due = now - last_fetch_ >= options_.key_refresh_interval;
+  bool may_force = now - last_fetch_ >= options_.min_refetch_interval;
+  if (!due && !(force && may_force)) return absl::OkStatus();
+  last_fetch_ = now;
+  absl::StatusOr<KeySet> fetched = key_source_.FetchKeys();
+  if (!fetched.ok()) {
+    // Keep verifying with the keys we have; without any, nothing can be verified.
+    if (keys_ != nullptr) return absl::OkStatus();
+    return Unavailable("KEYS_UNAVAILABLE", "the token signing keys cannot be fetched");
+  }
+  keys_ = std::make_shared<const KeySet>(*std::move(fetched));
+  return absl::OkStatus();
+}
+
+}  // namespace parta::auth

@@ -1,0 +1,71 @@
+#pragma once
+
+// Verifies access tokens for a process: keys from a KeySource (refreshed on a schedule and, rate
+// limited, when a token names an unknown key), a cache so that a signature is checked once per
+// token, and a revocation list consulted on every call. A failing revocation list denies:
+// nothing is allowed because a cache could not answer.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/auth/token.h"
+#include "libs/core/clock.h"
+
+namespace parta::auth {
+
+// Where public keys come from: identity reads its own store, other services fetch its JWKS.
+class KeySource {
+ public:
+  virtual ~KeySource() = default;
+  virtual absl::StatusOr<KeySet> FetchKeys() = 0;
+};
+
+// Sessions that were ended before their tokens expired.
+class RevocationList {
+ public:
+  virtual ~RevocationList() = default;
+  virtual absl::StatusOr<bool> IsRevoked(absl::string_view session_id) = 0;
+};
+
+class TokenVerifier {
+ public:
+  struct Options {
+    VerifyOptions verify;
+    absl::Duration key_refresh_interval = absl::Minutes(5);
+    absl::Duration min_refetch_interval = absl::Seconds(10);
+    size_t cache_capacity = 100'000;
+  };
+
+  // `revocations` may be null where no session can be revoked (tests of the layer above).
+  TokenVerifier(KeySource& keys, RevocationList* revocations, const Clock& clock,
+                Options options);
+
+  // UNAUTHENTICATED with the reasons of VerifyToken or SESSION_REVOKED; UNAVAILABLE when keys or
+  // the revocation list cannot be read.
+  absl::StatusOr<Claims> Verify(absl::string_view token);
+
+ private:
+  absl::StatusOr<Claims> VerifySignature(absl::string_view token, absl::Time now);
+  // Fetches keys when due (or `force`d and not fetched recently).
+  absl::Status RefreshKeys(absl::Time now, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(keys_mu_);
+
+  KeySource& key_source_;
+  RevocationList* revocations_;
+  const Clock& clock_;
+  const Options options_;
+
+  absl::Mutex keys_mu_;
+  std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(keys_mu_);  // null until first fetch
+  absl::Time last_fetch_ ABSL_GUARDED_BY(keys_mu_) = absl::InfinitePast();
+
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, Claims> verified_ ABSL_GUARDED_BY(cache_mu_);
+};
+
+}  // namespace parta::auth

@@ -1,0 +1,44 @@
+#pragma once
+
+// Identifiers and random bytes from the kernel's CSPRNG.
+
+#include <cstddef>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <optional>
+
+#include "absl/time/time.h"
+#include "libs/core/clock.h"
+
+namespace parta {
+
+// `size` bytes from getrandom(2). Aborts if the kernel cannot supply them (never in practice).
+std::string RandomBytes(size_t size);
+
+// A version 7 UUID (time-ordered, 74 random bits) in canonical text form.
+std::string NewUuidV7(absl::Time now);
+
+// True for a canonical lower-case UUID text.
+bool IsUuid(absl::string_view text);
+
+// Makes ids for new objects; injected so tests can predict them.
+class IdGenerator {
+ public:
+  virtual ~IdGenerator() = default;
+  virtual std::string NewId() = 0;
+};
+
+class UuidV7Generator final : public IdGenerator {
+ public:
+  explicit UuidV7Generator(const Clock& clock) : clock_(clock) {}
+  std::string NewId() override { return NewUuidV7(clock_.Now()); }
+
+ private:
+  const Clock& clock_;
+};
+
+// RFC 4648 base64url without padding.
+std::string Base64UrlEncode(absl::string_view bytes);
+std::optional<std::string> Base64UrlDecode(absl::string_view text);
+
+}  // namespace parta

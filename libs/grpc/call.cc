@@ -1,0 +1,191 @@
+#include "libs/grpc/call.h"
+
+#include <arpa/inet.h>
+
+#include <cstdlib>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "libs/core/log.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/grpc/status.h"
+#include "parta/api/v1/options.pb.h"
+
+namespace parta::grpc {
+namespace {
+
+absl::string_view Metadata(const ::grpc::CallbackServerContext& context, absl::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(::grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return {};
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+// "ipv4:127.0.0.1:5000" → "127.0.0.1"; "ipv6:[::1]:5000" → "::1".
+std::string PeerIp(absl::string_view peer) {
+  if (absl::ConsumePrefix(&peer, "ipv4:")) {
+    return std::string(peer.substr(0, peer.rfind(':')));
+  }
+  if (absl::ConsumePrefix(&peer, "ipv6:")) {
+    peer = peer.substr(0, peer.rfind(':'));
+    absl::ConsumePrefix(&peer, "[");
+    absl::ConsumeSuffix(&peer, "]");
+    return std::string(peer);
+  }
+  return std::string(peer);
+}
+
+bool InNetwork(absl::string_view ip, absl::string_view network) {
+  std::vector<absl::string_view> parts = absl::StrSplit(network, '/');
+  unsigned char address[16], base[16];
+  int family = absl::StrContains(parts[0], ':') ? AF_INET6 : AF_INET;
+  if (inet_pton(family, std::string(ip).c_str(), address) != 1 ||
+      inet_pton(family, std::string(parts[0]).c_str(), base) != 1) {
+    return false;
+  }
+  int bits = family == AF_INET ? 32 : 128;
+  if (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &bits)) return false;
+  for (int i = 0; i < bits; ++i) {
+    int mask = 0x80 >> (i % 8);
+    if ((address[i / 8] & mask) != (base[i / 8] & mask)) return false;
+  }
+  return true;
+}
+
+bool Trusted(absl::string_view ip, const std::vector<std::string>& proxies) {
+  for (const std::string& network : proxies) {
+    if (InNetwork(ip, network)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
+                          const std::vector<std::string>& trusted_proxies) {
+  std::string address = PeerIp(peer);
+  if (forwarded_for.empty() || !Trusted(address, trusted_proxies)) return address;
+  // Walk from the nearest hop back; the first address that is not a trusted proxy is the client.
+  std::vector<absl::string_view> hops = absl::StrSplit(forwarded_for, ',');
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    std::string hop(absl::StripAsciiWhitespace(*it));
+    if (hop.empty()) continue;
+    address = hop;
+    if (!Trusted(hop, trusted_proxies)) break;
+  }
+  return address;
+}
+
+Access AccessOfMethod(const google::protobuf::MethodDescriptor& method) {
+  switch (method.options().GetExtension(parta::api::v1::access)) {
+    case parta::api::v1::ACCESS_PUBLIC:
+      return Access::kPublic;
+    case parta::api::v1::ACCESS_USER:
+      return Access::kUser;
+    default:
+      return Access::kInternal;
+  }
+}
+
+RpcRuntime::RpcRuntime(BoundedExecutor& executor, auth::TokenVerifier& verifier, Options options)
+    : executor_(executor), verifier_(verifier), options_(std::move(options)) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const std::string& name : options_.services) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    if (service == nullptr) {
+      log::Error("unknown service").With("service", name);
+      std::abort();
+    }
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor& method = *service->method(i);
+      // AIP: every RPC has its own request message, so the request type names the method.
+      if (!access_by_request_.emplace(method.input_type(), AccessOfMethod(method)).second) {
+        log::Error("request type shared by two RPCs").With("method", method.full_name());
+        std::abort();
+      }
+    }
+  }
+}
+
+Access RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) const {
+  auto it = access_by_request_.find(&request_type);
+  return it == access_by_request_.end() ? Access::kInternal : it->second;
+}
+
+absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context,
+                                              Access access) {
+  CallContext call;
+  call.client_address = ClientAddress(context.peer(), Metadata(context, "x-forwarded-for"),
+                                      options_.trusted_proxies);
+  call.user_agent = std::string(Metadata(context, "user-agent"));
+  absl::string_view authorization = Metadata(context, "authorization");
+  if (!authorization.empty()) {
+    if (!absl::ConsumePrefix(&authorization, "Bearer ")) {
+      return Unauthenticated("MALFORMED_TOKEN", "authorization must be a Bearer token");
+    }
+    absl::StatusOr<auth::Claims> claims = verifier_.Verify(authorization);
+    if (!claims.ok()) {
+      if (access != Access::kPublic) return claims.status();
+    } else {
+      call.caller = *std::move(claims);
+    }
+  }
+  switch (access) {
+    case Access::kPublic:
+      return call;
+    case Access::kUser:
+      if (!call.caller) return Unauthenticated("TOKEN_REQUIRED", "sign in first");
+      if (call.caller->IsService()) {
+        return PermissionDenied("USER_TOKEN_REQUIRED", "this RPC acts for a signed-in person");
+      }
+      return call;
+    case Access::kInternal:
+      if (!call.caller) return Unauthenticated("TOKEN_REQUIRED", "a service token is required");
+      if (!call.caller->HasScope(auth::kInternalScope)) {
+        return PermissionDenied("INTERNAL_ONLY", "this RPC is for Parta's own services");
+      }
+      return call;
+  }
+  return PermissionDenied("INTERNAL_ONLY", "unknown access level");
+}
+
+::grpc::ServerUnaryReactor* RpcRuntime::ServeErased(
+    ::grpc::CallbackServerContext* context, const google::protobuf::Descriptor& request_type,
+    std::function<absl::Status(const CallContext&)> run) {
+  ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::string request_id(Metadata(*context, "x-request-id"));
+  if (request_id.empty() || request_id.size() > 128) request_id = NewUuidV7(absl::Now());
+  context->AddInitialMetadata("x-request-id", request_id);
+  Access access = AccessFor(request_type);
+  bool queued = executor_.TrySubmit([this, context, reactor, access, run = std::move(run),
+                                     request_id = std::move(request_id)]() mutable {
+    log::ScopedRequestId scoped(request_id);
+    absl::Status status;
+    if (context->IsCancelled()) {
+      status = absl::CancelledError("the client cancelled the call");
+    } else if (std::chrono::system_clock::now() > context->deadline()) {
+      status = Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                     "the call's deadline passed before it could run");
+    } else {
+      absl::StatusOr<CallContext> call = Admit(*context, access);
+      if (call.ok()) {
+        call->request_id = std::move(request_id);
+        status = run(*call);
+      } else {
+        status = call.status();
+      }
+    }
+    reactor->Finish(ToGrpcStatus(status, options_.error_domain));
+  });
+  if (!queued) {
+    reactor->Finish(ToGrpcStatus(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"),
+                                 options_.error_domain));
+  }
+  return reactor;
+}
+
+}  // namespace parta::grpc

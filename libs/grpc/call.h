@@ -1,0 +1,96 @@
+#pragma once
+
+// How every Parta service serves a unary RPC (callback API):
+//   1. the method's access option (parta.api.v1.access) decides which token is needed;
+//   2. the call runs on the service's bounded executor, never on gRPC's threads (handlers may
+//      block on Postgres); a full executor answers RESOURCE_EXHAUSTED at once;
+//   3. the handler's absl::Status becomes a grpc::Status with an ErrorInfo reason.
+//
+//   ::grpc::ServerUnaryReactor* Login(::grpc::CallbackServerContext* ctx,
+//                                     const LoginRequest* request, TokenPair* response) override {
+//     return runtime_.Serve(ctx, request, response, [this](const CallContext& call,
+//                                                          const LoginRequest& req,
+//                                                          TokenPair& resp) { … });
+//   }
+
+#include <functional>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "google/protobuf/descriptor.h"
+#include "libs/auth/token.h"
+#include "libs/auth/token_verifier.h"
+#include "libs/core/executor.h"
+
+namespace parta::grpc {
+
+// What a handler knows about the call.
+struct CallContext {
+  // The verified token of the caller; empty for anonymous calls of public RPCs.
+  std::optional<auth::Claims> caller;
+  std::string request_id;
+  // The client's IP address: the gRPC peer, or the first untrusted hop of x-forwarded-for when
+  // the peer is a trusted proxy.
+  std::string client_address;
+  // Value of the `user-agent` metadata.
+  std::string user_agent;
+
+  // The caller's account id; only for RPCs whose access is `user` (always set there).
+  const std::string& user_id() const { return caller->subject; }
+};
+
+enum class Access { kPublic, kUser, kInternal };
+
+class RpcRuntime {
+ public:
+  struct Options {
+    // ErrorInfo domain of this service, "identity.parta".
+    std::string error_domain;
+    // Fully qualified names of the services served with this runtime.
+    std::vector<std::string> services;
+    // Proxies (the gateway) whose x-forwarded-for is believed; CIDR "10.0.0.0/8" or exact IPs.
+    std::vector<std::string> trusted_proxies;
+  };
+
+  // `verifier` checks bearer tokens; it is consulted on the executor, never on gRPC's threads.
+  RpcRuntime(BoundedExecutor& executor, auth::TokenVerifier& verifier, Options options);
+
+  template <typename Request, typename Response>
+  ::grpc::ServerUnaryReactor* Serve(
+      ::grpc::CallbackServerContext* context, const Request* request, Response* response,
+      std::function<absl::Status(const CallContext&, const Request&, Response&)> handler) {
+    return ServeErased(context, *request->GetDescriptor(),
+                       [handler = std::move(handler), request, response](const CallContext& call) {
+                         return handler(call, *request, *response);
+                       });
+  }
+
+  // The access level declared on the method whose request type is `request_type`.
+  Access AccessFor(const google::protobuf::Descriptor& request_type) const;
+
+ private:
+  ::grpc::ServerUnaryReactor* ServeErased(::grpc::CallbackServerContext* context,
+                                          const google::protobuf::Descriptor& request_type,
+                                          std::function<absl::Status(const CallContext&)> run);
+  absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context, Access access);
+
+  BoundedExecutor& executor_;
+  auth::TokenVerifier& verifier_;
+  const Options options_;
+  absl::flat_hash_map<const google::protobuf::Descriptor*, Access> access_by_request_;
+};
+
+// Reads the access option of a method descriptor; undeclared means internal.
+Access AccessOfMethod(const google::protobuf::MethodDescriptor& method);
+
+// The client address seen through trusted proxies (exposed for tests).
+std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
+                          const std::vector<std::string>& trusted_proxies);
+
+}  // namespace parta::grpc

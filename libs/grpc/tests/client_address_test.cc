@@ -1,0 +1,20 @@
+#include <catch2/catch.hpp>
+
+#include "libs/grpc/call.h"
+
+namespace parta::grpc {
+namespace {
+
+TEST_CASE("X-Forwarded-For is believed only from trusted proxies", "[grpc][unit]") {
+  std::vector<std::string> proxies = {"10.0.0.0/8", "127.0.0.1"};
+  CHECK(ClientAddress("ipv4:203.0.113.5:4000", "198.51.100.7", proxies) == "203.0.113.5");
+  CHECK(ClientAddress("ipv4:10.1.2.3:4000", "198.51.100.7", proxies) == "198.51.100.7");
+  // A client cannot hide behind a forged first hop: the nearest untrusted hop wins.
+  CHECK(ClientAddress("ipv4:10.1.2.3:4000", "1.2.3.4, 198.51.100.7, 10.9.9.9", proxies) ==
+        "198.51.100.7");
+  CHECK(ClientAddress("ipv4:127.0.0.1:4000", "", proxies) == "127.0.0.1");
+  CHECK(ClientAddress("ipv6:[::1]:4000", "198.51.100.7", proxies) == "::1");
+}
+
+}  // namespace
+}  // namespace parta::grpc
