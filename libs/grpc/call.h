@@ -61,13 +61,13 @@ class RpcRuntime {
   // `verifier` checks bearer tokens; it is consulted on the executor, never on gRPC's threads.
   RpcRuntime(BoundedExecutor& executor, auth::TokenVerifier& verifier, Options options);
 
-  template <typename Request, typename Response>
-  ::grpc::ServerUnaryReactor* Serve(
-      ::grpc::CallbackServerContext* context, const Request* request, Response* response,
-      std::function<absl::Status(const CallContext&, const Request&, Response&)> handler) {
+  // `handler` is callable as absl::Status(const CallContext&, const Request&, Response&).
+  template <typename Request, typename Response, typename Handler>
+  ::grpc::ServerUnaryReactor* Serve(::grpc::CallbackServerContext* context,
+                                    const Request* request, Response* response, Handler handler) {
     return ServeErased(context, *request->GetDescriptor(),
                        [handler = std::move(handler), request, response](const CallContext& call) {
-                         return handler(call, *request, *response);
+                         return absl::Status(handler(call, *request, *response));
                        });
   }
 

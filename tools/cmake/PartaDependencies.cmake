@@ -20,7 +20,8 @@ add_library(parta_ext_phonenumber INTERFACE)
 target_link_libraries(parta_ext_phonenumber INTERFACE ${PARTA_PHONENUMBER_LIB} protobuf::libprotobuf)
 add_library(parta::ext::phonenumber ALIAS parta_ext_phonenumber)
 
-find_library(PARTA_ZXCVBN_LIB NAMES libzxcvbn.a zxcvbn REQUIRED)
+# libzxcvbn-dev ships only a non-PIC static archive; link the shared library of libzxcvbn0.
+find_library(PARTA_ZXCVBN_LIB NAMES libzxcvbn.so.0 REQUIRED)
 add_library(parta_ext_zxcvbn INTERFACE)
 target_link_libraries(parta_ext_zxcvbn INTERFACE ${PARTA_ZXCVBN_LIB} m)
 add_library(parta::ext::zxcvbn ALIAS parta_ext_zxcvbn)

@@ -1,0 +1,251 @@
+#include "services/identity/adapters/pg_store.h"
+
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/pg/time.h"
+
+namespace parta::identity {
+namespace {
+
+using pg::FromMicros;
+using pg::ToMicros;
+
+constexpr char kAccountColumns[] =
+    "id::text, coalesce(email, ''), coalesce(phone, ''), display_name, state, verification, "
+    "is_operator, password_hash, " PARTA_PG_US("created_at");
+
+AccountState ParseState(const std::string& text) {
+  if (text == "locked") return AccountState::kLocked;
+  if (text == "deleted") return AccountState::kDeleted;
+  return AccountState::kActive;
+}
+
+VerificationLevel ParseVerification(const std::string& text) {
+  if (text == "school_confirmed") return VerificationLevel::kSchoolConfirmed;
+  if (text == "government_verified") return VerificationLevel::kGovernmentVerified;
+  return VerificationLevel::kNone;
+}
+
+Account AccountFromRow(const pqxx::row& row) {
+  return Account{.id = row[0].as<std::string>(),
+                 .email = row[1].as<std::string>(),
+                 .phone = row[2].as<std::string>(),
+                 .display_name = row[3].as<std::string>(),
+                 .state = ParseState(row[4].as<std::string>()),
+                 .verification = ParseVerification(row[5].as<std::string>()),
+                 .is_operator = row[6].as<bool>(),
+                 .password_hash = row[7].as<std::string>(),
+                 .created_at = FromMicros(row[8].as<int64_t>())};
+}
+
+std::optional<std::string> NullIfEmpty(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+constexpr char kRefreshColumns[] =
+    "token_hash, session_id::text, " PARTA_PG_US("issued_at") ", " PARTA_PG_US("expires_at")
+    ", access_key_id, " PARTA_PG_US("rotated_at");
+
+RefreshToken RefreshFromRow(const pqxx::row& row) {
+  RefreshToken token{.token_hash = row[0].as<std::string>(),
+                     .session_id = row[1].as<std::string>(),
+                     .issued_at = FromMicros(row[2].as<int64_t>()),
+                     .expires_at = FromMicros(row[3].as<int64_t>()),
+                     .access_key_id = row[4].as<std::string>()};
+  if (!row[5].is_null()) token.rotated_at = FromMicros(row[5].as<int64_t>());
+  return token;
+}
+
+class PgIdentityTransaction final : public IdentityTransaction {
+ public:
+  explicit PgIdentityTransaction(pqxx::work& tx) : tx_(tx) {}
+
+  absl::Status InsertAccount(const Account& account) override {
+    try {
+      tx_.exec_params(
+          "INSERT INTO accounts (id, email, phone, display_name, is_operator, password_hash, "
+          "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, " PARTA_PG_TS("$7") ", "
+          PARTA_PG_TS("$7") ")",
+          account.id, NullIfEmpty(account.email), NullIfEmpty(account.phone),
+          account.display_name, account.is_operator, account.password_hash,
+          ToMicros(account.created_at));
+    } catch (const pqxx::unique_violation&) {
+      return AlreadyExists("ACCOUNT_EXISTS", "an account with this login already exists");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Account>> FindAccount(absl::string_view id) override {
+    if (!IsUuid(id)) return std::nullopt;
+    pqxx::result rows = tx_.exec_params(
+        std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE id = $1",
+        std::string(id));
+    if (rows.empty()) return std::nullopt;
+    return AccountFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::optional<Account>> FindAccountByLogin(absl::string_view login) override {
+    pqxx::result rows = tx_.exec_params(
+        std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE email = $1 OR phone = $1",
+        std::string(login));
+    if (rows.empty()) return std::nullopt;
+    return AccountFromRow(rows[0]);
+  }
+
+  absl::Status SetOperator(absl::string_view account_id, bool is_operator) override {
+    tx_.exec_params("UPDATE accounts SET is_operator = $2, updated_at = now() WHERE id = $1",
+                    std::string(account_id), is_operator);
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertSession(const Session& session) override {
+    tx_.exec_params(
+        "INSERT INTO sessions (id, account_id, device, client_address, created_at, last_used_at) "
+        "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$6") ")",
+        session.id, session.account_id, session.device, session.client_address,
+        ToMicros(session.created_at), ToMicros(session.last_used_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Session>> FindSession(absl::string_view id) override {
+    if (!IsUuid(id)) return std::nullopt;
+    pqxx::result rows = tx_.exec_params(
+        "SELECT id::text, account_id::text, device, client_address, " PARTA_PG_US("created_at")
+        ", " PARTA_PG_US("last_used_at") ", " PARTA_PG_US("revoked_at")
+        ", coalesce(revoke_reason, '') FROM sessions WHERE id = $1",
+        std::string(id));
+    if (rows.empty()) return std::nullopt;
+    const pqxx::row& row = rows[0];
+    Session session{.id = row[0].as<std::string>(),
+                    .account_id = row[1].as<std::string>(),
+                    .device = row[2].as<std::string>(),
+                    .client_address = row[3].as<std::string>(),
+                    .created_at = FromMicros(row[4].as<int64_t>()),
+                    .last_used_at = FromMicros(row[5].as<int64_t>()),
+                    .revoke_reason = row[7].as<std::string>()};
+    if (!row[6].is_null()) session.revoked_at = FromMicros(row[6].as<int64_t>());
+    return session;
+  }
+
+  absl::Status TouchSession(absl::string_view id, absl::Time at) override {
+    tx_.exec_params("UPDATE sessions SET last_used_at = " PARTA_PG_TS("$2") " WHERE id = $1",
+                    std::string(id), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::Status RevokeSession(absl::string_view id, absl::Time at,
+                             absl::string_view reason) override {
+    tx_.exec_params(
+        "UPDATE sessions SET revoked_at = " PARTA_PG_TS("$2") ", revoke_reason = $3 "
+        "WHERE id = $1 AND revoked_at IS NULL",
+        std::string(id), ToMicros(at), std::string(reason));
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertRefreshToken(const RefreshToken& token) override {
+    tx_.exec_params(
+        "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at, "
+        "access_key_id) VALUES ($1, $2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ", $5)",
+        token.token_hash, token.session_id, ToMicros(token.issued_at),
+        ToMicros(token.expires_at), token.access_key_id);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<RefreshToken>> LockRefreshToken(
+      absl::string_view token_hash) override {
+    return SelectRefresh(token_hash, " FOR UPDATE");
+  }
+
+  absl::StatusOr<std::optional<RefreshToken>> FindRefreshToken(
+      absl::string_view token_hash) override {
+    return SelectRefresh(token_hash, "");
+  }
+
+  absl::Status MarkRefreshTokenRotated(absl::string_view token_hash, absl::Time at) override {
+    tx_.exec_params(
+        "UPDATE refresh_tokens SET rotated_at = " PARTA_PG_TS("$2") " WHERE token_hash = $1",
+        std::string(token_hash), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<std::optional<RefreshToken>> SelectRefresh(absl::string_view token_hash,
+                                                            const char* suffix) {
+    pqxx::result rows = tx_.exec_params(std::string("SELECT ") + kRefreshColumns +
+                                            " FROM refresh_tokens WHERE token_hash = $1" + suffix,
+                                        std::string(token_hash));
+    if (rows.empty()) return std::nullopt;
+    return RefreshFromRow(rows[0]);
+  }
+
+  pqxx::work& tx_;
+};
+
+}  // namespace
+
+absl::Status PgIdentityStore::Transact(
+    const std::function<absl::Status(IdentityTransaction&)>& work) {
+  return pool_.Transact([&](pqxx::work& tx) {
+    PgIdentityTransaction adapter(tx);
+    return work(adapter);
+  });
+}
+
+absl::StatusOr<std::vector<SigningKeyRecord>> PgKeyStore::Load(pqxx::work& tx) {
+  pqxx::result rows = tx.exec(
+      "SELECT kid, sealed_private, " PARTA_PG_US("created_at") ", " PARTA_PG_US("activates_at")
+      ", " PARTA_PG_US("retires_at") ", " PARTA_PG_US("expires_at")
+      " FROM signing_keys ORDER BY activates_at");
+  std::vector<SigningKeyRecord> keys;
+  for (const pqxx::row& row : rows) {
+    SigningKeyRecord key{.kid = row[0].as<std::string>(),
+                         .created_at = FromMicros(row[2].as<int64_t>()),
+                         .activates_at = FromMicros(row[3].as<int64_t>()),
+                         .retires_at = FromMicros(row[4].as<int64_t>()),
+                         .expires_at = FromMicros(row[5].as<int64_t>())};
+    pqxx::binarystring sealed(row[1]);
+    ASSIGN_OR_RETURN(key.private_key, master_key_.Open(absl::string_view(sealed.get(), sealed.size()), key.kid));
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+absl::StatusOr<std::vector<SigningKeyRecord>> PgKeyStore::LoadKeys() {
+  return pool_.TransactFor<std::vector<SigningKeyRecord>>(
+      [this](pqxx::work& tx) { return Load(tx); });
+}
+
+absl::Status PgKeyStore::Maintain(
+    const std::function<KeyChanges(const std::vector<SigningKeyRecord>& current)>& plan) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    // One replica at a time decides about new keys.
+    tx.exec("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.signing_keys'))");
+    ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> current, Load(tx));
+    KeyChanges changes = plan(current);
+    for (const SigningKeyRecord& key : changes.add) {
+      std::string sealed = master_key_.Seal(key.private_key, key.kid);
+      tx.exec_params(
+          "INSERT INTO signing_keys (kid, sealed_private, created_at, activates_at, retires_at, "
+          "expires_at) VALUES ($1, $2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ", "
+          PARTA_PG_TS("$5") ", " PARTA_PG_TS("$6") ")",
+          key.kid, pqxx::binarystring(sealed.data(), sealed.size()), ToMicros(key.created_at),
+          ToMicros(key.activates_at), ToMicros(key.retires_at), ToMicros(key.expires_at));
+    }
+    for (const std::string& kid : changes.remove) {
+      tx.exec_params("DELETE FROM signing_keys WHERE kid = $1", kid);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> PgSessionRevocations::IsRevoked(absl::string_view session_id) {
+  if (!IsUuid(session_id)) return true;
+  return pool_.TransactFor<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    pqxx::result rows = tx.exec_params("SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1",
+                                       std::string(session_id));
+    return rows.empty() || rows[0][0].as<bool>();
+  });
+}
+
+}  // namespace parta::identity

@@ -1,0 +1,48 @@
+#pragma once
+
+// The identity service's Postgres adapter: accounts, sessions, refresh tokens (IdentityStore),
+// signing keys sealed with the master key (KeyStore) and the revocation check of sessions
+// (auth::RevocationList).
+
+#include "libs/auth/token_verifier.h"
+#include "libs/pg/pool.h"
+#include "services/identity/adapters/master_key.h"
+#include "services/identity/domain/ports.h"
+
+namespace parta::identity {
+
+class PgIdentityStore final : public IdentityStore {
+ public:
+  explicit PgIdentityStore(pg::Pool& pool) : pool_(pool) {}
+  absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+class PgKeyStore final : public KeyStore {
+ public:
+  PgKeyStore(pg::Pool& pool, const MasterKey& master_key) : pool_(pool), master_key_(master_key) {}
+  absl::StatusOr<std::vector<SigningKeyRecord>> LoadKeys() override;
+  absl::Status Maintain(
+      const std::function<KeyChanges(const std::vector<SigningKeyRecord>& current)>& plan)
+      override;
+
+ private:
+  absl::StatusOr<std::vector<SigningKeyRecord>> Load(pqxx::work& tx);
+
+  pg::Pool& pool_;
+  const MasterKey& master_key_;
+};
+
+// A session is revoked when it was revoked or does not exist.
+class PgSessionRevocations final : public auth::RevocationList {
+ public:
+  explicit PgSessionRevocations(pg::Pool& pool) : pool_(pool) {}
+  absl::StatusOr<bool> IsRevoked(absl::string_view session_id) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace parta::identity

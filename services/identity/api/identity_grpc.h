@@ -1,0 +1,42 @@
+#pragma once
+
+// gRPC face of the identity service: validates nothing itself, maps protos to the use cases of
+// domain/identity.h and results back.
+
+#include "libs/grpc/call.h"
+#include "parta/identity/v1/identity.grpc.pb.h"
+#include "services/identity/domain/identity.h"
+
+namespace parta::identity {
+
+class IdentityGrpcService final : public parta::identity::v1::IdentityService::CallbackService {
+ public:
+  IdentityGrpcService(Identity& identity, KeyRing& keys, grpc::RpcRuntime& runtime)
+      : identity_(identity), keys_(keys), runtime_(runtime) {}
+
+  ::grpc::ServerUnaryReactor* Register(::grpc::CallbackServerContext* context,
+                                       const v1::RegisterRequest* request,
+                                       v1::RegisterResponse* response) override;
+  ::grpc::ServerUnaryReactor* Login(::grpc::CallbackServerContext* context,
+                                    const v1::LoginRequest* request,
+                                    v1::TokenPair* response) override;
+  ::grpc::ServerUnaryReactor* Refresh(::grpc::CallbackServerContext* context,
+                                      const v1::RefreshRequest* request,
+                                      v1::TokenPair* response) override;
+  ::grpc::ServerUnaryReactor* Logout(::grpc::CallbackServerContext* context,
+                                     const v1::LogoutRequest* request,
+                                     v1::LogoutResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetMe(::grpc::CallbackServerContext* context,
+                                    const v1::GetMeRequest* request,
+                                    v1::Account* response) override;
+  ::grpc::ServerUnaryReactor* GetSigningKeys(::grpc::CallbackServerContext* context,
+                                             const v1::GetSigningKeysRequest* request,
+                                             v1::GetSigningKeysResponse* response) override;
+
+ private:
+  Identity& identity_;
+  KeyRing& keys_;
+  grpc::RpcRuntime& runtime_;
+};
+
+}  // namespace parta::identity

@@ -1,0 +1,60 @@
+#pragma once
+
+// The entities of the identity service. No transport, no storage.
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace parta::identity {
+
+enum class AccountState { kActive, kLocked, kDeleted };
+enum class VerificationLevel { kNone, kSchoolConfirmed, kGovernmentVerified };
+
+struct Account {
+  std::string id;
+  std::string email;         // normalised, empty when none
+  std::string phone;         // E.164, empty when none
+  std::string display_name;  // NFC
+  AccountState state = AccountState::kActive;
+  VerificationLevel verification = VerificationLevel::kNone;
+  bool is_operator = false;
+  std::string password_hash;  // argon2id encoded; never leaves the service
+  absl::Time created_at;
+};
+
+// A signed-in device. Its refresh tokens form one family: reuse of a spent one revokes it.
+struct Session {
+  std::string id;
+  std::string account_id;
+  std::string device;
+  std::string client_address;
+  absl::Time created_at;
+  absl::Time last_used_at;
+  std::optional<absl::Time> revoked_at;
+  std::string revoke_reason;
+};
+
+// One refresh token of a session, stored by hash only.
+struct RefreshToken {
+  std::string token_hash;  // hex SHA-256 of the token
+  std::string session_id;
+  absl::Time issued_at;
+  absl::Time expires_at;
+  // The key that signed the access token issued together with this refresh token, so that a
+  // retry within the grace period gets the very same pair back.
+  std::string access_key_id;
+  std::optional<absl::Time> rotated_at;
+};
+
+// What a successful Login or Refresh hands out.
+struct IssuedTokens {
+  std::string access_token;
+  absl::Time access_expires_at;
+  std::string refresh_token;
+  absl::Time refresh_expires_at;
+  std::string session_id;
+};
+
+}  // namespace parta::identity

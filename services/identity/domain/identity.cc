@@ -1,0 +1,254 @@
+#include "services/identity/domain/identity.h"
+
+#include "absl/strings/match.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "services/identity/domain/validation.h"
+
+namespace parta::identity {
+namespace {
+
+absl::Status InvalidCredentials() {
+  return Unauthenticated("INVALID_CREDENTIALS", "wrong login or password");
+}
+
+absl::Status InvalidRefreshToken() {
+  return Unauthenticated("INVALID_REFRESH_TOKEN", "the refresh token is not valid");
+}
+
+// Whole seconds, as tokens carry them: a re-issued token then matches the first one exactly.
+absl::Time TruncateToSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
+
+}  // namespace
+
+Identity::Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& keys,
+                   const RefreshTokenCodec& refresh_tokens, const Clock& clock, IdGenerator& ids,
+                   IdentitySettings settings)
+    : store_(store),
+      hasher_(hasher),
+      keys_(keys),
+      refresh_tokens_(refresh_tokens),
+      clock_(clock),
+      ids_(ids),
+      settings_(std::move(settings)) {}
+
+absl::StatusOr<Account> Identity::Register(const RegisterInput& input) {
+  return CreateAccount(input, /*is_operator=*/false);
+}
+
+absl::StatusOr<Account> Identity::GrantOperator(absl::string_view login,
+                                                RegisterInput input_if_missing) {
+  if (absl::StrContains(login, '@')) {
+    ASSIGN_OR_RETURN(input_if_missing.email, NormalizeEmail(login));
+    input_if_missing.phone.clear();
+  } else {
+    ASSIGN_OR_RETURN(input_if_missing.phone, NormalizePhone(login));
+    input_if_missing.email.clear();
+  }
+  std::string normalized = input_if_missing.email.empty() ? input_if_missing.phone
+                                                          : input_if_missing.email;
+  std::optional<Account> account;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(normalized));
+    if (account) {
+      account->is_operator = true;
+      return tx.SetOperator(account->id, true);
+    }
+    return absl::OkStatus();
+  }));
+  if (account) {
+    log::Info("operator granted").With("account_id", account->id);
+    return *std::move(account);
+  }
+  return CreateAccount(input_if_missing, /*is_operator=*/true);
+}
+
+absl::StatusOr<Account> Identity::CreateAccount(const RegisterInput& input, bool is_operator) {
+  Account account;
+  account.is_operator = is_operator;
+  if (input.email.empty() == input.phone.empty()) {
+    return InvalidArgument("LOGIN_REQUIRED", "give exactly one of an e-mail and a phone number");
+  }
+  if (!input.email.empty()) {
+    ASSIGN_OR_RETURN(account.email, NormalizeEmail(input.email));
+  } else {
+    ASSIGN_OR_RETURN(account.phone, NormalizePhone(input.phone));
+  }
+  ASSIGN_OR_RETURN(account.display_name, NormalizeDisplayName(input.display_name));
+  RETURN_IF_ERROR(CheckPasswordStrength(
+      input.password, {account.email, account.phone, account.display_name}));
+  ASSIGN_OR_RETURN(account.password_hash, hasher_.Hash(input.password));
+  account.id = ids_.NewId();
+  account.created_at = clock_.Now();
+  RETURN_IF_ERROR(store_.Transact(
+      [&](IdentityTransaction& tx) { return tx.InsertAccount(account); }));
+  log::Info("account registered").With("account_id", account.id);
+  return account;
+}
+
+absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
+  if (input.login.empty()) return InvalidArgument("LOGIN_REQUIRED", "give a login");
+  if (input.password.empty()) return InvalidArgument("PASSWORD_REQUIRED", "give a password");
+  if (Utf8Length(input.device) < 0 || input.device.size() > 200) {
+    return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
+  }
+  absl::StatusOr<std::string> login = absl::StrContains(input.login, '@')
+                                          ? NormalizeEmail(input.login)
+                                          : NormalizePhone(input.login);
+  std::optional<Account> account;
+  if (login.ok()) {
+    RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(*login));
+      return absl::OkStatus();
+    }));
+  }
+  // An unknown login costs one hash too, so it looks like a wrong password from outside.
+  if (!account || account->state == AccountState::kDeleted) {
+    RETURN_IF_ERROR(hasher_.VerifyDummy(input.password));
+    return InvalidCredentials();
+  }
+  ASSIGN_OR_RETURN(bool matches, hasher_.Verify(account->password_hash, input.password));
+  if (!matches) return InvalidCredentials();
+  if (account->state == AccountState::kLocked) {
+    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
+  }
+
+  absl::Time now = TruncateToSeconds(clock_.Now());
+  ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
+  Session session{.id = ids_.NewId(),
+                  .account_id = account->id,
+                  .device = input.device,
+                  .client_address = input.client_address,
+                  .created_at = now,
+                  .last_used_at = now};
+  std::string refresh_token = refresh_tokens_.NewToken();
+  RefreshToken record{.token_hash = RefreshTokenCodec::Hash(refresh_token),
+                      .session_id = session.id,
+                      .issued_at = now,
+                      .expires_at = now + settings_.refresh_token_ttl,
+                      .access_key_id = signer.kid};
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.InsertSession(session));
+    return tx.InsertRefreshToken(record);
+  }));
+  log::Info("login").With("account_id", account->id).With("session_id", session.id);
+  return IssuePair(*account, session.id, refresh_token, record);
+}
+
+absl::StatusOr<IssuedTokens> Identity::Refresh(absl::string_view presented) {
+  if (presented.empty()) {
+    return InvalidArgument("REFRESH_TOKEN_REQUIRED", "give the refresh token");
+  }
+  if (presented.size() > 128) return InvalidRefreshToken();
+  const std::string presented_hash = RefreshTokenCodec::Hash(presented);
+  const std::string successor = refresh_tokens_.Successor(presented);
+  const std::string successor_hash = RefreshTokenCodec::Hash(successor);
+
+  enum class Outcome { kIssued, kReused };
+  Outcome outcome = Outcome::kIssued;
+  std::optional<Account> account;
+  RefreshToken issued;
+  std::string session_id;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    outcome = Outcome::kIssued;
+    absl::Time now = TruncateToSeconds(clock_.Now());
+    ASSIGN_OR_RETURN(std::optional<RefreshToken> token, tx.LockRefreshToken(presented_hash));
+    if (!token) return InvalidRefreshToken();
+    session_id = token->session_id;
+    ASSIGN_OR_RETURN(std::optional<Session> session, tx.FindSession(token->session_id));
+    if (!session || session->revoked_at) {
+      return Unauthenticated("SESSION_REVOKED", "the session has ended");
+    }
+    if (token->expires_at <= now) {
+      return Unauthenticated("REFRESH_TOKEN_EXPIRED", "the refresh token has expired");
+    }
+    ASSIGN_OR_RETURN(account, tx.FindAccount(session->account_id));
+    if (!account || account->state != AccountState::kActive) {
+      return Unauthenticated("SESSION_REVOKED", "the account cannot sign in");
+    }
+    if (!token->rotated_at) {
+      ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
+      issued = RefreshToken{.token_hash = successor_hash,
+                            .session_id = session->id,
+                            .issued_at = now,
+                            .expires_at = now + settings_.refresh_token_ttl,
+                            .access_key_id = signer.kid};
+      RETURN_IF_ERROR(tx.MarkRefreshTokenRotated(presented_hash, now));
+      RETURN_IF_ERROR(tx.InsertRefreshToken(issued));
+      return tx.TouchSession(session->id, now);
+    }
+    // Spent already. Within the grace period (two tabs, a mobile retry) the same successor is
+    // handed out again, as long as the successor itself is still unspent.
+    ASSIGN_OR_RETURN(std::optional<RefreshToken> next, tx.FindRefreshToken(successor_hash));
+    if (now - *token->rotated_at <= settings_.refresh_grace && next && !next->rotated_at) {
+      issued = *next;
+      return absl::OkStatus();
+    }
+    // Reuse of a spent token: someone else may hold it. End the whole session (committed even
+    // though the call fails).
+    outcome = Outcome::kReused;
+    return tx.RevokeSession(session->id, now, "refresh_token_reused");
+  }));
+  if (outcome == Outcome::kReused) {
+    log::Warning("refresh token reused; session revoked").With("session_id", session_id);
+    return Unauthenticated("REFRESH_TOKEN_REUSED",
+                           "the refresh token was already used; sign in again");
+  }
+  return IssuePair(*account, session_id, successor, issued);
+}
+
+absl::Status Identity::Logout(const auth::Claims& caller) {
+  absl::Time now = clock_.Now();
+  return store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Session> session, tx.FindSession(caller.session_id));
+    if (!session || session->account_id != caller.subject) {
+      return Unauthenticated("SESSION_REVOKED", "the session has ended");
+    }
+    return tx.RevokeSession(session->id, now, "logout");
+  });
+}
+
+absl::StatusOr<Account> Identity::GetMe(const auth::Claims& caller) {
+  std::optional<Account> account;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(account, tx.FindAccount(caller.subject));
+    return absl::OkStatus();
+  }));
+  if (!account || account->state == AccountState::kDeleted) {
+    return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
+  }
+  return *std::move(account);
+}
+
+std::string Identity::SignAccessToken(const Account& account, absl::string_view session_id,
+                                      absl::string_view token_id, absl::Time issued_at,
+                                      const KeyRing::Signer& signer) const {
+  auth::Claims claims;
+  claims.issuer = settings_.issuer;
+  claims.audience = settings_.audience;
+  claims.subject = account.id;
+  claims.session_id = std::string(session_id);
+  claims.token_id = std::string(token_id);
+  claims.issued_at = issued_at;
+  claims.not_before = issued_at;
+  claims.expires_at = issued_at + settings_.access_token_ttl;
+  claims.is_operator = account.is_operator;
+  return auth::SignToken(signer.key, signer.kid, claims);
+}
+
+absl::StatusOr<IssuedTokens> Identity::IssuePair(const Account& account,
+                                                 absl::string_view session_id,
+                                                 absl::string_view refresh_token,
+                                                 const RefreshToken& record) const {
+  ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.SignerById(record.access_key_id));
+  // The token id is derived from the refresh token's hash: one access token per refresh token.
+  std::string token_id = record.token_hash.substr(0, 32);
+  return IssuedTokens{
+      .access_token = SignAccessToken(account, session_id, token_id, record.issued_at, signer),
+      .access_expires_at = record.issued_at + settings_.access_token_ttl,
+      .refresh_token = std::string(refresh_token),
+      .refresh_expires_at = record.expires_at,
+      .session_id = std::string(session_id)};
+}
+
+}  // namespace parta::identity

@@ -1,0 +1,79 @@
+#pragma once
+
+// The use cases of the identity service: register, log in, refresh, log out, read one's own
+// account. Transport-free: api/ maps protos to these calls.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/password_hasher.h"
+#include "libs/auth/token.h"
+#include "libs/core/clock.h"
+#include "libs/core/random.h"
+#include "services/identity/domain/account.h"
+#include "services/identity/domain/key_ring.h"
+#include "services/identity/domain/ports.h"
+#include "services/identity/domain/refresh_tokens.h"
+
+namespace parta::identity {
+
+struct IdentitySettings {
+  std::string issuer = "parta-identity";
+  std::string audience = "parta";
+  absl::Duration access_token_ttl = absl::Minutes(15);
+  absl::Duration refresh_token_ttl = absl::Hours(24 * 30);
+  absl::Duration refresh_grace = absl::Seconds(30);
+};
+
+struct RegisterInput {
+  std::string email;
+  std::string phone;
+  std::string password;
+  std::string display_name;
+};
+
+struct LoginInput {
+  std::string login;
+  std::string password;
+  std::string device;
+  std::string client_address;
+};
+
+class Identity {
+ public:
+  Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& keys,
+           const RefreshTokenCodec& refresh_tokens, const Clock& clock, IdGenerator& ids,
+           IdentitySettings settings);
+
+  absl::StatusOr<Account> Register(const RegisterInput& input);
+  // Makes the account with `login` a platform operator; creates it from `input_if_missing`
+  // (whose login fields are ignored) when there is none. For the operator CLI only.
+  absl::StatusOr<Account> GrantOperator(absl::string_view login, RegisterInput input_if_missing);
+  absl::StatusOr<IssuedTokens> Login(const LoginInput& input);
+  absl::StatusOr<IssuedTokens> Refresh(absl::string_view refresh_token);
+  absl::Status Logout(const auth::Claims& caller);
+  absl::StatusOr<Account> GetMe(const auth::Claims& caller);
+
+  const IdentitySettings& settings() const { return settings_; }
+
+ private:
+  absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
+  // The access token of `account` for `session`, issued at `issued_at` with key `signer`.
+  // Deterministic: the same inputs give the same token.
+  std::string SignAccessToken(const Account& account, absl::string_view session_id,
+                              absl::string_view token_id, absl::Time issued_at,
+                              const KeyRing::Signer& signer) const;
+  absl::StatusOr<IssuedTokens> IssuePair(const Account& account, absl::string_view session_id,
+                                         absl::string_view refresh_token,
+                                         const RefreshToken& record) const;
+
+  IdentityStore& store_;
+  auth::PasswordHasher& hasher_;
+  KeyRing& keys_;
+  const RefreshTokenCodec& refresh_tokens_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  const IdentitySettings settings_;
+};
+
+}  // namespace parta::identity

@@ -1,0 +1,78 @@
+#pragma once
+
+// What the identity domain needs from storage. Implemented over Postgres in adapters/.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/identity/domain/account.h"
+
+namespace parta::identity {
+
+// Reads and writes inside one database transaction.
+class IdentityTransaction {
+ public:
+  virtual ~IdentityTransaction() = default;
+
+  // ALREADY_EXISTS (ACCOUNT_EXISTS) when the e-mail or phone is taken.
+  virtual absl::Status InsertAccount(const Account& account) = 0;
+  virtual absl::StatusOr<std::optional<Account>> FindAccount(absl::string_view id) = 0;
+  // By normalised e-mail or E.164 phone.
+  virtual absl::StatusOr<std::optional<Account>> FindAccountByLogin(absl::string_view login) = 0;
+  virtual absl::Status SetOperator(absl::string_view account_id, bool is_operator) = 0;
+
+  virtual absl::Status InsertSession(const Session& session) = 0;
+  virtual absl::StatusOr<std::optional<Session>> FindSession(absl::string_view id) = 0;
+  virtual absl::Status TouchSession(absl::string_view id, absl::Time at) = 0;
+  // Marks the session revoked (keeps the first revocation's time and reason).
+  virtual absl::Status RevokeSession(absl::string_view id, absl::Time at,
+                                     absl::string_view reason) = 0;
+
+  virtual absl::Status InsertRefreshToken(const RefreshToken& token) = 0;
+  // Reads the token row and locks it until the transaction ends.
+  virtual absl::StatusOr<std::optional<RefreshToken>> LockRefreshToken(
+      absl::string_view token_hash) = 0;
+  virtual absl::StatusOr<std::optional<RefreshToken>> FindRefreshToken(
+      absl::string_view token_hash) = 0;
+  virtual absl::Status MarkRefreshTokenRotated(absl::string_view token_hash, absl::Time at) = 0;
+};
+
+class IdentityStore {
+ public:
+  virtual ~IdentityStore() = default;
+  // Commits when `work` returns OK, rolls back otherwise. `work` may run more than once
+  // (serialization retries).
+  virtual absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) = 0;
+};
+
+// A token signing key with its schedule: published from creation, signs from `activates_at`
+// until `retires_at`, removed after `expires_at` (when every token it signed has expired).
+struct SigningKeyRecord {
+  std::string kid;
+  std::string private_key;  // raw Ed25519 seed, decrypted; never logged
+  absl::Time created_at;
+  absl::Time activates_at;
+  absl::Time retires_at;
+  absl::Time expires_at;
+};
+
+struct KeyChanges {
+  std::vector<SigningKeyRecord> add;
+  std::vector<std::string> remove;  // key ids
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+  virtual absl::StatusOr<std::vector<SigningKeyRecord>> LoadKeys() = 0;
+  // Under a lock shared by every replica: reads the keys, asks `plan` what to change, applies it.
+  virtual absl::Status Maintain(
+      const std::function<KeyChanges(const std::vector<SigningKeyRecord>& current)>& plan) = 0;
+};
+
+}  // namespace parta::identity

@@ -1,0 +1,34 @@
+#pragma once
+
+// Validation and normalisation of what people type: e-mail addresses, phone numbers, passwords
+// and display names. Unicode-aware (ICU); errors are INVALID_ARGUMENT with a stable reason.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace parta::identity {
+
+// Trimmed, NFC, lower-cased (Unicode case folding, so IDN domains work too).
+// INVALID_EMAIL when it is not a plausible address of at most 254 characters.
+absl::StatusOr<std::string> NormalizeEmail(absl::string_view email);
+
+// E.164 ("+79161234567"). Numbers without a country code are read as Russian.
+// INVALID_PHONE when it is not a valid number.
+absl::StatusOr<std::string> NormalizePhone(absl::string_view phone);
+
+// 12 to 128 characters (code points), valid UTF-8 and hard to guess: PASSWORD_TOO_SHORT,
+// PASSWORD_TOO_LONG, INVALID_PASSWORD (not UTF-8), WEAK_PASSWORD (common, dictionary-based or
+// built from the person's own login or name, given in `personal`).
+absl::Status CheckPasswordStrength(absl::string_view password,
+                                   const std::vector<std::string>& personal);
+
+// Trimmed, NFC, 1 to 100 characters, no control characters: INVALID_DISPLAY_NAME otherwise.
+absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);
+
+// Number of code points of valid UTF-8, or -1.
+int Utf8Length(absl::string_view text);
+
+}  // namespace parta::identity

@@ -1,0 +1,178 @@
+#include "services/identity/identity_app.h"
+
+#include <prometheus/registry.h>
+
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "libs/core/executor.h"
+#include "libs/core/log.h"
+#include "libs/core/periodic.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/grpc/call.h"
+#include "libs/metrics/metrics.h"
+#include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
+#include "services/identity/adapters/master_key.h"
+#include "services/identity/adapters/pg_store.h"
+#include "services/identity/api/identity_grpc.h"
+
+#ifndef PARTA_IDENTITY_MIGRATIONS_DIR
+#error "the build defines PARTA_IDENTITY_MIGRATIONS_DIR"
+#endif
+
+namespace parta::identity {
+
+absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
+  IdentityConfig config;
+  config.pg_uri = env.RequiredString("PARTA_PG_URI");
+  config.pg_pool_size = static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", 16, 1, 500));
+  config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
+  config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
+  config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
+  if (config.metrics_listen == "off") config.metrics_listen.clear();
+  config.migrations_dir = env.String("PARTA_MIGRATIONS_DIR", PARTA_IDENTITY_MIGRATIONS_DIR);
+  std::string key_file = env.RequiredString("PARTA_IDENTITY_MASTER_KEY_FILE");
+
+  IdentitySettings& identity = config.identity;
+  identity.issuer = env.String("PARTA_AUTH_ISSUER", identity.issuer);
+  identity.audience = env.String("PARTA_AUTH_AUDIENCE", identity.audience);
+  identity.access_token_ttl = env.Duration("PARTA_IDENTITY_ACCESS_TOKEN_TTL", identity.access_token_ttl);
+  identity.refresh_token_ttl = env.Duration("PARTA_IDENTITY_REFRESH_TOKEN_TTL", identity.refresh_token_ttl);
+  identity.refresh_grace = env.Duration("PARTA_IDENTITY_REFRESH_GRACE", identity.refresh_grace);
+
+  KeyRotationPolicy& keys = config.keys;
+  keys.rotation = env.Duration("PARTA_IDENTITY_KEY_ROTATION", keys.rotation);
+  keys.publish_ahead = env.Duration("PARTA_IDENTITY_KEY_PUBLISH_AHEAD", keys.publish_ahead);
+  keys.token_lifetime = identity.access_token_ttl;
+  config.key_check_interval =
+      env.Duration("PARTA_IDENTITY_KEY_CHECK_INTERVAL", config.key_check_interval);
+
+  auto& hashing = config.hashing;
+  hashing.ops_limit = static_cast<uint64_t>(env.Int("PARTA_ARGON2_ITERATIONS", 2, 1, 10));
+  hashing.mem_limit_bytes =
+      static_cast<size_t>(env.Int("PARTA_ARGON2_MEMORY_KIB", 19 * 1024, 8, 1024 * 1024)) * 1024;
+  hashing.threads = static_cast<size_t>(
+      env.Int("PARTA_ARGON2_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+  hashing.queue = static_cast<size_t>(env.Int("PARTA_ARGON2_QUEUE", 64, 1, 100000));
+  config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 16, 1, 1024));
+  config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
+  config.trusted_proxies = absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',',
+                                          absl::SkipWhitespace());
+  RETURN_IF_ERROR(env.Validate());
+  ASSIGN_OR_RETURN(config.master_key, MasterKey::FromFile(key_file));
+  return config;
+}
+
+struct IdentityApp::Parts {
+  const Clock* clock = nullptr;
+  std::unique_ptr<pg::Pool> pool;
+  std::unique_ptr<MasterKey> master_key;
+  std::unique_ptr<UuidV7Generator> ids;
+  std::unique_ptr<PgIdentityStore> store;
+  std::unique_ptr<PgKeyStore> key_store;
+  std::unique_ptr<PgSessionRevocations> revocations;
+  std::unique_ptr<KeyRing> key_ring;
+  std::unique_ptr<PeriodicTask> key_upkeep;
+  std::unique_ptr<RefreshTokenCodec> refresh_tokens;
+  std::unique_ptr<auth::PasswordHasher> hasher;
+  std::unique_ptr<Identity> identity;
+  std::unique_ptr<auth::TokenVerifier> verifier;
+  std::unique_ptr<BoundedExecutor> workers;
+  std::unique_ptr<grpc::RpcRuntime> runtime;
+  std::unique_ptr<IdentityGrpcService> service;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<metrics::MetricsServer> metrics;
+  std::unique_ptr<grpc::Server> server;
+};
+
+absl::Status MigrateIdentity(const IdentityConfig& config) {
+  pg::Pool pool({.uri = config.pg_uri, .size = 1});
+  ASSIGN_OR_RETURN(std::vector<pg::Migration> migrations,
+                   pg::LoadMigrations(config.migrations_dir));
+  ASSIGN_OR_RETURN(std::vector<int> applied, pg::ApplyMigrations(pool, migrations));
+  log::Info("migrations done")
+      .With("applied", static_cast<int64_t>(applied.size()))
+      .With("total", static_cast<int64_t>(migrations.size()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityConfig& config,
+                                                                const Clock& clock) {
+  auto parts = std::make_unique<Parts>();
+  parts->clock = &clock;
+  parts->pool = std::make_unique<pg::Pool>(
+      pg::Pool::Options{.uri = config.pg_uri, .size = static_cast<size_t>(config.pg_pool_size)});
+  RETURN_IF_ERROR(parts->pool->Ping());
+  if (!config.master_key) {
+    return Error(absl::StatusCode::kFailedPrecondition, "MASTER_KEY_MISSING",
+                 "the identity service needs a master key");
+  }
+  parts->master_key = std::make_unique<MasterKey>(*config.master_key);
+  parts->ids = std::make_unique<UuidV7Generator>(clock);
+  parts->store = std::make_unique<PgIdentityStore>(*parts->pool);
+  parts->key_store = std::make_unique<PgKeyStore>(*parts->pool, *parts->master_key);
+  parts->revocations = std::make_unique<PgSessionRevocations>(*parts->pool);
+  parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, *parts->ids, config.keys);
+  RETURN_IF_ERROR(parts->key_ring->Maintain());
+  KeyRing* key_ring = parts->key_ring.get();
+  parts->key_upkeep = std::make_unique<PeriodicTask>(
+      "key-upkeep", config.key_check_interval, [key_ring] {
+        if (absl::Status status = key_ring->Maintain(); !status.ok()) {
+          log::Error("signing key upkeep failed").With("error", status.ToString());
+        }
+      });
+  parts->refresh_tokens =
+      std::make_unique<RefreshTokenCodec>(parts->master_key->DeriveSubkey("parta refresh chain"));
+  parts->hasher = std::make_unique<auth::PasswordHasher>(config.hashing);
+  parts->identity =
+      std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,
+                                 *parts->refresh_tokens, clock, *parts->ids, config.identity);
+  parts->verifier = std::make_unique<auth::TokenVerifier>(
+      *parts->key_ring, parts->revocations.get(), clock,
+      auth::TokenVerifier::Options{
+          .verify = {.issuer = config.identity.issuer, .audience = config.identity.audience},
+          // Keys live in this process: a fresh copy is cheap and never stale for long.
+          .key_refresh_interval = config.key_check_interval,
+          .min_refetch_interval = absl::Seconds(1)});
+  parts->workers = std::make_unique<BoundedExecutor>(
+      "identity-rpc", static_cast<size_t>(config.worker_threads),
+      static_cast<size_t>(config.worker_queue));
+  parts->runtime = std::make_unique<grpc::RpcRuntime>(
+      *parts->workers, *parts->verifier,
+      grpc::RpcRuntime::Options{.error_domain = "identity.parta",
+                                .services = {"parta.identity.v1.IdentityService"},
+                                .trusted_proxies = config.trusted_proxies});
+  parts->service =
+      std::make_unique<IdentityGrpcService>(*parts->identity, *parts->key_ring, *parts->runtime);
+  parts->registry = std::make_shared<prometheus::Registry>();
+  if (!config.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(parts->metrics,
+                     metrics::MetricsServer::Start(config.metrics_listen, parts->registry));
+  }
+  ASSIGN_OR_RETURN(parts->server,
+                   grpc::Server::Start({.listen_address = config.grpc_listen,
+                                        .port_file = config.port_file},
+                                       {parts->service.get()}, parts->registry));
+  return std::unique_ptr<IdentityApp>(new IdentityApp(std::move(parts)));
+}
+
+IdentityApp::IdentityApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+IdentityApp::~IdentityApp() { Shutdown(absl::ZeroDuration()); }
+
+int IdentityApp::grpc_port() const { return parts_->server->port(); }
+
+int IdentityApp::metrics_port() const { return parts_->metrics ? parts_->metrics->port() : 0; }
+
+KeyRing& IdentityApp::key_ring() { return *parts_->key_ring; }
+
+void IdentityApp::Shutdown(absl::Duration grace) {
+  parts_->server->Shutdown(grace);
+  parts_->workers->Stop();
+  parts_->hasher->Stop();
+  parts_->key_upkeep->Stop();
+}
+
+}  // namespace parta::identity

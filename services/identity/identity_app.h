@@ -1,0 +1,65 @@
+#pragma once
+
+// The identity service assembled from its parts, in dependency order. main.cc builds it from
+// the environment; api and integration tests build it from a config of their own.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/password_hasher.h"
+#include "libs/core/config.h"
+#include "libs/core/clock.h"
+#include "libs/grpc/server.h"
+#include "services/identity/adapters/master_key.h"
+#include "services/identity/domain/identity.h"
+#include "services/identity/domain/key_ring.h"
+
+namespace parta::identity {
+
+struct IdentityConfig {
+  std::string pg_uri;
+  int pg_pool_size = 16;
+  std::string grpc_listen = "127.0.0.1:7101";
+  std::string port_file;
+  std::string metrics_listen = "127.0.0.1:9101";  // empty: no metrics endpoint
+  std::optional<MasterKey> master_key;  // required
+  std::string migrations_dir;
+  IdentitySettings identity;
+  KeyRotationPolicy keys;
+  absl::Duration key_check_interval = absl::Minutes(1);
+  auth::PasswordHasher::Options hashing;
+  int worker_threads = 16;
+  int worker_queue = 1024;
+  std::vector<std::string> trusted_proxies;
+};
+
+// Reads PARTA_* variables (documented in the service's README).
+absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& config);
+
+class IdentityApp {
+ public:
+  // Connects, checks the schema is migrated, prepares keys, serves. `clock` must outlive the app.
+  static absl::StatusOr<std::unique_ptr<IdentityApp>> Start(const IdentityConfig& config,
+                                                            const Clock& clock);
+  ~IdentityApp();
+
+  int grpc_port() const;
+  int metrics_port() const;
+  // Graceful drain: health NOT_SERVING, calls in flight finish within `grace`, workers stop.
+  void Shutdown(absl::Duration grace);
+
+  KeyRing& key_ring();
+
+ private:
+  struct Parts;
+  explicit IdentityApp(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// Applies the service's migrations (the `migrate` command).
+absl::Status MigrateIdentity(const IdentityConfig& config);
+
+}  // namespace parta::identity

@@ -1,0 +1,72 @@
+#include "services/identity/tests/identity_fixture.h"
+
+#include <catch2/catch.hpp>
+#include <sodium.h>
+
+#include "libs/core/status.h"
+#include "libs/grpc/client.h"
+#include "libs/grpc/status.h"
+
+namespace parta::identity::testing {
+
+std::unique_ptr<IdentityFixture> IdentityFixture::Start(
+    const std::function<void(IdentityConfig&)>& adjust) {
+  auto schema = parta::testing::TestSchema::Create();
+  if (!schema) return nullptr;
+  std::unique_ptr<IdentityFixture> fixture(new IdentityFixture());
+  IdentityConfig& config = fixture->config_;
+  config.pg_uri = schema->uri();
+  config.pg_pool_size = 8;
+  config.grpc_listen = "127.0.0.1:0";
+  config.metrics_listen.clear();
+  config.master_key = *MasterKey::FromHex(
+      "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
+  config.migrations_dir = PARTA_IDENTITY_MIGRATIONS_DIR;
+  config.hashing = {.ops_limit = crypto_pwhash_OPSLIMIT_MIN, .mem_limit_bytes = 64 * 1024,
+                    .threads = 2, .queue = 64};
+  config.worker_threads = 8;
+  if (adjust) adjust(config);
+  absl::Status migrated = MigrateIdentity(config);
+  INFO(migrated.ToString());
+  REQUIRE(migrated.ok());
+  absl::StatusOr<std::unique_ptr<IdentityApp>> app =
+      IdentityApp::Start(config, fixture->clock_);
+  INFO(app.status().ToString());
+  REQUIRE(app.ok());
+  fixture->app_ = *std::move(app);
+  fixture->pool_ = schema->MakePool(2);
+  fixture->schema_ = std::move(schema);
+  fixture->stub_ = v1::IdentityService::NewStub(
+      grpc::MakeChannel("127.0.0.1:" + std::to_string(fixture->app_->grpc_port())));
+  return fixture;
+}
+
+std::unique_ptr<::grpc::ClientContext> IdentityFixture::Context(const std::string& token) {
+  return grpc::MakeClientContext({.timeout = absl::Seconds(10), .bearer_token = token});
+}
+
+::grpc::Status IdentityFixture::Register(const std::string& email, v1::Account* account) {
+  v1::RegisterRequest request;
+  request.set_email(email);
+  request.set_password(kPassword);
+  request.set_display_name("Анна Петровна");
+  v1::RegisterResponse response;
+  ::grpc::Status status = stub_->Register(Context().get(), request, &response);
+  if (account != nullptr) *account = response.account();
+  return status;
+}
+
+::grpc::Status IdentityFixture::Login(const std::string& login, v1::TokenPair* pair,
+                                      const std::string& password) {
+  v1::LoginRequest request;
+  request.set_login(login);
+  request.set_password(password);
+  request.set_device("test");
+  return stub_->Login(Context().get(), request, pair);
+}
+
+std::string ReasonOf(const ::grpc::Status& status) {
+  return parta::ReasonOf(grpc::FromGrpcStatus(status));
+}
+
+}  // namespace parta::identity::testing

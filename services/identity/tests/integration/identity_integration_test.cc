@@ -1,0 +1,139 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "libs/auth/token.h"
+#include "services/identity/tests/identity_fixture.h"
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+using testing::ReasonOf;
+
+int64_t Count(pg::Pool& pool, const std::string& sql) {
+  return *pool.TransactFor<int64_t>([&](pqxx::work& tx) { return tx.exec1(sql)[0].as<int64_t>(); });
+}
+
+TEST_CASE("Concurrent registrations of one e-mail: exactly one wins", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  std::atomic<int> created{0}, exists{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      ::grpc::Status status = f->Register(i % 2 == 0 ? "race@school.ru" : "RACE@school.ru");
+      if (status.ok()) created.fetch_add(1);
+      if (ReasonOf(status) == "ACCOUNT_EXISTS") exists.fetch_add(1);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(created.load() == 1);
+  CHECK(exists.load() == 7);
+  CHECK(Count(f->pool(), "SELECT count(*) FROM accounts") == 1);
+}
+
+TEST_CASE("Migrations apply to an empty schema once; a second run changes nothing",
+          "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  int64_t before = Count(f->pool(), "SELECT count(*) FROM schema_migrations");
+  CHECK(before >= 1);
+  REQUIRE(MigrateIdentity(f->config()).ok());
+  CHECK(Count(f->pool(), "SELECT count(*) FROM schema_migrations") == before);
+}
+
+TEST_CASE("A refresh retried within the grace returns the same pair; reuse after it revokes "
+          "the whole session", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
+    config.identity.refresh_grace = absl::Seconds(30);
+  });
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair first;
+  REQUIRE(f->Login("teacher@school.ru", &first).ok());
+
+  v1::RefreshRequest request;
+  request.set_refresh_token(first.refresh_token());
+  v1::TokenPair tab_a, tab_b;
+  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &tab_a).ok());
+  f->clock().Advance(absl::Seconds(20));
+  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &tab_b).ok());
+  CHECK(tab_b.refresh_token() == tab_a.refresh_token());
+  CHECK(tab_b.access_token() == tab_a.access_token());
+
+  // Past the grace, the spent token is a stolen one: the session ends for everyone.
+  f->clock().Advance(absl::Seconds(11));
+  v1::TokenPair reused;
+  ::grpc::Status status = f->stub().Refresh(IdentityFixture::Context().get(), request, &reused);
+  CHECK(status.error_code() == ::grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(ReasonOf(status) == "REFRESH_TOKEN_REUSED");
+
+  request.set_refresh_token(tab_a.refresh_token());
+  status = f->stub().Refresh(IdentityFixture::Context().get(), request, &reused);
+  CHECK(ReasonOf(status) == "SESSION_REVOKED");
+  v1::Account me;
+  status = f->stub().GetMe(IdentityFixture::Context(tab_a.access_token()).get(), {}, &me);
+  CHECK(ReasonOf(status) == "SESSION_REVOKED");
+}
+
+TEST_CASE("Key rotation: a previous key's token verifies until it expires; a removed key's "
+          "does not", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
+    config.keys.rotation = absl::Hours(1);
+    config.keys.publish_ahead = absl::Minutes(10);
+    config.identity.access_token_ttl = absl::Minutes(15);
+    config.keys.token_lifetime = absl::Minutes(15);
+    config.key_check_interval = absl::Minutes(1);
+  });
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::Account me;
+  auto get_me = [&](const std::string& token) {
+    return f->stub().GetMe(IdentityFixture::Context(token).get(), {}, &me);
+  };
+
+  f->clock().Advance(absl::Minutes(55));
+  REQUIRE(f->app().key_ring().Maintain().ok());  // publishes the successor
+  v1::TokenPair old_pair;
+  REQUIRE(f->Login("teacher@school.ru", &old_pair).ok());
+  absl::StatusOr<std::string> old_kid = auth::PeekKeyId(old_pair.access_token());
+  absl::StatusOr<KeyRing::Signer> old_signer = f->app().key_ring().SignerById(*old_kid);
+  REQUIRE(old_signer.ok());
+
+  f->clock().Advance(absl::Minutes(6));  // t = 61 min: the successor signs
+  REQUIRE(f->app().key_ring().Maintain().ok());
+  v1::TokenPair new_pair;
+  REQUIRE(f->Login("teacher@school.ru", &new_pair).ok());
+  CHECK(*auth::PeekKeyId(new_pair.access_token()) != *old_kid);
+  CHECK(get_me(old_pair.access_token()).ok());
+  CHECK(get_me(new_pair.access_token()).ok());
+
+  f->clock().Advance(absl::Minutes(10));  // t = 71 min: the old token expired
+  CHECK(ReasonOf(get_me(old_pair.access_token())) == "TOKEN_EXPIRED");
+
+  // t = 77 min: the old key is gone; a token it signs now (a leaked key) is refused.
+  f->clock().Advance(absl::Minutes(6));
+  REQUIRE(f->app().key_ring().Maintain().ok());
+  auth::Claims claims{.issuer = "parta-identity", .audience = "parta", .subject = me.id(),
+                      .session_id = new_pair.session_id(), .token_id = "forged",
+                      .issued_at = f->clock().Now(), .not_before = f->clock().Now(),
+                      .expires_at = f->clock().Now() + absl::Minutes(15)};
+  std::string forged = auth::SignToken(old_signer->key, *old_kid, claims);
+  CHECK(ReasonOf(get_me(forged)) == "UNKNOWN_KEY");
+  CHECK(get_me(new_pair.access_token()).ok());
+}
+
+TEST_CASE("Signing keys are stored sealed, never in the clear", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  absl::StatusOr<KeyRing::Signer> signer = f->app().key_ring().CurrentSigner();
+  REQUIRE(signer.ok());
+  std::string raw = signer->key.RawPrivate();
+  std::string sealed = *f->pool().TransactFor<std::string>([&](pqxx::work& tx) {
+    pqxx::binarystring bytes(tx.exec1("SELECT sealed_private FROM signing_keys")[0]);
+    return bytes.str();
+  });
+  CHECK(sealed.size() > raw.size());
+  CHECK(sealed.find(raw) == std::string::npos);
+}
+
+}  // namespace
+}  // namespace parta::identity
