@@ -32,7 +32,9 @@ function(parta_cc_test name)
   add_executable(${name} ${ARG_SRCS})
   _parta_own_code(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
-  catch_discover_tests(${name} TEST_PREFIX "${name}: " PROPERTIES LABELS "${ARG_LABELS}")
+  # -w NoTests: a test name that matches nothing fails instead of passing silently.
+  catch_discover_tests(${name} TEST_PREFIX "${name}: " EXTRA_ARGS -w NoTests
+    PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()
 
 # Generated code is compiled without warnings and included as a system header.

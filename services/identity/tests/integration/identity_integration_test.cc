@@ -34,7 +34,7 @@ TEST_CASE("Concurrent registrations of one e-mail: exactly one wins", "[identity
   CHECK(Count(f->pool(), "SELECT count(*) FROM accounts") == 1);
 }
 
-TEST_CASE("Migrations apply to an empty schema once; a second run changes nothing",
+TEST_CASE("Migrations apply to an empty schema once and a second run changes nothing",
           "[identity][integration]") {
   PARTA_IDENTITY_FIXTURE(f);
   int64_t before = Count(f->pool(), "SELECT count(*) FROM schema_migrations");
@@ -43,7 +43,7 @@ TEST_CASE("Migrations apply to an empty schema once; a second run changes nothin
   CHECK(Count(f->pool(), "SELECT count(*) FROM schema_migrations") == before);
 }
 
-TEST_CASE("A refresh retried within the grace returns the same pair; reuse after it revokes "
+TEST_CASE("A refresh retried within the grace returns the same pair and reuse after it revokes "
           "the whole session", "[identity][integration]") {
   PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
     config.identity.refresh_grace = absl::Seconds(30);
@@ -76,7 +76,7 @@ TEST_CASE("A refresh retried within the grace returns the same pair; reuse after
   CHECK(ReasonOf(status) == "SESSION_REVOKED");
 }
 
-TEST_CASE("Key rotation: a previous key's token verifies until it expires; a removed key's "
+TEST_CASE("Key rotation: a previous key's token verifies until it expires and a removed key's "
           "does not", "[identity][integration]") {
   PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
     config.keys.rotation = absl::Hours(1);
@@ -119,7 +119,10 @@ TEST_CASE("Key rotation: a previous key's token verifies until it expires; a rem
                       .expires_at = f->clock().Now() + absl::Minutes(15)};
   std::string forged = auth::SignToken(old_signer->key, *old_kid, claims);
   CHECK(ReasonOf(get_me(forged)) == "UNKNOWN_KEY");
-  CHECK(get_me(new_pair.access_token()).ok());
+  v1::TokenPair latest;
+  REQUIRE(f->Login("teacher@school.ru", &latest).ok());
+  CHECK(*auth::PeekKeyId(latest.access_token()) == *auth::PeekKeyId(new_pair.access_token()));
+  CHECK(get_me(latest.access_token()).ok());
 }
 
 TEST_CASE("Signing keys are stored sealed, never in the clear", "[identity][integration]") {

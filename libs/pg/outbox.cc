@@ -1,0 +1,92 @@
+#include "libs/pg/outbox.h"
+
+#include "libs/core/status.h"
+#include "libs/pg/time.h"
+
+namespace parta::pg {
+namespace {
+
+Event EventFromRow(const pqxx::row& row) {
+  pqxx::binarystring payload(row[3]);
+  return Event{.stream = row[0].as<std::string>(),
+               .sequence = row[1].as<int64_t>(),
+               .type = row[2].as<std::string>(),
+               .payload = payload.str(),
+               .created_at = FromMicros(row[4].as<int64_t>())};
+}
+
+constexpr char kColumns[] =
+    "stream, sequence, event_type, payload, " PARTA_PG_US("created_at");
+
+}  // namespace
+
+int64_t AppendToOutbox(pqxx::work& tx, const std::string& stream, const std::string& type,
+                       const std::string& payload) {
+  // The upsert locks the stream's row until commit: concurrent writers of one stream queue here,
+  // so sequences follow commit order and a rollback leaves no gap.
+  int64_t sequence = tx.exec_params1(
+                           "INSERT INTO outbox_streams (stream, last_sequence) VALUES ($1, 1) "
+                           "ON CONFLICT (stream) DO UPDATE "
+                           "SET last_sequence = outbox_streams.last_sequence + 1 "
+                           "RETURNING last_sequence",
+                           stream)[0]
+                         .as<int64_t>();
+  tx.exec_params(
+      "INSERT INTO outbox (stream, sequence, event_type, payload) VALUES ($1, $2, $3, $4)",
+      stream, sequence, type, pqxx::binarystring(payload.data(), payload.size()));
+  return sequence;
+}
+
+absl::StatusOr<std::vector<Event>> ReadOutbox(Pool& pool, const std::string& stream,
+                                              int64_t after_sequence, int limit) {
+  return pool.TransactFor<std::vector<Event>>([&](pqxx::work& tx) {
+    pqxx::result rows = tx.exec_params(std::string("SELECT ") + kColumns +
+                                           " FROM outbox WHERE stream = $1 AND sequence > $2 "
+                                           "ORDER BY sequence LIMIT $3",
+                                       stream, after_sequence, limit);
+    std::vector<Event> events;
+    for (const pqxx::row& row : rows) events.push_back(EventFromRow(row));
+    return absl::StatusOr<std::vector<Event>>(std::move(events));
+  });
+}
+
+OutboxRelay::OutboxRelay(Pool& pool, Publish publish, int batch_size)
+    : pool_(pool), publish_(std::move(publish)), batch_size_(batch_size) {}
+
+absl::StatusOr<int> OutboxRelay::RelayOnce() {
+  absl::Status publish_error;
+  absl::StatusOr<int> published = pool_.TransactFor<int>([&](pqxx::work& tx) {
+    publish_error = absl::OkStatus();
+    pqxx::result rows = tx.exec_params(std::string("SELECT ") + kColumns +
+                                           " FROM outbox WHERE published_at IS NULL "
+                                           "ORDER BY stream, sequence LIMIT $1 "
+                                           "FOR UPDATE SKIP LOCKED",
+                                       batch_size_);
+    int count = 0;
+    for (const pqxx::row& row : rows) {
+      Event event = EventFromRow(row);
+      publish_error = publish_(event);
+      if (!publish_error.ok()) break;
+      tx.exec_params(
+          "UPDATE outbox SET published_at = now() WHERE stream = $1 AND sequence = $2",
+          event.stream, event.sequence);
+      ++count;
+    }
+    return absl::StatusOr<int>(count);
+  });
+  if (!published.ok()) return published.status();
+  if (!publish_error.ok()) return publish_error;
+  return published;
+}
+
+absl::StatusOr<int64_t> OutboxRelay::Purge(absl::Duration age) {
+  return pool_.TransactFor<int64_t>([&](pqxx::work& tx) {
+    pqxx::result result = tx.exec_params(
+        "DELETE FROM outbox WHERE published_at IS NOT NULL "
+        "AND published_at < now() - $1 * interval '1 microsecond'",
+        absl::ToInt64Microseconds(age));
+    return absl::StatusOr<int64_t>(static_cast<int64_t>(result.affected_rows()));
+  });
+}
+
+}  // namespace parta::pg
