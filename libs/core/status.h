@@ -3,16 +3,19 @@
 // Errors with a stable, machine-readable reason. The reason travels as a status payload and is
 // turned into a google.rpc.ErrorInfo at the gRPC edge (libs/grpc/status.h).
 
+#include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace parta {
 
-// Payload key under which the reason is stored in an absl::Status.
+// Payload keys under which the reason and a retry delay are stored in an absl::Status.
 inline constexpr absl::string_view kReasonPayload = "parta.reason";
+inline constexpr absl::string_view kRetryAfterPayload = "parta.retry_after_ms";
 
 // A status with `code`, a reason such as "ACCOUNT_EXISTS" and a message for humans. The message
 // must never contain secrets or personal data.
@@ -20,6 +23,11 @@ absl::Status Error(absl::StatusCode code, absl::string_view reason, absl::string
 
 // The reason of `status`, or an empty string when it has none.
 std::string ReasonOf(const absl::Status& status);
+
+// `status` telling the caller when to try again (google.rpc.RetryInfo on the wire,
+// `Retry-After` at the gateway).
+absl::Status WithRetryAfter(absl::Status status, absl::Duration delay);
+std::optional<absl::Duration> RetryAfterOf(const absl::Status& status);
 
 inline absl::Status InvalidArgument(absl::string_view reason, absl::string_view message) {
   return Error(absl::StatusCode::kInvalidArgument, reason, message);

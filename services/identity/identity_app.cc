@@ -13,6 +13,9 @@
 #include "libs/grpc/call.h"
 #include "libs/metrics/metrics.h"
 #include "libs/pg/migrations.h"
+#include "libs/pg/outbox.h"
+#include "libs/redis/client.h"
+#include "services/identity/adapters/event_publisher.h"
 #include "libs/pg/pool.h"
 #include "services/identity/adapters/master_key.h"
 #include "services/identity/adapters/pg_store.h"
@@ -28,6 +31,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   IdentityConfig config;
   config.pg_uri = env.RequiredString("PARTA_PG_URI");
   config.pg_pool_size = static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", 16, 1, 500));
+  config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
   config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
   config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
   config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
@@ -41,6 +45,18 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   identity.access_token_ttl = env.Duration("PARTA_IDENTITY_ACCESS_TOKEN_TTL", identity.access_token_ttl);
   identity.refresh_token_ttl = env.Duration("PARTA_IDENTITY_REFRESH_TOKEN_TTL", identity.refresh_token_ttl);
   identity.refresh_grace = env.Duration("PARTA_IDENTITY_REFRESH_GRACE", identity.refresh_grace);
+  identity.service_token_ttl =
+      env.Duration("PARTA_IDENTITY_SERVICE_TOKEN_TTL", identity.service_token_ttl);
+  LoginProtectionPolicy& login = identity.login_protection;
+  login.free_attempts = static_cast<int>(
+      env.Int("PARTA_IDENTITY_LOGIN_FREE_ATTEMPTS", login.free_attempts, 1, 1000));
+  login.base_delay = env.Duration("PARTA_IDENTITY_LOGIN_BASE_DELAY", login.base_delay);
+  login.max_delay = env.Duration("PARTA_IDENTITY_LOGIN_MAX_DELAY", login.max_delay);
+  login.window = env.Duration("PARTA_IDENTITY_LOGIN_FAILURE_WINDOW", login.window);
+  login.address_burst = static_cast<double>(
+      env.Int("PARTA_IDENTITY_LOGIN_ADDRESS_BURST", 300, 1, 1'000'000));
+  login.address_refill_per_second = static_cast<double>(
+      env.Int("PARTA_IDENTITY_LOGIN_ADDRESS_PER_SECOND", 2, 1, 1'000'000));
 
   KeyRotationPolicy& keys = config.keys;
   keys.rotation = env.Duration("PARTA_IDENTITY_KEY_ROTATION", keys.rotation);
@@ -48,6 +64,9 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   keys.token_lifetime = identity.access_token_ttl;
   config.key_check_interval =
       env.Duration("PARTA_IDENTITY_KEY_CHECK_INTERVAL", config.key_check_interval);
+  config.outbox_poll_interval =
+      env.Duration("PARTA_OUTBOX_POLL_INTERVAL", config.outbox_poll_interval);
+  config.outbox_retention = env.Duration("PARTA_OUTBOX_RETENTION", config.outbox_retention);
 
   auto& hashing = config.hashing;
   hashing.ops_limit = static_cast<uint64_t>(env.Int("PARTA_ARGON2_ITERATIONS", 2, 1, 10));
@@ -73,6 +92,11 @@ struct IdentityApp::Parts {
   std::unique_ptr<PgIdentityStore> store;
   std::unique_ptr<PgKeyStore> key_store;
   std::unique_ptr<PgSessionRevocations> revocations;
+  std::unique_ptr<redis::Pool> redis;
+  std::unique_ptr<EventPublisher> publisher;
+  std::unique_ptr<pg::OutboxRelay> relay;
+  std::unique_ptr<PeriodicTask> relay_task;
+  std::unique_ptr<PeriodicTask> purge_task;
   std::unique_ptr<KeyRing> key_ring;
   std::unique_ptr<PeriodicTask> key_upkeep;
   std::unique_ptr<RefreshTokenCodec> refresh_tokens;
@@ -114,6 +138,29 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   parts->store = std::make_unique<PgIdentityStore>(*parts->pool);
   parts->key_store = std::make_unique<PgKeyStore>(*parts->pool, *parts->master_key);
   parts->revocations = std::make_unique<PgSessionRevocations>(*parts->pool);
+  ASSIGN_OR_RETURN(redis::Endpoint redis_endpoint, redis::Endpoint::Parse(config.redis_uri));
+  parts->redis = std::make_unique<redis::Pool>(redis::Pool::Options{.endpoint = redis_endpoint});
+  parts->publisher = std::make_unique<EventPublisher>(
+      *parts->redis, config.identity.access_token_ttl + absl::Minutes(1));
+  EventPublisher* publisher = parts->publisher.get();
+  parts->relay = std::make_unique<pg::OutboxRelay>(
+      *parts->pool, [publisher](const Event& event) { return publisher->Publish(event); });
+  pg::OutboxRelay* relay = parts->relay.get();
+  parts->relay_task = std::make_unique<PeriodicTask>(
+      "outbox-relay", config.outbox_poll_interval, [relay, failing = false]() mutable {
+        // While Redis is down events wait in the outbox; say so once per outage, not per poll.
+        absl::StatusOr<int> published = relay->RelayOnce();
+        if (published.ok() == !failing) return;
+        failing = !published.ok();
+        if (failing) {
+          log::Warning("outbox relay paused").With("error", published.status().ToString());
+        } else {
+          log::Info("outbox relay resumed");
+        }
+      });
+  absl::Duration retention = config.outbox_retention;
+  parts->purge_task = std::make_unique<PeriodicTask>(
+      "outbox-purge", absl::Minutes(10), [relay, retention] { (void)relay->Purge(retention); });
   parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, *parts->ids, config.keys);
   RETURN_IF_ERROR(parts->key_ring->Maintain());
   KeyRing* key_ring = parts->key_ring.get();
@@ -168,11 +215,15 @@ int IdentityApp::metrics_port() const { return parts_->metrics ? parts_->metrics
 
 KeyRing& IdentityApp::key_ring() { return *parts_->key_ring; }
 
+absl::Status IdentityApp::RelayEvents() { return parts_->relay->RelayOnce().status(); }
+
 void IdentityApp::Shutdown(absl::Duration grace) {
   parts_->server->Shutdown(grace);
   parts_->workers->Stop();
   parts_->hasher->Stop();
   parts_->key_upkeep->Stop();
+  parts_->relay_task->Stop();
+  parts_->purge_task->Stop();
 }
 
 }  // namespace parta::identity

@@ -22,6 +22,7 @@ namespace parta::identity {
 struct IdentityConfig {
   std::string pg_uri;
   int pg_pool_size = 16;
+  std::string redis_uri;
   std::string grpc_listen = "127.0.0.1:7101";
   std::string port_file;
   std::string metrics_listen = "127.0.0.1:9101";  // empty: no metrics endpoint
@@ -30,6 +31,8 @@ struct IdentityConfig {
   IdentitySettings identity;
   KeyRotationPolicy keys;
   absl::Duration key_check_interval = absl::Minutes(1);
+  absl::Duration outbox_poll_interval = absl::Milliseconds(100);
+  absl::Duration outbox_retention = absl::Hours(24 * 7);
   auth::PasswordHasher::Options hashing;
   int worker_threads = 16;
   int worker_queue = 1024;
@@ -52,6 +55,8 @@ class IdentityApp {
   void Shutdown(absl::Duration grace);
 
   KeyRing& key_ring();
+  // Publishes pending outbox events now instead of at the next poll (tests).
+  absl::Status RelayEvents();
 
  private:
   struct Parts;

@@ -63,7 +63,7 @@ class Api:
         return ""
 
 
-def start_identity(binary, pg_uri, workdir):
+def start_identity(binary, pg_uri, redis_uri, workdir):
     schema = "interop_" + secrets.token_hex(6)
     psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", pg_uri]
     subprocess.run(psql + ["-c", f"CREATE SCHEMA {schema}"], check=True)
@@ -73,6 +73,7 @@ def start_identity(binary, pg_uri, workdir):
     port_file = os.path.join(workdir, "port")
     env = dict(os.environ,
                PARTA_PG_URI=f"{pg_uri} options=-csearch_path={schema}",
+               PARTA_REDIS_URI=redis_uri,
                PARTA_IDENTITY_MASTER_KEY_FILE=key_file,
                PARTA_GRPC_LISTEN="127.0.0.1:0",
                PARTA_GRPC_PORT_FILE=port_file,
@@ -168,14 +169,15 @@ def main():
     parser.add_argument("--descriptors", required=True)
     args = parser.parse_args()
     pg_uri = os.environ.get("PARTA_TEST_PG")
-    if not pg_uri:
+    redis_uri = os.environ.get("PARTA_TEST_REDIS")
+    if not pg_uri or not redis_uri:
         if os.environ.get("CI") == "true":
-            fail("PARTA_TEST_PG is not set: run through `tools/parta test`")
-        print("skipped: PARTA_TEST_PG is not set")
+            fail("PARTA_TEST_PG or PARTA_TEST_REDIS is not set: run through `tools/parta test`")
+        print("skipped: PARTA_TEST_PG or PARTA_TEST_REDIS is not set")
         return SKIP
 
     with tempfile.TemporaryDirectory() as workdir:
-        process, port, schema, psql = start_identity(args.identity, pg_uri, workdir)
+        process, port, schema, psql = start_identity(args.identity, pg_uri, redis_uri, workdir)
         try:
             with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
                 run(Api(args.descriptors, channel))

@@ -38,3 +38,18 @@ TEST_CASE("OK and reason-less statuses map by code alone", "[grpc][unit]") {
 
 }  // namespace
 }  // namespace parta::grpc
+
+namespace parta::grpc {
+namespace {
+
+TEST_CASE("A retry delay crosses the gRPC edge as google.rpc.RetryInfo", "[grpc][unit]") {
+  absl::Status original =
+      WithRetryAfter(ResourceExhausted("LOGIN_THROTTLED", "wait"), absl::Milliseconds(2500));
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(original, "identity.parta"));
+  CHECK(back.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(ReasonOf(back) == "LOGIN_THROTTLED");
+  CHECK(RetryAfterOf(back) == absl::Milliseconds(2500));
+}
+
+}  // namespace
+}  // namespace parta::grpc

@@ -1,8 +1,13 @@
 #include "services/identity/adapters/pg_store.h"
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
+#include "libs/pg/outbox.h"
 #include "libs/pg/time.h"
+#include "parta/identity/v1/events.pb.h"
 
 namespace parta::identity {
 namespace {
@@ -55,6 +60,23 @@ RefreshToken RefreshFromRow(const pqxx::row& row) {
                      .access_key_id = row[4].as<std::string>()};
   if (!row[5].is_null()) token.rotated_at = FromMicros(row[5].as<int64_t>());
   return token;
+}
+
+constexpr char kSessionColumns[] =
+    "id::text, account_id::text, device, client_address, " PARTA_PG_US("created_at")
+    ", " PARTA_PG_US("last_used_at") ", " PARTA_PG_US("revoked_at")
+    ", coalesce(revoke_reason, '')";
+
+Session SessionFromRow(const pqxx::row& row) {
+  Session session{.id = row[0].as<std::string>(),
+                  .account_id = row[1].as<std::string>(),
+                  .device = row[2].as<std::string>(),
+                  .client_address = row[3].as<std::string>(),
+                  .created_at = FromMicros(row[4].as<int64_t>()),
+                  .last_used_at = FromMicros(row[5].as<int64_t>()),
+                  .revoke_reason = row[7].as<std::string>()};
+  if (!row[6].is_null()) session.revoked_at = FromMicros(row[6].as<int64_t>());
+  return session;
 }
 
 class PgIdentityTransaction final : public IdentityTransaction {
@@ -111,21 +133,10 @@ class PgIdentityTransaction final : public IdentityTransaction {
   absl::StatusOr<std::optional<Session>> FindSession(absl::string_view id) override {
     if (!IsUuid(id)) return std::nullopt;
     pqxx::result rows = tx_.exec_params(
-        "SELECT id::text, account_id::text, device, client_address, " PARTA_PG_US("created_at")
-        ", " PARTA_PG_US("last_used_at") ", " PARTA_PG_US("revoked_at")
-        ", coalesce(revoke_reason, '') FROM sessions WHERE id = $1",
+        std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = $1",
         std::string(id));
     if (rows.empty()) return std::nullopt;
-    const pqxx::row& row = rows[0];
-    Session session{.id = row[0].as<std::string>(),
-                    .account_id = row[1].as<std::string>(),
-                    .device = row[2].as<std::string>(),
-                    .client_address = row[3].as<std::string>(),
-                    .created_at = FromMicros(row[4].as<int64_t>()),
-                    .last_used_at = FromMicros(row[5].as<int64_t>()),
-                    .revoke_reason = row[7].as<std::string>()};
-    if (!row[6].is_null()) session.revoked_at = FromMicros(row[6].as<int64_t>());
-    return session;
+    return SessionFromRow(rows[0]);
   }
 
   absl::Status TouchSession(absl::string_view id, absl::Time at) override {
@@ -134,12 +145,49 @@ class PgIdentityTransaction final : public IdentityTransaction {
     return absl::OkStatus();
   }
 
+  absl::Status UpdateDisplayName(absl::string_view account_id, absl::string_view name,
+                                 absl::Time at) override {
+    tx_.exec_params("UPDATE accounts SET display_name = $2, updated_at = " PARTA_PG_TS("$3")
+                    " WHERE id = $1",
+                    std::string(account_id), std::string(name), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdatePassword(absl::string_view account_id, absl::string_view hash,
+                              absl::Time at) override {
+    tx_.exec_params("UPDATE accounts SET password_hash = $2, updated_at = " PARTA_PG_TS("$3")
+                    " WHERE id = $1",
+                    std::string(account_id), std::string(hash), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<Session>> ListActiveSessions(absl::string_view account_id) override {
+    std::vector<Session> sessions;
+    if (!IsUuid(account_id)) return sessions;
+    pqxx::result rows = tx_.exec_params(
+        std::string("SELECT ") + kSessionColumns +
+            " FROM sessions WHERE account_id = $1 AND revoked_at IS NULL "
+            "ORDER BY last_used_at DESC, created_at DESC",
+        std::string(account_id));
+    for (const pqxx::row& row : rows) sessions.push_back(SessionFromRow(row));
+    return sessions;
+  }
+
   absl::Status RevokeSession(absl::string_view id, absl::Time at,
                              absl::string_view reason) override {
-    tx_.exec_params(
+    pqxx::result revoked = tx_.exec_params(
         "UPDATE sessions SET revoked_at = " PARTA_PG_TS("$2") ", revoke_reason = $3 "
-        "WHERE id = $1 AND revoked_at IS NULL",
+        "WHERE id = $1 AND revoked_at IS NULL RETURNING account_id::text",
         std::string(id), ToMicros(at), std::string(reason));
+    if (revoked.empty()) return absl::OkStatus();
+    v1::SessionRevoked event;
+    event.set_session_id(std::string(id));
+    event.set_account_id(revoked[0][0].as<std::string>());
+    *event.mutable_revoke_time() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(ToMicros(at));
+    event.set_reason(std::string(reason));
+    pg::AppendToOutbox(tx_, std::string(kSessionsStream), event.GetTypeName(),
+                       event.SerializeAsString());
     return absl::OkStatus();
   }
 
@@ -166,6 +214,62 @@ class PgIdentityTransaction final : public IdentityTransaction {
     tx_.exec_params(
         "UPDATE refresh_tokens SET rotated_at = " PARTA_PG_TS("$2") " WHERE token_hash = $1",
         std::string(token_hash), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertApiClient(const ApiClient& client) override {
+    tx_.exec_params(
+        "INSERT INTO api_clients (id, display_name, secret_hash, scopes, created_by, created_at) "
+        "VALUES ($1, $2, $3, string_to_array($4, ' '), $5, " PARTA_PG_TS("$6") ")",
+        client.id, client.display_name, client.secret_hash, absl::StrJoin(client.scopes, " "),
+        client.created_by, ToMicros(client.created_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<ApiClient>> FindApiClient(absl::string_view id) override {
+    if (!IsUuid(id)) return std::nullopt;
+    pqxx::result rows = tx_.exec_params(
+        "SELECT id::text, display_name, secret_hash, array_to_string(scopes, ' '), "
+        "created_by::text, " PARTA_PG_US("created_at") ", disabled_at IS NOT NULL "
+        "FROM api_clients WHERE id = $1",
+        std::string(id));
+    if (rows.empty()) return std::nullopt;
+    const pqxx::row& row = rows[0];
+    return ApiClient{.id = row[0].as<std::string>(),
+                     .display_name = row[1].as<std::string>(),
+                     .secret_hash = row[2].as<std::string>(),
+                     .scopes = absl::StrSplit(row[3].as<std::string>(), ' ', absl::SkipEmpty()),
+                     .created_by = row[4].as<std::string>(),
+                     .created_at = FromMicros(row[5].as<int64_t>()),
+                     .disabled = row[6].as<bool>()};
+  }
+
+  absl::StatusOr<std::optional<LoginFailures>> FindLoginFailures(
+      absl::string_view login) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT failures, " PARTA_PG_US("last_failure_at") ", " PARTA_PG_US("blocked_until")
+        " FROM login_failures WHERE login = $1",
+        std::string(login));
+    if (rows.empty()) return std::nullopt;
+    return LoginFailures{.failures = rows[0][0].as<int>(),
+                         .last_failure_at = FromMicros(rows[0][1].as<int64_t>()),
+                         .blocked_until = FromMicros(rows[0][2].as<int64_t>())};
+  }
+
+  absl::Status SaveLoginFailures(absl::string_view login,
+                                 const LoginFailures& failures) override {
+    tx_.exec_params(
+        "INSERT INTO login_failures (login, failures, last_failure_at, blocked_until) "
+        "VALUES ($1, $2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ") "
+        "ON CONFLICT (login) DO UPDATE SET failures = excluded.failures, "
+        "last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until",
+        std::string(login), failures.failures, ToMicros(failures.last_failure_at),
+        ToMicros(failures.blocked_until));
+    return absl::OkStatus();
+  }
+
+  absl::Status ClearLoginFailures(absl::string_view login) override {
+    tx_.exec_params("DELETE FROM login_failures WHERE login = $1", std::string(login));
     return absl::OkStatus();
   }
 

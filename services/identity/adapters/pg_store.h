@@ -11,6 +11,9 @@
 
 namespace parta::identity {
 
+// The outbox stream of SessionRevoked events.
+inline constexpr absl::string_view kSessionsStream = "sessions";
+
 class PgIdentityStore final : public IdentityStore {
  public:
   explicit PgIdentityStore(pg::Pool& pool) : pool_(pool) {}

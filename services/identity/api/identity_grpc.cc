@@ -123,6 +123,118 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
                         });
 }
 
+::grpc::ServerUnaryReactor* IdentityGrpcService::UpdateProfile(
+    ::grpc::CallbackServerContext* context, const v1::UpdateProfileRequest* request,
+    v1::Account* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::UpdateProfileRequest& req,
+                               v1::Account& resp) -> absl::Status {
+                          const auto& paths = req.update_mask().paths();
+                          if (paths.size() != 1 || paths[0] != "display_name") {
+                            return InvalidArgument("INVALID_UPDATE_MASK",
+                                                   "update_mask must name display_name");
+                          }
+                          ASSIGN_OR_RETURN(Account account,
+                                           identity_.UpdateDisplayName(*call.caller,
+                                                                       req.display_name()));
+                          ToProto(account, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ListSessions(
+    ::grpc::CallbackServerContext* context, const v1::ListSessionsRequest* request,
+    v1::ListSessionsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListSessionsRequest&,
+                               v1::ListSessionsResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<Session> sessions,
+                                           identity_.ListSessions(*call.caller));
+                          for (const Session& session : sessions) {
+                            v1::Session& out = *resp.add_sessions();
+                            out.set_id(session.id);
+                            out.set_device(session.device);
+                            out.set_client_address(session.client_address);
+                            *out.mutable_create_time() = ToProto(session.created_at);
+                            *out.mutable_last_use_time() = ToProto(session.last_used_at);
+                            out.set_current(session.id == call.caller->session_id);
+                          }
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::RevokeSession(
+    ::grpc::CallbackServerContext* context, const v1::RevokeSessionRequest* request,
+    v1::RevokeSessionResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::RevokeSessionRequest& req,
+                               v1::RevokeSessionResponse&) {
+                          return identity_.RevokeSession(*call.caller, req.session_id());
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ChangePassword(
+    ::grpc::CallbackServerContext* context, const v1::ChangePasswordRequest* request,
+    v1::ChangePasswordResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ChangePasswordRequest& req,
+                               v1::ChangePasswordResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(int revoked,
+                                           identity_.ChangePassword(*call.caller,
+                                                                    req.current_password(),
+                                                                    req.new_password()));
+                          resp.set_revoked_sessions(revoked);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::CreateApiClient(
+    ::grpc::CallbackServerContext* context, const v1::CreateApiClientRequest* request,
+    v1::CreateApiClientResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::CreateApiClientRequest& req,
+                               v1::CreateApiClientResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              NewApiClient client,
+                              identity_.CreateApiClient(
+                                  *call.caller, req.display_name(),
+                                  {req.scopes().begin(), req.scopes().end()}));
+                          resp.set_client_id(client.client_id);
+                          resp.set_client_secret(client.client_secret);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::IssueServiceToken(
+    ::grpc::CallbackServerContext* context, const v1::IssueServiceTokenRequest* request,
+    v1::ServiceToken* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::IssueServiceTokenRequest& req,
+                               v1::ServiceToken& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              IssuedServiceToken token,
+                              identity_.IssueServiceToken(
+                                  req.client_id(), req.client_secret(),
+                                  {req.scopes().begin(), req.scopes().end()}));
+                          resp.set_access_token(token.access_token);
+                          *resp.mutable_expire_time() = ToProto(token.expires_at);
+                          for (const std::string& scope : token.scopes) resp.add_scopes(scope);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::GetAccount(::grpc::CallbackServerContext* context,
+                                                            const v1::GetAccountRequest* request,
+                                                            v1::Account* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::GetAccountRequest& req,
+                               v1::Account& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(Account account, identity_.GetAccount(req.account_id()));
+                          ToProto(account, resp);
+                          return absl::OkStatus();
+                        });
+}
+
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetSigningKeys(
     ::grpc::CallbackServerContext* context, const v1::GetSigningKeysRequest* request,
     v1::GetSigningKeysResponse* response) {

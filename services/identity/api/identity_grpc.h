@@ -29,6 +29,27 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* GetMe(::grpc::CallbackServerContext* context,
                                     const v1::GetMeRequest* request,
                                     v1::Account* response) override;
+  ::grpc::ServerUnaryReactor* UpdateProfile(::grpc::CallbackServerContext* context,
+                                            const v1::UpdateProfileRequest* request,
+                                            v1::Account* response) override;
+  ::grpc::ServerUnaryReactor* ListSessions(::grpc::CallbackServerContext* context,
+                                           const v1::ListSessionsRequest* request,
+                                           v1::ListSessionsResponse* response) override;
+  ::grpc::ServerUnaryReactor* RevokeSession(::grpc::CallbackServerContext* context,
+                                            const v1::RevokeSessionRequest* request,
+                                            v1::RevokeSessionResponse* response) override;
+  ::grpc::ServerUnaryReactor* ChangePassword(::grpc::CallbackServerContext* context,
+                                             const v1::ChangePasswordRequest* request,
+                                             v1::ChangePasswordResponse* response) override;
+  ::grpc::ServerUnaryReactor* CreateApiClient(::grpc::CallbackServerContext* context,
+                                              const v1::CreateApiClientRequest* request,
+                                              v1::CreateApiClientResponse* response) override;
+  ::grpc::ServerUnaryReactor* IssueServiceToken(::grpc::CallbackServerContext* context,
+                                                const v1::IssueServiceTokenRequest* request,
+                                                v1::ServiceToken* response) override;
+  ::grpc::ServerUnaryReactor* GetAccount(::grpc::CallbackServerContext* context,
+                                         const v1::GetAccountRequest* request,
+                                         v1::Account* response) override;
   ::grpc::ServerUnaryReactor* GetSigningKeys(::grpc::CallbackServerContext* context,
                                              const v1::GetSigningKeysRequest* request,
                                              v1::GetSigningKeysResponse* response) override;

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -55,6 +56,30 @@ struct IssuedTokens {
   std::string refresh_token;
   absl::Time refresh_expires_at;
   std::string session_id;
+};
+
+// An API client of the client-credentials grant (a Parta service, a regional system).
+struct ApiClient {
+  std::string id;
+  std::string display_name;
+  std::string secret_hash;  // hex SHA-256 of the secret
+  std::vector<std::string> scopes;
+  std::string created_by;  // operator's account id
+  absl::Time created_at;
+  bool disabled = false;
+};
+
+struct IssuedServiceToken {
+  std::string access_token;
+  absl::Time expires_at;
+  std::vector<std::string> scopes;
+};
+
+// Recent failed logins of one login name.
+struct LoginFailures {
+  int failures = 0;
+  absl::Time last_failure_at;
+  absl::Time blocked_until;
 };
 
 }  // namespace parta::identity

@@ -1,5 +1,10 @@
 #include "services/identity/domain/identity.h"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
@@ -16,6 +21,10 @@ absl::Status InvalidRefreshToken() {
   return Unauthenticated("INVALID_REFRESH_TOKEN", "the refresh token is not valid");
 }
 
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 // Whole seconds, as tokens carry them: a re-issued token then matches the first one exactly.
 absl::Time TruncateToSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
 
@@ -30,7 +39,8 @@ Identity::Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& 
       refresh_tokens_(refresh_tokens),
       clock_(clock),
       ids_(ids),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      address_throttle_(settings_.login_protection) {}
 
 absl::StatusOr<Account> Identity::Register(const RegisterInput& input) {
   return CreateAccount(input, /*is_operator=*/false);
@@ -86,37 +96,71 @@ absl::StatusOr<Account> Identity::CreateAccount(const RegisterInput& input, bool
   return account;
 }
 
-absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
-  if (input.login.empty()) return InvalidArgument("LOGIN_REQUIRED", "give a login");
-  if (input.password.empty()) return InvalidArgument("PASSWORD_REQUIRED", "give a password");
-  if (Utf8Length(input.device) < 0 || input.device.size() > 200) {
-    return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
+absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
+  absl::Time now = clock_.Now();
+  absl::Duration address_wait = address_throttle_.WaitFor(input.client_address, now);
+  if (address_wait > absl::ZeroDuration()) {
+    return WithRetryAfter(ResourceExhausted("ADDRESS_THROTTLED",
+                                            "too many failed logins from this address; wait"),
+                          address_wait);
   }
-  absl::StatusOr<std::string> login = absl::StrContains(input.login, '@')
-                                          ? NormalizeEmail(input.login)
-                                          : NormalizePhone(input.login);
+  absl::StatusOr<std::string> normalized = absl::StrContains(input.login, '@')
+                                               ? NormalizeEmail(input.login)
+                                               : NormalizePhone(input.login);
+  // Throttling is keyed by login whether or not an account has it, so it reveals nothing.
+  std::string login_key = normalized.ok() ? *normalized : absl::AsciiStrToLower(input.login);
   std::optional<Account> account;
-  if (login.ok()) {
-    RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(*login));
-      return absl::OkStatus();
-    }));
+  std::optional<LoginFailures> failures;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(failures, tx.FindLoginFailures(login_key));
+    if (normalized.ok()) {
+      ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(*normalized));
+    }
+    return absl::OkStatus();
+  }));
+  if (failures && failures->blocked_until > now) {
+    return WithRetryAfter(
+        ResourceExhausted("LOGIN_THROTTLED", "too many failed attempts for this login; wait"),
+        failures->blocked_until - now);
   }
-  // An unknown login costs one hash too, so it looks like a wrong password from outside.
+  bool matches = false;
   if (!account || account->state == AccountState::kDeleted) {
+    // An unknown login costs one hash too, so it looks like a wrong password from outside.
     RETURN_IF_ERROR(hasher_.VerifyDummy(input.password));
+  } else {
+    ASSIGN_OR_RETURN(matches, hasher_.Verify(account->password_hash, input.password));
+  }
+  if (!matches) {
+    LoginFailures next = NextLoginFailure(failures, now, settings_.login_protection);
+    RETURN_IF_ERROR(store_.Transact(
+        [&](IdentityTransaction& tx) { return tx.SaveLoginFailures(login_key, next); }));
+    address_throttle_.RecordFailure(input.client_address, now);
     return InvalidCredentials();
   }
-  ASSIGN_OR_RETURN(bool matches, hasher_.Verify(account->password_hash, input.password));
-  if (!matches) return InvalidCredentials();
+  if (failures) {
+    RETURN_IF_ERROR(store_.Transact(
+        [&](IdentityTransaction& tx) { return tx.ClearLoginFailures(login_key); }));
+  }
   if (account->state == AccountState::kLocked) {
     return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
   }
+  return *std::move(account);
+}
+
+absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
+  if (input.login.empty()) return InvalidArgument("LOGIN_REQUIRED", "give a login");
+  if (input.login.size() > 512) return InvalidCredentials();
+  if (input.password.empty()) return InvalidArgument("PASSWORD_REQUIRED", "give a password");
+  if (input.password.size() > 1024) return InvalidCredentials();
+  if (Utf8Length(input.device) < 0 || input.device.size() > 200) {
+    return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
+  }
+  ASSIGN_OR_RETURN(Account account, Authenticate(input));
 
   absl::Time now = TruncateToSeconds(clock_.Now());
   ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
   Session session{.id = ids_.NewId(),
-                  .account_id = account->id,
+                  .account_id = account.id,
                   .device = input.device,
                   .client_address = input.client_address,
                   .created_at = now,
@@ -131,8 +175,8 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
     RETURN_IF_ERROR(tx.InsertSession(session));
     return tx.InsertRefreshToken(record);
   }));
-  log::Info("login").With("account_id", account->id).With("session_id", session.id);
-  return IssuePair(*account, session.id, refresh_token, record);
+  log::Info("login").With("account_id", account.id).With("session_id", session.id);
+  return IssuePair(account, session.id, refresh_token, record);
 }
 
 absl::StatusOr<IssuedTokens> Identity::Refresh(absl::string_view presented) {
@@ -208,7 +252,7 @@ absl::Status Identity::Logout(const auth::Claims& caller) {
   });
 }
 
-absl::StatusOr<Account> Identity::GetMe(const auth::Claims& caller) {
+absl::StatusOr<Account> Identity::ActiveAccount(const auth::Claims& caller) {
   std::optional<Account> account;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(account, tx.FindAccount(caller.subject));
@@ -217,6 +261,141 @@ absl::StatusOr<Account> Identity::GetMe(const auth::Claims& caller) {
   if (!account || account->state == AccountState::kDeleted) {
     return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
   }
+  return *std::move(account);
+}
+
+absl::StatusOr<Account> Identity::GetMe(const auth::Claims& caller) {
+  return ActiveAccount(caller);
+}
+
+absl::StatusOr<Account> Identity::UpdateDisplayName(const auth::Claims& caller,
+                                                    absl::string_view display_name) {
+  ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(display_name));
+  ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) {
+    return tx.UpdateDisplayName(account.id, name, clock_.Now());
+  }));
+  account.display_name = name;
+  return account;
+}
+
+absl::StatusOr<std::vector<Session>> Identity::ListSessions(const auth::Claims& caller) {
+  std::vector<Session> sessions;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(sessions, tx.ListActiveSessions(caller.subject));
+    return absl::OkStatus();
+  }));
+  return sessions;
+}
+
+absl::Status Identity::RevokeSession(const auth::Claims& caller, absl::string_view session_id) {
+  return store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Session> session, tx.FindSession(session_id));
+    // Another person's session looks exactly like a missing one.
+    if (!session || session->account_id != caller.subject || session->revoked_at) {
+      return NotFound("SESSION_NOT_FOUND", "no such session");
+    }
+    return tx.RevokeSession(session->id, clock_.Now(), "revoked_by_owner");
+  });
+}
+
+absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
+                                             absl::string_view current,
+                                             absl::string_view replacement) {
+  ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
+  ASSIGN_OR_RETURN(bool matches, hasher_.Verify(account.password_hash, current));
+  if (!matches) return Unauthenticated("WRONG_PASSWORD", "the current password is wrong");
+  RETURN_IF_ERROR(CheckPasswordStrength(
+      replacement, {account.email, account.phone, account.display_name}));
+  ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(replacement));
+  int revoked = 0;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    revoked = 0;
+    absl::Time now = clock_.Now();
+    RETURN_IF_ERROR(tx.UpdatePassword(account.id, hash, now));
+    ASSIGN_OR_RETURN(std::vector<Session> sessions, tx.ListActiveSessions(account.id));
+    for (const Session& session : sessions) {
+      if (session.id == caller.session_id) continue;
+      RETURN_IF_ERROR(tx.RevokeSession(session.id, now, "password_changed"));
+      ++revoked;
+    }
+    return absl::OkStatus();
+  }));
+  log::Info("password changed").With("account_id", account.id).With("revoked", revoked);
+  return revoked;
+}
+
+absl::StatusOr<NewApiClient> Identity::CreateApiClient(const auth::Claims& caller,
+                                                       absl::string_view display_name,
+                                                       const std::vector<std::string>& scopes) {
+  if (!caller.is_operator) {
+    return PermissionDenied("OPERATOR_ONLY", "only platform operators register API clients");
+  }
+  ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(display_name));
+  if (scopes.empty()) return InvalidArgument("INVALID_SCOPE", "give at least one scope");
+  for (const std::string& scope : scopes) {
+    bool valid = !scope.empty() && scope.size() <= 64;
+    for (char c : scope) valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':');
+    if (!valid) return InvalidArgument("INVALID_SCOPE", "a scope is letters, digits and . _ :");
+  }
+  NewApiClient created{.client_id = ids_.NewId(), .client_secret = refresh_tokens_.NewToken()};
+  ApiClient client{.id = created.client_id,
+                   .display_name = name,
+                   .secret_hash = RefreshTokenCodec::Hash(created.client_secret),
+                   .scopes = scopes,
+                   .created_by = caller.subject,
+                   .created_at = clock_.Now()};
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) {
+    return tx.InsertApiClient(client);
+  }));
+  log::Info("api client created").With("client_id", client.id).With("by", caller.subject);
+  return created;
+}
+
+absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
+    absl::string_view client_id, absl::string_view client_secret,
+    const std::vector<std::string>& scopes) {
+  auto invalid = [] { return Unauthenticated("INVALID_CLIENT", "unknown client or wrong secret"); };
+  if (client_secret.size() > 128) return invalid();
+  std::optional<ApiClient> client;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(client, tx.FindApiClient(client_id));
+    return absl::OkStatus();
+  }));
+  std::string presented = RefreshTokenCodec::Hash(client_secret);
+  if (!client || client->disabled ||
+      !ConstantTimeEquals(presented, client->secret_hash)) {
+    return invalid();
+  }
+  std::vector<std::string> granted = scopes.empty() ? client->scopes : scopes;
+  for (const std::string& scope : granted) {
+    if (std::find(client->scopes.begin(), client->scopes.end(), scope) == client->scopes.end()) {
+      return PermissionDenied("SCOPE_NOT_ALLOWED", "the client may not have this scope");
+    }
+  }
+  ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
+  absl::Time now = TruncateToSeconds(clock_.Now());
+  auth::Claims claims{.issuer = settings_.issuer,
+                      .audience = settings_.audience,
+                      .subject = client->id,
+                      .client_id = client->id,
+                      .token_id = ids_.NewId(),
+                      .issued_at = now,
+                      .not_before = now,
+                      .expires_at = now + settings_.service_token_ttl,
+                      .scopes = granted};
+  return IssuedServiceToken{.access_token = auth::SignToken(signer.key, signer.kid, claims),
+                            .expires_at = claims.expires_at,
+                            .scopes = granted};
+}
+
+absl::StatusOr<Account> Identity::GetAccount(absl::string_view account_id) {
+  std::optional<Account> account;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(account, tx.FindAccount(account_id));
+    return absl::OkStatus();
+  }));
+  if (!account) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
   return *std::move(account);
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 
-// The use cases of the identity service: register, log in, refresh, log out, read one's own
-// account. Transport-free: api/ maps protos to these calls.
+// The use cases of the identity service. Transport-free: api/ maps protos to these calls; the
+// caller's verified token arrives as auth::Claims and is the only source of "who".
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/auth/password_hasher.h"
@@ -12,6 +13,7 @@
 #include "libs/core/random.h"
 #include "services/identity/domain/account.h"
 #include "services/identity/domain/key_ring.h"
+#include "services/identity/domain/login_protection.h"
 #include "services/identity/domain/ports.h"
 #include "services/identity/domain/refresh_tokens.h"
 
@@ -23,6 +25,8 @@ struct IdentitySettings {
   absl::Duration access_token_ttl = absl::Minutes(15);
   absl::Duration refresh_token_ttl = absl::Hours(24 * 30);
   absl::Duration refresh_grace = absl::Seconds(30);
+  absl::Duration service_token_ttl = absl::Minutes(15);
+  LoginProtectionPolicy login_protection;
 };
 
 struct RegisterInput {
@@ -39,6 +43,11 @@ struct LoginInput {
   std::string client_address;
 };
 
+struct NewApiClient {
+  std::string client_id;
+  std::string client_secret;
+};
+
 class Identity {
  public:
   Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& keys,
@@ -46,18 +55,39 @@ class Identity {
            IdentitySettings settings);
 
   absl::StatusOr<Account> Register(const RegisterInput& input);
-  // Makes the account with `login` a platform operator; creates it from `input_if_missing`
-  // (whose login fields are ignored) when there is none. For the operator CLI only.
-  absl::StatusOr<Account> GrantOperator(absl::string_view login, RegisterInput input_if_missing);
   absl::StatusOr<IssuedTokens> Login(const LoginInput& input);
   absl::StatusOr<IssuedTokens> Refresh(absl::string_view refresh_token);
   absl::Status Logout(const auth::Claims& caller);
+
   absl::StatusOr<Account> GetMe(const auth::Claims& caller);
+  absl::StatusOr<Account> UpdateDisplayName(const auth::Claims& caller,
+                                            absl::string_view display_name);
+  absl::StatusOr<std::vector<Session>> ListSessions(const auth::Claims& caller);
+  absl::Status RevokeSession(const auth::Claims& caller, absl::string_view session_id);
+  // Returns how many other sessions were ended.
+  absl::StatusOr<int> ChangePassword(const auth::Claims& caller, absl::string_view current,
+                                     absl::string_view replacement);
+
+  absl::StatusOr<NewApiClient> CreateApiClient(const auth::Claims& caller,
+                                               absl::string_view display_name,
+                                               const std::vector<std::string>& scopes);
+  absl::StatusOr<IssuedServiceToken> IssueServiceToken(absl::string_view client_id,
+                                                       absl::string_view client_secret,
+                                                       const std::vector<std::string>& scopes);
+  // For Parta's own services (internal RPC).
+  absl::StatusOr<Account> GetAccount(absl::string_view account_id);
+
+  // Makes the account with `login` a platform operator; creates it from `input_if_missing`
+  // (whose login fields are ignored) when there is none. For the operator CLI only.
+  absl::StatusOr<Account> GrantOperator(absl::string_view login, RegisterInput input_if_missing);
 
   const IdentitySettings& settings() const { return settings_; }
 
  private:
   absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
+  // Checks the per-address and per-login throttles, then the password. Records failures.
+  absl::StatusOr<Account> Authenticate(const LoginInput& input);
+  absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
   // The access token of `account` for `session`, issued at `issued_at` with key `signer`.
   // Deterministic: the same inputs give the same token.
   std::string SignAccessToken(const Account& account, absl::string_view session_id,
@@ -74,6 +104,7 @@ class Identity {
   const Clock& clock_;
   IdGenerator& ids_;
   const IdentitySettings settings_;
+  AddressThrottle address_throttle_;
 };
 
 }  // namespace parta::identity

@@ -25,11 +25,19 @@ class IdentityTransaction {
   // By normalised e-mail or E.164 phone.
   virtual absl::StatusOr<std::optional<Account>> FindAccountByLogin(absl::string_view login) = 0;
   virtual absl::Status SetOperator(absl::string_view account_id, bool is_operator) = 0;
+  virtual absl::Status UpdateDisplayName(absl::string_view account_id, absl::string_view name,
+                                         absl::Time at) = 0;
+  virtual absl::Status UpdatePassword(absl::string_view account_id, absl::string_view hash,
+                                      absl::Time at) = 0;
 
   virtual absl::Status InsertSession(const Session& session) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(absl::string_view id) = 0;
   virtual absl::Status TouchSession(absl::string_view id, absl::Time at) = 0;
-  // Marks the session revoked (keeps the first revocation's time and reason).
+  // Sessions of the account that are not revoked, most recently used first.
+  virtual absl::StatusOr<std::vector<Session>> ListActiveSessions(
+      absl::string_view account_id) = 0;
+  // Marks the session revoked and records a SessionRevoked event in the outbox, in this
+  // transaction. A session revoked already keeps its first time and reason (no new event).
   virtual absl::Status RevokeSession(absl::string_view id, absl::Time at,
                                      absl::string_view reason) = 0;
 
@@ -40,6 +48,15 @@ class IdentityTransaction {
   virtual absl::StatusOr<std::optional<RefreshToken>> FindRefreshToken(
       absl::string_view token_hash) = 0;
   virtual absl::Status MarkRefreshTokenRotated(absl::string_view token_hash, absl::Time at) = 0;
+
+  virtual absl::Status InsertApiClient(const ApiClient& client) = 0;
+  virtual absl::StatusOr<std::optional<ApiClient>> FindApiClient(absl::string_view id) = 0;
+
+  virtual absl::StatusOr<std::optional<LoginFailures>> FindLoginFailures(
+      absl::string_view login) = 0;
+  virtual absl::Status SaveLoginFailures(absl::string_view login,
+                                         const LoginFailures& failures) = 0;
+  virtual absl::Status ClearLoginFailures(absl::string_view login) = 0;
 };
 
 class IdentityStore {

@@ -13,10 +13,13 @@ std::unique_ptr<IdentityFixture> IdentityFixture::Start(
     const std::function<void(IdentityConfig&)>& adjust) {
   auto schema = parta::testing::TestSchema::Create();
   if (!schema) return nullptr;
+  std::optional<std::string> redis_uri = parta::testing::TestRedisUri();
+  if (!redis_uri) return nullptr;
   std::unique_ptr<IdentityFixture> fixture(new IdentityFixture());
   IdentityConfig& config = fixture->config_;
   config.pg_uri = schema->uri();
   config.pg_pool_size = 8;
+  config.redis_uri = *redis_uri;
   config.grpc_listen = "127.0.0.1:0";
   config.metrics_listen.clear();
   config.master_key = *MasterKey::FromHex(

@@ -221,3 +221,173 @@ TEST_CASE("Every response carries a request id, the caller's own when given",
 
 }  // namespace
 }  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+using testing::kPassword;
+using testing::ReasonOf;
+
+TEST_CASE("UpdateProfile changes the display name named in the mask only", "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair pair;
+  REQUIRE(f->Login("teacher@school.ru", &pair).ok());
+  v1::UpdateProfileRequest request;
+  request.set_display_name("  Мария Ивановна Соколова ");
+  request.mutable_update_mask()->add_paths("display_name");
+  v1::Account updated;
+  REQUIRE(f->stub().UpdateProfile(IdentityFixture::Context(pair.access_token()).get(), request,
+                                  &updated).ok());
+  CHECK(updated.display_name() == "Мария Ивановна Соколова");
+
+  request.clear_update_mask();
+  CHECK_RPC_ERROR(f->stub().UpdateProfile(IdentityFixture::Context(pair.access_token()).get(),
+                                          request, &updated),
+                  INVALID_ARGUMENT, "INVALID_UPDATE_MASK");
+  request.mutable_update_mask()->add_paths("display_name");
+  request.set_display_name("");
+  CHECK_RPC_ERROR(f->stub().UpdateProfile(IdentityFixture::Context(pair.access_token()).get(),
+                                          request, &updated),
+                  INVALID_ARGUMENT, "INVALID_DISPLAY_NAME");
+  v1::Account me;
+  REQUIRE(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me).ok());
+  CHECK(me.display_name() == "Мария Ивановна Соколова");
+}
+
+TEST_CASE("A person lists and revokes only their own sessions", "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  REQUIRE(f->Register("other@school.ru").ok());
+  v1::TokenPair laptop, phone, stranger;
+  REQUIRE(f->Login("teacher@school.ru", &laptop).ok());
+  REQUIRE(f->Login("teacher@school.ru", &phone).ok());
+  REQUIRE(f->Login("other@school.ru", &stranger).ok());
+
+  v1::ListSessionsResponse sessions;
+  REQUIRE(f->stub().ListSessions(IdentityFixture::Context(laptop.access_token()).get(), {},
+                                 &sessions).ok());
+  REQUIRE(sessions.sessions_size() == 2);
+  int current = 0;
+  for (const v1::Session& session : sessions.sessions()) {
+    if (session.current()) {
+      ++current;
+      CHECK(session.id() == laptop.session_id());
+    }
+    CHECK(session.device() == "test");
+  }
+  CHECK(current == 1);
+
+  v1::RevokeSessionRequest request;
+  request.set_session_id(phone.session_id());
+  v1::RevokeSessionResponse out;
+  CHECK_RPC_ERROR(f->stub().RevokeSession(IdentityFixture::Context(stranger.access_token()).get(),
+                                          request, &out),
+                  NOT_FOUND, "SESSION_NOT_FOUND");
+  REQUIRE(f->stub().RevokeSession(IdentityFixture::Context(laptop.access_token()).get(), request,
+                                  &out).ok());
+  v1::Account me;
+  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(phone.access_token()).get(), {}, &me),
+                  UNAUTHENTICATED, "SESSION_REVOKED");
+  CHECK(f->stub().GetMe(IdentityFixture::Context(stranger.access_token()).get(), {}, &me).ok());
+  request.set_session_id("not-a-session");
+  CHECK_RPC_ERROR(f->stub().RevokeSession(IdentityFixture::Context(laptop.access_token()).get(),
+                                          request, &out),
+                  NOT_FOUND, "SESSION_NOT_FOUND");
+}
+
+TEST_CASE("ChangePassword needs the current password and ends every other session",
+          "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair here, elsewhere;
+  REQUIRE(f->Login("teacher@school.ru", &here).ok());
+  REQUIRE(f->Login("teacher@school.ru", &elsewhere).ok());
+  const std::string replacement = "Мороз и солнце, день чудесный 1826";
+  v1::ChangePasswordRequest request;
+  request.set_current_password("Not the password at all 99");
+  request.set_new_password(replacement);
+  v1::ChangePasswordResponse response;
+  auto call = [&] {
+    return f->stub().ChangePassword(IdentityFixture::Context(here.access_token()).get(), request,
+                                    &response);
+  };
+  CHECK_RPC_ERROR(call(), UNAUTHENTICATED, "WRONG_PASSWORD");
+  request.set_current_password(kPassword);
+  request.set_new_password("password1234");
+  CHECK_RPC_ERROR(call(), INVALID_ARGUMENT, "WEAK_PASSWORD");
+  request.set_new_password(replacement);
+  REQUIRE(call().ok());
+  CHECK(response.revoked_sessions() == 1);
+
+  v1::Account me;
+  CHECK(f->stub().GetMe(IdentityFixture::Context(here.access_token()).get(), {}, &me).ok());
+  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(elsewhere.access_token()).get(), {},
+                                  &me),
+                  UNAUTHENTICATED, "SESSION_REVOKED");
+  v1::TokenPair pair;
+  CHECK_RPC_ERROR(f->Login("teacher@school.ru", &pair), UNAUTHENTICATED, "INVALID_CREDENTIALS");
+  CHECK(f->Login("teacher@school.ru", &pair, replacement).ok());
+}
+
+TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service tokens do not act "
+          "as users", "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  v1::Account operator_account, teacher;
+  REQUIRE(f->Register("operator@parta.ru", &operator_account).ok());
+  REQUIRE(f->Register("teacher@school.ru", &teacher).ok());
+  REQUIRE(f->pool().Transact([&](pqxx::work& tx) {
+    tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1", operator_account.id());
+    return absl::OkStatus();
+  }).ok());
+  v1::TokenPair op, user;
+  REQUIRE(f->Login("operator@parta.ru", &op).ok());
+  REQUIRE(f->Login("teacher@school.ru", &user).ok());
+
+  v1::CreateApiClientRequest create;
+  create.set_display_name("Messaging service");
+  create.add_scopes("parta.internal");
+  v1::CreateApiClientResponse client;
+  CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(user.access_token()).get(),
+                                            create, &client),
+                  PERMISSION_DENIED, "OPERATOR_ONLY");
+  REQUIRE(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(), create,
+                                    &client).ok());
+
+  v1::IssueServiceTokenRequest grant;
+  grant.set_client_id(client.client_id());
+  grant.set_client_secret("wrong");
+  v1::ServiceToken service;
+  CHECK_RPC_ERROR(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &service),
+                  UNAUTHENTICATED, "INVALID_CLIENT");
+  grant.set_client_secret(client.client_secret());
+  grant.add_scopes("parta.admin");
+  CHECK_RPC_ERROR(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &service),
+                  PERMISSION_DENIED, "SCOPE_NOT_ALLOWED");
+  grant.clear_scopes();
+  REQUIRE(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &service).ok());
+  CHECK(service.scopes_size() == 1);
+
+  v1::GetAccountRequest get;
+  get.set_account_id(teacher.id());
+  v1::Account account;
+  REQUIRE(f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(), get,
+                               &account).ok());
+  CHECK(account.email() == "teacher@school.ru");
+  CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context(user.access_token()).get(), get,
+                                       &account),
+                  PERMISSION_DENIED, "INTERNAL_ONLY");
+  CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context().get(), get, &account),
+                  UNAUTHENTICATED, "TOKEN_REQUIRED");
+  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(service.access_token()).get(), {},
+                                  &account),
+                  PERMISSION_DENIED, "USER_TOKEN_REQUIRED");
+  get.set_account_id("00000000-0000-7000-8000-000000000000");
+  CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(),
+                                       get, &account),
+                  NOT_FOUND, "ACCOUNT_NOT_FOUND");
+}
+
+}  // namespace
+}  // namespace parta::identity

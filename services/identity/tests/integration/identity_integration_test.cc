@@ -4,7 +4,13 @@
 #include <thread>
 #include <vector>
 
+#include "libs/auth/revoked_sessions.h"
 #include "libs/auth/token.h"
+#include "libs/core/status.h"
+#include "libs/grpc/status.h"
+#include "libs/pg/outbox.h"
+#include "parta/identity/v1/events.pb.h"
+#include "services/identity/adapters/pg_store.h"
 #include "services/identity/tests/identity_fixture.h"
 
 namespace parta::identity {
@@ -136,6 +142,107 @@ TEST_CASE("Signing keys are stored sealed, never in the clear", "[identity][inte
   });
   CHECK(sealed.size() > raw.size());
   CHECK(sealed.find(raw) == std::string::npos);
+}
+
+}  // namespace
+}  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+using testing::kPassword;
+using testing::ReasonOf;
+
+::grpc::Status LoginFrom(IdentityFixture& f, const std::string& address, const std::string& login,
+                         const std::string& password, v1::TokenPair* pair) {
+  auto context = IdentityFixture::Context();
+  context->AddMetadata("x-forwarded-for", address);
+  v1::LoginRequest request;
+  request.set_login(login);
+  request.set_password(password);
+  return f.stub().Login(context.get(), request, pair);
+}
+
+TEST_CASE("Failed logins make the login wait a growing delay, never a lockout",
+          "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
+    config.identity.login_protection.free_attempts = 2;
+    config.identity.login_protection.base_delay = absl::Seconds(1);
+    config.identity.login_protection.max_delay = absl::Minutes(1);
+  });
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair pair;
+  const std::string wrong = "Not my password at all 42";
+  CHECK(ReasonOf(f->Login("teacher@school.ru", &pair, wrong)) == "INVALID_CREDENTIALS");
+  CHECK(ReasonOf(f->Login("teacher@school.ru", &pair, wrong)) == "INVALID_CREDENTIALS");
+  CHECK(ReasonOf(f->Login("teacher@school.ru", &pair, wrong)) == "INVALID_CREDENTIALS");
+  // Third failure: one second to wait, even with the right password.
+  ::grpc::Status throttled = f->Login("teacher@school.ru", &pair);
+  CHECK(throttled.error_code() == ::grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(ReasonOf(throttled) == "LOGIN_THROTTLED");
+  CHECK(parta::RetryAfterOf(grpc::FromGrpcStatus(throttled)) == absl::Seconds(1));
+  f->clock().Advance(absl::Seconds(1));
+  CHECK(ReasonOf(f->Login("teacher@school.ru", &pair, wrong)) == "INVALID_CREDENTIALS");
+  CHECK(parta::RetryAfterOf(grpc::FromGrpcStatus(f->Login("teacher@school.ru", &pair))) ==
+        absl::Seconds(2));
+  // An unknown login is throttled the same way, so throttling tells nothing.
+  for (int i = 0; i < 3; ++i) (void)f->Login("nobody@school.ru", &pair, wrong);
+  CHECK(ReasonOf(f->Login("nobody@school.ru", &pair, wrong)) == "LOGIN_THROTTLED");
+
+  f->clock().Advance(absl::Seconds(2));
+  REQUIRE(f->Login("teacher@school.ru", &pair).ok());  // the owner gets in, and the count resets
+  CHECK(ReasonOf(f->Login("teacher@school.ru", &pair, wrong)) == "INVALID_CREDENTIALS");
+  CHECK(f->Login("teacher@school.ru", &pair).ok());
+}
+
+TEST_CASE("Failed logins from one address are limited per address seen through a trusted proxy",
+          "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
+    config.trusted_proxies = {"127.0.0.1"};
+    config.identity.login_protection.address_burst = 3;
+    config.identity.login_protection.address_refill_per_second = 1;
+  });
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair pair;
+  // Password spraying: each login tried once, from one address.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(ReasonOf(LoginFrom(*f, "203.0.113.7", "user" + std::to_string(i) + "@school.ru",
+                             "Guess number one 1234", &pair)) == "INVALID_CREDENTIALS");
+  }
+  CHECK(ReasonOf(LoginFrom(*f, "203.0.113.7", "teacher@school.ru", kPassword, &pair)) ==
+        "ADDRESS_THROTTLED");
+  // Another school's address is not affected; successes never count against an address.
+  for (int i = 0; i < 5; ++i) {
+    CHECK(LoginFrom(*f, "198.51.100.20", "teacher@school.ru", kPassword, &pair).ok());
+  }
+  f->clock().Advance(absl::Seconds(1));
+  CHECK(LoginFrom(*f, "203.0.113.7", "teacher@school.ru", kPassword, &pair).ok());
+}
+
+TEST_CASE("A revocation is published: Redis marks the session and the stream carries the event, "
+          "which a late reader catches up from the outbox", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair pair;
+  REQUIRE(f->Login("teacher@school.ru", &pair).ok());
+  v1::LogoutResponse out;
+  REQUIRE(f->stub().Logout(IdentityFixture::Context(pair.access_token()).get(), {}, &out).ok());
+  REQUIRE(f->app().RelayEvents().ok());
+
+  redis::Pool redis_pool({.endpoint = *redis::Endpoint::Parse(f->config().redis_uri)});
+  auth::RedisRevocationList revocations(redis_pool);
+  CHECK(*revocations.IsRevoked(pair.session_id()));
+
+  absl::StatusOr<std::vector<Event>> events =
+      pg::ReadOutbox(f->pool(), std::string(kSessionsStream), 0, 10);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 1);
+  v1::SessionRevoked revoked;
+  REQUIRE(revoked.ParseFromString((*events)[0].payload));
+  CHECK(revoked.session_id() == pair.session_id());
+  CHECK(revoked.reason() == "logout");
+  CHECK((*events)[0].type == "parta.identity.v1.SessionRevoked");
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+#include "services/identity/adapters/event_publisher.h"
+
+#include "libs/auth/revoked_sessions.h"
+#include "libs/core/status.h"
+#include "libs/redis/streams.h"
+#include "parta/identity/v1/events.pb.h"
+
+namespace parta::identity {
+
+absl::Status EventPublisher::Publish(const Event& event) {
+  if (event.type == v1::SessionRevoked::descriptor()->full_name()) {
+    v1::SessionRevoked revoked;
+    if (!revoked.ParseFromString(event.payload)) {
+      return Internal("BAD_EVENT", "a SessionRevoked event does not parse");
+    }
+    RETURN_IF_ERROR(auth::MarkSessionRevoked(pool_, revoked.session_id(), revocation_ttl_));
+  }
+  return redis::AppendEvent(pool_, kIdentityEventsKey, event);
+}
+
+}  // namespace parta::identity

@@ -1,0 +1,29 @@
+#pragma once
+
+// Publishes identity's outbox events (the relay's publish step): a SessionRevoked first marks
+// the session revoked in Redis, where every service's token cache looks, then every event is
+// appended to the Redis stream `parta:events:identity` for gateways and other consumers.
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/core/event.h"
+#include "libs/redis/client.h"
+
+namespace parta::identity {
+
+inline constexpr char kIdentityEventsKey[] = "parta:events:identity";
+
+class EventPublisher {
+ public:
+  // `revocation_ttl`: how long a revoked session's tokens can live (token lifetime + leeway).
+  EventPublisher(redis::Pool& pool, absl::Duration revocation_ttl)
+      : pool_(pool), revocation_ttl_(revocation_ttl) {}
+
+  absl::Status Publish(const Event& event);
+
+ private:
+  redis::Pool& pool_;
+  const absl::Duration revocation_ttl_;
+};
+
+}  // namespace parta::identity
