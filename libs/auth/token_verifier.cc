@@ -37,13 +37,31 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token) {
     verified_.emplace(token, *claims);
   }
   if (revocations_ != nullptr && !claims->session_id.empty()) {
-    absl::StatusOr<bool> revoked = revocations_->IsRevoked(claims->session_id);
-    if (!revoked.ok()) {
-      return Unavailable("REVOCATION_UNAVAILABLE", "cannot check whether the session was revoked");
-    }
-    if (*revoked) return Unauthenticated("SESSION_REVOKED", "the session has ended");
+    RETURN_IF_ERROR(CheckNotRevoked(claims->session_id, now));
   }
   return *std::move(claims);
+}
+
+absl::Status TokenVerifier::CheckNotRevoked(const std::string& session_id, absl::Time now) {
+  if (options_.revocation_cache_ttl > absl::ZeroDuration()) {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = live_sessions_.find(session_id);
+    if (it != live_sessions_.end() && now < it->second) return absl::OkStatus();
+  }
+  absl::StatusOr<bool> revoked = revocations_->IsRevoked(session_id);
+  if (!revoked.ok()) {
+    return Unavailable("REVOCATION_UNAVAILABLE", "cannot check whether the session was revoked");
+  }
+  if (*revoked) return Unauthenticated("SESSION_REVOKED", "the session has ended");
+  if (options_.revocation_cache_ttl > absl::ZeroDuration()) {
+    absl::MutexLock lock(&cache_mu_);
+    if (live_sessions_.size() >= options_.cache_capacity) {
+      absl::erase_if(live_sessions_, [&](const auto& entry) { return entry.second <= now; });
+      if (live_sessions_.size() >= options_.cache_capacity) live_sessions_.clear();
+    }
+    live_sessions_[session_id] = now + options_.revocation_cache_ttl;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Claims> TokenVerifier::VerifySignature(absl::string_view token, absl::Time now) {

@@ -40,6 +40,10 @@ class TokenVerifier {
     absl::Duration key_refresh_interval = absl::Minutes(5);
     absl::Duration min_refetch_interval = absl::Seconds(10);
     size_t cache_capacity = 100'000;
+    // How long a "not revoked" answer is reused for a session. Zero asks on every call (the
+    // identity service, which owns sessions); other services trade this much staleness for a
+    // Redis round trip per call, while revocations reach open sockets through events at once.
+    absl::Duration revocation_cache_ttl = absl::ZeroDuration();
   };
 
   // `revocations` may be null where no session can be revoked (tests of the layer above).
@@ -52,6 +56,7 @@ class TokenVerifier {
 
  private:
   absl::StatusOr<Claims> VerifySignature(absl::string_view token, absl::Time now);
+  absl::Status CheckNotRevoked(const std::string& session_id, absl::Time now);
   // Fetches keys when due (or `force`d and not fetched recently).
   absl::Status RefreshKeys(absl::Time now, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(keys_mu_);
 
@@ -66,6 +71,8 @@ class TokenVerifier {
 
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, Claims> verified_ ABSL_GUARDED_BY(cache_mu_);
+  // Session id → until when it is known not to be revoked.
+  absl::flat_hash_map<std::string, absl::Time> live_sessions_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace parta::auth

@@ -106,3 +106,30 @@ TEST_CASE("Without any keys nothing verifies", "[auth][unit]") {
 
 }  // namespace
 }  // namespace parta::auth
+
+namespace parta::auth {
+namespace {
+
+TEST_CASE("With a revocation cache a revocation is seen once the cached answer expires",
+          "[auth][unit]") {
+  FakeClock clock;
+  FakeKeySource source;
+  FakeRevocations revocations;
+  Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+  source.keys.emplace("k1", key.PublicKey());
+  TokenVerifier verifier(source, &revocations, clock,
+                         {.verify = {.issuer = "iss", .audience = "aud"},
+                          .revocation_cache_ttl = absl::Seconds(1)});
+  Claims claims{.issuer = "iss", .audience = "aud", .subject = "a", .session_id = "s",
+                .token_id = "j", .issued_at = clock.Now(), .not_before = clock.Now(),
+                .expires_at = clock.Now() + absl::Minutes(15)};
+  std::string token = SignToken(key, "k1", claims);
+  REQUIRE(verifier.Verify(token).ok());
+  revocations.revoked.insert("s");
+  CHECK(verifier.Verify(token).ok());  // within the cache's second
+  clock.Advance(absl::Seconds(1));
+  CHECK(ReasonOf(verifier.Verify(token).status()) == "SESSION_REVOKED");
+}
+
+}  // namespace
+}  // namespace parta::auth

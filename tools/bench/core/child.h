@@ -1,0 +1,36 @@
+#pragma once
+
+// A server process started for a benchmark: its own executable image, its own CPU accounting.
+// It writes its port to a file; the benchmark waits for it, measures, then stops it.
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace parta::bench {
+
+class Child {
+ public:
+  // Starts `argv` with `env` added to this process's environment and PARTA_GRPC_PORT_FILE set
+  // to a fresh file, and waits until the port appears there (or the child dies).
+  static absl::StatusOr<Child> Start(const std::vector<std::string>& argv,
+                                     const std::map<std::string, std::string>& env);
+  Child(Child&& other) noexcept;
+  ~Child();  // SIGTERM, wait
+
+  pid_t pid() const { return pid_; }
+  int port() const { return port_; }
+
+ private:
+  Child(pid_t pid, int port, std::string port_file)
+      : pid_(pid), port_(port), port_file_(std::move(port_file)) {}
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string port_file_;
+};
+
+}  // namespace parta::bench

@@ -1,0 +1,17 @@
+#pragma once
+
+// CPU time of processes from /proc, to report CPU-seconds per operation.
+
+#include <sys/types.h>
+
+#include "absl/time/time.h"
+
+namespace parta::bench {
+
+// User + system CPU time consumed so far by process `pid` (all its threads).
+absl::Duration ProcessCpu(pid_t pid);
+
+// Idle share of the machine over `window` (from /proc/stat), to note before a run.
+double MachineIdleShare(absl::Duration window);
+
+}  // namespace parta::bench

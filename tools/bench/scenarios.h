@@ -1,0 +1,29 @@
+#pragma once
+
+// The benchmarks of the foundation (BENCH.md S4 and S5), each beside its reference in one run.
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace parta::bench {
+
+struct Settings {
+  bool quick = false;
+  int runs = 3;                          // per system, alternated A B A B …
+  absl::Duration duration = absl::Seconds(5);
+  std::string results_dir = ".";
+  std::string identity_binary;           // parta-identity
+  std::string self;                      // this executable, to start the echo servers
+  std::string pg_uri;                    // a database the benchmark may create schemas in
+  std::string redis_uri;
+};
+
+// S4 (token checks): TokenVerifier on distinct tokens vs `openssl speed ed25519` verify, one core.
+int BenchTokens(const Settings& settings);
+// S5: authenticated unary RPC vs a bare echo server; GetMe vs echo + one-row select.
+int BenchRpc(const Settings& settings);
+// S4 (logins): Login RPCs vs the bare argon2id verify loop, same parameters and threads.
+int BenchLogin(const Settings& settings);
+
+}  // namespace parta::bench
