@@ -1,6 +1,7 @@
 #include "libs/auth/ed25519.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include <cstdlib>
 
@@ -23,27 +24,19 @@ const unsigned char* Bytes(absl::string_view text) {
 void PkeyDeleter::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 
 absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromRaw(absl::string_view raw) {
-  if (raw.size() != 32) return InvalidArgument("INVALID_KEY", "an Ed25519 key is 32 bytes");
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Bytes(raw), raw.size()));
-  if (!key) return InvalidArgument("INVALID_KEY", "not an Ed25519 public key");
-  return Ed25519PublicKey(std::move(key));
+  if (raw.size() != crypto_sign_PUBLICKEYBYTES) {
+    return InvalidArgument("INVALID_KEY", "an Ed25519 key is 32 bytes");
+  }
+  if (sodium_init() < 0 || crypto_core_ed25519_is_valid_point(Bytes(raw)) != 1) {
+    return InvalidArgument("INVALID_KEY", "not an Ed25519 public key");
+  }
+  return Ed25519PublicKey(std::string(raw));
 }
 
 bool Ed25519PublicKey::Verify(absl::string_view message, absl::string_view signature) const {
-  if (signature.size() != 64) return false;
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1) {
-    return false;
-  }
-  return EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(message),
-                          message.size()) == 1;
-}
-
-std::string Ed25519PublicKey::Raw() const {
-  std::string out(32, '\0');
-  size_t size = out.size();
-  EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &size);
-  return out;
+  if (signature.size() != crypto_sign_BYTES) return false;
+  return crypto_sign_verify_detached(Bytes(signature), Bytes(message), message.size(),
+                                     Bytes(raw_)) == 0;
 }
 
 Ed25519PrivateKey Ed25519PrivateKey::Generate() {

@@ -1,6 +1,9 @@
 #pragma once
 
-// Ed25519 keys over OpenSSL 3, owned through RAII.
+// Ed25519 keys. OpenSSL 3 generates keys and signs; verification, the hot path of every
+// service, uses libsodium's implementation of the same RFC 8032 algorithm, which checks a
+// signature about twice as fast as OpenSSL 3.0 on the machines we measured (see the README's
+// performance section).
 
 #include <memory>
 #include <string>
@@ -23,11 +26,11 @@ class Ed25519PublicKey {
   static absl::StatusOr<Ed25519PublicKey> FromRaw(absl::string_view raw);
 
   bool Verify(absl::string_view message, absl::string_view signature) const;
-  std::string Raw() const;
+  std::string Raw() const { return raw_; }
 
  private:
-  explicit Ed25519PublicKey(PkeyPtr key) : key_(std::move(key)) {}
-  std::shared_ptr<EVP_PKEY> key_;  // shared: copies of a key set share the parsed key
+  explicit Ed25519PublicKey(std::string raw) : raw_(std::move(raw)) {}
+  std::string raw_;
 };
 
 class Ed25519PrivateKey {

@@ -20,7 +20,7 @@ constexpr char kColumns[] =
 
 }  // namespace
 
-int64_t AppendToOutbox(pqxx::work& tx, const std::string& stream, const std::string& type,
+int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream, const std::string& type,
                        const std::string& payload) {
   // The upsert locks the stream's row until commit: concurrent writers of one stream queue here,
   // so sequences follow commit order and a rollback leaves no gap.

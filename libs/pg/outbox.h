@@ -26,7 +26,7 @@
 namespace parta::pg {
 
 // Appends an event in the caller's transaction; returns its sequence in `stream`.
-int64_t AppendToOutbox(pqxx::work& tx, const std::string& stream, const std::string& type,
+int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream, const std::string& type,
                        const std::string& payload);
 
 // Events of `stream` after `after_sequence`, in order (the catch-up read).

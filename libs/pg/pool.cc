@@ -108,7 +108,13 @@ absl::Status Pool::TransactSerializable(
   return Run<pqxx::transaction<pqxx::serializable>>(work);
 }
 
+absl::Status Pool::Read(const std::function<absl::Status(pqxx::nontransaction&)>& work) {
+  return Run<pqxx::nontransaction>(work);
+}
+
 template absl::Status Pool::Run<pqxx::work>(const std::function<absl::Status(pqxx::work&)>&);
+template absl::Status Pool::Run<pqxx::nontransaction>(
+    const std::function<absl::Status(pqxx::nontransaction&)>&);
 template absl::Status Pool::Run<pqxx::transaction<pqxx::serializable>>(
     const std::function<absl::Status(pqxx::transaction<pqxx::serializable>&)>&);
 

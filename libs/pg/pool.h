@@ -69,6 +69,14 @@ class Pool {
   template <typename T, typename Tx = pqxx::work, typename Work>
   absl::StatusOr<T> TransactFor(Work&& work);
 
+  // Runs `work` without a transaction block: each statement commits on its own. For reads that
+  // need one consistent statement (or none), it saves the BEGIN and COMMIT round trips.
+  absl::Status Read(const std::function<absl::Status(pqxx::nontransaction&)>& work);
+  template <typename T, typename Work>
+  absl::StatusOr<T> ReadFor(Work&& work) {
+    return TransactFor<T, pqxx::nontransaction>(std::forward<Work>(work));
+  }
+
   // Checks that the server answers.
   absl::Status Ping();
 

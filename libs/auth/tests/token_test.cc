@@ -143,3 +143,22 @@ TEST_CASE("A key set survives a JWKS round trip and skips foreign key types", "[
 
 }  // namespace
 }  // namespace parta::auth
+
+namespace parta::auth {
+namespace {
+
+TEST_CASE("Public keys must be valid Ed25519 points", "[auth][unit]") {
+  CHECK_FALSE(Ed25519PublicKey::FromRaw(std::string(31, 'a')).ok());
+  CHECK_FALSE(Ed25519PublicKey::FromRaw(std::string(32, '\0')).ok());  // small-order point
+  Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+  absl::StatusOr<Ed25519PublicKey> parsed = Ed25519PublicKey::FromRaw(key.RawPublic());
+  REQUIRE(parsed.ok());
+  std::string signature = key.Sign("message");
+  CHECK(parsed->Verify("message", signature));
+  CHECK_FALSE(parsed->Verify("messagf", signature));
+  signature[10] ^= 1;
+  CHECK_FALSE(parsed->Verify("message", signature));
+}
+
+}  // namespace
+}  // namespace parta::auth

@@ -81,7 +81,7 @@ Session SessionFromRow(const pqxx::row& row) {
 
 class PgIdentityTransaction final : public IdentityTransaction {
  public:
-  explicit PgIdentityTransaction(pqxx::work& tx) : tx_(tx) {}
+  explicit PgIdentityTransaction(pqxx::transaction_base& tx) : tx_(tx) {}
 
   absl::Status InsertAccount(const Account& account) override {
     try {
@@ -283,7 +283,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
     return RefreshFromRow(rows[0]);
   }
 
-  pqxx::work& tx_;
+  pqxx::transaction_base& tx_;
 };
 
 }  // namespace
@@ -291,6 +291,13 @@ class PgIdentityTransaction final : public IdentityTransaction {
 absl::Status PgIdentityStore::Transact(
     const std::function<absl::Status(IdentityTransaction&)>& work) {
   return pool_.Transact([&](pqxx::work& tx) {
+    PgIdentityTransaction adapter(tx);
+    return work(adapter);
+  });
+}
+
+absl::Status PgIdentityStore::Read(const std::function<absl::Status(IdentityTransaction&)>& work) {
+  return pool_.Read([&](pqxx::nontransaction& tx) {
     PgIdentityTransaction adapter(tx);
     return work(adapter);
   });
@@ -345,7 +352,7 @@ absl::Status PgKeyStore::Maintain(
 
 absl::StatusOr<bool> PgSessionRevocations::IsRevoked(absl::string_view session_id) {
   if (!IsUuid(session_id)) return true;
-  return pool_.TransactFor<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+  return pool_.ReadFor<bool>([&](pqxx::nontransaction& tx) -> absl::StatusOr<bool> {
     pqxx::result rows = tx.exec_params("SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1",
                                        std::string(session_id));
     return rows.empty() || rows[0][0].as<bool>();

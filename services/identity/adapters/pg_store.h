@@ -18,6 +18,7 @@ class PgIdentityStore final : public IdentityStore {
  public:
   explicit PgIdentityStore(pg::Pool& pool) : pool_(pool) {}
   absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) override;
+  absl::Status Read(const std::function<absl::Status(IdentityTransaction&)>& work) override;
 
  private:
   pg::Pool& pool_;

@@ -111,7 +111,7 @@ absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
   std::string login_key = normalized.ok() ? *normalized : absl::AsciiStrToLower(input.login);
   std::optional<Account> account;
   std::optional<LoginFailures> failures;
-  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(failures, tx.FindLoginFailures(login_key));
     if (normalized.ok()) {
       ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(*normalized));
@@ -254,7 +254,7 @@ absl::Status Identity::Logout(const auth::Claims& caller) {
 
 absl::StatusOr<Account> Identity::ActiveAccount(const auth::Claims& caller) {
   std::optional<Account> account;
-  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(account, tx.FindAccount(caller.subject));
     return absl::OkStatus();
   }));
@@ -281,7 +281,7 @@ absl::StatusOr<Account> Identity::UpdateDisplayName(const auth::Claims& caller,
 
 absl::StatusOr<std::vector<Session>> Identity::ListSessions(const auth::Claims& caller) {
   std::vector<Session> sessions;
-  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(sessions, tx.ListActiveSessions(caller.subject));
     return absl::OkStatus();
   }));
@@ -358,7 +358,7 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
   auto invalid = [] { return Unauthenticated("INVALID_CLIENT", "unknown client or wrong secret"); };
   if (client_secret.size() > 128) return invalid();
   std::optional<ApiClient> client;
-  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(client, tx.FindApiClient(client_id));
     return absl::OkStatus();
   }));
@@ -391,7 +391,7 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
 
 absl::StatusOr<Account> Identity::GetAccount(absl::string_view account_id) {
   std::optional<Account> account;
-  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(account, tx.FindAccount(account_id));
     return absl::OkStatus();
   }));

@@ -65,6 +65,8 @@ class IdentityStore {
   // Commits when `work` returns OK, rolls back otherwise. `work` may run more than once
   // (serialization retries).
   virtual absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) = 0;
+  // For reads only: each statement stands alone (no BEGIN/COMMIT round trips).
+  virtual absl::Status Read(const std::function<absl::Status(IdentityTransaction&)>& work) = 0;
 };
 
 // A token signing key with its schedule: published from creation, signs from `activates_at`
