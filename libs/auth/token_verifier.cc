@@ -78,7 +78,12 @@ absl::StatusOr<Claims> TokenVerifier::VerifySignature(absl::string_view token, a
 absl::Status TokenVerifier::RefreshKeys(absl::Time now, bool force) {
   bool due = now - last_fetch_ >= options_.key_refresh_interval;
   bool may_force = now - last_fetch_ >= options_.min_refetch_interval;
-  if (!due && !(force && may_force)) return absl::OkStatus();
+  if (!due && !(force && may_force)) {
+    if (keys_ == nullptr) {
+      return Unavailable("KEYS_UNAVAILABLE", "the token signing keys cannot be fetched");
+    }
+    return absl::OkStatus();
+  }
   last_fetch_ = now;
   absl::StatusOr<KeySet> fetched = key_source_.FetchKeys();
   if (!fetched.ok()) {

@@ -41,14 +41,16 @@ std::string PeerIp(absl::string_view peer) {
 
 bool InNetwork(absl::string_view ip, absl::string_view network) {
   std::vector<absl::string_view> parts = absl::StrSplit(network, '/');
-  unsigned char address[16], base[16];
+  unsigned char address[16] = {}, base[16] = {};
   int family = absl::StrContains(parts[0], ':') ? AF_INET6 : AF_INET;
-  if (inet_pton(family, std::string(ip).c_str(), address) != 1 ||
+  if (parts.size() > 2 || inet_pton(family, std::string(ip).c_str(), address) != 1 ||
       inet_pton(family, std::string(parts[0]).c_str(), base) != 1) {
     return false;
   }
-  int bits = family == AF_INET ? 32 : 128;
+  int max_bits = family == AF_INET ? 32 : 128;
+  int bits = max_bits;
   if (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &bits)) return false;
+  if (bits < 0 || bits > max_bits) return false;
   for (int i = 0; i < bits; ++i) {
     int mask = 0x80 >> (i % 8);
     if ((address[i / 8] & mask) != (base[i / 8] & mask)) return false;
@@ -64,6 +66,11 @@ bool Trusted(absl::string_view ip, const std::vector<std::string>& proxies) {
 }
 
 }  // namespace
+
+bool ValidNetwork(absl::string_view network) {
+  std::vector<absl::string_view> parts = absl::StrSplit(network, '/');
+  return InNetwork(parts[0], network);
+}
 
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
                           const std::vector<std::string>& trusted_proxies) {
@@ -93,6 +100,12 @@ Access AccessOfMethod(const google::protobuf::MethodDescriptor& method) {
 
 RpcRuntime::RpcRuntime(BoundedExecutor& executor, auth::TokenVerifier& verifier, Options options)
     : executor_(executor), verifier_(verifier), options_(std::move(options)) {
+  for (const std::string& network : options_.trusted_proxies) {
+    if (!ValidNetwork(network)) {
+      log::Error("invalid trusted proxy network").With("network", network);
+      std::abort();  // configuration is validated at startup (ValidNetwork); this cannot happen
+    }
+  }
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   for (const std::string& name : options_.services) {
     const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);

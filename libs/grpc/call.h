@@ -89,6 +89,9 @@ class RpcRuntime {
 // Reads the access option of a method descriptor; undeclared means internal.
 Access AccessOfMethod(const google::protobuf::MethodDescriptor& method);
 
+// True for "10.0.0.0/8", "2001:db8::/32" or a single address; configuration checks it.
+bool ValidNetwork(absl::string_view network);
+
 // The client address seen through trusted proxies (exposed for tests).
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
                           const std::vector<std::string>& trusted_proxies);

@@ -57,10 +57,14 @@ absl::StatusOr<int> OutboxRelay::RelayOnce() {
   absl::Status publish_error;
   absl::StatusOr<int> published = pool_.TransactFor<int>([&](pqxx::work& tx) {
     publish_error = absl::OkStatus();
+    // One relay at a time across replicas, so each stream is published in sequence order.
+    if (!tx.exec("SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'))")[0][0]
+             .as<bool>()) {
+      return absl::StatusOr<int>(0);
+    }
     pqxx::result rows = tx.exec_params(std::string("SELECT ") + kColumns +
                                            " FROM outbox WHERE published_at IS NULL "
-                                           "ORDER BY stream, sequence LIMIT $1 "
-                                           "FOR UPDATE SKIP LOCKED",
+                                           "ORDER BY stream, sequence LIMIT $1",
                                        batch_size_);
     int count = 0;
     for (const pqxx::row& row : rows) {

@@ -40,8 +40,10 @@ class OutboxRelay {
   OutboxRelay(Pool& pool, Publish publish, int batch_size = 500);
 
   // Publishes a batch of unpublished events in (stream, sequence) order and marks them
-  // published. Stops at the first failed publish (the rest is retried next time). Replicas may
-  // relay concurrently: rows are claimed with SKIP LOCKED. Returns how many were published.
+  // published. Stops at the first failed publish (the rest is retried next time). One replica
+  // relays at a time (an advisory lock; the others return 0). Delivery is at least once: an
+  // event published just before a failed commit is published again. Returns how many were
+  // published.
   absl::StatusOr<int> RelayOnce();
 
   // Deletes published events older than `age` (catch-up reaches back this far).

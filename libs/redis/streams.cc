@@ -62,9 +62,13 @@ absl::Status EventConsumer::CatchUpStream(const std::string& stream) {
                      catch_up_(stream, cursor(stream), kCatchUpBatch));
     for (const StreamEvent& event : events) {
       if (event.sequence != cursor(stream) + 1) {
-        return Error(absl::StatusCode::kDataLoss, "EVENT_GAP",
-                     absl::StrCat("the owner's stream ", stream, " skips sequence ",
-                                  cursor(stream) + 1));
+        // The owner purged events this consumer never saw (it was away longer than the
+        // owner's retention). Continue from what exists; the consumer's state needs a resync.
+        log::Error("events older than the owner's retention were missed")
+            .With("stream", stream)
+            .With("from", cursor(stream) + 1)
+            .With("to", event.sequence - 1);
+        cursors_[stream] = event.sequence - 1;
       }
       RETURN_IF_ERROR(Deliver(event));
     }

@@ -32,6 +32,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   config.pg_uri = env.RequiredString("PARTA_PG_URI");
   config.pg_pool_size = static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", 16, 1, 500));
   config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
+  config.events_key = env.String("PARTA_IDENTITY_EVENTS_KEY", config.events_key);
   config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
   config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
   config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
@@ -80,6 +81,13 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   config.trusted_proxies = absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',',
                                           absl::SkipWhitespace());
   RETURN_IF_ERROR(env.Validate());
+  for (const std::string& network : config.trusted_proxies) {
+    if (!grpc::ValidNetwork(network)) {
+      return absl::InvalidArgumentError(
+          "invalid configuration: PARTA_TRUSTED_PROXIES holds " + network +
+          ", not an address or CIDR network");
+    }
+  }
   ASSIGN_OR_RETURN(config.master_key, MasterKey::FromFile(key_file));
   return config;
 }
@@ -141,7 +149,7 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   ASSIGN_OR_RETURN(redis::Endpoint redis_endpoint, redis::Endpoint::Parse(config.redis_uri));
   parts->redis = std::make_unique<redis::Pool>(redis::Pool::Options{.endpoint = redis_endpoint});
   parts->publisher = std::make_unique<EventPublisher>(
-      *parts->redis, config.identity.access_token_ttl + absl::Minutes(1));
+      *parts->redis, config.events_key, config.identity.access_token_ttl + absl::Minutes(1));
   EventPublisher* publisher = parts->publisher.get();
   parts->relay = std::make_unique<pg::OutboxRelay>(
       *parts->pool, [publisher](const Event& event) { return publisher->Publish(event); });

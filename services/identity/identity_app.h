@@ -23,6 +23,7 @@ struct IdentityConfig {
   std::string pg_uri;
   int pg_pool_size = 16;
   std::string redis_uri;
+  std::string events_key = "parta:events:identity";  // Redis stream of identity's events
   std::string grpc_listen = "127.0.0.1:7101";
   std::string port_file;
   std::string metrics_listen = "127.0.0.1:9101";  // empty: no metrics endpoint

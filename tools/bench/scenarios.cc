@@ -69,13 +69,7 @@ absl::StatusOr<Child> StartIdentity(const Settings& settings,
   env["PARTA_METRICS_LISTEN"] = "off";
   env["PARTA_GRPC_LISTEN"] = "127.0.0.1:0";
   env["PARTA_LOG_LEVEL"] = "warning";
-  pid_t pid = fork();
-  if (pid == 0) {
-    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    execl(settings.identity_binary.c_str(), settings.identity_binary.c_str(), "migrate",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = Spawn({settings.identity_binary, "migrate"}, ChildEnvironment(env));
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -98,10 +92,11 @@ struct Call {
   Response response;
 };
 
-// Closed-loop throughput with the server's CPU per operation, then open-loop latency at `rate`.
-Row Measure(const std::string& scenario, const std::string& system, pid_t server,
-            const AsyncOperation& operation, const Settings& settings, double rate,
-            std::vector<double>& runs_out, Row& row) {
+// Closed-loop throughput with the server's CPU per operation, then open-loop latency at `rate`;
+// appends the run to `runs` and updates `row`.
+void Measure(const std::string& scenario, const std::string& system, pid_t server,
+             const AsyncOperation& operation, const Settings& settings, double rate,
+             std::vector<double>& runs_out, Row& row) {
   absl::Duration cpu_before = ProcessCpu(server);
   LoadResult closed = RunClosedLoop(operation, kInFlight, settings.duration);
   absl::Duration cpu = ProcessCpu(server) - cpu_before;
@@ -121,7 +116,6 @@ Row Measure(const std::string& scenario, const std::string& system, pid_t server
     }
   }
   if (closed.failed > 0) row.note += absl::StrCat(" ", closed.failed, " failed in closed loop");
-  return row;
 }
 
 }  // namespace

@@ -98,10 +98,16 @@ TEST_CASE("A removed key stops verifying new tokens after the refresh", "[auth][
   CHECK(ReasonOf(f.verifier.Verify(f.Token()).status()) == "UNKNOWN_KEY");
 }
 
-TEST_CASE("Without any keys nothing verifies", "[auth][unit]") {
+TEST_CASE("Without any keys nothing verifies, and keys are fetched once the source is back",
+          "[auth][unit]") {
   Fixture f;
   f.source.available = false;
   CHECK(f.verifier.Verify(f.Token()).status().code() == absl::StatusCode::kUnavailable);
+  CHECK(f.verifier.Verify(f.Token()).status().code() == absl::StatusCode::kUnavailable);
+  f.source.available = true;
+  CHECK(f.verifier.Verify(f.Token()).status().code() == absl::StatusCode::kUnavailable);
+  f.clock.Advance(absl::Seconds(11));
+  CHECK(f.verifier.Verify(f.Token()).ok());
 }
 
 }  // namespace

@@ -16,5 +16,16 @@ TEST_CASE("X-Forwarded-For is believed only from trusted proxies", "[grpc][unit]
   CHECK(ClientAddress("ipv6:[::1]:4000", "198.51.100.7", proxies) == "::1");
 }
 
+TEST_CASE("Trusted proxy networks are validated", "[grpc][unit]") {
+  CHECK(ValidNetwork("10.0.0.0/8"));
+  CHECK(ValidNetwork("127.0.0.1"));
+  CHECK(ValidNetwork("2001:db8::/32"));
+  CHECK_FALSE(ValidNetwork("10.0.0.0/-1"));
+  CHECK_FALSE(ValidNetwork("10.0.0.0/33"));
+  CHECK_FALSE(ValidNetwork("::/129"));
+  CHECK_FALSE(ValidNetwork("school"));
+  CHECK_FALSE(ValidNetwork("10.0.0.0/8/1"));
+}
+
 }  // namespace
 }  // namespace parta::grpc

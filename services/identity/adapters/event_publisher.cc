@@ -15,7 +15,7 @@ absl::Status EventPublisher::Publish(const Event& event) {
     }
     RETURN_IF_ERROR(auth::MarkSessionRevoked(pool_, revoked.session_id(), revocation_ttl_));
   }
-  return redis::AppendEvent(pool_, kIdentityEventsKey, event);
+  return redis::AppendEvent(pool_, stream_key_, event);
 }
 
 }  // namespace parta::identity

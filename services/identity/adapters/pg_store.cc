@@ -244,16 +244,18 @@ class PgIdentityTransaction final : public IdentityTransaction {
                      .disabled = row[6].as<bool>()};
   }
 
-  absl::StatusOr<std::optional<LoginFailures>> FindLoginFailures(
-      absl::string_view login) override {
-    pqxx::result rows = tx_.exec_params(
-        "SELECT failures, " PARTA_PG_US("last_failure_at") ", " PARTA_PG_US("blocked_until")
-        " FROM login_failures WHERE login = $1",
+  absl::StatusOr<LoginFailures> LockLoginFailures(absl::string_view login) override {
+    tx_.exec_params(
+        "INSERT INTO login_failures (login, failures, last_failure_at, blocked_until) "
+        "VALUES ($1, 0, 'epoch', 'epoch') ON CONFLICT (login) DO NOTHING",
         std::string(login));
-    if (rows.empty()) return std::nullopt;
-    return LoginFailures{.failures = rows[0][0].as<int>(),
-                         .last_failure_at = FromMicros(rows[0][1].as<int64_t>()),
-                         .blocked_until = FromMicros(rows[0][2].as<int64_t>())};
+    pqxx::row row = tx_.exec_params1(
+        "SELECT failures, " PARTA_PG_US("last_failure_at") ", " PARTA_PG_US("blocked_until")
+        " FROM login_failures WHERE login = $1 FOR UPDATE",
+        std::string(login));
+    return LoginFailures{.failures = row[0].as<int>(),
+                         .last_failure_at = FromMicros(row[1].as<int64_t>()),
+                         .blocked_until = FromMicros(row[2].as<int64_t>())};
   }
 
   absl::Status SaveLoginFailures(absl::string_view login,
@@ -353,8 +355,11 @@ absl::Status PgKeyStore::Maintain(
 absl::StatusOr<bool> PgSessionRevocations::IsRevoked(absl::string_view session_id) {
   if (!IsUuid(session_id)) return true;
   return pool_.ReadFor<bool>([&](pqxx::nontransaction& tx) -> absl::StatusOr<bool> {
-    pqxx::result rows = tx.exec_params("SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1",
-                                       std::string(session_id));
+    // A session of an account that is no longer active counts as revoked.
+    pqxx::result rows = tx.exec_params(
+        "SELECT s.revoked_at IS NOT NULL OR a.state <> 'active' "
+        "FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
+        std::string(session_id));
     return rows.empty() || rows[0][0].as<bool>();
   });
 }

@@ -39,7 +39,7 @@ class PgKeyStore final : public KeyStore {
   const MasterKey& master_key_;
 };
 
-// A session is revoked when it was revoked or does not exist.
+// A session is revoked when it was revoked, does not exist, or its account is not active.
 class PgSessionRevocations final : public auth::RevocationList {
  public:
   explicit PgSessionRevocations(pg::Pool& pool) : pool_(pool) {}

@@ -182,7 +182,8 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
                           ASSIGN_OR_RETURN(int revoked,
                                            identity_.ChangePassword(*call.caller,
                                                                     req.current_password(),
-                                                                    req.new_password()));
+                                                                    req.new_password(),
+                                                                    call.client_address));
                           resp.set_revoked_sessions(revoked);
                           return absl::OkStatus();
                         });

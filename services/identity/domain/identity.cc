@@ -96,32 +96,62 @@ absl::StatusOr<Account> Identity::CreateAccount(const RegisterInput& input, bool
   return account;
 }
 
-absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
+absl::Status Identity::AdmitPasswordAttempt(const std::string& login_key,
+                                            const std::string& address) {
   absl::Time now = clock_.Now();
-  absl::Duration address_wait = address_throttle_.WaitFor(input.client_address, now);
+  absl::Duration address_wait = address_throttle_.WaitFor(address, now);
   if (address_wait > absl::ZeroDuration()) {
     return WithRetryAfter(ResourceExhausted("ADDRESS_THROTTLED",
                                             "too many failed logins from this address; wait"),
                           address_wait);
   }
+  if (login_key.empty()) return absl::OkStatus();
+  std::optional<absl::Duration> wait;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    wait.reset();
+    ASSIGN_OR_RETURN(LoginFailures failures, tx.LockLoginFailures(login_key));
+    if (failures.blocked_until > now) {
+      wait = failures.blocked_until - now;
+      return absl::OkStatus();
+    }
+    std::optional<LoginFailures> previous;
+    if (failures.failures > 0) previous = failures;
+    return tx.SaveLoginFailures(login_key,
+                                NextLoginFailure(previous, now, settings_.login_protection));
+  }));
+  if (wait) {
+    return WithRetryAfter(
+        ResourceExhausted("LOGIN_THROTTLED", "too many failed attempts for this login; wait"),
+        *wait);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Identity::SettlePasswordAttempt(const std::string& login_key,
+                                             const std::string& address, bool success) {
+  if (!success) {
+    address_throttle_.RecordFailure(address, clock_.Now());
+    return absl::OkStatus();
+  }
+  if (login_key.empty()) return absl::OkStatus();
+  return store_.Transact(
+      [&](IdentityTransaction& tx) { return tx.ClearLoginFailures(login_key); });
+}
+
+absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
   absl::StatusOr<std::string> normalized = absl::StrContains(input.login, '@')
                                                ? NormalizeEmail(input.login)
                                                : NormalizePhone(input.login);
   // Throttling is keyed by login whether or not an account has it, so it reveals nothing.
-  std::string login_key = normalized.ok() ? *normalized : absl::AsciiStrToLower(input.login);
+  // What is not even a login is left to the address limit.
+  std::string login_key = normalized.ok() ? *normalized : "";
+  RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, input.client_address));
   std::optional<Account> account;
-  std::optional<LoginFailures> failures;
-  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(failures, tx.FindLoginFailures(login_key));
-    if (normalized.ok()) {
+  if (normalized.ok()) {
+    RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
       ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(*normalized));
-    }
-    return absl::OkStatus();
-  }));
-  if (failures && failures->blocked_until > now) {
-    return WithRetryAfter(
-        ResourceExhausted("LOGIN_THROTTLED", "too many failed attempts for this login; wait"),
-        failures->blocked_until - now);
+      return absl::OkStatus();
+    }));
   }
   bool matches = false;
   if (!account || account->state == AccountState::kDeleted) {
@@ -130,17 +160,8 @@ absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
   } else {
     ASSIGN_OR_RETURN(matches, hasher_.Verify(account->password_hash, input.password));
   }
-  if (!matches) {
-    LoginFailures next = NextLoginFailure(failures, now, settings_.login_protection);
-    RETURN_IF_ERROR(store_.Transact(
-        [&](IdentityTransaction& tx) { return tx.SaveLoginFailures(login_key, next); }));
-    address_throttle_.RecordFailure(input.client_address, now);
-    return InvalidCredentials();
-  }
-  if (failures) {
-    RETURN_IF_ERROR(store_.Transact(
-        [&](IdentityTransaction& tx) { return tx.ClearLoginFailures(login_key); }));
-  }
+  RETURN_IF_ERROR(SettlePasswordAttempt(login_key, input.client_address, matches));
+  if (!matches) return InvalidCredentials();
   if (account->state == AccountState::kLocked) {
     return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
   }
@@ -261,6 +282,9 @@ absl::StatusOr<Account> Identity::ActiveAccount(const auth::Claims& caller) {
   if (!account || account->state == AccountState::kDeleted) {
     return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
   }
+  if (account->state != AccountState::kActive) {
+    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
+  }
   return *std::move(account);
 }
 
@@ -301,9 +325,14 @@ absl::Status Identity::RevokeSession(const auth::Claims& caller, absl::string_vi
 
 absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
                                              absl::string_view current,
-                                             absl::string_view replacement) {
+                                             absl::string_view replacement,
+                                             const std::string& client_address) {
   ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
+  // A stolen token must not become an unlimited password oracle: the same limits as Login.
+  std::string login_key = account.email.empty() ? account.phone : account.email;
+  RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, client_address));
   ASSIGN_OR_RETURN(bool matches, hasher_.Verify(account.password_hash, current));
+  RETURN_IF_ERROR(SettlePasswordAttempt(login_key, client_address, matches));
   if (!matches) return Unauthenticated("WRONG_PASSWORD", "the current password is wrong");
   RETURN_IF_ERROR(CheckPasswordStrength(
       replacement, {account.email, account.phone, account.display_name}));

@@ -66,7 +66,8 @@ class Identity {
   absl::Status RevokeSession(const auth::Claims& caller, absl::string_view session_id);
   // Returns how many other sessions were ended.
   absl::StatusOr<int> ChangePassword(const auth::Claims& caller, absl::string_view current,
-                                     absl::string_view replacement);
+                                     absl::string_view replacement,
+                                     const std::string& client_address);
 
   absl::StatusOr<NewApiClient> CreateApiClient(const auth::Claims& caller,
                                                absl::string_view display_name,
@@ -87,6 +88,13 @@ class Identity {
   absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
   // Checks the per-address and per-login throttles, then the password. Records failures.
   absl::StatusOr<Account> Authenticate(const LoginInput& input);
+  // Before a password is checked: refuses while the address or the login must wait, and counts
+  // the attempt on the login as failed until it is settled, so parallel guesses are counted one
+  // by one. `login_key` empty: only the address is checked.
+  absl::Status AdmitPasswordAttempt(const std::string& login_key, const std::string& address);
+  // After the check: a success clears the login's record; a failure drains the address bucket.
+  absl::Status SettlePasswordAttempt(const std::string& login_key, const std::string& address,
+                                     bool success);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
   // The access token of `account` for `session`, issued at `issued_at` with key `signer`.
   // Deterministic: the same inputs give the same token.

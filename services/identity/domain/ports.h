@@ -52,8 +52,9 @@ class IdentityTransaction {
   virtual absl::Status InsertApiClient(const ApiClient& client) = 0;
   virtual absl::StatusOr<std::optional<ApiClient>> FindApiClient(absl::string_view id) = 0;
 
-  virtual absl::StatusOr<std::optional<LoginFailures>> FindLoginFailures(
-      absl::string_view login) = 0;
+  // The failure record of `login`, locked until the transaction ends (created empty if absent,
+  // so that concurrent attempts on one login queue here).
+  virtual absl::StatusOr<LoginFailures> LockLoginFailures(absl::string_view login) = 0;
   virtual absl::Status SaveLoginFailures(absl::string_view login,
                                          const LoginFailures& failures) = 0;
   virtual absl::Status ClearLoginFailures(absl::string_view login) = 0;

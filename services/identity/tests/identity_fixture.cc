@@ -20,6 +20,7 @@ std::unique_ptr<IdentityFixture> IdentityFixture::Start(
   config.pg_uri = schema->uri();
   config.pg_pool_size = 8;
   config.redis_uri = *redis_uri;
+  config.events_key = "parta:events:identity:" + schema->name();  // one stream per test
   config.grpc_listen = "127.0.0.1:0";
   config.metrics_listen.clear();
   config.master_key = *MasterKey::FromHex(

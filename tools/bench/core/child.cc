@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+
+extern char** environ;
 #include <filesystem>
 #include <fstream>
 
@@ -18,27 +20,46 @@
 
 namespace parta::bench {
 
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& overrides) {
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text(*entry);
+    std::string name = text.substr(0, text.find('='));
+    if (!overrides.contains(name)) environment.push_back(text);
+  }
+  for (const auto& [name, value] : overrides) environment.push_back(name + "=" + value);
+  return environment;
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& entry : environment) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The servers' logs would drown the benchmark's table.
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 absl::StatusOr<Child> Child::Start(const std::vector<std::string>& argv,
                                    const std::map<std::string, std::string>& env) {
   std::string port_file =
       (std::filesystem::temp_directory_path() /
        absl::StrCat("parta-bench-port-", absl::BytesToHexString(RandomBytes(6))))
           .string();
-  pid_t pid = fork();
+  std::map<std::string, std::string> overrides = env;
+  overrides["PARTA_GRPC_PORT_FILE"] = port_file;
+  pid_t pid = Spawn(argv, ChildEnvironment(overrides));
   if (pid < 0) return Internal("FORK_FAILED", "cannot start a server process");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    setenv("PARTA_GRPC_PORT_FILE", port_file.c_str(), 1);
-    // The servers' logs would drown the benchmark's table.
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, STDOUT_FILENO);
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
   for (int attempt = 0; attempt < 600; ++attempt) {
     std::ifstream file(port_file);
     int port = 0;

@@ -13,6 +13,13 @@
 
 namespace parta::bench {
 
+// The environment of a child: this process's, with `overrides` set. Built before fork(), as
+// only async-signal-safe calls may run between fork() and exec() in a threaded process.
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& overrides);
+
+// fork() + execve() with stdout sent to /dev/null; the child dies with its parent.
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& environment);
+
 class Child {
  public:
   // Starts `argv` with `env` added to this process's environment and PARTA_GRPC_PORT_FILE set

@@ -74,7 +74,6 @@ LoadResult RunClosedLoop(const AsyncOperation& operation, int in_flight, absl::D
   state->collector.WaitForAll();
   LoadResult result = state->collector.result;
   result.elapsed = absl::Now() - start;
-  state->start_one = nullptr;
   return result;
 }
 

@@ -34,6 +34,7 @@ void Report::Print() const {
   std::printf("%-34s %-30s %12s %22s %9s %9s %11s\n", "scenario", "system", "ops/s (med)",
               "range", "p50 ms", "p99 ms", "CPU µs/op");
   for (const Row& row : rows_) {
+    if (row.per_second.empty()) continue;
     auto [low, high] = std::minmax_element(row.per_second.begin(), row.per_second.end());
     std::printf("%-34s %-30s %12.0f %10.0f – %-9.0f %9.3f %9.3f %11.1f\n", row.scenario.c_str(),
                 row.system.c_str(), Median(row.per_second), *low, *high, row.p50_ms, row.p99_ms,

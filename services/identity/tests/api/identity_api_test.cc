@@ -2,6 +2,9 @@
 
 #include "absl/strings/str_split.h"
 #include "libs/auth/token.h"
+#include "libs/auth/token_verifier.h"
+#include "libs/grpc/client.h"
+#include "libs/identity_client/key_source.h"
 #include "services/identity/tests/identity_fixture.h"
 
 namespace parta::identity {
@@ -387,6 +390,29 @@ TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service
   CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(),
                                        get, &account),
                   NOT_FOUND, "ACCOUNT_NOT_FOUND");
+}
+
+}  // namespace
+}  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+
+TEST_CASE("Another service verifies identity's tokens with keys fetched over gRPC",
+          "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair pair;
+  REQUIRE(f->Login("teacher@school.ru", &pair).ok());
+  identity_client::IdentityKeySource keys(
+      grpc::MakeChannel("127.0.0.1:" + std::to_string(f->app().grpc_port())), absl::Seconds(5));
+  auth::TokenVerifier verifier(keys, nullptr, f->clock(),
+                               {.verify = {.issuer = "parta-identity", .audience = "parta"}});
+  absl::StatusOr<auth::Claims> claims = verifier.Verify(pair.access_token());
+  REQUIRE(claims.ok());
+  CHECK(claims->session_id == pair.session_id());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -9,8 +10,11 @@
 #include "libs/core/status.h"
 #include "libs/grpc/status.h"
 #include "libs/pg/outbox.h"
+#include "libs/redis/streams.h"
+#include "services/identity/adapters/event_publisher.h"
 #include "parta/identity/v1/events.pb.h"
 #include "services/identity/adapters/pg_store.h"
+#include "services/identity/operator_cli.h"
 #include "services/identity/tests/identity_fixture.h"
 
 namespace parta::identity {
@@ -220,8 +224,8 @@ TEST_CASE("Failed logins from one address are limited per address seen through a
   CHECK(LoginFrom(*f, "203.0.113.7", "teacher@school.ru", kPassword, &pair).ok());
 }
 
-TEST_CASE("A revocation is published: Redis marks the session and the stream carries the event, "
-          "which a late reader catches up from the outbox", "[identity][integration]") {
+TEST_CASE("A revocation is published: Redis marks the session, the stream carries the event, "
+          "and a late reader catches up from the outbox", "[identity][integration]") {
   PARTA_IDENTITY_FIXTURE(f);
   REQUIRE(f->Register("teacher@school.ru").ok());
   v1::TokenPair pair;
@@ -243,6 +247,89 @@ TEST_CASE("A revocation is published: Redis marks the session and the stream car
   CHECK(revoked.session_id() == pair.session_id());
   CHECK(revoked.reason() == "logout");
   CHECK((*events)[0].type == "parta.identity.v1.SessionRevoked");
+
+  // A gateway reads the stream; one that starts late catches up from the outbox.
+  auto catch_up = [&](const std::string& stream, int64_t after, int limit) {
+    return pg::ReadOutbox(f->pool(), stream, after, limit);
+  };
+  std::vector<std::string> from_stream;
+  redis::EventConsumer reader(redis_pool, f->config().events_key, catch_up, [&](const Event& event) {
+    v1::SessionRevoked seen;
+    if (seen.ParseFromString(event.payload)) from_stream.push_back(seen.session_id());
+    return absl::OkStatus();
+  });
+  REQUIRE(reader.Poll(absl::Milliseconds(10)).ok());
+  CHECK(from_stream == std::vector<std::string>{pair.session_id()});
+
+  v1::TokenPair second;
+  REQUIRE(f->Login("teacher@school.ru", &second).ok());
+  REQUIRE(f->stub().Logout(IdentityFixture::Context(second.access_token()).get(), {}, &out).ok());
+  std::vector<int64_t> late;
+  redis::EventConsumer late_reader(redis_pool, "parta:events:nothing-relayed-here", catch_up,
+                                   [&](const Event& event) {
+                                     late.push_back(event.sequence);
+                                     return absl::OkStatus();
+                                   });
+  REQUIRE(late_reader.CatchUpStream(std::string(kSessionsStream)).ok());
+  CHECK(late == std::vector<int64_t>{1, 2});  // the second event, not yet relayed, included
+}
+
+TEST_CASE("Parallel wrong guesses on one login are counted one by one", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f, [](IdentityConfig& config) {
+    config.identity.login_protection.free_attempts = 2;
+    config.identity.login_protection.base_delay = absl::Minutes(1);
+  });
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  std::atomic<int> heard{0}, throttled{0};
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < 8; ++i) {
+    guessers.emplace_back([&, i] {
+      v1::TokenPair pair;
+      std::string reason =
+          ReasonOf(f->Login("teacher@school.ru", &pair, "Guess number " + std::to_string(i) + " x"));
+      if (reason == "INVALID_CREDENTIALS") heard.fetch_add(1);
+      if (reason == "LOGIN_THROTTLED") throttled.fetch_add(1);
+    });
+  }
+  for (std::thread& guesser : guessers) guesser.join();
+  // Two free attempts and the one that started the delay; the rest wait.
+  CHECK(heard.load() == 3);
+  CHECK(throttled.load() == 5);
+}
+
+}  // namespace
+}  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+
+TEST_CASE("create-operator promotes an existing account or creates one from stdin",
+          "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  v1::Account existing;
+  REQUIRE(f->Register("head@school.ru", &existing).ok());
+  std::istringstream no_password("");
+  REQUIRE(CreateOperator(f->config(), "HEAD@school.ru", no_password).ok());
+
+  std::istringstream password("Операторский пароль на века 2026\n");
+  REQUIRE(CreateOperator(f->config(), "+7 916 000-11-22", password).ok());
+  std::istringstream weak("password1234\n");
+  absl::Status refused = CreateOperator(f->config(), "weak@parta.ru", weak);
+  CHECK(parta::ReasonOf(refused) == "WEAK_PASSWORD");
+
+  v1::TokenPair pair;
+  REQUIRE(f->Login("head@school.ru", &pair).ok());
+  absl::StatusOr<auth::Claims> claims = auth::VerifyToken(
+      pair.access_token(), *f->app().key_ring().FetchKeys(),
+      {.issuer = "parta-identity", .audience = "parta"}, f->clock().Now());
+  REQUIRE(claims.ok());
+  CHECK(claims->is_operator);
+  REQUIRE(f->Login("+79160001122", &pair, "Операторский пароль на века 2026").ok());
+  CHECK(auth::VerifyToken(pair.access_token(), *f->app().key_ring().FetchKeys(),
+                          {.issuer = "parta-identity", .audience = "parta"}, f->clock().Now())
+            ->is_operator);
 }
 
 }  // namespace

@@ -38,8 +38,15 @@ TEST_CASE("Passwords must be 12 to 128 characters and hard to guess", "[identity
   REQUIRE_OK(CheckPasswordStrength("Луна над рекой Волга 1987", {}));
   REQUIRE_OK(CheckPasswordStrength("correct horse battery staple", {}));
   CHECK_STATUS(CheckPasswordStrength("Short1!", {}), kInvalidArgument, "PASSWORD_TOO_SHORT");
-  // Twelve Cyrillic letters are 24 bytes: the limit counts characters.
+  // The limits count characters, not bytes: eleven Cyrillic letters (22 bytes) are too few,
+  // a hard-to-guess twelve are enough.
   CHECK_STATUS(CheckPasswordStrength("абвгдеёжзий", {}), kInvalidArgument, "PASSWORD_TOO_SHORT");
+  REQUIRE_OK(CheckPasswordStrength("ёжикщукацапля", {}));
+  std::string cyrillic_128, cyrillic_129;
+  for (int i = 0; i < 128; ++i) cyrillic_128 += (i % 2 ? "я" : "ю");
+  cyrillic_129 = cyrillic_128 + "я";
+  CHECK(ReasonOf(CheckPasswordStrength(cyrillic_128, {})) != "PASSWORD_TOO_LONG");
+  CHECK_STATUS(CheckPasswordStrength(cyrillic_129, {}), kInvalidArgument, "PASSWORD_TOO_LONG");
   CHECK_STATUS(CheckPasswordStrength(std::string(129, 'x'), {}), kInvalidArgument,
                "PASSWORD_TOO_LONG");
   CHECK_STATUS(CheckPasswordStrength("password1234", {}), kInvalidArgument, "WEAK_PASSWORD");

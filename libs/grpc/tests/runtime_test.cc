@@ -1,0 +1,166 @@
+#include <catch2/catch.hpp>
+
+#include <prometheus/registry.h>
+
+#include "absl/synchronization/notification.h"
+#include "libs/auth/token.h"
+#include "libs/auth/token_verifier.h"
+#include "libs/core/executor.h"
+#include "libs/core/status.h"
+#include "libs/grpc/call.h"
+#include "libs/grpc/client.h"
+#include "libs/grpc/server.h"
+#include "libs/grpc/status.h"
+#include "parta/testing/v1/echo.grpc.pb.h"
+
+namespace parta::grpc {
+namespace {
+
+namespace v1 = parta::testing::v1;
+
+class Echo final : public v1::EchoService::CallbackService {
+ private:
+  template <typename Request>
+  std::function<absl::Status(const CallContext&, const Request&, v1::EchoResponse&)> Handler() {
+    return [this](const CallContext& call, const Request& request, v1::EchoResponse& response) {
+      if (block != nullptr) block->WaitForNotification();
+      response.set_payload(request.payload());
+      response.set_caller(call.caller ? call.caller->subject : "");
+      return absl::OkStatus();
+    };
+  }
+
+ public:
+  explicit Echo(RpcRuntime& runtime) : runtime_(runtime) {}
+  ::grpc::ServerUnaryReactor* PublicEcho(::grpc::CallbackServerContext* context,
+                                         const v1::PublicEchoRequest* request,
+                                         v1::EchoResponse* response) override {
+    return runtime_.Serve(context, request, response, Handler<v1::PublicEchoRequest>());
+  }
+  ::grpc::ServerUnaryReactor* UserEcho(::grpc::CallbackServerContext* context,
+                                       const v1::UserEchoRequest* request,
+                                       v1::EchoResponse* response) override {
+    return runtime_.Serve(context, request, response, Handler<v1::UserEchoRequest>());
+  }
+  ::grpc::ServerUnaryReactor* InternalEcho(::grpc::CallbackServerContext* context,
+                                           const v1::InternalEchoRequest* request,
+                                           v1::EchoResponse* response) override {
+    return runtime_.Serve(context, request, response, Handler<v1::InternalEchoRequest>());
+  }
+
+  absl::Notification* block = nullptr;  // when set, handlers wait for it
+
+ private:
+  RpcRuntime& runtime_;
+};
+
+struct Keys final : auth::KeySource {
+  auth::KeySet keys;
+  absl::StatusOr<auth::KeySet> FetchKeys() override { return keys; }
+};
+
+struct Fixture {
+  SystemClock clock;
+  auth::Ed25519PrivateKey key = auth::Ed25519PrivateKey::Generate();
+  Keys keys;
+  std::unique_ptr<auth::TokenVerifier> verifier;
+  BoundedExecutor executor{"test-rpc", 1, 1};
+  std::unique_ptr<RpcRuntime> runtime;
+  std::unique_ptr<Echo> service;
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::EchoService::Stub> stub;
+
+  Fixture() {
+    keys.keys.emplace("k", key.PublicKey());
+    verifier = std::make_unique<auth::TokenVerifier>(
+        keys, nullptr, clock, auth::TokenVerifier::Options{.verify = {.issuer = "i", .audience = "a"}});
+    runtime = std::make_unique<RpcRuntime>(
+        executor, *verifier,
+        RpcRuntime::Options{.error_domain = "testing.parta",
+                            .services = {"parta.testing.v1.EchoService"}});
+    service = std::make_unique<Echo>(*runtime);
+    server = *Server::Start({}, {service.get()}, std::make_shared<prometheus::Registry>());
+    stub = v1::EchoService::NewStub(MakeChannel("127.0.0.1:" + std::to_string(server->port())));
+  }
+  ~Fixture() {
+    server->Shutdown(absl::Seconds(1));
+    executor.Stop();
+  }
+
+  std::string Token(bool service_token, std::vector<std::string> scopes = {}) {
+    absl::Time now = clock.Now();
+    auth::Claims claims{.issuer = "i", .audience = "a", .subject = "someone",
+                        .token_id = "t", .issued_at = now, .not_before = now,
+                        .expires_at = now + absl::Minutes(5), .scopes = std::move(scopes)};
+    (service_token ? claims.client_id : claims.session_id) = "x";
+    return auth::SignToken(key, "k", claims);
+  }
+
+  template <typename Request, typename Method>
+  ::grpc::Status Call(Method method, const std::string& token, v1::EchoResponse* response) {
+    auto context = MakeClientContext({.timeout = absl::Seconds(5), .bearer_token = token});
+    Request request;
+    request.set_payload("привет");
+    return ((*stub).*method)(context.get(), request, response);
+  }
+};
+
+std::string Reason(const ::grpc::Status& status) { return parta::ReasonOf(FromGrpcStatus(status)); }
+
+TEST_CASE("The access option decides which token an RPC needs", "[grpc][api]") {
+  Fixture f;
+  v1::EchoResponse response;
+  using S = v1::EchoService::Stub;
+  auto pub = &S::PublicEcho;
+  auto user = &S::UserEcho;
+  auto internal = &S::InternalEcho;
+
+  REQUIRE(f.Call<v1::PublicEchoRequest>(pub, "", &response).ok());
+  CHECK(response.payload() == "привет");
+  CHECK(response.caller().empty());
+  REQUIRE(f.Call<v1::PublicEchoRequest>(pub, f.Token(false), &response).ok());
+  CHECK(response.caller() == "someone");
+
+  CHECK(Reason(f.Call<v1::UserEchoRequest>(user, "", &response)) == "TOKEN_REQUIRED");
+  REQUIRE(f.Call<v1::UserEchoRequest>(user, f.Token(false), &response).ok());
+  ::grpc::Status service_as_user =
+      f.Call<v1::UserEchoRequest>(user, f.Token(true, {"parta.internal"}), &response);
+  CHECK(service_as_user.error_code() == ::grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(Reason(service_as_user) == "USER_TOKEN_REQUIRED");
+
+  ::grpc::Status user_on_internal =
+      f.Call<v1::InternalEchoRequest>(internal, f.Token(false), &response);
+  CHECK(user_on_internal.error_code() == ::grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(Reason(user_on_internal) == "INTERNAL_ONLY");
+  CHECK(Reason(f.Call<v1::InternalEchoRequest>(internal, f.Token(true), &response)) ==
+        "INTERNAL_ONLY");
+  CHECK(Reason(f.Call<v1::InternalEchoRequest>(internal, "", &response)) == "TOKEN_REQUIRED");
+  CHECK(f.Call<v1::InternalEchoRequest>(internal, f.Token(true, {"parta.internal"}), &response)
+            .ok());
+}
+
+TEST_CASE("A full executor answers RESOURCE_EXHAUSTED at once instead of queueing without bound",
+          "[grpc][api]") {
+  Fixture f;  // one worker, one queued call
+  absl::Notification release;
+  f.service->block = &release;
+  using S = v1::EchoService::Stub;
+  std::vector<std::thread> callers;
+  std::atomic<int> busy{0};
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&] {
+      v1::EchoResponse response;
+      ::grpc::Status status = f.Call<v1::PublicEchoRequest>(&S::PublicEcho, "", &response);
+      if (Reason(status) == "SERVER_BUSY") busy.fetch_add(1);
+    });
+  }
+  // Two calls occupy the worker and the queue; the other two are refused.
+  for (int i = 0; i < 500 && busy.load() < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
+  CHECK(busy.load() == 2);
+  release.Notify();
+  for (std::thread& caller : callers) caller.join();
+  f.service->block = nullptr;
+}
+
+}  // namespace
+}  // namespace parta::grpc
