@@ -68,6 +68,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   config.outbox_poll_interval =
       env.Duration("PARTA_OUTBOX_POLL_INTERVAL", config.outbox_poll_interval);
   config.outbox_retention = env.Duration("PARTA_OUTBOX_RETENTION", config.outbox_retention);
+  config.purge_interval = env.Duration("PARTA_IDENTITY_PURGE_INTERVAL", config.purge_interval);
 
   auto& hashing = config.hashing;
   hashing.ops_limit = static_cast<uint64_t>(env.Int("PARTA_ARGON2_ITERATIONS", 2, 1, 10));
@@ -103,10 +104,7 @@ struct IdentityApp::Parts {
   std::unique_ptr<redis::Pool> redis;
   std::unique_ptr<EventPublisher> publisher;
   std::unique_ptr<pg::OutboxRelay> relay;
-  std::unique_ptr<PeriodicTask> relay_task;
-  std::unique_ptr<PeriodicTask> purge_task;
   std::unique_ptr<KeyRing> key_ring;
-  std::unique_ptr<PeriodicTask> key_upkeep;
   std::unique_ptr<RefreshTokenCodec> refresh_tokens;
   std::unique_ptr<auth::PasswordHasher> hasher;
   std::unique_ptr<Identity> identity;
@@ -117,6 +115,10 @@ struct IdentityApp::Parts {
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<metrics::MetricsServer> metrics;
   std::unique_ptr<grpc::Server> server;
+  // Background work last: destroyed (stopped) first, before anything it uses.
+  std::unique_ptr<PeriodicTask> key_upkeep;
+  std::unique_ptr<PeriodicTask> relay_task;
+  std::unique_ptr<PeriodicTask> purge_task;
 };
 
 absl::Status MigrateIdentity(const IdentityConfig& config) {
@@ -166,9 +168,6 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
           log::Info("outbox relay resumed");
         }
       });
-  absl::Duration retention = config.outbox_retention;
-  parts->purge_task = std::make_unique<PeriodicTask>(
-      "outbox-purge", absl::Minutes(10), [relay, retention] { (void)relay->Purge(retention); });
   parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, *parts->ids, config.keys);
   RETURN_IF_ERROR(parts->key_ring->Maintain());
   KeyRing* key_ring = parts->key_ring.get();
@@ -184,6 +183,18 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   parts->identity =
       std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,
                                  *parts->refresh_tokens, clock, *parts->ids, config.identity);
+  Identity* identity = parts->identity.get();
+  absl::Duration retention = config.outbox_retention;
+  parts->purge_task = std::make_unique<PeriodicTask>(
+      "purge", config.purge_interval, [identity, relay, retention] {
+        absl::StatusOr<int64_t> events = relay->Purge(retention);
+        absl::StatusOr<int64_t> rows = identity->PurgeExpired();
+        if (!events.ok() || !rows.ok()) {
+          log::Warning("purge failed")
+              .With("outbox", events.status().ToString())
+              .With("identity", rows.status().ToString());
+        }
+      });
   parts->verifier = std::make_unique<auth::TokenVerifier>(
       *parts->key_ring, parts->revocations.get(), clock,
       auth::TokenVerifier::Options{
@@ -224,6 +235,8 @@ int IdentityApp::metrics_port() const { return parts_->metrics ? parts_->metrics
 KeyRing& IdentityApp::key_ring() { return *parts_->key_ring; }
 
 absl::Status IdentityApp::RelayEvents() { return parts_->relay->RelayOnce().status(); }
+
+absl::StatusOr<int64_t> IdentityApp::PurgeExpired() { return parts_->identity->PurgeExpired(); }
 
 void IdentityApp::Shutdown(absl::Duration grace) {
   parts_->server->Shutdown(grace);

@@ -34,6 +34,7 @@ struct IdentityConfig {
   absl::Duration key_check_interval = absl::Minutes(1);
   absl::Duration outbox_poll_interval = absl::Milliseconds(100);
   absl::Duration outbox_retention = absl::Hours(24 * 7);
+  absl::Duration purge_interval = absl::Minutes(10);
   auth::PasswordHasher::Options hashing;
   int worker_threads = 16;
   int worker_queue = 1024;
@@ -58,6 +59,8 @@ class IdentityApp {
   KeyRing& key_ring();
   // Publishes pending outbox events now instead of at the next poll (tests).
   absl::Status RelayEvents();
+  // Runs the periodic purge of expired rows now (tests).
+  absl::StatusOr<int64_t> PurgeExpired();
 
  private:
   struct Parts;

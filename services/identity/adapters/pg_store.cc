@@ -161,14 +161,15 @@ class PgIdentityTransaction final : public IdentityTransaction {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<Session>> ListActiveSessions(absl::string_view account_id) override {
+  absl::StatusOr<std::vector<Session>> ListActiveSessions(absl::string_view account_id,
+                                                          int limit) override {
     std::vector<Session> sessions;
     if (!IsUuid(account_id)) return sessions;
     pqxx::result rows = tx_.exec_params(
         std::string("SELECT ") + kSessionColumns +
             " FROM sessions WHERE account_id = $1 AND revoked_at IS NULL "
-            "ORDER BY last_used_at DESC, created_at DESC",
-        std::string(account_id));
+            "ORDER BY last_used_at DESC, created_at DESC LIMIT $2",
+        std::string(account_id), limit);
     for (const pqxx::row& row : rows) sessions.push_back(SessionFromRow(row));
     return sessions;
   }
@@ -179,16 +180,41 @@ class PgIdentityTransaction final : public IdentityTransaction {
         "UPDATE sessions SET revoked_at = " PARTA_PG_TS("$2") ", revoke_reason = $3 "
         "WHERE id = $1 AND revoked_at IS NULL RETURNING account_id::text",
         std::string(id), ToMicros(at), std::string(reason));
-    if (revoked.empty()) return absl::OkStatus();
-    v1::SessionRevoked event;
-    event.set_session_id(std::string(id));
-    event.set_account_id(revoked[0][0].as<std::string>());
-    *event.mutable_revoke_time() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(ToMicros(at));
-    event.set_reason(std::string(reason));
-    pg::AppendToOutbox(tx_, std::string(kSessionsStream), event.GetTypeName(),
-                       event.SerializeAsString());
+    if (!revoked.empty()) {
+      RecordRevocation(std::string(id), revoked[0][0].as<std::string>(), at, reason);
+    }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<int> RevokeOtherSessions(absl::string_view account_id, absl::string_view keep,
+                                          absl::Time at, absl::string_view reason) override {
+    pqxx::result revoked = tx_.exec_params(
+        "UPDATE sessions SET revoked_at = " PARTA_PG_TS("$3") ", revoke_reason = $4 "
+        "WHERE account_id = $1 AND id::text <> $2 AND revoked_at IS NULL RETURNING id::text",
+        std::string(account_id), std::string(keep), ToMicros(at), std::string(reason));
+    for (const pqxx::row& row : revoked) {
+      RecordRevocation(row[0].as<std::string>(), std::string(account_id), at, reason);
+    }
+    return static_cast<int>(revoked.size());
+  }
+
+  absl::StatusOr<int64_t> PurgeExpired(absl::Time now, absl::Duration session_age,
+                                       absl::Duration failure_age) override {
+    int64_t deleted = 0;
+    deleted += tx_.exec_params("DELETE FROM refresh_tokens WHERE expires_at < " PARTA_PG_TS("$1"),
+                               ToMicros(now))
+                   .affected_rows();
+    deleted += tx_.exec_params(
+                      "DELETE FROM sessions WHERE coalesce(revoked_at, last_used_at) < "
+                      PARTA_PG_TS("$1"),
+                      ToMicros(now - session_age))
+                   .affected_rows();
+    deleted += tx_.exec_params(
+                      "DELETE FROM login_failures WHERE last_failure_at < " PARTA_PG_TS("$1")
+                      " AND blocked_until < " PARTA_PG_TS("$2"),
+                      ToMicros(now - failure_age), ToMicros(now))
+                   .affected_rows();
+    return deleted;
   }
 
   absl::Status InsertRefreshToken(const RefreshToken& token) override {
@@ -283,6 +309,19 @@ class PgIdentityTransaction final : public IdentityTransaction {
                                         std::string(token_hash));
     if (rows.empty()) return std::nullopt;
     return RefreshFromRow(rows[0]);
+  }
+
+  // A SessionRevoked event in the outbox, in this transaction.
+  void RecordRevocation(const std::string& session_id, const std::string& account_id,
+                        absl::Time at, absl::string_view reason) {
+    v1::SessionRevoked event;
+    event.set_session_id(session_id);
+    event.set_account_id(account_id);
+    *event.mutable_revoke_time() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(ToMicros(at));
+    event.set_reason(std::string(reason));
+    pg::AppendToOutbox(tx_, std::string(kSessionsStream), event.GetTypeName(),
+                       event.SerializeAsString());
   }
 
   pqxx::transaction_base& tx_;

@@ -25,6 +25,9 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// ListSessions shows at most this many sessions.
+constexpr int kMaxListedSessions = 100;
+
 // Whole seconds, as tokens carry them: a re-issued token then matches the first one exactly.
 absl::Time TruncateToSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
 
@@ -306,7 +309,7 @@ absl::StatusOr<Account> Identity::UpdateDisplayName(const auth::Claims& caller,
 absl::StatusOr<std::vector<Session>> Identity::ListSessions(const auth::Claims& caller) {
   std::vector<Session> sessions;
   RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(sessions, tx.ListActiveSessions(caller.subject));
+    ASSIGN_OR_RETURN(sessions, tx.ListActiveSessions(caller.subject, kMaxListedSessions));
     return absl::OkStatus();
   }));
   return sessions;
@@ -339,15 +342,10 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(replacement));
   int revoked = 0;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
-    revoked = 0;
     absl::Time now = clock_.Now();
     RETURN_IF_ERROR(tx.UpdatePassword(account.id, hash, now));
-    ASSIGN_OR_RETURN(std::vector<Session> sessions, tx.ListActiveSessions(account.id));
-    for (const Session& session : sessions) {
-      if (session.id == caller.session_id) continue;
-      RETURN_IF_ERROR(tx.RevokeSession(session.id, now, "password_changed"));
-      ++revoked;
-    }
+    ASSIGN_OR_RETURN(revoked,
+                     tx.RevokeOtherSessions(account.id, caller.session_id, now, "password_changed"));
     return absl::OkStatus();
   }));
   log::Info("password changed").With("account_id", account.id).With("revoked", revoked);
@@ -416,6 +414,16 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
   return IssuedServiceToken{.access_token = auth::SignToken(signer.key, signer.kid, claims),
                             .expires_at = claims.expires_at,
                             .scopes = granted};
+}
+
+absl::StatusOr<int64_t> Identity::PurgeExpired() {
+  int64_t deleted = 0;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(deleted, tx.PurgeExpired(clock_.Now(), settings_.refresh_token_ttl,
+                                              settings_.login_protection.window));
+    return absl::OkStatus();
+  }));
+  return deleted;
 }
 
 absl::StatusOr<Account> Identity::GetAccount(absl::string_view account_id) {

@@ -75,6 +75,9 @@ class Identity {
   absl::StatusOr<IssuedServiceToken> IssueServiceToken(absl::string_view client_id,
                                                        absl::string_view client_secret,
                                                        const std::vector<std::string>& scopes);
+  // Deletes expired refresh tokens, long-dead sessions and stale failure records. Periodic.
+  absl::StatusOr<int64_t> PurgeExpired();
+
   // For Parta's own services (internal RPC).
   absl::StatusOr<Account> GetAccount(absl::string_view account_id);
 

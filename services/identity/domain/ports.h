@@ -33,13 +33,22 @@ class IdentityTransaction {
   virtual absl::Status InsertSession(const Session& session) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(absl::string_view id) = 0;
   virtual absl::Status TouchSession(absl::string_view id, absl::Time at) = 0;
-  // Sessions of the account that are not revoked, most recently used first.
-  virtual absl::StatusOr<std::vector<Session>> ListActiveSessions(
-      absl::string_view account_id) = 0;
+  // Sessions of the account that are not revoked, most recently used first, at most `limit`.
+  virtual absl::StatusOr<std::vector<Session>> ListActiveSessions(absl::string_view account_id,
+                                                                  int limit) = 0;
   // Marks the session revoked and records a SessionRevoked event in the outbox, in this
   // transaction. A session revoked already keeps its first time and reason (no new event).
   virtual absl::Status RevokeSession(absl::string_view id, absl::Time at,
                                      absl::string_view reason) = 0;
+  // RevokeSession for every open session of the account but `keep`; returns how many.
+  virtual absl::StatusOr<int> RevokeOtherSessions(absl::string_view account_id,
+                                                  absl::string_view keep, absl::Time at,
+                                                  absl::string_view reason) = 0;
+  // Deletes what can no longer be used: refresh tokens past expiry, sessions idle or revoked for
+  // longer than `session_age`, login failure records older than `failure_age` that block
+  // nothing. Returns the rows deleted.
+  virtual absl::StatusOr<int64_t> PurgeExpired(absl::Time now, absl::Duration session_age,
+                                               absl::Duration failure_age) = 0;
 
   virtual absl::Status InsertRefreshToken(const RefreshToken& token) = 0;
   // Reads the token row and locks it until the transaction ends.

@@ -334,3 +334,36 @@ TEST_CASE("create-operator promotes an existing account or creates one from stdi
 
 }  // namespace
 }  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+using testing::ReasonOf;
+
+TEST_CASE("The purge deletes expired refresh tokens and dead sessions, and a purged session "
+          "stays revoked", "[identity][integration]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair old_pair, fresh_pair;
+  REQUIRE(f->Login("teacher@school.ru", &old_pair).ok());
+  f->clock().Advance(absl::Hours(24 * 31));
+  REQUIRE(f->app().key_ring().Maintain().ok());  // a month on, another key signs
+  REQUIRE(f->Login("teacher@school.ru", &fresh_pair).ok());
+  absl::StatusOr<int64_t> deleted = f->app().PurgeExpired();
+  REQUIRE(deleted.ok());
+  CHECK(*deleted == 2);  // the old session and its refresh token
+  CHECK(Count(f->pool(), "SELECT count(*) FROM sessions") == 1);
+  CHECK(Count(f->pool(), "SELECT count(*) FROM refresh_tokens") == 1);
+
+  v1::RefreshRequest request;
+  request.set_refresh_token(old_pair.refresh_token());
+  v1::TokenPair renewed;
+  CHECK(ReasonOf(f->stub().Refresh(IdentityFixture::Context().get(), request, &renewed)) ==
+        "INVALID_REFRESH_TOKEN");
+  request.set_refresh_token(fresh_pair.refresh_token());
+  CHECK(f->stub().Refresh(IdentityFixture::Context().get(), request, &renewed).ok());
+}
+
+}  // namespace
+}  // namespace parta::identity
