@@ -76,7 +76,10 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
       static_cast<size_t>(env.Int("PARTA_ARGON2_MEMORY_KIB", 19 * 1024, 8, 1024 * 1024)) * 1024;
   hashing.threads = static_cast<size_t>(
       env.Int("PARTA_ARGON2_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
-  hashing.queue = static_cast<size_t>(env.Int("PARTA_ARGON2_QUEUE", 64, 1, 100000));
+  // Each waiting hash holds an RPC worker: a short queue keeps most workers for other RPCs
+  // and sheds a login flood with HASHING_OVERLOADED instead.
+  hashing.queue = static_cast<size_t>(
+      env.Int("PARTA_ARGON2_QUEUE", static_cast<int64_t>(2 * hashing.threads), 1, 100000));
   config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 16, 1, 1024));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
   config.trusted_proxies = absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',',
