@@ -42,6 +42,24 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token) {
   return *std::move(claims);
 }
 
+std::optional<absl::StatusOr<Claims>> TokenVerifier::VerifyFromCache(absl::string_view token) {
+  absl::Time now = clock_.Now();
+  absl::MutexLock lock(&cache_mu_);
+  auto it = verified_.find(token);
+  if (it == verified_.end()) return std::nullopt;
+  if (now >= it->second.expires_at + options_.verify.leeway) {
+    return absl::StatusOr<Claims>(Unauthenticated("TOKEN_EXPIRED", "the token has expired"));
+  }
+  if (revocations_ != nullptr && !it->second.session_id.empty()) {
+    auto live = live_sessions_.find(it->second.session_id);
+    if (options_.revocation_cache_ttl <= absl::ZeroDuration() || live == live_sessions_.end() ||
+        now >= live->second) {
+      return std::nullopt;
+    }
+  }
+  return absl::StatusOr<Claims>(it->second);
+}
+
 absl::Status TokenVerifier::CheckNotRevoked(const std::string& session_id, absl::Time now) {
   if (options_.revocation_cache_ttl > absl::ZeroDuration()) {
     absl::MutexLock lock(&cache_mu_);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
 
@@ -53,6 +54,10 @@ class TokenVerifier {
   // UNAUTHENTICATED with the reasons of VerifyToken or SESSION_REVOKED; UNAVAILABLE when keys or
   // the revocation list cannot be read.
   absl::StatusOr<Claims> Verify(absl::string_view token);
+
+  // Verify's answer when it can be given from the caches alone, without blocking (no key fetch,
+  // no revocation lookup); nullopt when Verify would have to wait for I/O.
+  std::optional<absl::StatusOr<Claims>> VerifyFromCache(absl::string_view token);
 
  private:
   absl::StatusOr<Claims> VerifySignature(absl::string_view token, absl::Time now);

@@ -129,8 +129,9 @@ Access RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) c
   return it == access_by_request_.end() ? Access::kInternal : it->second;
 }
 
-absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context,
-                                              Access access) {
+absl::StatusOr<CallContext> RpcRuntime::Admit(
+    ::grpc::CallbackServerContext& context, Access access,
+    std::optional<absl::StatusOr<auth::Claims>> cached) {
   CallContext call;
   call.client_address = ClientAddress(context.peer(), Metadata(context, "x-forwarded-for"),
                                       options_.trusted_proxies);
@@ -140,7 +141,8 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
     if (!absl::ConsumePrefix(&authorization, "Bearer ")) {
       return Unauthenticated("MALFORMED_TOKEN", "authorization must be a Bearer token");
     }
-    absl::StatusOr<auth::Claims> claims = verifier_.Verify(authorization);
+    absl::StatusOr<auth::Claims> claims =
+        cached ? *std::move(cached) : verifier_.Verify(authorization);
     if (!claims.ok()) {
       if (access != Access::kPublic) return claims.status();
     } else {
@@ -168,37 +170,56 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
 
 ::grpc::ServerUnaryReactor* RpcRuntime::ServeErased(
     ::grpc::CallbackServerContext* context, const google::protobuf::Descriptor& request_type,
-    std::function<absl::Status(const CallContext&)> run) {
+    bool may_block, std::function<absl::Status(const CallContext&)> run) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::string request_id(Metadata(*context, "x-request-id"));
   if (request_id.empty() || request_id.size() > 128) request_id = NewUuidV7(absl::Now());
   context->AddInitialMetadata("x-request-id", request_id);
   Access access = AccessFor(request_type);
-  bool queued = executor_.TrySubmit([this, context, reactor, access, run = std::move(run),
-                                     request_id = std::move(request_id)]() mutable {
-    log::ScopedRequestId scoped(request_id);
-    absl::Status status;
-    if (context->IsCancelled()) {
-      status = absl::CancelledError("the client cancelled the call");
-    } else if (std::chrono::system_clock::now() > context->deadline()) {
-      status = Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
-                     "the call's deadline passed before it could run");
-    } else {
-      absl::StatusOr<CallContext> call = Admit(*context, access);
-      if (call.ok()) {
-        call->request_id = std::move(request_id);
-        status = run(*call);
-      } else {
-        status = call.status();
-      }
+  if (!may_block) {
+    // Inline only when admission needs no I/O either.
+    absl::string_view authorization = Metadata(*context, "authorization");
+    std::optional<absl::StatusOr<auth::Claims>> cached;
+    bool inline_ok = !absl::StartsWith(authorization, "Bearer ")
+                         ? true
+                         : (cached = verifier_.VerifyFromCache(authorization.substr(7))).has_value();
+    if (inline_ok) {
+      Run(context, reactor, access, std::move(cached), run, std::move(request_id));
+      return reactor;
     }
-    reactor->Finish(ToGrpcStatus(status, options_.error_domain));
+  }
+  bool queued = executor_.TrySubmit([this, context, reactor, access, run = std::move(run),
+                                     request_id]() mutable {
+    Run(context, reactor, access, std::nullopt, run, std::move(request_id));
   });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"),
                                  options_.error_domain));
   }
   return reactor;
+}
+
+void RpcRuntime::Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
+                     Access access, std::optional<absl::StatusOr<auth::Claims>> cached,
+                     const std::function<absl::Status(const CallContext&)>& run,
+                     std::string request_id) {
+  log::ScopedRequestId scoped(request_id);
+  absl::Status status;
+  if (context->IsCancelled()) {
+    status = absl::CancelledError("the client cancelled the call");
+  } else if (std::chrono::system_clock::now() > context->deadline()) {
+    status = Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                   "the call's deadline passed before it could run");
+  } else {
+    absl::StatusOr<CallContext> call = Admit(*context, access, std::move(cached));
+    if (call.ok()) {
+      call->request_id = std::move(request_id);
+      status = run(*call);
+    } else {
+      status = call.status();
+    }
+  }
+  reactor->Finish(ToGrpcStatus(status, options_.error_domain));
 }
 
 }  // namespace parta::grpc

@@ -65,7 +65,20 @@ class RpcRuntime {
   template <typename Request, typename Response, typename Handler>
   ::grpc::ServerUnaryReactor* Serve(::grpc::CallbackServerContext* context,
                                     const Request* request, Response* response, Handler handler) {
-    return ServeErased(context, *request->GetDescriptor(),
+    return ServeErased(context, *request->GetDescriptor(), /*may_block=*/true,
+                       [handler = std::move(handler), request, response](const CallContext& call) {
+                         return absl::Status(handler(call, *request, *response));
+                       });
+  }
+
+  // For handlers that never block (answers from memory): when the caller's token can be checked
+  // from the verifier's caches, the call runs at once on gRPC's thread, saving the hand-off to
+  // the executor; otherwise it goes through the executor like Serve.
+  template <typename Request, typename Response, typename Handler>
+  ::grpc::ServerUnaryReactor* ServeNonBlocking(::grpc::CallbackServerContext* context,
+                                               const Request* request, Response* response,
+                                               Handler handler) {
+    return ServeErased(context, *request->GetDescriptor(), /*may_block=*/false,
                        [handler = std::move(handler), request, response](const CallContext& call) {
                          return absl::Status(handler(call, *request, *response));
                        });
@@ -77,8 +90,15 @@ class RpcRuntime {
  private:
   ::grpc::ServerUnaryReactor* ServeErased(::grpc::CallbackServerContext* context,
                                           const google::protobuf::Descriptor& request_type,
+                                          bool may_block,
                                           std::function<absl::Status(const CallContext&)> run);
-  absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context, Access access);
+  // Runs one call to the end: deadline, admission, handler, Finish.
+  void Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
+           Access access, std::optional<absl::StatusOr<auth::Claims>> cached,
+           const std::function<absl::Status(const CallContext&)>& run, std::string request_id);
+  // `cached`: the verifier's answer if it was already known without blocking.
+  absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context, Access access,
+                                    std::optional<absl::StatusOr<auth::Claims>> cached);
 
   BoundedExecutor& executor_;
   auth::TokenVerifier& verifier_;

@@ -37,21 +37,24 @@ class BareEcho final : public v1::EchoService::CallbackService {
 
 class PartaEcho final : public v1::EchoService::CallbackService {
  public:
-  explicit PartaEcho(grpc::RpcRuntime& runtime) : runtime_(runtime) {}
+  PartaEcho(grpc::RpcRuntime& runtime, bool non_blocking)
+      : runtime_(runtime), non_blocking_(non_blocking) {}
   ::grpc::ServerUnaryReactor* UserEcho(::grpc::CallbackServerContext* context,
                                        const v1::UserEchoRequest* request,
                                        v1::EchoResponse* response) override {
-    return runtime_.Serve(context, request, response,
-                          [](const grpc::CallContext& call, const v1::UserEchoRequest& req,
-                             v1::EchoResponse& resp) {
-                            resp.set_payload(req.payload());
-                            resp.set_caller(call.user_id());
-                            return absl::OkStatus();
-                          });
+    auto handler = [](const grpc::CallContext& call, const v1::UserEchoRequest& req,
+                      v1::EchoResponse& resp) {
+      resp.set_payload(req.payload());
+      resp.set_caller(call.user_id());
+      return absl::OkStatus();
+    };
+    return non_blocking_ ? runtime_.ServeNonBlocking(context, request, response, handler)
+                         : runtime_.Serve(context, request, response, handler);
   }
 
  private:
   grpc::RpcRuntime& runtime_;
+  const bool non_blocking_;
 };
 
 class FixedKeys final : public auth::KeySource {
@@ -105,7 +108,7 @@ int ServePartaEcho() {
   grpc::RpcRuntime runtime(workers, verifier,
                            {.error_domain = "testing.parta",
                             .services = {"parta.testing.v1.EchoService"}});
-  PartaEcho service(runtime);
+  PartaEcho service(runtime, env.Bool("PARTA_BENCH_NON_BLOCKING", false));
   int code = Serve(service);
   workers.Stop();
   return code;

@@ -9,7 +9,7 @@ namespace parta::bench {
 
 // Both serve until SIGTERM on PARTA_GRPC_LISTEN (default 127.0.0.1:0), writing the port to
 // PARTA_GRPC_PORT_FILE. The Parta server needs PARTA_BENCH_PUBLIC_KEY (hex) and
-// PARTA_REDIS_URI.
+// PARTA_REDIS_URI; PARTA_BENCH_NON_BLOCKING=true serves through RpcRuntime::ServeNonBlocking.
 int ServeBareEcho();
 int ServePartaEcho();
 

@@ -139,3 +139,35 @@ TEST_CASE("With a revocation cache a revocation is seen once the cached answer e
 
 }  // namespace
 }  // namespace parta::auth
+
+namespace parta::auth {
+namespace {
+
+TEST_CASE("VerifyFromCache answers only what needs no I/O", "[auth][unit]") {
+  FakeClock clock;
+  FakeKeySource source;
+  FakeRevocations revocations;
+  Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+  source.keys.emplace("k1", key.PublicKey());
+  TokenVerifier verifier(source, &revocations, clock,
+                         {.verify = {.issuer = "iss", .audience = "aud"},
+                          .revocation_cache_ttl = absl::Seconds(1)});
+  Claims claims{.issuer = "iss", .audience = "aud", .subject = "a", .session_id = "s",
+                .token_id = "j", .issued_at = clock.Now(), .not_before = clock.Now(),
+                .expires_at = clock.Now() + absl::Minutes(15)};
+  std::string token = SignToken(key, "k1", claims);
+  CHECK_FALSE(verifier.VerifyFromCache(token).has_value());  // never seen
+  REQUIRE(verifier.Verify(token).ok());
+  auto cached = verifier.VerifyFromCache(token);
+  REQUIRE(cached.has_value());
+  CHECK(cached->ok());
+  clock.Advance(absl::Seconds(2));  // the revocation answer is stale: ask again
+  CHECK_FALSE(verifier.VerifyFromCache(token).has_value());
+  clock.Advance(absl::Minutes(20));
+  auto expired = verifier.VerifyFromCache(token);
+  REQUIRE(expired.has_value());
+  CHECK(ReasonOf(expired->status()) == "TOKEN_EXPIRED");
+}
+
+}  // namespace
+}  // namespace parta::auth

@@ -239,7 +239,8 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetSigningKeys(
     ::grpc::CallbackServerContext* context, const v1::GetSigningKeysRequest* request,
     v1::GetSigningKeysResponse* response) {
-  return runtime_.Serve(context, request, response,
+  // Keys are in memory: no need to leave gRPC's thread.
+  return runtime_.ServeNonBlocking(context, request, response,
                         [this](const CallContext&, const v1::GetSigningKeysRequest&,
                                v1::GetSigningKeysResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(auth::KeySet keys, keys_.FetchKeys());
