@@ -30,7 +30,7 @@ namespace parta::identity {
 absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   IdentityConfig config;
   config.pg_uri = env.RequiredString("PARTA_PG_URI");
-  config.pg_pool_size = static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", 16, 1, 500));
+
   config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
   config.events_key = env.String("PARTA_IDENTITY_EVENTS_KEY", config.events_key);
   config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
@@ -80,7 +80,13 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   // and sheds a login flood with HASHING_OVERLOADED instead.
   hashing.queue = static_cast<size_t>(
       env.Int("PARTA_ARGON2_QUEUE", static_cast<int64_t>(2 * hashing.threads), 1, 100000));
-  config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 16, 1, 1024));
+  // Workers block on Postgres round trips; more than a few per core only adds context switches
+  // (measured with the GetMe benchmark). Each worker needs at most one connection at a time.
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  config.worker_threads =
+      static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
+  config.pg_pool_size =
+      static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 2, 1, 500));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
   config.trusted_proxies = absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',',
                                           absl::SkipWhitespace());

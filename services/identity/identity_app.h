@@ -21,7 +21,7 @@ namespace parta::identity {
 
 struct IdentityConfig {
   std::string pg_uri;
-  int pg_pool_size = 16;
+  int pg_pool_size = 10;
   std::string redis_uri;
   std::string events_key = "parta:events:identity";  // Redis stream of identity's events
   std::string grpc_listen = "127.0.0.1:7101";
@@ -36,7 +36,7 @@ struct IdentityConfig {
   absl::Duration outbox_retention = absl::Hours(24 * 7);
   absl::Duration purge_interval = absl::Minutes(10);
   auth::PasswordHasher::Options hashing;
-  int worker_threads = 16;
+  int worker_threads = 8;
   int worker_queue = 1024;
   std::vector<std::string> trusted_proxies;
 };
