@@ -187,7 +187,7 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
         }
       });
   parts->refresh_tokens =
-      std::make_unique<RefreshTokenCodec>(parts->master_key->DeriveSubkey("parta refresh chain"));
+      std::make_unique<RefreshTokenCodec>(parts->master_key->DeriveSubkey(kRefreshChainPurpose));
   parts->hasher = std::make_unique<auth::PasswordHasher>(config.hashing);
   parts->identity =
       std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,

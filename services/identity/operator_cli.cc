@@ -17,7 +17,7 @@ absl::Status CreateOperator(const IdentityConfig& config, const std::string& log
   PgIdentityStore store(pool);
   PgKeyStore key_store(pool, *config.master_key);
   KeyRing keys(key_store, clock, ids, config.keys);
-  RefreshTokenCodec refresh_tokens(config.master_key->DeriveSubkey("parta refresh chain"));
+  RefreshTokenCodec refresh_tokens(config.master_key->DeriveSubkey(kRefreshChainPurpose));
   auth::PasswordHasher hasher(config.hashing);
   Identity identity(store, hasher, keys, refresh_tokens, clock, ids, config.identity);
 

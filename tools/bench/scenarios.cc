@@ -118,21 +118,29 @@ void Measure(const std::string& scenario, const std::string& system, pid_t serve
   if (closed.failed > 0) row.note += absl::StrCat(" ", closed.failed, " failed in closed loop");
 }
 
-}  // namespace
-
-int BenchTokens(const Settings& settings) {
-  Report report("S4 token checks: distinct tokens, one core");
-  int count = settings.quick ? 20'000 : 60'000;
-  auth::Ed25519PrivateKey key = auth::Ed25519PrivateKey::Generate();
+// `count` distinct access tokens (one per session) signed by `key`.
+std::vector<std::string> MakeTokens(const auth::Ed25519PrivateKey& key, absl::string_view kid,
+                                    int count, absl::Duration lifetime,
+                                    absl::string_view prefix = "") {
   std::vector<std::string> tokens;
   absl::Time now = absl::Now();
   for (int i = 0; i < count; ++i) {
     auth::Claims claims{.issuer = "parta-identity", .audience = "parta",
                         .subject = NewUuidV7(now), .session_id = NewUuidV7(now),
                         .token_id = absl::StrCat(i), .issued_at = now, .not_before = now,
-                        .expires_at = now + absl::Minutes(15)};
-    tokens.push_back(auth::SignToken(key, "k1", claims));
+                        .expires_at = now + lifetime};
+    tokens.push_back(absl::StrCat(prefix, auth::SignToken(key, kid, claims)));
   }
+  return tokens;
+}
+
+}  // namespace
+
+int BenchTokens(const Settings& settings) {
+  Report report("S4 token checks: distinct tokens, one core");
+  int count = settings.quick ? 20'000 : 60'000;
+  auth::Ed25519PrivateKey key = auth::Ed25519PrivateKey::Generate();
+  std::vector<std::string> tokens = MakeTokens(key, "k1", count, absl::Minutes(15));
   struct Keys final : auth::KeySource {
     auth::KeySet keys;
     absl::StatusOr<auth::KeySet> FetchKeys() override { return keys; }
@@ -201,15 +209,7 @@ int BenchRpc(const Settings& settings) {
   if (!parta_inline.ok()) return Fail(parta_inline.status());
 
   // 1,000 users: each token is verified once per process, then served from the cache.
-  std::vector<std::string> tokens;
-  absl::Time now = absl::Now();
-  for (int i = 0; i < 1000; ++i) {
-    auth::Claims claims{.issuer = "parta-identity", .audience = "parta",
-                        .subject = NewUuidV7(now), .session_id = NewUuidV7(now),
-                        .token_id = absl::StrCat(i), .issued_at = now, .not_before = now,
-                        .expires_at = now + absl::Hours(1)};
-    tokens.push_back("Bearer " + auth::SignToken(key, "bench", claims));
-  }
+  std::vector<std::string> tokens = MakeTokens(key, "bench", 1000, absl::Hours(1), "Bearer ");
   std::string payload(64, 'x');
   auto echo_operation = [&](int port, bool with_token) {
     auto stub = std::shared_ptr<testing_v1::EchoService::Stub>(

@@ -35,10 +35,14 @@ struct Fixture {
   FakeKeySource source;
   FakeRevocations revocations;
   Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
-  TokenVerifier verifier{source, &revocations, clock,
-                         TokenVerifier::Options{.verify = {.issuer = "iss", .audience = "aud"}}};
+  TokenVerifier verifier;
 
-  Fixture() { source.keys.emplace("k1", key.PublicKey()); }
+  explicit Fixture(absl::Duration revocation_cache_ttl = absl::ZeroDuration())
+      : verifier(source, &revocations, clock,
+                 {.verify = {.issuer = "iss", .audience = "aud"},
+                  .revocation_cache_ttl = revocation_cache_ttl}) {
+    source.keys.emplace("k1", key.PublicKey());
+  }
 
   std::string Token(absl::string_view kid = "k1", absl::Duration lifetime = absl::Minutes(15),
                     const Ed25519PrivateKey* with = nullptr) {
@@ -118,23 +122,13 @@ namespace {
 
 TEST_CASE("With a revocation cache a revocation is seen once the cached answer expires",
           "[auth][unit]") {
-  FakeClock clock;
-  FakeKeySource source;
-  FakeRevocations revocations;
-  Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
-  source.keys.emplace("k1", key.PublicKey());
-  TokenVerifier verifier(source, &revocations, clock,
-                         {.verify = {.issuer = "iss", .audience = "aud"},
-                          .revocation_cache_ttl = absl::Seconds(1)});
-  Claims claims{.issuer = "iss", .audience = "aud", .subject = "a", .session_id = "s",
-                .token_id = "j", .issued_at = clock.Now(), .not_before = clock.Now(),
-                .expires_at = clock.Now() + absl::Minutes(15)};
-  std::string token = SignToken(key, "k1", claims);
-  REQUIRE(verifier.Verify(token).ok());
-  revocations.revoked.insert("s");
-  CHECK(verifier.Verify(token).ok());  // within the cache's second
-  clock.Advance(absl::Seconds(1));
-  CHECK(ReasonOf(verifier.Verify(token).status()) == "SESSION_REVOKED");
+  Fixture f(absl::Seconds(1));
+  std::string token = f.Token();
+  REQUIRE(f.verifier.Verify(token).ok());
+  f.revocations.revoked.insert("s");
+  CHECK(f.verifier.Verify(token).ok());  // within the cache's second
+  f.clock.Advance(absl::Seconds(1));
+  CHECK(ReasonOf(f.verifier.Verify(token).status()) == "SESSION_REVOKED");
 }
 
 }  // namespace
@@ -144,27 +138,17 @@ namespace parta::auth {
 namespace {
 
 TEST_CASE("VerifyFromCache answers only what needs no I/O", "[auth][unit]") {
-  FakeClock clock;
-  FakeKeySource source;
-  FakeRevocations revocations;
-  Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
-  source.keys.emplace("k1", key.PublicKey());
-  TokenVerifier verifier(source, &revocations, clock,
-                         {.verify = {.issuer = "iss", .audience = "aud"},
-                          .revocation_cache_ttl = absl::Seconds(1)});
-  Claims claims{.issuer = "iss", .audience = "aud", .subject = "a", .session_id = "s",
-                .token_id = "j", .issued_at = clock.Now(), .not_before = clock.Now(),
-                .expires_at = clock.Now() + absl::Minutes(15)};
-  std::string token = SignToken(key, "k1", claims);
-  CHECK_FALSE(verifier.VerifyFromCache(token).has_value());  // never seen
-  REQUIRE(verifier.Verify(token).ok());
-  auto cached = verifier.VerifyFromCache(token);
+  Fixture f(absl::Seconds(1));
+  std::string token = f.Token();
+  CHECK_FALSE(f.verifier.VerifyFromCache(token).has_value());  // never seen
+  REQUIRE(f.verifier.Verify(token).ok());
+  auto cached = f.verifier.VerifyFromCache(token);
   REQUIRE(cached.has_value());
   CHECK(cached->ok());
-  clock.Advance(absl::Seconds(2));  // the revocation answer is stale: ask again
-  CHECK_FALSE(verifier.VerifyFromCache(token).has_value());
-  clock.Advance(absl::Minutes(20));
-  auto expired = verifier.VerifyFromCache(token);
+  f.clock.Advance(absl::Seconds(2));  // the revocation answer is stale: ask again
+  CHECK_FALSE(f.verifier.VerifyFromCache(token).has_value());
+  f.clock.Advance(absl::Minutes(20));
+  auto expired = f.verifier.VerifyFromCache(token);
   REQUIRE(expired.has_value());
   CHECK(ReasonOf(expired->status()) == "TOKEN_EXPIRED");
 }

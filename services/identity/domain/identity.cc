@@ -51,15 +51,10 @@ absl::StatusOr<Account> Identity::Register(const RegisterInput& input) {
 
 absl::StatusOr<Account> Identity::GrantOperator(absl::string_view login,
                                                 RegisterInput input_if_missing) {
-  if (absl::StrContains(login, '@')) {
-    ASSIGN_OR_RETURN(input_if_missing.email, NormalizeEmail(login));
-    input_if_missing.phone.clear();
-  } else {
-    ASSIGN_OR_RETURN(input_if_missing.phone, NormalizePhone(login));
-    input_if_missing.email.clear();
-  }
-  std::string normalized = input_if_missing.email.empty() ? input_if_missing.phone
-                                                          : input_if_missing.email;
+  ASSIGN_OR_RETURN(std::string normalized, NormalizeLogin(login));
+  bool is_email = absl::StrContains(normalized, '@');
+  input_if_missing.email = is_email ? normalized : "";
+  input_if_missing.phone = is_email ? "" : normalized;
   std::optional<Account> account;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(normalized));
@@ -142,9 +137,7 @@ absl::Status Identity::SettlePasswordAttempt(const std::string& login_key,
 }
 
 absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
-  absl::StatusOr<std::string> normalized = absl::StrContains(input.login, '@')
-                                               ? NormalizeEmail(input.login)
-                                               : NormalizePhone(input.login);
+  absl::StatusOr<std::string> normalized = NormalizeLogin(input.login);
   // Throttling is keyed by login whether or not an account has it, so it reveals nothing.
   // What is not even a login is left to the address limit.
   std::string login_key = normalized.ok() ? *normalized : "";

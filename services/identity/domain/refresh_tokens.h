@@ -10,6 +10,9 @@
 
 namespace parta::identity {
 
+// The purpose under which the codec's secret is derived from the master key.
+inline constexpr absl::string_view kRefreshChainPurpose = "parta refresh chain";
+
 class RefreshTokenCodec {
  public:
   // `secret`: 32 bytes, derived from the master key.

@@ -133,6 +133,10 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view phone) {
   return formatted;
 }
 
+absl::StatusOr<std::string> NormalizeLogin(absl::string_view login) {
+  return absl::StrContains(login, '@') ? NormalizeEmail(login) : NormalizePhone(login);
+}
+
 absl::Status CheckPasswordStrength(absl::string_view password,
                                    const std::vector<std::string>& personal) {
   int length = Utf8Length(password);

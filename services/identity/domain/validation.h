@@ -25,6 +25,10 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view phone);
 absl::Status CheckPasswordStrength(absl::string_view password,
                                    const std::vector<std::string>& personal);
 
+// A login as people type it: an e-mail address when it has an "@", otherwise a phone number;
+// normalised as above (INVALID_EMAIL or INVALID_PHONE).
+absl::StatusOr<std::string> NormalizeLogin(absl::string_view login);
+
 // Trimmed, NFC, 1 to 100 characters, no control characters: INVALID_DISPLAY_NAME otherwise.
 absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);
 
