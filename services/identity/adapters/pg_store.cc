@@ -271,13 +271,12 @@ class PgIdentityTransaction final : public IdentityTransaction {
   }
 
   absl::StatusOr<LoginFailures> LockLoginFailures(absl::string_view login) override {
-    tx_.exec_params(
-        "INSERT INTO login_failures (login, failures, last_failure_at, blocked_until) "
-        "VALUES ($1, 0, 'epoch', 'epoch') ON CONFLICT (login) DO NOTHING",
-        std::string(login));
+    // One statement: creates the record if absent and locks it either way.
     pqxx::row row = tx_.exec_params1(
-        "SELECT failures, " PARTA_PG_US("last_failure_at") ", " PARTA_PG_US("blocked_until")
-        " FROM login_failures WHERE login = $1 FOR UPDATE",
+        "INSERT INTO login_failures AS f (login, failures, last_failure_at, blocked_until) "
+        "VALUES ($1, 0, 'epoch', 'epoch') ON CONFLICT (login) DO UPDATE SET login = f.login "
+        "RETURNING f.failures, " PARTA_PG_US("f.last_failure_at") ", "
+        PARTA_PG_US("f.blocked_until"),
         std::string(login));
     return LoginFailures{.failures = row[0].as<int>(),
                          .last_failure_at = FromMicros(row[1].as<int64_t>()),

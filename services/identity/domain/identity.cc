@@ -94,8 +94,9 @@ absl::StatusOr<Account> Identity::CreateAccount(const RegisterInput& input, bool
   return account;
 }
 
-absl::Status Identity::AdmitPasswordAttempt(const std::string& login_key,
-                                            const std::string& address) {
+absl::Status Identity::AdmitPasswordAttempt(
+    const std::string& login_key, const std::string& address,
+    const std::function<absl::Status(IdentityTransaction&)>& also) {
   absl::Time now = clock_.Now();
   absl::Duration address_wait = address_throttle_.WaitFor(address, now);
   if (address_wait > absl::ZeroDuration()) {
@@ -107,6 +108,7 @@ absl::Status Identity::AdmitPasswordAttempt(const std::string& login_key,
   std::optional<absl::Duration> wait;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     wait.reset();
+    if (also) RETURN_IF_ERROR(also(tx));
     ASSIGN_OR_RETURN(LoginFailures failures, tx.LockLoginFailures(login_key));
     if (failures.blocked_until > now) {
       wait = failures.blocked_until - now;
@@ -125,30 +127,18 @@ absl::Status Identity::AdmitPasswordAttempt(const std::string& login_key,
   return absl::OkStatus();
 }
 
-absl::Status Identity::SettlePasswordAttempt(const std::string& login_key,
-                                             const std::string& address, bool success) {
-  if (!success) {
-    address_throttle_.RecordFailure(address, clock_.Now());
-    return absl::OkStatus();
-  }
-  if (login_key.empty()) return absl::OkStatus();
-  return store_.Transact(
-      [&](IdentityTransaction& tx) { return tx.ClearLoginFailures(login_key); });
-}
-
-absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
+absl::StatusOr<Identity::Authenticated> Identity::Authenticate(const LoginInput& input) {
   absl::StatusOr<std::string> normalized = NormalizeLogin(input.login);
   // Throttling is keyed by login whether or not an account has it, so it reveals nothing.
   // What is not even a login is left to the address limit.
   std::string login_key = normalized.ok() ? *normalized : "";
-  RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, input.client_address));
   std::optional<Account> account;
-  if (normalized.ok()) {
-    RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(*normalized));
-      return absl::OkStatus();
-    }));
-  }
+  RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, input.client_address,
+                                       [&](IdentityTransaction& tx) -> absl::Status {
+                                         ASSIGN_OR_RETURN(account,
+                                                          tx.FindAccountByLogin(login_key));
+                                         return absl::OkStatus();
+                                       }));
   bool matches = false;
   if (!account || account->state == AccountState::kDeleted) {
     // An unknown login costs one hash too, so it looks like a wrong password from outside.
@@ -156,12 +146,14 @@ absl::StatusOr<Account> Identity::Authenticate(const LoginInput& input) {
   } else {
     ASSIGN_OR_RETURN(matches, hasher_.Verify(account->password_hash, input.password));
   }
-  RETURN_IF_ERROR(SettlePasswordAttempt(login_key, input.client_address, matches));
-  if (!matches) return InvalidCredentials();
+  if (!matches) {
+    address_throttle_.RecordFailure(input.client_address, clock_.Now());
+    return InvalidCredentials();
+  }
   if (account->state == AccountState::kLocked) {
     return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
   }
-  return *std::move(account);
+  return Authenticated{*std::move(account), std::move(login_key)};
 }
 
 absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
@@ -172,7 +164,8 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
   if (Utf8Length(input.device) < 0 || input.device.size() > 200) {
     return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
   }
-  ASSIGN_OR_RETURN(Account account, Authenticate(input));
+  ASSIGN_OR_RETURN(Authenticated authenticated, Authenticate(input));
+  const Account& account = authenticated.account;
 
   absl::Time now = TruncateToSeconds(clock_.Now());
   ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
@@ -189,6 +182,8 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
                       .expires_at = now + settings_.refresh_token_ttl,
                       .access_key_id = signer.kid};
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    // The attempt was counted as failed until now: a success clears the login's record.
+    RETURN_IF_ERROR(tx.ClearLoginFailures(authenticated.login_key));
     RETURN_IF_ERROR(tx.InsertSession(session));
     return tx.InsertRefreshToken(record);
   }));
@@ -328,14 +323,17 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
   std::string login_key = account.email.empty() ? account.phone : account.email;
   RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, client_address));
   ASSIGN_OR_RETURN(bool matches, hasher_.Verify(account.password_hash, current));
-  RETURN_IF_ERROR(SettlePasswordAttempt(login_key, client_address, matches));
-  if (!matches) return Unauthenticated("WRONG_PASSWORD", "the current password is wrong");
+  if (!matches) {
+    address_throttle_.RecordFailure(client_address, clock_.Now());
+    return Unauthenticated("WRONG_PASSWORD", "the current password is wrong");
+  }
   RETURN_IF_ERROR(CheckPasswordStrength(
       replacement, {account.email, account.phone, account.display_name}));
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(replacement));
   int revoked = 0;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     absl::Time now = clock_.Now();
+    RETURN_IF_ERROR(tx.ClearLoginFailures(login_key));
     RETURN_IF_ERROR(tx.UpdatePassword(account.id, hash, now));
     ASSIGN_OR_RETURN(revoked,
                      tx.RevokeOtherSessions(account.id, caller.session_id, now, "password_changed"));

@@ -3,6 +3,7 @@
 // The use cases of the identity service. Transport-free: api/ maps protos to these calls; the
 // caller's verified token arrives as auth::Claims and is the only source of "who".
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -89,15 +90,21 @@ class Identity {
 
  private:
   absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
-  // Checks the per-address and per-login throttles, then the password. Records failures.
-  absl::StatusOr<Account> Authenticate(const LoginInput& input);
+  struct Authenticated {
+    Account account;
+    std::string login_key;  // whose failure record the caller clears on success
+  };
+  // Checks the per-address and per-login throttles, then the password. A failure drains the
+  // address's bucket; a success leaves the clearing of the login's record to the caller's
+  // transaction.
+  absl::StatusOr<Authenticated> Authenticate(const LoginInput& input);
   // Before a password is checked: refuses while the address or the login must wait, and counts
-  // the attempt on the login as failed until it is settled, so parallel guesses are counted one
-  // by one. `login_key` empty: only the address is checked.
-  absl::Status AdmitPasswordAttempt(const std::string& login_key, const std::string& address);
-  // After the check: a success clears the login's record; a failure drains the address bucket.
-  absl::Status SettlePasswordAttempt(const std::string& login_key, const std::string& address,
-                                     bool success);
+  // the attempt on the login as failed until a success clears it (ClearLoginFailures), so
+  // parallel guesses are counted one by one. `also` runs in the same transaction (a lookup).
+  // `login_key` empty: only the address is checked.
+  absl::Status AdmitPasswordAttempt(
+      const std::string& login_key, const std::string& address,
+      const std::function<absl::Status(IdentityTransaction&)>& also = nullptr);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
   // The access token of `account` for `session`, issued at `issued_at` with key `signer`.
   // Deterministic: the same inputs give the same token.
