@@ -85,32 +85,32 @@ absl::Status TokenVerifier::CheckNotRevoked(const std::string& session_id, absl:
 absl::StatusOr<Claims> TokenVerifier::VerifySignature(absl::string_view token, absl::Time now) {
   ASSIGN_OR_RETURN(std::string kid, PeekKeyId(token));
   std::shared_ptr<const KeySet> keys;
+  bool fetch = false;
   {
     absl::MutexLock lock(&keys_mu_);
-    RETURN_IF_ERROR(RefreshKeys(now, /*force=*/keys_ == nullptr || !keys_->contains(kid)));
+    bool unknown = keys_ == nullptr || !keys_->contains(kid);
+    bool due = now - last_fetch_ >= options_.key_refresh_interval;
+    bool may_force = now - last_fetch_ >= options_.min_refetch_interval;
+    // One fetch at a time, outside the lock; other callers go on with the keys they have.
+    if (!fetching_ && (due || (unknown && may_force))) {
+      fetching_ = true;
+      fetch = true;
+      last_fetch_ = now;
+    }
     keys = keys_;
   }
-  return VerifyToken(token, *keys, options_.verify, now);
-}
-
-absl::Status TokenVerifier::RefreshKeys(absl::Time now, bool force) {
-  bool due = now - last_fetch_ >= options_.key_refresh_interval;
-  bool may_force = now - last_fetch_ >= options_.min_refetch_interval;
-  if (!due && !(force && may_force)) {
-    if (keys_ == nullptr) {
-      return Unavailable("KEYS_UNAVAILABLE", "the token signing keys cannot be fetched");
-    }
-    return absl::OkStatus();
+  if (fetch) {
+    absl::StatusOr<KeySet> fetched = key_source_.FetchKeys();
+    absl::MutexLock lock(&keys_mu_);
+    fetching_ = false;
+    // On failure keep verifying with the keys we have.
+    if (fetched.ok()) keys_ = std::make_shared<const KeySet>(*std::move(fetched));
+    keys = keys_;
   }
-  last_fetch_ = now;
-  absl::StatusOr<KeySet> fetched = key_source_.FetchKeys();
-  if (!fetched.ok()) {
-    // Keep verifying with the keys we have; without any, nothing can be verified.
-    if (keys_ != nullptr) return absl::OkStatus();
+  if (keys == nullptr) {
     return Unavailable("KEYS_UNAVAILABLE", "the token signing keys cannot be fetched");
   }
-  keys_ = std::make_shared<const KeySet>(*std::move(fetched));
-  return absl::OkStatus();
+  return VerifyToken(token, *keys, options_.verify, now);
 }
 
 }  // namespace parta::auth

@@ -60,10 +60,10 @@ class TokenVerifier {
   std::optional<absl::StatusOr<Claims>> VerifyFromCache(absl::string_view token);
 
  private:
+  // Fetches keys first when due, or when the token names an unknown key and the last fetch is
+  // older than min_refetch_interval.
   absl::StatusOr<Claims> VerifySignature(absl::string_view token, absl::Time now);
   absl::Status CheckNotRevoked(const std::string& session_id, absl::Time now);
-  // Fetches keys when due (or `force`d and not fetched recently).
-  absl::Status RefreshKeys(absl::Time now, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(keys_mu_);
 
   KeySource& key_source_;
   RevocationList* revocations_;
@@ -72,6 +72,7 @@ class TokenVerifier {
 
   absl::Mutex keys_mu_;
   std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(keys_mu_);  // null until first fetch
+  bool fetching_ ABSL_GUARDED_BY(keys_mu_) = false;
   absl::Time last_fetch_ ABSL_GUARDED_BY(keys_mu_) = absl::InfinitePast();
 
   absl::Mutex cache_mu_;
