@@ -1,5 +1,6 @@
 #include "libs/auth/token_verifier.h"
 
+#include <random>
 #include <utility>
 
 #include "libs/core/status.h"
@@ -77,7 +78,11 @@ absl::Status TokenVerifier::CheckNotRevoked(const std::string& session_id, absl:
       absl::erase_if(live_sessions_, [&](const auto& entry) { return entry.second <= now; });
       if (live_sessions_.size() >= options_.cache_capacity) live_sessions_.clear();
     }
-    live_sessions_[session_id] = now + options_.revocation_cache_ttl;
+    // Up to half a TTL of jitter, so the answers of many sessions first seen together do not
+    // all expire in the same instant and send a burst of lookups.
+    thread_local std::minstd_rand jitter(std::random_device{}());
+    double spread = 1.0 + 0.5 * (static_cast<double>(jitter() % 1000) / 1000.0);
+    live_sessions_[session_id] = now + options_.revocation_cache_ttl * spread;
   }
   return absl::OkStatus();
 }

@@ -41,7 +41,8 @@ class TokenVerifier {
     absl::Duration key_refresh_interval = absl::Minutes(5);
     absl::Duration min_refetch_interval = absl::Seconds(10);
     size_t cache_capacity = 100'000;
-    // How long a "not revoked" answer is reused for a session. Zero asks on every call (the
+    // How long a "not revoked" answer is reused for a session (plus up to half as much random
+    // jitter). Zero asks on every call (the
     // identity service, which owns sessions); other services trade this much staleness for a
     // Redis round trip per call, while revocations reach open sockets through events at once.
     absl::Duration revocation_cache_ttl = absl::ZeroDuration();
