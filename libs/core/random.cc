@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
@@ -25,8 +27,9 @@ std::string RandomBytes(size_t size) {
   return out;
 }
 
-std::string NewUuidV7(absl::Time now) {
-  std::string bytes = RandomBytes(16);
+namespace {
+
+std::string FormatUuidV7(std::string bytes, absl::Time now) {
   uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now));
   for (int i = 0; i < 6; ++i) {
     bytes[i] = static_cast<char>((millis >> (8 * (5 - i))) & 0xff);
@@ -36,6 +39,25 @@ std::string NewUuidV7(absl::Time now) {
   std::string hex = absl::BytesToHexString(bytes);
   return absl::StrFormat("%s-%s-%s-%s-%s", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),
                          hex.substr(16, 4), hex.substr(20, 12));
+}
+
+}  // namespace
+
+std::string NewUuidV7(absl::Time now) { return FormatUuidV7(RandomBytes(16), now); }
+
+std::string NewRequestId(absl::Time now) {
+  thread_local std::mt19937_64 generator = [] {
+    std::string seed = RandomBytes(8);
+    uint64_t value = 0;
+    std::memcpy(&value, seed.data(), sizeof(value));
+    return std::mt19937_64(value);
+  }();
+  std::string bytes(16, '\0');
+  uint64_t high = generator();
+  uint64_t low = generator();
+  std::memcpy(bytes.data(), &high, 8);
+  std::memcpy(bytes.data() + 8, &low, 8);
+  return FormatUuidV7(std::move(bytes), now);
 }
 
 bool IsUuid(absl::string_view text) {

@@ -18,6 +18,10 @@ std::string RandomBytes(size_t size);
 // A version 7 UUID (time-ordered, 74 random bits) in canonical text form.
 std::string NewUuidV7(absl::Time now);
 
+// A UUIDv7-shaped id for correlating logs (request ids): from a per-thread generator seeded by
+// the kernel, so it costs no system call. Not for secrets or stored identifiers.
+std::string NewRequestId(absl::Time now);
+
 // True for a canonical lower-case UUID text.
 bool IsUuid(absl::string_view text);
 

@@ -173,7 +173,7 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(
     bool may_block, std::function<absl::Status(const CallContext&)> run) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::string request_id(Metadata(*context, "x-request-id"));
-  if (request_id.empty() || request_id.size() > 128) request_id = NewUuidV7(absl::Now());
+  if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId(absl::Now());
   context->AddInitialMetadata("x-request-id", request_id);
   Access access = AccessFor(request_type);
   if (!may_block) {

@@ -21,6 +21,13 @@ TEST_CASE("UUIDv7 ids are canonical, unique and ordered by time", "[core][unit]"
   CHECK_FALSE(IsUuid("0192D3A4-0000-7000-8000-000000000000"));
 }
 
+TEST_CASE("Request ids look like UUIDv7 and do not repeat", "[core][unit]") {
+  std::set<std::string> ids;
+  for (int i = 0; i < 1000; ++i) ids.insert(NewRequestId(absl::Now()));
+  CHECK(ids.size() == 1000);
+  CHECK(IsUuid(*ids.begin()));
+}
+
 TEST_CASE("Base64url round-trips and rejects padding and non-canonical text", "[core][unit]") {
   std::string bytes = RandomBytes(32);
   std::string text = Base64UrlEncode(bytes);
