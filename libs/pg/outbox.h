@@ -1,6 +1,6 @@
 #pragma once
 
-// The transactional outbox (DESIGN: "the owner's database is the log"). A service appends events
+// The transactional outbox ("the owner's database is the log"). A service appends events
 // in the same transaction as the change they describe, numbered by a per-stream sequence taken
 // under the stream's row lock, so a stream's events are gap-free and ordered like its commits.
 // A relay publishes what is unpublished (at least once); consumers catch up by sequence.

@@ -1,6 +1,6 @@
 #pragma once
 
-// Domain events through Redis Streams, the way DESIGN's "the owner's database is the log" asks:
+// Domain events through Redis Streams, following the rule "the owner's database is the log":
 // the owner's outbox relay appends each event to a stream key; a consumer reads the key, keeps
 // its own cursor per event stream (the outbox's per-stream sequence), drops duplicates, and
 // fills any gap — events trimmed away, lost in a Redis restart, or older than the consumer —

@@ -3,7 +3,7 @@
 // A Redis pub/sub subscriber on a thread of its own. It reconnects with backoff when the
 // connection breaks, resubscribes to every channel, and then calls `on_resubscribed`: messages
 // published while it was away are lost (pub/sub keeps nothing), so the owner must resync from the
-// durable source (DESIGN: "the socket says when it is live").
+// durable source (the rule "the socket says when it is live").
 
 #include <functional>
 #include <string>

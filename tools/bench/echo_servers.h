@@ -1,6 +1,6 @@
 #pragma once
 
-// The two echo servers of the gRPC-hop benchmark (BENCH.md S5): a bare callback server built
+// The two echo servers of the gRPC-hop benchmark (scenario S5): a bare callback server built
 // from the same packages (the reference), and the same service served the Parta way (server
 // runner, interceptors, access option, token verification with its caches and the Redis
 // revocation check, handler on the bounded executor).

@@ -34,7 +34,7 @@ namespace {
 namespace identity_v1 = parta::identity::v1;
 namespace testing_v1 = parta::testing::v1;
 
-constexpr int kInFlight = 32;  // as the reference figures in BENCH.md
+constexpr int kInFlight = 32;  // as the published reference figures of the bare echo
 const std::string kPassword = "Бенчмарк идёт по кругу 2026";
 
 int Fail(const absl::Status& status) {

@@ -1,6 +1,6 @@
 #pragma once
 
-// The benchmarks of the foundation (BENCH.md S4 and S5), each beside its reference in one run.
+// The benchmarks of the foundation (scenarios S4 and S5), each beside its reference in one run.
 
 #include <string>
 
