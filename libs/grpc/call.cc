@@ -179,11 +179,10 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(
   if (!may_block) {
     // Inline only when admission needs no I/O either.
     absl::string_view authorization = Metadata(*context, "authorization");
+    bool has_token = absl::StartsWith(authorization, "Bearer ");
     std::optional<absl::StatusOr<auth::Claims>> cached;
-    bool inline_ok = !absl::StartsWith(authorization, "Bearer ")
-                         ? true
-                         : (cached = verifier_.VerifyFromCache(authorization.substr(7))).has_value();
-    if (inline_ok) {
+    if (has_token) cached = verifier_.VerifyFromCache(authorization.substr(7));
+    if (!has_token || cached.has_value()) {
       Run(context, reactor, access, std::move(cached), run, std::move(request_id));
       return reactor;
     }
