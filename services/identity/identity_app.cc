@@ -37,7 +37,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
   config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
   if (config.metrics_listen == "off") config.metrics_listen.clear();
-  config.migrations_dir = env.String("PARTA_MIGRATIONS_DIR", PARTA_IDENTITY_MIGRATIONS_DIR);
+  config.migrations_dir = env.String("PARTA_MIGRATIONS_DIR", DefaultMigrationsDir());
   std::string key_file = env.RequiredString("PARTA_IDENTITY_MASTER_KEY_FILE");
 
   IdentitySettings& identity = config.identity;
@@ -130,10 +130,11 @@ struct IdentityApp::Parts {
   std::unique_ptr<PeriodicTask> purge_task;
 };
 
-absl::Status MigrateIdentity(const IdentityConfig& config) {
-  pg::Pool pool({.uri = config.pg_uri, .size = 1});
-  ASSIGN_OR_RETURN(std::vector<pg::Migration> migrations,
-                   pg::LoadMigrations(config.migrations_dir));
+std::string DefaultMigrationsDir() { return PARTA_IDENTITY_MIGRATIONS_DIR; }
+
+absl::Status MigrateIdentity(const std::string& pg_uri, const std::string& migrations_dir) {
+  pg::Pool pool({.uri = pg_uri, .size = 1});
+  ASSIGN_OR_RETURN(std::vector<pg::Migration> migrations, pg::LoadMigrations(migrations_dir));
   ASSIGN_OR_RETURN(std::vector<int> applied, pg::ApplyMigrations(pool, migrations));
   log::Info("migrations done")
       .With("applied", static_cast<int64_t>(applied.size()))

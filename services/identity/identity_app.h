@@ -68,7 +68,13 @@ class IdentityApp {
   std::unique_ptr<Parts> parts_;
 };
 
-// Applies the service's migrations (the `migrate` command).
-absl::Status MigrateIdentity(const IdentityConfig& config);
+// Applies the service's migrations (the `migrate` command). Needs only the database.
+absl::Status MigrateIdentity(const std::string& pg_uri, const std::string& migrations_dir);
+inline absl::Status MigrateIdentity(const IdentityConfig& config) {
+  return MigrateIdentity(config.pg_uri, config.migrations_dir);
+}
+
+// Where the migrations are when PARTA_MIGRATIONS_DIR is not set (the source tree's folder).
+std::string DefaultMigrationsDir();
 
 }  // namespace parta::identity

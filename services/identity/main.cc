@@ -23,15 +23,19 @@ int main(int argc, char** argv) {
   if (auto level = log::ParseLevel(env.String("PARTA_LOG_LEVEL", "info"))) {
     log::SetMinimumLevel(*level);
   }
-  absl::StatusOr<identity::IdentityConfig> config = identity::IdentityConfigFromEnvironment(env);
-  if (!config.ok()) ExitWithStartupError(config.status());
-
   std::string command = argc > 1 ? argv[1] : "serve";
   if (command == "migrate") {
-    absl::Status status = identity::MigrateIdentity(*config);
+    // Only the database is needed (a migration job holds no other secret).
+    std::string pg_uri = env.RequiredString("PARTA_PG_URI");
+    std::string dir = env.String("PARTA_MIGRATIONS_DIR", identity::DefaultMigrationsDir());
+    if (absl::Status valid = env.Validate(); !valid.ok()) ExitWithStartupError(valid);
+    absl::Status status = identity::MigrateIdentity(pg_uri, dir);
     if (!status.ok()) ExitWithStartupError(status);
     return 0;
   }
+
+  absl::StatusOr<identity::IdentityConfig> config = identity::IdentityConfigFromEnvironment(env);
+  if (!config.ok()) ExitWithStartupError(config.status());
   if (command == "create-operator") {
     if (argc != 3) ExitWithStartupError(absl::InvalidArgumentError("usage: create-operator LOGIN"));
     absl::Status status = identity::CreateOperator(*config, argv[2], std::cin);

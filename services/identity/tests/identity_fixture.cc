@@ -25,7 +25,7 @@ std::unique_ptr<IdentityFixture> IdentityFixture::Start(
   config.metrics_listen.clear();
   config.master_key = *MasterKey::FromHex(
       "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
-  config.migrations_dir = PARTA_IDENTITY_MIGRATIONS_DIR;
+  config.migrations_dir = DefaultMigrationsDir();
   config.hashing = {.ops_limit = crypto_pwhash_OPSLIMIT_MIN, .mem_limit_bytes = 64 * 1024,
                     .threads = 2, .queue = 64};
   config.worker_threads = 8;
