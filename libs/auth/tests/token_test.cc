@@ -141,12 +141,6 @@ TEST_CASE("A key set survives a JWKS round trip and skips foreign key types", "[
   CHECK_FALSE(KeySetFromJwks(R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k"}]})").ok());
 }
 
-}  // namespace
-}  // namespace parta::auth
-
-namespace parta::auth {
-namespace {
-
 TEST_CASE("Public keys must be valid Ed25519 points", "[auth][unit]") {
   CHECK_FALSE(Ed25519PublicKey::FromRaw(std::string(31, 'a')).ok());
   CHECK_FALSE(Ed25519PublicKey::FromRaw(std::string(32, '\0')).ok());  // small-order point

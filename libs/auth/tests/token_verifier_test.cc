@@ -114,12 +114,6 @@ TEST_CASE("Without any keys nothing verifies, and keys are fetched once the sour
   CHECK(f.verifier.Verify(f.Token()).ok());
 }
 
-}  // namespace
-}  // namespace parta::auth
-
-namespace parta::auth {
-namespace {
-
 TEST_CASE("With a revocation cache a revocation is seen once the cached answer expires",
           "[auth][unit]") {
   Fixture f(absl::Seconds(1));
@@ -130,12 +124,6 @@ TEST_CASE("With a revocation cache a revocation is seen once the cached answer e
   f.clock.Advance(absl::Milliseconds(1500));  // the TTL plus its largest jitter
   CHECK(ReasonOf(f.verifier.Verify(token).status()) == "SESSION_REVOKED");
 }
-
-}  // namespace
-}  // namespace parta::auth
-
-namespace parta::auth {
-namespace {
 
 TEST_CASE("VerifyFromCache answers only what needs no I/O", "[auth][unit]") {
   Fixture f(absl::Seconds(1));

@@ -36,12 +36,6 @@ TEST_CASE("OK and reason-less statuses map by code alone", "[grpc][unit]") {
   CHECK(ReasonOf(FromGrpcStatus(plain)).empty());
 }
 
-}  // namespace
-}  // namespace parta::grpc
-
-namespace parta::grpc {
-namespace {
-
 TEST_CASE("A retry delay crosses the gRPC edge as google.rpc.RetryInfo", "[grpc][unit]") {
   absl::Status original =
       WithRetryAfter(ResourceExhausted("LOGIN_THROTTLED", "wait"), absl::Milliseconds(2500));

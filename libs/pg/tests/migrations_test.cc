@@ -101,6 +101,8 @@ TEST_CASE("A gap in migration numbers is refused before anything runs", "[pg][un
   CHECK_STATUS(LoadMigrations(folder.path.string()), kFailedPrecondition, "MIGRATION_GAP");
   folder.Write("01_bad.sql", "SELECT 1;");
   CHECK_STATUS(LoadMigrations(folder.path.string()), kFailedPrecondition, "BAD_MIGRATION_NAME");
+  CHECK_STATUS(LoadMigrations("/nonexistent/migrations"), kFailedPrecondition,
+               "MIGRATIONS_MISSING");
 }
 
 }  // namespace

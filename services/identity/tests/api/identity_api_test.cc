@@ -110,6 +110,12 @@ TEST_CASE("An unknown login and a wrong password give the same error", "[identit
   CHECK_RPC_ERROR(f->Login("", &pair), INVALID_ARGUMENT, "LOGIN_REQUIRED");
   CHECK_RPC_ERROR(f->Login("teacher@school.ru", &pair, ""), INVALID_ARGUMENT,
                   "PASSWORD_REQUIRED");
+  v1::LoginRequest long_device;
+  long_device.set_login("teacher@school.ru");
+  long_device.set_password(kPassword);
+  long_device.set_device(std::string(201, 'd'));
+  CHECK_RPC_ERROR(f->stub().Login(IdentityFixture::Context().get(), long_device, &pair),
+                  INVALID_ARGUMENT, "INVALID_DEVICE");
 }
 
 TEST_CASE("GetMe refuses missing, malformed, tampered and foreign tokens", "[identity][api]") {
@@ -221,16 +227,6 @@ TEST_CASE("Every response carries a request id, the caller's own when given",
   REQUIRE(it != metadata.end());
   CHECK(std::string(it->second.data(), it->second.size()) == "req-42");
 }
-
-}  // namespace
-}  // namespace parta::identity
-
-namespace parta::identity {
-namespace {
-
-using testing::IdentityFixture;
-using testing::kPassword;
-using testing::ReasonOf;
 
 TEST_CASE("UpdateProfile changes the display name named in the mask only", "[identity][api]") {
   PARTA_IDENTITY_FIXTURE(f);
@@ -355,6 +351,11 @@ TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service
   CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(user.access_token()).get(),
                                             create, &client),
                   PERMISSION_DENIED, "OPERATOR_ONLY");
+  v1::CreateApiClientRequest bad_scope = create;
+  bad_scope.add_scopes("not a scope!");
+  CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(),
+                                            bad_scope, &client),
+                  INVALID_ARGUMENT, "INVALID_SCOPE");
   REQUIRE(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(), create,
                                     &client).ok());
 
@@ -391,14 +392,6 @@ TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service
                                        get, &account),
                   NOT_FOUND, "ACCOUNT_NOT_FOUND");
 }
-
-}  // namespace
-}  // namespace parta::identity
-
-namespace parta::identity {
-namespace {
-
-using testing::IdentityFixture;
 
 TEST_CASE("Another service verifies identity's tokens with keys fetched over gRPC",
           "[identity][api]") {

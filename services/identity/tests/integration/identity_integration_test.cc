@@ -148,15 +148,7 @@ TEST_CASE("Signing keys are stored sealed, never in the clear", "[identity][inte
   CHECK(sealed.find(raw) == std::string::npos);
 }
 
-}  // namespace
-}  // namespace parta::identity
-
-namespace parta::identity {
-namespace {
-
-using testing::IdentityFixture;
 using testing::kPassword;
-using testing::ReasonOf;
 
 ::grpc::Status LoginFrom(IdentityFixture& f, const std::string& address, const std::string& login,
                          const std::string& password, v1::TokenPair* pair) {
@@ -297,14 +289,6 @@ TEST_CASE("Parallel wrong guesses on one login are counted one by one", "[identi
   CHECK(throttled.load() == 5);
 }
 
-}  // namespace
-}  // namespace parta::identity
-
-namespace parta::identity {
-namespace {
-
-using testing::IdentityFixture;
-
 TEST_CASE("create-operator promotes an existing account or creates one from stdin",
           "[identity][integration]") {
   PARTA_IDENTITY_FIXTURE(f);
@@ -331,15 +315,6 @@ TEST_CASE("create-operator promotes an existing account or creates one from stdi
                           {.issuer = "parta-identity", .audience = "parta"}, f->clock().Now())
             ->is_operator);
 }
-
-}  // namespace
-}  // namespace parta::identity
-
-namespace parta::identity {
-namespace {
-
-using testing::IdentityFixture;
-using testing::ReasonOf;
 
 TEST_CASE("The purge deletes expired refresh tokens and dead sessions, and a purged session "
           "stays revoked", "[identity][integration]") {
