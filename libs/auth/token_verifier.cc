@@ -87,6 +87,19 @@ absl::Status TokenVerifier::CheckNotRevoked(const std::string& session_id, absl:
   return absl::OkStatus();
 }
 
+absl::Status TokenVerifier::LoadKeys() {
+  ASSIGN_OR_RETURN(KeySet fetched, key_source_.FetchKeys());
+  absl::MutexLock lock(&keys_mu_);
+  keys_ = std::make_shared<const KeySet>(std::move(fetched));
+  last_fetch_ = clock_.Now();
+  return absl::OkStatus();
+}
+
+bool TokenVerifier::HasKeys() {
+  absl::MutexLock lock(&keys_mu_);
+  return keys_ != nullptr;
+}
+
 absl::StatusOr<Claims> TokenVerifier::VerifySignature(absl::string_view token, absl::Time now) {
   ASSIGN_OR_RETURN(std::string kid, PeekKeyId(token));
   std::shared_ptr<const KeySet> keys;

@@ -60,6 +60,11 @@ class TokenVerifier {
   // no revocation lookup); nullopt when Verify would have to wait for I/O.
   std::optional<absl::StatusOr<Claims>> VerifyFromCache(absl::string_view token);
 
+  // Fetches the keys now (start-up, readiness checks); the error of the key source on failure.
+  absl::Status LoadKeys();
+  // Whether keys have been fetched at least once.
+  bool HasKeys();
+
  private:
   // Fetches keys first when due, or when the token names an unknown key and the last fetch is
   // older than min_refetch_interval.
