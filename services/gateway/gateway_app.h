@@ -1,0 +1,55 @@
+#pragma once
+
+// The gateway assembled from its parts: routes from the linked protos, channels to the
+// backends, the token verifier (keys from identity, revocations from Redis), the REST handler
+// and the HTTP server. main.cc builds it from the environment; tests from a config of their own.
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "libs/auth/token.h"
+#include "libs/core/config.h"
+#include "services/gateway/http/http_server.h"
+#include "services/gateway/rest/rest_handler.h"
+
+namespace parta::gateway {
+
+struct GatewayConfig {
+  HttpServerOptions http;
+  std::string port_file;                          // the HTTP port is written here when set
+  std::string metrics_listen = "127.0.0.1:9100";  // empty: no metrics endpoint
+  std::string redis_uri;                          // revoked sessions
+  // Backend short name ("identity") → gRPC target. Identity is required (it signs the tokens).
+  absl::flat_hash_map<std::string, std::string> backends;
+  RestOptions rest;
+  auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};
+  // How long a "not revoked" answer from Redis is reused; revocations reach sockets at once.
+  absl::Duration revocation_cache_ttl = absl::Seconds(1);
+  int auth_threads = 2;
+  int auth_queue = 4096;
+};
+
+// Reads PARTA_* variables (documented in the service's README).
+absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env);
+
+class GatewayApp {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayApp>> Start(const GatewayConfig& config);
+  ~GatewayApp();
+
+  int http_port() const;
+  int metrics_port() const;
+
+  // Stops accepting, finishes requests in flight, closes sockets with "going away"; after
+  // `grace` cuts the rest. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  struct Parts;
+  explicit GatewayApp(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace parta::gateway

@@ -1,0 +1,543 @@
+// The only translation unit that knows Boost.Beast: HTTP sessions, WebSocket sessions and the
+// listener.
+
+#include "services/gateway/http/http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "services/gateway/transcoding/http_errors.h"
+
+namespace parta::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
+  return absl::ToChronoNanoseconds(duration);
+}
+
+std::string HeaderValue(const http::request<http::string_body>& message, http::field field) {
+  auto it = message.find(field);
+  return it == message.end() ? std::string() : std::string(it->value());
+}
+
+std::string HeaderValue(const http::request<http::string_body>& message, const char* name) {
+  auto it = message.find(name);
+  return it == message.end() ? std::string() : std::string(it->value());
+}
+
+// Something the server must be able to end when it drains.
+class Drainable {
+ public:
+  virtual ~Drainable() = default;
+  // Called on any thread; the connection ends as soon as what it is doing allows.
+  virtual void Drain() = 0;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(const HttpServerOptions& options, HttpHandler& handler, WebSocketHandler* websockets)
+      : options_(options), handler_(handler), websockets_(websockets) {
+    for (int i = 0; i < std::max(1, options.threads); ++i) {
+      contexts_.push_back(std::make_unique<asio::io_context>(1));
+      guards_.push_back(asio::make_work_guard(*contexts_.back()));
+    }
+  }
+
+  ~Impl() {
+    Shutdown(absl::ZeroDuration());
+    // Handlers still queued (answers from calls that outlived the server) are destroyed here,
+    // never run.
+    acceptor_.reset();
+    contexts_.clear();
+  }
+
+  absl::Status Listen() {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options_.listen_address, ec);
+    if (ec) return InvalidArgument("INVALID_LISTEN_ADDRESS", options_.listen_address);
+    acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
+    const tcp::endpoint endpoint(address, static_cast<uint16_t>(options_.port));
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable("LISTEN_FAILED", absl::StrCat("cannot listen on ", options_.listen_address,
+                                                       ":", options_.port, ": ", ec.message()));
+    }
+    port_ = acceptor_->local_endpoint().port();
+    Accept();
+    for (auto& context : contexts_) {
+      threads_.emplace_back([context = context.get()] { context->run(); });
+    }
+    return absl::OkStatus();
+  }
+
+  void Shutdown(absl::Duration grace) {
+    if (stopped_.exchange(true)) return;
+    draining_ = true;
+    asio::post(*contexts_[0], [this] {
+      boost::system::error_code ignored;
+      if (acceptor_) acceptor_->close(ignored);
+    });
+    std::vector<std::shared_ptr<Drainable>> open;
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto& [key, weak] : connections_) {
+        if (auto connection = weak.lock()) open.push_back(std::move(connection));
+      }
+    }
+    for (auto& connection : open) connection->Drain();
+    open.clear();
+    const absl::Time deadline = absl::Now() + grace;
+    while (open_connections() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+    for (auto& guard : guards_) guard.reset();
+    for (auto& context : contexts_) context->stop();
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+  }
+
+  int port() const { return port_; }
+
+  int open_connections() const {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int>(connections_.size());
+  }
+
+  void Register(const std::shared_ptr<Drainable>& connection) {
+    absl::MutexLock lock(&mu_);
+    connections_.emplace(connection.get(), connection);
+  }
+  void Unregister(Drainable* connection) {
+    absl::MutexLock lock(&mu_);
+    connections_.erase(connection);
+  }
+
+  const HttpServerOptions& options() const { return options_; }
+  HttpHandler& handler() { return handler_; }
+  WebSocketHandler* websockets() { return websockets_; }
+  bool draining() const { return draining_; }
+
+ private:
+  void Accept();
+
+  const HttpServerOptions options_;
+  HttpHandler& handler_;
+  WebSocketHandler* const websockets_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::atomic<size_t> next_context_{0};
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stopped_{false};
+  int port_ = 0;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<Drainable*, std::weak_ptr<Drainable>> connections_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
+// One WebSocket, from the handshake to the close.
+class WebSocketSession final : public Drainable,
+                               public WebSocketConnection,
+                               public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(HttpServer::Impl& server, beast::tcp_stream stream)
+      : server_(server), ws_(std::move(stream)) {}
+
+  ~WebSocketSession() override { server_.Unregister(this); }
+
+  void Start(http::request<http::string_body> upgrade, WebSocketHandler::Decision decision) {
+    server_.Register(shared_from_this());
+    const WebSocketOptions& options = server_.options().websocket;
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeout;
+    timeout.handshake_timeout = ToChrono(options.handshake_timeout);
+    timeout.idle_timeout = ToChrono(options.ping_interval * 2);
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.set_option(websocket::stream_base::decorator(
+        [subprotocol = decision.subprotocol](websocket::response_type& response) {
+          if (!subprotocol.empty()) response.set(http::field::sec_websocket_protocol, subprotocol);
+        }));
+    ws_.read_message_max(options.max_message_bytes);
+    ws_.auto_fragment(false);
+    upgrade_ = std::move(upgrade);
+    ws_.async_accept(upgrade_, [self = shared_from_this(), open = std::move(decision.open)](
+                                   beast::error_code ec) {
+      self->upgrade_ = {};
+      if (ec) return;
+      self->listener_ = open(self);
+      std::weak_ptr<WebSocketSession> weak = self;
+      self->ws_.control_callback([weak](websocket::frame_type kind, beast::string_view) {
+        auto session = weak.lock();
+        if (session && kind == websocket::frame_type::pong && session->listener_) {
+          session->listener_->OnAlive();
+        }
+      });
+      self->Read();
+    });
+  }
+
+  bool Send(std::string text) override {
+    bool overflow = false;
+    bool schedule = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return false;
+      if (queued_bytes_ + text.size() > server_.options().websocket.max_queued_bytes) {
+        overflow = true;
+        closing_ = true;
+        queue_.clear();
+        queued_bytes_ = 0;
+      } else {
+        queued_bytes_ += text.size();
+        queue_.push_back(std::move(text));
+        if (!write_scheduled_) schedule = write_scheduled_ = true;
+      }
+    }
+    if (overflow) {
+      asio::post(ws_.get_executor(), [self = shared_from_this()] { self->CutSlowConsumer(); });
+      return false;
+    }
+    if (schedule) {
+      asio::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
+    }
+    return true;
+  }
+
+  void Close(uint16_t code, std::string reason) override {
+    bool schedule = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;
+      closing_ = true;
+      close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+      if (!write_scheduled_) schedule = write_scheduled_ = true;
+    }
+    if (schedule) {
+      asio::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
+    }
+  }
+
+  void Drain() override { Close(1001, "going away"); }
+
+ private:
+  void Read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Finish();
+      std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->buffer_.shrink_to_fit();
+      self->listener_->OnAlive();
+      if (self->ws_.got_text()) self->listener_->OnText(std::move(text));
+      self->Read();
+    });
+  }
+
+  // On the I/O thread: writes the next queued message, or the close frame when the queue is
+  // empty and a close was asked for.
+  void WriteNext() {
+    std::optional<websocket::close_reason> close;
+    {
+      absl::MutexLock lock(&mu_);
+      if (queue_.empty()) {
+        write_scheduled_ = false;
+        if (!close_reason_) return;
+        close = std::move(close_reason_);
+        close_reason_.reset();
+        write_scheduled_ = true;
+      } else {
+        current_ = std::move(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    if (close) {
+      ws_.async_close(*close, [self = shared_from_this()](beast::error_code) {
+        absl::MutexLock lock(&self->mu_);
+        self->write_scheduled_ = false;
+      });
+      return;
+    }
+    ws_.text(true);
+    ws_.async_write(asio::buffer(current_), [self = shared_from_this()](beast::error_code ec,
+                                                                          size_t) {
+      {
+        absl::MutexLock lock(&self->mu_);
+        self->queued_bytes_ -= self->current_.size();
+      }
+      std::string().swap(self->current_);
+      if (ec) {
+        absl::MutexLock lock(&self->mu_);
+        self->write_scheduled_ = false;
+        self->closing_ = true;
+        self->queue_.clear();
+        self->queued_bytes_ = 0;
+        return;
+      }
+      self->WriteNext();
+    });
+  }
+
+  // The client does not read fast enough. A write still in progress may never finish, so the
+  // TCP connection is cut at once; otherwise it gets a close frame first.
+  void CutSlowConsumer() {
+    bool writing;
+    {
+      absl::MutexLock lock(&mu_);
+      writing = write_scheduled_;
+      write_scheduled_ = true;
+    }
+    if (writing) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      return;
+    }
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseSlowConsumer),
+                                            "slow consumer"),
+                    [self = shared_from_this()](beast::error_code) {});
+  }
+
+  void Finish() {
+    {
+      absl::MutexLock lock(&mu_);
+      closing_ = true;
+      queue_.clear();
+      queued_bytes_ = 0;
+    }
+    if (listener_) {
+      listener_->OnClosed();
+      listener_.reset();
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  HttpServer::Impl& server_;
+  websocket::stream<beast::tcp_stream> ws_;
+  http::request<http::string_body> upgrade_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<WebSocketListener> listener_;
+  std::string current_;  // the message being written
+
+  absl::Mutex mu_;
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool write_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<websocket::close_reason> close_reason_ ABSL_GUARDED_BY(mu_);
+};
+
+// One HTTP connection: read a request, answer it, repeat while keep-alive.
+class HttpSession final : public Drainable, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(HttpServer::Impl& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)) {}
+
+  ~HttpSession() override { server_.Unregister(this); }
+
+  void Start() {
+    boost::system::error_code ec;
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_address_ = remote.address().to_string();
+    server_.Register(shared_from_this());
+    Read();
+  }
+
+  void Drain() override {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) self->stream_.cancel();
+    });
+  }
+
+ private:
+  void Read() {
+    if (server_.draining()) return Close();
+    const HttpServerOptions& options = server_.options();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    parser_->body_limit(options.max_body_bytes);
+    idle_ = true;
+    stream_.expires_after(ToChrono(options.read_timeout));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    idle_ = false;
+    if (ec == http::error::header_limit) {
+      return Refuse(431, "HEADERS_TOO_LARGE", "the request headers are too large");
+    }
+    if (ec == http::error::body_limit) {
+      return Refuse(413, "BODY_TOO_LARGE", "the request body is too large");
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Refuse(400, "MALFORMED_HTTP", "the request is not valid HTTP/1.1");
+    }
+    if (ec) return Close();  // end of stream, timeout, reset, drain
+
+    http::request<http::string_body>& message = parser_->get();
+    if (static_cast<size_t>(std::distance(message.begin(), message.end())) >
+        server_.options().max_header_count) {
+      return Refuse(431, "TOO_MANY_HEADERS", "the request has too many headers");
+    }
+    keep_alive_ = message.keep_alive();
+
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.authorization = HeaderValue(message, http::field::authorization);
+    request.content_type = HeaderValue(message, http::field::content_type);
+    request.origin = HeaderValue(message, http::field::origin);
+    request.request_id = HeaderValue(message, "x-request-id");
+    request.traceparent = HeaderValue(message, "traceparent");
+    request.forwarded_for = HeaderValue(message, "x-forwarded-for");
+    request.user_agent = HeaderValue(message, http::field::user_agent);
+    request.access_control_request_method =
+        HeaderValue(message, http::field::access_control_request_method);
+    request.access_control_request_headers =
+        HeaderValue(message, http::field::access_control_request_headers);
+    request.websocket_protocols = HeaderValue(message, http::field::sec_websocket_protocol);
+    request.peer_address = peer_address_;
+
+    WebSocketHandler* websockets = server_.websockets();
+    if (websocket::is_upgrade(message) && websockets != nullptr &&
+        request.path() == server_.options().websocket.path) {
+      request.body.clear();
+      auto upgrade = std::make_shared<http::request<http::string_body>>(parser_->release());
+      websockets->Upgrade(request, [self = shared_from_this(),
+                                    upgrade](WebSocketHandler::Decision decision) mutable {
+        asio::post(self->stream_.get_executor(),
+                   [self, upgrade, decision = std::move(decision)]() mutable {
+                     self->OnUpgradeDecision(std::move(*upgrade), std::move(decision));
+                   });
+      });
+      return;
+    }
+
+    request.body = std::move(message.body());
+    server_.handler().Handle(std::move(request), [self = shared_from_this()](
+                                                     HttpResponse response) {
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable {
+                   self->Write(std::move(response));
+                 });
+    });
+  }
+
+  void OnUpgradeDecision(http::request<http::string_body> upgrade,
+                         WebSocketHandler::Decision decision) {
+    if (decision.refusal) {
+      keep_alive_ = false;
+      return Write(*std::move(decision.refusal));
+    }
+    auto session = std::make_shared<WebSocketSession>(server_, std::move(stream_));
+    session->Start(std::move(upgrade), std::move(decision));
+  }
+
+  void Refuse(int status, absl::string_view reason, absl::string_view message) {
+    keep_alive_ = false;
+    HttpResponse response;
+    response.status = status;
+    const absl::StatusCode code = status == 413 || status == 431
+                                      ? absl::StatusCode::kInvalidArgument
+                                      : absl::StatusCode::kInvalidArgument;
+    response.body = ErrorBody(status, Error(code, reason, message), "");
+    Write(std::move(response));
+  }
+
+  void Write(HttpResponse answer) {
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(answer.status));
+    if (!answer.content_type.empty()) response_.set(http::field::content_type, answer.content_type);
+    for (auto& [name, value] : answer.headers) response_.set(name, value);
+    response_.body() = std::move(answer.body);
+    response_.keep_alive(keep_alive_ && !server_.draining());
+    response_.prepare_payload();
+    stream_.expires_after(ToChrono(server_.options().write_timeout));
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec,
+                                                                       size_t) {
+      const bool keep_alive = self->response_.keep_alive();
+      self->response_ = {};
+      if (ec || !keep_alive) return self->Close();
+      self->Read();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  HttpServer::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::string peer_address_;
+  bool keep_alive_ = false;
+  bool idle_ = false;  // waiting for a request (the only state a drain may cut)
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  asio::io_context& context = *contexts_[next_context_++ % contexts_.size()];
+  acceptor_->async_accept(context, [this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+    if (!ec) {
+      std::make_shared<HttpSession>(*this, std::move(socket))->Start();
+    } else {
+      log::Warning("accept failed").With("error", ec.message());
+    }
+    Accept();
+  });
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                              HttpHandler& handler,
+                                                              WebSocketHandler* websockets) {
+  auto impl = std::make_unique<Impl>(options, handler, websockets);
+  RETURN_IF_ERROR(impl->Listen());
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() = default;
+
+int HttpServer::port() const { return impl_->port(); }
+int HttpServer::open_connections() const { return impl_->open_connections(); }
+void HttpServer::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
+
+}  // namespace parta::gateway

@@ -1,0 +1,24 @@
+#include "services/gateway/linked_services.h"
+
+#include "parta/identity/v1/identity.pb.h"
+#include "parta/testing/v1/echo.pb.h"
+#include "parta/testing/v1/transcoding.pb.h"
+
+namespace parta::gateway {
+
+std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices() {
+  // A message of each file is named so that the linker keeps the file's descriptor.
+  const google::protobuf::FileDescriptor* files[] = {
+      identity::v1::GetMeRequest::descriptor()->file(),
+      // Test services: routed only where a `testing` backend is configured (tests, benchmarks).
+      testing::v1::PublicEchoRequest::descriptor()->file(),
+      testing::v1::GetClassRequest::descriptor()->file(),
+  };
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const google::protobuf::FileDescriptor* file : files) {
+    for (int i = 0; i < file->service_count(); ++i) services.push_back(file->service(i));
+  }
+  return services;
+}
+
+}  // namespace parta::gateway

@@ -1,0 +1,96 @@
+#include "services/gateway/tests/e2e/transcoding_backend.h"
+
+#include <thread>
+
+#include "libs/core/status.h"
+#include "libs/grpc/status.h"
+#include "parta/testing/v1/transcoding.grpc.pb.h"
+
+namespace parta::gateway::testing {
+namespace {
+
+namespace tv1 = parta::testing::v1;
+
+std::string Metadata(const ::grpc::ServerContext& context, const std::string& key) {
+  auto it = context.client_metadata().find(key);
+  return it == context.client_metadata().end() ? std::string()
+                                               : std::string(it->second.data(), it->second.size());
+}
+
+void Record(const ::grpc::ServerContext& context, const std::string& method, tv1::Class& out) {
+  tv1::CallSeen& seen = *out.mutable_seen();
+  seen.set_method(method);
+  seen.set_authorized(!Metadata(context, "authorization").empty());
+  seen.set_request_id(Metadata(context, "x-request-id"));
+  seen.set_traceparent(Metadata(context, "traceparent"));
+  seen.set_forwarded_for(Metadata(context, "x-forwarded-for"));
+}
+
+}  // namespace
+
+class TranscodingBackend::Service final : public tv1::TranscodingTestService::Service {
+  ::grpc::Status GetClass(::grpc::ServerContext* context, const tv1::GetClassRequest* request,
+                          tv1::Class* response) override {
+    response->set_name(request->name());
+    *response->mutable_filter() = request->filter();
+    *response->mutable_tags() = request->tags();
+    response->set_limit(request->limit());
+    response->set_kind(request->kind());
+    response->set_with_archived(request->with_archived());
+    if (request->has_as_of()) *response->mutable_created_at() = request->as_of();
+    Record(*context, "GetClass", *response);
+    return ::grpc::Status::OK;
+  }
+  ::grpc::Status CreateClass(::grpc::ServerContext* context,
+                             const tv1::CreateClassRequest* request,
+                             tv1::Class* response) override {
+    *response = request->class_();
+    response->set_parent(request->parent());
+    Record(*context, "CreateClass", *response);
+    return ::grpc::Status::OK;
+  }
+  ::grpc::Status UpdateClass(::grpc::ServerContext* context,
+                             const tv1::UpdateClassRequest* request,
+                             tv1::Class* response) override {
+    *response = request->class_();
+    response->set_parent(request->update_mask());
+    Record(*context, "UpdateClass", *response);
+    return ::grpc::Status::OK;
+  }
+  ::grpc::Status ListStudents(::grpc::ServerContext*, const tv1::ListStudentsRequest* request,
+                              tv1::ListStudentsResponse* response) override {
+    for (int i = 1; i <= request->page_size(); ++i) {
+      response->add_students()->set_display_name("Ученик " + std::to_string(i));
+    }
+    response->set_next_page_token("never-sent");
+    return ::grpc::Status::OK;
+  }
+  ::grpc::Status DeleteClass(::grpc::ServerContext*, const tv1::DeleteClassRequest*,
+                             google::protobuf::Empty*) override {
+    return ::grpc::Status::OK;
+  }
+  ::grpc::Status Fail(::grpc::ServerContext*, const tv1::FailRequest* request,
+                      google::protobuf::Empty*) override {
+    if (request->delay_ms() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(request->delay_ms()));
+    }
+    if (request->code() == 0) return ::grpc::Status::OK;
+    absl::Status status = Error(static_cast<absl::StatusCode>(request->code()), request->reason(),
+                                "failed on purpose");
+    if (request->retry_after_seconds() > 0) {
+      status = WithRetryAfter(status, absl::Seconds(request->retry_after_seconds()));
+    }
+    return grpc::ToGrpcStatus(status, "testing.parta");
+  }
+};
+
+TranscodingBackend::TranscodingBackend() : service_(std::make_unique<Service>()) {
+  ::grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+}
+
+TranscodingBackend::~TranscodingBackend() { server_->Shutdown(); }
+
+}  // namespace parta::gateway::testing
