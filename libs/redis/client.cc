@@ -43,6 +43,8 @@ Value Copy(const redisReply& reply) {
 
 }  // namespace
 
+Value CopyReply(const redisReply& reply) { return Copy(reply); }
+
 absl::StatusOr<Endpoint> Endpoint::Parse(absl::string_view uri) {
   Endpoint endpoint;
   if (absl::ConsumePrefix(&uri, "unix://")) {

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 
 struct redisContext;
+struct redisReply;
 
 namespace parta::redis {
 
@@ -38,6 +39,9 @@ struct Value {
 
   bool is_nil() const { return type == Type::kNil; }
 };
+
+// A copy of a hiredis reply (for code that drives a raw context).
+Value CopyReply(const redisReply& reply);
 
 struct ContextDeleter {
   void operator()(redisContext* context) const;
