@@ -1,8 +1,9 @@
 #pragma once
 
 // Publishes identity's outbox events (the relay's publish step): a SessionRevoked first marks
-// the session revoked in Redis, where every service's token cache looks, then every event is
-// appended to the Redis stream `parta:events:identity` for gateways and other consumers.
+// the session revoked in Redis, where every service's token cache looks, and tells gateways on
+// the user's channel to close the session's sockets; then every event is appended to the Redis
+// stream `parta:events:identity` for other consumers.
 
 #include <string>
 
