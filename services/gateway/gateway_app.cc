@@ -21,6 +21,7 @@
 #include "libs/metrics/metrics.h"
 #include "libs/redis/client.h"
 #include "services/gateway/auth/authenticator.h"
+#include "services/gateway/events/presence_api.h"
 #include "services/gateway/gateway_metrics.h"
 #include "services/gateway/linked_services.h"
 #include "services/gateway/rest/backends.h"
@@ -75,8 +76,22 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.auth_threads = static_cast<int>(env.Int("PARTA_GATEWAY_AUTH_THREADS", 2, 1, 64));
   config.revocation_cache_ttl =
       env.Duration("PARTA_REVOCATION_CACHE_TTL", config.revocation_cache_ttl);
+  config.events.subscription_backends = absl::StrSplit(
+      env.String("PARTA_SUBSCRIPTION_BACKENDS", ""), ',', absl::SkipWhitespace());
+  config.events.signal_backend = env.String("PARTA_SIGNAL_BACKEND", "");
+  config.http.websocket.ping_interval =
+      env.Duration("PARTA_WS_PING_INTERVAL", config.http.websocket.ping_interval);
+  config.http.websocket.max_queued_bytes = static_cast<size_t>(env.Int(
+      "PARTA_WS_MAX_QUEUED_BYTES", static_cast<int64_t>(config.http.websocket.max_queued_bytes),
+      4096, 1 << 30));
+  config.http.websocket.max_message_bytes = static_cast<size_t>(env.Int(
+      "PARTA_WS_MAX_MESSAGE_BYTES", static_cast<int64_t>(config.http.websocket.max_message_bytes),
+      256, 16 << 20));
+  config.events.auth_timeout = env.Duration("PARTA_WS_AUTH_TIMEOUT", config.events.auth_timeout);
+  config.presence_ttl = env.Duration("PARTA_PRESENCE_TTL", config.presence_ttl);
   for (const google::protobuf::ServiceDescriptor* service : LinkedServices()) {
     const std::string backend = BackendOf(*service);
+    if (backend == kLocalBackend) continue;
     const std::string target =
         env.String(absl::StrCat("PARTA_", absl::AsciiStrToUpper(backend), "_ADDR"), "");
     if (!target.empty()) config.backends[backend] = target;
@@ -108,6 +123,10 @@ struct GatewayApp::Parts {
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<GatewayMetrics> metrics;
   std::unique_ptr<metrics::MetricsServer> metrics_server;
+  std::unique_ptr<BoundedExecutor> worker;  // blocking Redis work of sockets and presence
+  std::unique_ptr<PresenceStore> presence;
+  std::unique_ptr<PresenceApi> presence_api;
+  std::unique_ptr<EventsHandler> events;
   std::unique_ptr<RestHandler> rest;
   std::unique_ptr<HttpServer> http;
   bool stopped = false;
@@ -117,7 +136,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
   auto parts = std::make_unique<Parts>();
   std::vector<const google::protobuf::ServiceDescriptor*> services;
   for (const google::protobuf::ServiceDescriptor* service : LinkedServices()) {
-    if (config.backends.contains(BackendOf(*service))) services.push_back(service);
+    const std::string backend = BackendOf(*service);
+    if (backend == kLocalBackend || config.backends.contains(backend)) {
+      services.push_back(service);
+    }
   }
   ASSIGN_OR_RETURN(RouteTable routes, RouteTable::Build(services));
   parts->routes = std::make_unique<RouteTable>(std::move(routes));
@@ -148,6 +170,13 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
                      metrics::MetricsServer::Start(config.metrics_listen, parts->registry));
   }
 
+  parts->worker = std::make_unique<BoundedExecutor>("gateway-redis", 2, 100'000);
+  parts->presence = std::make_unique<PresenceStore>(*parts->redis, config.presence_ttl);
+  parts->presence_api = std::make_unique<PresenceApi>(*parts->presence, *parts->worker);
+  parts->events = std::make_unique<EventsHandler>(
+      config.events, endpoint, *parts->redis, *parts->backends, *parts->authenticator,
+      *parts->revocations, *parts->presence, *parts->worker, *parts->metrics);
+
   Parts* raw = parts.get();
   auto ready = [raw]() -> absl::Status {
     if (!raw->verifier->HasKeys()) {
@@ -155,14 +184,17 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
       if (!loaded.ok()) return Unavailable("KEYS_UNAVAILABLE", "signing keys are not loaded");
     }
     absl::StatusOr<redis::Value> pong = raw->redis->Command({"PING"});
-    if (!pong.ok()) return Unavailable("REDIS_UNAVAILABLE", "Redis does not answer");
+    if (!pong.ok() || !raw->events->redis_connected()) {
+      return Unavailable("REDIS_UNAVAILABLE", "Redis does not answer");
+    }
     return absl::OkStatus();
   };
   parts->rest = std::make_unique<RestHandler>(*parts->routes, *parts->backends,
-                                              *parts->authenticator, /*admission=*/nullptr,
+                                              parts->presence_api.get(), *parts->authenticator,
+                                              /*admission=*/nullptr,
                                               *parts->metrics, config.rest, ready,
                                               /*openapi_document=*/"");
-  ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, nullptr));
+  ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get()));
   if (!config.port_file.empty()) {
     const std::string temporary = config.port_file + ".tmp";
     std::ofstream(temporary) << parts->http->port() << "\n";
@@ -184,12 +216,16 @@ int GatewayApp::metrics_port() const {
   return parts_->metrics_server ? parts_->metrics_server->port() : 0;
 }
 
+size_t GatewayApp::open_websockets() const { return parts_->events->open_sockets(); }
+
 void GatewayApp::Shutdown(absl::Duration grace) {
   if (parts_->stopped) return;
   parts_->stopped = true;
   parts_->http->Shutdown(grace);
+  parts_->events->Stop();
   parts_->rest->Shutdown();
   parts_->auth_pool->Stop();
+  parts_->worker->Stop();
 }
 
 }  // namespace parta::gateway

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/token.h"
 #include "libs/core/config.h"
+#include "services/gateway/events/events_handler.h"
 #include "services/gateway/http/http_server.h"
 #include "services/gateway/rest/rest_handler.h"
 
@@ -24,6 +25,9 @@ struct GatewayConfig {
   // Backend short name ("identity") → gRPC target. Identity is required (it signs the tokens).
   absl::flat_hash_map<std::string, std::string> backends;
   RestOptions rest;
+  EventsOptions events;
+  // How long a socket's presence lasts without a heartbeat.
+  absl::Duration presence_ttl = absl::Seconds(60);
   auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};
   // How long a "not revoked" answer from Redis is reused; revocations reach sockets at once.
   absl::Duration revocation_cache_ttl = absl::Seconds(1);
@@ -41,6 +45,8 @@ class GatewayApp {
 
   int http_port() const;
   int metrics_port() const;
+  // Open WebSockets (tests, readiness).
+  size_t open_websockets() const;
 
   // Stops accepting, finishes requests in flight, closes sockets with "going away"; after
   // `grace` cuts the rest. Idempotent.

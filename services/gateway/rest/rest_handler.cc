@@ -93,12 +93,13 @@ HttpResponse ErrorResponse(const absl::Status& status, absl::string_view request
   return response;
 }
 
-RestHandler::RestHandler(const RouteTable& routes, Backends& backends,
+RestHandler::RestHandler(const RouteTable& routes, Backends& backends, LocalBackend* local,
                          Authenticator& authenticator, Admission* admission,
                          GatewayMetrics& metrics, RestOptions options,
                          std::function<absl::Status()> ready, std::string openapi_document)
     : routes_(routes),
       backends_(backends),
+      local_(local),
       authenticator_(authenticator),
       admission_(admission),
       metrics_(metrics),
@@ -199,12 +200,6 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
     absl::Status admitted = admission_->Admit(route, exchange->subject, exchange->client_address);
     if (!admitted.ok()) return Fail(exchange, admitted);
   }
-  ::grpc::GenericStub* stub = backends_.Stub(route.backend);
-  if (stub == nullptr) {
-    return Fail(exchange, Unavailable("BACKEND_UNAVAILABLE",
-                                      absl::StrCat("the ", route.backend,
-                                                   " service is not configured")));
-  }
   if (!exchange->request.content_type.empty() && !exchange->request.body.empty() &&
       !absl::StartsWithIgnoreCase(exchange->request.content_type, "application/json")) {
     HttpResponse response = ErrorResponse(
@@ -217,9 +212,25 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
   absl::Status mapped = MapRequest(route, exchange->bindings, exchange->request.query(),
                                    exchange->request.body, *request);
   if (!mapped.ok()) return Fail(exchange, mapped);
+  exchange->request.body.clear();
+  if (route.backend == kLocalBackend && local_ != nullptr) {
+    local_->Call(route, std::move(request), exchange->subject,
+                 [this, exchange](absl::StatusOr<std::unique_ptr<Message>> response) {
+                   if (!response.ok()) return Fail(exchange, response.status());
+                   absl::StatusOr<std::string> json = MapResponse(*exchange->route, **response);
+                   if (!json.ok()) return Fail(exchange, json.status());
+                   Finish(exchange, JsonResponse(200, *std::move(json)));
+                 });
+    return;
+  }
+  ::grpc::GenericStub* stub = backends_.Stub(route.backend);
+  if (stub == nullptr) {
+    return Fail(exchange, Unavailable("BACKEND_UNAVAILABLE",
+                                      absl::StrCat("the ", route.backend,
+                                                   " service is not configured")));
+  }
   std::string bytes;
   request->SerializeToString(&bytes);
-  exchange->request.body.clear();
 
   auto call = std::make_shared<BackendCall>();
   ::grpc::Slice slice(std::move(bytes));

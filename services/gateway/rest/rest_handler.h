@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "services/gateway/auth/authenticator.h"
 #include "services/gateway/gateway_metrics.h"
 #include "services/gateway/http/http_message.h"
@@ -44,13 +45,27 @@ class Admission {
                              absl::string_view client_address) = 0;
 };
 
+// The backend name of the APIs the gateway serves itself (package parta.gateway.v1).
+inline constexpr absl::string_view kLocalBackend = "gateway";
+
+// An API the gateway serves itself, reached through the same routes as any service.
+class LocalBackend {
+ public:
+  virtual ~LocalBackend() = default;
+  using Done = std::function<void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>;
+  // Calls `done` once, from any thread. `subject` is empty for anonymous callers.
+  virtual void Call(const Route& route, std::unique_ptr<google::protobuf::Message> request,
+                    const std::string& subject, Done done) = 0;
+};
+
 class RestHandler final : public HttpHandler {
  public:
-  // `admission` may be null (no limits). `ready` answers /readyz. Everything must outlive the
-  // handler.
-  RestHandler(const RouteTable& routes, Backends& backends, Authenticator& authenticator,
-              Admission* admission, GatewayMetrics& metrics, RestOptions options,
-              std::function<absl::Status()> ready, std::string openapi_document);
+  // `admission` (no limits) and `local` (no local APIs) may be null. `ready` answers /readyz.
+  // Everything must outlive the handler.
+  RestHandler(const RouteTable& routes, Backends& backends, LocalBackend* local,
+              Authenticator& authenticator, Admission* admission, GatewayMetrics& metrics,
+              RestOptions options, std::function<absl::Status()> ready,
+              std::string openapi_document);
   ~RestHandler() override;
 
   void Handle(HttpRequest request, Responder respond) override;
@@ -75,6 +90,7 @@ class RestHandler final : public HttpHandler {
 
   const RouteTable& routes_;
   Backends& backends_;
+  LocalBackend* const local_;
   Authenticator& authenticator_;
   Admission* const admission_;
   GatewayMetrics& metrics_;

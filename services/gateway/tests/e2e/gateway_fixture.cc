@@ -2,16 +2,22 @@
 
 #include <catch2/catch.hpp>
 
+#include "libs/realtime/publish.h"
+#include "libs/redis/client.h"
 #include "libs/testing/fixtures.h"
 
 namespace parta::gateway::testing {
 
 std::unique_ptr<GatewayFixture> GatewayFixture::Start(
-    const std::function<void(GatewayConfig&)>& adjust) {
+    const std::function<void(GatewayConfig&)>& adjust,
+    const std::function<void(identity::IdentityConfig&)>& adjust_identity) {
   std::unique_ptr<GatewayFixture> fixture(new GatewayFixture());
-  fixture->identity_ = identity::testing::IdentityFixture::Start([](identity::IdentityConfig& c) {
-    c.trusted_proxies = {"127.0.0.1"};  // the gateway passes on the client's address
-  });
+  fixture->identity_ =
+      identity::testing::IdentityFixture::Start([&](identity::IdentityConfig& c) {
+        c.trusted_proxies = {"127.0.0.1"};  // the gateway passes on the client's address
+        c.outbox_poll_interval = absl::Milliseconds(20);
+        if (adjust_identity) adjust_identity(c);
+      });
   if (!fixture->identity_) return nullptr;
   fixture->backend_ = std::make_unique<TranscodingBackend>();
   GatewayConfig& config = fixture->config_;
@@ -27,6 +33,9 @@ std::unique_ptr<GatewayFixture> GatewayFixture::Start(
                    .audience = fixture->identity_->config().identity.audience};
   config.revocation_cache_ttl = absl::ZeroDuration();  // see a logout at once
   config.rest.access_log = false;
+  config.events.subscription_backends = {"testing"};
+  config.events.signal_backend = "testing";
+  config.events.auth_timeout = absl::Seconds(1);
   if (adjust) adjust(config);
   absl::StatusOr<std::unique_ptr<GatewayApp>> gateway = GatewayApp::Start(config);
   INFO(gateway.status().ToString());
@@ -75,6 +84,33 @@ std::string GatewayFixture::SignUp(const std::string& email) {
   INFO(logged_in.body);
   REQUIRE(logged_in.status == 200);
   return logged_in.json()["accessToken"].get<std::string>();
+}
+
+}  // namespace parta::gateway::testing
+
+namespace parta::gateway::testing {
+
+std::unique_ptr<WebSocketClient> GatewayFixture::Connect(const std::string& token, int port) {
+  WebSocketClient::Options options;
+  options.protocols = {"parta.v1", "bearer." + token};
+  return WebSocketClient::Connect(port == 0 ? this->port() : port, options);
+}
+
+void GatewayFixture::PublishNotice(const std::string& channel, const std::string& text,
+                                   const std::string& redis_uri) {
+  auto endpoint = redis::Endpoint::Parse(redis_uri.empty() ? config_.redis_uri : redis_uri);
+  REQUIRE(endpoint.ok());
+  redis::Pool pool({.endpoint = *endpoint, .size = 1});
+  events::v1::Envelope envelope;
+  envelope.mutable_event()->set_id(text);
+  envelope.mutable_event()->mutable_notice()->set_text(text);
+  REQUIRE(realtime::Publish(pool, channel, envelope).ok());
+}
+
+std::string GatewayFixture::UserIdOf(const std::string& token) {
+  ClientResponse me = Get("/v1/me", token);
+  REQUIRE(me.status == 200);
+  return me.json()["id"].get<std::string>();
 }
 
 }  // namespace parta::gateway::testing

@@ -19,7 +19,8 @@ class GatewayFixture {
  public:
   // nullptr when there is no test server (local runs outside `tools/parta test`).
   static std::unique_ptr<GatewayFixture> Start(
-      const std::function<void(GatewayConfig&)>& adjust = nullptr);
+      const std::function<void(GatewayConfig&)>& adjust = nullptr,
+      const std::function<void(identity::IdentityConfig&)>& adjust_identity = nullptr);
   ~GatewayFixture();
 
   // Another gateway on the same identity, Redis and backend (multi-instance tests).
@@ -30,6 +31,15 @@ class GatewayFixture {
   GatewayApp& gateway() { return *gateway_; }
   identity::testing::IdentityFixture& identity() { return *identity_; }
   const GatewayConfig& config() const { return config_; }
+  TranscodingBackend& backend() { return *backend_; }
+
+  // A socket on `port` authenticated with `token` in the subprotocol; null when refused.
+  std::unique_ptr<WebSocketClient> Connect(const std::string& token, int port = 0);
+  // Publishes an event with a notice on a Redis channel of the test Redis.
+  void PublishNotice(const std::string& channel, const std::string& text,
+                     const std::string& redis_uri = "");
+  // The account id of a token's subject, from GET /v1/me.
+  std::string UserIdOf(const std::string& token);
 
   ClientResponse Get(const std::string& target, const std::string& token = "");
   ClientResponse Send(const std::string& method, const std::string& target,

@@ -4,6 +4,7 @@
 
 #include "libs/core/status.h"
 #include "libs/grpc/status.h"
+#include "parta/events/v1/events.grpc.pb.h"
 #include "parta/testing/v1/transcoding.grpc.pb.h"
 
 namespace parta::gateway::testing {
@@ -84,13 +85,60 @@ class TranscodingBackend::Service final : public tv1::TranscodingTestService::Se
   }
 };
 
-TranscodingBackend::TranscodingBackend() : service_(std::make_unique<Service>()) {
+class TranscodingBackend::Subscriptions final
+    : public events::v1::SubscriptionService::Service {
+  ::grpc::Status ListMySubscriptions(::grpc::ServerContext* context,
+                                     const events::v1::ListMySubscriptionsRequest*,
+                                     events::v1::ListMySubscriptionsResponse* response) override {
+    if (Metadata(*context, "authorization").empty()) {
+      return grpc::ToGrpcStatus(Unauthenticated("TOKEN_REQUIRED", "sign in"), "testing.parta");
+    }
+    response->add_channels(kTestRoom);
+    return ::grpc::Status::OK;
+  }
+};
+
+class TranscodingBackend::Signals final : public events::v1::ClientSignalService::Service {
+ public:
+  ::grpc::Status SendTyping(::grpc::ServerContext* context,
+                            const events::v1::SendTypingRequest* request,
+                            events::v1::SendTypingResponse*) override {
+    if (Metadata(*context, "authorization").empty() || request->chat_id() == "forbidden") {
+      return grpc::ToGrpcStatus(PermissionDenied("NOT_A_MEMBER", "not in this chat"),
+                                "testing.parta");
+    }
+    absl::MutexLock lock(&mu_);
+    typing_.push_back(request->chat_id());
+    return ::grpc::Status::OK;
+  }
+  ::grpc::Status Acknowledge(::grpc::ServerContext*, const events::v1::AcknowledgeRequest*,
+                             events::v1::AcknowledgeResponse*) override {
+    return ::grpc::Status::OK;
+  }
+  std::vector<std::string> typing() const {
+    absl::MutexLock lock(&mu_);
+    return typing_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::string> typing_;
+};
+
+TranscodingBackend::TranscodingBackend()
+    : service_(std::make_unique<Service>()),
+      subscriptions_(std::make_unique<Subscriptions>()),
+      signals_(std::make_unique<Signals>()) {
   ::grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(service_.get());
+  builder.RegisterService(subscriptions_.get());
+  builder.RegisterService(signals_.get());
   server_ = builder.BuildAndStart();
 }
 
 TranscodingBackend::~TranscodingBackend() { server_->Shutdown(); }
+
+std::vector<std::string> TranscodingBackend::typing() const { return signals_->typing(); }
 
 }  // namespace parta::gateway::testing

@@ -1,23 +1,37 @@
 #pragma once
 
-// A real gRPC server of parta.testing.v1.TranscodingTestService on 127.0.0.1:0 that answers
-// with what it received (fields and metadata), so gateway tests can see the mapping.
+// A real gRPC server on 127.0.0.1:0 for gateway tests: parta.testing.v1.TranscodingTestService
+// answers with what it received (fields and metadata), so tests can see the mapping;
+// parta.events.v1.SubscriptionService lists the channel `kTestRoom` for every caller; and
+// parta.events.v1.ClientSignalService records typing frames (chat "forbidden" is refused).
 
 #include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
 
 #include <grpcpp/grpcpp.h>
 
 namespace parta::gateway::testing {
+
+inline constexpr char kTestRoom[] = "parta:test:room";
 
 class TranscodingBackend {
  public:
   TranscodingBackend();
   ~TranscodingBackend();
   int port() const { return port_; }
+  // Chat ids of the typing frames received so far.
+  std::vector<std::string> typing() const;
 
  private:
   class Service;
+  class Subscriptions;
+  class Signals;
   std::unique_ptr<Service> service_;
+  std::unique_ptr<Subscriptions> subscriptions_;
+  std::unique_ptr<Signals> signals_;
   std::unique_ptr<::grpc::Server> server_;
   int port_ = 0;
 };

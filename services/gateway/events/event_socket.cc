@@ -1,0 +1,335 @@
+#include "services/gateway/events/event_socket.h"
+
+#include <utility>
+
+#include "libs/core/log.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/grpc/client.h"
+#include "libs/grpc/status.h"
+#include "libs/realtime/channels.h"
+#include "nlohmann/json.hpp"
+#include "services/gateway/events/events_handler.h"
+#include "services/gateway/events/frames.h"
+
+namespace parta::gateway {
+
+EventSocket::EventSocket(EventsHandler& handler, std::shared_ptr<WebSocketConnection> connection,
+                         std::string id, absl::Time auth_deadline)
+    : handler_(handler),
+      connection_(std::move(connection)),
+      id_(std::move(id)),
+      auth_deadline_(auth_deadline) {}
+
+std::string EventSocket::user_id() const {
+  absl::MutexLock lock(&mu_);
+  return claims_ ? claims_->subject : "";
+}
+
+std::string EventSocket::session_id() const {
+  absl::MutexLock lock(&mu_);
+  return claims_ ? claims_->session_id : "";
+}
+
+void EventSocket::Begin(auth::Claims claims, std::string token) {
+  const std::string user_id = claims.subject;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    claims_ = std::move(claims);
+    token_ = std::move(token);
+    last_presence_ = absl::Now();
+  }
+  handler_.Registered(shared_from_this(), user_id);
+  handler_.PresenceConnected(user_id, id_);
+
+  // The user's own channel, plus what each service lists for him.
+  struct Gathering {
+    absl::Mutex mu;
+    std::vector<std::string> channels;
+    std::vector<std::string> unavailable;
+    size_t pending = 0;
+  };
+  auto gathering = std::make_shared<Gathering>();
+  gathering->channels.push_back(realtime::UserChannel(user_id));
+  gathering->pending = handler_.subscription_sources_.size();
+  if (gathering->pending == 0) return Subscribe(gathering->channels, {});
+
+  std::string token_copy;
+  {
+    absl::MutexLock lock(&mu_);
+    token_copy = token_;
+  }
+  for (auto& [backend, stub] : handler_.subscription_sources_) {
+    struct Call {
+      std::unique_ptr<::grpc::ClientContext> context;
+      events::v1::ListMySubscriptionsRequest request;
+      events::v1::ListMySubscriptionsResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->context = grpc::MakeClientContext(
+        {.timeout = handler_.options_.call_timeout, .bearer_token = token_copy,
+         .request_id = NewRequestId(absl::Now())});
+    std::weak_ptr<EventSocket> weak = shared_from_this();
+    stub->async()->ListMySubscriptions(
+        call->context.get(), &call->request, &call->response,
+        [weak, call, gathering, backend = backend](::grpc::Status status) {
+          std::vector<std::string> channels;
+          std::vector<std::string> unavailable;
+          {
+            absl::MutexLock lock(&gathering->mu);
+            if (status.ok()) {
+              for (const std::string& channel : call->response.channels()) {
+                gathering->channels.push_back(channel);
+              }
+            } else {
+              log::Warning("subscriptions unavailable")
+                  .With("backend", backend)
+                  .With("error", status.error_message());
+              gathering->unavailable.push_back(backend);
+            }
+            if (--gathering->pending > 0) return;
+            channels = gathering->channels;
+            unavailable = gathering->unavailable;
+          }
+          if (auto self = weak.lock()) self->Subscribe(std::move(channels), std::move(unavailable));
+        });
+  }
+}
+
+void EventSocket::Subscribe(std::vector<std::string> channels,
+                            std::vector<std::string> unavailable) {
+  std::string user_id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    channels_ = channels;
+    user_id = claims_->subject;
+  }
+  std::weak_ptr<EventSocket> weak = shared_from_this();
+  const size_t count = channels.size();
+  handler_.hub_.Follow(shared_from_this(), channels,
+                       [weak, user_id, count, unavailable = std::move(unavailable)] {
+                         if (auto self = weak.lock()) {
+                           self->Send(ReadyFrame(user_id, count, unavailable));
+                         }
+                       });
+}
+
+void EventSocket::FollowMore(const std::vector<std::string>& channels) {
+  std::vector<std::string> added;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    for (const std::string& channel : channels) {
+      if (std::find(channels_.begin(), channels_.end(), channel) == channels_.end()) {
+        channels_.push_back(channel);
+        added.push_back(channel);
+      }
+    }
+  }
+  if (!added.empty()) handler_.hub_.Follow(shared_from_this(), added, nullptr);
+}
+
+void EventSocket::Leave(const std::vector<std::string>& channels) {
+  std::vector<std::string> removed;
+  {
+    absl::MutexLock lock(&mu_);
+    // The user's own channel is never left.
+    const std::string own = claims_ ? realtime::UserChannel(claims_->subject) : "";
+    for (const std::string& channel : channels) {
+      auto it = std::find(channels_.begin(), channels_.end(), channel);
+      if (it != channels_.end() && channel != own) {
+        channels_.erase(it);
+        removed.push_back(channel);
+      }
+    }
+  }
+  if (!removed.empty()) handler_.hub_.Unfollow(this, removed);
+}
+
+void EventSocket::Deliver(const std::string& frame) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || !claims_) return;
+  }
+  Send(frame);
+}
+
+void EventSocket::Send(std::string frame) {
+  if (connection_->Send(std::move(frame))) return;
+  absl::MutexLock lock(&mu_);
+  if (!slow_ && !closed_) {
+    slow_ = true;
+    handler_.metrics_.SlowConsumerDropped();
+    log::Info("slow consumer cut off").With("socket", id_);
+  }
+}
+
+void EventSocket::Close(uint16_t code, const std::string& reason) {
+  connection_->Close(code, reason);
+}
+
+void EventSocket::CloseIfExpired(absl::Time now) {
+  bool expired = false;
+  bool unauthenticated = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    if (claims_) {
+      expired = now >= claims_->expires_at;
+    } else {
+      unauthenticated = now >= auth_deadline_;
+    }
+  }
+  if (expired) Close(kCloseTokenExpired, "token expired");
+  if (unauthenticated) Close(kCloseUnauthenticated, "no token");
+}
+
+void EventSocket::OnText(std::string text) {
+  nlohmann::json frame = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
+    return Send(ErrorFrame(InvalidArgument("MALFORMED_FRAME", "a frame is a JSON object with a type"),
+                           ""));
+  }
+  const std::string type = frame["type"];
+  const std::string frame_id = frame.contains("id") && frame["id"].is_string()
+                                   ? frame["id"].get<std::string>()
+                                   : std::string();
+  bool authenticated;
+  {
+    absl::MutexLock lock(&mu_);
+    authenticated = claims_.has_value();
+  }
+  if (type == "auth") {
+    if (!frame.contains("token") || !frame["token"].is_string()) {
+      return Send(ErrorFrame(InvalidArgument("TOKEN_REQUIRED", "auth needs a token"), frame_id));
+    }
+    return Authenticate(frame["token"].get<std::string>(), frame_id);
+  }
+  if (!authenticated) return Close(kCloseUnauthenticated, "authenticate first");
+  if (type == "ping") return Send(PongFrame());
+  if (type == "typing" || type == "ack") return Forward(type, frame_id, text);
+  Send(ErrorFrame(InvalidArgument("UNKNOWN_FRAME_TYPE", "unknown frame type " + type), frame_id));
+}
+
+void EventSocket::Authenticate(const std::string& token, const std::string& frame_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (authenticating_) return;
+    authenticating_ = true;
+  }
+  std::weak_ptr<EventSocket> weak = shared_from_this();
+  handler_.authenticator_.Authenticate(token, [weak, token, frame_id](
+                                                  absl::StatusOr<auth::Claims> claims) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::optional<auth::Claims> current;
+    {
+      absl::MutexLock lock(&self->mu_);
+      self->authenticating_ = false;
+      current = self->claims_;
+    }
+    if (claims.ok() && claims->IsService()) {
+      claims = PermissionDenied("USER_TOKEN_REQUIRED", "events are for signed-in people");
+    }
+    if (!current) {
+      if (!claims.ok()) return self->Close(kCloseUnauthenticated, ReasonOf(claims.status()));
+      self->Send(AuthenticatedFrame(claims->expires_at));
+      return self->Begin(*std::move(claims), token);
+    }
+    // Renewal: the same person, a fresh expiry.
+    if (claims.ok() && claims->subject != current->subject) {
+      claims = PermissionDenied("ANOTHER_USER", "a socket stays with the user who opened it");
+    }
+    if (!claims.ok()) return self->Send(ErrorFrame(claims.status(), frame_id));
+    {
+      absl::MutexLock lock(&self->mu_);
+      self->claims_ = *claims;
+      self->token_ = token;
+    }
+    self->Send(AuthenticatedFrame(claims->expires_at));
+  });
+}
+
+void EventSocket::Forward(const std::string& type, const std::string& frame_id,
+                          const std::string& text) {
+  events::v1::ClientSignalService::Stub* stub = handler_.signals_.get();
+  if (stub == nullptr) {
+    return Send(ErrorFrame(Unavailable("SIGNALS_UNAVAILABLE", "no service takes client signals"),
+                           frame_id));
+  }
+  std::string token;
+  {
+    absl::MutexLock lock(&mu_);
+    token = token_;
+  }
+  nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
+  auto context = grpc::MakeClientContext({.timeout = handler_.options_.call_timeout,
+                                          .bearer_token = token,
+                                          .request_id = NewRequestId(absl::Now())});
+  std::weak_ptr<EventSocket> weak = shared_from_this();
+  auto answer = [weak, frame_id](const ::grpc::Status& status) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!status.ok()) return self->Send(ErrorFrame(grpc::FromGrpcStatus(status), frame_id));
+    if (!frame_id.empty()) self->Send(DoneFrame(frame_id));
+  };
+  if (type == "typing") {
+    struct Call {
+      std::unique_ptr<::grpc::ClientContext> context;
+      events::v1::SendTypingRequest request;
+      events::v1::SendTypingResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->context = std::move(context);
+    call->request.set_chat_id(frame.value("chatId", ""));
+    stub->async()->SendTyping(call->context.get(), &call->request, &call->response,
+                              [call, answer](::grpc::Status status) { answer(status); });
+    return;
+  }
+  struct Call {
+    std::unique_ptr<::grpc::ClientContext> context;
+    events::v1::AcknowledgeRequest request;
+    events::v1::AcknowledgeResponse response;
+  };
+  auto call = std::make_shared<Call>();
+  call->context = std::move(context);
+  call->request.set_stream(frame.value("stream", ""));
+  if (frame.contains("sequence") && frame["sequence"].is_number_integer()) {
+    call->request.set_sequence(frame["sequence"].get<int64_t>());
+  }
+  stub->async()->Acknowledge(call->context.get(), &call->request, &call->response,
+                             [call, answer](::grpc::Status status) { answer(status); });
+}
+
+void EventSocket::OnAlive() {
+  std::string user_id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || !claims_) return;
+    const absl::Time now = absl::Now();
+    // Renew well before the presence entry expires, without a Redis call per frame.
+    if (now - last_presence_ < handler_.presence_.ttl() / 3) return;
+    last_presence_ = now;
+    user_id = claims_->subject;
+  }
+  handler_.PresenceConnected(user_id, id_);
+}
+
+void EventSocket::OnClosed() {
+  std::vector<std::string> channels;
+  std::string user_id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closed_ = true;
+    channels.swap(channels_);
+    if (claims_) user_id = claims_->subject;
+  }
+  handler_.hub_.Unfollow(this, channels);
+  handler_.Unregistered(this, user_id);
+  if (!user_id.empty()) handler_.PresenceDisconnected(user_id, id_);
+}
+
+}  // namespace parta::gateway

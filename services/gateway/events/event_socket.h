@@ -1,0 +1,77 @@
+#pragma once
+
+// One client's WebSocket on `/v1/events`: authenticated at the upgrade or by its first frame,
+// then it follows the user's channel and the channels the services list for him, and says
+// `ready` once Redis has confirmed them all. It forwards typing and acknowledgement frames to
+// the services with the user's token, renews its token in-band, and keeps the user's presence
+// alive while its heartbeat answers.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/auth/token.h"
+#include "services/gateway/events/channel_hub.h"
+#include "services/gateway/http/websocket.h"
+
+namespace parta::gateway {
+
+class EventsHandler;
+
+class EventSocket final : public WebSocketListener,
+                          public ChannelHub::Follower,
+                          public std::enable_shared_from_this<EventSocket> {
+ public:
+  EventSocket(EventsHandler& handler, std::shared_ptr<WebSocketConnection> connection,
+              std::string id, absl::Time auth_deadline);
+
+  // Starts the socket for an authenticated user: subscriptions, presence, then `ready`.
+  void Begin(auth::Claims claims, std::string token);
+
+  // WebSocketListener (on the socket's I/O thread).
+  void OnText(std::string text) override;
+  void OnAlive() override;
+  void OnClosed() override;
+
+  // ChannelHub::Follower (any thread).
+  void Deliver(const std::string& frame) override;
+
+  // Follows or leaves channels after a control message on the user's channel.
+  void FollowMore(const std::vector<std::string>& channels);
+  void Leave(const std::vector<std::string>& channels);
+
+  void Send(std::string frame);
+  void Close(uint16_t code, const std::string& reason);
+
+  // Closes the socket when its token has expired, or it has not authenticated in time.
+  void CloseIfExpired(absl::Time now);
+
+  const std::string& id() const { return id_; }
+  std::string user_id() const;
+  std::string session_id() const;
+
+ private:
+  void Authenticate(const std::string& token, const std::string& frame_id);
+  void Subscribe(std::vector<std::string> channels, std::vector<std::string> unavailable);
+  void Forward(const std::string& type, const std::string& frame_id, const std::string& text);
+
+  EventsHandler& handler_;
+  const std::shared_ptr<WebSocketConnection> connection_;
+  const std::string id_;
+
+  mutable absl::Mutex mu_;
+  std::optional<auth::Claims> claims_ ABSL_GUARDED_BY(mu_);
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time auth_deadline_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> channels_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool authenticating_ ABSL_GUARDED_BY(mu_) = false;
+  bool slow_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_presence_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace parta::gateway
