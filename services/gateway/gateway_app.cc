@@ -89,6 +89,9 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
       256, 16 << 20));
   config.events.auth_timeout = env.Duration("PARTA_WS_AUTH_TIMEOUT", config.events.auth_timeout);
   config.presence_ttl = env.Duration("PARTA_PRESENCE_TTL", config.presence_ttl);
+  config.rate_limits_enabled = env.Bool("PARTA_RATE_LIMITS_ENABLED", true);
+  const std::string rate_limits = env.String("PARTA_RATE_LIMITS", "");
+  config.rate_limits.window = env.Duration("PARTA_RATE_LIMIT_WINDOW", config.rate_limits.window);
   for (const google::protobuf::ServiceDescriptor* service : LinkedServices()) {
     const std::string backend = BackendOf(*service);
     if (backend == kLocalBackend) continue;
@@ -98,6 +101,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   }
   RETURN_IF_ERROR(env.Validate());
   RETURN_IF_ERROR(SplitListen(listen, config.http));
+  ASSIGN_OR_RETURN(config.rate_limits, ParseRateLimits(rate_limits, config.rate_limits));
   if (!config.backends.contains("identity")) {
     return absl::InvalidArgumentError("invalid configuration: PARTA_IDENTITY_ADDR is required");
   }
@@ -126,6 +130,7 @@ struct GatewayApp::Parts {
   std::unique_ptr<BoundedExecutor> worker;  // blocking Redis work of sockets and presence
   std::unique_ptr<PresenceStore> presence;
   std::unique_ptr<PresenceApi> presence_api;
+  std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<EventsHandler> events;
   std::unique_ptr<RestHandler> rest;
   std::unique_ptr<HttpServer> http;
@@ -177,6 +182,11 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
       config.events, endpoint, *parts->redis, *parts->backends, *parts->authenticator,
       *parts->revocations, *parts->presence, *parts->worker, *parts->metrics);
 
+  if (config.rate_limits_enabled) {
+    parts->limiter =
+        std::make_unique<RateLimiter>(config.rate_limits, parts->redis.get(), *parts->metrics);
+  }
+
   Parts* raw = parts.get();
   auto ready = [raw]() -> absl::Status {
     if (!raw->verifier->HasKeys()) {
@@ -191,7 +201,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
   };
   parts->rest = std::make_unique<RestHandler>(*parts->routes, *parts->backends,
                                               parts->presence_api.get(), *parts->authenticator,
-                                              /*admission=*/nullptr,
+                                              parts->limiter.get(),
                                               *parts->metrics, config.rest, ready,
                                               /*openapi_document=*/"");
   ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get()));

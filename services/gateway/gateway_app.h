@@ -13,6 +13,7 @@
 #include "libs/core/config.h"
 #include "services/gateway/events/events_handler.h"
 #include "services/gateway/http/http_server.h"
+#include "services/gateway/limits/rate_limiter.h"
 #include "services/gateway/rest/rest_handler.h"
 
 namespace parta::gateway {
@@ -26,6 +27,8 @@ struct GatewayConfig {
   absl::flat_hash_map<std::string, std::string> backends;
   RestOptions rest;
   EventsOptions events;
+  bool rate_limits_enabled = true;
+  RateLimits rate_limits;
   // How long a socket's presence lasts without a heartbeat.
   absl::Duration presence_ttl = absl::Seconds(60);
   auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};

@@ -36,6 +36,7 @@ std::unique_ptr<GatewayFixture> GatewayFixture::Start(
   config.events.subscription_backends = {"testing"};
   config.events.signal_backend = "testing";
   config.events.auth_timeout = absl::Seconds(1);
+  config.rate_limits_enabled = false;  // the rate-limit tests turn them on
   if (adjust) adjust(config);
   absl::StatusOr<std::unique_ptr<GatewayApp>> gateway = GatewayApp::Start(config);
   INFO(gateway.status().ToString());
