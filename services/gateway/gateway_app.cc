@@ -24,6 +24,7 @@
 #include "services/gateway/events/presence_api.h"
 #include "services/gateway/gateway_metrics.h"
 #include "services/gateway/linked_services.h"
+#include "services/gateway/openapi/openapi_document.h"
 #include "services/gateway/rest/backends.h"
 #include "services/gateway/routing/route_table.h"
 
@@ -203,7 +204,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
                                               parts->presence_api.get(), *parts->authenticator,
                                               parts->limiter.get(),
                                               *parts->metrics, config.rest, ready,
-                                              /*openapi_document=*/"");
+                                              OpenApiDocument(*parts->routes, "v1"));
   ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get()));
   if (!config.port_file.empty()) {
     const std::string temporary = config.port_file + ".tmp";

@@ -1,15 +1,22 @@
 // parta-gateway: the HTTP/JSON and WebSocket face of every service.
 //
 //   parta-gateway           serve (default)
+//   parta-gateway openapi   print the OpenAPI document of every linked service (no test
+//                           services) and exit; needs no configuration
 //
 // Configuration: PARTA_* environment variables, listed in services/gateway/README.md.
 
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include "libs/core/config.h"
 #include "libs/core/log.h"
 #include "libs/core/signals.h"
 #include "services/gateway/gateway_app.h"
+#include "services/gateway/linked_services.h"
+#include "services/gateway/openapi/openapi_document.h"
+#include "services/gateway/routing/route_table.h"
 
 int main(int argc, char** argv) {
   using namespace parta;
@@ -19,6 +26,16 @@ int main(int argc, char** argv) {
     log::SetMinimumLevel(*level);
   }
   const std::string command = argc > 1 ? argv[1] : "serve";
+  if (command == "openapi") {
+    std::vector<const google::protobuf::ServiceDescriptor*> services;
+    for (const auto* service : gateway::LinkedServices()) {
+      if (gateway::BackendOf(*service) != "testing") services.push_back(service);
+    }
+    absl::StatusOr<gateway::RouteTable> routes = gateway::RouteTable::Build(services);
+    if (!routes.ok()) ExitWithStartupError(routes.status());
+    std::cout << gateway::OpenApiDocument(*routes, "v1") << "\n";
+    return 0;
+  }
   if (command != "serve") {
     ExitWithStartupError(absl::InvalidArgumentError("unknown command " + command));
   }

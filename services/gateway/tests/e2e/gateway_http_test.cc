@@ -320,3 +320,30 @@ TEST_CASE("health and readiness", "[e2e][http]") {
 
 }  // namespace
 }  // namespace parta::gateway::testing
+
+namespace parta::gateway::testing {
+namespace {
+
+TEST_CASE("the gateway serves its OpenAPI document with nested resource paths", "[e2e][http]") {
+  PARTA_GATEWAY_FIXTURE(f);
+  ClientResponse response = f->Get("/v1/openapi.json");
+  REQUIRE(response.status == 200);
+  nlohmann::json document = response.json();
+  REQUIRE(document.is_object());
+  CHECK(document["openapi"] == "3.0.3");
+  const nlohmann::json& item = document["paths"]["/v1/schools/{schools}/classes/{classes}"];
+  CHECK(item.contains("get"));
+  CHECK(item.contains("patch"));
+  CHECK(item.contains("delete"));
+  CHECK(item["patch"]["security"][0].contains("bearer"));
+  CHECK(document["paths"].contains("/v1/testing/classes/{name}"));
+  CHECK_FALSE(document["paths"].contains("/v1/testing:purge"));  // internal
+  bool nested_query = false;
+  for (const auto& parameter : item["get"]["parameters"]) {
+    nested_query |= parameter["name"] == "filter.minGrade";
+  }
+  CHECK(nested_query);
+}
+
+}  // namespace
+}  // namespace parta::gateway::testing
