@@ -29,6 +29,12 @@ if(PARTA_WERROR)
   list(APPEND PARTA_WARNINGS -Werror)
 endif()
 
+if(PARTA_FUZZ)
+  # Coverage for libFuzzer everywhere; the fuzz executables add -fsanitize=fuzzer at link.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 if(PARTA_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)

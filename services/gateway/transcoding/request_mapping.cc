@@ -46,8 +46,47 @@ bool TakesUrlValue(const FieldDescriptor& field) {
           name != "google.protobuf.Value");
 }
 
-// The JSON value of a URL string for `field`; nullopt when it cannot be one.
+bool IsValidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    size_t length = 0;
+    uint32_t code_point = 0;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    } else if ((byte & 0xE0) == 0xC0) {
+      length = 2;
+      code_point = byte & 0x1F;
+    } else if ((byte & 0xF0) == 0xE0) {
+      length = 3;
+      code_point = byte & 0x0F;
+    } else if ((byte & 0xF8) == 0xF0) {
+      length = 4;
+      code_point = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < smallest[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// The JSON value of a URL string for `field`; nullopt when it cannot be one (including text
+// that is not UTF-8).
 std::optional<json> UrlValue(const FieldDescriptor& field, const std::string& text) {
+  if (!IsValidUtf8(text)) return std::nullopt;
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_BOOL:
       if (text == "true") return json(true);
@@ -149,8 +188,8 @@ absl::Status ApplyQuery(const Route& route, absl::string_view query,
     const std::optional<std::string> key = QueryDecode(pair.substr(0, equals));
     const std::optional<std::string> value =
         QueryDecode(equals == absl::string_view::npos ? "" : pair.substr(equals + 1));
-    if (!key || !value) {
-      return InvalidArgument("INVALID_QUERY_PARAMETER", "the query string has a bad % escape");
+    if (!key || !value || !IsValidUtf8(*key)) {
+      return InvalidArgument("INVALID_QUERY_PARAMETER", "the query string has a bad % escape or is not UTF-8");
     }
     if (route.body == "*") {
       return InvalidArgument("UNKNOWN_QUERY_PARAMETER",

@@ -114,6 +114,12 @@ TEST_CASE("query parameters that name nothing or cannot be decoded are refused",
                kInvalidArgument, "INVALID_QUERY_PARAMETER");
   CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?tags=%zz", "", get), kInvalidArgument,
                "INVALID_QUERY_PARAMETER");
+  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?tags=%FF%FE", "", get), kInvalidArgument,
+               "INVALID_QUERY_PARAMETER");
+  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/%C0%AF", "", get), kInvalidArgument,
+               "INVALID_PATH_PARAMETER");
+  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/%ED%A0%80", "", get), kInvalidArgument,
+               "INVALID_PATH_PARAMETER");
   CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?limit=lots", "", get), kInvalidArgument,
                "INVALID_REQUEST_FIELD");
   CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?kind=KIND_MAGIC", "", get), kInvalidArgument,
