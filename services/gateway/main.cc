@@ -6,6 +6,8 @@
 //
 // Configuration: PARTA_* environment variables, listed in services/gateway/README.md.
 
+#include <sys/resource.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,6 +23,12 @@
 int main(int argc, char** argv) {
   using namespace parta;
   BlockTerminationSignals();
+  // Every WebSocket is a descriptor: take all the descriptors the system allows.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   Config env;
   if (auto level = log::ParseLevel(env.String("PARTA_LOG_LEVEL", "info"))) {
     log::SetMinimumLevel(*level);

@@ -1,8 +1,8 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
-//   parta-bench [--quick] [--results DIR] tokens|rpc|login|all
+//   parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|all
 //
-// rpc and login need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
+// rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
 // DIR/<name>.json.
 
@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
       (std::filesystem::path(settings.self).parent_path() / "../../services/identity/parta-identity")
           .lexically_normal()
           .string();
+  settings.gateway_binary =
+      (std::filesystem::path(settings.self).parent_path() / "../../services/gateway/parta-gateway")
+          .lexically_normal()
+          .string();
   const char* pg = std::getenv("PARTA_BENCH_PG");
   const char* redis = std::getenv("PARTA_BENCH_REDIS");
   settings.pg_uri = pg ? pg : "";
@@ -50,8 +54,10 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(settings.results_dir);
 
   bool all = command == "all";
-  if (!all && command != "tokens" && command != "rpc" && command != "login") {
-    std::fprintf(stderr, "usage: parta-bench [--quick] [--results DIR] tokens|rpc|login|all\n");
+  if (!all && command != "tokens" && command != "rpc" && command != "login" &&
+      command != "gateway") {
+    std::fprintf(stderr,
+                 "usage: parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -65,5 +71,6 @@ int main(int argc, char** argv) {
   if (all || command == "tokens") failures += BenchTokens(settings);
   if (all || command == "rpc") failures += BenchRpc(settings);
   if (all || command == "login") failures += BenchLogin(settings);
+  if (all || command == "gateway") failures += BenchGateway(settings);
   return failures == 0 ? 0 : 1;
 }

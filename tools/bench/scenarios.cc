@@ -136,6 +136,12 @@ std::vector<std::string> MakeTokens(const auth::Ed25519PrivateKey& key, absl::st
 
 }  // namespace
 
+absl::StatusOr<Child> StartIdentityForBench(const Settings& settings) {
+  return StartIdentity(settings, {{"PARTA_ARGON2_ITERATIONS", "1"},
+                                  {"PARTA_ARGON2_MEMORY_KIB", "64"},
+                                  {"PARTA_IDENTITY_LOGIN_ADDRESS_BURST", "1000000"}});
+}
+
 int BenchTokens(const Settings& settings) {
   Report report("S4 token checks: distinct tokens, one core");
   int count = settings.quick ? 20'000 : 60'000;
@@ -238,9 +244,7 @@ int BenchRpc(const Settings& settings) {
   RunClosedLoop(inline_op, kInFlight, absl::Seconds(1));
 
   // GetMe through identity: verify (cached) + revocation check + account read in Postgres.
-  absl::StatusOr<Child> identity =
-      StartIdentity(settings, {{"PARTA_ARGON2_ITERATIONS", "1"}, {"PARTA_ARGON2_MEMORY_KIB", "64"},
-                               {"PARTA_IDENTITY_LOGIN_ADDRESS_BURST", "1000000"}});
+  absl::StatusOr<Child> identity = StartIdentityForBench(settings);
   if (!identity.ok()) return Fail(identity.status());
   auto identity_stub = identity_v1::IdentityService::NewStub(Channel(identity->port()));
   std::vector<std::string> me_tokens;

@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tools/bench/core/child.h"
 
 namespace parta::bench {
 
@@ -14,6 +16,7 @@ struct Settings {
   absl::Duration duration = absl::Seconds(5);
   std::string results_dir = ".";
   std::string identity_binary;           // parta-identity
+  std::string gateway_binary;            // parta-gateway
   std::string self;                      // this executable, to start the echo servers
   std::string pg_uri;                    // a database the benchmark may create schemas in
   std::string redis_uri;
@@ -25,5 +28,12 @@ int BenchTokens(const Settings& settings);
 int BenchRpc(const Settings& settings);
 // S4 (logins): Login RPCs vs the bare argon2id verify loop, same parameters and threads.
 int BenchLogin(const Settings& settings);
+// S6, S4b and memory: the gateway's /healthz vs nginx, GET /v1/me vs the limit of its hops,
+// p99 in the open loop, and resident memory per idle authenticated WebSocket.
+int BenchGateway(const Settings& settings);
+
+// An identity service on a schema of its own with cheap password hashing and no address
+// throttle, for benchmarks that need signed-in users.
+absl::StatusOr<Child> StartIdentityForBench(const Settings& settings);
 
 }  // namespace parta::bench

@@ -51,13 +51,14 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
 }
 
 absl::StatusOr<Child> Child::Start(const std::vector<std::string>& argv,
-                                   const std::map<std::string, std::string>& env) {
+                                   const std::map<std::string, std::string>& env,
+                                   const std::string& port_file_variable) {
   std::string port_file =
       (std::filesystem::temp_directory_path() /
        absl::StrCat("parta-bench-port-", absl::BytesToHexString(RandomBytes(6))))
           .string();
   std::map<std::string, std::string> overrides = env;
-  overrides["PARTA_GRPC_PORT_FILE"] = port_file;
+  overrides[port_file_variable] = port_file;
   pid_t pid = Spawn(argv, ChildEnvironment(overrides));
   if (pid < 0) return Internal("FORK_FAILED", "cannot start a server process");
   for (int attempt = 0; attempt < 600; ++attempt) {

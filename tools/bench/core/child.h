@@ -24,8 +24,11 @@ class Child {
  public:
   // Starts `argv` with `env` added to this process's environment and PARTA_GRPC_PORT_FILE set
   // to a fresh file, and waits until the port appears there (or the child dies).
+  // `port_file_variable` names the variable the server reads its port-file path from.
   static absl::StatusOr<Child> Start(const std::vector<std::string>& argv,
-                                     const std::map<std::string, std::string>& env);
+                                     const std::map<std::string, std::string>& env,
+                                     const std::string& port_file_variable =
+                                         "PARTA_GRPC_PORT_FILE");
   Child(Child&& other) noexcept;
   ~Child();  // SIGTERM, wait
 

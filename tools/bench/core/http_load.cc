@@ -1,0 +1,209 @@
+#include "tools/bench/core/http_load.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/core/status.h"
+
+namespace parta::bench {
+namespace {
+
+struct Connection {
+  int fd = -1;
+  bool busy = false;
+  std::string out;
+  size_t written = 0;
+  std::string in;
+  Done done;
+};
+
+// Parses one response at the front of `in`; nullopt while incomplete, else (status, length).
+std::optional<std::pair<int, size_t>> ParseResponse(const std::string& in) {
+  const size_t end = in.find("\r\n\r\n");
+  if (end == std::string::npos) return std::nullopt;
+  int status = 0;
+  if (in.size() < 12 || !absl::SimpleAtoi(absl::string_view(in).substr(9, 3), &status)) {
+    return std::make_pair(-1, end + 4);
+  }
+  size_t length = 0;
+  const absl::string_view headers = absl::string_view(in).substr(0, end);
+  size_t pos = 0;
+  while ((pos = headers.find("\r\n", pos)) != absl::string_view::npos) {
+    pos += 2;
+    const absl::string_view line = headers.substr(pos, headers.find("\r\n", pos) - pos);
+    if (absl::StartsWithIgnoreCase(line, "content-length:")) {
+      (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(15)), &length);
+    }
+  }
+  if (in.size() < end + 4 + length) return std::nullopt;
+  return std::make_pair(status, end + 4 + length);
+}
+
+}  // namespace
+
+class HttpLoad::Impl {
+ public:
+  ~Impl() {
+    stop_ = true;
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_, &one, sizeof(one));
+    if (thread_.joinable()) thread_.join();
+    for (auto& connection : connections_) close(connection->fd);
+    close(wake_);
+    close(epoll_);
+  }
+
+  absl::Status Open(int port, int count) {
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event wake_event{EPOLLIN, {.ptr = nullptr}};
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &wake_event);
+    for (int i = 0; i < count; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in source{};
+      source.sin_family = AF_INET;
+      source.sin_addr.s_addr = htonl(0x7f000002 + static_cast<uint32_t>(i % 240));
+      bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source));
+      sockaddr_in target{};
+      target.sin_family = AF_INET;
+      target.sin_port = htons(static_cast<uint16_t>(port));
+      target.sin_addr.s_addr = htonl(0x7f000001);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
+        close(fd);
+        return Unavailable("CONNECT_FAILED", "cannot connect the load client");
+      }
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+      auto connection = std::make_unique<Connection>();
+      connection->fd = fd;
+      epoll_event event{EPOLLIN | EPOLLOUT | EPOLLET, {.ptr = connection.get()}};
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
+      idle_.push_back(connection.get());
+      connections_.push_back(std::move(connection));
+    }
+    thread_ = std::thread([this] { Loop(); });
+    return absl::OkStatus();
+  }
+
+  void Submit(std::string request, Done done) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.emplace_back(std::move(request), std::move(done));
+    }
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_, &one, sizeof(one));
+  }
+
+ private:
+  void Loop() {
+    epoll_event events[256];
+    while (!stop_) {
+      const int ready = epoll_wait(epoll_, events, 256, 100);
+      for (int i = 0; i < ready; ++i) {
+        auto* connection = static_cast<Connection*>(events[i].data.ptr);
+        if (connection == nullptr) {
+          uint64_t ignored;
+          [[maybe_unused]] ssize_t n = read(wake_, &ignored, sizeof(ignored));
+          continue;
+        }
+        if (events[i].events & EPOLLIN) Read(*connection);
+        if (events[i].events & EPOLLOUT) Flush(*connection);
+      }
+      Dispatch();
+    }
+  }
+
+  void Dispatch() {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!queue_.empty() && !idle_.empty()) {
+      Connection* connection = idle_.back();
+      idle_.pop_back();
+      connection->busy = true;
+      connection->out = std::move(queue_.front().first);
+      connection->written = 0;
+      connection->done = std::move(queue_.front().second);
+      queue_.pop_front();
+      Flush(*connection);
+    }
+  }
+
+  void Flush(Connection& connection) {
+    while (connection.busy && connection.written < connection.out.size()) {
+      const ssize_t n = send(connection.fd, connection.out.data() + connection.written,
+                             connection.out.size() - connection.written, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      connection.written += static_cast<size_t>(n);
+    }
+  }
+
+  void Read(Connection& connection) {
+    char buffer[16384];
+    while (true) {
+      const ssize_t n = recv(connection.fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      connection.in.append(buffer, static_cast<size_t>(n));
+    }
+    while (connection.busy) {
+      std::optional<std::pair<int, size_t>> response = ParseResponse(connection.in);
+      if (!response) break;
+      connection.in.erase(0, response->second);
+      connection.busy = false;
+      Done done = std::move(connection.done);
+      done(response->first == 200);
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.push_back(&connection);
+    }
+  }
+
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::mutex mu_;
+  std::vector<Connection*> idle_;
+  std::deque<std::pair<std::string, Done>> queue_;
+  std::thread thread_;
+};
+
+absl::StatusOr<std::unique_ptr<HttpLoad>> HttpLoad::Connect(int port, int connections) {
+  auto impl = std::make_unique<Impl>();
+  RETURN_IF_ERROR(impl->Open(port, connections));
+  return std::unique_ptr<HttpLoad>(new HttpLoad(std::move(impl)));
+}
+
+HttpLoad::HttpLoad(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpLoad::~HttpLoad() = default;
+
+AsyncOperation HttpLoad::Operation(std::vector<std::string> requests) {
+  auto shared = std::make_shared<std::vector<std::string>>(std::move(requests));
+  auto next = std::make_shared<std::atomic<size_t>>(0);
+  Impl* impl = impl_.get();
+  return [impl, shared, next](Done done) {
+    impl->Submit((*shared)[next->fetch_add(1) % shared->size()], std::move(done));
+  };
+}
+
+std::string HttpGet(const std::string& path, const std::string& token) {
+  std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  if (!token.empty()) absl::StrAppend(&request, "Authorization: Bearer ", token, "\r\n");
+  absl::StrAppend(&request, "\r\n");
+  return request;
+}
+
+}  // namespace parta::bench
