@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -445,9 +446,10 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     }
 
     request.body = std::move(message.body());
+    // Answers given on this connection's own thread are written at once; others are queued.
     server_.handler().Handle(std::move(request), [self = shared_from_this()](
                                                      HttpResponse response) {
-      asio::post(self->stream_.get_executor(),
+      asio::dispatch(self->stream_.get_executor(),
                  [self, response = std::move(response)]() mutable {
                    self->Write(std::move(response));
                  });
