@@ -5,6 +5,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace parta::gateway {
 
 GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
@@ -31,13 +33,26 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
                         .Help("Requests refused by a rate limit, by class of route")
                         .Register(registry)) {}
 
-void GatewayMetrics::CountRequest(absl::string_view route, int http_status,
-                                  absl::Duration latency) {
-  const std::string route_label(route);
-  requests_.Add({{"route", route_label}, {"code", std::to_string(http_status)}}).Increment();
+GatewayMetrics::RouteSeries GatewayMetrics::SeriesOf(absl::string_view route, int http_status) {
+  std::string key = absl::StrCat(route, "\x1f", http_status);
+  absl::MutexLock lock(&mu_);
+  auto it = series_.find(key);
+  if (it != series_.end()) return it->second;
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  latency_.Add({{"route", route_label}}, kBuckets).Observe(absl::ToDoubleSeconds(latency));
+  const std::string route_label(route);
+  RouteSeries series{
+      &requests_.Add({{"route", route_label}, {"code", std::to_string(http_status)}}),
+      &latency_.Add({{"route", route_label}}, kBuckets)};
+  series_.emplace(std::move(key), series);
+  return series;
+}
+
+void GatewayMetrics::CountRequest(absl::string_view route, int http_status,
+                                  absl::Duration latency) {
+  RouteSeries series = SeriesOf(route, http_status);
+  series.requests->Increment();
+  series.latency->Observe(absl::ToDoubleSeconds(latency));
 }
 
 void GatewayMetrics::SocketOpened() { open_sockets_.Increment(); }

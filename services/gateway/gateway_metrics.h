@@ -5,7 +5,10 @@
 
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace prometheus {
@@ -32,11 +35,20 @@ class GatewayMetrics {
   void RateLimited(absl::string_view route_class);
 
  private:
+  struct RouteSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* latency;
+  };
+  // The series of a route and code, made once (prometheus-cpp's lookup builds a label map).
+  RouteSeries SeriesOf(absl::string_view route, int http_status);
+
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Gauge& open_sockets_;
   prometheus::Counter& slow_consumers_;
   prometheus::Family<prometheus::Counter>& rate_limited_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, RouteSeries> series_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace parta::gateway

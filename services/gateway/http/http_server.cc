@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -34,6 +35,38 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
+// Streams bound to a concrete io_context executor: no type-erased executor on the hot path.
+using Executor = asio::io_context::executor_type;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+
+// Sent with every answer, including the server's own refusals.
+constexpr absl::string_view kSecurityHeaders =
+    "Cache-Control: no-store\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
+
+// An answer as bytes on the wire: status line, headers, body in one buffer.
+std::string Serialize(HttpResponse& answer, bool keep_alive) {
+  const auto status = static_cast<http::status>(answer.status);
+  const beast::string_view reason = http::obsolete_reason(status);
+  std::string wire;
+  wire.reserve(256 + answer.body.size());
+  absl::StrAppend(&wire, "HTTP/1.1 ", answer.status, " ",
+                  absl::string_view(reason.data(), reason.size()), "\r\n", kSecurityHeaders);
+  if (!answer.content_type.empty()) absl::StrAppend(&wire, "Content-Type: ", answer.content_type, "\r\n");
+  for (const auto& [name, value] : answer.headers) absl::StrAppend(&wire, name, ": ", value, "\r\n");
+  if (answer.status != 204 && answer.status != 304) {
+    absl::StrAppend(&wire, "Content-Length: ", answer.body.size(), "\r\n");
+  }
+  if (!keep_alive) wire += "Connection: close\r\n";
+  wire += "\r\n";
+  wire += answer.body;
+  return wire;
+}
+
 std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
   return absl::ToChronoNanoseconds(duration);
 }
@@ -54,6 +87,9 @@ class Drainable {
   virtual ~Drainable() = default;
   // Called on any thread; the connection ends as soon as what it is doing allows.
   virtual void Drain() = 0;
+  // Called after the I/O threads have stopped, for connections still open: let go of what
+  // keeps the connection alive.
+  virtual void Abandon() {}
 };
 
 }  // namespace
@@ -120,6 +156,13 @@ class HttpServer::Impl {
     for (auto& context : contexts_) context->stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto& [key, weak] : connections_) {
+        if (auto connection = weak.lock()) open.push_back(std::move(connection));
+      }
+    }
+    for (auto& connection : open) connection->Abandon();
   }
 
   int port() const { return port_; }
@@ -168,7 +211,7 @@ class WebSocketSession final : public Drainable,
                                public WebSocketConnection,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(HttpServer::Impl& server, beast::tcp_stream stream)
+  WebSocketSession(HttpServer::Impl& server, Stream stream)
       : server_(server), ws_(std::move(stream)) {}
 
   ~WebSocketSession() override { server_.Unregister(this); }
@@ -247,6 +290,10 @@ class WebSocketSession final : public Drainable,
   }
 
   void Drain() override { Close(1001, "going away"); }
+
+  // The socket and its listener hold each other; the read loop's end breaks the cycle, and
+  // this does when the I/O threads stopped first.
+  void Abandon() override { Finish(); }
 
  private:
   void Read() {
@@ -340,7 +387,7 @@ class WebSocketSession final : public Drainable,
   }
 
   HttpServer::Impl& server_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   http::request<http::string_body> upgrade_;
   beast::flat_buffer buffer_;
   std::shared_ptr<WebSocketListener> listener_;
@@ -357,7 +404,7 @@ class WebSocketSession final : public Drainable,
 // One HTTP connection: read a request, answer it, repeat while keep-alive.
 class HttpSession final : public Drainable, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(HttpServer::Impl& server, tcp::socket socket)
+  HttpSession(HttpServer::Impl& server, Socket socket)
       : server_(server), stream_(std::move(socket)) {}
 
   ~HttpSession() override { server_.Unregister(this); }
@@ -470,28 +517,18 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     keep_alive_ = false;
     HttpResponse response;
     response.status = status;
-    const absl::StatusCode code = status == 413 || status == 431
-                                      ? absl::StatusCode::kInvalidArgument
-                                      : absl::StatusCode::kInvalidArgument;
-    response.body = ErrorBody(status, Error(code, reason, message), "");
+    response.body = ErrorBody(status, InvalidArgument(reason, message), "");
     Write(std::move(response));
   }
 
   void Write(HttpResponse answer) {
-    response_ = {};
-    response_.version(11);
-    response_.result(static_cast<unsigned>(answer.status));
-    if (!answer.content_type.empty()) response_.set(http::field::content_type, answer.content_type);
-    for (auto& [name, value] : answer.headers) response_.set(name, value);
-    response_.body() = std::move(answer.body);
-    response_.keep_alive(keep_alive_ && !server_.draining());
-    response_.prepare_payload();
+    keep_alive_ = keep_alive_ && !server_.draining();
+    wire_ = Serialize(answer, keep_alive_);
     stream_.expires_after(ToChrono(server_.options().write_timeout));
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec,
-                                                                       size_t) {
-      const bool keep_alive = self->response_.keep_alive();
-      self->response_ = {};
-      if (ec || !keep_alive) return self->Close();
+    asio::async_write(stream_, asio::buffer(wire_), [self = shared_from_this()](
+                                                       beast::error_code ec, size_t) {
+      std::string().swap(self->wire_);
+      if (ec || !self->keep_alive_) return self->Close();
       self->Read();
     });
   }
@@ -503,10 +540,10 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
   }
 
   HttpServer::Impl& server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::string wire_;  // the answer being written
   std::string peer_address_;
   bool keep_alive_ = false;
   bool idle_ = false;  // waiting for a request (the only state a drain may cut)
@@ -516,7 +553,8 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
 
 void HttpServer::Impl::Accept() {
   asio::io_context& context = *contexts_[next_context_++ % contexts_.size()];
-  acceptor_->async_accept(context, [this](boost::system::error_code ec, tcp::socket socket) {
+  acceptor_->async_accept(context.get_executor(), [this](boost::system::error_code ec,
+                                                         Socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
     if (!ec) {
       std::make_shared<HttpSession>(*this, std::move(socket))->Start();

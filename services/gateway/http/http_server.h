@@ -9,6 +9,8 @@
 //     (slow, trickling and half-open clients are cut off), and take an answer within
 //     `write_timeout`.
 // Requests go to the HttpHandler one at a time per connection (keep-alive, no pipelining).
+// Every answer carries the security headers (no-store, nosniff, DENY framing, no referrer, a
+// deny-all Content-Security-Policy).
 
 #include <cstddef>
 #include <memory>

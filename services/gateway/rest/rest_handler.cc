@@ -287,13 +287,8 @@ bool RestHandler::AllowedOrigin(absl::string_view origin) const {
 
 void RestHandler::Decorate(const HttpRequest& request, absl::string_view request_id,
                            HttpResponse& response) const {
+  // The security headers are the server's: it adds them to every answer.
   response.headers.emplace_back("x-request-id", std::string(request_id));
-  response.headers.emplace_back("Cache-Control", "no-store");
-  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  response.headers.emplace_back("X-Frame-Options", "DENY");
-  response.headers.emplace_back("Referrer-Policy", "no-referrer");
-  response.headers.emplace_back("Content-Security-Policy",
-                                "default-src 'none'; frame-ancestors 'none'");
   if (AllowedOrigin(request.origin)) {
     response.headers.emplace_back("Access-Control-Allow-Origin", request.origin);
     response.headers.emplace_back("Vary", "Origin");

@@ -4,7 +4,8 @@
 // verified, transcoded to the route's RPC, sent to the backend with a deadline, and the answer
 // (or the error, by the standard status table) transcoded back. The gateway's own endpoints:
 // GET /healthz (alive), GET /readyz (keys loaded, backends reachable), GET /v1/openapi.json.
-// Every answer carries `x-request-id` and the security headers; CORS for configured origins.
+// Every answer carries `x-request-id` (and, from the server, the security headers); CORS for
+// configured origins.
 
 #include <functional>
 #include <memory>
@@ -73,15 +74,13 @@ class RestHandler final : public HttpHandler {
   // Cancels the backend calls in flight and waits until each has answered its client.
   void Shutdown();
 
-  // Adds `x-request-id`, the security headers and CORS to `response` (also used for answers
-  // the gateway writes outside this handler, such as WebSocket refusals).
+ private:
+  // Adds `x-request-id` and CORS to `response`.
   void Decorate(const HttpRequest& request, absl::string_view request_id,
                 HttpResponse& response) const;
-
   // The client's address seen through the trusted proxies.
   std::string ClientAddressOf(const HttpRequest& request) const;
 
- private:
   struct Exchange;
   void Forward(const std::shared_ptr<Exchange>& exchange);
   void Fail(const std::shared_ptr<Exchange>& exchange, const absl::Status& status);

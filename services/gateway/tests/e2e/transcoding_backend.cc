@@ -87,13 +87,18 @@ class TranscodingBackend::Service final : public tv1::TranscodingTestService::Se
 
 class TranscodingBackend::Subscriptions final
     : public events::v1::SubscriptionService::Service {
+ public:
+  explicit Subscriptions(const std::string& room) : room_(room) {}
+
+ private:
+  const std::string& room_;
   ::grpc::Status ListMySubscriptions(::grpc::ServerContext* context,
                                      const events::v1::ListMySubscriptionsRequest*,
                                      events::v1::ListMySubscriptionsResponse* response) override {
     if (Metadata(*context, "authorization").empty()) {
       return grpc::ToGrpcStatus(Unauthenticated("TOKEN_REQUIRED", "sign in"), "testing.parta");
     }
-    response->add_channels(kTestRoom);
+    response->add_channels(room_);
     return ::grpc::Status::OK;
   }
 };
@@ -127,7 +132,7 @@ class TranscodingBackend::Signals final : public events::v1::ClientSignalService
 
 TranscodingBackend::TranscodingBackend()
     : service_(std::make_unique<Service>()),
-      subscriptions_(std::make_unique<Subscriptions>()),
+      subscriptions_(std::make_unique<Subscriptions>(room_)),
       signals_(std::make_unique<Signals>()) {
   ::grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &port_);
@@ -135,6 +140,7 @@ TranscodingBackend::TranscodingBackend()
   builder.RegisterService(subscriptions_.get());
   builder.RegisterService(signals_.get());
   server_ = builder.BuildAndStart();
+  room_ = "parta:test:room:" + std::to_string(port_);
 }
 
 TranscodingBackend::~TranscodingBackend() { server_->Shutdown(); }

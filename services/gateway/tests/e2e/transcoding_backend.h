@@ -2,7 +2,8 @@
 
 // A real gRPC server on 127.0.0.1:0 for gateway tests: parta.testing.v1.TranscodingTestService
 // answers with what it received (fields and metadata), so tests can see the mapping;
-// parta.events.v1.SubscriptionService lists the channel `kTestRoom` for every caller; and
+// parta.events.v1.SubscriptionService lists the backend's own room channel (`room()`, unique per
+// backend, so that tests sharing a Redis do not hear each other) for every caller; and
 // parta.events.v1.ClientSignalService records typing frames (chat "forbidden" is refused).
 
 #include <memory>
@@ -15,13 +16,12 @@
 
 namespace parta::gateway::testing {
 
-inline constexpr char kTestRoom[] = "parta:test:room";
-
 class TranscodingBackend {
  public:
   TranscodingBackend();
   ~TranscodingBackend();
   int port() const { return port_; }
+  const std::string& room() const { return room_; }
   // Chat ids of the typing frames received so far.
   std::vector<std::string> typing() const;
 
@@ -34,6 +34,7 @@ class TranscodingBackend {
   std::unique_ptr<Signals> signals_;
   std::unique_ptr<::grpc::Server> server_;
   int port_ = 0;
+  std::string room_;
 };
 
 }  // namespace parta::gateway::testing
