@@ -78,22 +78,27 @@ void PubSub::Unsubscribe(const std::vector<std::string>& channels) {
       command.push_back(channel);
       confirmed_.erase(channel);
       // Whoever still waits for it has left; let them go.
-      if (auto it = waiters_.find(channel); it != waiters_.end()) {
-        for (auto& waiter : it->second) {
-          if (--waiter->missing == 0 && waiter->confirmed) to_fire.push_back(waiter->confirmed);
-        }
-        waiters_.erase(it);
-      }
-      if (resync_pending_ && resubscribing_.erase(channel) && resubscribing_.empty()) {
-        resync_pending_ = false;
-        resynced = true;
-      }
+      Settle(channel, to_fire, resynced);
     }
     if (command.size() > 1) outbox_.push_back(command);
   }
   if (command.size() > 1) Wake();
   for (auto& fire : to_fire) fire();
   if (resynced && callbacks_.on_resubscribed) callbacks_.on_resubscribed();
+}
+
+void PubSub::Settle(const std::string& channel, std::vector<std::function<void()>>& to_fire,
+                    bool& resynced) {
+  if (auto it = waiters_.find(channel); it != waiters_.end()) {
+    for (auto& waiter : it->second) {
+      if (--waiter->missing == 0 && waiter->confirmed) to_fire.push_back(waiter->confirmed);
+    }
+    waiters_.erase(it);
+  }
+  if (resync_pending_ && resubscribing_.erase(channel) && resubscribing_.empty()) {
+    resync_pending_ = false;
+    resynced = true;
+  }
 }
 
 void PubSub::OnConfirmed(const std::string& channel) {
@@ -103,16 +108,7 @@ void PubSub::OnConfirmed(const std::string& channel) {
     absl::MutexLock lock(&mu_);
     if (!wanted_.contains(channel)) return;
     confirmed_.insert(channel);
-    if (auto it = waiters_.find(channel); it != waiters_.end()) {
-      for (auto& waiter : it->second) {
-        if (--waiter->missing == 0 && waiter->confirmed) to_fire.push_back(waiter->confirmed);
-      }
-      waiters_.erase(it);
-    }
-    if (resync_pending_ && resubscribing_.erase(channel) && resubscribing_.empty()) {
-      resync_pending_ = false;
-      resynced = true;
-    }
+    Settle(channel, to_fire, resynced);
   }
   for (auto& fire : to_fire) fire();
   if (resynced && callbacks_.on_resubscribed) callbacks_.on_resubscribed();

@@ -55,6 +55,10 @@ class PubSub {
   void Session(Connection& connection, bool reconnect);
   void Wake();
   void OnConfirmed(const std::string& channel);
+  // `channel` is settled (confirmed or given up): its waiters are one channel closer, and the
+  // resubscription after a reconnect may be complete. Collects what to call after unlocking.
+  void Settle(const std::string& channel, std::vector<std::function<void()>>& to_fire,
+              bool& resynced) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Endpoint endpoint_;
   const Callbacks callbacks_;

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
-#include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -171,19 +170,8 @@ int64_t RssKiB(pid_t pid) {
 std::vector<int> OpenSockets(int port, int count, const std::vector<std::string>& tokens) {
   std::vector<int> sockets;
   for (int i = 0; i < count; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in source{};
-    source.sin_family = AF_INET;
-    source.sin_addr.s_addr = htonl(0x7f000002 + static_cast<uint32_t>(i % 240));
-    bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source));
-    sockaddr_in target{};
-    target.sin_family = AF_INET;
-    target.sin_port = htons(static_cast<uint16_t>(port));
-    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
-      close(fd);
-      continue;
-    }
+    const int fd = ConnectFromLoopback(port, i);
+    if (fd < 0) continue;
     const std::string upgrade = absl::StrCat(
         "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
@@ -296,12 +284,7 @@ int BenchGateway(const Settings& settings) {
                                      delete call;
                                    });
   });
-  auto select_once = [&settings]() {
-    thread_local std::unique_ptr<pqxx::connection> connection;
-    if (!connection) connection = std::make_unique<pqxx::connection>(settings.pg_uri);
-    pqxx::nontransaction tx(*connection);
-    return tx.exec_params("SELECT $1::int", 1).size() == 1;
-  };
+  auto select_once = [&settings] { return SelectOneRow(settings.pg_uri); };
 
   // Warm up: connections, token caches, the gateway's channels.
   RunWrk(nginx->port(), "/healthz", absl::Seconds(1));

@@ -136,6 +136,13 @@ std::vector<std::string> MakeTokens(const auth::Ed25519PrivateKey& key, absl::st
 
 }  // namespace
 
+bool SelectOneRow(const std::string& pg_uri) {
+  thread_local std::unique_ptr<pqxx::connection> connection;
+  if (!connection) connection = std::make_unique<pqxx::connection>(pg_uri);
+  pqxx::nontransaction tx(*connection);
+  return tx.exec_params("SELECT $1::int", 1).size() == 1;
+}
+
 absl::StatusOr<Child> StartIdentityForBench(const Settings& settings) {
   return StartIdentity(settings, {{"PARTA_ARGON2_ITERATIONS", "1"},
                                   {"PARTA_ARGON2_MEMORY_KIB", "64"},
@@ -286,12 +293,7 @@ int BenchRpc(const Settings& settings) {
 
   // The one-row select of GetMe's hop limit, 32 clients on their own connections.
   Row select_row{.scenario = "S5 GetMe hop limit", .system = "postgres one-row select"};
-  auto select_once = [&settings]() {
-    thread_local std::unique_ptr<pqxx::connection> connection;
-    if (!connection) connection = std::make_unique<pqxx::connection>(settings.pg_uri);
-    pqxx::nontransaction tx(*connection);
-    return tx.exec_params("SELECT $1::int", 1).size() == 1;
-  };
+  auto select_once = [&settings] { return SelectOneRow(settings.pg_uri); };
 
   Row bare_row, parta_row, inline_row, getme_row;
   std::vector<double> bare_runs, parta_runs, inline_runs, getme_runs;

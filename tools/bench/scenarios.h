@@ -32,6 +32,9 @@ int BenchLogin(const Settings& settings);
 // p99 in the open loop, and resident memory per idle authenticated WebSocket.
 int BenchGateway(const Settings& settings);
 
+// One `SELECT $1::int` on this thread's own connection: the Postgres hop of the hop limits.
+bool SelectOneRow(const std::string& pg_uri);
+
 // An identity service on a schema of its own with cheap password hashing and no address
 // throttle, for benchmarks that need signed-in users.
 absl::StatusOr<Child> StartIdentityForBench(const Settings& settings);

@@ -74,19 +74,8 @@ class HttpLoad::Impl {
     epoll_event wake_event{EPOLLIN, {.ptr = nullptr}};
     epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &wake_event);
     for (int i = 0; i < count; ++i) {
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in source{};
-      source.sin_family = AF_INET;
-      source.sin_addr.s_addr = htonl(0x7f000002 + static_cast<uint32_t>(i % 240));
-      bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source));
-      sockaddr_in target{};
-      target.sin_family = AF_INET;
-      target.sin_port = htons(static_cast<uint16_t>(port));
-      target.sin_addr.s_addr = htonl(0x7f000001);
-      if (connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
-        close(fd);
-        return Unavailable("CONNECT_FAILED", "cannot connect the load client");
-      }
+      const int fd = ConnectFromLoopback(port, i);
+      if (fd < 0) return Unavailable("CONNECT_FAILED", "cannot connect the load client");
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -197,6 +186,23 @@ AsyncOperation HttpLoad::Operation(std::vector<std::string> requests) {
   return [impl, shared, next](Done done) {
     impl->Submit((*shared)[next->fetch_add(1) % shared->size()], std::move(done));
   };
+}
+
+int ConnectFromLoopback(int port, int index) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  source.sin_addr.s_addr = htonl(0x7f000002 + static_cast<uint32_t>(index % 240));
+  bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source));
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(static_cast<uint16_t>(port));
+  target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 std::string HttpGet(const std::string& path, const std::string& token) {

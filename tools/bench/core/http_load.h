@@ -29,6 +29,10 @@ class HttpLoad {
   std::unique_ptr<Impl> impl_;
 };
 
+// A blocking TCP connection to 127.0.0.1:`port` from 127.0.0.<2 + index % 240> (so that many
+// connections do not run out of one address's ports); -1 on failure.
+int ConnectFromLoopback(int port, int index);
+
 // "GET <path> HTTP/1.1" with Host and, when given, a bearer token.
 std::string HttpGet(const std::string& path, const std::string& token = "");
 
