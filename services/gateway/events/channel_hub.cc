@@ -54,11 +54,6 @@ void ChannelHub::Unfollow(const Follower* follower, const std::vector<std::strin
   if (!abandoned.empty()) pubsub_.Unsubscribe(abandoned);
 }
 
-size_t ChannelHub::channel_count() const {
-  absl::MutexLock lock(&mu_);
-  return followers_.size();
-}
-
 void ChannelHub::OnMessage(const std::string& channel, const std::string& payload) {
   events::v1::Envelope envelope;
   if (!envelope.ParseFromString(payload)) {

@@ -42,7 +42,6 @@ class ChannelHub {
               std::function<void()> confirmed);
   void Unfollow(const Follower* follower, const std::vector<std::string>& channels);
 
-  size_t channel_count() const;
   bool connected() const { return pubsub_.connected(); }
 
   // Ends the Redis connection (before the owner's sockets go away).
@@ -52,7 +51,7 @@ class ChannelHub {
   void OnMessage(const std::string& channel, const std::string& payload);
 
   const Callbacks callbacks_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Follower>>> followers_
       ABSL_GUARDED_BY(mu_);
   redis::PubSub pubsub_;  // last: its thread calls into the members above

@@ -31,7 +31,6 @@ inline constexpr uint16_t kCloseUnauthenticated = 4001;  // no valid token in ti
 inline constexpr uint16_t kCloseTokenExpired = 4002;     // the token expired, not renewed
 inline constexpr uint16_t kCloseSessionRevoked = 4003;   // logout, password change, lock
 inline constexpr uint16_t kCloseSlowConsumer = 4008;     // the send queue overflowed
-inline constexpr uint16_t kCloseResync = 4009;           // reserved
 
 // One open socket. Thread-safe; calls after the close do nothing.
 class WebSocketConnection {
