@@ -1,12 +1,11 @@
 #include "libs/grpc/server.h"
 
-#include <fstream>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
+#include "libs/core/port_file.h"
 #include "libs/core/status.h"
 #include "libs/grpc/interceptors.h"
 
@@ -31,11 +30,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                        absl::StrCat("cannot listen for gRPC on ", options.listen_address));
   }
   server->GetHealthCheckService()->SetServingStatus(true);
-  if (!options.port_file.empty()) {
-    std::string temporary = options.port_file + ".tmp";
-    std::ofstream(temporary) << port << "\n";
-    std::rename(temporary.c_str(), options.port_file.c_str());
-  }
+  if (!options.port_file.empty()) WritePortFile(options.port_file, port);
   log::Info("grpc serving").With("address", options.listen_address).With("port", port);
   return std::unique_ptr<Server>(new Server(std::move(server), port));
 }
