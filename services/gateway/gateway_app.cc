@@ -1,20 +1,22 @@
 #include "services/gateway/gateway_app.h"
 
-#include <cstdio>
-#include <fstream>
 #include <thread>
 #include <utility>
 
 #include <prometheus/registry.h>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/auth/revoked_sessions.h"
 #include "libs/core/clock.h"
 #include "libs/core/executor.h"
 #include "libs/core/log.h"
+#include "libs/core/periodic.h"
+#include "libs/core/port_file.h"
 #include "libs/core/status.h"
 #include "libs/grpc/call.h"
 #include "libs/identity_client/key_source.h"
@@ -90,6 +92,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
       256, 16 << 20));
   config.events.auth_timeout = env.Duration("PARTA_WS_AUTH_TIMEOUT", config.events.auth_timeout);
   config.presence_ttl = env.Duration("PARTA_PRESENCE_TTL", config.presence_ttl);
+  config.readiness_interval = env.Duration("PARTA_READINESS_INTERVAL", config.readiness_interval);
   config.rate_limits_enabled = env.Bool("PARTA_RATE_LIMITS_ENABLED", true);
   const std::string rate_limits = env.String("PARTA_RATE_LIMITS", "");
   config.rate_limits.window = env.Duration("PARTA_RATE_LIMIT_WINDOW", config.rate_limits.window);
@@ -135,7 +138,22 @@ struct GatewayApp::Parts {
   std::unique_ptr<EventsHandler> events;
   std::unique_ptr<RestHandler> rest;
   std::unique_ptr<HttpServer> http;
+  absl::Mutex ready_mu;
+  absl::Status ready ABSL_GUARDED_BY(ready_mu) =
+      Unavailable("STARTING", "the gateway is starting");
+  std::unique_ptr<PeriodicTask> readiness;
   bool stopped = false;
+
+  // Keys loaded (fetched now if not), Redis answering commands and the pub/sub connection up.
+  absl::Status CheckReadiness() {
+    if (!verifier->HasKeys() && !verifier->LoadKeys().ok()) {
+      return Unavailable("KEYS_UNAVAILABLE", "signing keys are not loaded");
+    }
+    if (!redis->Command({"PING"}).ok() || !events->redis_connected()) {
+      return Unavailable("REDIS_UNAVAILABLE", "Redis does not answer");
+    }
+    return absl::OkStatus();
+  }
 };
 
 absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfig& config) {
@@ -189,16 +207,15 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
   }
 
   Parts* raw = parts.get();
-  auto ready = [raw]() -> absl::Status {
-    if (!raw->verifier->HasKeys()) {
-      absl::Status loaded = raw->verifier->LoadKeys();
-      if (!loaded.ok()) return Unavailable("KEYS_UNAVAILABLE", "signing keys are not loaded");
-    }
-    absl::StatusOr<redis::Value> pong = raw->redis->Command({"PING"});
-    if (!pong.ok() || !raw->events->redis_connected()) {
-      return Unavailable("REDIS_UNAVAILABLE", "Redis does not answer");
-    }
-    return absl::OkStatus();
+  parts->readiness = std::make_unique<PeriodicTask>(
+      "readiness", config.readiness_interval, [raw] {
+        absl::Status ready = raw->CheckReadiness();
+        absl::MutexLock lock(&raw->ready_mu);
+        raw->ready = std::move(ready);
+      });
+  auto ready = [raw] {
+    absl::MutexLock lock(&raw->ready_mu);
+    return raw->ready;
   };
   parts->rest = std::make_unique<RestHandler>(*parts->routes, *parts->backends,
                                               parts->presence_api.get(), *parts->authenticator,
@@ -206,11 +223,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
                                               *parts->metrics, config.rest, ready,
                                               OpenApiDocument(*parts->routes, "v1"));
   ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get()));
-  if (!config.port_file.empty()) {
-    const std::string temporary = config.port_file + ".tmp";
-    std::ofstream(temporary) << parts->http->port() << "\n";
-    std::rename(temporary.c_str(), config.port_file.c_str());
-  }
+  if (!config.port_file.empty()) WritePortFile(config.port_file, parts->http->port());
   log::Info("gateway serving")
       .With("address", config.http.listen_address)
       .With("port", parts->http->port())
@@ -232,6 +245,7 @@ size_t GatewayApp::open_websockets() const { return parts_->events->open_sockets
 void GatewayApp::Shutdown(absl::Duration grace) {
   if (parts_->stopped) return;
   parts_->stopped = true;
+  parts_->readiness->Stop();
   parts_->http->Shutdown(grace);
   parts_->events->Stop();
   parts_->rest->Shutdown();

@@ -29,6 +29,8 @@ struct GatewayConfig {
   EventsOptions events;
   bool rate_limits_enabled = true;
   RateLimits rate_limits;
+  // How often /readyz's answer is recomputed (off the I/O threads: it talks to Redis and identity).
+  absl::Duration readiness_interval = absl::Seconds(2);
   // How long a socket's presence lasts without a heartbeat.
   absl::Duration presence_ttl = absl::Seconds(60);
   auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};

@@ -217,9 +217,7 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
     local_->Call(route, std::move(request), exchange->subject,
                  [this, exchange](absl::StatusOr<std::unique_ptr<Message>> response) {
                    if (!response.ok()) return Fail(exchange, response.status());
-                   absl::StatusOr<std::string> json = MapResponse(*exchange->route, **response);
-                   if (!json.ok()) return Fail(exchange, json.status());
-                   Finish(exchange, JsonResponse(200, *std::move(json)));
+                   Answer(exchange, **response);
                  });
     return;
   }
@@ -243,9 +241,6 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
   call->context.AddMetadata("x-request-id", exchange->request_id);
   call->context.AddMetadata("traceparent", exchange->traceparent);
   call->context.AddMetadata("x-forwarded-for", exchange->client_address);
-  if (!exchange->request.user_agent.empty()) {
-    call->context.AddMetadata("x-client-user-agent", exchange->request.user_agent.substr(0, 256));
-  }
   {
     absl::MutexLock lock(&calls_mu_);
     if (stopping_) {
@@ -267,10 +262,14 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
                       return Fail(exchange, Internal("BAD_BACKEND_RESPONSE",
                                                      "the service's answer cannot be read"));
                     }
-                    absl::StatusOr<std::string> json = MapResponse(*exchange->route, *response);
-                    if (!json.ok()) return Fail(exchange, json.status());
-                    Finish(exchange, JsonResponse(200, *std::move(json)));
+                    Answer(exchange, *response);
                   });
+}
+
+void RestHandler::Answer(const std::shared_ptr<Exchange>& exchange, const Message& response) {
+  absl::StatusOr<std::string> json = MapResponse(*exchange->route, response);
+  if (!json.ok()) return Fail(exchange, json.status());
+  Finish(exchange, JsonResponse(200, *std::move(json)));
 }
 
 void RestHandler::Fail(const std::shared_ptr<Exchange>& exchange, const absl::Status& status) {

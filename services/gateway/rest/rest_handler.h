@@ -61,8 +61,8 @@ class LocalBackend {
 
 class RestHandler final : public HttpHandler {
  public:
-  // `admission` (no limits) and `local` (no local APIs) may be null. `ready` answers /readyz.
-  // Everything must outlive the handler.
+  // `admission` (no limits) and `local` (no local APIs) may be null. `ready` answers /readyz on
+  // the I/O thread, so it must not block. Everything must outlive the handler.
   RestHandler(const RouteTable& routes, Backends& backends, LocalBackend* local,
               Authenticator& authenticator, Admission* admission, GatewayMetrics& metrics,
               RestOptions options, std::function<absl::Status()> ready,
@@ -83,6 +83,8 @@ class RestHandler final : public HttpHandler {
 
   struct Exchange;
   void Forward(const std::shared_ptr<Exchange>& exchange);
+  // The RPC's response as the route's JSON answer.
+  void Answer(const std::shared_ptr<Exchange>& exchange, const google::protobuf::Message& response);
   void Fail(const std::shared_ptr<Exchange>& exchange, const absl::Status& status);
   void Finish(const std::shared_ptr<Exchange>& exchange, HttpResponse response);
   bool AllowedOrigin(absl::string_view origin) const;

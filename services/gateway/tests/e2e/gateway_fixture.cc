@@ -37,6 +37,7 @@ std::unique_ptr<GatewayFixture> GatewayFixture::Start(
   config.events.signal_backend = "testing";
   config.events.auth_timeout = absl::Seconds(1);
   config.rate_limits_enabled = false;  // the rate-limit tests turn them on
+  config.readiness_interval = absl::Milliseconds(100);
   if (adjust) adjust(config);
   absl::StatusOr<std::unique_ptr<GatewayApp>> gateway = GatewayApp::Start(config);
   INFO(gateway.status().ToString());

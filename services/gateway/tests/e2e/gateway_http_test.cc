@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
+#include "libs/testing/servers.h"
 #include "libs/testing/status_matchers.h"
 #include "services/gateway/tests/e2e/gateway_fixture.h"
 
@@ -310,12 +311,24 @@ TEST_CASE("CORS answers configured origins only", "[e2e][http]") {
   CHECK(stranger.header("access-control-allow-origin").empty());
 }
 
-TEST_CASE("health and readiness", "[e2e][http]") {
-  PARTA_GATEWAY_FIXTURE(f);
+TEST_CASE("health stays while readiness follows Redis", "[e2e][http]") {
+  parta::testing::PrivateRedis redis;
+  PARTA_GATEWAY_FIXTURE(f, [&](GatewayConfig& config) { config.redis_uri = redis.uri(); });
   CHECK(f->Get("/healthz").status == 200);
-  ClientResponse ready = f->Get("/readyz");
-  INFO(ready.body);
-  CHECK(ready.status == 200);
+  auto ready_is = [&](int status, const std::string& reason) {
+    for (int i = 0; i < 100; ++i) {
+      ClientResponse ready = f->Get("/readyz");
+      if (ready.status == status && ready.reason() == reason) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  };
+  CHECK(ready_is(200, ""));
+  redis.Kill();
+  CHECK(ready_is(503, "REDIS_UNAVAILABLE"));
+  CHECK(f->Get("/healthz").status == 200);  // alive, only not ready
+  redis.Start();
+  CHECK(ready_is(200, ""));
 }
 
 }  // namespace
