@@ -23,9 +23,6 @@ struct HttpRequest {
   std::string request_id;      // x-request-id
   std::string traceparent;     // W3C trace context
   std::string forwarded_for;   // x-forwarded-for
-  std::string user_agent;
-  std::string access_control_request_method;
-  std::string access_control_request_headers;
   std::string websocket_protocols;  // sec-websocket-protocol
   std::string peer_address;         // the TCP peer's IP address
 

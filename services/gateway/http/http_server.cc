@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -49,7 +50,7 @@ constexpr absl::string_view kSecurityHeaders =
     "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
 
 // An answer as bytes on the wire: status line, headers, body in one buffer.
-std::string Serialize(HttpResponse& answer, bool keep_alive) {
+std::string Serialize(const HttpResponse& answer, bool keep_alive) {
   const auto status = static_cast<http::status>(answer.status);
   const beast::string_view reason = http::obsolete_reason(status);
   std::string wire;
@@ -71,13 +72,10 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
   return absl::ToChronoNanoseconds(duration);
 }
 
-std::string HeaderValue(const http::request<http::string_body>& message, http::field field) {
-  auto it = message.find(field);
-  return it == message.end() ? std::string() : std::string(it->value());
-}
-
-std::string HeaderValue(const http::request<http::string_body>& message, const char* name) {
-  auto it = message.find(name);
+// A header's value, "" when absent; `key` is an http::field or a name.
+template <typename Key>
+std::string HeaderValue(const http::request<http::string_body>& message, Key key) {
+  auto it = message.find(key);
   return it == message.end() ? std::string() : std::string(it->value());
 }
 
@@ -108,6 +106,7 @@ class HttpServer::Impl {
     Shutdown(absl::ZeroDuration());
     // Handlers still queued (answers from calls that outlived the server) are destroyed here,
     // never run.
+    accept_retry_.reset();
     acceptor_.reset();
     contexts_.clear();
   }
@@ -117,6 +116,7 @@ class HttpServer::Impl {
     const auto address = asio::ip::make_address(options_.listen_address, ec);
     if (ec) return InvalidArgument("INVALID_LISTEN_ADDRESS", options_.listen_address);
     acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
+    accept_retry_ = std::make_unique<asio::steady_timer>(*contexts_[0]);
     const tcp::endpoint endpoint(address, static_cast<uint16_t>(options_.port));
     acceptor_->open(endpoint.protocol(), ec);
     if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
@@ -140,29 +140,16 @@ class HttpServer::Impl {
     asio::post(*contexts_[0], [this] {
       boost::system::error_code ignored;
       if (acceptor_) acceptor_->close(ignored);
+      if (accept_retry_) accept_retry_->cancel();
     });
-    std::vector<std::shared_ptr<Drainable>> open;
-    {
-      absl::MutexLock lock(&mu_);
-      for (auto& [key, weak] : connections_) {
-        if (auto connection = weak.lock()) open.push_back(std::move(connection));
-      }
-    }
-    for (auto& connection : open) connection->Drain();
-    open.clear();
+    for (auto& connection : Connections()) connection->Drain();
     const absl::Time deadline = absl::Now() + grace;
     while (open_connections() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
     for (auto& guard : guards_) guard.reset();
     for (auto& context : contexts_) context->stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
-    {
-      absl::MutexLock lock(&mu_);
-      for (auto& [key, weak] : connections_) {
-        if (auto connection = weak.lock()) open.push_back(std::move(connection));
-      }
-    }
-    for (auto& connection : open) connection->Abandon();
+    for (auto& connection : Connections()) connection->Abandon();
   }
 
   int port() const { return port_; }
@@ -189,6 +176,16 @@ class HttpServer::Impl {
  private:
   void Accept();
 
+  // The connections still alive.
+  std::vector<std::shared_ptr<Drainable>> Connections() const {
+    std::vector<std::shared_ptr<Drainable>> alive;
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, weak] : connections_) {
+      if (auto connection = weak.lock()) alive.push_back(std::move(connection));
+    }
+    return alive;
+  }
+
   const HttpServerOptions options_;
   HttpHandler& handler_;
   WebSocketHandler* const websockets_;
@@ -196,6 +193,7 @@ class HttpServer::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::steady_timer> accept_retry_;  // after a failed accept (descriptors out)
   std::atomic<size_t> next_context_{0};
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
@@ -323,6 +321,7 @@ class WebSocketSession final : public Drainable,
       } else {
         current_ = std::move(queue_.front());
         queue_.pop_front();
+        queued_bytes_ -= current_.size();
       }
     }
     if (close) {
@@ -335,10 +334,6 @@ class WebSocketSession final : public Drainable,
     ws_.text(true);
     ws_.async_write(asio::buffer(current_), [self = shared_from_this()](beast::error_code ec,
                                                                           size_t) {
-      {
-        absl::MutexLock lock(&self->mu_);
-        self->queued_bytes_ -= self->current_.size();
-      }
       std::string().swap(self->current_);
       if (ec) {
         absl::MutexLock lock(&self->mu_);
@@ -391,7 +386,7 @@ class WebSocketSession final : public Drainable,
   http::request<http::string_body> upgrade_;
   beast::flat_buffer buffer_;
   std::shared_ptr<WebSocketListener> listener_;
-  std::string current_;  // the message being written
+  std::string current_;  // the message being written (not counted in queued_bytes_)
 
   absl::Mutex mu_;
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
@@ -469,18 +464,12 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     request.request_id = HeaderValue(message, "x-request-id");
     request.traceparent = HeaderValue(message, "traceparent");
     request.forwarded_for = HeaderValue(message, "x-forwarded-for");
-    request.user_agent = HeaderValue(message, http::field::user_agent);
-    request.access_control_request_method =
-        HeaderValue(message, http::field::access_control_request_method);
-    request.access_control_request_headers =
-        HeaderValue(message, http::field::access_control_request_headers);
     request.websocket_protocols = HeaderValue(message, http::field::sec_websocket_protocol);
     request.peer_address = peer_address_;
 
     WebSocketHandler* websockets = server_.websockets();
     if (websocket::is_upgrade(message) && websockets != nullptr &&
         request.path() == server_.options().websocket.path) {
-      request.body.clear();
       auto upgrade = std::make_shared<http::request<http::string_body>>(parser_->release());
       websockets->Upgrade(request, [self = shared_from_this(),
                                     upgrade](WebSocketHandler::Decision decision) mutable {
@@ -558,10 +547,14 @@ void HttpServer::Impl::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
     if (!ec) {
       std::make_shared<HttpSession>(*this, std::move(socket))->Start();
-    } else {
-      log::Warning("accept failed").With("error", ec.message());
+      return Accept();
     }
-    Accept();
+    // Out of descriptors or memory: retrying at once would spin; wait for connections to end.
+    log::Warning("accept failed").With("error", ec.message());
+    accept_retry_->expires_after(std::chrono::milliseconds(100));
+    accept_retry_->async_wait([this](boost::system::error_code wait_error) {
+      if (!wait_error && acceptor_->is_open()) Accept();
+    });
   });
 }
 
