@@ -13,6 +13,30 @@
 #include "services/gateway/events/frames.h"
 
 namespace parta::gateway {
+namespace {
+
+// Starts an asynchronous unary call whose context and buffers live until it completes.
+// `start` is the stub's `async()->Method` bound as a callable.
+template <typename Response, typename Request, typename Start>
+void CallAsync(std::unique_ptr<::grpc::ClientContext> context, Request request, Start start,
+               std::function<void(const ::grpc::Status&, const Response&)> done) {
+  struct Call {
+    std::unique_ptr<::grpc::ClientContext> context;
+    Request request;
+    Response response;
+  };
+  auto call = std::make_shared<Call>(Call{std::move(context), std::move(request), Response()});
+  start(call->context.get(), &call->request, &call->response,
+        [call, done = std::move(done)](::grpc::Status status) { done(status, call->response); });
+}
+
+// A string member of a client frame, "" when absent or not a string.
+std::string StringField(const nlohmann::json& frame, const char* name) {
+  auto it = frame.find(name);
+  return it != frame.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
 
 EventSocket::EventSocket(EventsHandler& handler, std::shared_ptr<WebSocketConnection> connection,
                          std::string id, absl::Time auth_deadline)
@@ -33,6 +57,7 @@ std::string EventSocket::session_id() const {
 
 void EventSocket::Begin(auth::Claims claims, std::string token) {
   const std::string user_id = claims.subject;
+  const std::string bearer = token;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
@@ -40,7 +65,8 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
     token_ = std::move(token);
     last_presence_ = absl::Now();
   }
-  handler_.Registered(shared_from_this(), user_id);
+  // Closed meanwhile: the close has already unregistered it.
+  if (!handler_.Registered(shared_from_this(), user_id)) return;
   handler_.PresenceConnected(user_id, id_);
 
   // The user's own channel, plus what each service lists for him.
@@ -55,31 +81,23 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
   gathering->pending = handler_.subscription_sources_.size();
   if (gathering->pending == 0) return Subscribe(gathering->channels, {});
 
-  std::string token_copy;
-  {
-    absl::MutexLock lock(&mu_);
-    token_copy = token_;
-  }
   for (auto& [backend, stub] : handler_.subscription_sources_) {
-    struct Call {
-      std::unique_ptr<::grpc::ClientContext> context;
-      events::v1::ListMySubscriptionsRequest request;
-      events::v1::ListMySubscriptionsResponse response;
-    };
-    auto call = std::make_shared<Call>();
-    call->context = grpc::MakeClientContext(
-        {.timeout = handler_.options_.call_timeout, .bearer_token = token_copy,
-         .request_id = NewRequestId(absl::Now())});
     std::weak_ptr<EventSocket> weak = shared_from_this();
-    stub->async()->ListMySubscriptions(
-        call->context.get(), &call->request, &call->response,
-        [weak, call, gathering, backend = backend](::grpc::Status status) {
+    auto* async = stub->async();
+    CallAsync<events::v1::ListMySubscriptionsResponse>(
+        grpc::MakeClientContext({.timeout = handler_.options_.call_timeout,
+                                 .bearer_token = bearer,
+                                 .request_id = NewRequestId(absl::Now())}),
+        events::v1::ListMySubscriptionsRequest(),
+        [async](auto&&... args) { async->ListMySubscriptions(args...); },
+        [weak, gathering, backend = backend](const ::grpc::Status& status,
+                                             const events::v1::ListMySubscriptionsResponse& response) {
           std::vector<std::string> channels;
           std::vector<std::string> unavailable;
           {
             absl::MutexLock lock(&gathering->mu);
             if (status.ok()) {
-              for (const std::string& channel : call->response.channels()) {
+              for (const std::string& channel : response.channels()) {
                 gathering->channels.push_back(channel);
               }
             } else {
@@ -108,12 +126,21 @@ void EventSocket::Subscribe(std::vector<std::string> channels,
   }
   std::weak_ptr<EventSocket> weak = shared_from_this();
   const size_t count = channels.size();
-  handler_.hub_.Follow(shared_from_this(), channels,
-                       [weak, user_id, count, unavailable = std::move(unavailable)] {
-                         if (auto self = weak.lock()) {
-                           self->Send(ReadyFrame(user_id, count, unavailable));
-                         }
-                       });
+  Follow(channels, [weak, user_id, count, unavailable = std::move(unavailable)] {
+    if (auto self = weak.lock()) self->Send(ReadyFrame(user_id, count, unavailable));
+  });
+}
+
+void EventSocket::Follow(const std::vector<std::string>& channels,
+                         std::function<void()> confirmed) {
+  handler_.hub_.Follow(shared_from_this(), channels, std::move(confirmed));
+  // A close that ran while the hub was being told has already unfollowed what it knew of.
+  bool closed;
+  {
+    absl::MutexLock lock(&mu_);
+    closed = closed_;
+  }
+  if (closed) handler_.hub_.Unfollow(this, channels);
 }
 
 void EventSocket::FollowMore(const std::vector<std::string>& channels) {
@@ -128,7 +155,7 @@ void EventSocket::FollowMore(const std::vector<std::string>& channels) {
       }
     }
   }
-  if (!added.empty()) handler_.hub_.Follow(shared_from_this(), added, nullptr);
+  if (!added.empty()) Follow(added, nullptr);
 }
 
 void EventSocket::Leave(const std::vector<std::string>& channels) {
@@ -193,23 +220,22 @@ void EventSocket::OnText(std::string text) {
                            ""));
   }
   const std::string type = frame["type"];
-  const std::string frame_id = frame.contains("id") && frame["id"].is_string()
-                                   ? frame["id"].get<std::string>()
-                                   : std::string();
+  const std::string frame_id = StringField(frame, "id");
   bool authenticated;
   {
     absl::MutexLock lock(&mu_);
     authenticated = claims_.has_value();
   }
   if (type == "auth") {
-    if (!frame.contains("token") || !frame["token"].is_string()) {
+    const std::string token = StringField(frame, "token");
+    if (token.empty()) {
       return Send(ErrorFrame(InvalidArgument("TOKEN_REQUIRED", "auth needs a token"), frame_id));
     }
-    return Authenticate(frame["token"].get<std::string>(), frame_id);
+    return Authenticate(token, frame_id);
   }
   if (!authenticated) return Close(kCloseUnauthenticated, "authenticate first");
   if (type == "ping") return Send(PongFrame());
-  if (type == "typing" || type == "ack") return Forward(type, frame_id, text);
+  if (type == "typing" || type == "ack") return Forward(type, frame_id, frame);
   Send(ErrorFrame(InvalidArgument("UNKNOWN_FRAME_TYPE", "unknown frame type " + type), frame_id));
 }
 
@@ -253,7 +279,7 @@ void EventSocket::Authenticate(const std::string& token, const std::string& fram
 }
 
 void EventSocket::Forward(const std::string& type, const std::string& frame_id,
-                          const std::string& text) {
+                          const nlohmann::json& frame) {
   events::v1::ClientSignalService::Stub* stub = handler_.signals_.get();
   if (stub == nullptr) {
     return Send(ErrorFrame(Unavailable("SIGNALS_UNAVAILABLE", "no service takes client signals"),
@@ -264,43 +290,40 @@ void EventSocket::Forward(const std::string& type, const std::string& frame_id,
     absl::MutexLock lock(&mu_);
     token = token_;
   }
-  nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
   auto context = grpc::MakeClientContext({.timeout = handler_.options_.call_timeout,
                                           .bearer_token = token,
                                           .request_id = NewRequestId(absl::Now())});
   std::weak_ptr<EventSocket> weak = shared_from_this();
-  auto answer = [weak, frame_id](const ::grpc::Status& status) {
+  auto answer = [weak, frame_id](const ::grpc::Status& status, const auto&) {
     auto self = weak.lock();
     if (!self) return;
     if (!status.ok()) return self->Send(ErrorFrame(grpc::FromGrpcStatus(status), frame_id));
     if (!frame_id.empty()) self->Send(DoneFrame(frame_id));
   };
+  auto* async = stub->async();
   if (type == "typing") {
-    struct Call {
-      std::unique_ptr<::grpc::ClientContext> context;
-      events::v1::SendTypingRequest request;
-      events::v1::SendTypingResponse response;
-    };
-    auto call = std::make_shared<Call>();
-    call->context = std::move(context);
-    call->request.set_chat_id(frame.value("chatId", ""));
-    stub->async()->SendTyping(call->context.get(), &call->request, &call->response,
-                              [call, answer](::grpc::Status status) { answer(status); });
-    return;
+    events::v1::SendTypingRequest request;
+    request.set_chat_id(StringField(frame, "chatId"));
+    if (request.chat_id().empty()) {
+      return Send(ErrorFrame(InvalidArgument("INVALID_FRAME", "typing needs a chatId string"),
+                             frame_id));
+    }
+    return CallAsync<events::v1::SendTypingResponse>(
+        std::move(context), std::move(request),
+        [async](auto&&... args) { async->SendTyping(args...); }, answer);
   }
-  struct Call {
-    std::unique_ptr<::grpc::ClientContext> context;
-    events::v1::AcknowledgeRequest request;
-    events::v1::AcknowledgeResponse response;
-  };
-  auto call = std::make_shared<Call>();
-  call->context = std::move(context);
-  call->request.set_stream(frame.value("stream", ""));
-  if (frame.contains("sequence") && frame["sequence"].is_number_integer()) {
-    call->request.set_sequence(frame["sequence"].get<int64_t>());
+  events::v1::AcknowledgeRequest request;
+  request.set_stream(StringField(frame, "stream"));
+  auto sequence = frame.find("sequence");
+  if (request.stream().empty() || sequence == frame.end() || !sequence->is_number_integer()) {
+    return Send(ErrorFrame(
+        InvalidArgument("INVALID_FRAME", "ack needs a stream string and an integer sequence"),
+        frame_id));
   }
-  stub->async()->Acknowledge(call->context.get(), &call->request, &call->response,
-                             [call, answer](::grpc::Status status) { answer(status); });
+  request.set_sequence(sequence->get<int64_t>());
+  CallAsync<events::v1::AcknowledgeResponse>(
+      std::move(context), std::move(request),
+      [async](auto&&... args) { async->Acknowledge(args...); }, answer);
 }
 
 void EventSocket::OnAlive() {

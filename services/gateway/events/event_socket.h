@@ -6,6 +6,7 @@
 // the services with the user's token, renews its token in-band, and keeps the user's presence
 // alive while its heartbeat answers.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/auth/token.h"
+#include "nlohmann/json.hpp"
 #include "services/gateway/events/channel_hub.h"
 #include "services/gateway/http/websocket.h"
 
@@ -57,7 +59,10 @@ class EventSocket final : public WebSocketListener,
  private:
   void Authenticate(const std::string& token, const std::string& frame_id);
   void Subscribe(std::vector<std::string> channels, std::vector<std::string> unavailable);
-  void Forward(const std::string& type, const std::string& frame_id, const std::string& text);
+  // Follows `channels` in the hub, and lets go again if the socket closed meanwhile.
+  void Follow(const std::vector<std::string>& channels, std::function<void()> confirmed);
+  // Sends a typing or ack frame to the signal backend with the user's token.
+  void Forward(const std::string& type, const std::string& frame_id, const nlohmann::json& frame);
 
   EventsHandler& handler_;
   const std::shared_ptr<WebSocketConnection> connection_;

@@ -123,10 +123,12 @@ std::shared_ptr<WebSocketListener> EventsHandler::Open(
   return socket;
 }
 
-void EventsHandler::Registered(const std::shared_ptr<EventSocket>& socket,
+bool EventsHandler::Registered(const std::shared_ptr<EventSocket>& socket,
                                const std::string& user_id) {
   absl::MutexLock lock(&mu_);
+  if (!sockets_.contains(socket.get())) return false;
   by_user_[user_id].push_back(socket);
+  return true;
 }
 
 void EventsHandler::Unregistered(EventSocket* socket, const std::string& user_id) {

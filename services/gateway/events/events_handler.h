@@ -60,7 +60,8 @@ class EventsHandler final : public WebSocketHandler {
 
   std::shared_ptr<WebSocketListener> Open(std::shared_ptr<WebSocketConnection> connection,
                                           std::optional<auth::Claims> claims, std::string token);
-  void Registered(const std::shared_ptr<EventSocket>& socket, const std::string& user_id);
+  // Indexes an authenticated socket by its user; false when it has closed already.
+  bool Registered(const std::shared_ptr<EventSocket>& socket, const std::string& user_id);
   void Unregistered(EventSocket* socket, const std::string& user_id);
   std::vector<std::shared_ptr<EventSocket>> SocketsOf(const std::string& user_id) const;
   std::vector<std::shared_ptr<EventSocket>> AllSockets() const;

@@ -360,6 +360,36 @@ TEST_CASE("typing frames are forwarded to the service with the user's token", "[
   REQUIRE(error);
   CHECK((*error)["reason"] == "NOT_A_MEMBER");
   CHECK((*error)["id"] == "t2");
+
+  // Frames that do not fit are refused on the socket, which stays open.
+  auto refusal = [&](const std::string& frame) -> std::string {
+    socket->Send(frame);
+    std::optional<json> answer = socket->ReadType("error", kWait);
+    return answer ? (*answer)["reason"].get<std::string>() : "(none)";
+  };
+  CHECK(refusal("not json") == "MALFORMED_FRAME");
+  CHECK(refusal(R"({"type":"typing","chatId":5,"id":"t3"})") == "INVALID_FRAME");
+  CHECK(refusal(R"({"type":"ack","stream":"chat/1","id":"a1"})") == "INVALID_FRAME");
+  CHECK(refusal(R"({"type":"auth","id":"r1"})") == "TOKEN_REQUIRED");
+  socket->Send(R"({"type":"ack","stream":"chat/1","sequence":7,"id":"a2"})");
+  std::optional<json> acknowledged = socket->ReadType("done", kWait);
+  REQUIRE(acknowledged);
+  CHECK((*acknowledged)["id"] == "a2");
+  CHECK(f->backend().typing() == std::vector<std::string>{"chat-1"});
+
+  // Without a signal backend the gateway says so.
+  auto bare = f->StartAnotherGateway([](GatewayConfig& config) {
+    config.events.signal_backend.clear();
+  });
+  auto other = f->Connect(token, bare->http_port());
+  REQUIRE(other);
+  REQUIRE(other->ReadType("ready", kWait));
+  other->Send(R"({"type":"typing","chatId":"chat-1","id":"t4"})");
+  std::optional<json> unavailable = other->ReadType("error", kWait);
+  REQUIRE(unavailable);
+  CHECK((*unavailable)["reason"] == "SIGNALS_UNAVAILABLE");
+  other.reset();
+  bare->Shutdown(absl::Seconds(1));
 }
 
 TEST_CASE("draining closes sockets with going away", "[e2e][events]") {
