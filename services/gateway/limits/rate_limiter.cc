@@ -85,11 +85,13 @@ absl::Status RateLimiter::Admit(const Route& route, absl::string_view subject,
     if (buckets_.size() >= kMaxBuckets && !buckets_.contains(key)) {
       // Forget idle buckets (they are full again anyway); never grow without bound.
       absl::erase_if(buckets_, [&](const auto& entry) {
-        return now - entry.second.last_used > absl::Seconds(limits->burst / limits->per_second);
+        const RateClass& own = *entry.second.limits;
+        return now - entry.second.last_used > absl::Seconds(own.burst / own.per_second);
       });
     }
     Bucket& bucket = buckets_[key];
     if (bucket.refilled == absl::InfinitePast()) {
+      bucket.limits = limits;
       bucket.tokens = limits->burst;
       bucket.refilled = now;
     }
@@ -115,13 +117,14 @@ void RateLimiter::Sync() {
   struct Pending {
     std::string key;
     int64_t spent;
+    const RateClass* limits;
   };
   std::vector<Pending> pending;
   {
     absl::MutexLock lock(&mu_);
     for (auto& [key, bucket] : buckets_) {
       if (bucket.unsynced == 0) continue;
-      pending.push_back({key, bucket.unsynced});
+      pending.push_back({key, bucket.unsynced, bucket.limits});
       bucket.unsynced = 0;
     }
   }
@@ -141,10 +144,8 @@ void RateLimiter::Sync() {
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < pending.size(); ++i) {
     const int64_t total = (*replies)[2 * i].integer;
-    const RateClass* limits = &limits_.writes;
-    if (pending[i].key.rfind("public:", 0) == 0) limits = &limits_.public_routes;
-    if (pending[i].key.rfind("read:", 0) == 0) limits = &limits_.reads;
-    const double budget = limits->burst + limits->per_second * static_cast<double>(window_seconds);
+    const RateClass& limits = *pending[i].limits;
+    const double budget = limits.burst + limits.per_second * static_cast<double>(window_seconds);
     if (static_cast<double>(total) >= budget) {
       auto it = buckets_.find(pending[i].key);
       if (it != buckets_.end()) it->second.blocked_until = window_end;

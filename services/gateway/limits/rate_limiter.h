@@ -56,6 +56,7 @@ class RateLimiter final : public Admission {
 
  private:
   struct Bucket {
+    const RateClass* limits = nullptr;  // of the bucket's class of route
     double tokens = 0;
     absl::Time refilled = absl::InfinitePast();
     int64_t unsynced = 0;                              // spent since the last sync
