@@ -1,11 +1,11 @@
 #include "services/gateway/openapi/openapi_document.h"
 
+#include <map>
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 #include "parta/events/v1/events.pb.h"
 
@@ -127,45 +127,51 @@ struct OpenApiPath {
 };
 
 OpenApiPath PathOf(const Route& route) {
+  using Kind = PathTemplate::Piece::Kind;
   OpenApiPath result;
-  // Walk the template text: literals stay, each variable is spread over its segments.
-  const std::string& text = route.path.text();
+  const std::vector<PathTemplate::Piece> pieces = route.path.Pieces();
+  const std::vector<std::vector<std::string>> fields = route.path.VariableFields();
+  std::vector<int> segments_of(fields.size(), 0);
+  std::vector<std::string> patterns(fields.size());
+  for (const PathTemplate::Piece& piece : pieces) {
+    if (piece.variable < 0) continue;
+    ++segments_of[piece.variable];
+    std::string& pattern = patterns[piece.variable];
+    if (!pattern.empty()) pattern += "/";
+    pattern += piece.kind == Kind::kLiteral ? piece.literal
+               : piece.kind == Kind::kSingle ? "*"
+                                             : "**";
+  }
   std::set<std::string> used;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    if (text[pos] != '{') {
-      result.path.push_back(text[pos++]);
+  std::string previous;  // the literal before a wildcard, within its variable, names it
+  int variable = -1;
+  for (const PathTemplate::Piece& piece : pieces) {
+    if (piece.variable != variable) {
+      variable = piece.variable;
+      previous.clear();
+    }
+    result.path += "/";
+    if (piece.kind == Kind::kLiteral) {
+      result.path += piece.literal;
+      previous = piece.literal;
       continue;
     }
-    const size_t close = text.find('}', pos);
-    const std::string variable = text.substr(pos + 1, close - pos - 1);
-    pos = close + 1;
-    const size_t equals = variable.find('=');
-    const std::string field = variable.substr(0, equals);
-    const std::string pattern = equals == std::string::npos ? "*" : variable.substr(equals + 1);
-    std::vector<std::string> segments = absl::StrSplit(pattern, '/');
-    std::string previous = field;
-    std::vector<std::string> rendered;
-    for (const std::string& segment : segments) {
-      if (segment != "*" && segment != "**") {
-        rendered.push_back(segment);
-        previous = segment;
-        continue;
-      }
-      std::string name = segments.size() == 1 ? field : previous;
-      for (int n = 2; used.count(name); ++n) name = absl::StrCat(previous, n);
-      used.insert(name);
-      rendered.push_back("{" + name + "}");
-      json parameter = {{"name", name},
-                        {"in", "path"},
-                        {"required", true},
-                        {"schema", {{"type", "string"}}},
-                        {"description", absl::StrCat("Part of `", field, "` (", pattern, ")")}};
-      if (segment == "**") parameter["allowReserved"] = true;
-      result.parameters.push_back(std::move(parameter));
-    }
-    result.path += absl::StrJoin(rendered, "/");
+    const std::string field = absl::StrJoin(fields[piece.variable], ".");
+    const bool whole = segments_of[piece.variable] == 1;
+    std::string name = whole || previous.empty() ? field : previous;
+    for (int n = 2; used.count(name); ++n) name = absl::StrCat(whole ? field : previous, n);
+    used.insert(name);
+    result.path += "{" + name + "}";
+    json parameter = {{"name", name},
+                      {"in", "path"},
+                      {"required", true},
+                      {"schema", {{"type", "string"}}},
+                      {"description", absl::StrCat("Part of `", field, "` (",
+                                                   patterns[piece.variable], ")")}};
+    if (piece.kind == Kind::kMulti) parameter["allowReserved"] = true;
+    result.parameters.push_back(std::move(parameter));
   }
+  if (!route.path.verb().empty()) absl::StrAppend(&result.path, ":", route.path.verb());
   return result;
 }
 

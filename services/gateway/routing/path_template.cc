@@ -242,6 +242,22 @@ std::vector<std::vector<std::string>> PathTemplate::VariableFields() const {
   return fields;
 }
 
+std::vector<PathTemplate::Piece> PathTemplate::Pieces() const {
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    Piece piece{Piece::Kind::kLiteral, segments_[i].literal, -1};
+    if (segments_[i].kind == SegmentKind::kSingle) piece.kind = Piece::Kind::kSingle;
+    if (segments_[i].kind == SegmentKind::kMulti) piece.kind = Piece::Kind::kMulti;
+    for (size_t v = 0; v < variables_.size(); ++v) {
+      if (i >= variables_[v].first_segment && i < variables_[v].end_segment) {
+        piece.variable = static_cast<int>(v);
+      }
+    }
+    pieces.push_back(std::move(piece));
+  }
+  return pieces;
+}
+
 bool PathTemplate::MoreSpecific(const PathTemplate& a, const PathTemplate& b) {
   const size_t common = std::min(a.segments_.size(), b.segments_.size());
   for (size_t i = 0; i < common; ++i) {

@@ -48,6 +48,16 @@ class PathTemplate {
   // Field paths bound by the template, in order.
   std::vector<std::vector<std::string>> VariableFields() const;
 
+  // The template's segments in order, for writers of other notations (the OpenAPI document).
+  struct Piece {
+    enum class Kind { kLiteral, kSingle, kMulti };
+    Kind kind;
+    std::string literal;  // kLiteral only
+    int variable;         // index into VariableFields(); -1 outside any variable
+  };
+  std::vector<Piece> Pieces() const;
+  const std::string& verb() const { return verb_; }
+
   // Ordering by specificity: at the first differing segment, a literal beats `*`, which beats
   // `**`; a longer template beats its prefix. The router tries more specific templates first.
   static bool MoreSpecific(const PathTemplate& a, const PathTemplate& b);
