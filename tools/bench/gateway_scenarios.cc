@@ -27,7 +27,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "libs/core/random.h"
-#include "parta/identity/v1/identity.grpc.pb.h"
 #include "parta/testing/v1/echo.grpc.pb.h"
 #include "tools/bench/core/child.h"
 #include "tools/bench/core/cpu.h"
@@ -39,11 +38,9 @@
 namespace parta::bench {
 namespace {
 
-namespace identity_v1 = parta::identity::v1;
 namespace testing_v1 = parta::testing::v1;
 
 constexpr int kConnections = 32;
-constexpr char kPassword[] = "Кот учёный ходит по цепи 1837";
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "bench: %s\n", what.c_str());
@@ -226,29 +223,9 @@ int BenchGateway(const Settings& settings) {
 
   // 1,000 users with their own sessions: every request carries another user's token.
   const int users = settings.quick ? 200 : 1000;
-  auto identity_stub = identity_v1::IdentityService::NewStub(::grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", identity->port()), ::grpc::InsecureChannelCredentials()));
-  std::vector<std::string> tokens;
-  const std::string run_id = absl::BytesToHexString(RandomBytes(4));
-  for (int i = 0; i < users; ++i) {
-    const std::string email = absl::StrCat("gw", run_id, "-", i, "@bench.parta.ru");
-    identity_v1::RegisterRequest registration;
-    registration.set_email(email);
-    registration.set_password(kPassword);
-    registration.set_display_name(absl::StrCat("Ученик ", i));
-    identity_v1::RegisterResponse registered;
-    ::grpc::ClientContext register_context;
-    identity_v1::LoginRequest login;
-    login.set_login(email);
-    login.set_password(kPassword);
-    identity_v1::TokenPair pair;
-    ::grpc::ClientContext login_context;
-    if (!identity_stub->Register(&register_context, registration, &registered).ok() ||
-        !identity_stub->Login(&login_context, login, &pair).ok()) {
-      return Fail("cannot make the benchmark's users");
-    }
-    tokens.push_back(pair.access_token());
-  }
+  absl::StatusOr<std::vector<std::string>> signed_up = SignUpUsers(identity->port(), users);
+  if (!signed_up.ok()) return Fail(signed_up.status().ToString());
+  const std::vector<std::string>& tokens = *signed_up;
   const std::string work = TempDir("wrk");
   const std::string tokens_file = work + "/tokens.txt";
   {

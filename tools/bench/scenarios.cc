@@ -136,6 +136,31 @@ std::vector<std::string> MakeTokens(const auth::Ed25519PrivateKey& key, absl::st
 
 }  // namespace
 
+absl::StatusOr<std::vector<std::string>> SignUpUsers(int identity_port, int count) {
+  auto stub = identity_v1::IdentityService::NewStub(Channel(identity_port));
+  std::vector<std::string> tokens;
+  for (int i = 0; i < count; ++i) {
+    const std::string email = absl::StrCat("user", i, "@bench.parta.ru");
+    identity_v1::RegisterRequest registration;
+    registration.set_email(email);
+    registration.set_password(kPassword);
+    registration.set_display_name(absl::StrCat("Пользователь ", i));
+    identity_v1::RegisterResponse registered;
+    ::grpc::ClientContext register_context;
+    identity_v1::LoginRequest login;
+    login.set_login(email);
+    login.set_password(kPassword);
+    identity_v1::TokenPair pair;
+    ::grpc::ClientContext login_context;
+    if (!stub->Register(&register_context, registration, &registered).ok() ||
+        !stub->Login(&login_context, login, &pair).ok()) {
+      return absl::InternalError("cannot sign the benchmark's users up");
+    }
+    tokens.push_back(pair.access_token());
+  }
+  return tokens;
+}
+
 bool SelectOneRow(const std::string& pg_uri) {
   thread_local std::unique_ptr<pqxx::connection> connection;
   if (!connection) connection = std::make_unique<pqxx::connection>(pg_uri);
@@ -253,29 +278,11 @@ int BenchRpc(const Settings& settings) {
   // GetMe through identity: verify (cached) + revocation check + account read in Postgres.
   absl::StatusOr<Child> identity = StartIdentityForBench(settings);
   if (!identity.ok()) return Fail(identity.status());
-  auto identity_stub = identity_v1::IdentityService::NewStub(Channel(identity->port()));
+  absl::StatusOr<std::vector<std::string>> signed_up = SignUpUsers(identity->port(), 100);
+  if (!signed_up.ok()) return Fail(signed_up.status());
   std::vector<std::string> me_tokens;
-  for (int i = 0; i < 100; ++i) {
-    std::string email = absl::StrCat("user", i, "@bench.parta.ru");
-    identity_v1::RegisterRequest registration;
-    registration.set_email(email);
-    registration.set_password(kPassword);
-    registration.set_display_name(absl::StrCat("Пользователь ", i));
-    identity_v1::RegisterResponse registered;
-    ::grpc::ClientContext register_context;
-    if (!identity_stub->Register(&register_context, registration, &registered).ok()) {
-      return Fail(absl::InternalError("cannot register bench users"));
-    }
-    identity_v1::LoginRequest login;
-    login.set_login(email);
-    login.set_password(kPassword);
-    identity_v1::TokenPair pair;
-    ::grpc::ClientContext login_context;
-    if (!identity_stub->Login(&login_context, login, &pair).ok()) {
-      return Fail(absl::InternalError("cannot log bench users in"));
-    }
-    me_tokens.push_back("Bearer " + pair.access_token());
-  }
+  for (const std::string& token : *signed_up) me_tokens.push_back("Bearer " + token);
+  auto identity_stub = identity_v1::IdentityService::NewStub(Channel(identity->port()));
   auto shared_identity_stub = std::shared_ptr<identity_v1::IdentityService::Stub>(
       std::move(identity_stub));
   auto me_next = std::make_shared<std::atomic<size_t>>(0);

@@ -3,6 +3,7 @@
 // The benchmarks of the foundation (scenarios S4 and S5), each beside its reference in one run.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -31,6 +32,10 @@ int BenchLogin(const Settings& settings);
 // S6, S4b and memory: the gateway's /healthz vs nginx, GET /v1/me vs the limit of its hops,
 // p99 in the open loop, and resident memory per idle authenticated WebSocket.
 int BenchGateway(const Settings& settings);
+
+// Registers and logs in `count` users on the identity service at `identity_port`; their access
+// tokens (one session each).
+absl::StatusOr<std::vector<std::string>> SignUpUsers(int identity_port, int count);
 
 // One `SELECT $1::int` on this thread's own connection: the Postgres hop of the hop limits.
 bool SelectOneRow(const std::string& pg_uri);
