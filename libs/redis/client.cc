@@ -54,8 +54,8 @@ absl::StatusOr<Endpoint> Endpoint::Parse(absl::string_view uri) {
   }
   if (absl::ConsumePrefix(&uri, "tcp://")) {
     size_t colon = uri.rfind(':');
-    if (colon != absl::string_view::npos && absl::SimpleAtoi(uri.substr(colon + 1), &endpoint.port) &&
-        colon > 0) {
+    if (colon != absl::string_view::npos &&
+        absl::SimpleAtoi(uri.substr(colon + 1), &endpoint.port) && colon > 0) {
       endpoint.host = std::string(uri.substr(0, colon));
       return endpoint;
     }

@@ -93,7 +93,8 @@ class Nginx {
                            "return 200 '{\"status\":\"ok\"}'; } } }\n";
     nginx->pid_ = Spawn({"/usr/sbin/nginx", "-c", conf, "-p", nginx->dir_ + "/"},
                         ChildEnvironment({}));
-    for (int i = 0; i < 200 && !Listening(nginx->port_); ++i) absl::SleepFor(absl::Milliseconds(25));
+    for (int i = 0; i < 200 && !Listening(nginx->port_); ++i)
+      absl::SleepFor(absl::Milliseconds(25));
     if (!Listening(nginx->port_)) return nullptr;
     return nginx;
   }
@@ -174,7 +175,8 @@ std::vector<int> OpenSockets(int port, int count, const std::vector<std::string>
         "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: parta.v1, bearer.",
         tokens[static_cast<size_t>(i) % tokens.size()], "\r\n\r\n");
-    if (send(fd, upgrade.data(), upgrade.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(upgrade.size())) {
+    if (send(fd, upgrade.data(), upgrade.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(upgrade.size())) {
       close(fd);
       continue;
     }

@@ -39,10 +39,10 @@ int main(int argc, char** argv) {
     settings.duration = absl::Seconds(2);
   }
   settings.self = std::filesystem::read_symlink("/proc/self/exe").string();
-  settings.identity_binary =
-      (std::filesystem::path(settings.self).parent_path() / "../../services/identity/parta-identity")
-          .lexically_normal()
-          .string();
+  settings.identity_binary = (std::filesystem::path(settings.self).parent_path() /
+                              "../../services/identity/parta-identity")
+                                 .lexically_normal()
+                                 .string();
   settings.gateway_binary =
       (std::filesystem::path(settings.self).parent_path() / "../../services/gateway/parta-gateway")
           .lexically_normal()

@@ -90,8 +90,8 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
                                  .request_id = NewRequestId(absl::Now())}),
         events::v1::ListMySubscriptionsRequest(),
         [async](auto&&... args) { async->ListMySubscriptions(args...); },
-        [weak, gathering, backend = backend](const ::grpc::Status& status,
-                                             const events::v1::ListMySubscriptionsResponse& response) {
+        [weak, gathering, backend = backend](
+            const ::grpc::Status& status, const events::v1::ListMySubscriptionsResponse& response) {
           std::vector<std::string> channels;
           std::vector<std::string> unavailable;
           {
@@ -216,8 +216,8 @@ void EventSocket::CloseIfExpired(absl::Time now) {
 void EventSocket::OnText(std::string text) {
   nlohmann::json frame = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
-    return Send(ErrorFrame(InvalidArgument("MALFORMED_FRAME", "a frame is a JSON object with a type"),
-                           ""));
+    return Send(
+        ErrorFrame(InvalidArgument("MALFORMED_FRAME", "a frame is a JSON object with a type"), ""));
   }
   const std::string type = frame["type"];
   const std::string frame_id = StringField(frame, "id");

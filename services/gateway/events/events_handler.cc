@@ -54,7 +54,8 @@ EventsHandler::EventsHandler(EventsOptions options, redis::Endpoint redis_endpoi
       signals_ = events::v1::ClientSignalService::NewStub(channel);
     }
   }
-  sweeper_ = std::make_unique<PeriodicTask>("socket-sweeper", absl::Seconds(1), [this] { Sweep(); });
+  sweeper_ =
+      std::make_unique<PeriodicTask>("socket-sweeper", absl::Seconds(1), [this] { Sweep(); });
 }
 
 EventsHandler::~EventsHandler() { Stop(); }

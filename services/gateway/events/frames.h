@@ -12,7 +12,8 @@
 //   {"type":"auth","token":…}   first frame when no token came with the upgrade; later to renew
 //   {"type":"ping"}
 //   {"type":"typing","chatId":…,"id":…}      forwarded to ClientSignalService.SendTyping
-//   {"type":"ack","stream":…,"sequence":…,"id":…}  forwarded to ClientSignalService.Acknowledge
+//   {"type":"ack","stream":…,"sequence":…,"id":…}
+//                                            forwarded to ClientSignalService.Acknowledge
 
 #include <string>
 #include <vector>

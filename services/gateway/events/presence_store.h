@@ -1,7 +1,7 @@
 #pragma once
 
-// Presence in Redis: a sorted set per user (`parta:presence:<user>`) whose members are the
-// user's sockets on every gateway, scored by when their heartbeat expires. A user is online
+// Presence in Redis: a sorted set per user (`parta:presence-sockets:<user>`) whose members are
+// the user's sockets on every gateway, scored by when their heartbeat expires. A user is online
 // while a member's score is in the future; the key itself expires when no heartbeat renews it,
 // so a crashed gateway's sockets fade out. Blocking: call from a worker thread.
 

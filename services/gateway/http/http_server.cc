@@ -57,8 +57,10 @@ std::string Serialize(const HttpResponse& answer, bool keep_alive) {
   wire.reserve(256 + answer.body.size());
   absl::StrAppend(&wire, "HTTP/1.1 ", answer.status, " ",
                   absl::string_view(reason.data(), reason.size()), "\r\n", kSecurityHeaders);
-  if (!answer.content_type.empty()) absl::StrAppend(&wire, "Content-Type: ", answer.content_type, "\r\n");
-  for (const auto& [name, value] : answer.headers) absl::StrAppend(&wire, name, ": ", value, "\r\n");
+  if (!answer.content_type.empty())
+    absl::StrAppend(&wire, "Content-Type: ", answer.content_type, "\r\n");
+  for (const auto& [name, value] : answer.headers)
+    absl::StrAppend(&wire, name, ": ", value, "\r\n");
   if (answer.status != 204 && answer.status != 304) {
     absl::StrAppend(&wire, "Content-Length: ", answer.body.size(), "\r\n");
   }

@@ -95,8 +95,9 @@ absl::Status RateLimiter::Admit(const Route& route, absl::string_view subject,
       bucket.tokens = limits->burst;
       bucket.refilled = now;
     }
-    bucket.tokens = std::min(limits->burst, bucket.tokens + absl::ToDoubleSeconds(now - bucket.refilled) *
-                                                                limits->per_second);
+    bucket.tokens =
+        std::min(limits->burst,
+                 bucket.tokens + absl::ToDoubleSeconds(now - bucket.refilled) * limits->per_second);
     bucket.refilled = now;
     bucket.last_used = now;
     if (now < bucket.blocked_until) {

@@ -230,16 +230,18 @@ json EventsPath(SchemaWriter& writer) {
       "`sequence`), each with an optional `id` echoed in `done` or `error`. Close codes: 4001 "
       "no valid token, 4002 token expired, 4003 session ended, 4008 slow consumer, 1001 going "
       "away.";
-  return {{"get",
-           {{"operationId", "events"},
-            {"summary", "WebSocket of real-time events"},
-            {"description", description},
-            {"tags", {"events"}},
-            {"responses",
-             {{"101", {{"description", "switching to the WebSocket protocol"}}},
-              {"401", {{"description", "the token is not valid"},
-                       {"content", {{"application/json",
-                                     {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}}}};
+  return {
+      {"get",
+       {{"operationId", "events"},
+        {"summary", "WebSocket of real-time events"},
+        {"description", description},
+        {"tags", {"events"}},
+        {"responses",
+         {{"101", {{"description", "switching to the WebSocket protocol"}}},
+          {"401",
+           {{"description", "the token is not valid"},
+            {"content",
+             {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}}}};
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ bool IsLowerHex(absl::string_view text) {
   return true;
 }
 
-bool AllZero(absl::string_view text) { return text.find_first_not_of('0') == absl::string_view::npos; }
+bool AllZero(absl::string_view text) {
+  return text.find_first_not_of('0') == absl::string_view::npos;
+}
 
 }  // namespace
 

@@ -28,7 +28,8 @@ absl::Status CheckPathField(const MethodDescriptor& method,
   for (size_t i = 0; i < field_path.size(); ++i) {
     const FieldDescriptor* field = message->FindFieldByName(field_path[i]);
     if (field == nullptr) return RuleError(method, "path names unknown field " + field_path[i]);
-    if (field->is_repeated()) return RuleError(method, "path names repeated field " + field_path[i]);
+    if (field->is_repeated())
+      return RuleError(method, "path names repeated field " + field_path[i]);
     const bool last = i + 1 == field_path.size();
     if (last && field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       return RuleError(method, "path names message field " + field_path[i]);
@@ -127,9 +128,9 @@ absl::StatusOr<RouteTable> RouteTable::Build(
     const std::string key = absl::StrCat(route.http_method, " ", route.path.Shape());
     auto [it, inserted] = shapes.emplace(key, &route);
     if (!inserted) {
-      return InvalidArgument(
-          "ROUTE_COLLISION", absl::StrCat(key, " is bound by both ", it->second->method->full_name(),
-                                          " and ", route.method->full_name()));
+      return InvalidArgument("ROUTE_COLLISION", absl::StrCat(key, " is bound by both ",
+                                                             it->second->method->full_name(),
+                                                             " and ", route.method->full_name()));
     }
     table.by_method_[route.http_method].push_back(i);
   }

@@ -189,7 +189,8 @@ absl::Status ApplyQuery(const Route& route, absl::string_view query,
     const std::optional<std::string> value =
         QueryDecode(equals == absl::string_view::npos ? "" : pair.substr(equals + 1));
     if (!key || !value || !IsValidUtf8(*key)) {
-      return InvalidArgument("INVALID_QUERY_PARAMETER", "the query string has a bad % escape or is not UTF-8");
+      return InvalidArgument("INVALID_QUERY_PARAMETER",
+                             "the query string has a bad % escape or is not UTF-8");
     }
     if (route.body == "*") {
       return InvalidArgument("UNKNOWN_QUERY_PARAMETER",

@@ -43,7 +43,8 @@ TEST_CASE("a client registers, logs in and reads its profile over HTTP", "[e2e][
   CHECK(me.header("x-content-type-options") == "nosniff");
   CHECK(me.header("cache-control") == "no-store");
 
-  ClientResponse renamed = f->Send("PATCH", "/v1/me", R"({"displayName":"Анна П.","updateMask":"displayName"})", token);
+  ClientResponse renamed =
+      f->Send("PATCH", "/v1/me", R"({"displayName":"Анна П.","updateMask":"displayName"})", token);
   INFO(renamed.body);
   CHECK(renamed.status == 200);
   CHECK(f->Get("/v1/me", token).json()["displayName"] == "Анна П.");
@@ -88,10 +89,10 @@ TEST_CASE("tokens are checked at the gateway", "[e2e][http]") {
 TEST_CASE("service errors keep their reason over HTTP", "[e2e][http]") {
   PARTA_GATEWAY_FIXTURE(f);
   f->SignUp("teacher@example.ru");
-  ClientResponse again = f->Send(
-      "POST", "/v1/accounts:register",
-      R"({"email":"TEACHER@example.ru","password":"Кот учёный ходит по цепи 1837",)"
-      R"("displayName":"Двойник"})");
+  ClientResponse again =
+      f->Send("POST", "/v1/accounts:register",
+              R"({"email":"TEACHER@example.ru","password":"Кот учёный ходит по цепи 1837",)"
+              R"("displayName":"Двойник"})");
   CHECK(again.status == 409);
   CHECK(again.reason() == "ACCOUNT_EXISTS");
   ClientResponse invalid = f->Send("POST", "/v1/accounts:register",

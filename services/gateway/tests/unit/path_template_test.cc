@@ -59,7 +59,8 @@ TEST_CASE("a verb must be present and is not part of the variable", "[path_templ
   CHECK_FALSE(literal.Match("/v1/sessions:logout"));
 }
 
-TEST_CASE("a double-star variable takes the rest of the path and keeps an encoded slash", "[path_template]") {
+TEST_CASE("a double-star variable takes the rest of the path and keeps an encoded slash",
+          "[path_template]") {
   PathTemplate path = MustParse("/v1/testing/classes/{name=**}");
   auto bindings = path.Match("/v1/testing/classes/a/b%2Fc/d");
   REQUIRE(bindings);

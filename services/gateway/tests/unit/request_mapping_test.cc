@@ -56,9 +56,10 @@ TEST_CASE("query parameters of every kind fill the request", "[request_mapping]"
 
 TEST_CASE("the whole body is the request and the path overrides it", "[request_mapping]") {
   tv1::CreateClassRequest request;
-  REQUIRE_OK(Map("POST", "/v1/schools/7/classes",
-                 R"({"parent":"schools/evil","class":{"title":"5А","grade":5,"studentCount":"31"}})",
-                 request));
+  REQUIRE_OK(
+      Map("POST", "/v1/schools/7/classes",
+          R"({"parent":"schools/evil","class":{"title":"5А","grade":5,"studentCount":"31"}})",
+          request));
   CHECK(request.parent() == "schools/7");
   CHECK(request.class_().title() == "5А");
   CHECK(request.class_().student_count() == 31);
