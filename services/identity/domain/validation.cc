@@ -88,19 +88,6 @@ bool ValidDomain(absl::string_view domain) {
 
 }  // namespace
 
-int Utf8Length(absl::string_view text) {
-  int32_t i = 0;
-  int32_t length = static_cast<int32_t>(text.size());
-  int count = 0;
-  while (i < length) {
-    UChar32 c;
-    U8_NEXT(text.data(), i, length, c);
-    if (c < 0) return -1;
-    ++count;
-  }
-  return count;
-}
-
 absl::StatusOr<std::string> NormalizeEmail(absl::string_view email) {
   auto invalid = [] { return InvalidArgument("INVALID_EMAIL", "not a valid e-mail address"); };
   if (email.size() > 1024) return invalid();

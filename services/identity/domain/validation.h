@@ -8,8 +8,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "libs/text/utf8.h"
 
 namespace parta::identity {
+
+using text::Utf8Length;
 
 // Trimmed, NFC, lower-cased (Unicode case folding, so IDN domains work too).
 // INVALID_EMAIL when it is not a plausible address of at most 254 characters.
@@ -31,8 +34,5 @@ absl::StatusOr<std::string> NormalizeLogin(absl::string_view login);
 
 // Trimmed, NFC, 1 to 100 characters, no control characters: INVALID_DISPLAY_NAME otherwise.
 absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);
-
-// Number of code points of valid UTF-8, or -1.
-int Utf8Length(absl::string_view text);
 
 }  // namespace parta::identity

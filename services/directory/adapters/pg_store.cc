@@ -1,0 +1,677 @@
+#include "services/directory/adapters/pg_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/core/status.h"
+#include "libs/pg/outbox.h"
+#include "libs/pg/time.h"
+#include "services/directory/api/proto_mapping.h"
+
+namespace parta::directory {
+namespace {
+
+using pg::FromMicros;
+using pg::ToMicros;
+
+// Lists travel as one text joined by the unit separator (validation rejects control characters).
+constexpr char kSeparator[] = "\x1f";
+#define PARTA_AGG(expr) "coalesce(string_agg(" expr ", chr(31)), '')"
+
+std::vector<std::string> SplitList(const pqxx::field& field) {
+  if (field.is_null()) return {};
+  std::string text = field.as<std::string>();
+  if (text.empty()) return {};
+  return absl::StrSplit(text, kSeparator);
+}
+
+std::vector<Role> ParseRoles(const pqxx::field& field) {
+  std::vector<Role> roles;
+  std::vector<std::string> names = SplitList(field);
+  for (Role role : kAllRoles) {
+    if (std::find(names.begin(), names.end(), RoleName(role)) != names.end()) {
+      roles.push_back(role);
+    }
+  }
+  return roles;
+}
+
+std::optional<std::string> NullIfEmpty(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+constexpr char kSchoolColumns[] =
+    "id::text, name, short_name, region_code, address, time_zone, inn, ogrn, description, "
+    "contacts, logo_content_id, " PARTA_PG_US("created_at") ", " PARTA_PG_US("updated_at");
+
+School SchoolFromRow(const pqxx::row& row) {
+  return School{.id = row[0].as<std::string>(),
+                .name = row[1].as<std::string>(),
+                .short_name = row[2].as<std::string>(),
+                .region_code = row[3].as<std::string>(),
+                .address = row[4].as<std::string>(),
+                .time_zone = row[5].as<std::string>(),
+                .inn = row[6].as<std::string>(),
+                .ogrn = row[7].as<std::string>(),
+                .description = row[8].as<std::string>(),
+                .contacts = row[9].as<std::string>(),
+                .logo_content_id = row[10].as<std::string>(),
+                .created_at = FromMicros(row[11].as<int64_t>()),
+                .updated_at = FromMicros(row[12].as<int64_t>())};
+}
+
+constexpr char kClassColumns[] =
+    "id::text, school_id::text, grade, letter, academic_year, "
+    "coalesce(class_teacher_id::text, ''), archived, " PARTA_PG_US("created_at");
+
+SchoolClass ClassFromRow(const pqxx::row& row) {
+  return SchoolClass{.id = row[0].as<std::string>(),
+                     .school_id = row[1].as<std::string>(),
+                     .grade = row[2].as<int>(),
+                     .letter = row[3].as<std::string>(),
+                     .academic_year = row[4].as<int>(),
+                     .class_teacher_id = row[5].as<std::string>(),
+                     .archived = row[6].as<bool>(),
+                     .created_at = FromMicros(row[7].as<int64_t>())};
+}
+
+constexpr char kInvitationColumns[] =
+    "id::text, school_id::text, role, coalesce(class_id::text, ''), "
+    "coalesce(student_id::text, ''), code_hash, " PARTA_PG_US(
+        "expires_at") ", max_uses, uses, creator_id::text, revoked, " PARTA_PG_US("created_at");
+
+Invitation InvitationFromRow(const pqxx::row& row) {
+  pqxx::binarystring hash(row[5]);
+  return Invitation{.id = row[0].as<std::string>(),
+                    .school_id = row[1].as<std::string>(),
+                    .role = RoleFromName(row[2].as<std::string>()).value_or(Role::kStudent),
+                    .class_id = row[3].as<std::string>(),
+                    .student_id = row[4].as<std::string>(),
+                    .code_hash = hash.str(),
+                    .expires_at = FromMicros(row[6].as<int64_t>()),
+                    .max_uses = row[7].as<int>(),
+                    .uses = row[8].as<int>(),
+                    .creator_id = row[9].as<std::string>(),
+                    .revoked = row[10].as<bool>(),
+                    .created_at = FromMicros(row[11].as<int64_t>())};
+}
+
+constexpr char kLinkColumns[] =
+    "id::text, school_id::text, parent_id::text, student_id::text, state, " PARTA_PG_US(
+        "created_at") ", coalesce(confirmed_by::text, ''), " PARTA_PG_US("confirmed_at");
+
+ParentLink LinkFromRow(const pqxx::row& row) {
+  ParentLink link{.id = row[0].as<std::string>(),
+                  .school_id = row[1].as<std::string>(),
+                  .parent_id = row[2].as<std::string>(),
+                  .student_id = row[3].as<std::string>(),
+                  .state = row[4].as<std::string>() == "confirmed" ? ParentLinkState::kConfirmed
+                                                                   : ParentLinkState::kPending,
+                  .created_at = FromMicros(row[5].as<int64_t>()),
+                  .confirmed_by = row[6].as<std::string>()};
+  if (!row[7].is_null()) link.confirmed_at = FromMicros(row[7].as<int64_t>());
+  return link;
+}
+
+absl::string_view ActionName(Change::Kind kind) {
+  using Kind = Change::Kind;
+  switch (kind) {
+    case Kind::kSchoolCreated:
+      return "school_created";
+    case Kind::kSchoolUpdated:
+      return "school_updated";
+    case Kind::kRoleGranted:
+      return "role_granted";
+    case Kind::kRoleRemoved:
+      return "role_removed";
+    case Kind::kClassCreated:
+      return "class_created";
+    case Kind::kClassUpdated:
+      return "class_updated";
+    case Kind::kClassArchived:
+      return "class_archived";
+    case Kind::kStudentAdded:
+      return "student_added";
+    case Kind::kStudentRemoved:
+      return "student_removed";
+    case Kind::kTeacherAdded:
+      return "teacher_added";
+    case Kind::kTeacherRemoved:
+      return "teacher_removed";
+    case Kind::kParentLinkRequested:
+      return "parent_link_requested";
+    case Kind::kParentLinkConfirmed:
+      return "parent_link_confirmed";
+    case Kind::kParentLinkEnded:
+      return "parent_link_ended";
+    case Kind::kStudentSettingsChanged:
+      return "student_settings_changed";
+  }
+  return "unknown";
+}
+
+// The person or object a change is about, for the audit log.
+std::string SubjectOf(const Change& change) {
+  if (change.parent_link) return change.parent_link->id;
+  if (change.school_class) return change.school_class->id;
+  if (change.settings) return change.settings->student_id;
+  if (change.school) return change.school->id;
+  return change.user_id;
+}
+
+class PgDirectoryTx final : public DirectoryTx {
+ public:
+  explicit PgDirectoryTx(pqxx::transaction_base& tx) : tx_(tx) {}
+
+  absl::Status InsertSchool(const School& s) override {
+    try {
+      tx_.exec_params(
+          "INSERT INTO schools (id, name, short_name, region_code, address, time_zone, inn, ogrn, "
+          "description, contacts, logo_content_id, created_at, updated_at) VALUES ($1, $2, $3, "
+          "$4, $5, $6, $7, $8, $9, $10, $11, " PARTA_PG_TS("$12") ", " PARTA_PG_TS("$12") ")",
+          s.id, s.name, s.short_name, s.region_code, s.address, s.time_zone, s.inn, s.ogrn,
+          s.description, s.contacts, s.logo_content_id, ToMicros(s.created_at));
+    } catch (const pqxx::unique_violation&) {
+      return AlreadyExists("SCHOOL_EXISTS", "a school with this INN is registered already");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<School>> FindSchool(absl::string_view id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kSchoolColumns, " FROM schools WHERE id = $1"), std::string(id));
+    if (rows.empty()) return std::nullopt;
+    return SchoolFromRow(rows[0]);
+  }
+
+  absl::Status UpdateSchool(const School& s) override {
+    try {
+      tx_.exec_params(
+          "UPDATE schools SET name = $2, short_name = $3, region_code = $4, address = $5, "
+          "time_zone = $6, inn = $7, ogrn = $8, description = $9, contacts = $10, "
+          "logo_content_id = $11, updated_at = " PARTA_PG_TS("$12") " WHERE id = $1",
+          s.id, s.name, s.short_name, s.region_code, s.address, s.time_zone, s.inn, s.ogrn,
+          s.description, s.contacts, s.logo_content_id, ToMicros(s.updated_at));
+    } catch (const pqxx::unique_violation&) {
+      return AlreadyExists("SCHOOL_EXISTS", "a school with this INN is registered already");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<School>> ListSchools(absl::string_view query,
+                                                  absl::string_view member_id,
+                                                  absl::string_view after_id, int limit) override {
+    // lower() follows the cluster's UTF-8 locale, so Cyrillic names match case-insensitively.
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kSchoolColumns,
+                     " FROM schools s WHERE ($1 = '' OR strpos(lower(s.name), lower($1)) > 0 "
+                     "OR strpos(lower(s.short_name), lower($1)) > 0) "
+                     "AND ($2 = '' OR EXISTS (SELECT 1 FROM memberships m WHERE m.school_id = s.id "
+                     "AND m.user_id = $2::text::uuid)) "
+                     "AND ($3 = '' OR s.id > $3::text::uuid) ORDER BY s.id LIMIT $4"),
+        std::string(query), std::string(member_id), std::string(after_id), limit);
+    std::vector<School> schools;
+    for (const pqxx::row& row : rows) schools.push_back(SchoolFromRow(row));
+    return schools;
+  }
+
+  absl::StatusOr<PersonFacts> LoadFacts(absl::string_view school_id,
+                                        absl::string_view user_id) override {
+    PersonFacts facts{.user_id = std::string(user_id)};
+    if (user_id.empty()) {
+      pqxx::result rows = tx_.exec_params("SELECT generation + 1 FROM schools WHERE id = $1",
+                                          std::string(school_id));
+      if (!rows.empty()) facts.school_generation = rows[0][0].as<int64_t>();
+      return facts;
+    }
+    // One round trip: every fact of the person in the school.
+    pqxx::result rows = tx_.exec_params(
+        "SELECT s.generation + 1, "
+        "(SELECT " PARTA_AGG("role") " FROM memberships WHERE school_id = $1 AND user_id = $2), "
+        "(SELECT " PARTA_AGG("c.id::text") " FROM class_students cs JOIN classes c ON "
+        "c.id = cs.class_id WHERE cs.user_id = $2 AND c.school_id = $1 AND NOT c.archived), "
+        "(SELECT " PARTA_AGG("DISTINCT c.id::text") " FROM class_teachers ct JOIN classes c ON "
+        "c.id = ct.class_id WHERE ct.user_id = $2 AND c.school_id = $1 AND NOT c.archived), "
+        "(SELECT " PARTA_AGG("id::text") " FROM classes WHERE school_id = $1 AND "
+        "class_teacher_id = $2 AND NOT archived), "
+        "(SELECT " PARTA_AGG("student_id::text") " FROM parent_links WHERE school_id = $1 AND "
+        "parent_id = $2 AND state = 'confirmed'), "
+        "(SELECT " PARTA_AGG("DISTINCT c.id::text") " FROM parent_links pl JOIN class_students "
+        "cs ON cs.user_id = pl.student_id JOIN classes c ON c.id = cs.class_id WHERE "
+        "pl.school_id = $1 AND pl.parent_id = $2 AND pl.state = 'confirmed' AND "
+        "c.school_id = $1 AND NOT c.archived), "
+        "(SELECT " PARTA_AGG("parent_id::text") " FROM parent_links WHERE school_id = $1 AND "
+        "student_id = $2 AND state = 'confirmed'), "
+        "coalesce((SELECT safe_mode FROM student_settings WHERE school_id = $1 AND "
+        "student_id = $2), true) "
+        "FROM schools s WHERE s.id = $1",
+        std::string(school_id), std::string(user_id));
+    if (rows.empty()) return facts;
+    const pqxx::row& row = rows[0];
+    facts.school_generation = row[0].as<int64_t>();
+    facts.roles = ParseRoles(row[1]);
+    facts.student_classes = SplitList(row[2]);
+    facts.taught_classes = SplitList(row[3]);
+    facts.led_classes = SplitList(row[4]);
+    facts.children = SplitList(row[5]);
+    facts.children_classes = SplitList(row[6]);
+    facts.parents = SplitList(row[7]);
+    facts.safe_mode = row[8].as<bool>();
+    return facts;
+  }
+
+  absl::StatusOr<bool> GrantRole(absl::string_view school_id, absl::string_view user_id, Role role,
+                                 absl::Time at) override {
+    pqxx::result rows = tx_.exec_params(
+        "INSERT INTO memberships (school_id, user_id, role, granted_at) VALUES ($1, $2, "
+        "$3, " PARTA_PG_TS("$4") ") ON CONFLICT DO NOTHING RETURNING 1",
+        std::string(school_id), std::string(user_id), std::string(RoleName(role)), ToMicros(at));
+    return !rows.empty();
+  }
+
+  absl::StatusOr<bool> RemoveRole(absl::string_view school_id, absl::string_view user_id,
+                                  Role role) override {
+    pqxx::result rows = tx_.exec_params(
+        "DELETE FROM memberships WHERE school_id = $1 AND user_id = $2 AND role = $3 "
+        "RETURNING 1",
+        std::string(school_id), std::string(user_id), std::string(RoleName(role)));
+    return !rows.empty();
+  }
+
+  absl::StatusOr<int> CountRole(absl::string_view school_id, Role role) override {
+    return tx_
+        .exec_params1("SELECT count(*) FROM memberships WHERE school_id = $1 AND role = $2",
+                      std::string(school_id), std::string(RoleName(role)))[0]
+        .as<int>();
+  }
+
+  absl::StatusOr<std::optional<Member>> FindMember(absl::string_view school_id,
+                                                   absl::string_view user_id) override {
+    ASSIGN_OR_RETURN(std::vector<Member> members,
+                     QueryMembers(school_id, std::nullopt, user_id, "", 1));
+    if (members.empty()) return std::nullopt;
+    return members[0];
+  }
+
+  absl::StatusOr<std::vector<Member>> ListMembers(absl::string_view school_id,
+                                                  std::optional<Role> role,
+                                                  absl::string_view after_user_id,
+                                                  int limit) override {
+    return QueryMembers(school_id, role, "", after_user_id, limit);
+  }
+
+  absl::Status SetSubjects(absl::string_view school_id, absl::string_view user_id,
+                           const std::vector<std::string>& subjects) override {
+    tx_.exec_params(
+        "INSERT INTO teacher_subjects (school_id, user_id, subjects) VALUES ($1, $2, "
+        "string_to_array($3, chr(31))) ON CONFLICT (school_id, user_id) DO UPDATE SET "
+        "subjects = excluded.subjects",
+        std::string(school_id), std::string(user_id), absl::StrJoin(subjects, kSeparator));
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertClass(const SchoolClass& c) override {
+    try {
+      tx_.exec_params(
+          "INSERT INTO classes (id, school_id, grade, letter, academic_year, class_teacher_id, "
+          "archived, created_at) VALUES ($1, $2, $3, $4, $5, $6, false, " PARTA_PG_TS("$7") ")",
+          c.id, c.school_id, c.grade, c.letter, c.academic_year, NullIfEmpty(c.class_teacher_id),
+          ToMicros(c.created_at));
+    } catch (const pqxx::unique_violation&) {
+      return ClassExists();
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<SchoolClass>> FindClass(absl::string_view school_id,
+                                                       absl::string_view class_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kClassColumns, " FROM classes WHERE id = $1 AND school_id = $2"),
+        std::string(class_id), std::string(school_id));
+    if (rows.empty()) return std::nullopt;
+    return ClassFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::vector<SchoolClass>> ListClasses(absl::string_view school_id,
+                                                       int academic_year,
+                                                       bool include_archived) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kClassColumns,
+                     " FROM classes WHERE school_id = $1 AND ($2 = 0 OR academic_year = $2) AND "
+                     "($3 OR NOT archived) ORDER BY academic_year DESC, grade, letter"),
+        std::string(school_id), academic_year, include_archived);
+    std::vector<SchoolClass> classes;
+    for (const pqxx::row& row : rows) classes.push_back(ClassFromRow(row));
+    return classes;
+  }
+
+  absl::Status UpdateClass(const SchoolClass& c) override {
+    try {
+      tx_.exec_params(
+          "UPDATE classes SET letter = $2, class_teacher_id = $3, archived = $4 WHERE id = $1",
+          c.id, c.letter, NullIfEmpty(c.class_teacher_id), c.archived);
+    } catch (const pqxx::unique_violation&) {
+      return ClassExists();
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ClassRoster> LoadRoster(absl::string_view class_id) override {
+    ClassRoster roster;
+    std::string id(class_id);
+    pqxx::result students = tx_.exec_params(
+        "SELECT user_id::text FROM class_students WHERE class_id = $1 ORDER BY user_id", id);
+    for (const pqxx::row& row : students) roster.student_ids.push_back(row[0].as<std::string>());
+    pqxx::result teachers = tx_.exec_params(
+        "SELECT class_teacher_id::text, '' FROM classes WHERE id = $1 AND class_teacher_id IS "
+        "NOT NULL UNION ALL (SELECT user_id::text, subject FROM class_teachers WHERE class_id = "
+        "$1 ORDER BY subject, user_id)",
+        id);
+    for (const pqxx::row& row : teachers) {
+      roster.teachers.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    }
+    pqxx::result parents = tx_.exec_params(
+        "SELECT pl.parent_id::text, pl.student_id::text FROM parent_links pl JOIN class_students "
+        "cs ON cs.user_id = pl.student_id JOIN classes c ON c.id = cs.class_id AND "
+        "c.school_id = pl.school_id WHERE cs.class_id = $1 AND pl.state = 'confirmed' "
+        "ORDER BY pl.student_id, pl.parent_id",
+        id);
+    for (const pqxx::row& row : parents) {
+      roster.parents.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    }
+    return roster;
+  }
+
+  absl::StatusOr<bool> AddStudent(absl::string_view school_id, absl::string_view class_id,
+                                  absl::string_view student_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "INSERT INTO class_students (class_id, user_id) SELECT id, $3 FROM classes WHERE "
+        "id = $1 AND school_id = $2 ON CONFLICT DO NOTHING RETURNING 1",
+        std::string(class_id), std::string(school_id), std::string(student_id));
+    return !rows.empty();
+  }
+
+  absl::StatusOr<bool> RemoveStudent(absl::string_view class_id,
+                                     absl::string_view student_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "DELETE FROM class_students WHERE class_id = $1 AND user_id = $2 RETURNING 1",
+        std::string(class_id), std::string(student_id));
+    return !rows.empty();
+  }
+
+  absl::StatusOr<bool> AddClassTeacher(absl::string_view class_id, absl::string_view teacher_id,
+                                       absl::string_view subject) override {
+    pqxx::result rows = tx_.exec_params(
+        "INSERT INTO class_teachers (class_id, user_id, subject) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING RETURNING 1",
+        std::string(class_id), std::string(teacher_id), std::string(subject));
+    return !rows.empty();
+  }
+
+  absl::StatusOr<std::vector<TeachingPost>> RemoveTeacherEverywhere(
+      absl::string_view school_id, absl::string_view teacher_id) override {
+    std::vector<TeachingPost> posts;
+    pqxx::result subjects = tx_.exec_params(
+        "DELETE FROM class_teachers ct USING classes c WHERE c.id = ct.class_id AND "
+        "c.school_id = $1 AND ct.user_id = $2 RETURNING ct.class_id::text, ct.subject",
+        std::string(school_id), std::string(teacher_id));
+    for (const pqxx::row& row : subjects) {
+      posts.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    }
+    pqxx::result led = tx_.exec_params(
+        "UPDATE classes SET class_teacher_id = NULL WHERE school_id = $1 AND "
+        "class_teacher_id = $2 RETURNING id::text",
+        std::string(school_id), std::string(teacher_id));
+    for (const pqxx::row& row : led) posts.push_back({row[0].as<std::string>(), ""});
+    return posts;
+  }
+
+  absl::Status InsertInvitation(const Invitation& i) override {
+    tx_.exec_params(
+        "INSERT INTO invitations (id, school_id, code_hash, role, class_id, student_id, "
+        "expires_at, max_uses, uses, creator_id, revoked, created_at) VALUES ($1, $2, $3, $4, "
+        "$5, $6, " PARTA_PG_TS("$7") ", $8, $9, $10, $11, " PARTA_PG_TS("$12") ")",
+        i.id, i.school_id, pqxx::binarystring(i.code_hash.data(), i.code_hash.size()),
+        std::string(RoleName(i.role)), NullIfEmpty(i.class_id), NullIfEmpty(i.student_id),
+        ToMicros(i.expires_at), i.max_uses, i.uses, i.creator_id, i.revoked,
+        ToMicros(i.created_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Invitation>> LockInvitation(absl::string_view code_hash) override {
+    pqxx::result rows =
+        tx_.exec_params(absl::StrCat("SELECT ", kInvitationColumns,
+                                     " FROM invitations WHERE code_hash = $1 FOR UPDATE"),
+                        pqxx::binarystring(code_hash.data(), code_hash.size()));
+    if (rows.empty()) return std::nullopt;
+    return InvitationFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::optional<Invitation>> FindInvitation(
+      absl::string_view school_id, absl::string_view invitation_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kInvitationColumns,
+                     " FROM invitations WHERE id = $1 AND school_id = $2 FOR UPDATE"),
+        std::string(invitation_id), std::string(school_id));
+    if (rows.empty()) return std::nullopt;
+    return InvitationFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::vector<Invitation>> ListInvitations(absl::string_view school_id,
+                                                          bool include_inactive,
+                                                          absl::Time now) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kInvitationColumns,
+                     " FROM invitations WHERE school_id = $1 AND ($2 OR (NOT revoked AND "
+                     "uses < max_uses AND expires_at > " PARTA_PG_TS(
+                         "$3") ")) "
+                               "ORDER BY created_at DESC, id LIMIT 1000"),
+        std::string(school_id), include_inactive, ToMicros(now));
+    std::vector<Invitation> invitations;
+    for (const pqxx::row& row : rows) invitations.push_back(InvitationFromRow(row));
+    return invitations;
+  }
+
+  absl::Status SaveInvitationState(const Invitation& invitation) override {
+    tx_.exec_params("UPDATE invitations SET uses = $2, revoked = $3 WHERE id = $1", invitation.id,
+                    invitation.uses, invitation.revoked);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> HasRedeemed(absl::string_view invitation_id,
+                                   absl::string_view user_id) override {
+    return !tx_.exec_params(
+                   "SELECT 1 FROM invitation_redemptions WHERE invitation_id = $1 AND "
+                   "user_id = $2",
+                   std::string(invitation_id), std::string(user_id))
+                .empty();
+  }
+
+  absl::Status InsertRedemption(absl::string_view invitation_id, absl::string_view user_id,
+                                absl::Time at) override {
+    tx_.exec_params(
+        "INSERT INTO invitation_redemptions (invitation_id, user_id, redeemed_at) VALUES ($1, "
+        "$2, " PARTA_PG_TS("$3") ")",
+        std::string(invitation_id), std::string(user_id), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertParentLink(const ParentLink& l) override {
+    tx_.exec_params(
+        "INSERT INTO parent_links (id, school_id, parent_id, student_id, state, created_at) "
+        "VALUES ($1, $2, $3, $4, 'pending', " PARTA_PG_TS("$5") ")",
+        l.id, l.school_id, l.parent_id, l.student_id, ToMicros(l.created_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<ParentLink>> FindParentLink(absl::string_view school_id,
+                                                           absl::string_view parent_id,
+                                                           absl::string_view student_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kLinkColumns,
+                     " FROM parent_links WHERE school_id = $1 AND parent_id = $2 AND "
+                     "student_id = $3"),
+        std::string(school_id), std::string(parent_id), std::string(student_id));
+    if (rows.empty()) return std::nullopt;
+    return LinkFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::optional<ParentLink>> LockParentLink(absl::string_view school_id,
+                                                           absl::string_view link_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kLinkColumns,
+                     " FROM parent_links WHERE id = $1 AND school_id = $2 FOR UPDATE"),
+        std::string(link_id), std::string(school_id));
+    if (rows.empty()) return std::nullopt;
+    return LinkFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::vector<ParentLink>> ListParentLinks(absl::string_view school_id,
+                                                          absl::string_view student_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kLinkColumns,
+                     " FROM parent_links WHERE school_id = $1 AND student_id = $2 ORDER BY "
+                     "created_at, id"),
+        std::string(school_id), std::string(student_id));
+    std::vector<ParentLink> links;
+    for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
+    return links;
+  }
+
+  absl::Status SaveParentLink(const ParentLink& l) override {
+    tx_.exec_params(
+        "UPDATE parent_links SET state = $2, confirmed_by = $3, confirmed_at = " PARTA_PG_TS(
+            "$4") " WHERE id = $1",
+        l.id, l.state == ParentLinkState::kConfirmed ? "confirmed" : "pending",
+        NullIfEmpty(l.confirmed_by),
+        l.confirmed_at ? std::optional<int64_t>(ToMicros(*l.confirmed_at)) : std::nullopt);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ParentLink>> EndParentLinks(absl::string_view school_id,
+                                                         absl::string_view parent_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("DELETE FROM parent_links WHERE school_id = $1 AND parent_id = $2 "
+                     "RETURNING ",
+                     kLinkColumns),
+        std::string(school_id), std::string(parent_id));
+    std::vector<ParentLink> links;
+    for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
+    return links;
+  }
+
+  absl::Status SaveStudentSettings(const StudentSettings& settings) override {
+    tx_.exec_params(
+        "INSERT INTO student_settings (school_id, student_id, safe_mode) VALUES ($1, $2, $3) "
+        "ON CONFLICT (school_id, student_id) DO UPDATE SET safe_mode = excluded.safe_mode",
+        settings.school_id, settings.student_id, settings.safe_mode);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT m.school_id::text, " PARTA_AGG("m.role") ", "
+        "(SELECT " PARTA_AGG("c.id::text") " FROM class_students cs JOIN classes c ON "
+        "c.id = cs.class_id WHERE cs.user_id = $1 AND c.school_id = m.school_id AND NOT "
+        "c.archived), "
+        "(SELECT " PARTA_AGG("DISTINCT c.id::text") " FROM classes c WHERE c.school_id = "
+        "m.school_id AND NOT c.archived AND (c.class_teacher_id = $1 OR EXISTS (SELECT 1 FROM "
+        "class_teachers ct WHERE ct.class_id = c.id AND ct.user_id = $1))), "
+        "(SELECT " PARTA_AGG("student_id::text") " FROM parent_links WHERE school_id = "
+        "m.school_id AND parent_id = $1 AND state = 'confirmed') "
+        "FROM memberships m WHERE m.user_id = $1 GROUP BY m.school_id ORDER BY m.school_id",
+        std::string(user_id));
+    std::vector<Membership> memberships;
+    for (const pqxx::row& row : rows) {
+      memberships.push_back({.school_id = row[0].as<std::string>(),
+                             .roles = ParseRoles(row[1]),
+                             .student_class_ids = SplitList(row[2]),
+                             .teacher_class_ids = SplitList(row[3]),
+                             .child_ids = SplitList(row[4])});
+    }
+    return memberships;
+  }
+
+  absl::StatusOr<int64_t> RecordChange(absl::string_view school_id, absl::string_view actor_id,
+                                       const Change& change, absl::Time at) override {
+    // The row lock taken here also orders every change of one school.
+    pqxx::result bumped = tx_.exec_params(
+        "UPDATE schools SET generation = generation + 1 WHERE id = $1 RETURNING generation + 1",
+        std::string(school_id));
+    if (bumped.empty()) return Internal("SCHOOL_MISSING", "a change names a missing school");
+    int64_t generation = bumped[0][0].as<int64_t>();
+    v1::DirectoryEvent event;
+    event.set_school_id(std::string(school_id));
+    event.set_generation(generation);
+    *event.mutable_time() = ToProto(at);
+    event.set_actor_id(std::string(actor_id));
+    ToProto(change, event);
+    pg::AppendToOutbox(tx_, SchoolStream(school_id), event.GetDescriptor()->full_name(),
+                       event.SerializeAsString());
+    tx_.exec_params(
+        "INSERT INTO audit_log (school_id, actor_id, action, subject_id, generation, at) VALUES "
+        "($1, $2, $3, $4, $5, " PARTA_PG_TS("$6") ")",
+        std::string(school_id), NullIfEmpty(std::string(actor_id)),
+        std::string(ActionName(change.kind)), SubjectOf(change), generation, ToMicros(at));
+    return generation;
+  }
+
+ private:
+  static absl::Status ClassExists() {
+    return AlreadyExists("CLASS_EXISTS",
+                         "the school has an active class with this grade and letter that year");
+  }
+
+  absl::StatusOr<std::vector<Member>> QueryMembers(absl::string_view school_id,
+                                                   std::optional<Role> role,
+                                                   absl::string_view only_user,
+                                                   absl::string_view after_user, int limit) {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT m.user_id::text, " PARTA_AGG("m.role") ", "
+        "coalesce(array_to_string(ts.subjects, chr(31)), ''), "
+        PARTA_PG_US("min(m.granted_at)") " FROM memberships m LEFT JOIN teacher_subjects ts ON "
+        "ts.school_id = m.school_id AND ts.user_id = m.user_id WHERE m.school_id = $1 AND "
+        "($2 = '' OR m.user_id = $2::text::uuid) AND ($3 = '' OR m.user_id > $3::text::uuid) "
+        "GROUP BY m.user_id, ts.subjects "
+        "HAVING $4 = '' OR bool_or(m.role = $4) ORDER BY m.user_id LIMIT $5",
+        std::string(school_id), std::string(only_user), std::string(after_user),
+        role ? std::string(RoleName(*role)) : std::string(), limit);
+    std::vector<Member> members;
+    for (const pqxx::row& row : rows) {
+      members.push_back({.school_id = std::string(school_id),
+                         .user_id = row[0].as<std::string>(),
+                         .roles = ParseRoles(row[1]),
+                         .subjects = SplitList(row[2]),
+                         .joined_at = FromMicros(row[3].as<int64_t>())});
+    }
+    return members;
+  }
+
+  pqxx::transaction_base& tx_;
+};
+
+}  // namespace
+
+std::string SchoolStream(absl::string_view school_id) { return absl::StrCat("school/", school_id); }
+
+absl::Status PgDirectoryStore::Transact(const std::function<absl::Status(DirectoryTx&)>& work) {
+  return pool_.Transact([&](pqxx::work& tx) {
+    PgDirectoryTx adapter(tx);
+    return work(adapter);
+  });
+}
+
+absl::Status PgDirectoryStore::Read(const std::function<absl::Status(DirectoryTx&)>& work) {
+  return pool_.Read([&](pqxx::nontransaction& tx) {
+    PgDirectoryTx adapter(tx);
+    return work(adapter);
+  });
+}
+
+absl::StatusOr<std::vector<Event>> PgDirectoryStore::ReadEvents(absl::string_view school_id,
+                                                                int64_t after_sequence, int limit) {
+  return pg::ReadOutbox(pool_, SchoolStream(school_id), after_sequence, limit);
+}
+
+}  // namespace parta::directory

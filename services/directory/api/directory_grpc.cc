@@ -1,0 +1,467 @@
+#include "services/directory/api/directory_grpc.h"
+
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "services/directory/api/proto_mapping.h"
+
+namespace parta::directory {
+namespace {
+
+using grpc::CallContext;
+
+Caller CallerOf(const CallContext& call) {
+  return Caller{.user_id = call.user_id(), .is_operator = call.caller->is_operator};
+}
+
+absl::StatusOr<Role> RoleOf(v1::Role role) {
+  std::optional<Role> known = FromProto(role);
+  if (!known) return InvalidArgument("INVALID_ROLE", "role must be one of the Role values");
+  return *known;
+}
+
+}  // namespace
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateSchool(
+    ::grpc::CallbackServerContext* context, const v1::CreateSchoolRequest* request,
+    v1::School* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::CreateSchoolRequest& req,
+                               v1::School& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              School school,
+                              directory_.CreateSchool(CallerOf(call), FromProto(req.school())));
+                          ToProto(school, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::GetSchool(::grpc::CallbackServerContext* context,
+                                                            const v1::GetSchoolRequest* request,
+                                                            v1::School* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::GetSchoolRequest& req,
+                               v1::School& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(School school,
+                                           directory_.GetSchool(CallerOf(call), req.school_id()));
+                          ToProto(school, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateSchool(
+    ::grpc::CallbackServerContext* context, const v1::UpdateSchoolRequest* request,
+    v1::School* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::UpdateSchoolRequest& req,
+             v1::School& resp) -> absl::Status {
+        SchoolUpdate update{
+            .school = FromProto(req.school()),
+            .paths = {req.update_mask().paths().begin(), req.update_mask().paths().end()}};
+        ASSIGN_OR_RETURN(School school, directory_.UpdateSchool(CallerOf(call), std::move(update)));
+        ToProto(school, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListSchools(
+    ::grpc::CallbackServerContext* context, const v1::ListSchoolsRequest* request,
+    v1::ListSchoolsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListSchoolsRequest& req,
+                               v1::ListSchoolsResponse& resp) -> absl::Status {
+                          Page page{.size = req.page_size(), .token = req.page_token()};
+                          ASSIGN_OR_RETURN(
+                              std::vector<School> schools,
+                              directory_.ListSchools(CallerOf(call), req.query(), page));
+                          for (const School& school : schools) ToProto(school, *resp.add_schools());
+                          resp.set_next_page_token(page.token);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListMembers(
+    ::grpc::CallbackServerContext* context, const v1::ListMembersRequest* request,
+    v1::ListMembersResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListMembersRequest& req,
+                               v1::ListMembersResponse& resp) -> absl::Status {
+                          std::optional<Role> role;
+                          if (req.role() != v1::ROLE_UNSPECIFIED) {
+                            ASSIGN_OR_RETURN(role, RoleOf(req.role()));
+                          }
+                          Page page{.size = req.page_size(), .token = req.page_token()};
+                          ASSIGN_OR_RETURN(
+                              std::vector<Member> members,
+                              directory_.ListMembers(CallerOf(call), req.school_id(), role, page));
+                          for (const Member& member : members) ToProto(member, *resp.add_members());
+                          resp.set_next_page_token(page.token);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::RemoveMemberRole(
+    ::grpc::CallbackServerContext* context, const v1::RemoveMemberRoleRequest* request,
+    v1::Member* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::RemoveMemberRoleRequest& req,
+             v1::Member& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Role role, RoleOf(req.role()));
+        ASSIGN_OR_RETURN(Member member, directory_.RemoveMemberRole(CallerOf(call), req.school_id(),
+                                                                    req.user_id(), role));
+        ToProto(member, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::SetTeacherSubjects(
+    ::grpc::CallbackServerContext* context, const v1::SetTeacherSubjectsRequest* request,
+    v1::Member* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::SetTeacherSubjectsRequest& req,
+                               v1::Member& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(Member member,
+                                           directory_.SetTeacherSubjects(
+                                               CallerOf(call), req.school_id(), req.user_id(),
+                                               {req.subjects().begin(), req.subjects().end()}));
+                          ToProto(member, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateClass(
+    ::grpc::CallbackServerContext* context, const v1::CreateClassRequest* request,
+    v1::Class* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CreateClassRequest& req,
+             v1::Class& resp) -> absl::Status {
+        SchoolClass school_class{.school_id = req.school_id(),
+                                 .grade = req.class_().grade(),
+                                 .letter = req.class_().letter(),
+                                 .academic_year = req.class_().academic_year(),
+                                 .class_teacher_id = req.class_().class_teacher_id()};
+        ASSIGN_OR_RETURN(SchoolClass created, directory_.CreateClass(CallerOf(call), school_class));
+        ToProto(created, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::GetClass(::grpc::CallbackServerContext* context,
+                                                           const v1::GetClassRequest* request,
+                                                           v1::Class* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::GetClassRequest& req,
+                               v1::Class& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              SchoolClass found,
+                              directory_.GetClass(CallerOf(call), req.school_id(), req.class_id()));
+                          ToProto(found, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListClasses(
+    ::grpc::CallbackServerContext* context, const v1::ListClassesRequest* request,
+    v1::ListClassesResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListClassesRequest& req,
+                               v1::ListClassesResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              std::vector<SchoolClass> classes,
+                              directory_.ListClasses(CallerOf(call), req.school_id(),
+                                                     req.academic_year(), req.include_archived()));
+                          for (const SchoolClass& c : classes) ToProto(c, *resp.add_classes());
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateClass(
+    ::grpc::CallbackServerContext* context, const v1::UpdateClassRequest* request,
+    v1::Class* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::UpdateClassRequest& req,
+             v1::Class& resp) -> absl::Status {
+        ClassUpdate update{
+            .school_class = {.id = req.class_().id(),
+                             .letter = req.class_().letter(),
+                             .class_teacher_id = req.class_().class_teacher_id()},
+            .paths = {req.update_mask().paths().begin(), req.update_mask().paths().end()}};
+        ASSIGN_OR_RETURN(
+            SchoolClass updated,
+            directory_.UpdateClass(CallerOf(call), req.school_id(), std::move(update)));
+        ToProto(updated, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ArchiveClass(
+    ::grpc::CallbackServerContext* context, const v1::ArchiveClassRequest* request,
+    v1::Class* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ArchiveClassRequest& req,
+             v1::Class& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(SchoolClass archived,
+                         directory_.ArchiveClass(CallerOf(call), req.school_id(), req.class_id()));
+        ToProto(archived, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::GetClassRoster(
+    ::grpc::CallbackServerContext* context, const v1::GetClassRosterRequest* request,
+    v1::ClassRoster* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::GetClassRosterRequest& req,
+                               v1::ClassRoster& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(ClassRoster roster,
+                                           directory_.GetClassRoster(
+                                               CallerOf(call), req.school_id(), req.class_id()));
+                          ToProto(roster, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::AddClassTeacher(
+    ::grpc::CallbackServerContext* context, const v1::AddClassTeacherRequest* request,
+    v1::ClassRoster* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::AddClassTeacherRequest& req,
+             v1::ClassRoster& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ClassRoster roster,
+                         directory_.AddClassTeacher(CallerOf(call), req.school_id(), req.class_id(),
+                                                    req.user_id(), req.subject()));
+        ToProto(roster, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::MoveStudent(
+    ::grpc::CallbackServerContext* context, const v1::MoveStudentRequest* request,
+    v1::ClassRoster* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::MoveStudentRequest& req,
+                               v1::ClassRoster& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              ClassRoster roster,
+                              directory_.MoveStudent(CallerOf(call), req.school_id(),
+                                                     req.student_id(), req.to_class_id()));
+                          ToProto(roster, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateInvitation(
+    ::grpc::CallbackServerContext* context, const v1::CreateInvitationRequest* request,
+    v1::CreateInvitationResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CreateInvitationRequest& req,
+             v1::CreateInvitationResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Role role, RoleOf(req.role()));
+        if (req.ttl_seconds() < 0 || req.ttl_seconds() > 365LL * 24 * 3600) {
+          return InvalidArgument("INVALID_TTL", "ttl_seconds must be from 60 seconds to 30 days");
+        }
+        ASSIGN_OR_RETURN(
+            NewInvitation created,
+            directory_.CreateInvitation(CallerOf(call), req.school_id(), role, req.class_id(),
+                                        absl::Seconds(req.ttl_seconds()), req.max_uses()));
+        ToProto(created.invitation, *resp.mutable_invitation());
+        resp.set_code(created.code);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateParentInvitation(
+    ::grpc::CallbackServerContext* context, const v1::CreateParentInvitationRequest* request,
+    v1::CreateInvitationResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CreateParentInvitationRequest& req,
+             v1::CreateInvitationResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            NewInvitation created,
+            directory_.CreateParentInvitation(CallerOf(call), req.school_id(), req.student_id()));
+        ToProto(created.invitation, *resp.mutable_invitation());
+        resp.set_code(created.code);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListInvitations(
+    ::grpc::CallbackServerContext* context, const v1::ListInvitationsRequest* request,
+    v1::ListInvitationsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListInvitationsRequest& req,
+             v1::ListInvitationsResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::vector<Invitation> invitations,
+            directory_.ListInvitations(CallerOf(call), req.school_id(), req.include_inactive()));
+        for (const Invitation& invitation : invitations)
+          ToProto(invitation, *resp.add_invitations());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::RevokeInvitation(
+    ::grpc::CallbackServerContext* context, const v1::RevokeInvitationRequest* request,
+    v1::Invitation* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::RevokeInvitationRequest& req,
+             v1::Invitation& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            Invitation invitation,
+            directory_.RevokeInvitation(CallerOf(call), req.school_id(), req.invitation_id()));
+        ToProto(invitation, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::RedeemInvitation(
+    ::grpc::CallbackServerContext* context, const v1::RedeemInvitationRequest* request,
+    v1::RedeemInvitationResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::RedeemInvitationRequest& req,
+                               v1::RedeemInvitationResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(Redemption redemption,
+                                           directory_.RedeemInvitation(CallerOf(call), req.code()));
+                          resp.set_school_id(redemption.school_id);
+                          resp.set_role(ToProto(redemption.role));
+                          resp.set_class_id(redemption.class_id);
+                          if (redemption.parent_link)
+                            ToProto(*redemption.parent_link, *resp.mutable_parent_link());
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListParentLinks(
+    ::grpc::CallbackServerContext* context, const v1::ListParentLinksRequest* request,
+    v1::ListParentLinksResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListParentLinksRequest& req,
+                               v1::ListParentLinksResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<ParentLink> links,
+                                           directory_.ListParentLinks(
+                                               CallerOf(call), req.school_id(), req.student_id()));
+                          for (const ParentLink& link : links) ToProto(link, *resp.add_links());
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ConfirmParentLink(
+    ::grpc::CallbackServerContext* context, const v1::ConfirmParentLinkRequest* request,
+    v1::ParentLink* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ConfirmParentLinkRequest& req,
+                               v1::ParentLink& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(ParentLink link,
+                                           directory_.ConfirmParentLink(
+                                               CallerOf(call), req.school_id(), req.link_id()));
+                          ToProto(link, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateStudentSettings(
+    ::grpc::CallbackServerContext* context, const v1::UpdateStudentSettingsRequest* request,
+    v1::StudentSettings* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::UpdateStudentSettingsRequest& req,
+                               v1::StudentSettings& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(StudentSettings settings,
+                                           directory_.UpdateStudentSettings(
+                                               CallerOf(call), req.school_id(), req.student_id(),
+                                               req.settings().safe_mode()));
+                          ToProto(settings, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CheckPermission(
+    ::grpc::CallbackServerContext* context, const v1::CheckPermissionRequest* request,
+    v1::CheckPermissionResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::CheckPermissionRequest& req,
+                               v1::CheckPermissionResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(bool allowed,
+                                           directory_.CheckPermission(
+                                               CallerOf(call), req.permission(), req.resource()));
+                          resp.set_allowed(allowed);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CheckSubjectPermission(
+    ::grpc::CallbackServerContext* context, const v1::CheckSubjectPermissionRequest* request,
+    v1::CheckPermissionResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& /*call*/, const v1::CheckSubjectPermissionRequest& req,
+             v1::CheckPermissionResponse& resp) -> absl::Status {
+        if (!IsUuid(req.subject())) {
+          return InvalidArgument("INVALID_SUBJECT", "subject must be an account id");
+        }
+        ASSIGN_OR_RETURN(bool allowed,
+                         directory_.CheckPermission(Caller{.user_id = req.subject()},
+                                                    req.permission(), req.resource()));
+        resp.set_allowed(allowed);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListMemberships(
+    ::grpc::CallbackServerContext* context, const v1::ListMembershipsRequest* request,
+    v1::ListMembershipsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListMembershipsRequest&,
+                               v1::ListMembershipsResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<Membership> memberships,
+                                           directory_.ListMemberships(call.user_id()));
+                          for (const Membership& m : memberships)
+                            ToProto(m, *resp.add_memberships());
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListSubjectMemberships(
+    ::grpc::CallbackServerContext* context, const v1::ListSubjectMembershipsRequest* request,
+    v1::ListMembershipsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& /*call*/, const v1::ListSubjectMembershipsRequest& req,
+             v1::ListMembershipsResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<Membership> memberships,
+                         directory_.ListMemberships(req.subject()));
+        for (const Membership& m : memberships) ToProto(m, *resp.add_memberships());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListEvents(::grpc::CallbackServerContext* context,
+                                                             const v1::ListEventsRequest* request,
+                                                             v1::ListEventsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& /*call*/, const v1::ListEventsRequest& req,
+             v1::ListEventsResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::vector<Event> events,
+            directory_.ListEvents(req.school_id(), req.after_sequence(), req.page_size()));
+        for (const Event& event : events) {
+          v1::StreamedEvent& out = *resp.add_events();
+          out.set_sequence(event.sequence);
+          if (!out.mutable_event()->ParseFromString(event.payload)) {
+            return Internal("BAD_EVENT", "a stored event does not parse");
+          }
+        }
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace parta::directory

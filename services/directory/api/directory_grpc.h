@@ -1,0 +1,107 @@
+#pragma once
+
+// gRPC face of the directory: maps protos to the use cases of domain/directory.h and results
+// back. The caller is always the verified token's subject, never a field of the request.
+
+#include "libs/grpc/call.h"
+#include "parta/directory/v1/directory.grpc.pb.h"
+#include "services/directory/domain/directory.h"
+
+namespace parta::directory {
+
+class DirectoryGrpcService final : public v1::DirectoryService::CallbackService {
+ public:
+  DirectoryGrpcService(Directory& directory, grpc::RpcRuntime& runtime)
+      : directory_(directory), runtime_(runtime) {}
+
+  ::grpc::ServerUnaryReactor* CreateSchool(::grpc::CallbackServerContext* context,
+                                           const v1::CreateSchoolRequest* request,
+                                           v1::School* response) override;
+  ::grpc::ServerUnaryReactor* GetSchool(::grpc::CallbackServerContext* context,
+                                        const v1::GetSchoolRequest* request,
+                                        v1::School* response) override;
+  ::grpc::ServerUnaryReactor* UpdateSchool(::grpc::CallbackServerContext* context,
+                                           const v1::UpdateSchoolRequest* request,
+                                           v1::School* response) override;
+  ::grpc::ServerUnaryReactor* ListSchools(::grpc::CallbackServerContext* context,
+                                          const v1::ListSchoolsRequest* request,
+                                          v1::ListSchoolsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListMembers(::grpc::CallbackServerContext* context,
+                                          const v1::ListMembersRequest* request,
+                                          v1::ListMembersResponse* response) override;
+  ::grpc::ServerUnaryReactor* RemoveMemberRole(::grpc::CallbackServerContext* context,
+                                               const v1::RemoveMemberRoleRequest* request,
+                                               v1::Member* response) override;
+  ::grpc::ServerUnaryReactor* SetTeacherSubjects(::grpc::CallbackServerContext* context,
+                                                 const v1::SetTeacherSubjectsRequest* request,
+                                                 v1::Member* response) override;
+  ::grpc::ServerUnaryReactor* CreateClass(::grpc::CallbackServerContext* context,
+                                          const v1::CreateClassRequest* request,
+                                          v1::Class* response) override;
+  ::grpc::ServerUnaryReactor* GetClass(::grpc::CallbackServerContext* context,
+                                       const v1::GetClassRequest* request,
+                                       v1::Class* response) override;
+  ::grpc::ServerUnaryReactor* ListClasses(::grpc::CallbackServerContext* context,
+                                          const v1::ListClassesRequest* request,
+                                          v1::ListClassesResponse* response) override;
+  ::grpc::ServerUnaryReactor* UpdateClass(::grpc::CallbackServerContext* context,
+                                          const v1::UpdateClassRequest* request,
+                                          v1::Class* response) override;
+  ::grpc::ServerUnaryReactor* ArchiveClass(::grpc::CallbackServerContext* context,
+                                           const v1::ArchiveClassRequest* request,
+                                           v1::Class* response) override;
+  ::grpc::ServerUnaryReactor* GetClassRoster(::grpc::CallbackServerContext* context,
+                                             const v1::GetClassRosterRequest* request,
+                                             v1::ClassRoster* response) override;
+  ::grpc::ServerUnaryReactor* AddClassTeacher(::grpc::CallbackServerContext* context,
+                                              const v1::AddClassTeacherRequest* request,
+                                              v1::ClassRoster* response) override;
+  ::grpc::ServerUnaryReactor* MoveStudent(::grpc::CallbackServerContext* context,
+                                          const v1::MoveStudentRequest* request,
+                                          v1::ClassRoster* response) override;
+  ::grpc::ServerUnaryReactor* CreateInvitation(::grpc::CallbackServerContext* context,
+                                               const v1::CreateInvitationRequest* request,
+                                               v1::CreateInvitationResponse* response) override;
+  ::grpc::ServerUnaryReactor* CreateParentInvitation(
+      ::grpc::CallbackServerContext* context, const v1::CreateParentInvitationRequest* request,
+      v1::CreateInvitationResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListInvitations(::grpc::CallbackServerContext* context,
+                                              const v1::ListInvitationsRequest* request,
+                                              v1::ListInvitationsResponse* response) override;
+  ::grpc::ServerUnaryReactor* RevokeInvitation(::grpc::CallbackServerContext* context,
+                                               const v1::RevokeInvitationRequest* request,
+                                               v1::Invitation* response) override;
+  ::grpc::ServerUnaryReactor* RedeemInvitation(::grpc::CallbackServerContext* context,
+                                               const v1::RedeemInvitationRequest* request,
+                                               v1::RedeemInvitationResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListParentLinks(::grpc::CallbackServerContext* context,
+                                              const v1::ListParentLinksRequest* request,
+                                              v1::ListParentLinksResponse* response) override;
+  ::grpc::ServerUnaryReactor* ConfirmParentLink(::grpc::CallbackServerContext* context,
+                                                const v1::ConfirmParentLinkRequest* request,
+                                                v1::ParentLink* response) override;
+  ::grpc::ServerUnaryReactor* UpdateStudentSettings(::grpc::CallbackServerContext* context,
+                                                    const v1::UpdateStudentSettingsRequest* request,
+                                                    v1::StudentSettings* response) override;
+  ::grpc::ServerUnaryReactor* CheckPermission(::grpc::CallbackServerContext* context,
+                                              const v1::CheckPermissionRequest* request,
+                                              v1::CheckPermissionResponse* response) override;
+  ::grpc::ServerUnaryReactor* CheckSubjectPermission(
+      ::grpc::CallbackServerContext* context, const v1::CheckSubjectPermissionRequest* request,
+      v1::CheckPermissionResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListMemberships(::grpc::CallbackServerContext* context,
+                                              const v1::ListMembershipsRequest* request,
+                                              v1::ListMembershipsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListSubjectMemberships(
+      ::grpc::CallbackServerContext* context, const v1::ListSubjectMembershipsRequest* request,
+      v1::ListMembershipsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListEvents(::grpc::CallbackServerContext* context,
+                                         const v1::ListEventsRequest* request,
+                                         v1::ListEventsResponse* response) override;
+
+ private:
+  Directory& directory_;
+  grpc::RpcRuntime& runtime_;
+};
+
+}  // namespace parta::directory

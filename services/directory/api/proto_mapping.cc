@@ -1,0 +1,213 @@
+#include "services/directory/api/proto_mapping.h"
+
+#include "google/protobuf/util/time_util.h"
+
+namespace parta::directory {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+v1::Role ToProto(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return v1::ROLE_ADMIN;
+    case Role::kTeacher:
+      return v1::ROLE_TEACHER;
+    case Role::kEmployee:
+      return v1::ROLE_EMPLOYEE;
+    case Role::kStudent:
+      return v1::ROLE_STUDENT;
+    case Role::kParent:
+      return v1::ROLE_PARENT;
+  }
+  return v1::ROLE_UNSPECIFIED;
+}
+
+std::optional<Role> FromProto(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_ADMIN:
+      return Role::kAdmin;
+    case v1::ROLE_TEACHER:
+      return Role::kTeacher;
+    case v1::ROLE_EMPLOYEE:
+      return Role::kEmployee;
+    case v1::ROLE_STUDENT:
+      return Role::kStudent;
+    case v1::ROLE_PARENT:
+      return Role::kParent;
+    default:
+      return std::nullopt;
+  }
+}
+
+void ToProto(const School& school, v1::School& out) {
+  out.set_id(school.id);
+  out.set_name(school.name);
+  out.set_short_name(school.short_name);
+  out.set_region_code(school.region_code);
+  out.set_address(school.address);
+  out.set_time_zone(school.time_zone);
+  out.set_inn(school.inn);
+  out.set_ogrn(school.ogrn);
+  out.set_description(school.description);
+  out.set_contacts(school.contacts);
+  out.set_logo_content_id(school.logo_content_id);
+  *out.mutable_create_time() = ToProto(school.created_at);
+  *out.mutable_update_time() = ToProto(school.updated_at);
+}
+
+School FromProto(const v1::School& in) {
+  return School{.id = in.id(),
+                .name = in.name(),
+                .short_name = in.short_name(),
+                .region_code = in.region_code(),
+                .address = in.address(),
+                .time_zone = in.time_zone(),
+                .inn = in.inn(),
+                .ogrn = in.ogrn(),
+                .description = in.description(),
+                .contacts = in.contacts(),
+                .logo_content_id = in.logo_content_id()};
+}
+
+void ToProto(const SchoolClass& school_class, v1::Class& out) {
+  out.set_id(school_class.id);
+  out.set_school_id(school_class.school_id);
+  out.set_grade(school_class.grade);
+  out.set_letter(school_class.letter);
+  out.set_display_name(school_class.DisplayName());
+  out.set_academic_year(school_class.academic_year);
+  out.set_class_teacher_id(school_class.class_teacher_id);
+  out.set_archived(school_class.archived);
+  *out.mutable_create_time() = ToProto(school_class.created_at);
+}
+
+void ToProto(const Member& member, v1::Member& out) {
+  out.set_school_id(member.school_id);
+  out.set_user_id(member.user_id);
+  for (Role role : member.roles) out.add_roles(ToProto(role));
+  for (const std::string& subject : member.subjects) out.add_subjects(subject);
+  *out.mutable_join_time() = ToProto(member.joined_at);
+}
+
+void ToProto(const Invitation& invitation, v1::Invitation& out) {
+  out.set_id(invitation.id);
+  out.set_school_id(invitation.school_id);
+  out.set_role(ToProto(invitation.role));
+  out.set_class_id(invitation.class_id);
+  out.set_student_id(invitation.student_id);
+  *out.mutable_expire_time() = ToProto(invitation.expires_at);
+  out.set_max_uses(invitation.max_uses);
+  out.set_uses(invitation.uses);
+  out.set_creator_id(invitation.creator_id);
+  out.set_revoked(invitation.revoked);
+  *out.mutable_create_time() = ToProto(invitation.created_at);
+}
+
+void ToProto(const ParentLink& link, v1::ParentLink& out) {
+  out.set_id(link.id);
+  out.set_school_id(link.school_id);
+  out.set_parent_id(link.parent_id);
+  out.set_student_id(link.student_id);
+  out.set_state(link.state == ParentLinkState::kConfirmed ? v1::PARENT_LINK_STATE_CONFIRMED
+                                                          : v1::PARENT_LINK_STATE_PENDING);
+  *out.mutable_create_time() = ToProto(link.created_at);
+  out.set_confirmed_by(link.confirmed_by);
+  if (link.confirmed_at) *out.mutable_confirm_time() = ToProto(*link.confirmed_at);
+}
+
+void ToProto(const StudentSettings& settings, v1::StudentSettings& out) {
+  out.set_school_id(settings.school_id);
+  out.set_student_id(settings.student_id);
+  out.set_safe_mode(settings.safe_mode);
+}
+
+void ToProto(const ClassRoster& roster, v1::ClassRoster& out) {
+  ToProto(roster.school_class, *out.mutable_class_());
+  for (const std::string& id : roster.student_ids) out.add_student_ids(id);
+  for (const ClassTeacher& teacher : roster.teachers) {
+    v1::ClassTeacher& t = *out.add_teachers();
+    t.set_user_id(teacher.user_id);
+    t.set_subject(teacher.subject);
+  }
+  for (const RosterParent& parent : roster.parents) {
+    v1::RosterParent& p = *out.add_parents();
+    p.set_parent_id(parent.parent_id);
+    p.set_student_id(parent.student_id);
+  }
+}
+
+void ToProto(const Membership& membership, v1::Membership& out) {
+  out.set_school_id(membership.school_id);
+  for (Role role : membership.roles) out.add_roles(ToProto(role));
+  for (const std::string& id : membership.student_class_ids) out.add_student_class_ids(id);
+  for (const std::string& id : membership.teacher_class_ids) out.add_teacher_class_ids(id);
+  for (const std::string& id : membership.child_ids) out.add_child_ids(id);
+}
+
+void ToProto(const Change& change, v1::DirectoryEvent& out) {
+  auto role_changed = [&](v1::RoleChanged& role) {
+    role.set_user_id(change.user_id);
+    role.set_role(ToProto(change.role));
+  };
+  auto member_changed = [&](v1::ClassMemberChanged& member) {
+    member.set_class_id(change.class_id);
+    member.set_user_id(change.user_id);
+    member.set_subject(change.subject);
+  };
+  auto link_changed = [&](v1::ParentLinkChanged& link) {
+    ToProto(*change.parent_link, *link.mutable_link());
+    for (const std::string& id : change.existing_parent_ids) link.add_existing_parent_ids(id);
+  };
+  using Kind = Change::Kind;
+  switch (change.kind) {
+    case Kind::kSchoolCreated:
+      ToProto(*change.school, *out.mutable_school_created()->mutable_school());
+      break;
+    case Kind::kSchoolUpdated:
+      ToProto(*change.school, *out.mutable_school_updated()->mutable_school());
+      break;
+    case Kind::kRoleGranted:
+      role_changed(*out.mutable_role_granted());
+      break;
+    case Kind::kRoleRemoved:
+      role_changed(*out.mutable_role_removed());
+      break;
+    case Kind::kClassCreated:
+      ToProto(*change.school_class, *out.mutable_class_created()->mutable_class_());
+      break;
+    case Kind::kClassUpdated:
+      ToProto(*change.school_class, *out.mutable_class_updated()->mutable_class_());
+      break;
+    case Kind::kClassArchived:
+      ToProto(*change.school_class, *out.mutable_class_archived()->mutable_class_());
+      break;
+    case Kind::kStudentAdded:
+      member_changed(*out.mutable_student_added());
+      break;
+    case Kind::kStudentRemoved:
+      member_changed(*out.mutable_student_removed());
+      break;
+    case Kind::kTeacherAdded:
+      member_changed(*out.mutable_teacher_added());
+      break;
+    case Kind::kTeacherRemoved:
+      member_changed(*out.mutable_teacher_removed());
+      break;
+    case Kind::kParentLinkRequested:
+      link_changed(*out.mutable_parent_link_requested());
+      break;
+    case Kind::kParentLinkConfirmed:
+      link_changed(*out.mutable_parent_link_confirmed());
+      break;
+    case Kind::kParentLinkEnded:
+      link_changed(*out.mutable_parent_link_ended());
+      break;
+    case Kind::kStudentSettingsChanged:
+      ToProto(*change.settings, *out.mutable_student_settings_changed());
+      break;
+  }
+}
+
+}  // namespace parta::directory

@@ -1,0 +1,31 @@
+#pragma once
+
+// Domain values to and from their parta.directory.v1 messages. Used by the gRPC handlers and by
+// the store, which writes the domain events as DirectoryEvent messages.
+
+#include <optional>
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "parta/directory/v1/directory.pb.h"
+#include "services/directory/domain/model.h"
+
+namespace parta::directory {
+
+google::protobuf::Timestamp ToProto(absl::Time time);
+v1::Role ToProto(Role role);
+std::optional<Role> FromProto(v1::Role role);
+
+void ToProto(const School& school, v1::School& out);
+School FromProto(const v1::School& in);
+void ToProto(const SchoolClass& school_class, v1::Class& out);
+void ToProto(const Member& member, v1::Member& out);
+void ToProto(const Invitation& invitation, v1::Invitation& out);
+void ToProto(const ParentLink& link, v1::ParentLink& out);
+void ToProto(const StudentSettings& settings, v1::StudentSettings& out);
+void ToProto(const ClassRoster& roster, v1::ClassRoster& out);
+void ToProto(const Membership& membership, v1::Membership& out);
+// The change part of a DirectoryEvent.
+void ToProto(const Change& change, v1::DirectoryEvent& out);
+
+}  // namespace parta::directory

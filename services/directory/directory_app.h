@@ -1,0 +1,72 @@
+#pragma once
+
+// The directory service assembled from its parts, in dependency order. main.cc builds it from
+// the environment; api and integration tests build it from a config of their own.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/token.h"
+#include "libs/auth/token_verifier.h"
+#include "libs/core/clock.h"
+#include "libs/core/config.h"
+#include "services/directory/domain/directory.h"
+
+namespace parta::directory {
+
+struct DirectoryConfig {
+  std::string pg_uri;
+  int pg_pool_size = 10;
+  std::string redis_uri;
+  std::string identity_address;  // where the signing keys (JWKS) come from
+  std::string events_key = "parta:events:directory";
+  std::string grpc_listen = "127.0.0.1:7102";
+  std::string port_file;
+  std::string metrics_listen = "127.0.0.1:9102";  // empty: no metrics endpoint
+  std::string migrations_dir;
+  auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};
+  absl::Duration revocation_cache_ttl = absl::Seconds(5);
+  absl::Duration permission_cache_ttl = absl::Seconds(60);
+  absl::Duration outbox_poll_interval = absl::Milliseconds(100);
+  absl::Duration outbox_retention = absl::Hours(24 * 7);
+  absl::Duration purge_interval = absl::Minutes(10);
+  DirectorySettings directory;
+  int worker_threads = 8;
+  int worker_queue = 4096;
+  std::vector<std::string> trusted_proxies;
+};
+
+// Reads PARTA_* variables (documented in the service's README).
+absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env);
+
+class DirectoryApp {
+ public:
+  // Connects, serves. `keys` supplies the token signing keys (identity's JWKS in production);
+  // `clock` must outlive the app.
+  static absl::StatusOr<std::unique_ptr<DirectoryApp>> Start(const DirectoryConfig& config,
+                                                             const Clock& clock,
+                                                             std::unique_ptr<auth::KeySource> keys);
+  ~DirectoryApp();
+
+  int grpc_port() const;
+  // Graceful drain: calls in flight finish within `grace`, background work stops.
+  void Shutdown(absl::Duration grace);
+
+  // Publishes pending outbox events now instead of at the next poll (tests).
+  absl::Status RelayEvents();
+
+ private:
+  struct Parts;
+  explicit DirectoryApp(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// Applies the service's migrations (the `migrate` command). Needs only the database.
+absl::Status MigrateDirectory(const std::string& pg_uri, const std::string& migrations_dir);
+
+// Where the migrations are when PARTA_MIGRATIONS_DIR is not set (the source tree's folder).
+std::string DefaultMigrationsDir();
+
+}  // namespace parta::directory

@@ -1,0 +1,912 @@
+#include "services/directory/domain/directory.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "services/directory/domain/validation.h"
+
+namespace parta::directory {
+
+// Records the changes of one transaction and remembers the generation each school reached, so
+// the cache can be advanced once the transaction committed.
+class Recorder {
+ public:
+  Recorder(DirectoryTx& tx, const Caller& caller, absl::Time now)
+      : tx_(tx), caller_(caller), now_(now) {}
+
+  absl::Status Record(absl::string_view school_id, Change change) {
+    ASSIGN_OR_RETURN(int64_t generation,
+                     tx_.RecordChange(school_id, caller_.user_id, change, now_));
+    int64_t& reached = generations_[std::string(school_id)];
+    reached = std::max(reached, generation);
+    return absl::OkStatus();
+  }
+  const std::map<std::string, int64_t>& generations() const { return generations_; }
+  void Clear() { generations_.clear(); }
+
+ private:
+  DirectoryTx& tx_;
+  const Caller& caller_;
+  const absl::Time now_;
+  std::map<std::string, int64_t> generations_;
+};
+
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+
+absl::Status Deny(absl::string_view reason, absl::string_view message) {
+  return PermissionDenied(reason, message);
+}
+
+absl::Status SchoolNotFound() {
+  return NotFound("SCHOOL_NOT_FOUND", "no such school among the caller's schools");
+}
+
+absl::Status ClassNotFound() { return NotFound("CLASS_NOT_FOUND", "no such class in the school"); }
+
+absl::Status MemberNotFound(absl::string_view what) {
+  return NotFound("MEMBER_NOT_FOUND", absl::StrCat("no such ", what, " in the school"));
+}
+
+// The caller's facts in a school he may see: a member of it, or an operator. Anyone else learns
+// nothing, not even that the school exists.
+absl::StatusOr<PersonFacts> CallerFacts(DirectoryTx& tx, const Caller& caller,
+                                        const std::string& school_id) {
+  if (!IsUuid(school_id)) return SchoolNotFound();
+  ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, caller.user_id));
+  if (!facts.SchoolExists() || (!facts.IsMember() && !caller.is_operator)) {
+    return SchoolNotFound();
+  }
+  return facts;
+}
+
+absl::Status RequireAdmin(const PersonFacts& facts) {
+  if (!facts.Has(Role::kAdmin)) {
+    return Deny("NOT_SCHOOL_ADMIN", "only an admin of the school may do this");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequireSchool(const Caller& caller, const PersonFacts& facts, Permission permission,
+                           absl::string_view reason, absl::string_view message) {
+  if (!directory::Decide(permission, SchoolRelations(facts, caller.is_operator))) {
+    return Deny(reason, message);
+  }
+  return absl::OkStatus();
+}
+
+// Admins of the school, and operators (who invite a new school's first admin).
+absl::Status RequireInvitationManager(const Caller& caller, const PersonFacts& facts) {
+  return RequireSchool(caller, facts, Permission::kSchoolInvitationsManage, "NOT_SCHOOL_ADMIN",
+                       "only an admin of the school manages its invitations");
+}
+
+absl::StatusOr<SchoolClass> FindClassIn(DirectoryTx& tx, const std::string& school_id,
+                                        const std::string& class_id) {
+  if (!IsUuid(class_id)) return ClassNotFound();
+  ASSIGN_OR_RETURN(std::optional<SchoolClass> found, tx.FindClass(school_id, class_id));
+  if (!found) return ClassNotFound();
+  return *std::move(found);
+}
+
+absl::Status RequireActive(const SchoolClass& school_class) {
+  if (school_class.archived) {
+    return Error(absl::StatusCode::kFailedPrecondition, "CLASS_ARCHIVED", "the class is archived");
+  }
+  return absl::OkStatus();
+}
+
+// A student of the school and his facts; MEMBER_NOT_FOUND otherwise.
+absl::StatusOr<PersonFacts> StudentFacts(DirectoryTx& tx, const std::string& school_id,
+                                         const std::string& student_id) {
+  if (!IsUuid(student_id)) return MemberNotFound("student");
+  ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, student_id));
+  if (!facts.Has(Role::kStudent)) return MemberNotFound("student");
+  return facts;
+}
+
+absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
+                            const std::string& user_id) {
+  if (IsUuid(user_id)) {
+    ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, user_id));
+    if (facts.Has(Role::kTeacher)) return absl::OkStatus();
+  }
+  return InvalidArgument("NOT_A_TEACHER", "the person is not a teacher of the school");
+}
+
+absl::StatusOr<int> PageSize(int requested, int max) {
+  if (requested < 0 || requested > max) {
+    return InvalidArgument("INVALID_PAGE_SIZE",
+                           absl::StrCat("page_size must be between 0 and ", max));
+  }
+  return requested == 0 ? std::min(kDefaultPageSize, max) : requested;
+}
+
+absl::Status CheckPageToken(const std::string& token) {
+  if (!token.empty() && !IsUuid(token)) {
+    return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not from a previous response");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Directory::Mutate(const Caller& caller,
+                               const std::function<absl::Status(DirectoryTx&, Recorder&)>& work) {
+  std::map<std::string, int64_t> generations;
+  absl::Time now = clock_.Now();
+  RETURN_IF_ERROR(store_.Transact([&](DirectoryTx& tx) -> absl::Status {
+    Recorder recorder(tx, caller, now);
+    RETURN_IF_ERROR(work(tx, recorder));
+    generations = recorder.generations();
+    return absl::OkStatus();
+  }));
+  for (const auto& [school_id, generation] : generations) {
+    // The relay advances it too when it publishes the event; until then answers of the older
+    // generation could be served, so this is tried at once.
+    if (absl::Status advanced = cache_.Advance(school_id, generation); !advanced.ok()) {
+      log::Warning("permission cache not advanced").With("error", advanced.ToString());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---- schools ----
+
+absl::StatusOr<School> Directory::CreateSchool(const Caller& caller, School school) {
+  if (!caller.is_operator) {
+    return Deny("OPERATOR_ONLY", "only a platform operator may create a school");
+  }
+  RETURN_IF_ERROR(NormalizeSchool(school));
+  school.id = ids_.NewId();
+  school.created_at = school.updated_at = clock_.Now();
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    RETURN_IF_ERROR(tx.InsertSchool(school));
+    return recorder.Record(school.id, {.kind = Change::Kind::kSchoolCreated, .school = school});
+  }));
+  return school;
+}
+
+absl::StatusOr<School> Directory::GetSchool(const Caller& caller, const std::string& school_id) {
+  std::optional<School> school;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(CallerFacts(tx, caller, school_id).status());
+    ASSIGN_OR_RETURN(school, tx.FindSchool(school_id));
+    return school ? absl::OkStatus() : SchoolNotFound();
+  }));
+  return *std::move(school);
+}
+
+absl::StatusOr<School> Directory::UpdateSchool(const Caller& caller, SchoolUpdate update) {
+  static const std::vector<std::string> kEditable = {
+      "name", "short_name", "region_code", "address",  "time_zone",
+      "inn",  "ogrn",       "description", "contacts", "logo_content_id"};
+  if (update.paths.empty()) {
+    return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names no field");
+  }
+  for (const std::string& path : update.paths) {
+    if (std::find(kEditable.begin(), kEditable.end(), path) == kEditable.end()) {
+      return InvalidArgument("INVALID_UPDATE_MASK",
+                             "update_mask names a field that cannot change: " + path);
+    }
+  }
+  School result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, update.school.id));
+    RETURN_IF_ERROR(RequireSchool(caller, facts, Permission::kSchoolUpdate, "NOT_SCHOOL_ADMIN",
+                                  "only an admin of the school may edit it"));
+    ASSIGN_OR_RETURN(std::optional<School> current, tx.FindSchool(update.school.id));
+    if (!current) return SchoolNotFound();
+    School next = *current;
+    const School& in = update.school;
+    for (const std::string& path : update.paths) {
+      if (path == "name") next.name = in.name;
+      if (path == "short_name") next.short_name = in.short_name;
+      if (path == "region_code") next.region_code = in.region_code;
+      if (path == "address") next.address = in.address;
+      if (path == "time_zone") next.time_zone = in.time_zone;
+      if (path == "inn") next.inn = in.inn;
+      if (path == "ogrn") next.ogrn = in.ogrn;
+      if (path == "description") next.description = in.description;
+      if (path == "contacts") next.contacts = in.contacts;
+      if (path == "logo_content_id") next.logo_content_id = in.logo_content_id;
+    }
+    RETURN_IF_ERROR(NormalizeSchool(next));
+    next.updated_at = clock_.Now();
+    RETURN_IF_ERROR(tx.UpdateSchool(next));
+    result = next;
+    return recorder.Record(next.id, {.kind = Change::Kind::kSchoolUpdated, .school = next});
+  }));
+  return result;
+}
+
+absl::StatusOr<std::vector<School>> Directory::ListSchools(const Caller& caller,
+                                                           const std::string& query, Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size, 200));
+  RETURN_IF_ERROR(CheckPageToken(page.token));
+  std::vector<School> schools;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(schools, tx.ListSchools(query, caller.is_operator ? "" : caller.user_id,
+                                             page.token, size + 1));
+    return absl::OkStatus();
+  }));
+  page.token.clear();
+  if (static_cast<int>(schools.size()) > size) {
+    schools.resize(size);
+    page.token = schools.back().id;
+  }
+  return schools;
+}
+
+// ---- members ----
+
+absl::StatusOr<std::vector<Member>> Directory::ListMembers(const Caller& caller,
+                                                           const std::string& school_id,
+                                                           std::optional<Role> role, Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size == 0 ? 100 : page.size, 500));
+  RETURN_IF_ERROR(CheckPageToken(page.token));
+  std::vector<Member> members;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireSchool(caller, facts, Permission::kSchoolMembersList, "NOT_SCHOOL_STAFF",
+                                  "only the school's staff list its members"));
+    ASSIGN_OR_RETURN(members, tx.ListMembers(school_id, role, page.token, size + 1));
+    return absl::OkStatus();
+  }));
+  page.token.clear();
+  if (static_cast<int>(members.size()) > size) {
+    members.resize(size);
+    page.token = members.back().user_id;
+  }
+  return members;
+}
+
+absl::StatusOr<Member> Directory::RemoveMemberRole(const Caller& caller,
+                                                   const std::string& school_id,
+                                                   const std::string& user_id, Role role) {
+  std::optional<Member> result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    if (!IsUuid(user_id)) return MemberNotFound("member with this role");
+    ASSIGN_OR_RETURN(PersonFacts target, tx.LoadFacts(school_id, user_id));
+    if (!target.Has(role)) return MemberNotFound("member with this role");
+    if (role == Role::kAdmin) {
+      ASSIGN_OR_RETURN(int admins, tx.CountRole(school_id, Role::kAdmin));
+      if (admins <= 1) {
+        return Error(absl::StatusCode::kFailedPrecondition, "LAST_ADMIN",
+                     "a school keeps at least one admin");
+      }
+    }
+    if (role == Role::kStudent) {
+      for (const std::string& class_id : target.student_classes) {
+        RETURN_IF_ERROR(tx.RemoveStudent(class_id, user_id).status());
+        RETURN_IF_ERROR(recorder.Record(
+            school_id,
+            {.kind = Change::Kind::kStudentRemoved, .user_id = user_id, .class_id = class_id}));
+      }
+    }
+    if (role == Role::kTeacher) {
+      ASSIGN_OR_RETURN(std::vector<TeachingPost> removed,
+                       tx.RemoveTeacherEverywhere(school_id, user_id));
+      for (const TeachingPost& post : removed) {
+        RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kTeacherRemoved,
+                                                    .user_id = user_id,
+                                                    .class_id = post.class_id,
+                                                    .subject = post.subject}));
+      }
+    }
+    if (role == Role::kParent) {
+      ASSIGN_OR_RETURN(std::vector<ParentLink> ended, tx.EndParentLinks(school_id, user_id));
+      for (const ParentLink& link : ended) {
+        RETURN_IF_ERROR(recorder.Record(
+            school_id, {.kind = Change::Kind::kParentLinkEnded, .parent_link = link}));
+      }
+    }
+    RETURN_IF_ERROR(tx.RemoveRole(school_id, user_id, role).status());
+    RETURN_IF_ERROR(recorder.Record(
+        school_id, {.kind = Change::Kind::kRoleRemoved, .user_id = user_id, .role = role}));
+    ASSIGN_OR_RETURN(std::optional<Member> member, tx.FindMember(school_id, user_id));
+    result = member ? *member : Member{.school_id = school_id, .user_id = user_id};
+    return absl::OkStatus();
+  }));
+  return *std::move(result);
+}
+
+absl::StatusOr<Member> Directory::SetTeacherSubjects(const Caller& caller,
+                                                     const std::string& school_id,
+                                                     const std::string& user_id,
+                                                     const std::vector<std::string>& subjects) {
+  if (subjects.size() > 20) {
+    return InvalidArgument("INVALID_SUBJECT", "a teacher has at most 20 subjects");
+  }
+  std::vector<std::string> clean;
+  for (const std::string& subject : subjects) {
+    ASSIGN_OR_RETURN(std::string normalized, NormalizeSubject(subject));
+    if (std::find(clean.begin(), clean.end(), normalized) == clean.end()) {
+      clean.push_back(normalized);
+    }
+  }
+  std::optional<Member> result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder&) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    if (!IsUuid(user_id)) return MemberNotFound("member");
+    ASSIGN_OR_RETURN(std::optional<Member> member, tx.FindMember(school_id, user_id));
+    if (!member) return MemberNotFound("member");
+    RETURN_IF_ERROR(RequireTeacher(tx, school_id, user_id));
+    RETURN_IF_ERROR(tx.SetSubjects(school_id, user_id, clean));
+    member->subjects = clean;
+    result = *member;
+    return absl::OkStatus();
+  }));
+  return *std::move(result);
+}
+
+// ---- classes ----
+
+absl::StatusOr<SchoolClass> Directory::CreateClass(const Caller& caller, SchoolClass school_class) {
+  RETURN_IF_ERROR(CheckGrade(school_class.grade));
+  RETURN_IF_ERROR(CheckAcademicYear(school_class.academic_year));
+  ASSIGN_OR_RETURN(school_class.letter,
+                   NormalizeClassLetter(school_class.grade, school_class.letter));
+  school_class.id = ids_.NewId();
+  school_class.archived = false;
+  school_class.created_at = clock_.Now();
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_class.school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    if (!school_class.class_teacher_id.empty()) {
+      RETURN_IF_ERROR(RequireTeacher(tx, school_class.school_id, school_class.class_teacher_id));
+    }
+    RETURN_IF_ERROR(tx.InsertClass(school_class));
+    return recorder.Record(school_class.school_id,
+                           {.kind = Change::Kind::kClassCreated, .school_class = school_class});
+  }));
+  return school_class;
+}
+
+absl::StatusOr<SchoolClass> Directory::GetClass(const Caller& caller, const std::string& school_id,
+                                                const std::string& class_id) {
+  std::optional<SchoolClass> result;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    ASSIGN_OR_RETURN(result, FindClassIn(tx, school_id, class_id));
+    return absl::OkStatus();
+  }));
+  return *std::move(result);
+}
+
+absl::StatusOr<std::vector<SchoolClass>> Directory::ListClasses(const Caller& caller,
+                                                                const std::string& school_id,
+                                                                int academic_year,
+                                                                bool include_archived) {
+  if (academic_year != 0) RETURN_IF_ERROR(CheckAcademicYear(academic_year));
+  std::vector<SchoolClass> classes;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(CallerFacts(tx, caller, school_id).status());
+    ASSIGN_OR_RETURN(classes, tx.ListClasses(school_id, academic_year, include_archived));
+    return absl::OkStatus();
+  }));
+  return classes;
+}
+
+absl::StatusOr<SchoolClass> Directory::UpdateClass(const Caller& caller,
+                                                   const std::string& school_id,
+                                                   ClassUpdate update) {
+  if (update.paths.empty()) {
+    return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names no field");
+  }
+  for (const std::string& path : update.paths) {
+    if (path != "letter" && path != "class_teacher_id") {
+      return InvalidArgument("INVALID_UPDATE_MASK",
+                             "only letter and class_teacher_id can change: " + path);
+    }
+  }
+  SchoolClass result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    ASSIGN_OR_RETURN(SchoolClass next, FindClassIn(tx, school_id, update.school_class.id));
+    RETURN_IF_ERROR(RequireActive(next));
+    for (const std::string& path : update.paths) {
+      if (path == "letter") {
+        ASSIGN_OR_RETURN(next.letter, NormalizeClassLetter(next.grade, update.school_class.letter));
+      } else {
+        const std::string& teacher = update.school_class.class_teacher_id;
+        if (!teacher.empty()) RETURN_IF_ERROR(RequireTeacher(tx, school_id, teacher));
+        next.class_teacher_id = teacher;
+      }
+    }
+    RETURN_IF_ERROR(tx.UpdateClass(next));
+    result = next;
+    return recorder.Record(school_id, {.kind = Change::Kind::kClassUpdated, .school_class = next});
+  }));
+  return result;
+}
+
+absl::StatusOr<SchoolClass> Directory::ArchiveClass(const Caller& caller,
+                                                    const std::string& school_id,
+                                                    const std::string& class_id) {
+  SchoolClass result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    ASSIGN_OR_RETURN(result, FindClassIn(tx, school_id, class_id));
+    if (result.archived) return absl::OkStatus();
+    result.archived = true;
+    RETURN_IF_ERROR(tx.UpdateClass(result));
+    return recorder.Record(school_id,
+                           {.kind = Change::Kind::kClassArchived, .school_class = result});
+  }));
+  return result;
+}
+
+absl::StatusOr<ClassRoster> Directory::GetClassRoster(const Caller& caller,
+                                                      const std::string& school_id,
+                                                      const std::string& class_id) {
+  ClassRoster roster;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    ASSIGN_OR_RETURN(SchoolClass school_class, FindClassIn(tx, school_id, class_id));
+    if (!directory::Decide(Permission::kClassRosterRead, ClassRelations(facts, class_id))) {
+      return Deny("NOT_IN_CLASS", "only the school's staff and the class's own people read it");
+    }
+    ASSIGN_OR_RETURN(roster, tx.LoadRoster(class_id));
+    roster.school_class = std::move(school_class);
+    return absl::OkStatus();
+  }));
+  return roster;
+}
+
+absl::StatusOr<ClassRoster> Directory::AddClassTeacher(const Caller& caller,
+                                                       const std::string& school_id,
+                                                       const std::string& class_id,
+                                                       const std::string& teacher_id,
+                                                       const std::string& subject) {
+  ASSIGN_OR_RETURN(std::string clean_subject, NormalizeSubject(subject));
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    ASSIGN_OR_RETURN(SchoolClass school_class, FindClassIn(tx, school_id, class_id));
+    RETURN_IF_ERROR(RequireActive(school_class));
+    RETURN_IF_ERROR(RequireTeacher(tx, school_id, teacher_id));
+    ASSIGN_OR_RETURN(bool added, tx.AddClassTeacher(class_id, teacher_id, clean_subject));
+    if (!added) return absl::OkStatus();
+    return recorder.Record(school_id, {.kind = Change::Kind::kTeacherAdded,
+                                       .user_id = teacher_id,
+                                       .class_id = class_id,
+                                       .subject = clean_subject});
+  }));
+  return GetClassRoster(caller, school_id, class_id);
+}
+
+absl::StatusOr<ClassRoster> Directory::MoveStudent(const Caller& caller,
+                                                   const std::string& school_id,
+                                                   const std::string& student_id,
+                                                   const std::string& to_class_id) {
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireAdmin(facts));
+    ASSIGN_OR_RETURN(SchoolClass target, FindClassIn(tx, school_id, to_class_id));
+    RETURN_IF_ERROR(RequireActive(target));
+    ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, student_id));
+    for (const std::string& class_id : student.student_classes) {
+      if (class_id == to_class_id) continue;
+      ASSIGN_OR_RETURN(SchoolClass from, FindClassIn(tx, school_id, class_id));
+      if (from.academic_year != target.academic_year) {
+        return Error(absl::StatusCode::kFailedPrecondition, "ACADEMIC_YEAR_MISMATCH",
+                     "a student moves only between classes of one academic year");
+      }
+      RETURN_IF_ERROR(tx.RemoveStudent(class_id, student_id).status());
+      RETURN_IF_ERROR(recorder.Record(
+          school_id,
+          {.kind = Change::Kind::kStudentRemoved, .user_id = student_id, .class_id = class_id}));
+    }
+    ASSIGN_OR_RETURN(bool added, tx.AddStudent(school_id, to_class_id, student_id));
+    if (!added) return absl::OkStatus();
+    return recorder.Record(
+        school_id,
+        {.kind = Change::Kind::kStudentAdded, .user_id = student_id, .class_id = to_class_id});
+  }));
+  return GetClassRoster(caller, school_id, to_class_id);
+}
+
+// ---- invitations ----
+
+absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
+                                                          const std::string& school_id, Role role,
+                                                          const std::string& class_id,
+                                                          absl::Duration ttl, int max_uses) {
+  if (role == Role::kParent) {
+    return InvalidArgument("INVALID_ROLE",
+                           "parents are invited from the child's profile (parent invitations)");
+  }
+  if (role == Role::kStudent && class_id.empty()) {
+    return InvalidArgument("CLASS_REQUIRED", "a student invitation names the class");
+  }
+  if (role != Role::kStudent && !class_id.empty()) {
+    return InvalidArgument("CLASS_NOT_ALLOWED", "only student invitations name a class");
+  }
+  if (ttl == absl::ZeroDuration()) ttl = settings_.default_invitation_ttl;
+  if (ttl < absl::Minutes(1) || ttl > settings_.max_invitation_ttl) {
+    return InvalidArgument("INVALID_TTL", "ttl_seconds must be from 60 seconds to 30 days");
+  }
+  if (max_uses == 0) max_uses = 1;
+  if (max_uses < 1 || max_uses > 1000) {
+    return InvalidArgument("INVALID_MAX_USES", "max_uses must be 1–1000");
+  }
+  absl::Time now = clock_.Now();
+  NewInvitation created;
+  created.code = NewInvitationCode();
+  Invitation& invitation = created.invitation;
+  invitation = {.id = ids_.NewId(),
+                .school_id = school_id,
+                .role = role,
+                .class_id = class_id,
+                .code_hash = HashInvitationCode(created.code),
+                .expires_at = now + ttl,
+                .max_uses = max_uses,
+                .creator_id = caller.user_id,
+                .created_at = now};
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder&) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    if (role == Role::kStudent) {
+      ASSIGN_OR_RETURN(SchoolClass school_class, FindClassIn(tx, school_id, class_id));
+      if (!directory::Decide(Permission::kClassStudentsInvite, ClassRelations(facts, class_id))) {
+        return Deny("NOT_CLASS_TEACHER",
+                    "only an admin or a teacher of the class invites students to it");
+      }
+      RETURN_IF_ERROR(RequireActive(school_class));
+    } else {
+      RETURN_IF_ERROR(RequireInvitationManager(caller, facts));
+    }
+    return tx.InsertInvitation(invitation);
+  }));
+  return created;
+}
+
+absl::StatusOr<NewInvitation> Directory::CreateParentInvitation(const Caller& caller,
+                                                                const std::string& school_id,
+                                                                const std::string& student_id) {
+  absl::Time now = clock_.Now();
+  NewInvitation created;
+  created.code = NewInvitationCode();
+  created.invitation = {.id = ids_.NewId(),
+                        .school_id = school_id,
+                        .role = Role::kParent,
+                        .student_id = student_id,
+                        .code_hash = HashInvitationCode(created.code),
+                        .expires_at = now + settings_.parent_invitation_ttl,
+                        .max_uses = 1,
+                        .creator_id = caller.user_id,
+                        .created_at = now};
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder&) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, student_id));
+    if (!directory::Decide(Permission::kMemberParentInvite, MemberRelations(facts, student),
+                           TargetKindOf(student))) {
+      return Deny("NOT_ALLOWED_FOR_STUDENT",
+                  "only the student, his class teacher, his parents or an admin may do this");
+    }
+    ASSIGN_OR_RETURN(std::vector<ParentLink> links, tx.ListParentLinks(school_id, student_id));
+    if (static_cast<int>(links.size()) >= settings_.max_parents_per_student) {
+      return Error(absl::StatusCode::kFailedPrecondition, "PARENT_LIMIT_REACHED",
+                   "the student has as many parents as allowed");
+    }
+    return tx.InsertInvitation(created.invitation);
+  }));
+  return created;
+}
+
+absl::StatusOr<std::vector<Invitation>> Directory::ListInvitations(const Caller& caller,
+                                                                   const std::string& school_id,
+                                                                   bool include_inactive) {
+  std::vector<Invitation> invitations;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    RETURN_IF_ERROR(RequireInvitationManager(caller, facts));
+    ASSIGN_OR_RETURN(invitations, tx.ListInvitations(school_id, include_inactive, clock_.Now()));
+    return absl::OkStatus();
+  }));
+  return invitations;
+}
+
+absl::StatusOr<Invitation> Directory::RevokeInvitation(const Caller& caller,
+                                                       const std::string& school_id,
+                                                       const std::string& invitation_id) {
+  Invitation result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder&) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    std::optional<Invitation> invitation;
+    if (IsUuid(invitation_id)) {
+      ASSIGN_OR_RETURN(invitation, tx.FindInvitation(school_id, invitation_id));
+    }
+    if (!invitation) {
+      return NotFound("INVITATION_NOT_FOUND", "no such invitation in the school");
+    }
+    if (invitation->creator_id != caller.user_id) {
+      RETURN_IF_ERROR(RequireInvitationManager(caller, facts));
+    }
+    invitation->revoked = true;
+    RETURN_IF_ERROR(tx.SaveInvitationState(*invitation));
+    result = *invitation;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<Redemption> Directory::RedeemInvitation(const Caller& caller,
+                                                       const std::string& code) {
+  ASSIGN_OR_RETURN(std::string normalized, NormalizeInvitationCode(code));
+  std::string hash = HashInvitationCode(normalized);
+  absl::Time now = clock_.Now();
+  Redemption result;
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    result = {};
+    ASSIGN_OR_RETURN(std::optional<Invitation> invitation, tx.LockInvitation(hash));
+    if (!invitation) return NotFound("INVITATION_NOT_FOUND", "no invitation has this code");
+    result.school_id = invitation->school_id;
+    result.role = invitation->role;
+    result.class_id = invitation->class_id;
+    const std::string& school_id = invitation->school_id;
+    ASSIGN_OR_RETURN(bool again, tx.HasRedeemed(invitation->id, caller.user_id));
+    if (again) {
+      // The same user redeeming again gets the first result and spends nothing.
+      if (invitation->role == Role::kParent) {
+        ASSIGN_OR_RETURN(result.parent_link,
+                         tx.FindParentLink(school_id, caller.user_id, invitation->student_id));
+      }
+      return absl::OkStatus();
+    }
+    if (invitation->revoked) {
+      return Error(absl::StatusCode::kFailedPrecondition, "INVITATION_REVOKED",
+                   "the invitation was revoked");
+    }
+    if (invitation->expires_at <= now) {
+      return Error(absl::StatusCode::kFailedPrecondition, "INVITATION_EXPIRED",
+                   "the invitation has expired");
+    }
+    if (invitation->uses >= invitation->max_uses) {
+      return Error(absl::StatusCode::kFailedPrecondition, "INVITATION_USED_UP",
+                   "the invitation has been used as often as it may");
+    }
+    ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, caller.user_id));
+    if (invitation->role == Role::kParent) {
+      const std::string& student_id = invitation->student_id;
+      if (student_id == caller.user_id) {
+        return Error(absl::StatusCode::kFailedPrecondition, "PARENT_IS_CHILD",
+                     "a child's own account cannot become its parent");
+      }
+      ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, student_id));
+      ASSIGN_OR_RETURN(std::vector<ParentLink> links, tx.ListParentLinks(school_id, student_id));
+      ASSIGN_OR_RETURN(std::optional<ParentLink> existing,
+                       tx.FindParentLink(school_id, caller.user_id, student_id));
+      if (existing) {
+        result.parent_link = existing;
+      } else {
+        if (static_cast<int>(links.size()) >= settings_.max_parents_per_student) {
+          return Error(absl::StatusCode::kFailedPrecondition, "PARENT_LIMIT_REACHED",
+                       "the student has as many parents as allowed");
+        }
+        ParentLink link{.id = ids_.NewId(),
+                        .school_id = school_id,
+                        .parent_id = caller.user_id,
+                        .student_id = student_id,
+                        .state = ParentLinkState::kPending,
+                        .created_at = now};
+        RETURN_IF_ERROR(tx.InsertParentLink(link));
+        result.parent_link = link;
+        RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kParentLinkRequested,
+                                                    .parent_link = link,
+                                                    .existing_parent_ids = student.parents}));
+      }
+    } else {
+      if (invitation->role == Role::kStudent) {
+        ASSIGN_OR_RETURN(SchoolClass school_class,
+                         FindClassIn(tx, school_id, invitation->class_id));
+        RETURN_IF_ERROR(RequireActive(school_class));
+        for (const std::string& class_id : facts.student_classes) {
+          if (class_id == school_class.id) continue;
+          ASSIGN_OR_RETURN(SchoolClass other, FindClassIn(tx, school_id, class_id));
+          if (other.academic_year == school_class.academic_year) {
+            return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_IN_ANOTHER_CLASS",
+                         "the student is in another class of this academic year");
+          }
+        }
+      }
+      ASSIGN_OR_RETURN(bool granted,
+                       tx.GrantRole(school_id, caller.user_id, invitation->role, now));
+      if (granted) {
+        RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kRoleGranted,
+                                                    .user_id = caller.user_id,
+                                                    .role = invitation->role}));
+      }
+      if (invitation->role == Role::kStudent) {
+        ASSIGN_OR_RETURN(bool added,
+                         tx.AddStudent(school_id, invitation->class_id, caller.user_id));
+        if (added) {
+          RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kStudentAdded,
+                                                      .user_id = caller.user_id,
+                                                      .class_id = invitation->class_id}));
+        }
+      }
+    }
+    invitation->uses += 1;
+    RETURN_IF_ERROR(tx.SaveInvitationState(*invitation));
+    return tx.InsertRedemption(invitation->id, caller.user_id, now);
+  }));
+  return result;
+}
+
+// ---- parents ----
+
+absl::StatusOr<std::vector<ParentLink>> Directory::ListParentLinks(const Caller& caller,
+                                                                   const std::string& school_id,
+                                                                   const std::string& student_id) {
+  std::vector<ParentLink> links;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, student_id));
+    if (!directory::Decide(Permission::kMemberParentLinksRead, MemberRelations(facts, student),
+                           TargetKindOf(student))) {
+      return Deny("NOT_ALLOWED_FOR_STUDENT",
+                  "only the student, his class teacher, his parents or an admin may do this");
+    }
+    ASSIGN_OR_RETURN(links, tx.ListParentLinks(school_id, student_id));
+    return absl::OkStatus();
+  }));
+  return links;
+}
+
+absl::StatusOr<ParentLink> Directory::ConfirmParentLink(const Caller& caller,
+                                                        const std::string& school_id,
+                                                        const std::string& link_id) {
+  ParentLink result;
+  absl::Time now = clock_.Now();
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    std::optional<ParentLink> link;
+    if (IsUuid(link_id)) {
+      ASSIGN_OR_RETURN(link, tx.LockParentLink(school_id, link_id));
+    }
+    if (!link) return NotFound("PARENT_LINK_NOT_FOUND", "no such parent link in the school");
+    ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, link->student_id));
+    if (!directory::Decide(Permission::kMemberParentConfirm, MemberRelations(facts, student),
+                           TargetKindOf(student))) {
+      return Deny("NOT_ALLOWED_FOR_STUDENT",
+                  "only the student's class teacher, his parents or an admin may do this");
+    }
+    if (link->state != ParentLinkState::kPending) {
+      return Error(absl::StatusCode::kFailedPrecondition, "PARENT_LINK_NOT_PENDING",
+                   "the parent link is confirmed already");
+    }
+    link->state = ParentLinkState::kConfirmed;
+    link->confirmed_by = caller.user_id;
+    link->confirmed_at = now;
+    RETURN_IF_ERROR(tx.SaveParentLink(*link));
+    ASSIGN_OR_RETURN(bool granted, tx.GrantRole(school_id, link->parent_id, Role::kParent, now));
+    if (granted) {
+      RETURN_IF_ERROR(recorder.Record(
+          school_id,
+          {.kind = Change::Kind::kRoleGranted, .user_id = link->parent_id, .role = Role::kParent}));
+    }
+    RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kParentLinkConfirmed,
+                                                .parent_link = *link,
+                                                .existing_parent_ids = student.parents}));
+    result = *link;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<StudentSettings> Directory::UpdateStudentSettings(const Caller& caller,
+                                                                 const std::string& school_id,
+                                                                 const std::string& student_id,
+                                                                 bool safe_mode) {
+  StudentSettings settings{
+      .school_id = school_id, .student_id = student_id, .safe_mode = safe_mode};
+  RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, student_id));
+    if (!directory::Decide(Permission::kMemberSettingsUpdate, MemberRelations(facts, student),
+                           TargetKindOf(student))) {
+      return Deny("NOT_ALLOWED_FOR_STUDENT",
+                  "only the student's parents or an admin change his settings");
+    }
+    RETURN_IF_ERROR(tx.SaveStudentSettings(settings));
+    return recorder.Record(school_id,
+                           {.kind = Change::Kind::kStudentSettingsChanged, .settings = settings});
+  }));
+  return settings;
+}
+
+// ---- permission checks ----
+
+absl::StatusOr<bool> Directory::Decide(DirectoryTx& tx, const Caller& subject,
+                                       Permission permission, const Resource& resource) {
+  ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(resource.school_id, subject.user_id));
+  if (!facts.SchoolExists()) return false;
+  switch (resource.kind) {
+    case ResourceKind::kSchool:
+      return directory::Decide(permission, SchoolRelations(facts, subject.is_operator));
+    case ResourceKind::kClass: {
+      ASSIGN_OR_RETURN(std::optional<SchoolClass> found,
+                       tx.FindClass(resource.school_id, resource.class_id));
+      if (!found) return false;
+      return directory::Decide(permission, ClassRelations(facts, resource.class_id));
+    }
+    case ResourceKind::kMember: {
+      ASSIGN_OR_RETURN(PersonFacts target, tx.LoadFacts(resource.school_id, resource.member_id));
+      return directory::Decide(permission, MemberRelations(facts, target), TargetKindOf(target));
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<bool> Directory::CheckPermission(const Caller& subject,
+                                                const std::string& permission_name,
+                                                const std::string& resource_text) {
+  std::optional<Permission> permission = PermissionFromName(permission_name);
+  if (!permission) {
+    return InvalidArgument("UNKNOWN_PERMISSION", "no such permission: see the permission table");
+  }
+  ASSIGN_OR_RETURN(Resource resource, ParseResource(resource_text));
+  if (resource.kind != InfoOf(*permission).resource) {
+    return InvalidArgument("PERMISSION_RESOURCE_MISMATCH",
+                           "the permission is not about this kind of resource");
+  }
+  std::string key = absl::StrCat(subject.user_id, subject.is_operator ? "|op|" : "||",
+                                 permission_name, "|", resource_text);
+  absl::StatusOr<std::optional<bool>> cached = cache_.Lookup(resource.school_id, key);
+  if (cached.ok() && cached->has_value()) return **cached;
+
+  bool allowed = false;
+  int64_t generation = 0;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    // The generation is read before the facts: an answer stored under it can only be older than
+    // the facts it was computed from, never newer than a change that voided it.
+    ASSIGN_OR_RETURN(PersonFacts school, tx.LoadFacts(resource.school_id, ""));
+    generation = school.school_generation;
+    ASSIGN_OR_RETURN(allowed, Decide(tx, subject, *permission, resource));
+    return absl::OkStatus();
+  }));
+  if (cached.ok() && generation > 0) {
+    // Only when the cache answered: a cache that is down is not written to.
+    cache_.Store(resource.school_id, generation, key, allowed).IgnoreError();
+  }
+  return allowed;
+}
+
+absl::StatusOr<std::vector<Membership>> Directory::ListMemberships(const std::string& user_id) {
+  if (!IsUuid(user_id)) return InvalidArgument("INVALID_SUBJECT", "subject must be an account id");
+  std::vector<Membership> memberships;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(memberships, tx.ListMemberships(user_id));
+    return absl::OkStatus();
+  }));
+  return memberships;
+}
+
+absl::StatusOr<std::vector<Event>> Directory::ListEvents(const std::string& school_id,
+                                                         int64_t after_sequence, int limit) {
+  if (after_sequence < 0) {
+    return InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative");
+  }
+  ASSIGN_OR_RETURN(int size, PageSize(limit == 0 ? 500 : limit, 1000));
+  if (!IsUuid(school_id)) return SchoolNotFound();
+  bool exists = false;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<School> school, tx.FindSchool(school_id));
+    exists = school.has_value();
+    return absl::OkStatus();
+  }));
+  if (!exists) return SchoolNotFound();
+  return store_.ReadEvents(school_id, after_sequence, size);
+}
+
+}  // namespace parta::directory

@@ -1,0 +1,151 @@
+#pragma once
+
+// The directory's use cases. Each one authorises its caller through the permission table
+// (domain/policy.h) against facts read in its own transaction, applies the change, and records
+// it (generation bump, outbox event, audit) in that same transaction; after commit it advances
+// the permission cache so that no stale answer is served.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/core/clock.h"
+#include "libs/core/random.h"
+#include "services/directory/domain/model.h"
+#include "services/directory/domain/policy.h"
+#include "services/directory/domain/ports.h"
+
+namespace parta::directory {
+
+class Recorder;
+
+// Who calls: an account (from its verified token).
+struct Caller {
+  std::string user_id;
+  bool is_operator = false;
+};
+
+struct DirectorySettings {
+  absl::Duration default_invitation_ttl = absl::Hours(24 * 7);
+  absl::Duration max_invitation_ttl = absl::Hours(24 * 30);
+  absl::Duration parent_invitation_ttl = absl::Hours(24);
+  int max_parents_per_student = 4;
+};
+
+struct Page {
+  int size = 0;
+  std::string token;  // opaque; the last id of the previous page
+};
+
+struct NewInvitation {
+  Invitation invitation;
+  std::string code;  // shown once
+};
+
+struct Redemption {
+  std::string school_id;
+  Role role = Role::kStudent;
+  std::string class_id;
+  std::optional<ParentLink> parent_link;
+};
+
+struct SchoolUpdate {
+  School school;                   // id and new values
+  std::vector<std::string> paths;  // field names to change
+};
+
+struct ClassUpdate {
+  SchoolClass school_class;        // id and new values
+  std::vector<std::string> paths;  // "letter", "class_teacher_id"
+};
+
+class Directory {
+ public:
+  Directory(DirectoryStore& store, PermissionCache& cache, const Clock& clock, IdGenerator& ids,
+            DirectorySettings settings)
+      : store_(store), cache_(cache), clock_(clock), ids_(ids), settings_(std::move(settings)) {}
+
+  absl::StatusOr<School> CreateSchool(const Caller& caller, School school);
+  absl::StatusOr<School> GetSchool(const Caller& caller, const std::string& school_id);
+  absl::StatusOr<School> UpdateSchool(const Caller& caller, SchoolUpdate update);
+  absl::StatusOr<std::vector<School>> ListSchools(const Caller& caller, const std::string& query,
+                                                  Page& page);
+
+  absl::StatusOr<std::vector<Member>> ListMembers(const Caller& caller,
+                                                  const std::string& school_id,
+                                                  std::optional<Role> role, Page& page);
+  absl::StatusOr<Member> RemoveMemberRole(const Caller& caller, const std::string& school_id,
+                                          const std::string& user_id, Role role);
+  absl::StatusOr<Member> SetTeacherSubjects(const Caller& caller, const std::string& school_id,
+                                            const std::string& user_id,
+                                            const std::vector<std::string>& subjects);
+
+  absl::StatusOr<SchoolClass> CreateClass(const Caller& caller, SchoolClass school_class);
+  absl::StatusOr<SchoolClass> GetClass(const Caller& caller, const std::string& school_id,
+                                       const std::string& class_id);
+  absl::StatusOr<std::vector<SchoolClass>> ListClasses(const Caller& caller,
+                                                       const std::string& school_id,
+                                                       int academic_year, bool include_archived);
+  absl::StatusOr<SchoolClass> UpdateClass(const Caller& caller, const std::string& school_id,
+                                          ClassUpdate update);
+  absl::StatusOr<SchoolClass> ArchiveClass(const Caller& caller, const std::string& school_id,
+                                           const std::string& class_id);
+  absl::StatusOr<ClassRoster> GetClassRoster(const Caller& caller, const std::string& school_id,
+                                             const std::string& class_id);
+  absl::StatusOr<ClassRoster> AddClassTeacher(const Caller& caller, const std::string& school_id,
+                                              const std::string& class_id,
+                                              const std::string& teacher_id,
+                                              const std::string& subject);
+  absl::StatusOr<ClassRoster> MoveStudent(const Caller& caller, const std::string& school_id,
+                                          const std::string& student_id,
+                                          const std::string& to_class_id);
+
+  absl::StatusOr<NewInvitation> CreateInvitation(const Caller& caller, const std::string& school_id,
+                                                 Role role, const std::string& class_id,
+                                                 absl::Duration ttl, int max_uses);
+  absl::StatusOr<NewInvitation> CreateParentInvitation(const Caller& caller,
+                                                       const std::string& school_id,
+                                                       const std::string& student_id);
+  absl::StatusOr<std::vector<Invitation>> ListInvitations(const Caller& caller,
+                                                          const std::string& school_id,
+                                                          bool include_inactive);
+  absl::StatusOr<Invitation> RevokeInvitation(const Caller& caller, const std::string& school_id,
+                                              const std::string& invitation_id);
+  absl::StatusOr<Redemption> RedeemInvitation(const Caller& caller, const std::string& code);
+
+  absl::StatusOr<std::vector<ParentLink>> ListParentLinks(const Caller& caller,
+                                                          const std::string& school_id,
+                                                          const std::string& student_id);
+  absl::StatusOr<ParentLink> ConfirmParentLink(const Caller& caller, const std::string& school_id,
+                                               const std::string& link_id);
+  absl::StatusOr<StudentSettings> UpdateStudentSettings(const Caller& caller,
+                                                        const std::string& school_id,
+                                                        const std::string& student_id,
+                                                        bool safe_mode);
+
+  // May `subject` do `permission` on `resource`? Cached answers first; when the cache cannot
+  // answer, Postgres decides (never allowed because a cache failed).
+  absl::StatusOr<bool> CheckPermission(const Caller& subject, const std::string& permission,
+                                       const std::string& resource);
+  absl::StatusOr<std::vector<Membership>> ListMemberships(const std::string& user_id);
+  absl::StatusOr<std::vector<Event>> ListEvents(const std::string& school_id,
+                                                int64_t after_sequence, int limit);
+
+ private:
+  // Runs `work` in a transaction and then advances the cache of every school it changed.
+  absl::Status Mutate(const Caller& caller,
+                      const std::function<absl::Status(DirectoryTx&, Recorder&)>& work);
+  absl::StatusOr<bool> Decide(DirectoryTx& tx, const Caller& subject, Permission permission,
+                              const Resource& resource);
+
+  DirectoryStore& store_;
+  PermissionCache& cache_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  const DirectorySettings settings_;
+};
+
+}  // namespace parta::directory

@@ -1,0 +1,41 @@
+#include "services/directory/domain/model.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace parta::directory {
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kTeacher:
+      return "teacher";
+    case Role::kEmployee:
+      return "employee";
+    case Role::kStudent:
+      return "student";
+    case Role::kParent:
+      return "parent";
+  }
+  return "student";
+}
+
+std::optional<Role> RoleFromName(absl::string_view name) {
+  for (Role role : kAllRoles) {
+    if (RoleName(role) == name) return role;
+  }
+  return std::nullopt;
+}
+
+std::string SchoolClass::DisplayName() const {
+  if (grade == 0) return letter;
+  return absl::StrCat(grade, letter);
+}
+
+bool PersonFacts::Has(Role role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+}  // namespace parta::directory

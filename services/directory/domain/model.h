@@ -1,0 +1,180 @@
+#pragma once
+
+// The directory's entities, as the use cases see them. Plain values: no protos, no SQL.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace parta::directory {
+
+enum class Role { kAdmin, kTeacher, kEmployee, kStudent, kParent };
+inline constexpr Role kAllRoles[] = {Role::kAdmin, Role::kTeacher, Role::kEmployee, Role::kStudent,
+                                     Role::kParent};
+
+// Stored and logged names: "admin", "teacher", …
+absl::string_view RoleName(Role role);
+std::optional<Role> RoleFromName(absl::string_view name);
+// Admin, teacher and employee: the school's staff.
+inline bool IsStaffRole(Role role) {
+  return role == Role::kAdmin || role == Role::kTeacher || role == Role::kEmployee;
+}
+
+struct School {
+  std::string id;
+  std::string name;
+  std::string short_name;
+  std::string region_code;
+  std::string address;
+  std::string time_zone;
+  std::string inn;
+  std::string ogrn;
+  std::string description;
+  std::string contacts;
+  std::string logo_content_id;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+struct Member {
+  std::string school_id;
+  std::string user_id;
+  std::vector<Role> roles;  // in kAllRoles order
+  std::vector<std::string> subjects;
+  absl::Time joined_at;
+};
+
+struct SchoolClass {
+  std::string id;
+  std::string school_id;
+  int grade = 0;          // 1–11; 0 for a pre-school group
+  std::string letter;     // normalised
+  int academic_year = 0;  // 2026 for 2026/27
+  std::string class_teacher_id;
+  bool archived = false;
+  absl::Time created_at;
+
+  // "5А"; a pre-school group is shown by its name.
+  std::string DisplayName() const;
+};
+
+struct ClassTeacher {
+  std::string user_id;
+  std::string subject;  // empty: the class teacher himself
+};
+
+// What a teacher does in one class.
+struct TeachingPost {
+  std::string class_id;
+  std::string subject;  // empty: he is its class teacher
+};
+
+struct RosterParent {
+  std::string parent_id;
+  std::string student_id;
+};
+
+struct ClassRoster {
+  SchoolClass school_class;
+  std::vector<std::string> student_ids;
+  std::vector<ClassTeacher> teachers;
+  std::vector<RosterParent> parents;
+};
+
+struct Invitation {
+  std::string id;
+  std::string school_id;
+  Role role = Role::kStudent;
+  std::string class_id;    // students
+  std::string student_id;  // parent invitations
+  std::string code_hash;   // SHA-256 of the normalised code
+  absl::Time expires_at;
+  int max_uses = 1;
+  int uses = 0;
+  std::string creator_id;
+  bool revoked = false;
+  absl::Time created_at;
+};
+
+enum class ParentLinkState { kPending, kConfirmed };
+
+struct ParentLink {
+  std::string id;
+  std::string school_id;
+  std::string parent_id;
+  std::string student_id;
+  ParentLinkState state = ParentLinkState::kPending;
+  absl::Time created_at;
+  std::string confirmed_by;
+  std::optional<absl::Time> confirmed_at;
+};
+
+struct StudentSettings {
+  std::string school_id;
+  std::string student_id;
+  bool safe_mode = true;
+};
+
+// What one person is in one school: the facts every permission is decided from.
+struct PersonFacts {
+  std::string user_id;
+  int64_t school_generation = 0;  // 0: the school does not exist
+  std::vector<Role> roles;
+  std::vector<std::string> student_classes;   // active classes he studies in
+  std::vector<std::string> taught_classes;    // active classes he teaches a subject in
+  std::vector<std::string> led_classes;       // active classes he is the class teacher of
+  std::vector<std::string> children;          // confirmed children in the school
+  std::vector<std::string> children_classes;  // active classes of those children
+  std::vector<std::string> parents;           // his confirmed parents (students)
+  bool safe_mode = true;                      // students
+
+  bool Has(Role role) const;
+  bool IsMember() const { return !roles.empty(); }
+  bool SchoolExists() const { return school_generation > 0; }
+};
+
+// One school of a person (ListMemberships).
+struct Membership {
+  std::string school_id;
+  std::vector<Role> roles;
+  std::vector<std::string> student_class_ids;
+  std::vector<std::string> teacher_class_ids;
+  std::vector<std::string> child_ids;
+};
+
+// What a use case changed, recorded as a domain event in the school's outbox stream.
+struct Change {
+  enum class Kind {
+    kSchoolCreated,
+    kSchoolUpdated,
+    kRoleGranted,
+    kRoleRemoved,
+    kClassCreated,
+    kClassUpdated,
+    kClassArchived,
+    kStudentAdded,
+    kStudentRemoved,
+    kTeacherAdded,
+    kTeacherRemoved,
+    kParentLinkRequested,
+    kParentLinkConfirmed,
+    kParentLinkEnded,
+    kStudentSettingsChanged,
+  };
+  Kind kind;
+  std::optional<School> school;
+  std::optional<SchoolClass> school_class;
+  std::optional<ParentLink> parent_link;
+  std::optional<StudentSettings> settings;
+  std::string user_id;
+  std::string class_id;
+  std::string subject;
+  Role role = Role::kStudent;
+  std::vector<std::string> existing_parent_ids;
+};
+
+}  // namespace parta::directory

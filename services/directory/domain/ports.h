@@ -1,0 +1,150 @@
+#pragma once
+
+// What the directory's use cases need from storage and from the permission cache. Implemented
+// over Postgres and Redis in adapters/; faked in unit tests.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/core/event.h"
+#include "services/directory/domain/model.h"
+
+namespace parta::directory {
+
+// Reads and writes inside one database transaction. Lookups of objects inside a school always
+// take the school id, so an id of another school is simply not found.
+class DirectoryTx {
+ public:
+  virtual ~DirectoryTx() = default;
+
+  // ALREADY_EXISTS (SCHOOL_EXISTS) when the INN is taken.
+  virtual absl::Status InsertSchool(const School& school) = 0;
+  virtual absl::StatusOr<std::optional<School>> FindSchool(absl::string_view id) = 0;
+  virtual absl::Status UpdateSchool(const School& school) = 0;
+  // Schools ordered by id after `after_id`; `member_id` non-empty: only his schools; `query`
+  // non-empty: name or short name contains it (case-insensitive).
+  virtual absl::StatusOr<std::vector<School>> ListSchools(absl::string_view query,
+                                                          absl::string_view member_id,
+                                                          absl::string_view after_id,
+                                                          int limit) = 0;
+
+  // What `user_id` is in the school (school_generation 0: no such school). An empty `user_id`
+  // reads only the school's generation.
+  virtual absl::StatusOr<PersonFacts> LoadFacts(absl::string_view school_id,
+                                                absl::string_view user_id) = 0;
+
+  // True when the role was new.
+  virtual absl::StatusOr<bool> GrantRole(absl::string_view school_id, absl::string_view user_id,
+                                         Role role, absl::Time at) = 0;
+  // True when the member had the role.
+  virtual absl::StatusOr<bool> RemoveRole(absl::string_view school_id, absl::string_view user_id,
+                                          Role role) = 0;
+  virtual absl::StatusOr<int> CountRole(absl::string_view school_id, Role role) = 0;
+  virtual absl::StatusOr<std::optional<Member>> FindMember(absl::string_view school_id,
+                                                           absl::string_view user_id) = 0;
+  virtual absl::StatusOr<std::vector<Member>> ListMembers(absl::string_view school_id,
+                                                          std::optional<Role> role,
+                                                          absl::string_view after_user_id,
+                                                          int limit) = 0;
+  virtual absl::Status SetSubjects(absl::string_view school_id, absl::string_view user_id,
+                                   const std::vector<std::string>& subjects) = 0;
+
+  // ALREADY_EXISTS (CLASS_EXISTS) when an active class of that year has the grade and letter.
+  virtual absl::Status InsertClass(const SchoolClass& school_class) = 0;
+  virtual absl::StatusOr<std::optional<SchoolClass>> FindClass(absl::string_view school_id,
+                                                               absl::string_view class_id) = 0;
+  virtual absl::StatusOr<std::vector<SchoolClass>> ListClasses(absl::string_view school_id,
+                                                               int academic_year,
+                                                               bool include_archived) = 0;
+  // CLASS_EXISTS as InsertClass.
+  virtual absl::Status UpdateClass(const SchoolClass& school_class) = 0;
+  // Students, teachers and confirmed parents of a class (its row not included).
+  virtual absl::StatusOr<ClassRoster> LoadRoster(absl::string_view class_id) = 0;
+  // True when the student was new in the class.
+  virtual absl::StatusOr<bool> AddStudent(absl::string_view school_id, absl::string_view class_id,
+                                          absl::string_view student_id) = 0;
+  // Takes the student out of the class; true when he was in it.
+  virtual absl::StatusOr<bool> RemoveStudent(absl::string_view class_id,
+                                             absl::string_view student_id) = 0;
+  // True when the (teacher, subject) pair was new in the class.
+  virtual absl::StatusOr<bool> AddClassTeacher(absl::string_view class_id,
+                                               absl::string_view teacher_id,
+                                               absl::string_view subject) = 0;
+  // Takes a teacher off every class of the school (subjects and class-teacher posts); returns
+  // the posts removed, the led classes with subject "".
+  virtual absl::StatusOr<std::vector<TeachingPost>> RemoveTeacherEverywhere(
+      absl::string_view school_id, absl::string_view teacher_id) = 0;
+
+  virtual absl::Status InsertInvitation(const Invitation& invitation) = 0;
+  // The invitation with this code hash, locked until the transaction ends.
+  virtual absl::StatusOr<std::optional<Invitation>> LockInvitation(absl::string_view code_hash) = 0;
+  virtual absl::StatusOr<std::optional<Invitation>> FindInvitation(
+      absl::string_view school_id, absl::string_view invitation_id) = 0;
+  virtual absl::StatusOr<std::vector<Invitation>> ListInvitations(absl::string_view school_id,
+                                                                  bool include_inactive,
+                                                                  absl::Time now) = 0;
+  virtual absl::Status SaveInvitationState(const Invitation& invitation) = 0;
+  virtual absl::StatusOr<bool> HasRedeemed(absl::string_view invitation_id,
+                                           absl::string_view user_id) = 0;
+  virtual absl::Status InsertRedemption(absl::string_view invitation_id, absl::string_view user_id,
+                                        absl::Time at) = 0;
+
+  virtual absl::Status InsertParentLink(const ParentLink& link) = 0;
+  virtual absl::StatusOr<std::optional<ParentLink>> FindParentLink(
+      absl::string_view school_id, absl::string_view parent_id, absl::string_view student_id) = 0;
+  // Locked until the transaction ends.
+  virtual absl::StatusOr<std::optional<ParentLink>> LockParentLink(absl::string_view school_id,
+                                                                   absl::string_view link_id) = 0;
+  virtual absl::StatusOr<std::vector<ParentLink>> ListParentLinks(absl::string_view school_id,
+                                                                  absl::string_view student_id) = 0;
+  virtual absl::Status SaveParentLink(const ParentLink& link) = 0;
+  // Deletes the parent's links in the school (his parent role ended); returns them.
+  virtual absl::StatusOr<std::vector<ParentLink>> EndParentLinks(absl::string_view school_id,
+                                                                 absl::string_view parent_id) = 0;
+
+  virtual absl::Status SaveStudentSettings(const StudentSettings& settings) = 0;
+
+  virtual absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) = 0;
+
+  // Records a change: bumps the school's permission generation, appends the domain event to the
+  // school's outbox stream and writes the audit log. Returns the new generation.
+  virtual absl::StatusOr<int64_t> RecordChange(absl::string_view school_id,
+                                               absl::string_view actor_id, const Change& change,
+                                               absl::Time at) = 0;
+};
+
+class DirectoryStore {
+ public:
+  virtual ~DirectoryStore() = default;
+  // Commits when `work` returns OK, rolls back otherwise; `work` may run more than once.
+  virtual absl::Status Transact(const std::function<absl::Status(DirectoryTx&)>& work) = 0;
+  // For reads only: each statement stands alone.
+  virtual absl::Status Read(const std::function<absl::Status(DirectoryTx&)>& work) = 0;
+  // The school's events after `after_sequence`, in order (catch-up).
+  virtual absl::StatusOr<std::vector<Event>> ReadEvents(absl::string_view school_id,
+                                                        int64_t after_sequence, int limit) = 0;
+};
+
+// Answers of permission checks, keyed by the school's generation: a change to the school
+// advances the generation and every older answer is void.
+class PermissionCache {
+ public:
+  virtual ~PermissionCache() = default;
+  // The cached answer under the school's current generation; nullopt on a miss. An error means
+  // the cache cannot answer (the caller asks Postgres).
+  virtual absl::StatusOr<std::optional<bool>> Lookup(absl::string_view school_id,
+                                                     absl::string_view key) = 0;
+  // Keeps an answer computed from the state of `generation`.
+  virtual absl::Status Store(absl::string_view school_id, int64_t generation, absl::string_view key,
+                             bool allowed) = 0;
+  // The school is at `generation` now (never moves back).
+  virtual absl::Status Advance(absl::string_view school_id, int64_t generation) = 0;
+};
+
+}  // namespace parta::directory
