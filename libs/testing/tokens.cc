@@ -31,8 +31,7 @@ std::unique_ptr<auth::KeySource> TestTokens::KeySource() const {
 }
 
 std::string TestTokens::User(const std::string& user_id, bool is_operator) const {
-  return Sign(
-      {.subject = user_id, .session_id = NewUuidV7(clock_.Now()), .is_operator = is_operator});
+  return Sign({.subject = user_id, .session_id = "session-" + user_id, .is_operator = is_operator});
 }
 
 std::string TestTokens::Service(const std::string& client_id,

@@ -24,7 +24,7 @@ class TestTokens {
   // A key source for the service under test (it may outlive this object).
   std::unique_ptr<auth::KeySource> KeySource() const;
 
-  // A user token for `user_id`, valid for an hour.
+  // A user token for `user_id`, valid for an hour; every token of one user carries one session.
   std::string User(const std::string& user_id, bool is_operator = false) const;
   // A service token (client credentials) with `scopes`.
   std::string Service(const std::string& client_id, const std::vector<std::string>& scopes) const;
