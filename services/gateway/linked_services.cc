@@ -1,5 +1,6 @@
 #include "services/gateway/linked_services.h"
 
+#include "parta/directory/v1/directory.pb.h"
 #include "parta/gateway/v1/presence.pb.h"
 #include "parta/identity/v1/identity.pb.h"
 #include "parta/testing/v1/echo.pb.h"
@@ -11,6 +12,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices() {
   // A message of each file is named so that the linker keeps the file's descriptor.
   const google::protobuf::FileDescriptor* files[] = {
       identity::v1::GetMeRequest::descriptor()->file(),
+      directory::v1::GetSchoolRequest::descriptor()->file(),
       // The gateway's own API (backend "gateway", served in-process).
       gateway::v1::GetPresenceRequest::descriptor()->file(),
       // Test services: routed only where a `testing` backend is configured (tests, benchmarks).

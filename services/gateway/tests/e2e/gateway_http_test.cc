@@ -134,7 +134,7 @@ TEST_CASE("the transcoder maps paths, bodies, queries and metadata", "[e2e][http
 
   ClientResponse get = HttpRequest(
       f->port(), "GET",
-      "/v1/schools/42/classes/5%D0%90?tags=a&tags=b&limit=9007199254740993&kind=KIND_PRESCHOOL"
+      "/v1/academies/42/classes/5%D0%90?tags=a&tags=b&limit=9007199254740993&kind=KIND_PRESCHOOL"
       "&filter.subject=%D0%A5%D0%B8%D0%BC%D0%B8%D1%8F&asOf=2026-09-01T08:00:00Z",
       "",
       {{"x-request-id", "client-chosen-id"},
@@ -143,7 +143,7 @@ TEST_CASE("the transcoder maps paths, bodies, queries and metadata", "[e2e][http
   INFO(get.body);
   REQUIRE(get.status == 200);
   json cls = get.json();
-  CHECK(cls["name"] == "schools/42/classes/5А");
+  CHECK(cls["name"] == "academies/42/classes/5А");
   CHECK(cls["tags"] == json::array({"a", "b"}));
   CHECK(cls["limit"] == "9007199254740993");
   CHECK(cls["kind"] == "KIND_PRESCHOOL");
@@ -158,7 +158,7 @@ TEST_CASE("the transcoder maps paths, bodies, queries and metadata", "[e2e][http
   CHECK(cls["seen"]["forwardedFor"] == "127.0.0.1");
 
   // Without a request id or trace context the gateway makes them.
-  json fresh = f->Get("/v1/schools/1/classes/2").json();
+  json fresh = f->Get("/v1/academies/1/classes/2").json();
   CHECK_FALSE(fresh["seen"]["requestId"].get<std::string>().empty());
   CHECK(fresh["seen"]["traceparent"].get<std::string>().size() == 55);
 
@@ -168,36 +168,36 @@ TEST_CASE("the transcoder maps paths, bodies, queries and metadata", "[e2e][http
   CHECK(extra["seen"]["method"] == "GetClass");
 
   // body "*" with the parent from the path; the token travels to the service.
-  ClientResponse created = f->Send("POST", "/v1/schools/7/classes",
+  ClientResponse created = f->Send("POST", "/v1/academies/7/classes",
                                    R"({"class":{"title":"5А","grade":5}})", token);
   INFO(created.body);
   REQUIRE(created.status == 200);
-  CHECK(created.json()["parent"] == "schools/7");
+  CHECK(created.json()["parent"] == "academies/7");
   CHECK(created.json()["title"] == "5А");
   CHECK(created.json()["seen"]["authorized"] == true);
 
   // body "class" with its name from the path and the mask from the query.
-  ClientResponse updated = f->Send("PATCH", "/v1/schools/7/classes/9?updateMask=title",
+  ClientResponse updated = f->Send("PATCH", "/v1/academies/7/classes/9?updateMask=title",
                                    R"({"title":"6Б"})", token);
   INFO(updated.body);
   REQUIRE(updated.status == 200);
-  CHECK(updated.json()["name"] == "schools/7/classes/9");
+  CHECK(updated.json()["name"] == "academies/7/classes/9");
   CHECK(updated.json()["title"] == "6Б");
   CHECK(updated.json()["parent"] == "title");
-  ClientResponse replaced = f->Send("PUT", "/v1/schools/7/classes/9:replace",
+  ClientResponse replaced = f->Send("PUT", "/v1/academies/7/classes/9:replace",
                                     R"({"title":"7В"})", token);
   CHECK(replaced.status == 200);
   CHECK(replaced.json()["title"] == "7В");
 
   // response_body: only the list.
-  ClientResponse students = f->Get("/v1/schools/7/classes/9/students?pageSize=2", token);
+  ClientResponse students = f->Get("/v1/academies/7/classes/9/students?pageSize=2", token);
   INFO(students.body);
   REQUIRE(students.status == 200);
   REQUIRE(students.json().is_array());
   CHECK(students.json().size() == 2);
   CHECK(students.json()[1]["displayName"] == "Ученик 2");
 
-  ClientResponse deleted = f->Send("DELETE", "/v1/schools/7/classes/9", "", token);
+  ClientResponse deleted = f->Send("DELETE", "/v1/academies/7/classes/9", "", token);
   CHECK(deleted.status == 200);
   CHECK(deleted.body == "{}");
 }
@@ -214,17 +214,17 @@ TEST_CASE("requests that do not fit are refused with clear errors", "[e2e][http]
   CHECK(method.reason() == "METHOD_NOT_ALLOWED");
   ClientResponse internal = f->Send("POST", "/v1/testing:purge", "{}", token);
   CHECK(internal.status == 404);
-  ClientResponse malformed = f->Send("POST", "/v1/schools/7/classes", "{\"class\":", token);
+  ClientResponse malformed = f->Send("POST", "/v1/academies/7/classes", "{\"class\":", token);
   CHECK(malformed.status == 400);
   CHECK(malformed.reason() == "MALFORMED_JSON");
-  ClientResponse unknown_field = f->Send("POST", "/v1/schools/7/classes", R"({"klass":{}})", token);
+  ClientResponse unknown_field = f->Send("POST", "/v1/academies/7/classes", R"({"klass":{}})", token);
   CHECK(unknown_field.status == 400);
   CHECK(unknown_field.reason() == "INVALID_REQUEST_FIELD");
   ClientResponse wrong_type =
-      f->Send("POST", "/v1/schools/7/classes", R"({"class":{"grade":"пятый"}})", token);
+      f->Send("POST", "/v1/academies/7/classes", R"({"class":{"grade":"пятый"}})", token);
   CHECK(wrong_type.status == 400);
   CHECK(wrong_type.reason() == "INVALID_REQUEST_FIELD");
-  ClientResponse unknown_query = f->Get("/v1/schools/1/classes/2?colour=red");
+  ClientResponse unknown_query = f->Get("/v1/academies/1/classes/2?colour=red");
   CHECK(unknown_query.status == 400);
   CHECK(unknown_query.reason() == "UNKNOWN_QUERY_PARAMETER");
   ClientResponse xml = HttpRequest(f->port(), "POST", "/v1/testing:fail", "<fail/>",
@@ -345,7 +345,7 @@ TEST_CASE("the gateway serves its OpenAPI document with nested resource paths", 
   nlohmann::json document = response.json();
   REQUIRE(document.is_object());
   CHECK(document["openapi"] == "3.0.3");
-  const nlohmann::json& item = document["paths"]["/v1/schools/{schools}/classes/{classes}"];
+  const nlohmann::json& item = document["paths"]["/v1/academies/{academies}/classes/{classes}"];
   CHECK(item.contains("get"));
   CHECK(item.contains("patch"));
   CHECK(item.contains("delete"));

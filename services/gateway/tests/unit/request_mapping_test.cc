@@ -38,12 +38,12 @@ absl::Status Map(const std::string& method, const std::string& target, const std
 TEST_CASE("query parameters of every kind fill the request", "[request_mapping]") {
   tv1::GetClassRequest request;
   REQUIRE_OK(Map("GET",
-                 "/v1/schools/42/classes/5%D0%90?filter.subject=%D0%9C%D0%B0%D1%82%D0%B5%D0%BC"
+                 "/v1/academies/42/classes/5%D0%90?filter.subject=%D0%9C%D0%B0%D1%82%D0%B5%D0%BC"
                  "%D0%B0%D1%82%D0%B8%D0%BA%D0%B0&filter.minGrade=5&tags=a&tags=b+c"
                  "&limit=9007199254740993&kind=KIND_PRESCHOOL&with_archived=true"
                  "&asOf=2026-09-01T08:00:00Z",
                  "", request));
-  CHECK(request.name() == "schools/42/classes/5А");
+  CHECK(request.name() == "academies/42/classes/5А");
   CHECK(request.filter().subject() == "Математика");
   CHECK(request.filter().min_grade() == 5);
   CHECK(request.tags_size() == 2);
@@ -57,10 +57,10 @@ TEST_CASE("query parameters of every kind fill the request", "[request_mapping]"
 TEST_CASE("the whole body is the request and the path overrides it", "[request_mapping]") {
   tv1::CreateClassRequest request;
   REQUIRE_OK(
-      Map("POST", "/v1/schools/7/classes",
-          R"({"parent":"schools/evil","class":{"title":"5А","grade":5,"studentCount":"31"}})",
+      Map("POST", "/v1/academies/7/classes",
+          R"({"parent":"academies/evil","class":{"title":"5А","grade":5,"studentCount":"31"}})",
           request));
-  CHECK(request.parent() == "schools/7");
+  CHECK(request.parent() == "academies/7");
   CHECK(request.class_().title() == "5А");
   CHECK(request.class_().student_count() == 31);
 }
@@ -68,9 +68,9 @@ TEST_CASE("the whole body is the request and the path overrides it", "[request_m
 TEST_CASE("a body field takes the body and other fields come from path and query",
           "[request_mapping]") {
   tv1::UpdateClassRequest request;
-  REQUIRE_OK(Map("PATCH", "/v1/schools/7/classes/9?update_mask=title,grade",
+  REQUIRE_OK(Map("PATCH", "/v1/academies/7/classes/9?update_mask=title,grade",
                  R"({"name":"ignored","title":"6Б","student_count":30})", request));
-  CHECK(request.class_().name() == "schools/7/classes/9");
+  CHECK(request.class_().name() == "academies/7/classes/9");
   CHECK(request.class_().title() == "6Б");
   CHECK(request.class_().student_count() == 30);
   CHECK(request.update_mask() == "title,grade");
@@ -84,15 +84,15 @@ TEST_CASE("an empty body on a body route is an empty request", "[request_mapping
 
 TEST_CASE("bad JSON and fields that do not fit are refused with reasons", "[request_mapping]") {
   tv1::CreateClassRequest create;
-  CHECK_STATUS(Map("POST", "/v1/schools/7/classes", R"({"class": )", create), kInvalidArgument,
+  CHECK_STATUS(Map("POST", "/v1/academies/7/classes", R"({"class": )", create), kInvalidArgument,
                "MALFORMED_JSON");
-  CHECK_STATUS(Map("POST", "/v1/schools/7/classes", R"([1, 2])", create), kInvalidArgument,
+  CHECK_STATUS(Map("POST", "/v1/academies/7/classes", R"([1, 2])", create), kInvalidArgument,
                "MALFORMED_JSON");
-  CHECK_STATUS(Map("POST", "/v1/schools/7/classes", R"({"klass": {}})", create),
+  CHECK_STATUS(Map("POST", "/v1/academies/7/classes", R"({"klass": {}})", create),
                kInvalidArgument, "INVALID_REQUEST_FIELD");
-  CHECK_STATUS(Map("POST", "/v1/schools/7/classes", R"({"class": {"grade": "five"}})", create),
+  CHECK_STATUS(Map("POST", "/v1/academies/7/classes", R"({"class": {"grade": "five"}})", create),
                kInvalidArgument, "INVALID_REQUEST_FIELD");
-  CHECK_STATUS(Map("POST", "/v1/schools/7/classes", R"({"class": {"grade": 5000000000}})",
+  CHECK_STATUS(Map("POST", "/v1/academies/7/classes", R"({"class": {"grade": 5000000000}})",
                    create),
                kInvalidArgument, "INVALID_REQUEST_FIELD");
   tv1::FailRequest fail;
@@ -105,30 +105,30 @@ TEST_CASE("bad JSON and fields that do not fit are refused with reasons", "[requ
 TEST_CASE("query parameters that name nothing or cannot be decoded are refused",
           "[request_mapping]") {
   tv1::GetClassRequest get;
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?colour=red", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?colour=red", "", get), kInvalidArgument,
                "UNKNOWN_QUERY_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?name=other", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?name=other", "", get), kInvalidArgument,
                "UNKNOWN_QUERY_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?filter=x", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?filter=x", "", get), kInvalidArgument,
                "UNKNOWN_QUERY_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?with_archived=yes", "", get),
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?with_archived=yes", "", get),
                kInvalidArgument, "INVALID_QUERY_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?tags=%zz", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?tags=%zz", "", get), kInvalidArgument,
                "INVALID_QUERY_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?tags=%FF%FE", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?tags=%FF%FE", "", get), kInvalidArgument,
                "INVALID_QUERY_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/%C0%AF", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/%C0%AF", "", get), kInvalidArgument,
                "INVALID_PATH_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/%ED%A0%80", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/%ED%A0%80", "", get), kInvalidArgument,
                "INVALID_PATH_PARAMETER");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?limit=lots", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?limit=lots", "", get), kInvalidArgument,
                "INVALID_REQUEST_FIELD");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2?kind=KIND_MAGIC", "", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2?kind=KIND_MAGIC", "", get), kInvalidArgument,
                "INVALID_REQUEST_FIELD");
-  CHECK_STATUS(Map("GET", "/v1/schools/1/classes/2", "{}", get), kInvalidArgument,
+  CHECK_STATUS(Map("GET", "/v1/academies/1/classes/2", "{}", get), kInvalidArgument,
                "UNEXPECTED_BODY");
   tv1::UpdateClassRequest update;
-  CHECK_STATUS(Map("PATCH", "/v1/schools/1/classes/2?class.title=x", "{}", update),
+  CHECK_STATUS(Map("PATCH", "/v1/academies/1/classes/2?class.title=x", "{}", update),
                kInvalidArgument, "UNKNOWN_QUERY_PARAMETER");
   tv1::FailRequest fail;
   CHECK_STATUS(Map("POST", "/v1/testing:fail?code=3", "{}", fail), kInvalidArgument,
@@ -136,10 +136,10 @@ TEST_CASE("query parameters that name nothing or cannot be decoded are refused",
 }
 
 TEST_CASE("responses use the proto3 JSON mapping", "[response_mapping]") {
-  RouteTable::Match match = Table().Find("GET", "/v1/schools/1/classes/2");
+  RouteTable::Match match = Table().Find("GET", "/v1/academies/1/classes/2");
   REQUIRE(match.route != nullptr);
   tv1::Class response;
-  response.set_name("schools/1/classes/2");
+  response.set_name("academies/1/classes/2");
   response.set_title("5А");
   response.set_student_count(9007199254740993LL);
   response.set_kind(tv1::KIND_REGULAR);
@@ -158,7 +158,7 @@ TEST_CASE("responses use the proto3 JSON mapping", "[response_mapping]") {
 }
 
 TEST_CASE("response_body sends only that field", "[response_mapping]") {
-  RouteTable::Match match = Table().Find("GET", "/v1/schools/1/classes/2/students");
+  RouteTable::Match match = Table().Find("GET", "/v1/academies/1/classes/2/students");
   REQUIRE(match.route != nullptr);
   tv1::ListStudentsResponse response;
   response.add_students()->set_display_name("Иванов Иван");

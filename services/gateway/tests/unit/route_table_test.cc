@@ -49,7 +49,7 @@ TEST_CASE("every annotated RPC of every linked service is routable and no two ro
 
 TEST_CASE("a route knows its backend, body rules and access", "[route_table]") {
   RouteTable table = AllRoutes();
-  RouteTable::Match match = table.Find("PATCH", "/v1/schools/1/classes/2");
+  RouteTable::Match match = table.Find("PATCH", "/v1/academies/1/classes/2");
   REQUIRE(match.route != nullptr);
   CHECK(match.route->grpc_method == "/parta.testing.v1.TranscodingTestService/UpdateClass");
   CHECK(match.route->backend == "testing");
@@ -61,7 +61,7 @@ TEST_CASE("a route knows its backend, body rules and access", "[route_table]") {
   CHECK(me.route->backend == "identity");
   CHECK(me.route->body.empty());
 
-  RouteTable::Match students = table.Find("GET", "/v1/schools/1/classes/2/students");
+  RouteTable::Match students = table.Find("GET", "/v1/academies/1/classes/2/students");
   REQUIRE(students.route != nullptr);
   CHECK(students.route->response_body == "students");
 
