@@ -72,6 +72,7 @@ absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
 }
 
 struct DirectoryApp::Parts {
+  std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<pg::Pool> pool;
   std::unique_ptr<redis::Pool> redis;
   std::unique_ptr<UuidV7Generator> ids;
@@ -86,7 +87,6 @@ struct DirectoryApp::Parts {
   std::unique_ptr<BoundedExecutor> workers;
   std::unique_ptr<grpc::RpcRuntime> runtime;
   std::unique_ptr<DirectoryGrpcService> service;
-  std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<metrics::MetricsServer> metrics;
   std::unique_ptr<grpc::Server> server;
   // Background work last: destroyed (stopped) first, before anything it uses.
@@ -120,7 +120,9 @@ absl::StatusOr<std::unique_ptr<DirectoryApp>> DirectoryApp::Start(
                            .timeout = absl::Milliseconds(500)});
   parts->ids = std::make_unique<UuidV7Generator>(clock);
   parts->store = std::make_unique<PgDirectoryStore>(*parts->pool);
-  parts->cache = std::make_unique<RedisPermissionCache>(*parts->redis, config.permission_cache_ttl);
+  parts->registry = std::make_shared<prometheus::Registry>();
+  parts->cache = std::make_unique<RedisPermissionCache>(*parts->redis, config.permission_cache_ttl,
+                                                        *parts->registry);
   parts->publisher =
       std::make_unique<EventPublisher>(*parts->redis, *parts->cache, config.events_key);
   EventPublisher* publisher = parts->publisher.get();
@@ -167,7 +169,6 @@ absl::StatusOr<std::unique_ptr<DirectoryApp>> DirectoryApp::Start(
                                 .services = {"parta.directory.v1.DirectoryService"},
                                 .trusted_proxies = config.trusted_proxies});
   parts->service = std::make_unique<DirectoryGrpcService>(*parts->directory, *parts->runtime);
-  parts->registry = std::make_shared<prometheus::Registry>();
   if (!config.metrics_listen.empty()) {
     ASSIGN_OR_RETURN(parts->metrics,
                      metrics::MetricsServer::Start(config.metrics_listen, parts->registry));

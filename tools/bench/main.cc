@@ -1,6 +1,6 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
-//   parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|all
+//   parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|directory|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
       (std::filesystem::path(settings.self).parent_path() / "../../services/gateway/parta-gateway")
           .lexically_normal()
           .string();
+  settings.directory_binary = (std::filesystem::path(settings.self).parent_path() /
+                               "../../services/directory/parta-directory")
+                                  .lexically_normal()
+                                  .string();
   const char* pg = std::getenv("PARTA_BENCH_PG");
   const char* redis = std::getenv("PARTA_BENCH_REDIS");
   settings.pg_uri = pg ? pg : "";
@@ -55,9 +59,10 @@ int main(int argc, char** argv) {
 
   bool all = command == "all";
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
-      command != "gateway") {
+      command != "gateway" && command != "directory") {
     std::fprintf(stderr,
-                 "usage: parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|all\n");
+                 "usage: parta-bench [--quick] [--results DIR] "
+                 "tokens|rpc|login|gateway|directory|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -72,5 +77,6 @@ int main(int argc, char** argv) {
   if (all || command == "rpc") failures += BenchRpc(settings);
   if (all || command == "login") failures += BenchLogin(settings);
   if (all || command == "gateway") failures += BenchGateway(settings);
+  if (all || command == "directory") failures += BenchDirectory(settings);
   return failures == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@ struct Settings {
   std::string results_dir = ".";
   std::string identity_binary;           // parta-identity
   std::string gateway_binary;            // parta-gateway
+  std::string directory_binary;          // parta-directory
   std::string self;                      // this executable, to start the echo servers
   std::string pg_uri;                    // a database the benchmark may create schemas in
   std::string redis_uri;
@@ -32,6 +33,10 @@ int BenchLogin(const Settings& settings);
 // S6, S4b and memory: the gateway's /healthz vs nginx, GET /v1/me vs the limit of its hops,
 // p99 in the open loop, and resident memory per idle authenticated WebSocket.
 int BenchGateway(const Settings& settings);
+
+// The directory's permission checks over 10,000 (subject, resource) pairs and a 30-student roster
+// read, beside the bare echo.
+int BenchDirectory(const Settings& settings);
 
 // Registers and logs in `count` users on the identity service at `identity_port`; their access
 // tokens (one session each).

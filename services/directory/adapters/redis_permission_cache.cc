@@ -1,5 +1,8 @@
 #include "services/directory/adapters/redis_permission_cache.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 
@@ -45,15 +48,37 @@ std::string GenerationKey(absl::string_view school_id) {
   return absl::StrCat("parta:perm:gen:", school_id);
 }
 
+prometheus::Family<prometheus::Counter>& LookupFamily(prometheus::Registry& registry) {
+  return prometheus::BuildCounter()
+      .Name("parta_directory_permission_cache_lookups_total")
+      .Help("Permission answers looked up in Redis, by result (error: Postgres answered)")
+      .Register(registry);
+}
+
 }  // namespace
+
+RedisPermissionCache::RedisPermissionCache(redis::Pool& pool, absl::Duration answer_ttl,
+                                           prometheus::Registry& registry)
+    : pool_(pool),
+      answer_ttl_(answer_ttl),
+      hits_(LookupFamily(registry).Add({{"result", "hit"}})),
+      misses_(LookupFamily(registry).Add({{"result", "miss"}})),
+      errors_(LookupFamily(registry).Add({{"result", "error"}})) {}
 
 absl::StatusOr<std::optional<bool>> RedisPermissionCache::Lookup(absl::string_view school_id,
                                                                  absl::string_view key) {
-  ASSIGN_OR_RETURN(redis::Value answer,
-                   pool_.Command({"EVAL", kLookup, "1", GenerationKey(school_id),
-                                  std::string(school_id), std::string(key)}));
-  if (answer.is_nil()) return std::nullopt;
-  return answer.text == "1";
+  absl::StatusOr<redis::Value> answer = pool_.Command(
+      {"EVAL", kLookup, "1", GenerationKey(school_id), std::string(school_id), std::string(key)});
+  if (!answer.ok()) {
+    errors_.Increment();
+    return answer.status();
+  }
+  if (answer->is_nil()) {
+    misses_.Increment();
+    return std::nullopt;
+  }
+  hits_.Increment();
+  return answer->text == "1";
 }
 
 absl::Status RedisPermissionCache::Store(absl::string_view school_id, int64_t generation,

@@ -8,6 +8,12 @@
 #include <string>
 
 #include "absl/time/time.h"
+
+namespace prometheus {
+class Counter;
+class Registry;
+}  // namespace prometheus
+
 #include "libs/redis/client.h"
 #include "services/directory/domain/ports.h"
 
@@ -15,8 +21,10 @@ namespace parta::directory {
 
 class RedisPermissionCache final : public PermissionCache {
  public:
-  RedisPermissionCache(redis::Pool& pool, absl::Duration answer_ttl)
-      : pool_(pool), answer_ttl_(answer_ttl) {}
+  // Counts lookups by result in `registry`
+  // (parta_directory_permission_cache_lookups_total{result="hit|miss|error"}).
+  RedisPermissionCache(redis::Pool& pool, absl::Duration answer_ttl,
+                       prometheus::Registry& registry);
 
   absl::StatusOr<std::optional<bool>> Lookup(absl::string_view school_id,
                                              absl::string_view key) override;
@@ -27,6 +35,9 @@ class RedisPermissionCache final : public PermissionCache {
  private:
   redis::Pool& pool_;
   const absl::Duration answer_ttl_;
+  prometheus::Counter& hits_;
+  prometheus::Counter& misses_;
+  prometheus::Counter& errors_;
 };
 
 }  // namespace parta::directory

@@ -828,8 +828,8 @@ absl::StatusOr<StudentSettings> Directory::UpdateStudentSettings(const Caller& c
 // ---- permission checks ----
 
 absl::StatusOr<bool> Directory::Decide(DirectoryTx& tx, const Caller& subject,
-                                       Permission permission, const Resource& resource) {
-  ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(resource.school_id, subject.user_id));
+                                       const PersonFacts& facts, Permission permission,
+                                       const Resource& resource) {
   if (!facts.SchoolExists()) return false;
   switch (resource.kind) {
     case ResourceKind::kSchool:
@@ -868,11 +868,12 @@ absl::StatusOr<bool> Directory::CheckPermission(const Caller& subject,
   bool allowed = false;
   int64_t generation = 0;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-    // The generation is read before the facts: an answer stored under it can only be older than
-    // the facts it was computed from, never newer than a change that voided it.
-    ASSIGN_OR_RETURN(PersonFacts school, tx.LoadFacts(resource.school_id, ""));
-    generation = school.school_generation;
-    ASSIGN_OR_RETURN(allowed, Decide(tx, subject, *permission, resource));
+    // The generation comes with the subject's facts, in one statement; what is read after it
+    // can only be newer. An answer is thus never stored under a generation newer than the state
+    // it was computed from (an answer newer than its generation is voided with it).
+    ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(resource.school_id, subject.user_id));
+    generation = facts.school_generation;
+    ASSIGN_OR_RETURN(allowed, Decide(tx, subject, facts, *permission, resource));
     return absl::OkStatus();
   }));
   if (cached.ok() && generation > 0) {

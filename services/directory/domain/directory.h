@@ -138,8 +138,9 @@ class Directory {
   // Runs `work` in a transaction and then advances the cache of every school it changed.
   absl::Status Mutate(const Caller& caller,
                       const std::function<absl::Status(DirectoryTx&, Recorder&)>& work);
-  absl::StatusOr<bool> Decide(DirectoryTx& tx, const Caller& subject, Permission permission,
-                              const Resource& resource);
+  // `facts`: the subject's, in the resource's school.
+  absl::StatusOr<bool> Decide(DirectoryTx& tx, const Caller& subject, const PersonFacts& facts,
+                              Permission permission, const Resource& resource);
 
   DirectoryStore& store_;
   PermissionCache& cache_;

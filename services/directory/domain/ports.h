@@ -34,8 +34,8 @@ class DirectoryTx {
                                                           absl::string_view after_id,
                                                           int limit) = 0;
 
-  // What `user_id` is in the school (school_generation 0: no such school). An empty `user_id`
-  // reads only the school's generation.
+  // What `user_id` is in the school, with the school's generation read in the same statement
+  // (school_generation 0: no such school).
   virtual absl::StatusOr<PersonFacts> LoadFacts(absl::string_view school_id,
                                                 absl::string_view user_id) = 0;
 

@@ -33,6 +33,10 @@ class HttpLoad {
 // connections do not run out of one address's ports); -1 on failure.
 int ConnectFromLoopback(int port, int index);
 
+// A loopback TCP port that was free a moment ago (benchmarks only: another process may take
+// it before it is bound again).
+int FreePort();
+
 // "GET <path> HTTP/1.1" with Host and, when given, a bearer token.
 std::string HttpGet(const std::string& path, const std::string& token = "");
 

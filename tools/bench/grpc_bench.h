@@ -1,0 +1,47 @@
+#pragma once
+
+// What the gRPC benchmarks share: channels, calls in flight, a schema per server under test,
+// and the measurement of one system (closed-loop peak with CPU per call, open-loop latency).
+
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "tools/bench/core/load.h"
+#include "tools/bench/core/report.h"
+#include "tools/bench/scenarios.h"
+
+namespace parta::bench {
+
+inline constexpr int kInFlight = 32;  // as the published reference figures of the bare echo
+
+// Prints the error; returns 1 (a failed benchmark).
+int Fail(const absl::Status& status);
+double Ms(absl::Duration d);
+
+// A schema of its own for a server under test: `pg_uri` with its search_path.
+std::string NewSchema(const std::string& pg_uri);
+
+// A channel of its own (not shared with other stubs) to 127.0.0.1:`port`.
+std::shared_ptr<::grpc::Channel> Channel(int port);
+
+// One asynchronous call's state.
+template <typename Request, typename Response>
+struct Call {
+  ::grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+// Closed-loop throughput with the server's CPU per operation, then open-loop latency at `rate`;
+// appends the run to `runs` and updates `row`.
+void Measure(const std::string& scenario, const std::string& system, pid_t server,
+             const AsyncOperation& operation, const Settings& settings, double rate,
+             std::vector<double>& runs_out, Row& row);
+
+}  // namespace parta::bench
