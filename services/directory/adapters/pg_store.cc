@@ -114,6 +114,61 @@ ParentLink LinkFromRow(const pqxx::row& row) {
   return link;
 }
 
+constexpr char kJoinRequestColumns[] =
+    "id::text, school_id::text, user_id::text, role, coalesce(class_id::text, ''), message, "
+    "state, decline_reason, coalesce(decided_by::text, ''), " PARTA_PG_US(
+        "decided_at") ", " PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at");
+
+absl::string_view JoinRequestStateName(JoinRequestState state) {
+  switch (state) {
+    case JoinRequestState::kPending:
+      return "pending";
+    case JoinRequestState::kApproved:
+      return "approved";
+    case JoinRequestState::kDeclined:
+      return "declined";
+    case JoinRequestState::kExpired:
+      return "expired";
+  }
+  return "pending";
+}
+
+JoinRequest JoinRequestFromRow(const pqxx::row& row) {
+  std::string state = row[6].as<std::string>();
+  JoinRequest request{.id = row[0].as<std::string>(),
+                      .school_id = row[1].as<std::string>(),
+                      .user_id = row[2].as<std::string>(),
+                      .role = RoleFromName(row[3].as<std::string>()).value_or(Role::kStudent),
+                      .class_id = row[4].as<std::string>(),
+                      .message = row[5].as<std::string>(),
+                      .state = state == "approved"   ? JoinRequestState::kApproved
+                               : state == "declined" ? JoinRequestState::kDeclined
+                               : state == "expired"  ? JoinRequestState::kExpired
+                                                     : JoinRequestState::kPending,
+                      .decline_reason = row[7].as<std::string>(),
+                      .decided_by = row[8].as<std::string>(),
+                      .created_at = FromMicros(row[10].as<int64_t>()),
+                      .expires_at = FromMicros(row[11].as<int64_t>())};
+  if (!row[9].is_null()) request.decided_at = FromMicros(row[9].as<int64_t>());
+  return request;
+}
+
+constexpr char kLessonColumns[] =
+    "l.id::text, l.school_id::text, l.class_id::text, l.weekday, l.start_minute, l.end_minute, "
+    "l.subject, l.teacher_id::text, l.room";
+
+Lesson LessonFromRow(const pqxx::row& row) {
+  return Lesson{.id = row[0].as<std::string>(),
+                .school_id = row[1].as<std::string>(),
+                .class_id = row[2].as<std::string>(),
+                .weekday = row[3].as<int>(),
+                .start_minute = row[4].as<int>(),
+                .end_minute = row[5].as<int>(),
+                .subject = row[6].as<std::string>(),
+                .teacher_id = row[7].as<std::string>(),
+                .room = row[8].as<std::string>()};
+}
+
 absl::string_view ActionName(Change::Kind kind) {
   using Kind = Change::Kind;
   switch (kind) {
@@ -147,12 +202,19 @@ absl::string_view ActionName(Change::Kind kind) {
       return "parent_link_ended";
     case Kind::kStudentSettingsChanged:
       return "student_settings_changed";
+    case Kind::kRolloverCompleted:
+      return "rollover_completed";
+    case Kind::kLessonCreated:
+      return "lesson_created";
+    case Kind::kLessonDeleted:
+      return "lesson_deleted";
   }
   return "unknown";
 }
 
 // The person or object a change is about, for the audit log.
 std::string SubjectOf(const Change& change) {
+  if (change.lesson) return change.lesson->id;
   if (change.parent_link) return change.parent_link->id;
   if (change.school_class) return change.school_class->id;
   if (change.settings) return change.settings->student_id;
@@ -425,13 +487,18 @@ class PgDirectoryTx final : public DirectoryTx {
         "c.school_id = $1 AND ct.user_id = $2 RETURNING ct.class_id::text, ct.subject",
         std::string(school_id), std::string(teacher_id));
     for (const pqxx::row& row : subjects) {
-      posts.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+      posts.push_back({.class_id = row[0].as<std::string>(),
+                       .teacher_id = std::string(teacher_id),
+                       .subject = row[1].as<std::string>()});
     }
     pqxx::result led = tx_.exec_params(
         "UPDATE classes SET class_teacher_id = NULL WHERE school_id = $1 AND "
         "class_teacher_id = $2 RETURNING id::text",
         std::string(school_id), std::string(teacher_id));
-    for (const pqxx::row& row : led) posts.push_back({row[0].as<std::string>(), ""});
+    for (const pqxx::row& row : led) {
+      posts.push_back(
+          {.class_id = row[0].as<std::string>(), .teacher_id = std::string(teacher_id)});
+    }
     return posts;
   }
 
@@ -567,6 +634,171 @@ class PgDirectoryTx final : public DirectoryTx {
     std::vector<ParentLink> links;
     for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
     return links;
+  }
+
+  absl::Status DeleteParentLink(absl::string_view link_id) override {
+    tx_.exec_params("DELETE FROM parent_links WHERE id = $1", std::string(link_id));
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertJoinRequest(const JoinRequest& r) override {
+    tx_.exec_params(
+        "INSERT INTO join_requests (id, school_id, user_id, role, class_id, message, state, "
+        "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', " PARTA_PG_TS(
+            "$7") ", " PARTA_PG_TS("$8") ")",
+        r.id, r.school_id, r.user_id, std::string(RoleName(r.role)), NullIfEmpty(r.class_id),
+        r.message, ToMicros(r.created_at), ToMicros(r.expires_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<JoinRequest>> LockPendingJoinRequest(absl::string_view school_id,
+                                                                    absl::string_view user_id,
+                                                                    Role role) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kJoinRequestColumns,
+                     " FROM join_requests WHERE school_id = $1 AND user_id = $2 AND role = $3 "
+                     "AND state = 'pending' FOR UPDATE"),
+        std::string(school_id), std::string(user_id), std::string(RoleName(role)));
+    if (rows.empty()) return std::nullopt;
+    return JoinRequestFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::optional<JoinRequest>> LockJoinRequest(
+      absl::string_view school_id, absl::string_view request_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kJoinRequestColumns,
+                     " FROM join_requests WHERE id = $1 AND school_id = $2 FOR UPDATE"),
+        std::string(request_id), std::string(school_id));
+    if (rows.empty()) return std::nullopt;
+    return JoinRequestFromRow(rows[0]);
+  }
+
+  absl::Status SaveJoinRequest(const JoinRequest& r) override {
+    tx_.exec_params(
+        "UPDATE join_requests SET class_id = $2, message = $3, state = $4, decline_reason = $5, "
+        "decided_by = $6, decided_at = " PARTA_PG_TS("$7") " WHERE id = $1",
+        r.id, NullIfEmpty(r.class_id), r.message, std::string(JoinRequestStateName(r.state)),
+        r.decline_reason, NullIfEmpty(r.decided_by),
+        r.decided_at ? std::optional<int64_t>(ToMicros(*r.decided_at)) : std::nullopt);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<JoinRequest>> ListJoinRequests(
+      absl::string_view school_id, bool include_decided, const std::vector<std::string>& class_ids,
+      absl::Time now) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat(
+            "SELECT ", kJoinRequestColumns,
+            " FROM join_requests WHERE school_id = $1 AND ($2 OR (state = 'pending' "
+            "AND expires_at > " PARTA_PG_TS(
+                "$3") ")) AND ($4 = '' OR class_id::text = "
+                      "ANY (string_to_array($4, chr(31)))) ORDER BY created_at, id LIMIT 1000"),
+        std::string(school_id), include_decided, ToMicros(now),
+        absl::StrJoin(class_ids, kSeparator));
+    std::vector<JoinRequest> requests;
+    for (const pqxx::row& row : rows) requests.push_back(JoinRequestFromRow(row));
+    return requests;
+  }
+
+  absl::StatusOr<std::vector<JoinRequest>> ListUserJoinRequests(
+      absl::string_view user_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kJoinRequestColumns,
+                     " FROM join_requests WHERE user_id = $1 ORDER BY created_at DESC, id "
+                     "LIMIT 200"),
+        std::string(user_id));
+    std::vector<JoinRequest> requests;
+    for (const pqxx::row& row : rows) requests.push_back(JoinRequestFromRow(row));
+    return requests;
+  }
+
+  absl::StatusOr<bool> LockSchool(absl::string_view school_id) override {
+    return !tx_.exec_params("SELECT 1 FROM schools WHERE id = $1 FOR UPDATE",
+                            std::string(school_id))
+                .empty();
+  }
+
+  absl::Status InsertLesson(const Lesson& l) override {
+    tx_.exec_params(
+        "INSERT INTO lessons (id, school_id, class_id, weekday, start_minute, end_minute, "
+        "subject, teacher_id, room) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        l.id, l.school_id, l.class_id, l.weekday, l.start_minute, l.end_minute, l.subject,
+        l.teacher_id, l.room);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Lesson>> FindLesson(absl::string_view school_id,
+                                                   absl::string_view lesson_id) override {
+    pqxx::result rows =
+        tx_.exec_params(absl::StrCat("SELECT ", kLessonColumns,
+                                     " FROM lessons l WHERE l.id = $1 AND l.school_id = $2"),
+                        std::string(lesson_id), std::string(school_id));
+    if (rows.empty()) return std::nullopt;
+    return LessonFromRow(rows[0]);
+  }
+
+  absl::Status DeleteLesson(absl::string_view lesson_id) override {
+    tx_.exec_params("DELETE FROM lessons WHERE id = $1", std::string(lesson_id));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<Lesson>> OverlappingLessons(absl::string_view school_id, int weekday,
+                                                         int start_minute, int end_minute,
+                                                         absl::string_view class_id,
+                                                         absl::string_view teacher_id) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kLessonColumns,
+                     " FROM lessons l WHERE l.school_id = $1 AND l.weekday = $2 AND "
+                     "l.start_minute < $4 AND $3 < l.end_minute AND (l.class_id = $5 OR "
+                     "l.teacher_id = $6) AND EXISTS (SELECT 1 FROM classes c WHERE c.id = "
+                     "l.class_id AND NOT c.archived)"),
+        std::string(school_id), weekday, start_minute, end_minute, std::string(class_id),
+        std::string(teacher_id));
+    std::vector<Lesson> lessons;
+    for (const pqxx::row& row : rows) lessons.push_back(LessonFromRow(row));
+    return lessons;
+  }
+
+  absl::StatusOr<std::vector<Lesson>> ListLessons(absl::string_view school_id,
+                                                  absl::string_view owner_id,
+                                                  bool by_teacher) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kLessonColumns, " FROM lessons l WHERE l.school_id = $1 AND ",
+                     by_teacher ? "l.teacher_id" : "l.class_id",
+                     " = $2 AND EXISTS (SELECT 1 FROM classes c WHERE c.id = l.class_id AND NOT "
+                     "c.archived) ORDER BY l.weekday, l.start_minute, l.id"),
+        std::string(school_id), std::string(owner_id));
+    std::vector<Lesson> lessons;
+    for (const pqxx::row& row : rows) lessons.push_back(LessonFromRow(row));
+    return lessons;
+  }
+
+  absl::StatusOr<std::optional<SchoolClass>> FindActiveClass(absl::string_view school_id,
+                                                             int academic_year, int grade,
+                                                             absl::string_view letter) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kClassColumns,
+                     " FROM classes WHERE school_id = $1 AND academic_year = $2 AND grade = $3 "
+                     "AND letter = $4 AND NOT archived"),
+        std::string(school_id), academic_year, grade, std::string(letter));
+    if (rows.empty()) return std::nullopt;
+    return ClassFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::vector<TeachingPost>> CopyClassTeachers(
+      absl::string_view from_class_id, absl::string_view to_class_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "INSERT INTO class_teachers (class_id, user_id, subject) SELECT $2, user_id, subject "
+        "FROM class_teachers WHERE class_id = $1 ON CONFLICT DO NOTHING "
+        "RETURNING user_id::text, subject",
+        std::string(from_class_id), std::string(to_class_id));
+    std::vector<TeachingPost> posts;
+    for (const pqxx::row& row : rows) {
+      posts.push_back({.class_id = std::string(to_class_id),
+                       .teacher_id = row[0].as<std::string>(),
+                       .subject = row[1].as<std::string>()});
+    }
+    return posts;
   }
 
   absl::Status SaveStudentSettings(const StudentSettings& settings) override {

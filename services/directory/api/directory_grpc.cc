@@ -3,6 +3,7 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "services/directory/api/proto_mapping.h"
+#include "services/directory/domain/validation.h"
 
 namespace parta::directory {
 namespace {
@@ -460,6 +461,159 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
             return Internal("BAD_EVENT", "a stored event does not parse");
           }
         }
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateJoinRequest(
+    ::grpc::CallbackServerContext* context, const v1::CreateJoinRequestRequest* request,
+    v1::JoinRequest* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::CreateJoinRequestRequest& req,
+                               v1::JoinRequest& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(Role role, RoleOf(req.role()));
+                          ASSIGN_OR_RETURN(
+                              JoinRequest created,
+                              directory_.CreateJoinRequest(CallerOf(call), req.school_id(), role,
+                                                           req.class_id(), req.message()));
+                          ToProto(created, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListJoinRequests(
+    ::grpc::CallbackServerContext* context, const v1::ListJoinRequestsRequest* request,
+    v1::ListJoinRequestsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListJoinRequestsRequest& req,
+             v1::ListJoinRequestsResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::vector<JoinRequest> requests,
+            directory_.ListJoinRequests(CallerOf(call), req.school_id(), req.include_decided()));
+        for (const JoinRequest& request : requests) ToProto(request, *resp.add_requests());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ApproveJoinRequest(
+    ::grpc::CallbackServerContext* context, const v1::ApproveJoinRequestRequest* request,
+    v1::JoinRequest* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ApproveJoinRequestRequest& req,
+                               v1::JoinRequest& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              JoinRequest decided,
+                              directory_.DecideJoinRequest(CallerOf(call), req.school_id(),
+                                                           req.request_id(), /*approve=*/true, ""));
+                          ToProto(decided, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::DeclineJoinRequest(
+    ::grpc::CallbackServerContext* context, const v1::DeclineJoinRequestRequest* request,
+    v1::JoinRequest* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::DeclineJoinRequestRequest& req,
+                               v1::JoinRequest& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(JoinRequest decided,
+                                           directory_.DecideJoinRequest(
+                                               CallerOf(call), req.school_id(), req.request_id(),
+                                               /*approve=*/false, req.reason()));
+                          ToProto(decided, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListMyJoinRequests(
+    ::grpc::CallbackServerContext* context, const v1::ListMyJoinRequestsRequest* request,
+    v1::ListJoinRequestsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListMyJoinRequestsRequest&,
+                               v1::ListJoinRequestsResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<JoinRequest> requests,
+                                           directory_.ListMyJoinRequests(CallerOf(call)));
+                          for (const JoinRequest& request : requests)
+                            ToProto(request, *resp.add_requests());
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::RolloverAcademicYear(
+    ::grpc::CallbackServerContext* context, const v1::RolloverAcademicYearRequest* request,
+    v1::RolloverAcademicYearResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::RolloverAcademicYearRequest& req,
+                               v1::RolloverAcademicYearResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(RolloverResult result,
+                                           directory_.Rollover(CallerOf(call), req.school_id(),
+                                                               req.from_year(), req.dry_run()));
+                          ToProto(result, resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateLesson(
+    ::grpc::CallbackServerContext* context, const v1::CreateLessonRequest* request,
+    v1::Lesson* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CreateLessonRequest& req,
+             v1::Lesson& resp) -> absl::Status {
+        Lesson lesson{.school_id = req.school_id(),
+                      .class_id = req.lesson().class_id(),
+                      .weekday = req.lesson().weekday(),
+                      .subject = req.lesson().subject(),
+                      .teacher_id = req.lesson().teacher_id(),
+                      .room = req.lesson().room()};
+        ASSIGN_OR_RETURN(lesson.start_minute, ParseLocalTime(req.lesson().start_time()));
+        ASSIGN_OR_RETURN(lesson.end_minute, ParseLocalTime(req.lesson().end_time()));
+        ASSIGN_OR_RETURN(Lesson created,
+                         directory_.CreateLesson(CallerOf(call), std::move(lesson)));
+        ToProto(created, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::DeleteLesson(
+    ::grpc::CallbackServerContext* context, const v1::DeleteLessonRequest* request,
+    v1::DeleteLessonResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::DeleteLessonRequest& req,
+             v1::DeleteLessonResponse&) -> absl::Status {
+        RETURN_IF_ERROR(directory_.DeleteLesson(CallerOf(call), req.school_id(), req.lesson_id()));
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::GetClassTimetable(
+    ::grpc::CallbackServerContext* context, const v1::GetClassTimetableRequest* request,
+    v1::Timetable* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::GetClassTimetableRequest& req,
+             v1::Timetable& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Timetable timetable,
+                         directory_.GetTimetable(CallerOf(call), req.school_id(), req.class_id(),
+                                                 /*by_teacher=*/false, req.week_of()));
+        ToProto(timetable, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::GetTeacherTimetable(
+    ::grpc::CallbackServerContext* context, const v1::GetTeacherTimetableRequest* request,
+    v1::Timetable* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::GetTeacherTimetableRequest& req,
+             v1::Timetable& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Timetable timetable,
+                         directory_.GetTimetable(CallerOf(call), req.school_id(), req.teacher_id(),
+                                                 /*by_teacher=*/true, req.week_of()));
+        ToProto(timetable, resp);
         return absl::OkStatus();
       });
 }

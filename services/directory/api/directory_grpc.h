@@ -99,6 +99,37 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
                                          const v1::ListEventsRequest* request,
                                          v1::ListEventsResponse* response) override;
 
+  ::grpc::ServerUnaryReactor* CreateJoinRequest(::grpc::CallbackServerContext* context,
+                                                const v1::CreateJoinRequestRequest* request,
+                                                v1::JoinRequest* response) override;
+  ::grpc::ServerUnaryReactor* ListJoinRequests(::grpc::CallbackServerContext* context,
+                                               const v1::ListJoinRequestsRequest* request,
+                                               v1::ListJoinRequestsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ApproveJoinRequest(::grpc::CallbackServerContext* context,
+                                                 const v1::ApproveJoinRequestRequest* request,
+                                                 v1::JoinRequest* response) override;
+  ::grpc::ServerUnaryReactor* DeclineJoinRequest(::grpc::CallbackServerContext* context,
+                                                 const v1::DeclineJoinRequestRequest* request,
+                                                 v1::JoinRequest* response) override;
+  ::grpc::ServerUnaryReactor* ListMyJoinRequests(::grpc::CallbackServerContext* context,
+                                                 const v1::ListMyJoinRequestsRequest* request,
+                                                 v1::ListJoinRequestsResponse* response) override;
+  ::grpc::ServerUnaryReactor* RolloverAcademicYear(
+      ::grpc::CallbackServerContext* context, const v1::RolloverAcademicYearRequest* request,
+      v1::RolloverAcademicYearResponse* response) override;
+  ::grpc::ServerUnaryReactor* CreateLesson(::grpc::CallbackServerContext* context,
+                                           const v1::CreateLessonRequest* request,
+                                           v1::Lesson* response) override;
+  ::grpc::ServerUnaryReactor* DeleteLesson(::grpc::CallbackServerContext* context,
+                                           const v1::DeleteLessonRequest* request,
+                                           v1::DeleteLessonResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetClassTimetable(::grpc::CallbackServerContext* context,
+                                                const v1::GetClassTimetableRequest* request,
+                                                v1::Timetable* response) override;
+  ::grpc::ServerUnaryReactor* GetTeacherTimetable(::grpc::CallbackServerContext* context,
+                                                  const v1::GetTeacherTimetableRequest* request,
+                                                  v1::Timetable* response) override;
+
  private:
   Directory& directory_;
   grpc::RpcRuntime& runtime_;

@@ -1,6 +1,7 @@
 #include "services/directory/api/proto_mapping.h"
 
 #include "google/protobuf/util/time_util.h"
+#include "services/directory/domain/validation.h"
 
 namespace parta::directory {
 
@@ -138,6 +139,73 @@ void ToProto(const ClassRoster& roster, v1::ClassRoster& out) {
   }
 }
 
+void ToProto(const Lesson& lesson, v1::Lesson& out) {
+  out.set_id(lesson.id);
+  out.set_school_id(lesson.school_id);
+  out.set_class_id(lesson.class_id);
+  out.set_weekday(lesson.weekday);
+  out.set_start_time(FormatLocalTime(lesson.start_minute));
+  out.set_end_time(FormatLocalTime(lesson.end_minute));
+  out.set_subject(lesson.subject);
+  out.set_teacher_id(lesson.teacher_id);
+  out.set_room(lesson.room);
+}
+
+void ToProto(const Timetable& timetable, v1::Timetable& out) {
+  out.set_time_zone(timetable.time_zone);
+  out.set_week_start(timetable.week_start);
+  for (const TimetableEntry& entry : timetable.entries) {
+    v1::TimetableEntry& e = *out.add_entries();
+    ToProto(entry.lesson, *e.mutable_lesson());
+    *e.mutable_start_time() = ToProto(entry.start);
+    *e.mutable_end_time() = ToProto(entry.end);
+  }
+}
+
+void ToProto(const JoinRequest& request, v1::JoinRequest& out) {
+  out.set_id(request.id);
+  out.set_school_id(request.school_id);
+  out.set_user_id(request.user_id);
+  out.set_role(ToProto(request.role));
+  out.set_class_id(request.class_id);
+  out.set_message(request.message);
+  switch (request.state) {
+    case JoinRequestState::kPending:
+      out.set_state(v1::JOIN_REQUEST_STATE_PENDING);
+      break;
+    case JoinRequestState::kApproved:
+      out.set_state(v1::JOIN_REQUEST_STATE_APPROVED);
+      break;
+    case JoinRequestState::kDeclined:
+      out.set_state(v1::JOIN_REQUEST_STATE_DECLINED);
+      break;
+    case JoinRequestState::kExpired:
+      out.set_state(v1::JOIN_REQUEST_STATE_EXPIRED);
+      break;
+  }
+  out.set_decline_reason(request.decline_reason);
+  out.set_decided_by(request.decided_by);
+  if (request.decided_at) *out.mutable_decide_time() = ToProto(*request.decided_at);
+  *out.mutable_create_time() = ToProto(request.created_at);
+  *out.mutable_expire_time() = ToProto(request.expires_at);
+}
+
+void ToProto(const RolloverResult& result, v1::RolloverAcademicYearResponse& out) {
+  out.set_from_year(result.from_year);
+  out.set_to_year(result.to_year);
+  for (const ClassTransfer& transfer : result.transfers) {
+    v1::ClassTransfer& t = *out.add_transfers();
+    t.set_from_class_id(transfer.from_class_id);
+    t.set_from_display_name(transfer.from_display_name);
+    t.set_to_class_id(transfer.to_class_id);
+    t.set_to_display_name(transfer.to_display_name);
+    t.set_student_count(transfer.student_count);
+  }
+  for (const std::string& id : result.graduated_student_ids) out.add_graduated_student_ids(id);
+  for (const std::string& id : result.archived_class_ids) out.add_archived_class_ids(id);
+  out.set_dry_run(result.dry_run);
+}
+
 void ToProto(const Membership& membership, v1::Membership& out) {
   out.set_school_id(membership.school_id);
   for (Role role : membership.roles) out.add_roles(ToProto(role));
@@ -206,6 +274,16 @@ void ToProto(const Change& change, v1::DirectoryEvent& out) {
       break;
     case Kind::kStudentSettingsChanged:
       ToProto(*change.settings, *out.mutable_student_settings_changed());
+      break;
+    case Kind::kRolloverCompleted:
+      out.mutable_rollover_completed()->set_from_year(change.from_year);
+      out.mutable_rollover_completed()->set_to_year(change.from_year + 1);
+      break;
+    case Kind::kLessonCreated:
+      ToProto(*change.lesson, *out.mutable_lesson_created());
+      break;
+    case Kind::kLessonDeleted:
+      ToProto(*change.lesson, *out.mutable_lesson_deleted());
       break;
   }
 }

@@ -25,6 +25,10 @@ void ToProto(const ParentLink& link, v1::ParentLink& out);
 void ToProto(const StudentSettings& settings, v1::StudentSettings& out);
 void ToProto(const ClassRoster& roster, v1::ClassRoster& out);
 void ToProto(const Membership& membership, v1::Membership& out);
+void ToProto(const Lesson& lesson, v1::Lesson& out);
+void ToProto(const Timetable& timetable, v1::Timetable& out);
+void ToProto(const JoinRequest& request, v1::JoinRequest& out);
+void ToProto(const RolloverResult& result, v1::RolloverAcademicYearResponse& out);
 // The change part of a DirectoryEvent.
 void ToProto(const Change& change, v1::DirectoryEvent& out);
 

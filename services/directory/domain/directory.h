@@ -33,6 +33,7 @@ struct DirectorySettings {
   absl::Duration max_invitation_ttl = absl::Hours(24 * 30);
   absl::Duration parent_invitation_ttl = absl::Hours(24);
   int max_parents_per_student = 4;
+  absl::Duration join_request_ttl = absl::Hours(24 * 30);
 };
 
 struct Page {
@@ -125,6 +126,30 @@ class Directory {
                                                         const std::string& school_id,
                                                         const std::string& student_id,
                                                         bool safe_mode);
+
+  absl::StatusOr<JoinRequest> CreateJoinRequest(const Caller& caller, const std::string& school_id,
+                                                Role role, const std::string& class_id,
+                                                const std::string& message);
+  absl::StatusOr<std::vector<JoinRequest>> ListJoinRequests(const Caller& caller,
+                                                            const std::string& school_id,
+                                                            bool include_decided);
+  // Approves (`approve`) or declines (with `reason`) a pending request.
+  absl::StatusOr<JoinRequest> DecideJoinRequest(const Caller& caller, const std::string& school_id,
+                                                const std::string& request_id, bool approve,
+                                                const std::string& reason);
+  absl::StatusOr<std::vector<JoinRequest>> ListMyJoinRequests(const Caller& caller);
+
+  absl::StatusOr<RolloverResult> Rollover(const Caller& caller, const std::string& school_id,
+                                          int from_year, bool dry_run);
+
+  absl::StatusOr<Lesson> CreateLesson(const Caller& caller, Lesson lesson);
+  absl::Status DeleteLesson(const Caller& caller, const std::string& school_id,
+                            const std::string& lesson_id);
+  // The week containing `week_of` ("YYYY-MM-DD", empty: this week) of a class, or of a teacher
+  // with `by_teacher`.
+  absl::StatusOr<Timetable> GetTimetable(const Caller& caller, const std::string& school_id,
+                                         const std::string& owner_id, bool by_teacher,
+                                         const std::string& week_of);
 
   // May `subject` do `permission` on `resource`? Cached answers first; when the cache cannot
   // answer, Postgres decides (never allowed because a cache failed).

@@ -70,6 +70,7 @@ struct ClassTeacher {
 // What a teacher does in one class.
 struct TeachingPost {
   std::string class_id;
+  std::string teacher_id;
   std::string subject;  // empty: he is its class teacher
 };
 
@@ -119,6 +120,74 @@ struct StudentSettings {
   bool safe_mode = true;
 };
 
+enum class JoinRequestState { kPending, kApproved, kDeclined, kExpired };
+
+struct JoinRequest {
+  std::string id;
+  std::string school_id;
+  std::string user_id;
+  Role role = Role::kStudent;
+  std::string class_id;
+  std::string message;
+  JoinRequestState state = JoinRequestState::kPending;
+  std::string decline_reason;
+  std::string decided_by;
+  std::optional<absl::Time> decided_at;
+  absl::Time created_at;
+  absl::Time expires_at;
+
+  // Pending requests past their expiry read as expired.
+  JoinRequestState StateAt(absl::Time now) const {
+    if (state == JoinRequestState::kPending && expires_at <= now) {
+      return JoinRequestState::kExpired;
+    }
+    return state;
+  }
+};
+
+// A weekly lesson; times are minutes after local midnight in the school's time zone.
+struct Lesson {
+  std::string id;
+  std::string school_id;
+  std::string class_id;
+  int weekday = 1;  // ISO: 1 Monday … 7 Sunday
+  int start_minute = 0;
+  int end_minute = 0;
+  std::string subject;
+  std::string teacher_id;
+  std::string room;
+};
+
+// A lesson placed in a given week.
+struct TimetableEntry {
+  Lesson lesson;
+  absl::Time start;
+  absl::Time end;
+};
+
+struct Timetable {
+  std::string time_zone;
+  std::string week_start;  // "YYYY-MM-DD", a Monday
+  std::vector<TimetableEntry> entries;
+};
+
+struct ClassTransfer {
+  std::string from_class_id;
+  std::string from_display_name;
+  std::string to_class_id;
+  std::string to_display_name;
+  int student_count = 0;
+};
+
+struct RolloverResult {
+  int from_year = 0;
+  int to_year = 0;
+  std::vector<ClassTransfer> transfers;
+  std::vector<std::string> graduated_student_ids;
+  std::vector<std::string> archived_class_ids;
+  bool dry_run = false;
+};
+
 // What one person is in one school: the facts every permission is decided from.
 struct PersonFacts {
   std::string user_id;
@@ -164,12 +233,17 @@ struct Change {
     kParentLinkConfirmed,
     kParentLinkEnded,
     kStudentSettingsChanged,
+    kRolloverCompleted,
+    kLessonCreated,
+    kLessonDeleted,
   };
   Kind kind;
   std::optional<School> school;
   std::optional<SchoolClass> school_class;
   std::optional<ParentLink> parent_link;
   std::optional<StudentSettings> settings;
+  std::optional<Lesson> lesson;
+  int from_year = 0;  // rollovers
   std::string user_id;
   std::string class_id;
   std::string subject;

@@ -28,6 +28,7 @@ enum class Permission {
   kSchoolInvitationsManage,
   kSchoolChannelPost,
   kSchoolStaffChat,
+  kSchoolTimetableManage,
   // on a class
   kClassRead,
   kClassRosterRead,
@@ -35,6 +36,7 @@ enum class Permission {
   kClassStudentsChat,
   kClassParentsChat,
   kClassModerate,
+  kClassJoinRequestsDecide,
   // on a member of a school (the student-only ones need a student)
   kMemberParentInvite,
   kMemberParentLinksRead,

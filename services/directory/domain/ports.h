@@ -108,6 +108,51 @@ class DirectoryTx {
   virtual absl::StatusOr<std::vector<ParentLink>> EndParentLinks(absl::string_view school_id,
                                                                  absl::string_view parent_id) = 0;
 
+  // Deletes one parent link.
+  virtual absl::Status DeleteParentLink(absl::string_view link_id) = 0;
+
+  virtual absl::Status InsertJoinRequest(const JoinRequest& request) = 0;
+  // The pending request of `user_id` for `role` in the school, locked.
+  virtual absl::StatusOr<std::optional<JoinRequest>> LockPendingJoinRequest(
+      absl::string_view school_id, absl::string_view user_id, Role role) = 0;
+  virtual absl::StatusOr<std::optional<JoinRequest>> LockJoinRequest(
+      absl::string_view school_id, absl::string_view request_id) = 0;
+  virtual absl::Status SaveJoinRequest(const JoinRequest& request) = 0;
+  // Oldest first; `class_ids` non-empty: only requests for those classes.
+  virtual absl::StatusOr<std::vector<JoinRequest>> ListJoinRequests(
+      absl::string_view school_id, bool include_decided, const std::vector<std::string>& class_ids,
+      absl::Time now) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<JoinRequest>> ListUserJoinRequests(
+      absl::string_view user_id) = 0;
+
+  // Locks the school's row until the transaction ends (serialises timetable checks); false when
+  // there is no such school.
+  virtual absl::StatusOr<bool> LockSchool(absl::string_view school_id) = 0;
+  virtual absl::Status InsertLesson(const Lesson& lesson) = 0;
+  virtual absl::StatusOr<std::optional<Lesson>> FindLesson(absl::string_view school_id,
+                                                           absl::string_view lesson_id) = 0;
+  virtual absl::Status DeleteLesson(absl::string_view lesson_id) = 0;
+  // Lessons of the school on `weekday` overlapping [start, end) for the class or the teacher.
+  virtual absl::StatusOr<std::vector<Lesson>> OverlappingLessons(absl::string_view school_id,
+                                                                 int weekday, int start_minute,
+                                                                 int end_minute,
+                                                                 absl::string_view class_id,
+                                                                 absl::string_view teacher_id) = 0;
+  // Lessons of a class (or, with `by_teacher`, of a teacher) in active classes, by weekday and
+  // start.
+  virtual absl::StatusOr<std::vector<Lesson>> ListLessons(absl::string_view school_id,
+                                                          absl::string_view owner_id,
+                                                          bool by_teacher) = 0;
+
+  // The active class of that year, grade and letter, if any.
+  virtual absl::StatusOr<std::optional<SchoolClass>> FindActiveClass(absl::string_view school_id,
+                                                                     int academic_year, int grade,
+                                                                     absl::string_view letter) = 0;
+  // Copies the subject teachers of one class to another; returns the posts added.
+  virtual absl::StatusOr<std::vector<TeachingPost>> CopyClassTeachers(
+      absl::string_view from_class_id, absl::string_view to_class_id) = 0;
+
   virtual absl::Status SaveStudentSettings(const StudentSettings& settings) = 0;
 
   virtual absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) = 0;

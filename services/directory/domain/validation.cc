@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
@@ -163,6 +164,41 @@ absl::StatusOr<std::string> NormalizeClassLetter(int grade, absl::string_view le
 absl::StatusOr<std::string> NormalizeSubject(absl::string_view subject) {
   std::string clean(subject);
   RETURN_IF_ERROR(CleanField(clean, 1, 100, false, "INVALID_SUBJECT", "a subject"));
+  return clean;
+}
+
+absl::StatusOr<int> ParseLocalTime(absl::string_view text) {
+  auto invalid = [] { return InvalidArgument("INVALID_TIME", "times are HH:MM, 00:00–23:59"); };
+  if (text.size() != 5 || text[2] != ':' || !AllDigits(text.substr(0, 2)) ||
+      !AllDigits(text.substr(3, 2))) {
+    return invalid();
+  }
+  int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59) return invalid();
+  return hours * 60 + minutes;
+}
+
+std::string FormatLocalTime(int minutes) {
+  return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60);
+}
+
+absl::Status NormalizeLesson(Lesson& lesson) {
+  if (lesson.weekday < 1 || lesson.weekday > 7) {
+    return InvalidArgument("INVALID_WEEKDAY", "weekday must be 1 (Monday) to 7 (Sunday)");
+  }
+  if (lesson.end_minute <= lesson.start_minute) {
+    return InvalidArgument("INVALID_TIME", "a lesson ends after it starts");
+  }
+  ASSIGN_OR_RETURN(lesson.subject, NormalizeSubject(lesson.subject));
+  RETURN_IF_ERROR(CleanField(lesson.room, 0, 50, false, "INVALID_ROOM", "room"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int max,
+                                          absl::string_view reason) {
+  std::string clean(text);
+  RETURN_IF_ERROR(CleanField(clean, min, max, true, reason, "the text"));
   return clean;
 }
 

@@ -36,6 +36,19 @@ absl::Status CheckAcademicYear(int year);
 // A subject name: trimmed, NFC, 1–100 characters, no control characters (INVALID_SUBJECT).
 absl::StatusOr<std::string> NormalizeSubject(absl::string_view subject);
 
+// "HH:MM" (24 h) as minutes after midnight; INVALID_TIME otherwise.
+absl::StatusOr<int> ParseLocalTime(absl::string_view text);
+std::string FormatLocalTime(int minutes);
+
+// Checks a lesson and normalises its subject and room: INVALID_WEEKDAY (not 1–7),
+// INVALID_TIME (end not after start), INVALID_SUBJECT, INVALID_ROOM (over 50 characters).
+absl::Status NormalizeLesson(Lesson& lesson);
+
+// Free text of people (a join request's message, a decline reason): trimmed, NFC, `min`–`max`
+// characters, newlines allowed; `reason` otherwise.
+absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int max,
+                                          absl::string_view reason);
+
 // A new invitation code: 128 random bits as 26 characters of Crockford's base32 (upper case
 // letters and digits, no I L O U), easy to type and to put in a QR code.
 std::string NewInvitationCode();

@@ -159,6 +159,27 @@ SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   v1::CreateInvitationResponse created;
   REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::CreateInvitation, w.admin, open, &created));
   w.open_invitation_id = created.invitation().id();
+
+  v1::CreateJoinRequestRequest ask;
+  ask.set_school_id(w.school_id);
+  ask.set_role(v1::ROLE_STUDENT);
+  ask.set_class_id(w.class_id);
+  v1::JoinRequest request;
+  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::CreateJoinRequest, NewUser(), ask, &request));
+  w.pending_request_id = request.id();
+
+  v1::CreateLessonRequest lesson_request;
+  lesson_request.set_school_id(w.school_id);
+  v1::Lesson& lesson = *lesson_request.mutable_lesson();
+  lesson.set_class_id(w.class_id);
+  lesson.set_weekday(6);
+  lesson.set_start_time("12:00");
+  lesson.set_end_time("12:45");
+  lesson.set_subject("Классный час");
+  lesson.set_teacher_id(w.teacher);
+  v1::Lesson made;
+  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::CreateLesson, w.admin, lesson_request, &made));
+  w.lesson_id = made.id();
   return w;
 }
 

@@ -20,13 +20,16 @@ namespace parta::directory::testing {
 // One school with a person of every role, made through invitations: an operator creates it
 // and invites its admin; the admin creates class 5А, invites a teacher (made its class teacher)
 // and an employee; the teacher invites a student; the student invites a parent, whom the class
-// teacher confirms.
+// teacher confirms. Besides, an unused invitation, an outsider's pending join request and one
+// lesson.
 struct SchoolWorld {
   std::string school_id;
   std::string class_id;
   std::string admin, teacher, employee, student, parent;  // account ids
   std::string parent_link_id;
   std::string open_invitation_id;  // an unused employee invitation
+  std::string pending_request_id;  // an outsider's pending request to join the class
+  std::string lesson_id;           // the class's Saturday lesson with its class teacher
 };
 
 class DirectoryFixture {

@@ -250,6 +250,87 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.mutable_settings()->set_safe_mode(false);
         return r;
       });
+  attempts["ListJoinRequests"] = Rpc<v1::ListJoinRequestsRequest, v1::ListJoinRequestsResponse>(
+      f, &Stub::ListJoinRequests, [](W, W b) {
+        v1::ListJoinRequestsRequest r;
+        r.set_school_id(b.school_id);
+        return r;
+      });
+  attempts["ApproveJoinRequest"] = Rpc<v1::ApproveJoinRequestRequest, v1::JoinRequest>(
+      f, &Stub::ApproveJoinRequest, [](W a, W b) {
+        v1::ApproveJoinRequestRequest r;
+        r.set_school_id(a.school_id);
+        r.set_request_id(b.pending_request_id);
+        return r;
+      });
+  attempts["ApproveJoinRequest in the foreign school"] =
+      Rpc<v1::ApproveJoinRequestRequest, v1::JoinRequest>(f, &Stub::ApproveJoinRequest, [](W, W b) {
+        v1::ApproveJoinRequestRequest r;
+        r.set_school_id(b.school_id);
+        r.set_request_id(b.pending_request_id);
+        return r;
+      });
+  attempts["DeclineJoinRequest"] =
+      Rpc<v1::DeclineJoinRequestRequest, v1::JoinRequest>(f, &Stub::DeclineJoinRequest, [](W, W b) {
+        v1::DeclineJoinRequestRequest r;
+        r.set_school_id(b.school_id);
+        r.set_request_id(b.pending_request_id);
+        r.set_reason("нет");
+        return r;
+      });
+  attempts["RolloverAcademicYear"] =
+      Rpc<v1::RolloverAcademicYearRequest, v1::RolloverAcademicYearResponse>(
+          f, &Stub::RolloverAcademicYear, [](W, W b) {
+            v1::RolloverAcademicYearRequest r;
+            r.set_school_id(b.school_id);
+            r.set_from_year(2026);
+            return r;
+          });
+  attempts["CreateLesson"] =
+      Rpc<v1::CreateLessonRequest, v1::Lesson>(f, &Stub::CreateLesson, [](W, W b) {
+        v1::CreateLessonRequest r;
+        r.set_school_id(b.school_id);
+        r.mutable_lesson()->set_class_id(b.class_id);
+        r.mutable_lesson()->set_weekday(3);
+        r.mutable_lesson()->set_start_time("10:00");
+        r.mutable_lesson()->set_end_time("10:45");
+        r.mutable_lesson()->set_subject("Физика");
+        r.mutable_lesson()->set_teacher_id(b.teacher);
+        return r;
+      });
+  attempts["CreateLesson for a foreign class with a foreign teacher"] =
+      Rpc<v1::CreateLessonRequest, v1::Lesson>(f, &Stub::CreateLesson, [](W a, W b) {
+        v1::CreateLessonRequest r;
+        r.set_school_id(a.school_id);
+        r.mutable_lesson()->set_class_id(b.class_id);
+        r.mutable_lesson()->set_weekday(3);
+        r.mutable_lesson()->set_start_time("11:00");
+        r.mutable_lesson()->set_end_time("11:45");
+        r.mutable_lesson()->set_subject("Физика");
+        r.mutable_lesson()->set_teacher_id(b.teacher);
+        return r;
+      });
+  attempts["DeleteLesson"] =
+      Rpc<v1::DeleteLessonRequest, v1::DeleteLessonResponse>(f, &Stub::DeleteLesson, [](W a, W b) {
+        v1::DeleteLessonRequest r;
+        r.set_school_id(a.school_id);
+        r.set_lesson_id(b.lesson_id);
+        return r;
+      });
+  attempts["GetClassTimetable"] =
+      Rpc<v1::GetClassTimetableRequest, v1::Timetable>(f, &Stub::GetClassTimetable, [](W a, W b) {
+        v1::GetClassTimetableRequest r;
+        r.set_school_id(a.school_id);
+        r.set_class_id(b.class_id);
+        return r;
+      });
+  attempts["GetTeacherTimetable"] =
+      Rpc<v1::GetTeacherTimetableRequest, v1::Timetable>(f, &Stub::GetTeacherTimetable, [](W, W b) {
+        v1::GetTeacherTimetableRequest r;
+        r.set_school_id(b.school_id);
+        r.set_teacher_id(b.teacher);
+        return r;
+      });
   return attempts;
 }
 

@@ -37,6 +37,7 @@ TEST_CASE("School permissions: every role against every action", "[directory][un
       {Permission::kSchoolInvitationsManage, {"admin", "operator"}},
       {Permission::kSchoolChannelPost, {"admin", "teacher"}},
       {Permission::kSchoolStaffChat, {"admin", "teacher", "employee"}},
+      {Permission::kSchoolTimetableManage, {"admin"}},
   };
   for (const auto& [permission, who_may] : allowed) {
     for (const Who& who : people) {
@@ -92,6 +93,7 @@ TEST_CASE("Class permissions: every relation to a class against every action",
       {Permission::kClassStudentsChat, {"class teacher", "subject teacher", "student"}},
       {Permission::kClassParentsChat, {"class teacher", "subject teacher", "parent"}},
       {Permission::kClassModerate, {"admin", "class teacher", "subject teacher"}},
+      {Permission::kClassJoinRequestsDecide, {"admin", "class teacher"}},
   };
   for (const auto& [permission, who_may] : allowed) {
     for (const Who& who : people) {
