@@ -13,6 +13,15 @@
 
 namespace parta {
 
+std::string RandomCode(size_t length) {
+  std::string bytes = RandomBytes(length);
+  std::string code(length, '0');
+  for (size_t i = 0; i < length; ++i) {
+    code[i] = kCrockfordAlphabet[static_cast<unsigned char>(bytes[i]) & 31];
+  }
+  return code;
+}
+
 std::string RandomBytes(size_t size) {
   std::string out(size, '\0');
   size_t filled = 0;

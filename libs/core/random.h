@@ -15,6 +15,13 @@ namespace parta {
 // `size` bytes from getrandom(2). Aborts if the kernel cannot supply them (never in practice).
 std::string RandomBytes(size_t size);
 
+// The alphabet of codes people type: Crockford's base32 (digits and upper-case letters
+// without I, L, O and U).
+inline constexpr char kCrockfordAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// `length` random characters of kCrockfordAlphabet (5 random bits each).
+std::string RandomCode(size_t length);
+
 // A version 7 UUID (time-ordered, 74 random bits) in canonical text form.
 std::string NewUuidV7(absl::Time now);
 

@@ -64,8 +64,6 @@ bool AllDigits(absl::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 }  // namespace
 
 bool ValidInn(absl::string_view inn) {
@@ -202,21 +200,7 @@ absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int m
   return clean;
 }
 
-std::string NewInvitationCode() {
-  std::string bytes = RandomBytes(17);  // 130 bits drawn, 128 used
-  std::string code;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char byte : bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && code.size() < 26) {
-      code.push_back(kCrockford[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  return code;
-}
+std::string NewInvitationCode() { return RandomCode(26); }
 
 absl::StatusOr<std::string> NormalizeInvitationCode(absl::string_view code) {
   std::string out;
@@ -225,7 +209,7 @@ absl::StatusOr<std::string> NormalizeInvitationCode(absl::string_view code) {
     c = absl::ascii_toupper(static_cast<unsigned char>(c));
     if (c == 'O') c = '0';
     if (c == 'I' || c == 'L') c = '1';
-    if (std::strchr(kCrockford, c) == nullptr || c == '\0') {
+    if (std::strchr(kCrockfordAlphabet, c) == nullptr || c == '\0') {
       return InvalidArgument("INVALID_CODE", "an invitation code has 26 letters and digits");
     }
     out.push_back(c);

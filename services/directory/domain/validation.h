@@ -49,7 +49,7 @@ absl::Status NormalizeLesson(Lesson& lesson);
 absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int max,
                                           absl::string_view reason);
 
-// A new invitation code: 128 random bits as 26 characters of Crockford's base32 (upper case
+// A new invitation code: 26 characters of Crockford's base32 (130 random bits; upper case
 // letters and digits, no I L O U), easy to type and to put in a QR code.
 std::string NewInvitationCode();
 // The code as stored for lookup: spaces and dashes dropped, upper case, confusable letters

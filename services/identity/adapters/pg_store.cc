@@ -17,7 +17,8 @@ using pg::ToMicros;
 
 constexpr char kAccountColumns[] =
     "id::text, coalesce(email, ''), coalesce(phone, ''), display_name, state, verification, "
-    "is_operator, password_hash, " PARTA_PG_US("created_at");
+    "is_operator, password_hash, " PARTA_PG_US("created_at")
+    ", coalesce(username, ''), coalesce(external_key, '')";
 
 AccountState ParseState(const std::string& text) {
   if (text == "locked") return AccountState::kLocked;
@@ -35,6 +36,8 @@ Account AccountFromRow(const pqxx::row& row) {
   return Account{.id = row[0].as<std::string>(),
                  .email = row[1].as<std::string>(),
                  .phone = row[2].as<std::string>(),
+                 .username = row[9].as<std::string>(),
+                 .external_key = row[10].as<std::string>(),
                  .display_name = row[3].as<std::string>(),
                  .state = ParseState(row[4].as<std::string>()),
                  .verification = ParseVerification(row[5].as<std::string>()),
@@ -87,11 +90,12 @@ class PgIdentityTransaction final : public IdentityTransaction {
     try {
       tx_.exec_params(
           "INSERT INTO accounts (id, email, phone, display_name, is_operator, password_hash, "
-          "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, " PARTA_PG_TS("$7") ", "
-          PARTA_PG_TS("$7") ")",
+          "created_at, updated_at, username, external_key) VALUES ($1, $2, $3, $4, $5, $6, "
+          PARTA_PG_TS("$7") ", " PARTA_PG_TS("$7") ", $8, $9)",
           account.id, NullIfEmpty(account.email), NullIfEmpty(account.phone),
           account.display_name, account.is_operator, account.password_hash,
-          ToMicros(account.created_at));
+          ToMicros(account.created_at), NullIfEmpty(account.username),
+          NullIfEmpty(account.external_key));
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("ACCOUNT_EXISTS", "an account with this login already exists");
     }
@@ -109,7 +113,8 @@ class PgIdentityTransaction final : public IdentityTransaction {
 
   absl::StatusOr<std::optional<Account>> FindAccountByLogin(absl::string_view login) override {
     pqxx::result rows = tx_.exec_params(
-        std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE email = $1 OR phone = $1",
+        std::string("SELECT ") + kAccountColumns +
+            " FROM accounts WHERE email = $1 OR phone = $1 OR username = $1",
         std::string(login));
     if (rows.empty()) return std::nullopt;
     return AccountFromRow(rows[0]);
@@ -119,6 +124,56 @@ class PgIdentityTransaction final : public IdentityTransaction {
     tx_.exec_params("UPDATE accounts SET is_operator = $2, updated_at = now() WHERE id = $1",
                     std::string(account_id), is_operator);
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Account>> FindAccountByExternalKey(
+      absl::string_view external_key) override {
+    pqxx::result rows = tx_.exec_params(
+        std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE external_key = $1",
+        std::string(external_key));
+    if (rows.empty()) return std::nullopt;
+    return AccountFromRow(rows[0]);
+  }
+
+  absl::Status SetVerification(absl::string_view account_id, VerificationLevel level,
+                               absl::Time at) override {
+    const char* name = level == VerificationLevel::kGovernmentVerified ? "government_verified"
+                       : level == VerificationLevel::kSchoolConfirmed  ? "school_confirmed"
+                                                                       : "none";
+    tx_.exec_params("UPDATE accounts SET verification = $2, updated_at = " PARTA_PG_TS("$3")
+                    " WHERE id = $1",
+                    std::string(account_id), std::string(name), ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::Status SaveLoginCode(const LoginCode& code) override {
+    tx_.exec_params(
+        "INSERT INTO login_codes (account_id, code_hash, created_at, expires_at) VALUES ($1, $2, "
+        PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ") ON CONFLICT (account_id) DO UPDATE SET "
+        "code_hash = excluded.code_hash, created_at = excluded.created_at, "
+        "expires_at = excluded.expires_at",
+        code.account_id, code.code_hash, ToMicros(code.created_at), ToMicros(code.expires_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<LoginCode>> FindLoginCode(absl::string_view account_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT account_id::text, code_hash, " PARTA_PG_US("created_at") ", "
+        PARTA_PG_US("expires_at") " FROM login_codes WHERE account_id = $1",
+        std::string(account_id));
+    if (rows.empty()) return std::nullopt;
+    return LoginCode{.account_id = rows[0][0].as<std::string>(),
+                     .code_hash = rows[0][1].as<std::string>(),
+                     .created_at = FromMicros(rows[0][2].as<int64_t>()),
+                     .expires_at = FromMicros(rows[0][3].as<int64_t>())};
+  }
+
+  absl::StatusOr<bool> DeleteLoginCode(absl::string_view account_id,
+                                       absl::string_view code_hash) override {
+    return !tx_.exec_params(
+                   "DELETE FROM login_codes WHERE account_id = $1 AND code_hash = $2 RETURNING 1",
+                   std::string(account_id), std::string(code_hash))
+                .empty();
   }
 
   absl::Status InsertSession(const Session& session) override {
@@ -213,6 +268,9 @@ class PgIdentityTransaction final : public IdentityTransaction {
                       "DELETE FROM login_failures WHERE last_failure_at < " PARTA_PG_TS("$1")
                       " AND blocked_until < " PARTA_PG_TS("$2"),
                       ToMicros(now - failure_age), ToMicros(now))
+                   .affected_rows();
+    deleted += tx_.exec_params("DELETE FROM login_codes WHERE expires_at < " PARTA_PG_TS("$1"),
+                               ToMicros(now))
                    .affected_rows();
     return deleted;
   }

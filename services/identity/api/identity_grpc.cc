@@ -45,6 +45,7 @@ void ToProto(const Account& account, v1::Account& out) {
   out.set_state(ToProto(account.state));
   out.set_verification_level(ToProto(account.verification));
   out.set_operator_(account.is_operator);
+  out.set_username(account.username);
   *out.mutable_create_time() = ToProto(account.created_at);
 }
 
@@ -56,22 +57,31 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
   out.set_session_id(tokens.session_id);
 }
 
+void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredentials& out) {
+  ToProto(credentials.account, *out.mutable_account());
+  out.set_login_code(credentials.login_code);
+  if (!credentials.login_code.empty()) {
+    *out.mutable_code_expire_time() = ToProto(credentials.code_expires_at);
+  }
+  out.set_created(credentials.created);
+}
+
 }  // namespace
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::Register(::grpc::CallbackServerContext* context,
                                                           const v1::RegisterRequest* request,
                                                           v1::RegisterResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext&, const v1::RegisterRequest& req,
-                               v1::RegisterResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(Account account,
-                                           identity_.Register({.email = req.email(),
-                                                               .phone = req.phone(),
-                                                               .password = req.password(),
-                                                               .display_name = req.display_name()}));
-                          ToProto(account, *resp.mutable_account());
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::RegisterRequest& req,
+             v1::RegisterResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account, identity_.Register({.email = req.email(),
+                                                              .phone = req.phone(),
+                                                              .password = req.password(),
+                                                              .display_name = req.display_name()}));
+        ToProto(account, *resp.mutable_account());
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::Login(::grpc::CallbackServerContext* context,
@@ -80,11 +90,12 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::LoginRequest& req,
                                v1::TokenPair& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(IssuedTokens tokens,
-                                           identity_.Login({.login = req.login(),
-                                                            .password = req.password(),
-                                                            .device = req.device(),
-                                                            .client_address = call.client_address}));
+                          ASSIGN_OR_RETURN(
+                              IssuedTokens tokens,
+                              identity_.Login({.login = req.login(),
+                                               .password = req.password(),
+                                               .device = req.device(),
+                                               .client_address = call.client_address}));
                           ToProto(tokens, resp);
                           return absl::OkStatus();
                         });
@@ -114,32 +125,31 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetMe(::grpc::CallbackServerContext* context,
                                                        const v1::GetMeRequest* request,
                                                        v1::Account* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::GetMeRequest&,
-                               v1::Account& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(Account account, identity_.GetMe(*call.caller));
-                          ToProto(account, resp);
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::GetMeRequest&, v1::Account& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account, identity_.GetMe(*call.caller));
+        ToProto(account, resp);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::UpdateProfile(
     ::grpc::CallbackServerContext* context, const v1::UpdateProfileRequest* request,
     v1::Account* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::UpdateProfileRequest& req,
-                               v1::Account& resp) -> absl::Status {
-                          const auto& paths = req.update_mask().paths();
-                          if (paths.size() != 1 || paths[0] != "display_name") {
-                            return InvalidArgument("INVALID_UPDATE_MASK",
-                                                   "update_mask must name display_name");
-                          }
-                          ASSIGN_OR_RETURN(Account account,
-                                           identity_.UpdateDisplayName(*call.caller,
-                                                                       req.display_name()));
-                          ToProto(account, resp);
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::UpdateProfileRequest& req,
+             v1::Account& resp) -> absl::Status {
+        const auto& paths = req.update_mask().paths();
+        if (paths.size() != 1 || paths[0] != "display_name") {
+          return InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name display_name");
+        }
+        ASSIGN_OR_RETURN(Account account,
+                         identity_.UpdateDisplayName(*call.caller, req.display_name()));
+        ToProto(account, resp);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ListSessions(
@@ -179,11 +189,10 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::ChangePasswordRequest& req,
                                v1::ChangePasswordResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(int revoked,
-                                           identity_.ChangePassword(*call.caller,
-                                                                    req.current_password(),
-                                                                    req.new_password(),
-                                                                    call.client_address));
+                          ASSIGN_OR_RETURN(
+                              int revoked,
+                              identity_.ChangePassword(*call.caller, req.current_password(),
+                                                       req.new_password(), call.client_address));
                           resp.set_revoked_sessions(revoked);
                           return absl::OkStatus();
                         });
@@ -192,36 +201,34 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
 ::grpc::ServerUnaryReactor* IdentityGrpcService::CreateApiClient(
     ::grpc::CallbackServerContext* context, const v1::CreateApiClientRequest* request,
     v1::CreateApiClientResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::CreateApiClientRequest& req,
-                               v1::CreateApiClientResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(
-                              NewApiClient client,
-                              identity_.CreateApiClient(
-                                  *call.caller, req.display_name(),
-                                  {req.scopes().begin(), req.scopes().end()}));
-                          resp.set_client_id(client.client_id);
-                          resp.set_client_secret(client.client_secret);
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CreateApiClientRequest& req,
+             v1::CreateApiClientResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(NewApiClient client,
+                         identity_.CreateApiClient(*call.caller, req.display_name(),
+                                                   {req.scopes().begin(), req.scopes().end()}));
+        resp.set_client_id(client.client_id);
+        resp.set_client_secret(client.client_secret);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::IssueServiceToken(
     ::grpc::CallbackServerContext* context, const v1::IssueServiceTokenRequest* request,
     v1::ServiceToken* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext&, const v1::IssueServiceTokenRequest& req,
-                               v1::ServiceToken& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(
-                              IssuedServiceToken token,
-                              identity_.IssueServiceToken(
-                                  req.client_id(), req.client_secret(),
-                                  {req.scopes().begin(), req.scopes().end()}));
-                          resp.set_access_token(token.access_token);
-                          *resp.mutable_expire_time() = ToProto(token.expires_at);
-                          for (const std::string& scope : token.scopes) resp.add_scopes(scope);
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::IssueServiceTokenRequest& req,
+             v1::ServiceToken& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(IssuedServiceToken token,
+                         identity_.IssueServiceToken(req.client_id(), req.client_secret(),
+                                                     {req.scopes().begin(), req.scopes().end()}));
+        resp.set_access_token(token.access_token);
+        *resp.mutable_expire_time() = ToProto(token.expires_at);
+        for (const std::string& scope : token.scopes) resp.add_scopes(scope);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetAccount(::grpc::CallbackServerContext* context,
@@ -236,18 +243,97 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
                         });
 }
 
+::grpc::ServerUnaryReactor* IdentityGrpcService::ActivateManagedAccount(
+    ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
+    v1::TokenPair* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ActivateManagedAccountRequest& req,
+             v1::TokenPair& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(IssuedTokens tokens,
+                         identity_.ActivateManagedAccount({.login = req.login(),
+                                                           .code = req.code(),
+                                                           .new_password = req.new_password(),
+                                                           .device = req.device(),
+                                                           .client_address = call.client_address}));
+        ToProto(tokens, resp);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::CreateManagedAccounts(
+    ::grpc::CallbackServerContext* context, const v1::CreateManagedAccountsRequest* request,
+    v1::CreateManagedAccountsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::CreateManagedAccountsRequest& req,
+             v1::CreateManagedAccountsResponse& resp) -> absl::Status {
+        std::vector<NewManagedAccount> accounts;
+        for (const v1::NewManagedAccount& a : req.accounts()) {
+          accounts.push_back({.display_name = a.display_name(), .external_key = a.external_key()});
+        }
+        ASSIGN_OR_RETURN(std::vector<ManagedCredentials> created,
+                         identity_.CreateManagedAccounts(accounts));
+        for (const ManagedCredentials& c : created) {
+          ToProto(c, *resp.add_accounts());
+        }
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::IssueLoginCodes(
+    ::grpc::CallbackServerContext* context, const v1::IssueLoginCodesRequest* request,
+    v1::CreateManagedAccountsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::IssueLoginCodesRequest& req,
+                               v1::CreateManagedAccountsResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<ManagedCredentials> issued,
+                                           identity_.IssueLoginCodes({req.account_ids().begin(),
+                                                                      req.account_ids().end()}));
+                          for (const ManagedCredentials& c : issued) {
+                            ToProto(c, *resp.add_accounts());
+                          }
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::RaiseVerificationLevel(
+    ::grpc::CallbackServerContext* context, const v1::RaiseVerificationLevelRequest* request,
+    v1::Account* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::RaiseVerificationLevelRequest& req,
+             v1::Account& resp) -> absl::Status {
+        VerificationLevel level;
+        switch (req.level()) {
+          case v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED:
+            level = VerificationLevel::kSchoolConfirmed;
+            break;
+          case v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED:
+            level = VerificationLevel::kGovernmentVerified;
+            break;
+          default:
+            return InvalidArgument("INVALID_LEVEL", "level must be a confirmed level");
+        }
+        ASSIGN_OR_RETURN(Account account,
+                         identity_.RaiseVerificationLevel(req.account_id(), level));
+        ToProto(account, resp);
+        return absl::OkStatus();
+      });
+}
+
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetSigningKeys(
     ::grpc::CallbackServerContext* context, const v1::GetSigningKeysRequest* request,
     v1::GetSigningKeysResponse* response) {
   // Keys are in memory: no need to leave gRPC's thread.
   return runtime_.ServeNonBlocking(context, request, response,
-                        [this](const CallContext&, const v1::GetSigningKeysRequest&,
-                               v1::GetSigningKeysResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(auth::KeySet keys, keys_.FetchKeys());
-                          resp.set_jwks_json(auth::KeySetToJwks(keys));
-                          resp.set_max_age_seconds(300);
-                          return absl::OkStatus();
-                        });
+                                   [this](const CallContext&, const v1::GetSigningKeysRequest&,
+                                          v1::GetSigningKeysResponse& resp) -> absl::Status {
+                                     ASSIGN_OR_RETURN(auth::KeySet keys, keys_.FetchKeys());
+                                     resp.set_jwks_json(auth::KeySetToJwks(keys));
+                                     resp.set_max_age_seconds(300);
+                                     return absl::OkStatus();
+                                   });
 }
 
 }  // namespace parta::identity

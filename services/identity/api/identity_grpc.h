@@ -50,6 +50,18 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* GetAccount(::grpc::CallbackServerContext* context,
                                          const v1::GetAccountRequest* request,
                                          v1::Account* response) override;
+  ::grpc::ServerUnaryReactor* ActivateManagedAccount(
+      ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
+      v1::TokenPair* response) override;
+  ::grpc::ServerUnaryReactor* CreateManagedAccounts(
+      ::grpc::CallbackServerContext* context, const v1::CreateManagedAccountsRequest* request,
+      v1::CreateManagedAccountsResponse* response) override;
+  ::grpc::ServerUnaryReactor* IssueLoginCodes(::grpc::CallbackServerContext* context,
+                                              const v1::IssueLoginCodesRequest* request,
+                                              v1::CreateManagedAccountsResponse* response) override;
+  ::grpc::ServerUnaryReactor* RaiseVerificationLevel(
+      ::grpc::CallbackServerContext* context, const v1::RaiseVerificationLevelRequest* request,
+      v1::Account* response) override;
   ::grpc::ServerUnaryReactor* GetSigningKeys(::grpc::CallbackServerContext* context,
                                              const v1::GetSigningKeysRequest* request,
                                              v1::GetSigningKeysResponse* response) override;

@@ -17,6 +17,8 @@ struct Account {
   std::string id;
   std::string email;         // normalised, empty when none
   std::string phone;         // E.164, empty when none
+  std::string username;      // school-managed accounts: their login name, empty otherwise
+  std::string external_key;  // school-managed accounts: the creator's key of the person
   std::string display_name;  // NFC
   AccountState state = AccountState::kActive;
   VerificationLevel verification = VerificationLevel::kNone;
@@ -73,6 +75,14 @@ struct IssuedServiceToken {
   std::string access_token;
   absl::Time expires_at;
   std::vector<std::string> scopes;
+};
+
+// A one-time login code of a school-managed account, stored by hash.
+struct LoginCode {
+  std::string account_id;
+  std::string code_hash;  // hex SHA-256 of the normalised code
+  absl::Time created_at;
+  absl::Time expires_at;
 };
 
 // Recent failed logins of one login name.

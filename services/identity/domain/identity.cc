@@ -140,8 +140,9 @@ absl::StatusOr<Identity::Authenticated> Identity::Authenticate(const LoginInput&
                                          return absl::OkStatus();
                                        }));
   bool matches = false;
-  if (!account || account->state == AccountState::kDeleted) {
-    // An unknown login costs one hash too, so it looks like a wrong password from outside.
+  if (!account || account->state == AccountState::kDeleted || account->password_hash.empty()) {
+    // An unknown login (or a managed account that has no password yet) costs one hash too, so
+    // it looks like a wrong password from outside.
     RETURN_IF_ERROR(hasher_.VerifyDummy(input.password));
   } else {
     ASSIGN_OR_RETURN(matches, hasher_.Verify(account->password_hash, input.password));
@@ -165,14 +166,22 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
     return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
   }
   ASSIGN_OR_RETURN(Authenticated authenticated, Authenticate(input));
-  const Account& account = authenticated.account;
+  // The attempt was counted as failed until now: a success clears the login's record.
+  return OpenSession(authenticated.account, input.device, input.client_address,
+                     [&](IdentityTransaction& tx) {
+                       return tx.ClearLoginFailures(authenticated.login_key);
+                     });
+}
 
+absl::StatusOr<IssuedTokens> Identity::OpenSession(
+    const Account& account, const std::string& device, const std::string& client_address,
+    const std::function<absl::Status(IdentityTransaction&)>& also) {
   absl::Time now = TruncateToSeconds(clock_.Now());
   ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
   Session session{.id = ids_.NewId(),
                   .account_id = account.id,
-                  .device = input.device,
-                  .client_address = input.client_address,
+                  .device = device,
+                  .client_address = client_address,
                   .created_at = now,
                   .last_used_at = now};
   std::string refresh_token = refresh_tokens_.NewToken();
@@ -182,8 +191,7 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
                       .expires_at = now + settings_.refresh_token_ttl,
                       .access_key_id = signer.kid};
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
-    // The attempt was counted as failed until now: a success clears the login's record.
-    RETURN_IF_ERROR(tx.ClearLoginFailures(authenticated.login_key));
+    RETURN_IF_ERROR(also(tx));
     RETURN_IF_ERROR(tx.InsertSession(session));
     return tx.InsertRefreshToken(record);
   }));
@@ -320,7 +328,9 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
                                              const std::string& client_address) {
   ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
   // A stolen token must not become an unlimited password oracle: the same limits as Login.
-  std::string login_key = account.email.empty() ? account.phone : account.email;
+  std::string login_key = !account.email.empty()   ? account.email
+                          : !account.phone.empty() ? account.phone
+                                                   : account.username;
   RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, client_address));
   ASSIGN_OR_RETURN(bool matches, hasher_.Verify(account.password_hash, current));
   if (!matches) {

@@ -27,6 +27,7 @@ struct IdentitySettings {
   absl::Duration refresh_token_ttl = absl::Hours(24 * 30);
   absl::Duration refresh_grace = absl::Seconds(30);
   absl::Duration service_token_ttl = absl::Minutes(15);
+  absl::Duration login_code_ttl = absl::Hours(24 * 30);
   LoginProtectionPolicy login_protection;
 };
 
@@ -42,6 +43,27 @@ struct LoginInput {
   std::string password;
   std::string device;
   std::string client_address;
+};
+
+struct ActivateInput {
+  std::string login;
+  std::string code;
+  std::string new_password;
+  std::string device;
+  std::string client_address;
+};
+
+struct NewManagedAccount {
+  std::string display_name;
+  std::string external_key;
+};
+
+// A school-managed account and, when one was made now, its one-time login code.
+struct ManagedCredentials {
+  Account account;
+  std::string login_code;  // "XXXX-XXXX-XXXX" or empty
+  absl::Time code_expires_at;
+  bool created = false;
 };
 
 struct NewApiClient {
@@ -82,6 +104,16 @@ class Identity {
   // For Parta's own services (internal RPC).
   absl::StatusOr<Account> GetAccount(absl::string_view account_id);
 
+  // School-managed accounts (domain/managed_accounts.cc).
+  absl::StatusOr<IssuedTokens> ActivateManagedAccount(const ActivateInput& input);
+  absl::StatusOr<std::vector<ManagedCredentials>> CreateManagedAccounts(
+      const std::vector<NewManagedAccount>& accounts);
+  absl::StatusOr<std::vector<ManagedCredentials>> IssueLoginCodes(
+      const std::vector<std::string>& account_ids);
+  // Raises the verification level; a lower or equal level changes nothing.
+  absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
+                                                 VerificationLevel level);
+
   // Makes the account with `login` a platform operator; creates it from `input_if_missing`
   // (whose login fields are ignored) when there is none. For the operator CLI only.
   absl::StatusOr<Account> GrantOperator(absl::string_view login, RegisterInput input_if_missing);
@@ -106,6 +138,14 @@ class Identity {
       const std::string& login_key, const std::string& address,
       const std::function<absl::Status(IdentityTransaction&)>& also = nullptr);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
+  // Opens a session for `account` and issues its first pair; `also` runs in the same
+  // transaction (clearing the login's failures, setting a password).
+  absl::StatusOr<IssuedTokens> OpenSession(
+      const Account& account, const std::string& device, const std::string& client_address,
+      const std::function<absl::Status(IdentityTransaction&)>& also);
+  // A new login code for a managed account, stored in `tx`.
+  absl::StatusOr<ManagedCredentials> NewLoginCode(IdentityTransaction& tx, Account account,
+                                                  absl::Time now);
   // The access token of `account` for `session`, issued at `issued_at` with key `signer`.
   // Deterministic: the same inputs give the same token.
   std::string SignAccessToken(const Account& account, absl::string_view session_id,

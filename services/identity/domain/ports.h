@@ -25,6 +25,17 @@ class IdentityTransaction {
   // By normalised e-mail or E.164 phone.
   virtual absl::StatusOr<std::optional<Account>> FindAccountByLogin(absl::string_view login) = 0;
   virtual absl::Status SetOperator(absl::string_view account_id, bool is_operator) = 0;
+  virtual absl::StatusOr<std::optional<Account>> FindAccountByExternalKey(
+      absl::string_view external_key) = 0;
+  virtual absl::Status SetVerification(absl::string_view account_id, VerificationLevel level,
+                                       absl::Time at) = 0;
+  // Replaces the account's login code.
+  virtual absl::Status SaveLoginCode(const LoginCode& code) = 0;
+  virtual absl::StatusOr<std::optional<LoginCode>> FindLoginCode(
+      absl::string_view account_id) = 0;
+  // Deletes the code if it is still `code_hash` (a concurrent use spent it otherwise).
+  virtual absl::StatusOr<bool> DeleteLoginCode(absl::string_view account_id,
+                                               absl::string_view code_hash) = 0;
   virtual absl::Status UpdateDisplayName(absl::string_view account_id, absl::string_view name,
                                          absl::Time at) = 0;
   virtual absl::Status UpdatePassword(absl::string_view account_id, absl::string_view hash,

@@ -1,5 +1,7 @@
 #include "services/identity/domain/validation.h"
 
+#include <cstring>
+
 #include <phonenumbers/phonenumberutil.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -12,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "libs/core/random.h"
 #include "libs/core/status.h"
 
 namespace parta::identity {
@@ -121,7 +124,38 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view phone) {
 }
 
 absl::StatusOr<std::string> NormalizeLogin(absl::string_view login) {
-  return absl::StrContains(login, '@') ? NormalizeEmail(login) : NormalizePhone(login);
+  if (absl::StrContains(login, '@')) return NormalizeEmail(login);
+  absl::string_view trimmed = absl::StripAsciiWhitespace(login);
+  if (!trimmed.empty() && absl::ascii_isalpha(static_cast<unsigned char>(trimmed[0]))) {
+    return NormalizeUsername(trimmed);
+  }
+  return NormalizePhone(login);
+}
+
+absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
+  std::string out = absl::AsciiStrToLower(absl::StripAsciiWhitespace(username));
+  bool valid = out.size() >= 3 && out.size() <= 32 && absl::ascii_isalpha(out[0]);
+  for (char c : out) valid = valid && absl::ascii_isalnum(static_cast<unsigned char>(c));
+  if (!valid) return InvalidArgument("INVALID_USERNAME", "not a valid username");
+  return out;
+}
+
+absl::StatusOr<std::string> NormalizeLoginCode(absl::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == ' ' || c == '-') continue;
+    c = absl::ascii_toupper(static_cast<unsigned char>(c));
+    if (c == 'O') c = '0';
+    if (c == 'I' || c == 'L') c = '1';
+    if (c == '\0' || std::strchr(kCrockfordAlphabet, c) == nullptr) {
+      return InvalidArgument("INVALID_CODE", "a login code has 12 letters and digits");
+    }
+    out.push_back(c);
+  }
+  if (out.size() != 12) {
+    return InvalidArgument("INVALID_CODE", "a login code has 12 letters and digits");
+  }
+  return out;
 }
 
 absl::Status CheckPasswordStrength(absl::string_view password,

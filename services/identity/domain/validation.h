@@ -28,9 +28,18 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view phone);
 absl::Status CheckPasswordStrength(absl::string_view password,
                                    const std::vector<std::string>& personal);
 
-// A login as people type it: an e-mail address when it has an "@", otherwise a phone number;
-// normalised as above (INVALID_EMAIL or INVALID_PHONE).
+// A login as people type it: an e-mail address when it has an "@", a school-managed account's
+// username when it starts with a Latin letter, otherwise a phone number; normalised as above
+// (INVALID_EMAIL, INVALID_USERNAME or INVALID_PHONE).
 absl::StatusOr<std::string> NormalizeLogin(absl::string_view login);
+
+// A username of a school-managed account: 3–32 Latin letters and digits starting with a letter,
+// lower-cased (INVALID_USERNAME).
+absl::StatusOr<std::string> NormalizeUsername(absl::string_view username);
+
+// A one-time login code as printed ("XXXX-XXXX-XXXX"): spaces and dashes dropped, upper case,
+// O read as 0 and I, L as 1; INVALID_CODE unless 12 characters of the code alphabet.
+absl::StatusOr<std::string> NormalizeLoginCode(absl::string_view code);
 
 // Trimmed, NFC, 1 to 100 characters, no control characters: INVALID_DISPLAY_NAME otherwise.
 absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);

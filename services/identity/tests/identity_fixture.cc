@@ -1,7 +1,8 @@
 #include "services/identity/tests/identity_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <sodium.h>
+
+#include <catch2/catch.hpp>
 
 #include "libs/core/status.h"
 #include "libs/grpc/client.h"
@@ -23,18 +24,19 @@ std::unique_ptr<IdentityFixture> IdentityFixture::Start(
   config.events_key = "parta:events:identity:" + schema->name();  // one stream per test
   config.grpc_listen = "127.0.0.1:0";
   config.metrics_listen.clear();
-  config.master_key = *MasterKey::FromHex(
-      "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
+  config.master_key =
+      *MasterKey::FromHex("8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
   config.migrations_dir = DefaultMigrationsDir();
-  config.hashing = {.ops_limit = crypto_pwhash_OPSLIMIT_MIN, .mem_limit_bytes = 64 * 1024,
-                    .threads = 2, .queue = 64};
+  config.hashing = {.ops_limit = crypto_pwhash_OPSLIMIT_MIN,
+                    .mem_limit_bytes = 64 * 1024,
+                    .threads = 2,
+                    .queue = 64};
   config.worker_threads = 8;
   if (adjust) adjust(config);
   absl::Status migrated = MigrateIdentity(config);
   INFO(migrated.ToString());
   REQUIRE(migrated.ok());
-  absl::StatusOr<std::unique_ptr<IdentityApp>> app =
-      IdentityApp::Start(config, fixture->clock_);
+  absl::StatusOr<std::unique_ptr<IdentityApp>> app = IdentityApp::Start(config, fixture->clock_);
   INFO(app.status().ToString());
   REQUIRE(app.ok());
   fixture->app_ = *std::move(app);
@@ -67,6 +69,38 @@ std::unique_ptr<::grpc::ClientContext> IdentityFixture::Context(const std::strin
   request.set_password(password);
   request.set_device("test");
   return stub_->Login(Context().get(), request, pair);
+}
+
+IdentityFixture::ServiceClient IdentityFixture::CreateServiceClient() {
+  static int counter = 0;
+  std::string email = "operator" + std::to_string(++counter) + "@parta.ru";
+  v1::Account operator_account;
+  REQUIRE(Register(email, &operator_account).ok());
+  REQUIRE(pool_
+              ->Transact([&](pqxx::work& tx) {
+                tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1",
+                               operator_account.id());
+                return absl::OkStatus();
+              })
+              .ok());
+  v1::TokenPair op;
+  REQUIRE(Login(email, &op).ok());
+  v1::CreateApiClientRequest create;
+  create.set_display_name("Parta service");
+  create.add_scopes("parta.internal");
+  v1::CreateApiClientResponse client;
+  REQUIRE(stub_->CreateApiClient(Context(op.access_token()).get(), create, &client).ok());
+  return {client.client_id(), client.client_secret()};
+}
+
+std::string IdentityFixture::ServiceToken() {
+  ServiceClient client = CreateServiceClient();
+  v1::IssueServiceTokenRequest grant;
+  grant.set_client_id(client.id);
+  grant.set_client_secret(client.secret);
+  v1::ServiceToken token;
+  REQUIRE(stub_->IssueServiceToken(Context().get(), grant, &token).ok());
+  return token.access_token();
 }
 
 std::string ReasonOf(const ::grpc::Status& status) {

@@ -36,6 +36,15 @@ class IdentityFixture {
   ::grpc::Status Login(const std::string& login, v1::TokenPair* pair,
                        const std::string& password = kPassword);
 
+  // An API client with scope parta.internal, registered by an operator made for it.
+  struct ServiceClient {
+    std::string id;
+    std::string secret;
+  };
+  ServiceClient CreateServiceClient();
+  // A service token of a new such client.
+  std::string ServiceToken();
+
  private:
   IdentityFixture() = default;
 

@@ -14,12 +14,12 @@ using testing::IdentityFixture;
 using testing::kPassword;
 using testing::ReasonOf;
 
-#define CHECK_RPC_ERROR(status, expected_code, expected_reason)        \
-  do {                                                                 \
-    const ::grpc::Status& rpc_status_ = (status);                      \
-    INFO(rpc_status_.error_message());                                 \
+#define CHECK_RPC_ERROR(status, expected_code, expected_reason)           \
+  do {                                                                    \
+    const ::grpc::Status& rpc_status_ = (status);                         \
+    INFO(rpc_status_.error_message());                                    \
     CHECK(rpc_status_.error_code() == ::grpc::StatusCode::expected_code); \
-    CHECK(ReasonOf(rpc_status_) == (expected_reason));                 \
+    CHECK(ReasonOf(rpc_status_) == (expected_reason));                    \
   } while (false)
 
 TEST_CASE("Register, Login and GetMe return the person's own account", "[identity][api]") {
@@ -58,8 +58,7 @@ TEST_CASE("Register with a phone number stores it in E.164 and logs in by any sp
   CHECK(f->Login("+7 916 123 45 67", &pair).ok());
 }
 
-TEST_CASE("Register refuses bad input with a stable reason and writes nothing",
-          "[identity][api]") {
+TEST_CASE("Register refuses bad input with a stable reason and writes nothing", "[identity][api]") {
   PARTA_IDENTITY_FIXTURE(f);
   auto attempt = [&](const std::string& email, const std::string& phone,
                      const std::string& password, const std::string& name) {
@@ -108,8 +107,7 @@ TEST_CASE("An unknown login and a wrong password give the same error", "[identit
   CHECK_RPC_ERROR(garbage, UNAUTHENTICATED, "INVALID_CREDENTIALS");
   CHECK(wrong.error_message() == unknown.error_message());
   CHECK_RPC_ERROR(f->Login("", &pair), INVALID_ARGUMENT, "LOGIN_REQUIRED");
-  CHECK_RPC_ERROR(f->Login("teacher@school.ru", &pair, ""), INVALID_ARGUMENT,
-                  "PASSWORD_REQUIRED");
+  CHECK_RPC_ERROR(f->Login("teacher@school.ru", &pair, ""), INVALID_ARGUMENT, "PASSWORD_REQUIRED");
   v1::LoginRequest long_device;
   long_device.set_login("teacher@school.ru");
   long_device.set_password(kPassword);
@@ -136,14 +134,18 @@ TEST_CASE("GetMe refuses missing, malformed, tampered and foreign tokens", "[ide
 
   // A token of another issuer's key with the same claims.
   auth::Ed25519PrivateKey foreign = auth::Ed25519PrivateKey::Generate();
-  auth::Claims claims{.issuer = "parta-identity", .audience = "parta", .subject = me.id(),
-                      .session_id = pair.session_id(), .token_id = "x",
-                      .issued_at = f->clock().Now(), .not_before = f->clock().Now(),
+  auth::Claims claims{.issuer = "parta-identity",
+                      .audience = "parta",
+                      .subject = me.id(),
+                      .session_id = pair.session_id(),
+                      .token_id = "x",
+                      .issued_at = f->clock().Now(),
+                      .not_before = f->clock().Now(),
                       .expires_at = f->clock().Now() + absl::Minutes(5)};
-  CHECK_RPC_ERROR(f->stub().GetMe(
-                      IdentityFixture::Context(auth::SignToken(foreign, "foreign", claims)).get(),
+  CHECK_RPC_ERROR(
+      f->stub().GetMe(IdentityFixture::Context(auth::SignToken(foreign, "foreign", claims)).get(),
                       {}, &me),
-                  UNAUTHENTICATED, "UNKNOWN_KEY");
+      UNAUTHENTICATED, "UNKNOWN_KEY");
 
   f->clock().Advance(absl::Minutes(16));
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me),
@@ -215,8 +217,7 @@ TEST_CASE("GetSigningKeys publishes the key that verifies issued tokens", "[iden
   CHECK(keys.jwks_json().find("\"d\"") == std::string::npos);  // no private part
 }
 
-TEST_CASE("Every response carries a request id, the caller's own when given",
-          "[identity][api]") {
+TEST_CASE("Every response carries a request id, the caller's own when given", "[identity][api]") {
   PARTA_IDENTITY_FIXTURE(f);
   auto context = IdentityFixture::Context();
   context->AddMetadata("x-request-id", "req-42");
@@ -237,8 +238,9 @@ TEST_CASE("UpdateProfile changes the display name named in the mask only", "[ide
   request.set_display_name("  Мария Ивановна Соколова ");
   request.mutable_update_mask()->add_paths("display_name");
   v1::Account updated;
-  REQUIRE(f->stub().UpdateProfile(IdentityFixture::Context(pair.access_token()).get(), request,
-                                  &updated).ok());
+  REQUIRE(f->stub()
+              .UpdateProfile(IdentityFixture::Context(pair.access_token()).get(), request, &updated)
+              .ok());
   CHECK(updated.display_name() == "Мария Ивановна Соколова");
 
   request.clear_update_mask();
@@ -265,8 +267,9 @@ TEST_CASE("A person lists and revokes only their own sessions", "[identity][api]
   REQUIRE(f->Login("other@school.ru", &stranger).ok());
 
   v1::ListSessionsResponse sessions;
-  REQUIRE(f->stub().ListSessions(IdentityFixture::Context(laptop.access_token()).get(), {},
-                                 &sessions).ok());
+  REQUIRE(f->stub()
+              .ListSessions(IdentityFixture::Context(laptop.access_token()).get(), {}, &sessions)
+              .ok());
   REQUIRE(sessions.sessions_size() == 2);
   int current = 0;
   for (const v1::Session& session : sessions.sessions()) {
@@ -284,16 +287,17 @@ TEST_CASE("A person lists and revokes only their own sessions", "[identity][api]
   CHECK_RPC_ERROR(f->stub().RevokeSession(IdentityFixture::Context(stranger.access_token()).get(),
                                           request, &out),
                   NOT_FOUND, "SESSION_NOT_FOUND");
-  REQUIRE(f->stub().RevokeSession(IdentityFixture::Context(laptop.access_token()).get(), request,
-                                  &out).ok());
+  REQUIRE(f->stub()
+              .RevokeSession(IdentityFixture::Context(laptop.access_token()).get(), request, &out)
+              .ok());
   v1::Account me;
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(phone.access_token()).get(), {}, &me),
                   UNAUTHENTICATED, "SESSION_REVOKED");
   CHECK(f->stub().GetMe(IdentityFixture::Context(stranger.access_token()).get(), {}, &me).ok());
   request.set_session_id("not-a-session");
-  CHECK_RPC_ERROR(f->stub().RevokeSession(IdentityFixture::Context(laptop.access_token()).get(),
-                                          request, &out),
-                  NOT_FOUND, "SESSION_NOT_FOUND");
+  CHECK_RPC_ERROR(
+      f->stub().RevokeSession(IdentityFixture::Context(laptop.access_token()).get(), request, &out),
+      NOT_FOUND, "SESSION_NOT_FOUND");
 }
 
 TEST_CASE("ChangePassword needs the current password and ends every other session",
@@ -322,24 +326,29 @@ TEST_CASE("ChangePassword needs the current password and ends every other sessio
 
   v1::Account me;
   CHECK(f->stub().GetMe(IdentityFixture::Context(here.access_token()).get(), {}, &me).ok());
-  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(elsewhere.access_token()).get(), {},
-                                  &me),
-                  UNAUTHENTICATED, "SESSION_REVOKED");
+  CHECK_RPC_ERROR(
+      f->stub().GetMe(IdentityFixture::Context(elsewhere.access_token()).get(), {}, &me),
+      UNAUTHENTICATED, "SESSION_REVOKED");
   v1::TokenPair pair;
   CHECK_RPC_ERROR(f->Login("teacher@school.ru", &pair), UNAUTHENTICATED, "INVALID_CREDENTIALS");
   CHECK(f->Login("teacher@school.ru", &pair, replacement).ok());
 }
 
-TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service tokens do not act "
-          "as users", "[identity][api]") {
+TEST_CASE(
+    "Service tokens open internal RPCs but user tokens do not, and service tokens do not act "
+    "as users",
+    "[identity][api]") {
   PARTA_IDENTITY_FIXTURE(f);
   v1::Account operator_account, teacher;
   REQUIRE(f->Register("operator@parta.ru", &operator_account).ok());
   REQUIRE(f->Register("teacher@school.ru", &teacher).ok());
-  REQUIRE(f->pool().Transact([&](pqxx::work& tx) {
-    tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1", operator_account.id());
-    return absl::OkStatus();
-  }).ok());
+  REQUIRE(f->pool()
+              .Transact([&](pqxx::work& tx) {
+                tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1",
+                               operator_account.id());
+                return absl::OkStatus();
+              })
+              .ok());
   v1::TokenPair op, user;
   REQUIRE(f->Login("operator@parta.ru", &op).ok());
   REQUIRE(f->Login("teacher@school.ru", &user).ok());
@@ -356,8 +365,9 @@ TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service
   CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(),
                                             bad_scope, &client),
                   INVALID_ARGUMENT, "INVALID_SCOPE");
-  REQUIRE(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(), create,
-                                    &client).ok());
+  REQUIRE(f->stub()
+              .CreateApiClient(IdentityFixture::Context(op.access_token()).get(), create, &client)
+              .ok());
 
   v1::IssueServiceTokenRequest grant;
   grant.set_client_id(client.client_id());
@@ -376,21 +386,22 @@ TEST_CASE("Service tokens open internal RPCs but user tokens do not, and service
   v1::GetAccountRequest get;
   get.set_account_id(teacher.id());
   v1::Account account;
-  REQUIRE(f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(), get,
-                               &account).ok());
+  REQUIRE(f->stub()
+              .GetAccount(IdentityFixture::Context(service.access_token()).get(), get, &account)
+              .ok());
   CHECK(account.email() == "teacher@school.ru");
-  CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context(user.access_token()).get(), get,
-                                       &account),
-                  PERMISSION_DENIED, "INTERNAL_ONLY");
+  CHECK_RPC_ERROR(
+      f->stub().GetAccount(IdentityFixture::Context(user.access_token()).get(), get, &account),
+      PERMISSION_DENIED, "INTERNAL_ONLY");
   CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context().get(), get, &account),
                   UNAUTHENTICATED, "TOKEN_REQUIRED");
-  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(service.access_token()).get(), {},
-                                  &account),
-                  PERMISSION_DENIED, "USER_TOKEN_REQUIRED");
+  CHECK_RPC_ERROR(
+      f->stub().GetMe(IdentityFixture::Context(service.access_token()).get(), {}, &account),
+      PERMISSION_DENIED, "USER_TOKEN_REQUIRED");
   get.set_account_id("00000000-0000-7000-8000-000000000000");
-  CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(),
-                                       get, &account),
-                  NOT_FOUND, "ACCOUNT_NOT_FOUND");
+  CHECK_RPC_ERROR(
+      f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(), get, &account),
+      NOT_FOUND, "ACCOUNT_NOT_FOUND");
 }
 
 TEST_CASE("Another service verifies identity's tokens with keys fetched over gRPC",
@@ -406,6 +417,147 @@ TEST_CASE("Another service verifies identity's tokens with keys fetched over gRP
   absl::StatusOr<auth::Claims> claims = verifier.Verify(pair.access_token());
   REQUIRE(claims.ok());
   CHECK(claims->session_id == pair.session_id());
+}
+
+}  // namespace
+}  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+using testing::IdentityFixture;
+using testing::ReasonOf;
+
+constexpr char kPupilPassword[] = "Мой новый пароль для школы 2026";
+
+v1::CreateManagedAccountsResponse CreatePupils(IdentityFixture& f, const std::string& token,
+                                               const std::vector<std::string>& keys) {
+  v1::CreateManagedAccountsRequest request;
+  for (const std::string& key : keys) {
+    v1::NewManagedAccount& account = *request.add_accounts();
+    account.set_display_name("Петров Иван " + key);
+    account.set_external_key(key);
+  }
+  v1::CreateManagedAccountsResponse response;
+  ::grpc::Status status =
+      f.stub().CreateManagedAccounts(IdentityFixture::Context(token).get(), request, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return response;
+}
+
+::grpc::Status Activate(IdentityFixture& f, const std::string& login, const std::string& code,
+                        const std::string& password, v1::TokenPair* pair) {
+  v1::ActivateManagedAccountRequest request;
+  request.set_login(login);
+  request.set_code(code);
+  request.set_new_password(password);
+  request.set_device("школьный планшет");
+  return f.stub().ActivateManagedAccount(IdentityFixture::Context().get(), request, pair);
+}
+
+TEST_CASE("School-managed accounts: created once per key, activated with a one-time code",
+          "[identity][api][managed]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  std::string service = f->ServiceToken();
+  v1::CreateManagedAccountsResponse created =
+      CreatePupils(*f, service, {"school-1/a", "school-1/b"});
+  REQUIRE(created.accounts_size() == 2);
+  const v1::ManagedAccountCredentials& pupil = created.accounts(0);
+  CHECK(pupil.created());
+  CHECK(pupil.account().email().empty());
+  CHECK(pupil.account().username().size() == 10);
+  CHECK(pupil.login_code().size() == 14);  // XXXX-XXXX-XXXX
+  // Again with the same keys: the same accounts, no new codes.
+  v1::CreateManagedAccountsResponse again = CreatePupils(*f, service, {"school-1/a"});
+  CHECK(again.accounts(0).account().id() == pupil.account().id());
+  CHECK_FALSE(again.accounts(0).created());
+  CHECK(again.accounts(0).login_code().empty());
+
+  // No password yet: a password login fails like any wrong password.
+  v1::TokenPair pair;
+  CHECK(ReasonOf(f->Login(pupil.account().username(), &pair, kPupilPassword)) ==
+        "INVALID_CREDENTIALS");
+  CHECK(ReasonOf(Activate(*f, pupil.account().username(), "AAAA-AAAA-AAAA", kPupilPassword,
+                          &pair)) == "INVALID_CODE");
+  CHECK(ReasonOf(Activate(*f, pupil.account().username(), pupil.login_code(), "123456789012",
+                          &pair)) == "WEAK_PASSWORD");
+  std::string typed = pupil.login_code();
+  for (char& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string upper_login = pupil.account().username();
+  for (char& c : upper_login) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  REQUIRE(Activate(*f, upper_login, typed, kPupilPassword, &pair).ok());
+  v1::Account me;
+  REQUIRE(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me).ok());
+  CHECK(me.id() == pupil.account().id());
+  // The code is spent; the password works.
+  CHECK(ReasonOf(Activate(*f, pupil.account().username(), pupil.login_code(), kPupilPassword,
+                          &pair)) == "INVALID_CODE");
+  REQUIRE(f->Login(pupil.account().username(), &pair, kPupilPassword).ok());
+
+  // The school prints a new code (the pupil forgot his password): it replaces the password.
+  v1::IssueLoginCodesRequest reissue;
+  reissue.add_account_ids(pupil.account().id());
+  v1::CreateManagedAccountsResponse codes;
+  REQUIRE(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue, &codes).ok());
+  REQUIRE(Activate(*f, pupil.account().username(), codes.accounts(0).login_code(),
+                   "Другой пароль, тоже длинный 7", &pair)
+              .ok());
+  CHECK(ReasonOf(f->Login(pupil.account().username(), &pair, kPupilPassword)) ==
+        "INVALID_CREDENTIALS");
+
+  // An expired code does not work.
+  REQUIRE(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue, &codes).ok());
+  f->clock().Advance(absl::Hours(24 * 31));
+  CHECK(ReasonOf(Activate(*f, pupil.account().username(), codes.accounts(0).login_code(),
+                          kPupilPassword, &pair)) == "INVALID_CODE");
+}
+
+TEST_CASE("Managed-account RPCs refuse bad input and users", "[identity][api][managed]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  std::string service = f->ServiceToken();
+  v1::Account adult;
+  REQUIRE(f->Register("teacher@school.ru", &adult).ok());
+  v1::TokenPair user;
+  REQUIRE(f->Login("teacher@school.ru", &user).ok());
+
+  v1::CreateManagedAccountsRequest request;
+  request.add_accounts()->set_display_name("Без ключа");
+  v1::CreateManagedAccountsResponse response;
+  CHECK(ReasonOf(f->stub().CreateManagedAccounts(IdentityFixture::Context(service).get(), request,
+                                                 &response)) == "INVALID_EXTERNAL_KEY");
+  request.mutable_accounts(0)->set_external_key("k");
+  CHECK(ReasonOf(f->stub().CreateManagedAccounts(
+            IdentityFixture::Context(user.access_token()).get(), request, &response)) ==
+        "INTERNAL_ONLY");
+  request.mutable_accounts(0)->set_display_name("");
+  CHECK(ReasonOf(f->stub().CreateManagedAccounts(IdentityFixture::Context(service).get(), request,
+                                                 &response)) == "INVALID_DISPLAY_NAME");
+
+  v1::IssueLoginCodesRequest reissue;
+  reissue.add_account_ids(adult.id());
+  CHECK(ReasonOf(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue,
+                                           &response)) == "ACCOUNT_NOT_MANAGED");
+
+  v1::RaiseVerificationLevelRequest raise;
+  raise.set_account_id(adult.id());
+  raise.set_level(v1::VERIFICATION_LEVEL_NONE);
+  v1::Account raised;
+  CHECK(ReasonOf(f->stub().RaiseVerificationLevel(IdentityFixture::Context(service).get(), raise,
+                                                  &raised)) == "INVALID_LEVEL");
+  raise.set_level(v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  REQUIRE(f->stub()
+              .RaiseVerificationLevel(IdentityFixture::Context(service).get(), raise, &raised)
+              .ok());
+  CHECK(raised.verification_level() == v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  CHECK(ReasonOf(f->stub().RaiseVerificationLevel(
+            IdentityFixture::Context(user.access_token()).get(), raise, &raised)) ==
+        "INTERNAL_ONLY");
+  v1::TokenPair pair;
+  CHECK(ReasonOf(Activate(*f, "", "x", kPupilPassword, &pair)) == "LOGIN_REQUIRED");
+  CHECK(ReasonOf(Activate(*f, "u123456789", "", kPupilPassword, &pair)) == "CODE_REQUIRED");
+  CHECK(ReasonOf(Activate(*f, "u123456789", "AAAA-AAAA-AAAA", kPupilPassword, &pair)) ==
+        "INVALID_CODE");
 }
 
 }  // namespace
