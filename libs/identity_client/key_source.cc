@@ -7,8 +7,7 @@ namespace parta::identity_client {
 
 IdentityKeySource::IdentityKeySource(std::shared_ptr<::grpc::Channel> channel,
                                      absl::Duration timeout)
-    : stub_(parta::identity::v1::IdentityService::NewStub(std::move(channel))),
-      timeout_(timeout) {}
+    : stub_(parta::identity::v1::IdentityService::NewStub(std::move(channel))), timeout_(timeout) {}
 
 absl::StatusOr<auth::KeySet> IdentityKeySource::FetchKeys() {
   auto context = grpc::MakeClientContext({.timeout = timeout_});

@@ -4,10 +4,10 @@
 // GetSigningKeys (JWKS) over gRPC. The TokenVerifier calls it on its refresh schedule and, rate
 // limited, when a token names an unknown key id.
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 #include "libs/auth/token_verifier.h"

@@ -12,13 +12,17 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/grpc/call.h"
+#include "libs/grpc/client.h"
 #include "libs/grpc/server.h"
+#include "libs/identity_client/key_source.h"
+#include "libs/identity_client/service_token.h"
 #include "libs/metrics/metrics.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/outbox.h"
 #include "libs/pg/pool.h"
 #include "libs/redis/client.h"
 #include "services/directory/adapters/event_publisher.h"
+#include "services/directory/adapters/identity_accounts.h"
 #include "services/directory/adapters/pg_store.h"
 #include "services/directory/adapters/redis_permission_cache.h"
 #include "services/directory/api/directory_grpc.h"
@@ -34,6 +38,8 @@ absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
   config.pg_uri = env.RequiredString("PARTA_PG_URI");
   config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
   config.identity_address = env.RequiredString("PARTA_IDENTITY_ADDR");
+  config.identity_client_id = env.String("PARTA_DIRECTORY_CLIENT_ID", "");
+  config.identity_client_secret = env.String("PARTA_DIRECTORY_CLIENT_SECRET", "");
   config.events_key = env.String("PARTA_DIRECTORY_EVENTS_KEY", config.events_key);
   config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
   config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
@@ -80,6 +86,7 @@ struct DirectoryApp::Parts {
   std::unique_ptr<RedisPermissionCache> cache;
   std::unique_ptr<EventPublisher> publisher;
   std::unique_ptr<pg::OutboxRelay> relay;
+  std::unique_ptr<IdentityAccounts> accounts;
   std::unique_ptr<Directory> directory;
   std::unique_ptr<auth::KeySource> keys;
   std::unique_ptr<auth::RedisRevocationList> revocations;
@@ -148,9 +155,18 @@ absl::StatusOr<std::unique_ptr<DirectoryApp>> DirectoryApp::Start(
           log::Warning("outbox purge failed").With("error", purged.status().ToString());
         }
       });
-  parts->directory = std::make_unique<Directory>(*parts->store, *parts->cache, clock, *parts->ids,
-                                                 config.directory);
-  parts->keys = std::move(keys);
+  std::shared_ptr<::grpc::Channel> identity = grpc::MakeChannel(config.identity_address);
+  std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
+  if (!config.identity_client_id.empty()) {
+    service_tokens = std::make_unique<identity_client::ServiceTokenSource>(
+        identity, config.identity_client_id, config.identity_client_secret, clock);
+  }
+  parts->accounts = std::make_unique<IdentityAccounts>(identity, std::move(service_tokens));
+  parts->directory = std::make_unique<Directory>(*parts->store, *parts->cache, *parts->accounts,
+                                                 clock, *parts->ids, config.directory);
+  parts->keys =
+      keys ? std::move(keys)
+           : std::make_unique<identity_client::IdentityKeySource>(identity, absl::Seconds(3));
   parts->revocations = std::make_unique<auth::RedisRevocationList>(*parts->redis);
   parts->verifier = std::make_unique<auth::TokenVerifier>(
       *parts->keys, parts->revocations.get(), clock,

@@ -20,7 +20,11 @@ struct DirectoryConfig {
   std::string pg_uri;
   int pg_pool_size = 10;
   std::string redis_uri;
-  std::string identity_address;  // where the signing keys (JWKS) come from
+  std::string identity_address;  // signing keys (JWKS) and school-managed accounts
+  // The directory's API client at identity (scope parta.internal); empty: roster imports,
+  // login codes and confirmations answer IDENTITY_CLIENT_NOT_CONFIGURED.
+  std::string identity_client_id;
+  std::string identity_client_secret;
   std::string events_key = "parta:events:directory";
   std::string grpc_listen = "127.0.0.1:7102";
   std::string port_file;
@@ -43,11 +47,11 @@ absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env);
 
 class DirectoryApp {
  public:
-  // Connects, serves. `keys` supplies the token signing keys (identity's JWKS in production);
+  // Connects, serves. `keys` supplies the token signing keys (identity's JWKS when null);
   // `clock` must outlive the app.
-  static absl::StatusOr<std::unique_ptr<DirectoryApp>> Start(const DirectoryConfig& config,
-                                                             const Clock& clock,
-                                                             std::unique_ptr<auth::KeySource> keys);
+  static absl::StatusOr<std::unique_ptr<DirectoryApp>> Start(
+      const DirectoryConfig& config, const Clock& clock,
+      std::unique_ptr<auth::KeySource> keys = nullptr);
   ~DirectoryApp();
 
   int grpc_port() const;

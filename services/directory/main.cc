@@ -10,8 +10,6 @@
 #include "libs/core/config.h"
 #include "libs/core/log.h"
 #include "libs/core/signals.h"
-#include "libs/grpc/client.h"
-#include "libs/identity_client/key_source.h"
 #include "services/directory/directory_app.h"
 
 int main(int argc, char** argv) {
@@ -38,10 +36,8 @@ int main(int argc, char** argv) {
   if (!config.ok()) ExitWithStartupError(config.status());
 
   SystemClock clock;
-  auto keys = std::make_unique<identity_client::IdentityKeySource>(
-      parta::grpc::MakeChannel(config->identity_address), absl::Seconds(3));
   absl::StatusOr<std::unique_ptr<directory::DirectoryApp>> app =
-      directory::DirectoryApp::Start(*config, clock, std::move(keys));
+      directory::DirectoryApp::Start(*config, clock);
   if (!app.ok()) ExitWithStartupError(app.status());
   int signal_number = WaitForTerminationSignal();
   log::Info("draining").With("signal", signal_number);

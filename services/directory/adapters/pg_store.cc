@@ -169,6 +169,19 @@ Lesson LessonFromRow(const pqxx::row& row) {
                 .room = row[8].as<std::string>()};
 }
 
+std::vector<ManagedPerson> ManagedPeopleFrom(const pqxx::result& rows) {
+  std::vector<ManagedPerson> people;
+  for (const pqxx::row& row : rows) {
+    people.push_back({.school_id = row[0].as<std::string>(),
+                      .person_key = row[1].as<std::string>(),
+                      .account_id = row[2].as<std::string>(),
+                      .display_name = row[3].as<std::string>(),
+                      .username = row[4].as<std::string>(),
+                      .role = RoleFromName(row[5].as<std::string>()).value_or(Role::kStudent)});
+  }
+  return people;
+}
+
 absl::string_view ActionName(Change::Kind kind) {
   using Kind = Change::Kind;
   switch (kind) {
@@ -208,6 +221,8 @@ absl::string_view ActionName(Change::Kind kind) {
       return "lesson_created";
     case Kind::kLessonDeleted:
       return "lesson_deleted";
+    case Kind::kMemberConfirmed:
+      return "member_confirmed";
   }
   return "unknown";
 }
@@ -799,6 +814,37 @@ class PgDirectoryTx final : public DirectoryTx {
                        .subject = row[1].as<std::string>()});
     }
     return posts;
+  }
+
+  absl::StatusOr<std::vector<ManagedPerson>> FindManagedPeople(
+      absl::string_view school_id, const std::vector<std::string>& person_keys) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT school_id::text, person_key, account_id::text, display_name, username, role "
+        "FROM managed_people WHERE school_id = $1 AND person_key = ANY "
+        "(string_to_array($2, chr(31)))",
+        std::string(school_id), absl::StrJoin(person_keys, kSeparator));
+    return ManagedPeopleFrom(rows);
+  }
+
+  absl::Status InsertManagedPerson(const ManagedPerson& p) override {
+    tx_.exec_params(
+        "INSERT INTO managed_people (school_id, person_key, account_id, role, display_name, "
+        "username) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        p.school_id, p.person_key, p.account_id, std::string(RoleName(p.role)), p.display_name,
+        p.username);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ManagedPerson>> ManagedStudentsOf(
+      absl::string_view class_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT mp.school_id::text, mp.person_key, mp.account_id::text, mp.display_name, "
+        "mp.username, mp.role FROM managed_people mp JOIN class_students cs ON "
+        "cs.user_id = mp.account_id JOIN classes c ON c.id = cs.class_id AND "
+        "c.school_id = mp.school_id WHERE cs.class_id = $1 AND mp.role = 'student' "
+        "ORDER BY mp.display_name, mp.account_id",
+        std::string(class_id));
+    return ManagedPeopleFrom(rows);
   }
 
   absl::Status SaveStudentSettings(const StudentSettings& settings) override {

@@ -618,4 +618,72 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
       });
 }
 
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ImportRoster(
+    ::grpc::CallbackServerContext* context, const v1::ImportRosterRequest* request,
+    v1::ImportRosterResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ImportRosterRequest& req,
+                               v1::ImportRosterResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(
+                              ImportReport report,
+                              directory_.ImportRoster(CallerOf(call), req.school_id(), req.csv(),
+                                                      req.academic_year(), req.dry_run()));
+                          resp.set_rows(report.rows);
+                          for (const ImportedPerson& person : report.people) {
+                            v1::ImportedPerson& out = *resp.add_people();
+                            out.set_line(person.line);
+                            out.set_account_id(person.account_id);
+                            out.set_display_name(person.display_name);
+                            out.set_username(person.username);
+                            out.set_login_code(person.login_code);
+                            out.set_role(ToProto(person.role));
+                            out.set_class_id(person.class_id);
+                            out.set_created(person.created);
+                          }
+                          for (const RejectedRow& rejected : report.rejected) {
+                            v1::RejectedLine& out = *resp.add_rejected();
+                            out.set_line(rejected.line);
+                            out.set_reason(rejected.reason);
+                            out.set_message(rejected.message);
+                          }
+                          resp.set_dry_run(report.dry_run);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::IssueClassLoginCodes(
+    ::grpc::CallbackServerContext* context, const v1::IssueClassLoginCodesRequest* request,
+    v1::IssueClassLoginCodesResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::IssueClassLoginCodesRequest& req,
+                               v1::IssueClassLoginCodesResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<LoginCard> cards,
+                                           directory_.IssueClassLoginCodes(
+                                               CallerOf(call), req.school_id(), req.class_id()));
+                          for (const LoginCard& card : cards) {
+                            v1::LoginCard& out = *resp.add_cards();
+                            out.set_student_id(card.student_id);
+                            out.set_display_name(card.display_name);
+                            out.set_username(card.username);
+                            out.set_login_code(card.login_code);
+                            *out.mutable_expire_time() = ToProto(card.expires_at);
+                          }
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ConfirmMember(
+    ::grpc::CallbackServerContext* context, const v1::ConfirmMemberRequest* request,
+    v1::Member* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ConfirmMemberRequest& req,
+             v1::Member& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Member member,
+                         directory_.ConfirmMember(CallerOf(call), req.school_id(), req.user_id()));
+        ToProto(member, resp);
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace parta::directory

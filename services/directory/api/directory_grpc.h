@@ -130,6 +130,16 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
                                                   const v1::GetTeacherTimetableRequest* request,
                                                   v1::Timetable* response) override;
 
+  ::grpc::ServerUnaryReactor* ImportRoster(::grpc::CallbackServerContext* context,
+                                           const v1::ImportRosterRequest* request,
+                                           v1::ImportRosterResponse* response) override;
+  ::grpc::ServerUnaryReactor* IssueClassLoginCodes(
+      ::grpc::CallbackServerContext* context, const v1::IssueClassLoginCodesRequest* request,
+      v1::IssueClassLoginCodesResponse* response) override;
+  ::grpc::ServerUnaryReactor* ConfirmMember(::grpc::CallbackServerContext* context,
+                                            const v1::ConfirmMemberRequest* request,
+                                            v1::Member* response) override;
+
  private:
   Directory& directory_;
   grpc::RpcRuntime& runtime_;

@@ -285,6 +285,9 @@ void ToProto(const Change& change, v1::DirectoryEvent& out) {
     case Kind::kLessonDeleted:
       ToProto(*change.lesson, *out.mutable_lesson_deleted());
       break;
+    case Kind::kMemberConfirmed:
+      out.mutable_member_confirmed()->set_user_id(change.user_id);
+      break;
   }
 }
 

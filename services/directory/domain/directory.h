@@ -33,6 +33,7 @@ struct DirectorySettings {
   absl::Duration max_invitation_ttl = absl::Hours(24 * 30);
   absl::Duration parent_invitation_ttl = absl::Hours(24);
   int max_parents_per_student = 4;
+  int max_import_rows = 2000;
   absl::Duration join_request_ttl = absl::Hours(24 * 30);
 };
 
@@ -65,9 +66,14 @@ struct ClassUpdate {
 
 class Directory {
  public:
-  Directory(DirectoryStore& store, PermissionCache& cache, const Clock& clock, IdGenerator& ids,
-            DirectorySettings settings)
-      : store_(store), cache_(cache), clock_(clock), ids_(ids), settings_(std::move(settings)) {}
+  Directory(DirectoryStore& store, PermissionCache& cache, AccountService& accounts,
+            const Clock& clock, IdGenerator& ids, DirectorySettings settings)
+      : store_(store),
+        cache_(cache),
+        accounts_(accounts),
+        clock_(clock),
+        ids_(ids),
+        settings_(std::move(settings)) {}
 
   absl::StatusOr<School> CreateSchool(const Caller& caller, School school);
   absl::StatusOr<School> GetSchool(const Caller& caller, const std::string& school_id);
@@ -151,6 +157,21 @@ class Directory {
                                          const std::string& owner_id, bool by_teacher,
                                          const std::string& week_of);
 
+  // Imports a roster file (domain/roster_csv.h) into the classes of `academic_year`: every new
+  // person gets a school-managed account with a one-time code; people imported before are
+  // found again (by name, birth date and role) and get nothing new. Lines that fail are
+  // reported; the others are applied together. `dry_run` checks and reports only.
+  absl::StatusOr<ImportReport> ImportRoster(const Caller& caller, const std::string& school_id,
+                                            const std::string& csv, int academic_year,
+                                            bool dry_run);
+  // New one-time codes for the imported students of a class, to print (admins, class teacher).
+  absl::StatusOr<std::vector<LoginCard>> IssueClassLoginCodes(const Caller& caller,
+                                                              const std::string& school_id,
+                                                              const std::string& class_id);
+  // An admin confirms a teacher or employee: identity raises the account's verification level.
+  absl::StatusOr<Member> ConfirmMember(const Caller& caller, const std::string& school_id,
+                                       const std::string& user_id);
+
   // May `subject` do `permission` on `resource`? Cached answers first; when the cache cannot
   // answer, Postgres decides (never allowed because a cache failed).
   absl::StatusOr<bool> CheckPermission(const Caller& subject, const std::string& permission,
@@ -169,6 +190,7 @@ class Directory {
 
   DirectoryStore& store_;
   PermissionCache& cache_;
+  AccountService& accounts_;
   const Clock& clock_;
   IdGenerator& ids_;
   const DirectorySettings settings_;

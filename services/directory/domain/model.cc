@@ -34,6 +34,12 @@ std::string SchoolClass::DisplayName() const {
   return absl::StrCat(grade, letter);
 }
 
+std::string RosterRow::DisplayName() const {
+  std::string name = absl::StrCat(last_name, " ", first_name);
+  if (!patronymic.empty()) absl::StrAppend(&name, " ", patronymic);
+  return name;
+}
+
 bool PersonFacts::Has(Role role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }

@@ -188,6 +188,74 @@ struct RolloverResult {
   bool dry_run = false;
 };
 
+// One person of a roster file, checked.
+struct RosterRow {
+  int line = 0;            // 1-based line of the file
+  std::string class_name;  // as written ("5А"), empty for staff
+  std::string last_name;
+  std::string first_name;
+  std::string patronymic;  // may be empty
+  std::string birth_date;  // "YYYY-MM-DD"
+  Role role = Role::kStudent;
+
+  std::string DisplayName() const;
+  // Identifies the person within a school across imports (case-insensitive names).
+  std::string PersonKey() const;
+};
+
+struct RejectedRow {
+  int line = 0;
+  std::string reason;  // stable: INVALID_NAME, CLASS_NOT_FOUND, DUPLICATE_ROW, …
+  std::string message;
+};
+
+// A school-managed account known to the directory (it made it by an import).
+struct ManagedPerson {
+  std::string school_id;
+  std::string person_key;
+  std::string account_id;
+  std::string display_name;
+  std::string username;
+  Role role = Role::kStudent;
+};
+
+// An account of the identity service made or found for an import, with its one-time code when
+// one was made.
+struct ManagedAccount {
+  std::string account_id;
+  std::string username;
+  std::string login_code;  // empty unless made now
+  absl::Time code_expires_at;
+  bool created = false;
+};
+
+struct ImportedPerson {
+  int line = 0;
+  std::string account_id;
+  std::string display_name;
+  std::string username;
+  std::string login_code;  // only for accounts created by this import
+  Role role = Role::kStudent;
+  std::string class_id;
+  bool created = false;  // a new account (false: known from an earlier import)
+};
+
+struct ImportReport {
+  int rows = 0;
+  std::vector<ImportedPerson> people;
+  std::vector<RejectedRow> rejected;
+  bool dry_run = false;
+};
+
+// What a school prints for one pupil.
+struct LoginCard {
+  std::string student_id;
+  std::string display_name;
+  std::string username;
+  std::string login_code;
+  absl::Time expires_at;
+};
+
 // What one person is in one school: the facts every permission is decided from.
 struct PersonFacts {
   std::string user_id;
@@ -236,6 +304,7 @@ struct Change {
     kRolloverCompleted,
     kLessonCreated,
     kLessonDeleted,
+    kMemberConfirmed,
   };
   Kind kind;
   std::optional<School> school;

@@ -153,6 +153,14 @@ class DirectoryTx {
   virtual absl::StatusOr<std::vector<TeachingPost>> CopyClassTeachers(
       absl::string_view from_class_id, absl::string_view to_class_id) = 0;
 
+  // People the school imported, by person key.
+  virtual absl::StatusOr<std::vector<ManagedPerson>> FindManagedPeople(
+      absl::string_view school_id, const std::vector<std::string>& person_keys) = 0;
+  virtual absl::Status InsertManagedPerson(const ManagedPerson& person) = 0;
+  // The imported students of a class.
+  virtual absl::StatusOr<std::vector<ManagedPerson>> ManagedStudentsOf(
+      absl::string_view class_id) = 0;
+
   virtual absl::Status SaveStudentSettings(const StudentSettings& settings) = 0;
 
   virtual absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) = 0;
@@ -174,6 +182,24 @@ class DirectoryStore {
   // The school's events after `after_sequence`, in order (catch-up).
   virtual absl::StatusOr<std::vector<Event>> ReadEvents(absl::string_view school_id,
                                                         int64_t after_sequence, int limit) = 0;
+};
+
+// The identity service, as the directory uses it (school-managed accounts, confirmations).
+class AccountService {
+ public:
+  virtual ~AccountService() = default;
+  struct NewAccount {
+    std::string display_name;
+    std::string external_key;
+  };
+  // Creates (or finds, by external key) school-managed accounts, in order; all or nothing.
+  virtual absl::StatusOr<std::vector<ManagedAccount>> CreateManagedAccounts(
+      const std::vector<NewAccount>& accounts) = 0;
+  // New one-time codes for managed accounts, in order.
+  virtual absl::StatusOr<std::vector<ManagedAccount>> IssueLoginCodes(
+      const std::vector<std::string>& account_ids) = 0;
+  // Records that a school confirmed the person (raises the account's verification level).
+  virtual absl::Status ConfirmBySchool(const std::string& account_id) = 0;
 };
 
 // Answers of permission checks, keyed by the school's generation: a change to the school

@@ -193,6 +193,12 @@ absl::Status NormalizeLesson(Lesson& lesson) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> NormalizePersonName(absl::string_view name, bool optional) {
+  std::string clean(name);
+  RETURN_IF_ERROR(CleanField(clean, optional ? 0 : 1, 60, false, "INVALID_NAME", "a name"));
+  return clean;
+}
+
 absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int max,
                                           absl::string_view reason) {
   std::string clean(text);

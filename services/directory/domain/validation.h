@@ -44,6 +44,10 @@ std::string FormatLocalTime(int minutes);
 // INVALID_TIME (end not after start), INVALID_SUBJECT, INVALID_ROOM (over 50 characters).
 absl::Status NormalizeLesson(Lesson& lesson);
 
+// A last, first or middle name: trimmed, NFC, 1–60 characters (0 when `optional`), one line
+// without control characters (INVALID_NAME).
+absl::StatusOr<std::string> NormalizePersonName(absl::string_view name, bool optional);
+
 // Free text of people (a join request's message, a decline reason): trimmed, NFC, `min`–`max`
 // characters, newlines allowed; `reason` otherwise.
 absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int max,

@@ -27,6 +27,7 @@ std::unique_ptr<DirectoryFixture> DirectoryFixture::Start(
   config.redis_uri = *redis_uri;
   config.events_key = "parta:events:directory:" + schema->name();  // one stream per test
   config.grpc_listen = "127.0.0.1:0";
+  config.identity_address = "127.0.0.1:1";  // tests that need identity set a real one
   config.metrics_listen.clear();
   config.migrations_dir = DefaultMigrationsDir();
   config.worker_threads = 4;

@@ -331,6 +331,38 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_teacher_id(b.teacher);
         return r;
       });
+  attempts["ImportRoster"] =
+      Rpc<v1::ImportRosterRequest, v1::ImportRosterResponse>(f, &Stub::ImportRoster, [](W, W b) {
+        v1::ImportRosterRequest r;
+        r.set_school_id(b.school_id);
+        r.set_academic_year(2026);
+        r.set_csv(
+            "class,last_name,first_name,patronymic,birth_date,role\n"
+            "5А,Иванов,Пётр,,2015-01-01,student\n");
+        return r;
+      });
+  attempts["IssueClassLoginCodes"] =
+      Rpc<v1::IssueClassLoginCodesRequest, v1::IssueClassLoginCodesResponse>(
+          f, &Stub::IssueClassLoginCodes, [](W a, W b) {
+            v1::IssueClassLoginCodesRequest r;
+            r.set_school_id(a.school_id);
+            r.set_class_id(b.class_id);
+            return r;
+          });
+  attempts["ConfirmMember"] =
+      Rpc<v1::ConfirmMemberRequest, v1::Member>(f, &Stub::ConfirmMember, [](W a, W b) {
+        v1::ConfirmMemberRequest r;
+        r.set_school_id(a.school_id);
+        r.set_user_id(b.teacher);
+        return r;
+      });
+  attempts["ConfirmMember in the foreign school"] =
+      Rpc<v1::ConfirmMemberRequest, v1::Member>(f, &Stub::ConfirmMember, [](W, W b) {
+        v1::ConfirmMemberRequest r;
+        r.set_school_id(b.school_id);
+        r.set_user_id(b.teacher);
+        return r;
+      });
   return attempts;
 }
 

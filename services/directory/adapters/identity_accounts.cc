@@ -1,0 +1,82 @@
+#include "services/directory/adapters/identity_accounts.h"
+
+#include "google/protobuf/util/time_util.h"
+#include "libs/core/status.h"
+#include "libs/grpc/client.h"
+#include "libs/grpc/status.h"
+
+namespace parta::directory {
+namespace {
+
+namespace identity_v1 = parta::identity::v1;
+
+std::vector<ManagedAccount> FromResponse(const identity_v1::CreateManagedAccountsResponse& r) {
+  std::vector<ManagedAccount> accounts;
+  for (const identity_v1::ManagedAccountCredentials& c : r.accounts()) {
+    accounts.push_back(
+        {.account_id = c.account().id(),
+         .username = c.account().username(),
+         .login_code = c.login_code(),
+         .code_expires_at = absl::FromUnixSeconds(
+             google::protobuf::util::TimeUtil::TimestampToSeconds(c.code_expire_time())),
+         .created = c.created()});
+  }
+  return accounts;
+}
+
+}  // namespace
+
+IdentityAccounts::IdentityAccounts(std::shared_ptr<::grpc::Channel> channel,
+                                   std::unique_ptr<identity_client::ServiceTokenSource> tokens,
+                                   absl::Duration timeout)
+    : stub_(identity_v1::IdentityService::NewStub(std::move(channel))),
+      tokens_(std::move(tokens)),
+      timeout_(timeout) {}
+
+absl::StatusOr<std::unique_ptr<::grpc::ClientContext>> IdentityAccounts::Context() {
+  if (!tokens_) {
+    return Error(absl::StatusCode::kFailedPrecondition, "IDENTITY_CLIENT_NOT_CONFIGURED",
+                 "the directory has no client credentials for the identity service");
+  }
+  ASSIGN_OR_RETURN(std::string token, tokens_->Token());
+  return grpc::MakeClientContext({.timeout = timeout_, .bearer_token = token});
+}
+
+absl::StatusOr<std::vector<ManagedAccount>> IdentityAccounts::CreateManagedAccounts(
+    const std::vector<NewAccount>& accounts) {
+  identity_v1::CreateManagedAccountsRequest request;
+  for (const NewAccount& account : accounts) {
+    identity_v1::NewManagedAccount& out = *request.add_accounts();
+    out.set_display_name(account.display_name);
+    out.set_external_key(account.external_key);
+  }
+  ASSIGN_OR_RETURN(auto context, Context());
+  identity_v1::CreateManagedAccountsResponse response;
+  ::grpc::Status status = stub_->CreateManagedAccounts(context.get(), request, &response);
+  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  return FromResponse(response);
+}
+
+absl::StatusOr<std::vector<ManagedAccount>> IdentityAccounts::IssueLoginCodes(
+    const std::vector<std::string>& account_ids) {
+  identity_v1::IssueLoginCodesRequest request;
+  for (const std::string& id : account_ids) request.add_account_ids(id);
+  ASSIGN_OR_RETURN(auto context, Context());
+  identity_v1::CreateManagedAccountsResponse response;
+  ::grpc::Status status = stub_->IssueLoginCodes(context.get(), request, &response);
+  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  return FromResponse(response);
+}
+
+absl::Status IdentityAccounts::ConfirmBySchool(const std::string& account_id) {
+  identity_v1::RaiseVerificationLevelRequest request;
+  request.set_account_id(account_id);
+  request.set_level(identity_v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  ASSIGN_OR_RETURN(auto context, Context());
+  identity_v1::Account response;
+  ::grpc::Status status = stub_->RaiseVerificationLevel(context.get(), request, &response);
+  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  return absl::OkStatus();
+}
+
+}  // namespace parta::directory
