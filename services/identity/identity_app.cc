@@ -14,9 +14,9 @@
 #include "libs/metrics/metrics.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/outbox.h"
+#include "libs/pg/pool.h"
 #include "libs/redis/client.h"
 #include "services/identity/adapters/event_publisher.h"
-#include "libs/pg/pool.h"
 #include "services/identity/adapters/master_key.h"
 #include "services/identity/adapters/pg_store.h"
 #include "services/identity/api/identity_grpc.h"
@@ -43,21 +43,23 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   IdentitySettings& identity = config.identity;
   identity.issuer = env.String("PARTA_AUTH_ISSUER", identity.issuer);
   identity.audience = env.String("PARTA_AUTH_AUDIENCE", identity.audience);
-  identity.access_token_ttl = env.Duration("PARTA_IDENTITY_ACCESS_TOKEN_TTL", identity.access_token_ttl);
-  identity.refresh_token_ttl = env.Duration("PARTA_IDENTITY_REFRESH_TOKEN_TTL", identity.refresh_token_ttl);
+  identity.access_token_ttl =
+      env.Duration("PARTA_IDENTITY_ACCESS_TOKEN_TTL", identity.access_token_ttl);
+  identity.refresh_token_ttl =
+      env.Duration("PARTA_IDENTITY_REFRESH_TOKEN_TTL", identity.refresh_token_ttl);
   identity.refresh_grace = env.Duration("PARTA_IDENTITY_REFRESH_GRACE", identity.refresh_grace);
   identity.service_token_ttl =
       env.Duration("PARTA_IDENTITY_SERVICE_TOKEN_TTL", identity.service_token_ttl);
   LoginProtectionPolicy& login = identity.login_protection;
-  login.free_attempts = static_cast<int>(
-      env.Int("PARTA_IDENTITY_LOGIN_FREE_ATTEMPTS", login.free_attempts, 1, 1000));
+  login.free_attempts =
+      static_cast<int>(env.Int("PARTA_IDENTITY_LOGIN_FREE_ATTEMPTS", login.free_attempts, 1, 1000));
   login.base_delay = env.Duration("PARTA_IDENTITY_LOGIN_BASE_DELAY", login.base_delay);
   login.max_delay = env.Duration("PARTA_IDENTITY_LOGIN_MAX_DELAY", login.max_delay);
   login.window = env.Duration("PARTA_IDENTITY_LOGIN_FAILURE_WINDOW", login.window);
-  login.address_burst = static_cast<double>(
-      env.Int("PARTA_IDENTITY_LOGIN_ADDRESS_BURST", 300, 1, 1'000'000));
-  login.address_refill_per_second = static_cast<double>(
-      env.Int("PARTA_IDENTITY_LOGIN_ADDRESS_PER_SECOND", 2, 1, 1'000'000));
+  login.address_burst =
+      static_cast<double>(env.Int("PARTA_IDENTITY_LOGIN_ADDRESS_BURST", 300, 1, 1'000'000));
+  login.address_refill_per_second =
+      static_cast<double>(env.Int("PARTA_IDENTITY_LOGIN_ADDRESS_PER_SECOND", 2, 1, 1'000'000));
 
   KeyRotationPolicy& keys = config.keys;
   keys.rotation = env.Duration("PARTA_IDENTITY_KEY_ROTATION", keys.rotation);
@@ -83,19 +85,17 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   // Workers block on Postgres round trips; more than a few per core only adds context switches
   // (measured with the GetMe benchmark). Each worker needs at most one connection at a time.
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  config.worker_threads =
-      static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
+  config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
   config.pg_pool_size =
       static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 2, 1, 500));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
-  config.trusted_proxies = absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',',
-                                          absl::SkipWhitespace());
+  config.trusted_proxies =
+      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
   RETURN_IF_ERROR(env.Validate());
   for (const std::string& network : config.trusted_proxies) {
     if (!grpc::ValidNetwork(network)) {
-      return absl::InvalidArgumentError(
-          "invalid configuration: PARTA_TRUSTED_PROXIES holds " + network +
-          ", not an address or CIDR network");
+      return absl::InvalidArgumentError("invalid configuration: PARTA_TRUSTED_PROXIES holds " +
+                                        network + ", not an address or CIDR network");
     }
   }
   ASSIGN_OR_RETURN(config.master_key, MasterKey::FromFile(key_file));
@@ -181,8 +181,8 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, *parts->ids, config.keys);
   RETURN_IF_ERROR(parts->key_ring->Maintain());
   KeyRing* key_ring = parts->key_ring.get();
-  parts->key_upkeep = std::make_unique<PeriodicTask>(
-      "key-upkeep", config.key_check_interval, [key_ring] {
+  parts->key_upkeep =
+      std::make_unique<PeriodicTask>("key-upkeep", config.key_check_interval, [key_ring] {
         if (absl::Status status = key_ring->Maintain(); !status.ok()) {
           log::Error("signing key upkeep failed").With("error", status.ToString());
         }
@@ -195,8 +195,8 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
                                  *parts->refresh_tokens, clock, *parts->ids, config.identity);
   Identity* identity = parts->identity.get();
   absl::Duration retention = config.outbox_retention;
-  parts->purge_task = std::make_unique<PeriodicTask>(
-      "purge", config.purge_interval, [identity, relay, retention] {
+  parts->purge_task =
+      std::make_unique<PeriodicTask>("purge", config.purge_interval, [identity, relay, retention] {
         absl::StatusOr<int64_t> events = relay->Purge(retention);
         absl::StatusOr<int64_t> rows = identity->PurgeExpired();
         if (!events.ok() || !rows.ok()) {
@@ -212,9 +212,9 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
           // Keys live in this process: a fresh copy is cheap and never stale for long.
           .key_refresh_interval = config.key_check_interval,
           .min_refetch_interval = absl::Seconds(1)});
-  parts->workers = std::make_unique<BoundedExecutor>(
-      "identity-rpc", static_cast<size_t>(config.worker_threads),
-      static_cast<size_t>(config.worker_queue));
+  parts->workers =
+      std::make_unique<BoundedExecutor>("identity-rpc", static_cast<size_t>(config.worker_threads),
+                                        static_cast<size_t>(config.worker_queue));
   parts->runtime = std::make_unique<grpc::RpcRuntime>(
       *parts->workers, *parts->verifier,
       grpc::RpcRuntime::Options{.error_domain = "identity.parta",
@@ -227,10 +227,9 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
     ASSIGN_OR_RETURN(parts->metrics,
                      metrics::MetricsServer::Start(config.metrics_listen, parts->registry));
   }
-  ASSIGN_OR_RETURN(parts->server,
-                   grpc::Server::Start({.listen_address = config.grpc_listen,
-                                        .port_file = config.port_file},
-                                       {parts->service.get()}, parts->registry));
+  ASSIGN_OR_RETURN(parts->server, grpc::Server::Start({.listen_address = config.grpc_listen,
+                                                       .port_file = config.port_file},
+                                                      {parts->service.get()}, parts->registry));
   return std::unique_ptr<IdentityApp>(new IdentityApp(std::move(parts)));
 }
 

@@ -4,6 +4,9 @@
 //   parta-identity migrate             apply the database migrations and exit
 //   parta-identity create-operator L   make the account with login L a platform operator,
 //                                      creating it (password read from stdin) when missing
+//   parta-identity create-service-client NAME
+//                                      register an API client (scope parta.internal) for one
+//                                      of Parta's services; prints "<client id> <secret>"
 //
 // Configuration: PARTA_* environment variables, listed in services/identity/README.md.
 
@@ -39,6 +42,14 @@ int main(int argc, char** argv) {
   if (command == "create-operator") {
     if (argc != 3) ExitWithStartupError(absl::InvalidArgumentError("usage: create-operator LOGIN"));
     absl::Status status = identity::CreateOperator(*config, argv[2], std::cin);
+    if (!status.ok()) ExitWithStartupError(status);
+    return 0;
+  }
+  if (command == "create-service-client") {
+    if (argc != 3) {
+      ExitWithStartupError(absl::InvalidArgumentError("usage: create-service-client NAME"));
+    }
+    absl::Status status = identity::CreateServiceClient(*config, argv[2], std::cout);
     if (!status.ok()) ExitWithStartupError(status);
     return 0;
   }

@@ -1,6 +1,7 @@
 #pragma once
 
-// `parta-identity create-operator LOGIN`: the way to make the first platform operator.
+// The identity service's command line: `create-operator LOGIN` makes the first platform
+// operator; `create-service-client NAME` registers a Parta service's own API client.
 
 #include <istream>
 #include <string>
@@ -14,5 +15,10 @@ namespace parta::identity {
 // the password read as the first line of `password_input` and the display name "Operator".
 absl::Status CreateOperator(const IdentityConfig& config, const std::string& login,
                             std::istream& password_input);
+
+// Registers an API client with scope parta.internal named `name` and writes
+// "<client id> <client secret>" to `out`.
+absl::Status CreateServiceClient(const IdentityConfig& config, const std::string& name,
+                                 std::ostream& out);
 
 }  // namespace parta::identity

@@ -38,8 +38,17 @@ absl::StatusOr<std::unique_ptr<::grpc::ClientContext>> IdentityAccounts::Context
     return Error(absl::StatusCode::kFailedPrecondition, "IDENTITY_CLIENT_NOT_CONFIGURED",
                  "the directory has no client credentials for the identity service");
   }
-  ASSIGN_OR_RETURN(std::string token, tokens_->Token());
-  return grpc::MakeClientContext({.timeout = timeout_, .bearer_token = token});
+  absl::StatusOr<std::string> token = tokens_->Token();
+  if (!token.ok()) {
+    // The directory's own credentials failing is the deployment's problem, never the caller's.
+    if (token.status().code() == absl::StatusCode::kUnavailable ||
+        token.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      return Unavailable("IDENTITY_UNAVAILABLE", "the identity service cannot be reached");
+    }
+    return Error(absl::StatusCode::kFailedPrecondition, "IDENTITY_CLIENT_REJECTED",
+                 "the identity service refused the directory's client credentials");
+  }
+  return grpc::MakeClientContext({.timeout = timeout_, .bearer_token = *token});
 }
 
 absl::StatusOr<std::vector<ManagedAccount>> IdentityAccounts::CreateManagedAccounts(

@@ -306,7 +306,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
         "INSERT INTO api_clients (id, display_name, secret_hash, scopes, created_by, created_at) "
         "VALUES ($1, $2, $3, string_to_array($4, ' '), $5, " PARTA_PG_TS("$6") ")",
         client.id, client.display_name, client.secret_hash, absl::StrJoin(client.scopes, " "),
-        client.created_by, ToMicros(client.created_at));
+        NullIfEmpty(client.created_by), ToMicros(client.created_at));
     return absl::OkStatus();
   }
 
@@ -314,7 +314,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
     if (!IsUuid(id)) return std::nullopt;
     pqxx::result rows = tx_.exec_params(
         "SELECT id::text, display_name, secret_hash, array_to_string(scopes, ' '), "
-        "created_by::text, " PARTA_PG_US("created_at") ", disabled_at IS NOT NULL "
+        "coalesce(created_by::text, ''), " PARTA_PG_US("created_at") ", disabled_at IS NOT NULL "
         "FROM api_clients WHERE id = $1",
         std::string(id));
     if (rows.empty()) return std::nullopt;

@@ -83,13 +83,13 @@ absl::StatusOr<Account> Identity::CreateAccount(const RegisterInput& input, bool
     ASSIGN_OR_RETURN(account.phone, NormalizePhone(input.phone));
   }
   ASSIGN_OR_RETURN(account.display_name, NormalizeDisplayName(input.display_name));
-  RETURN_IF_ERROR(CheckPasswordStrength(
-      input.password, {account.email, account.phone, account.display_name}));
+  RETURN_IF_ERROR(
+      CheckPasswordStrength(input.password, {account.email, account.phone, account.display_name}));
   ASSIGN_OR_RETURN(account.password_hash, hasher_.Hash(input.password));
   account.id = ids_.NewId();
   account.created_at = clock_.Now();
-  RETURN_IF_ERROR(store_.Transact(
-      [&](IdentityTransaction& tx) { return tx.InsertAccount(account); }));
+  RETURN_IF_ERROR(
+      store_.Transact([&](IdentityTransaction& tx) { return tx.InsertAccount(account); }));
   log::Info("account registered").With("account_id", account.id);
   return account;
 }
@@ -100,9 +100,9 @@ absl::Status Identity::AdmitPasswordAttempt(
   absl::Time now = clock_.Now();
   absl::Duration address_wait = address_throttle_.WaitFor(address, now);
   if (address_wait > absl::ZeroDuration()) {
-    return WithRetryAfter(ResourceExhausted("ADDRESS_THROTTLED",
-                                            "too many failed logins from this address; wait"),
-                          address_wait);
+    return WithRetryAfter(
+        ResourceExhausted("ADDRESS_THROTTLED", "too many failed logins from this address; wait"),
+        address_wait);
   }
   if (login_key.empty()) return absl::OkStatus();
   std::optional<absl::Duration> wait;
@@ -133,12 +133,11 @@ absl::StatusOr<Identity::Authenticated> Identity::Authenticate(const LoginInput&
   // What is not even a login is left to the address limit.
   std::string login_key = normalized.ok() ? *normalized : "";
   std::optional<Account> account;
-  RETURN_IF_ERROR(AdmitPasswordAttempt(login_key, input.client_address,
-                                       [&](IdentityTransaction& tx) -> absl::Status {
-                                         ASSIGN_OR_RETURN(account,
-                                                          tx.FindAccountByLogin(login_key));
-                                         return absl::OkStatus();
-                                       }));
+  RETURN_IF_ERROR(AdmitPasswordAttempt(
+      login_key, input.client_address, [&](IdentityTransaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(account, tx.FindAccountByLogin(login_key));
+        return absl::OkStatus();
+      }));
   bool matches = false;
   if (!account || account->state == AccountState::kDeleted || account->password_hash.empty()) {
     // An unknown login (or a managed account that has no password yet) costs one hash too, so
@@ -167,10 +166,9 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
   }
   ASSIGN_OR_RETURN(Authenticated authenticated, Authenticate(input));
   // The attempt was counted as failed until now: a success clears the login's record.
-  return OpenSession(authenticated.account, input.device, input.client_address,
-                     [&](IdentityTransaction& tx) {
-                       return tx.ClearLoginFailures(authenticated.login_key);
-                     });
+  return OpenSession(
+      authenticated.account, input.device, input.client_address,
+      [&](IdentityTransaction& tx) { return tx.ClearLoginFailures(authenticated.login_key); });
 }
 
 absl::StatusOr<IssuedTokens> Identity::OpenSession(
@@ -322,8 +320,7 @@ absl::Status Identity::RevokeSession(const auth::Claims& caller, absl::string_vi
   });
 }
 
-absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
-                                             absl::string_view current,
+absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller, absl::string_view current,
                                              absl::string_view replacement,
                                              const std::string& client_address) {
   ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
@@ -337,16 +334,16 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller,
     address_throttle_.RecordFailure(client_address, clock_.Now());
     return Unauthenticated("WRONG_PASSWORD", "the current password is wrong");
   }
-  RETURN_IF_ERROR(CheckPasswordStrength(
-      replacement, {account.email, account.phone, account.display_name}));
+  RETURN_IF_ERROR(
+      CheckPasswordStrength(replacement, {account.email, account.phone, account.display_name}));
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(replacement));
   int revoked = 0;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     absl::Time now = clock_.Now();
     RETURN_IF_ERROR(tx.ClearLoginFailures(login_key));
     RETURN_IF_ERROR(tx.UpdatePassword(account.id, hash, now));
-    ASSIGN_OR_RETURN(revoked,
-                     tx.RevokeOtherSessions(account.id, caller.session_id, now, "password_changed"));
+    ASSIGN_OR_RETURN(
+        revoked, tx.RevokeOtherSessions(account.id, caller.session_id, now, "password_changed"));
     return absl::OkStatus();
   }));
   log::Info("password changed").With("account_id", account.id).With("revoked", revoked);
@@ -359,11 +356,22 @@ absl::StatusOr<NewApiClient> Identity::CreateApiClient(const auth::Claims& calle
   if (!caller.is_operator) {
     return PermissionDenied("OPERATOR_ONLY", "only platform operators register API clients");
   }
+  return RegisterApiClient(display_name, scopes, caller.subject);
+}
+
+absl::StatusOr<NewApiClient> Identity::CreateServiceClient(absl::string_view display_name) {
+  return RegisterApiClient(display_name, {std::string(auth::kInternalScope)}, "");
+}
+
+absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view display_name,
+                                                         const std::vector<std::string>& scopes,
+                                                         const std::string& created_by) {
   ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(display_name));
   if (scopes.empty()) return InvalidArgument("INVALID_SCOPE", "give at least one scope");
   for (const std::string& scope : scopes) {
     bool valid = !scope.empty() && scope.size() <= 64;
-    for (char c : scope) valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':');
+    for (char c : scope)
+      valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':');
     if (!valid) return InvalidArgument("INVALID_SCOPE", "a scope is letters, digits and . _ :");
   }
   NewApiClient created{.client_id = ids_.NewId(), .client_secret = refresh_tokens_.NewToken()};
@@ -371,12 +379,11 @@ absl::StatusOr<NewApiClient> Identity::CreateApiClient(const auth::Claims& calle
                    .display_name = name,
                    .secret_hash = RefreshTokenCodec::Hash(created.client_secret),
                    .scopes = scopes,
-                   .created_by = caller.subject,
+                   .created_by = created_by,
                    .created_at = clock_.Now()};
-  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) {
-    return tx.InsertApiClient(client);
-  }));
-  log::Info("api client created").With("client_id", client.id).With("by", caller.subject);
+  RETURN_IF_ERROR(
+      store_.Transact([&](IdentityTransaction& tx) { return tx.InsertApiClient(client); }));
+  log::Info("api client created").With("client_id", client.id).With("by", created_by);
   return created;
 }
 
@@ -391,8 +398,7 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
     return absl::OkStatus();
   }));
   std::string presented = RefreshTokenCodec::Hash(client_secret);
-  if (!client || client->disabled ||
-      !ConstantTimeEquals(presented, client->secret_hash)) {
+  if (!client || client->disabled || !ConstantTimeEquals(presented, client->secret_hash)) {
     return invalid();
   }
   std::vector<std::string> granted = scopes.empty() ? client->scopes : scopes;

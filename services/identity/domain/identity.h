@@ -114,6 +114,10 @@ class Identity {
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
                                                  VerificationLevel level);
 
+  // Registers an API client with scope parta.internal for one of Parta's own services. For the
+  // deployment's command line only (no operator account involved).
+  absl::StatusOr<NewApiClient> CreateServiceClient(absl::string_view display_name);
+
   // Makes the account with `login` a platform operator; creates it from `input_if_missing`
   // (whose login fields are ignored) when there is none. For the operator CLI only.
   absl::StatusOr<Account> GrantOperator(absl::string_view login, RegisterInput input_if_missing);
@@ -122,6 +126,10 @@ class Identity {
 
  private:
   absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
+  // `created_by`: the operator's account id, empty for the command line.
+  absl::StatusOr<NewApiClient> RegisterApiClient(absl::string_view display_name,
+                                                 const std::vector<std::string>& scopes,
+                                                 const std::string& created_by);
   struct Authenticated {
     Account account;
     std::string login_key;  // whose failure record the caller clears on success

@@ -20,3 +20,7 @@ CREATE TABLE login_codes (
   created_at  timestamptz NOT NULL,
   expires_at  timestamptz NOT NULL
 );
+
+-- API clients of Parta's own services are registered on the command line of the deployment
+-- (`parta-identity create-service-client`), not by an operator's account.
+ALTER TABLE api_clients ALTER COLUMN created_by DROP NOT NULL;
