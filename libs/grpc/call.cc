@@ -129,12 +129,11 @@ Access RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) c
   return it == access_by_request_.end() ? Access::kInternal : it->second;
 }
 
-absl::StatusOr<CallContext> RpcRuntime::Admit(
-    ::grpc::CallbackServerContext& context, Access access,
-    std::optional<absl::StatusOr<auth::Claims>> cached) {
+absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context, Access access,
+                                              std::optional<absl::StatusOr<auth::Claims>> cached) {
   CallContext call;
-  call.client_address = ClientAddress(context.peer(), Metadata(context, "x-forwarded-for"),
-                                      options_.trusted_proxies);
+  call.client_address =
+      ClientAddress(context.peer(), Metadata(context, "x-forwarded-for"), options_.trusted_proxies);
   call.user_agent = std::string(Metadata(context, "user-agent"));
   absl::string_view authorization = Metadata(context, "authorization");
   if (!authorization.empty()) {
@@ -170,7 +169,7 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(
 
 ::grpc::ServerUnaryReactor* RpcRuntime::ServeErased(
     ::grpc::CallbackServerContext* context, const google::protobuf::Descriptor& request_type,
-    bool may_block, std::function<absl::Status(const CallContext&)> run) {
+    bool may_block, std::function<void(const CallContext&, Finish)> run) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::string request_id(Metadata(*context, "x-request-id"));
   if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId(absl::Now());
@@ -187,10 +186,10 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(
       return reactor;
     }
   }
-  bool queued = executor_.TrySubmit([this, context, reactor, access, run = std::move(run),
-                                     request_id]() mutable {
-    Run(context, reactor, access, std::nullopt, run, std::move(request_id));
-  });
+  bool queued = executor_.TrySubmit(
+      [this, context, reactor, access, run = std::move(run), request_id]() mutable {
+        Run(context, reactor, access, std::nullopt, run, std::move(request_id));
+      });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"),
                                  options_.error_domain));
@@ -200,25 +199,28 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(
 
 void RpcRuntime::Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
                      Access access, std::optional<absl::StatusOr<auth::Claims>> cached,
-                     const std::function<absl::Status(const CallContext&)>& run,
+                     const std::function<void(const CallContext&, Finish)>& run,
                      std::string request_id) {
   log::ScopedRequestId scoped(request_id);
-  absl::Status status;
+  Finish finish = [reactor, domain = options_.error_domain](absl::Status status) {
+    reactor->Finish(ToGrpcStatus(status, domain));
+  };
   if (context->IsCancelled()) {
-    status = absl::CancelledError("the client cancelled the call");
-  } else if (std::chrono::system_clock::now() > context->deadline()) {
-    status = Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
-                   "the call's deadline passed before it could run");
-  } else {
-    absl::StatusOr<CallContext> call = Admit(*context, access, std::move(cached));
-    if (call.ok()) {
-      call->request_id = std::move(request_id);
-      status = run(*call);
-    } else {
-      status = call.status();
-    }
+    finish(absl::CancelledError("the client cancelled the call"));
+    return;
   }
-  reactor->Finish(ToGrpcStatus(status, options_.error_domain));
+  if (std::chrono::system_clock::now() > context->deadline()) {
+    finish(Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                 "the call's deadline passed before it could run"));
+    return;
+  }
+  absl::StatusOr<CallContext> call = Admit(*context, access, std::move(cached));
+  if (!call.ok()) {
+    finish(call.status());
+    return;
+  }
+  call->request_id = std::move(request_id);
+  run(*call, std::move(finish));
 }
 
 }  // namespace parta::grpc

@@ -13,16 +13,16 @@
 //                                                          TokenPair& resp) { … });
 //   }
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/auth/token.h"
 #include "libs/auth/token_verifier.h"
@@ -63,12 +63,13 @@ class RpcRuntime {
 
   // `handler` is callable as absl::Status(const CallContext&, const Request&, Response&).
   template <typename Request, typename Response, typename Handler>
-  ::grpc::ServerUnaryReactor* Serve(::grpc::CallbackServerContext* context,
-                                    const Request* request, Response* response, Handler handler) {
-    return ServeErased(context, *request->GetDescriptor(), /*may_block=*/true,
-                       [handler = std::move(handler), request, response](const CallContext& call) {
-                         return absl::Status(handler(call, *request, *response));
-                       });
+  ::grpc::ServerUnaryReactor* Serve(::grpc::CallbackServerContext* context, const Request* request,
+                                    Response* response, Handler handler) {
+    return ServeErased(
+        context, *request->GetDescriptor(), /*may_block=*/true,
+        [handler = std::move(handler), request, response](const CallContext& call, Finish finish) {
+          finish(absl::Status(handler(call, *request, *response)));
+        });
   }
 
   // For handlers that never block (answers from memory): when the caller's token can be checked
@@ -78,11 +79,34 @@ class RpcRuntime {
   ::grpc::ServerUnaryReactor* ServeNonBlocking(::grpc::CallbackServerContext* context,
                                                const Request* request, Response* response,
                                                Handler handler) {
-    return ServeErased(context, *request->GetDescriptor(), /*may_block=*/false,
-                       [handler = std::move(handler), request, response](const CallContext& call) {
-                         return absl::Status(handler(call, *request, *response));
-                       });
+    return ServeErased(
+        context, *request->GetDescriptor(), /*may_block=*/false,
+        [handler = std::move(handler), request, response](const CallContext& call, Finish finish) {
+          finish(absl::Status(handler(call, *request, *response)));
+        });
   }
+
+  // Ends an asynchronous call; call it exactly once, from any thread.
+  using Finish = std::function<void(absl::Status)>;
+
+  // For handlers that answer later without blocking a thread (a reply from Redis): `handler` is
+  // callable as void(const CallContext&, const Request&, Response&, Finish) and must call the
+  // Finish exactly once. Admission runs as for ServeNonBlocking (inline when the token is known
+  // from cache); the handler itself must never block. Work that may block is the handler's to
+  // hand to an executor.
+  template <typename Request, typename Response, typename Handler>
+  ::grpc::ServerUnaryReactor* ServeAsync(::grpc::CallbackServerContext* context,
+                                         const Request* request, Response* response,
+                                         Handler handler) {
+    return ServeErased(
+        context, *request->GetDescriptor(), /*may_block=*/false,
+        [handler = std::move(handler), request, response](const CallContext& call, Finish finish) {
+          handler(call, *request, *response, std::move(finish));
+        });
+  }
+
+  // The executor that runs blocking handlers (for asynchronous handlers' blocking parts).
+  BoundedExecutor& executor() { return executor_; }
 
   // The access level declared on the method whose request type is `request_type`.
   Access AccessFor(const google::protobuf::Descriptor& request_type) const;
@@ -91,11 +115,11 @@ class RpcRuntime {
   ::grpc::ServerUnaryReactor* ServeErased(::grpc::CallbackServerContext* context,
                                           const google::protobuf::Descriptor& request_type,
                                           bool may_block,
-                                          std::function<absl::Status(const CallContext&)> run);
+                                          std::function<void(const CallContext&, Finish)> run);
   // Runs one call to the end: deadline, admission, handler, Finish.
   void Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
            Access access, std::optional<absl::StatusOr<auth::Claims>> cached,
-           const std::function<absl::Status(const CallContext&)>& run, std::string request_id);
+           const std::function<void(const CallContext&, Finish)>& run, std::string request_id);
   // `cached`: the verifier's answer if it was already known without blocking.
   absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context, Access access,
                                     std::optional<absl::StatusOr<auth::Claims>> cached);

@@ -21,6 +21,7 @@
 #include "libs/pg/outbox.h"
 #include "libs/pg/pool.h"
 #include "libs/redis/client.h"
+#include "libs/redis/pipelined.h"
 #include "services/directory/adapters/event_publisher.h"
 #include "services/directory/adapters/identity_accounts.h"
 #include "services/directory/adapters/pg_store.h"
@@ -81,6 +82,7 @@ struct DirectoryApp::Parts {
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<pg::Pool> pool;
   std::unique_ptr<redis::Pool> redis;
+  std::unique_ptr<redis::PipelinedConnection> lookups;
   std::unique_ptr<UuidV7Generator> ids;
   std::unique_ptr<PgDirectoryStore> store;
   std::unique_ptr<RedisPermissionCache> cache;
@@ -128,8 +130,10 @@ absl::StatusOr<std::unique_ptr<DirectoryApp>> DirectoryApp::Start(
   parts->ids = std::make_unique<UuidV7Generator>(clock);
   parts->store = std::make_unique<PgDirectoryStore>(*parts->pool);
   parts->registry = std::make_shared<prometheus::Registry>();
-  parts->cache = std::make_unique<RedisPermissionCache>(*parts->redis, config.permission_cache_ttl,
-                                                        *parts->registry);
+  parts->lookups = std::make_unique<redis::PipelinedConnection>(
+      redis::PipelinedConnection::Options{.endpoint = redis_endpoint});
+  parts->cache = std::make_unique<RedisPermissionCache>(
+      *parts->redis, *parts->lookups, config.permission_cache_ttl, *parts->registry);
   parts->publisher =
       std::make_unique<EventPublisher>(*parts->redis, *parts->cache, config.events_key);
   EventPublisher* publisher = parts->publisher.get();
@@ -206,6 +210,7 @@ absl::Status DirectoryApp::RelayEvents() { return parts_->relay->RelayOnce().sta
 void DirectoryApp::Shutdown(absl::Duration grace) {
   parts_->server->Shutdown(grace);
   parts_->workers->Stop();
+  parts_->lookups->Stop();
   parts_->relay_task->Stop();
   parts_->purge_task->Stop();
 }

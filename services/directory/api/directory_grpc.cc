@@ -384,35 +384,55 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
                         });
 }
 
+void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::string& permission,
+                                            const std::string& resource,
+                                            v1::CheckPermissionResponse& response,
+                                            grpc::RpcRuntime::Finish finish) {
+  absl::StatusOr<PermissionQuery> query =
+      directory_.ParsePermissionQuery(subject, permission, resource);
+  if (!query.ok()) return finish(query.status());
+  // A cached answer finishes the call on the cache's reply, holding no thread; a miss (or a
+  // cache that cannot answer) goes to the executor, where Postgres decides.
+  directory_.LookupPermission(*query, [this, query = *query, &response, finish = std::move(finish)](
+                                          absl::StatusOr<std::optional<bool>> cached) mutable {
+    if (cached.ok() && cached->has_value()) {
+      response.set_allowed(**cached);
+      return finish(absl::OkStatus());
+    }
+    bool cache_usable = cached.ok();
+    bool queued = runtime_.executor().TrySubmit(
+        [this, query = std::move(query), cache_usable, &response, finish]() {
+          absl::StatusOr<bool> allowed = directory_.ComputePermission(query, cache_usable);
+          if (allowed.ok()) response.set_allowed(*allowed);
+          finish(allowed.status());
+        });
+    if (!queued) finish(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"));
+  });
+}
+
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CheckPermission(
     ::grpc::CallbackServerContext* context, const v1::CheckPermissionRequest* request,
     v1::CheckPermissionResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::CheckPermissionRequest& req,
-                               v1::CheckPermissionResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(bool allowed,
-                                           directory_.CheckPermission(
-                                               CallerOf(call), req.permission(), req.resource()));
-                          resp.set_allowed(allowed);
-                          return absl::OkStatus();
-                        });
+  return runtime_.ServeAsync(
+      context, request, response,
+      [this](const CallContext& call, const v1::CheckPermissionRequest& req,
+             v1::CheckPermissionResponse& resp, grpc::RpcRuntime::Finish finish) {
+        AnswerPermission(CallerOf(call), req.permission(), req.resource(), resp, std::move(finish));
+      });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CheckSubjectPermission(
     ::grpc::CallbackServerContext* context, const v1::CheckSubjectPermissionRequest* request,
     v1::CheckPermissionResponse* response) {
-  return runtime_.Serve(
+  return runtime_.ServeAsync(
       context, request, response,
-      [this](const CallContext& /*call*/, const v1::CheckSubjectPermissionRequest& req,
-             v1::CheckPermissionResponse& resp) -> absl::Status {
+      [this](const CallContext&, const v1::CheckSubjectPermissionRequest& req,
+             v1::CheckPermissionResponse& resp, grpc::RpcRuntime::Finish finish) {
         if (!IsUuid(req.subject())) {
-          return InvalidArgument("INVALID_SUBJECT", "subject must be an account id");
+          return finish(InvalidArgument("INVALID_SUBJECT", "subject must be an account id"));
         }
-        ASSIGN_OR_RETURN(bool allowed,
-                         directory_.CheckPermission(Caller{.user_id = req.subject()},
-                                                    req.permission(), req.resource()));
-        resp.set_allowed(allowed);
-        return absl::OkStatus();
+        AnswerPermission(Caller{.user_id = req.subject()}, req.permission(), req.resource(), resp,
+                         std::move(finish));
       });
 }
 

@@ -141,6 +141,11 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
                                             v1::Member* response) override;
 
  private:
+  // CheckPermission for `subject`, finishing the call when the answer is known.
+  void AnswerPermission(const Caller& subject, const std::string& permission,
+                        const std::string& resource, v1::CheckPermissionResponse& response,
+                        grpc::RpcRuntime::Finish finish);
+
   Directory& directory_;
   grpc::RpcRuntime& runtime_;
 };

@@ -1431,9 +1431,9 @@ absl::StatusOr<bool> Directory::Decide(DirectoryTx& tx, const Caller& subject,
   return false;
 }
 
-absl::StatusOr<bool> Directory::CheckPermission(const Caller& subject,
-                                                const std::string& permission_name,
-                                                const std::string& resource_text) {
+absl::StatusOr<PermissionQuery> Directory::ParsePermissionQuery(
+    const Caller& subject, const std::string& permission_name,
+    const std::string& resource_text) const {
   std::optional<Permission> permission = PermissionFromName(permission_name);
   if (!permission) {
     return InvalidArgument("UNKNOWN_PERMISSION", "no such permission: see the permission table");
@@ -1445,23 +1445,32 @@ absl::StatusOr<bool> Directory::CheckPermission(const Caller& subject,
   }
   std::string key = absl::StrCat(subject.user_id, subject.is_operator ? "|op|" : "||",
                                  permission_name, "|", resource_text);
-  absl::StatusOr<std::optional<bool>> cached = cache_.Lookup(resource.school_id, key);
-  if (cached.ok() && cached->has_value()) return **cached;
+  return PermissionQuery{.subject = subject,
+                         .permission = *permission,
+                         .resource = std::move(resource),
+                         .cache_key = std::move(key)};
+}
 
+void Directory::LookupPermission(const PermissionQuery& query, PermissionCache::LookupDone done) {
+  cache_.Lookup(query.resource.school_id, query.cache_key, std::move(done));
+}
+
+absl::StatusOr<bool> Directory::ComputePermission(const PermissionQuery& query, bool cache_usable) {
   bool allowed = false;
   int64_t generation = 0;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
     // The generation comes with the subject's facts, in one statement; what is read after it
     // can only be newer. An answer is thus never stored under a generation newer than the state
     // it was computed from (an answer newer than its generation is voided with it).
-    ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(resource.school_id, subject.user_id));
+    ASSIGN_OR_RETURN(PersonFacts facts,
+                     tx.LoadFacts(query.resource.school_id, query.subject.user_id));
     generation = facts.school_generation;
-    ASSIGN_OR_RETURN(allowed, Decide(tx, subject, facts, *permission, resource));
+    ASSIGN_OR_RETURN(allowed, Decide(tx, query.subject, facts, query.permission, query.resource));
     return absl::OkStatus();
   }));
-  if (cached.ok() && generation > 0) {
-    // Only when the cache answered: a cache that is down is not written to.
-    cache_.Store(resource.school_id, generation, key, allowed).IgnoreError();
+  if (cache_usable && generation > 0) {
+    // A cache that could not answer the lookup is not written to.
+    cache_.Store(query.resource.school_id, generation, query.cache_key, allowed).IgnoreError();
   }
   return allowed;
 }

@@ -207,10 +207,11 @@ class AccountService {
 class PermissionCache {
  public:
   virtual ~PermissionCache() = default;
-  // The cached answer under the school's current generation; nullopt on a miss. An error means
-  // the cache cannot answer (the caller asks Postgres).
-  virtual absl::StatusOr<std::optional<bool>> Lookup(absl::string_view school_id,
-                                                     absl::string_view key) = 0;
+  using LookupDone = std::function<void(absl::StatusOr<std::optional<bool>>)>;
+  // The cached answer under the school's current generation, given to `done` (possibly on
+  // another thread; it must not block): nullopt on a miss, an error when the cache cannot answer
+  // (the caller asks Postgres). Never blocks the calling thread.
+  virtual void Lookup(const std::string& school_id, const std::string& key, LookupDone done) = 0;
   // Keeps an answer computed from the state of `generation`.
   virtual absl::Status Store(absl::string_view school_id, int64_t generation, absl::string_view key,
                              bool allowed) = 0;
