@@ -440,30 +440,34 @@ class PgDirectoryTx final : public DirectoryTx {
   }
 
   absl::StatusOr<ClassRoster> LoadRoster(absl::string_view class_id) override {
+    // One round trip: students (0), the class teacher (1), subject teachers (2) and confirmed
+    // parents (3), each part in its order.
+    pqxx::result rows = Prepared(
+        "directory_roster",
+        "SELECT 0, user_id::text, '' FROM class_students WHERE class_id = $1 "
+        "UNION ALL SELECT 1, class_teacher_id::text, '' FROM classes WHERE id = $1 AND "
+        "class_teacher_id IS NOT NULL "
+        "UNION ALL SELECT 2, user_id::text, subject FROM class_teachers WHERE class_id = $1 "
+        "UNION ALL SELECT 3, pl.parent_id::text, pl.student_id::text FROM parent_links pl JOIN "
+        "class_students cs ON cs.user_id = pl.student_id JOIN classes c ON c.id = cs.class_id "
+        "AND c.school_id = pl.school_id WHERE cs.class_id = $1 AND pl.state = 'confirmed' "
+        "ORDER BY 1, 3, 2",
+        std::string(class_id));
     ClassRoster roster;
-    std::string id(class_id);
-    pqxx::result students = Prepared(
-        "directory_roster_students",
-        "SELECT user_id::text FROM class_students WHERE class_id = $1 ORDER BY user_id", id);
-    for (const pqxx::row& row : students) roster.student_ids.push_back(row[0].as<std::string>());
-    pqxx::result teachers = Prepared(
-        "directory_roster_teachers",
-        "SELECT class_teacher_id::text, '' FROM classes WHERE id = $1 AND class_teacher_id IS "
-        "NOT NULL UNION ALL (SELECT user_id::text, subject FROM class_teachers WHERE class_id = "
-        "$1 ORDER BY subject, user_id)",
-        id);
-    for (const pqxx::row& row : teachers) {
-      roster.teachers.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
-    }
-    pqxx::result parents = Prepared(
-        "directory_roster_parents",
-        "SELECT pl.parent_id::text, pl.student_id::text FROM parent_links pl JOIN class_students "
-        "cs ON cs.user_id = pl.student_id JOIN classes c ON c.id = cs.class_id AND "
-        "c.school_id = pl.school_id WHERE cs.class_id = $1 AND pl.state = 'confirmed' "
-        "ORDER BY pl.student_id, pl.parent_id",
-        id);
-    for (const pqxx::row& row : parents) {
-      roster.parents.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    for (const pqxx::row& row : rows) {
+      std::string a = row[1].as<std::string>();
+      std::string b = row[2].as<std::string>();
+      switch (row[0].as<int>()) {
+        case 0:
+          roster.student_ids.push_back(std::move(a));
+          break;
+        case 1:
+        case 2:
+          roster.teachers.push_back({.user_id = std::move(a), .subject = std::move(b)});
+          break;
+        default:
+          roster.parents.push_back({.parent_id = std::move(a), .student_id = std::move(b)});
+      }
     }
     return roster;
   }

@@ -10,14 +10,14 @@ namespace parta::gateway::testing {
 
 std::unique_ptr<GatewayFixture> GatewayFixture::Start(
     const std::function<void(GatewayConfig&)>& adjust,
-    const std::function<void(identity::IdentityConfig&)>& adjust_identity) {
+    const std::function<void(identity::IdentityConfig&)>& adjust_identity,
+    const std::function<void(identity::testing::IdentityFixture&, GatewayConfig&)>& with_identity) {
   std::unique_ptr<GatewayFixture> fixture(new GatewayFixture());
-  fixture->identity_ =
-      identity::testing::IdentityFixture::Start([&](identity::IdentityConfig& c) {
-        c.trusted_proxies = {"127.0.0.1"};  // the gateway passes on the client's address
-        c.outbox_poll_interval = absl::Milliseconds(20);
-        if (adjust_identity) adjust_identity(c);
-      });
+  fixture->identity_ = identity::testing::IdentityFixture::Start([&](identity::IdentityConfig& c) {
+    c.trusted_proxies = {"127.0.0.1"};  // the gateway passes on the client's address
+    c.outbox_poll_interval = absl::Milliseconds(20);
+    if (adjust_identity) adjust_identity(c);
+  });
   if (!fixture->identity_) return nullptr;
   fixture->backend_ = std::make_unique<TranscodingBackend>();
   GatewayConfig& config = fixture->config_;
@@ -39,6 +39,7 @@ std::unique_ptr<GatewayFixture> GatewayFixture::Start(
   config.rate_limits_enabled = false;  // the rate-limit tests turn them on
   config.readiness_interval = absl::Milliseconds(100);
   if (adjust) adjust(config);
+  if (with_identity) with_identity(*fixture->identity_, config);
   absl::StatusOr<std::unique_ptr<GatewayApp>> gateway = GatewayApp::Start(config);
   INFO(gateway.status().ToString());
   REQUIRE(gateway.ok());
@@ -80,8 +81,8 @@ std::string GatewayFixture::SignUp(const std::string& email) {
   ClientResponse registered = Send("POST", "/v1/accounts:register", registration.dump());
   INFO(registered.body);
   REQUIRE(registered.status == 200);
-  nlohmann::json login = {{"login", email}, {"password", identity::testing::kPassword},
-                          {"device", "e2e"}};
+  nlohmann::json login = {
+      {"login", email}, {"password", identity::testing::kPassword}, {"device", "e2e"}};
   ClientResponse logged_in = Send("POST", "/v1/sessions:login", login.dump());
   INFO(logged_in.body);
   REQUIRE(logged_in.status == 200);

@@ -18,9 +18,13 @@ namespace parta::gateway::testing {
 class GatewayFixture {
  public:
   // nullptr when there is no test server (local runs outside `tools/parta test`).
+  // `with_identity` runs last before the gateway starts, with the identity service up (to start
+  // more backends that need it).
   static std::unique_ptr<GatewayFixture> Start(
       const std::function<void(GatewayConfig&)>& adjust = nullptr,
-      const std::function<void(identity::IdentityConfig&)>& adjust_identity = nullptr);
+      const std::function<void(identity::IdentityConfig&)>& adjust_identity = nullptr,
+      const std::function<void(identity::testing::IdentityFixture&, GatewayConfig&)>&
+          with_identity = nullptr);
   ~GatewayFixture();
 
   // Another gateway on the same identity, Redis and backend (multi-instance tests).
@@ -42,8 +46,8 @@ class GatewayFixture {
   std::string UserIdOf(const std::string& token);
 
   ClientResponse Get(const std::string& target, const std::string& token = "");
-  ClientResponse Send(const std::string& method, const std::string& target,
-                      const std::string& body, const std::string& token = "");
+  ClientResponse Send(const std::string& method, const std::string& target, const std::string& body,
+                      const std::string& token = "");
 
   // Registers `email` and logs in over HTTP; the access token.
   std::string SignUp(const std::string& email);
@@ -58,6 +62,6 @@ class GatewayFixture {
 
 }  // namespace parta::gateway::testing
 
-#define PARTA_GATEWAY_FIXTURE(var, ...)                                              \
-  auto var = ::parta::gateway::testing::GatewayFixture::Start(__VA_ARGS__);           \
+#define PARTA_GATEWAY_FIXTURE(var, ...)                                     \
+  auto var = ::parta::gateway::testing::GatewayFixture::Start(__VA_ARGS__); \
   if (!var) return

@@ -1,0 +1,205 @@
+// A school's year through the gateway, over HTTP only, with the real identity and directory
+// services: an operator creates the school and invites its admin; the admin makes a class,
+// invites a teacher and imports the roster; a pupil activates his school-managed account; his
+// parent joins through the child's invitation and is confirmed; a join request is approved; the
+// year rolls over; and a person of the school cannot touch another school.
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/clock.h"
+#include "services/directory/directory_app.h"
+#include "services/gateway/tests/e2e/gateway_fixture.h"
+
+namespace parta {
+namespace {
+
+using gateway::testing::ClientResponse;
+using gateway::testing::GatewayFixture;
+using nlohmann::json;
+
+class Story {
+ public:
+  static std::unique_ptr<Story> Start() {
+    auto story = std::make_unique<Story>();
+    auto schema = parta::testing::TestSchema::Create();
+    if (!schema) return nullptr;
+    story->schema_ = std::move(schema);
+    story->gateway_ = GatewayFixture::Start(
+        nullptr, nullptr,
+        [&](identity::testing::IdentityFixture& identity, gateway::GatewayConfig& config) {
+          identity::testing::IdentityFixture::ServiceClient client = identity.CreateServiceClient();
+          directory::DirectoryConfig directory;
+          directory.pg_uri = story->schema_->uri();
+          directory.redis_uri = config.redis_uri;
+          directory.identity_address = config.backends["identity"];
+          directory.identity_client_id = client.id;
+          directory.identity_client_secret = client.secret;
+          directory.events_key = "parta:events:directory:" + story->schema_->name();
+          directory.grpc_listen = "127.0.0.1:0";
+          directory.metrics_listen.clear();
+          directory.trusted_proxies = {"127.0.0.1"};
+          directory.worker_threads = 4;
+          REQUIRE(directory::MigrateDirectory(directory.pg_uri, directory::DefaultMigrationsDir())
+                      .ok());
+          absl::StatusOr<std::unique_ptr<directory::DirectoryApp>> app =
+              directory::DirectoryApp::Start(directory, story->clock_);
+          INFO(app.status().ToString());
+          REQUIRE(app.ok());
+          story->directory_ = *std::move(app);
+          config.backends["directory"] = absl::StrCat("127.0.0.1:", story->directory_->grpc_port());
+        });
+    if (!story->gateway_) return nullptr;
+    return story;
+  }
+  ~Story() {
+    gateway_.reset();
+    if (directory_) directory_->Shutdown(absl::ZeroDuration());
+  }
+
+  GatewayFixture& gateway() { return *gateway_; }
+
+  // An HTTP call that must succeed; its JSON answer.
+  json Ok(const std::string& method, const std::string& target, const json& body,
+          const std::string& token) {
+    ClientResponse response =
+        gateway_->Send(method, target, body.is_null() ? "" : body.dump(), token);
+    INFO(method << " " << target << " → " << response.status << " " << response.body);
+    REQUIRE(response.status == 200);
+    return response.json();
+  }
+  ClientResponse Call(const std::string& method, const std::string& target, const json& body,
+                      const std::string& token) {
+    return gateway_->Send(method, target, body.is_null() ? "" : body.dump(), token);
+  }
+
+ private:
+  SystemClock clock_;
+  std::unique_ptr<parta::testing::TestSchema> schema_;
+  std::unique_ptr<directory::DirectoryApp> directory_;
+  std::unique_ptr<GatewayFixture> gateway_;
+};
+
+TEST_CASE("A school's year through the gateway: from an operator's school to the rollover",
+          "[e2e][directory]") {
+  auto story = Story::Start();
+  if (!story) return;
+  GatewayFixture& g = story->gateway();
+
+  // The platform operator: the flag is set as `parta-identity create-operator` does, and taken
+  // into a token at the next sign-in.
+  g.SignUp("operator@parta.ru");
+  REQUIRE(g.identity()
+              .pool()
+              .Transact([&](pqxx::work& tx) {
+                tx.exec_params("UPDATE accounts SET is_operator = true WHERE email = $1",
+                               "operator@parta.ru");
+                return absl::OkStatus();
+              })
+              .ok());
+  json login = {{"login", "operator@parta.ru"},
+                {"password", identity::testing::kPassword},
+                {"device", "e2e"}};
+  std::string op = story->Ok("POST", "/v1/sessions:login", login, "")["accessToken"];
+
+  json school = story->Ok("POST", "/v1/schools",
+                          {{"name", "МБОУ «Средняя школа № 7»"},
+                           {"shortName", "Школа № 7"},
+                           {"regionCode", "66"},
+                           {"timeZone", "Asia/Yekaterinburg"},
+                           {"inn", "7707083893"},
+                           {"ogrn", "1027700132195"}},
+                          op);
+  std::string id = school["id"];
+  std::string base = "/v1/schools/" + id;
+
+  std::string admin = g.SignUp("director@school7.ru");
+  json invite = story->Ok("POST", base + "/invitations", {{"role", "ROLE_ADMIN"}}, op);
+  story->Ok("POST", "/v1/invitations:redeem", {{"code", invite["code"]}}, admin);
+
+  json klass = story->Ok("POST", base + "/classes",
+                         {{"grade", 5}, {"letter", "A"}, {"academicYear", 2026}}, admin);
+  CHECK(klass["displayName"] == "5А");
+  std::string class_id = klass["id"];
+
+  std::string teacher = g.SignUp("teacher@school7.ru");
+  std::string teacher_id = g.UserIdOf(teacher);
+  invite = story->Ok("POST", base + "/invitations", {{"role", "ROLE_TEACHER"}}, admin);
+  story->Ok("POST", "/v1/invitations:redeem", {{"code", invite["code"]}}, teacher);
+  story->Ok("PATCH", base + "/classes/" + class_id + "?updateMask=classTeacherId",
+            {{"classTeacherId", teacher_id}}, admin);
+
+  // The roster file; the pupil signs in with what the school printed.
+  json report = story->Ok(
+      "POST", base + ":importRoster",
+      {{"academicYear", 2026},
+       {"csv",
+        "Класс;Фамилия;Имя;Отчество;Дата рождения;Роль\n5А;Иванов;Пётр;;14.03.2015;ученик\n"}},
+      admin);
+  REQUIRE(report["people"].size() == 1);
+  json pupil = report["people"][0];
+  std::string student = story->Ok("POST", "/v1/sessions:activate",
+                                  {{"login", pupil["username"]},
+                                   {"code", pupil["loginCode"]},
+                                   {"newPassword", "Пароль пятиклассника на весь год 1"}},
+                                  "")["accessToken"];
+  std::string student_id = pupil["accountId"];
+
+  // His parent: invited from his profile, pending until the class teacher confirms.
+  std::string parent = g.SignUp("mother@mail.ru");
+  invite = story->Ok("POST", base + "/students/" + student_id + "/parentInvitations",
+                     json::object(), student);
+  json redeemed = story->Ok("POST", "/v1/invitations:redeem", {{"code", invite["code"]}}, parent);
+  CHECK(redeemed["parentLink"]["state"] == "PARENT_LINK_STATE_PENDING");
+  CHECK(story->Call("GET", base + "/classes/" + class_id + "/roster", nullptr, parent).status ==
+        404);
+  story->Ok("POST",
+            base + "/parentLinks/" + redeemed["parentLink"]["id"].get<std::string>() + ":confirm",
+            json::object(), teacher);
+  json roster = story->Ok("GET", base + "/classes/" + class_id + "/roster", nullptr, parent);
+  CHECK(roster["parents"].size() == 1);
+
+  // A join request, approved by the class teacher.
+  std::string newcomer = g.SignUp("newcomer@mail.ru");
+  json request = story->Ok("POST", base + "/joinRequests",
+                           {{"role", "ROLE_STUDENT"}, {"classId", class_id}}, newcomer);
+  story->Ok("POST", base + "/joinRequests/" + request["id"].get<std::string>() + ":approve",
+            json::object(), teacher);
+  json check = story->Ok("POST", "/v1/permissions:check",
+                         {{"permission", "class.students_chat"},
+                          {"resource", "schools/" + id + "/classes/" + class_id}},
+                         newcomer);
+  CHECK(check["allowed"] == true);
+
+  // The year rolls over: a dry run, then the real one; 5А is 6А of 2027 with its people.
+  json plan = story->Ok("POST", base + ":rollover", {{"fromYear", 2026}, {"dryRun", true}}, admin);
+  json done = story->Ok("POST", base + ":rollover", {{"fromYear", 2026}}, admin);
+  REQUIRE(done["transfers"].size() == 1);
+  CHECK(plan["transfers"][0]["toDisplayName"] == done["transfers"][0]["toDisplayName"]);
+  std::string sixth = done["transfers"][0]["toClassId"];
+  roster = story->Ok("GET", base + "/classes/" + sixth + "/roster", nullptr, student);
+  CHECK(roster["class"]["displayName"] == "6А");
+  CHECK(roster["studentIds"].size() == 2);
+  CHECK(roster["parents"].size() == 1);
+
+  // Another school's objects stay out of reach.
+  json other = story->Ok("POST", "/v1/schools",
+                         {{"name", "Гимназия № 2"},
+                          {"shortName", "Гимназия № 2"},
+                          {"regionCode", "66"},
+                          {"timeZone", "Asia/Yekaterinburg"},
+                          {"inn", "7736050003"},
+                          {"ogrn", "1027700132195"}},
+                         op);
+  ClientResponse foreign =
+      story->Call("GET", "/v1/schools/" + other["id"].get<std::string>(), nullptr, admin);
+  CHECK(foreign.status == 404);
+  CHECK(foreign.reason() == "SCHOOL_NOT_FOUND");
+  ClientResponse forged =
+      story->Call("POST", "/v1/schools/" + other["id"].get<std::string>() + "/invitations",
+                  {{"role", "ROLE_ADMIN"}}, admin);
+  CHECK(forged.status == 404);
+}
+
+}  // namespace
+}  // namespace parta
