@@ -45,8 +45,12 @@ void Report::Print() const {
     const Row* b = Find(ratio.denominator);
     if (a == nullptr || b == nullptr) continue;
     double value = Median(a->per_second) / Median(b->per_second);
-    std::printf("ratio %-60s %.2f (bar %.2f: %s)\n", ratio.label.c_str(), value, ratio.bar,
-                value >= ratio.bar ? "reached" : "NOT reached");
+    if (ratio.bar > 0) {
+      std::printf("ratio %-60s %.2f (bar %.2f: %s)\n", ratio.label.c_str(), value, ratio.bar,
+                  value >= ratio.bar ? "reached" : "NOT reached");
+    } else {
+      std::printf("ratio %-60s %.2f\n", ratio.label.c_str(), value);
+    }
   }
   for (const std::string& note : notes_) std::printf("note: %s\n", note.c_str());
   std::fflush(stdout);

@@ -24,7 +24,8 @@ class Report {
  public:
   explicit Report(std::string name) : name_(std::move(name)) {}
   void Add(Row row) { rows_.push_back(std::move(row)); }
-  // A ratio line: numerator row's median over denominator row's median, with the bar to reach.
+  // A ratio line: numerator row's median over denominator row's median, with the bar to reach
+  // (0: a ratio given for context, with no bar).
   void AddRatio(std::string label, const std::string& numerator, const std::string& denominator,
                 double bar);
   void AddNote(std::string note) { notes_.push_back(std::move(note)); }
