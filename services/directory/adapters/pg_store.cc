@@ -883,6 +883,17 @@ class PgDirectoryTx final : public DirectoryTx {
     return memberships;
   }
 
+  absl::Status Audit(absl::string_view school_id, absl::string_view actor_id,
+                     absl::string_view action, absl::string_view subject_id,
+                     absl::Time at) override {
+    tx_.exec_params(
+        "INSERT INTO audit_log (school_id, actor_id, action, subject_id, generation, at) "
+        "SELECT $1, $2, $3, $4, generation + 1, " PARTA_PG_TS("$5") " FROM schools WHERE id = $1",
+        std::string(school_id), NullIfEmpty(std::string(actor_id)), std::string(action),
+        std::string(subject_id), ToMicros(at));
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<int64_t> RecordChange(absl::string_view school_id, absl::string_view actor_id,
                                        const Change& change, absl::Time at) override {
     // The row lock taken here also orders every change of one school.

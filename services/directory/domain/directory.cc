@@ -604,7 +604,9 @@ absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
     } else {
       RETURN_IF_ERROR(RequireInvitationManager(caller, facts));
     }
-    return tx.InsertInvitation(invitation);
+    RETURN_IF_ERROR(tx.InsertInvitation(invitation));
+    return tx.Audit(school_id, caller.user_id, absl::StrCat("invitation_created:", RoleName(role)),
+                    invitation.id, now);
   }));
   return created;
 }
@@ -637,7 +639,8 @@ absl::StatusOr<NewInvitation> Directory::CreateParentInvitation(const Caller& ca
       return Error(absl::StatusCode::kFailedPrecondition, "PARENT_LIMIT_REACHED",
                    "the student has as many parents as allowed");
     }
-    return tx.InsertInvitation(created.invitation);
+    RETURN_IF_ERROR(tx.InsertInvitation(created.invitation));
+    return tx.Audit(school_id, caller.user_id, "parent_invitation_created", student_id, now);
   }));
   return created;
 }
@@ -674,7 +677,7 @@ absl::StatusOr<Invitation> Directory::RevokeInvitation(const Caller& caller,
     invitation->revoked = true;
     RETURN_IF_ERROR(tx.SaveInvitationState(*invitation));
     result = *invitation;
-    return absl::OkStatus();
+    return tx.Audit(school_id, caller.user_id, "invitation_revoked", invitation->id, clock_.Now());
   }));
   return result;
 }
@@ -749,7 +752,8 @@ absl::StatusOr<Redemption> Directory::RedeemInvitation(const Caller& caller,
     }
     invitation->uses += 1;
     RETURN_IF_ERROR(tx.SaveInvitationState(*invitation));
-    return tx.InsertRedemption(invitation->id, caller.user_id, now);
+    RETURN_IF_ERROR(tx.InsertRedemption(invitation->id, caller.user_id, now));
+    return tx.Audit(school_id, caller.user_id, "invitation_redeemed", invitation->id, now);
   }));
   return result;
 }
@@ -1369,6 +1373,10 @@ absl::StatusOr<std::vector<LoginCard>> Directory::IssueClassLoginCodes(
   std::vector<LoginCard> cards;
   if (ids.empty()) return cards;
   ASSIGN_OR_RETURN(std::vector<ManagedAccount> codes, accounts_.IssueLoginCodes(ids));
+  // Who printed whose codes is kept: the codes open the children's accounts.
+  RETURN_IF_ERROR(store_.Transact([&](DirectoryTx& tx) {
+    return tx.Audit(school_id, caller.user_id, "login_codes_issued", class_id, clock_.Now());
+  }));
   for (size_t i = 0; i < students.size() && i < codes.size(); ++i) {
     cards.push_back({.student_id = students[i].account_id,
                      .display_name = students[i].display_name,

@@ -165,6 +165,12 @@ class DirectoryTx {
 
   virtual absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) = 0;
 
+  // Writes an audit row for an action that changes no permission (invitations, printed login
+  // codes, imports): no generation bump, no event.
+  virtual absl::Status Audit(absl::string_view school_id, absl::string_view actor_id,
+                             absl::string_view action, absl::string_view subject_id,
+                             absl::Time at) = 0;
+
   // Records a change: bumps the school's permission generation, appends the domain event to the
   // school's outbox stream and writes the audit log. Returns the new generation.
   virtual absl::StatusOr<int64_t> RecordChange(absl::string_view school_id,

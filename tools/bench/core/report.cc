@@ -1,10 +1,9 @@
 #include "tools/bench/core/report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_format.h"
 
@@ -31,8 +30,8 @@ void Report::AddRatio(std::string label, const std::string& numerator,
 
 void Report::Print() const {
   std::printf("\n%s\n", name_.c_str());
-  std::printf("%-34s %-30s %12s %22s %9s %9s %11s\n", "scenario", "system", "ops/s (med)",
-              "range", "p50 ms", "p99 ms", "CPU µs/op");
+  std::printf("%-34s %-30s %12s %22s %9s %9s %11s\n", "scenario", "system", "ops/s (med)", "range",
+              "p50 ms", "p99 ms", "CPU µs/op");
   for (const Row& row : rows_) {
     if (row.per_second.empty()) continue;
     auto [low, high] = std::minmax_element(row.per_second.begin(), row.per_second.end());
@@ -57,8 +56,10 @@ void Report::Print() const {
 }
 
 void Report::WriteJson(const std::string& path) const {
-  nlohmann::json document = {{"benchmark", name_}, {"rows", nlohmann::json::array()},
-                             {"ratios", nlohmann::json::array()}, {"notes", notes_}};
+  nlohmann::json document = {{"benchmark", name_},
+                             {"rows", nlohmann::json::array()},
+                             {"ratios", nlohmann::json::array()},
+                             {"notes", notes_}};
   for (const Row& row : rows_) {
     document["rows"].push_back({{"scenario", row.scenario},
                                 {"system", row.system},
@@ -74,7 +75,9 @@ void Report::WriteJson(const std::string& path) const {
     const Row* b = Find(ratio.denominator);
     if (a == nullptr || b == nullptr) continue;
     double value = Median(a->per_second) / Median(b->per_second);
-    document["ratios"].push_back({{"label", ratio.label}, {"value", value}, {"bar", ratio.bar},
+    document["ratios"].push_back({{"label", ratio.label},
+                                  {"value", value},
+                                  {"bar", ratio.bar},
                                   {"reached", value >= ratio.bar}});
   }
   std::ofstream(path) << document.dump(2) << "\n";

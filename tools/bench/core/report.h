@@ -11,12 +11,12 @@
 namespace parta::bench {
 
 struct Row {
-  std::string scenario;  // "S5 authenticated unary RPC"
-  std::string system;    // "parta" or the reference's name
+  std::string scenario;            // "S5 authenticated unary RPC"
+  std::string system;              // "parta" or the reference's name
   std::vector<double> per_second;  // one value per run
   double p50_ms = 0;               // of the median run
   double p99_ms = 0;
-  double cpu_us_per_op = 0;        // CPU of the server process(es) per operation, median run
+  double cpu_us_per_op = 0;  // CPU of the server process(es) per operation, median run
   std::string note;
 };
 

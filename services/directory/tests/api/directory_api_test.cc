@@ -396,6 +396,28 @@ TEST_CASE("A parent stays pending until confirmed, and a parent invitation is fo
   CHECK(f->Allowed(mother, "class.parents_chat", ClassResource(w, w.class_id)));
   CHECK(f->Allowed(mother, "member.contact", MemberResource(w, w.student)));
 
+  // Every step of the parent's way in is in the audit log, with who took it.
+  std::vector<std::pair<std::string, std::string>> audit;
+  REQUIRE(f->pool()
+              .Read([&](pqxx::nontransaction& tx) {
+                for (const pqxx::row& row : tx.exec_params(
+                         "SELECT action, coalesce(actor_id::text, '') FROM audit_log WHERE "
+                         "school_id = $1 AND id >= (SELECT max(id) FROM audit_log WHERE "
+                         "school_id = $1 AND action = 'parent_invitation_created') ORDER BY id",
+                         w.school_id)) {
+                  audit.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+                }
+                return absl::OkStatus();
+              })
+              .ok());
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"parent_invitation_created", w.parent},
+      {"parent_link_requested", mother},
+      {"invitation_redeemed", mother},
+      {"role_granted", w.parent},
+      {"parent_link_confirmed", w.parent}};
+  CHECK(audit == expected);
+
   v1::ListParentLinksRequest list;
   list.set_school_id(w.school_id);
   list.set_student_id(w.student);
