@@ -1,6 +1,7 @@
 #include "libs/redis/pipelined.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -55,22 +56,26 @@ void PipelinedConnection::Command(const std::vector<std::string>& arguments, Cal
     return;
   }
   std::unique_ptr<char, void (*)(char*)> command(formatted, redisFreeCommand);
-  std::deque<Callback> failed;
+  std::deque<Waiting> failed;
   {
     absl::MutexLock lock(&mu_);
     if (fd_ < 0) {
-      failed.push_back(std::move(done));
+      failed.push_back({std::move(done), absl::Now()});
     } else {
       // Queued before it is written, so the reply always finds its callback.
-      pending_.push_back(std::move(done));
+      pending_.push_back({std::move(done), absl::Now()});
       if (!SendAll(fd_, command.get(), static_cast<size_t>(size))) failed = Break();
     }
   }
-  for (Callback& callback : failed) callback(Down("not connected"));
+  for (Waiting& waiting : failed) waiting.callback(Down("not connected"));
 }
 
-std::deque<PipelinedConnection::Callback> PipelinedConnection::Break() {
-  std::deque<Callback> failed;
+bool PipelinedConnection::Stalled(absl::Time now) {
+  return !pending_.empty() && now - pending_.front().sent_at > options_.reply_timeout;
+}
+
+std::deque<PipelinedConnection::Waiting> PipelinedConnection::Break() {
+  std::deque<Waiting> failed;
   failed.swap(pending_);
   if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);  // wakes the reader; it closes the connection
   fd_ = -1;
@@ -98,6 +103,15 @@ void PipelinedConnection::ReaderLoop() {
       std::unique_ptr<redisReader, ReaderDeleter> parser(redisReaderCreate());
       char buffer[16384];
       while (true) {
+        // Wakes up now and then to notice a Redis that stopped answering.
+        pollfd readable{.fd = fd, .events = POLLIN, .revents = 0};
+        int ready = poll(&readable, 1, 100);
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) {
+          absl::MutexLock lock(&mu_);
+          if (fd_ != fd || Stalled(absl::Now())) break;
+          continue;
+        }
         ssize_t got = recv(fd, buffer, sizeof buffer, 0);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0 ||
@@ -127,20 +141,20 @@ void PipelinedConnection::ReaderLoop() {
               broken = true;
               break;
             }
-            callback = std::move(pending_.front());
+            callback = std::move(pending_.front().callback);
             pending_.pop_front();
           }
           callback(std::move(value));
         }
         if (broken) break;
       }
-      std::deque<Callback> failed;
+      std::deque<Waiting> failed;
       {
         absl::MutexLock lock(&mu_);
         if (fd_ == fd) failed = Break();
         connection_.reset();
       }
-      for (Callback& callback : failed) callback(Down("the connection broke"));
+      for (Waiting& waiting : failed) waiting.callback(Down("the connection broke or stalled"));
     }
     absl::MutexLock lock(&mu_);
     auto stop_or_timeout = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
@@ -150,14 +164,14 @@ void PipelinedConnection::ReaderLoop() {
 }
 
 void PipelinedConnection::Stop() {
-  std::deque<Callback> failed;
+  std::deque<Waiting> failed;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
     failed = Break();
   }
-  for (Callback& callback : failed) callback(Down("stopping"));
+  for (Waiting& waiting : failed) waiting.callback(Down("stopping"));
   if (reader_.joinable()) reader_.join();
 }
 

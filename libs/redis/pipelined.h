@@ -5,8 +5,9 @@
 // must not block a thread per round trip (gRPC handlers answering from Redis).
 //
 // While Redis is unreachable every command fails at once with UNAVAILABLE (REDIS_UNAVAILABLE);
-// the reader thread reconnects in the background. Callbacks run on the reader thread: they must
-// be short and must not block.
+// the reader thread reconnects in the background. A Redis that stops answering is treated as
+// gone once the oldest command waited `reply_timeout`: every waiting command fails. Callbacks run
+// on the reader thread: they must be short and must not block.
 
 #include <deque>
 #include <functional>
@@ -31,6 +32,7 @@ class PipelinedConnection {
     Endpoint endpoint;
     absl::Duration connect_timeout = absl::Milliseconds(500);
     absl::Duration reconnect_delay = absl::Milliseconds(200);
+    absl::Duration reply_timeout = absl::Seconds(1);
   };
 
   explicit PipelinedConnection(Options options);
@@ -46,15 +48,22 @@ class PipelinedConnection {
   void Stop();
 
  private:
+  struct Waiting {
+    Callback callback;
+    absl::Time sent_at;
+  };
+
   void ReaderLoop();
   // Fails every pending callback and forgets the connection (under mu_).
-  std::deque<Callback> Break() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::deque<Waiting> Break() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when the oldest command has waited longer than the reply timeout.
+  bool Stalled(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   absl::Mutex mu_;
   std::unique_ptr<Connection> connection_ ABSL_GUARDED_BY(mu_);  // null while down
   int fd_ ABSL_GUARDED_BY(mu_) = -1;
-  std::deque<Callback> pending_ ABSL_GUARDED_BY(mu_);
+  std::deque<Waiting> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread reader_;
 };

@@ -89,5 +89,22 @@ TEST_CASE("A pipelined connection fails fast while Redis is down and comes back 
   CHECK(ReasonOf(Ask(connection, {"PING"}).status()) == "REDIS_UNAVAILABLE");
 }
 
+TEST_CASE("A pipelined connection gives up on a Redis that stops answering",
+          "[redis][integration]") {
+  if (!parta::testing::TestRedisUri()) return;
+  parta::testing::PrivateRedis server;
+  PipelinedConnection connection({.endpoint = *Endpoint::Parse(server.uri()),
+                                  .reconnect_delay = absl::Milliseconds(20),
+                                  .reply_timeout = absl::Milliseconds(300)});
+  AwaitConnected(connection);
+  Pool admin({.endpoint = *Endpoint::Parse(server.uri()), .size = 1});
+  REQUIRE(admin.Command({"CLIENT", "PAUSE", "2000", "ALL"}).ok());
+  absl::Time asked = absl::Now();
+  absl::StatusOr<Value> reply = Ask(connection, {"PING"});
+  CHECK(ReasonOf(reply.status()) == "REDIS_UNAVAILABLE");
+  CHECK(absl::Now() - asked < absl::Milliseconds(1500));
+  AwaitConnected(connection);  // after the pause
+}
+
 }  // namespace
 }  // namespace parta::redis

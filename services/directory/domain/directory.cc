@@ -129,6 +129,9 @@ absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::str
                              const std::string& user_id, Role role, const std::string& class_id,
                              absl::Time now) {
   if (role == Role::kStudent) {
+    // Under the school's row lock, two grants for one student cannot both pass the one-class
+    // check.
+    RETURN_IF_ERROR(tx.LockSchool(school_id).status());
     ASSIGN_OR_RETURN(SchoolClass school_class, FindClassIn(tx, school_id, class_id));
     RETURN_IF_ERROR(RequireActive(school_class));
     ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, user_id));
