@@ -22,6 +22,20 @@ std::string RandomCode(size_t length) {
   return code;
 }
 
+std::optional<std::string> NormalizeCode(absl::string_view typed, size_t length) {
+  std::string out;
+  for (char c : typed) {
+    if (c == ' ' || c == '-') continue;
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c == 'O') c = '0';
+    if (c == 'I' || c == 'L') c = '1';
+    if (c == '\0' || std::strchr(kCrockfordAlphabet, c) == nullptr) return std::nullopt;
+    out.push_back(c);
+  }
+  if (out.size() != length) return std::nullopt;
+  return out;
+}
+
 std::string RandomBytes(size_t size) {
   std::string out(size, '\0');
   size_t filled = 0;

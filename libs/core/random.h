@@ -3,10 +3,10 @@
 // Identifiers and random bytes from the kernel's CSPRNG.
 
 #include <cstddef>
-#include <string>
-#include "absl/strings/string_view.h"
 #include <optional>
+#include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/core/clock.h"
 
@@ -21,6 +21,10 @@ inline constexpr char kCrockfordAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 // `length` random characters of kCrockfordAlphabet (5 random bits each).
 std::string RandomCode(size_t length);
+
+// A code as a person typed it back: spaces and dashes dropped, upper case, O read as 0 and I, L
+// as 1; nullopt unless exactly `length` characters of kCrockfordAlphabet remain.
+std::optional<std::string> NormalizeCode(absl::string_view typed, size_t length);
 
 // A version 7 UUID (time-ordered, 74 random bits) in canonical text form.
 std::string NewUuidV7(absl::Time now);

@@ -6,8 +6,6 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
-#include <cstring>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -209,21 +207,11 @@ absl::StatusOr<std::string> NormalizeNote(absl::string_view text, int min, int m
 std::string NewInvitationCode() { return RandomCode(26); }
 
 absl::StatusOr<std::string> NormalizeInvitationCode(absl::string_view code) {
-  std::string out;
-  for (char c : code) {
-    if (c == ' ' || c == '-') continue;
-    c = absl::ascii_toupper(static_cast<unsigned char>(c));
-    if (c == 'O') c = '0';
-    if (c == 'I' || c == 'L') c = '1';
-    if (std::strchr(kCrockfordAlphabet, c) == nullptr || c == '\0') {
-      return InvalidArgument("INVALID_CODE", "an invitation code has 26 letters and digits");
-    }
-    out.push_back(c);
-  }
-  if (out.size() != 26) {
+  std::optional<std::string> normalized = NormalizeCode(code, 26);
+  if (!normalized) {
     return InvalidArgument("INVALID_CODE", "an invitation code has 26 letters and digits");
   }
-  return out;
+  return *std::move(normalized);
 }
 
 std::string HashInvitationCode(absl::string_view normalized_code) {

@@ -1,7 +1,5 @@
 #include "services/identity/domain/validation.h"
 
-#include <cstring>
-
 #include <phonenumbers/phonenumberutil.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -76,13 +74,13 @@ bool ValidDomain(absl::string_view domain) {
   std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
   if (labels.size() < 2) return false;
   for (absl::string_view label : labels) {
-    if (!ValidDomainLabel(icu::UnicodeString::fromUTF8(
-            icu::StringPiece(label.data(), label.size())))) {
+    if (!ValidDomainLabel(
+            icu::UnicodeString::fromUTF8(icu::StringPiece(label.data(), label.size())))) {
       return false;
     }
   }
-  icu::UnicodeString tld = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(labels.back().data(), labels.back().size()));
+  icu::UnicodeString tld =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(labels.back().data(), labels.back().size()));
   for (int32_t i = 0; i < tld.length(); ++i) {
     if (!u_isalpha(tld.charAt(i)) && !absl::StartsWith(labels.back(), "xn--")) return false;
   }
@@ -141,21 +139,11 @@ absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
 }
 
 absl::StatusOr<std::string> NormalizeLoginCode(absl::string_view code) {
-  std::string out;
-  for (char c : code) {
-    if (c == ' ' || c == '-') continue;
-    c = absl::ascii_toupper(static_cast<unsigned char>(c));
-    if (c == 'O') c = '0';
-    if (c == 'I' || c == 'L') c = '1';
-    if (c == '\0' || std::strchr(kCrockfordAlphabet, c) == nullptr) {
-      return InvalidArgument("INVALID_CODE", "a login code has 12 letters and digits");
-    }
-    out.push_back(c);
-  }
-  if (out.size() != 12) {
+  std::optional<std::string> normalized = NormalizeCode(code, 12);
+  if (!normalized) {
     return InvalidArgument("INVALID_CODE", "a login code has 12 letters and digits");
   }
-  return out;
+  return *std::move(normalized);
 }
 
 absl::Status CheckPasswordStrength(absl::string_view password,
@@ -174,7 +162,8 @@ absl::Status CheckPasswordStrength(absl::string_view password,
   // The person's own login and name, split into words, count as known to an attacker.
   std::vector<std::string> words;
   for (const std::string& item : personal) {
-    for (absl::string_view word : absl::StrSplit(item, absl::ByAnyChar(" @.+-_"), absl::SkipEmpty())) {
+    for (absl::string_view word :
+         absl::StrSplit(item, absl::ByAnyChar(" @.+-_"), absl::SkipEmpty())) {
       words.emplace_back(word);
     }
   }
