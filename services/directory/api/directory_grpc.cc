@@ -706,4 +706,19 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
       });
 }
 
+::grpc::ServerUnaryReactor* DirectoryGrpcService::FilterVisibleMembers(
+    ::grpc::CallbackServerContext* context, const v1::FilterVisibleMembersRequest* request,
+    v1::FilterVisibleMembersResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::FilterVisibleMembersRequest& req,
+                               v1::FilterVisibleMembersResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<std::string> visible,
+                                           directory_.FilterVisibleMembers(
+                                               CallerOf(call), req.school_id(), req.permission(),
+                                               {req.user_ids().begin(), req.user_ids().end()}));
+                          for (std::string& id : visible) resp.add_user_ids(std::move(id));
+                          return absl::OkStatus();
+                        });
+}
+
 }  // namespace parta::directory

@@ -139,6 +139,9 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
   ::grpc::ServerUnaryReactor* ConfirmMember(::grpc::CallbackServerContext* context,
                                             const v1::ConfirmMemberRequest* request,
                                             v1::Member* response) override;
+  ::grpc::ServerUnaryReactor* FilterVisibleMembers(
+      ::grpc::CallbackServerContext* context, const v1::FilterVisibleMembersRequest* request,
+      v1::FilterVisibleMembersResponse* response) override;
 
  private:
   // CheckPermission for `subject`, finishing the call when the answer is known.

@@ -1442,6 +1442,37 @@ absl::StatusOr<bool> Directory::Decide(DirectoryTx& tx, const Caller& subject,
   return false;
 }
 
+absl::StatusOr<std::vector<std::string>> Directory::FilterVisibleMembers(
+    const Caller& caller, const std::string& school_id, const std::string& permission_name,
+    const std::vector<std::string>& user_ids) {
+  std::optional<Permission> permission = PermissionFromName(permission_name);
+  if (!permission ||
+      (*permission != Permission::kMemberSeePresence && *permission != Permission::kMemberFind &&
+       *permission != Permission::kMemberContact &&
+       *permission != Permission::kMemberReadHistory)) {
+    return InvalidArgument("UNKNOWN_PERMISSION",
+                           "permission must be one of the visibility table's: member.see_presence, "
+                           "member.find, member.contact, member.read_history");
+  }
+  if (user_ids.size() > 200) {
+    return InvalidArgument("TOO_MANY_USERS", "ask for at most 200 people at a time");
+  }
+  std::vector<std::string> visible;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    visible.clear();
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    for (const std::string& user_id : user_ids) {
+      if (!IsUuid(user_id)) continue;
+      ASSIGN_OR_RETURN(PersonFacts target, tx.LoadFacts(school_id, user_id));
+      if (directory::Decide(*permission, MemberRelations(facts, target), TargetKindOf(target))) {
+        visible.push_back(user_id);
+      }
+    }
+    return absl::OkStatus();
+  }));
+  return visible;
+}
+
 absl::StatusOr<PermissionQuery> Directory::ParsePermissionQuery(
     const Caller& subject, const std::string& permission_name,
     const std::string& resource_text) const {

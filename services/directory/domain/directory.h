@@ -180,6 +180,12 @@ class Directory {
   absl::StatusOr<Member> ConfirmMember(const Caller& caller, const std::string& school_id,
                                        const std::string& user_id);
 
+  // The ids among `user_ids` the caller may see present, find, contact or read the direct
+  // history of (`permission`, a visibility permission), in `school_id`.
+  absl::StatusOr<std::vector<std::string>> FilterVisibleMembers(
+      const Caller& caller, const std::string& school_id, const std::string& permission,
+      const std::vector<std::string>& user_ids);
+
   // May `subject` do `permission` on `resource`? In three steps, so that a cached answer costs
   // no thread: ParsePermissionQuery checks the question, LookupPermission asks the cache without
   // blocking, and only on a miss (or when the cache cannot answer) ComputePermission decides

@@ -356,6 +356,15 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_user_id(b.teacher);
         return r;
       });
+  attempts["FilterVisibleMembers"] =
+      Rpc<v1::FilterVisibleMembersRequest, v1::FilterVisibleMembersResponse>(
+          f, &Stub::FilterVisibleMembers, [](W, W b) {
+            v1::FilterVisibleMembersRequest r;
+            r.set_school_id(b.school_id);
+            r.set_permission("member.see_presence");
+            r.add_user_ids(b.student);
+            return r;
+          });
   attempts["ConfirmMember in the foreign school"] =
       Rpc<v1::ConfirmMemberRequest, v1::Member>(f, &Stub::ConfirmMember, [](W, W b) {
         v1::ConfirmMemberRequest r;

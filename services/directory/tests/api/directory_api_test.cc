@@ -482,6 +482,24 @@ TEST_CASE("Safe mode decides who may contact a student, and only his parents cha
   CHECK_FALSE(f->Allowed(other_teacher, "member.contact", student));
   CHECK(f->Allowed(stranger, "member.contact", MemberResource(w, w.teacher)));
 
+  // The same table, many people at once: what presence lists ask.
+  v1::FilterVisibleMembersRequest filter;
+  filter.set_school_id(w.school_id);
+  filter.set_permission("member.see_presence");
+  for (const std::string& id :
+       {w.student, w.teacher, classmate, w.parent, std::string("not-an-id")}) {
+    filter.add_user_ids(id);
+  }
+  v1::FilterVisibleMembersResponse visible;
+  REQUIRE_RPC_OK(f->Call(&Stub::FilterVisibleMembers, stranger, filter, &visible));
+  CHECK(std::vector<std::string>(visible.user_ids().begin(), visible.user_ids().end()) ==
+        std::vector<std::string>{w.teacher});  // safe mode hides the students of 5А
+  REQUIRE_RPC_OK(f->Call(&Stub::FilterVisibleMembers, classmate, filter, &visible));
+  CHECK(visible.user_ids_size() == 3);  // his classmate, his teacher and himself, not a parent
+  filter.set_permission("class.read");
+  CHECK_RPC_ERROR(f->Call(&Stub::FilterVisibleMembers, stranger, filter, &visible),
+                  INVALID_ARGUMENT, "UNKNOWN_PERMISSION");
+
   v1::UpdateStudentSettingsRequest update;
   update.set_school_id(w.school_id);
   update.set_student_id(w.student);
