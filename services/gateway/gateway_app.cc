@@ -1,9 +1,9 @@
 #include "services/gateway/gateway_app.h"
 
+#include <prometheus/registry.h>
+
 #include <thread>
 #include <utility>
-
-#include <prometheus/registry.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
@@ -70,8 +70,8 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.http.write_timeout = env.Duration("PARTA_HTTP_WRITE_TIMEOUT", config.http.write_timeout);
   config.rest.backend_timeout = env.Duration("PARTA_BACKEND_TIMEOUT", config.rest.backend_timeout);
   config.rest.access_log = env.Bool("PARTA_ACCESS_LOG", true);
-  config.rest.trusted_proxies = absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',',
-                                               absl::SkipWhitespace());
+  config.rest.trusted_proxies =
+      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
   config.rest.cors_origins =
       absl::StrSplit(env.String("PARTA_CORS_ORIGINS", ""), ',', absl::SkipWhitespace());
   config.verify.issuer = env.String("PARTA_AUTH_ISSUER", config.verify.issuer);
@@ -79,17 +79,17 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.auth_threads = static_cast<int>(env.Int("PARTA_GATEWAY_AUTH_THREADS", 2, 1, 64));
   config.revocation_cache_ttl =
       env.Duration("PARTA_REVOCATION_CACHE_TTL", config.revocation_cache_ttl);
-  config.events.subscription_backends = absl::StrSplit(
-      env.String("PARTA_SUBSCRIPTION_BACKENDS", ""), ',', absl::SkipWhitespace());
+  config.events.subscription_backends =
+      absl::StrSplit(env.String("PARTA_SUBSCRIPTION_BACKENDS", ""), ',', absl::SkipWhitespace());
   config.events.signal_backend = env.String("PARTA_SIGNAL_BACKEND", "");
   config.http.websocket.ping_interval =
       env.Duration("PARTA_WS_PING_INTERVAL", config.http.websocket.ping_interval);
-  config.http.websocket.max_queued_bytes = static_cast<size_t>(env.Int(
-      "PARTA_WS_MAX_QUEUED_BYTES", static_cast<int64_t>(config.http.websocket.max_queued_bytes),
-      4096, 1 << 30));
-  config.http.websocket.max_message_bytes = static_cast<size_t>(env.Int(
-      "PARTA_WS_MAX_MESSAGE_BYTES", static_cast<int64_t>(config.http.websocket.max_message_bytes),
-      256, 16 << 20));
+  config.http.websocket.max_queued_bytes = static_cast<size_t>(
+      env.Int("PARTA_WS_MAX_QUEUED_BYTES",
+              static_cast<int64_t>(config.http.websocket.max_queued_bytes), 4096, 1 << 30));
+  config.http.websocket.max_message_bytes = static_cast<size_t>(
+      env.Int("PARTA_WS_MAX_MESSAGE_BYTES",
+              static_cast<int64_t>(config.http.websocket.max_message_bytes), 256, 16 << 20));
   config.events.auth_timeout = env.Duration("PARTA_WS_AUTH_TIMEOUT", config.events.auth_timeout);
   config.presence_ttl = env.Duration("PARTA_PRESENCE_TTL", config.presence_ttl);
   config.readiness_interval = env.Duration("PARTA_READINESS_INTERVAL", config.readiness_interval);
@@ -139,8 +139,7 @@ struct GatewayApp::Parts {
   std::unique_ptr<RestHandler> rest;
   std::unique_ptr<HttpServer> http;
   absl::Mutex ready_mu;
-  absl::Status ready ABSL_GUARDED_BY(ready_mu) =
-      Unavailable("STARTING", "the gateway is starting");
+  absl::Status ready ABSL_GUARDED_BY(ready_mu) = Unavailable("STARTING", "the gateway is starting");
   std::unique_ptr<PeriodicTask> readiness;
   bool stopped = false;
 
@@ -182,9 +181,9 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
     // Identity may start later; tokens are refused until keys arrive and /readyz says so.
     log::Warning("signing keys not loaded yet").With("error", loaded.ToString());
   }
-  parts->auth_pool = std::make_unique<BoundedExecutor>(
-      "gateway-auth", static_cast<size_t>(config.auth_threads),
-      static_cast<size_t>(config.auth_queue));
+  parts->auth_pool =
+      std::make_unique<BoundedExecutor>("gateway-auth", static_cast<size_t>(config.auth_threads),
+                                        static_cast<size_t>(config.auth_queue));
   parts->authenticator = std::make_unique<Authenticator>(*parts->verifier, *parts->auth_pool);
 
   parts->registry = std::make_shared<prometheus::Registry>();
@@ -196,7 +195,9 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
 
   parts->worker = std::make_unique<BoundedExecutor>("gateway-redis", 2, 100'000);
   parts->presence = std::make_unique<PresenceStore>(*parts->redis, config.presence_ttl);
-  parts->presence_api = std::make_unique<PresenceApi>(*parts->presence, *parts->worker);
+  parts->presence_api = std::make_unique<PresenceApi>(
+      *parts->presence, *parts->worker,
+      parts->backends->Has("directory") ? parts->backends->Channel("directory") : nullptr);
   parts->events = std::make_unique<EventsHandler>(
       config.events, endpoint, *parts->redis, *parts->backends, *parts->authenticator,
       *parts->revocations, *parts->presence, *parts->worker, *parts->metrics);
@@ -207,21 +208,19 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
   }
 
   Parts* raw = parts.get();
-  parts->readiness = std::make_unique<PeriodicTask>(
-      "readiness", config.readiness_interval, [raw] {
-        absl::Status ready = raw->CheckReadiness();
-        absl::MutexLock lock(&raw->ready_mu);
-        raw->ready = std::move(ready);
-      });
+  parts->readiness = std::make_unique<PeriodicTask>("readiness", config.readiness_interval, [raw] {
+    absl::Status ready = raw->CheckReadiness();
+    absl::MutexLock lock(&raw->ready_mu);
+    raw->ready = std::move(ready);
+  });
   auto ready = [raw] {
     absl::MutexLock lock(&raw->ready_mu);
     return raw->ready;
   };
-  parts->rest = std::make_unique<RestHandler>(*parts->routes, *parts->backends,
-                                              parts->presence_api.get(), *parts->authenticator,
-                                              parts->limiter.get(),
-                                              *parts->metrics, config.rest, ready,
-                                              OpenApiDocument(*parts->routes, "v1"));
+  parts->rest =
+      std::make_unique<RestHandler>(*parts->routes, *parts->backends, parts->presence_api.get(),
+                                    *parts->authenticator, parts->limiter.get(), *parts->metrics,
+                                    config.rest, ready, OpenApiDocument(*parts->routes, "v1"));
   ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get()));
   if (!config.port_file.empty()) WritePortFile(config.port_file, parts->http->port());
   log::Info("gateway serving")

@@ -171,6 +171,31 @@ TEST_CASE("A school's year through the gateway: from an operator's school to the
                          newcomer);
   CHECK(check["allowed"] == true);
 
+  // Presence follows the visibility table: the pupil sees his classmate, his teacher (online on a
+  // WebSocket) and his mother; the operator, of no school of his, stays hidden.
+  auto socket = g.Connect(teacher);
+  REQUIRE(socket != nullptr);
+  REQUIRE(socket->ReadType("ready", absl::Seconds(5)).has_value());
+  std::string newcomer_id = g.UserIdOf(newcomer);
+  std::string parent_id = g.UserIdOf(parent);
+  std::string op_id = g.UserIdOf(op);
+  json presence =
+      story->Ok("GET",
+                "/v1/presence?schoolId=" + id + "&userIds=" + newcomer_id +
+                    "&userIds=" + teacher_id + "&userIds=" + parent_id + "&userIds=" + op_id,
+                nullptr, student);
+  REQUIRE(presence["presences"].size() == 4);
+  CHECK(presence["presences"][0]["visible"] == true);
+  CHECK(presence["presences"][1]["visible"] == true);
+  CHECK(presence["presences"][1]["online"] == true);
+  CHECK(presence["presences"][2]["visible"] == true);
+  CHECK(presence["presences"][3]["visible"] == false);
+  std::string outsider = g.SignUp("outsider@mail.ru");
+  CHECK(
+      story
+          ->Call("GET", "/v1/presence?schoolId=" + id + "&userIds=" + teacher_id, nullptr, outsider)
+          .reason() == "SCHOOL_NOT_FOUND");
+
   // The year rolls over: a dry run, then the real one; 5А is 6А of 2027 with its people.
   json plan = story->Ok("POST", base + ":rollover", {{"fromYear", 2026}, {"dryRun", true}}, admin);
   json done = story->Ok("POST", base + ":rollover", {{"fromYear", 2026}}, admin);

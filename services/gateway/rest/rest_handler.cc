@@ -1,11 +1,11 @@
 #include "services/gateway/rest/rest_handler.h"
 
-#include <cmath>
-#include <utility>
-
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/proto_buffer_reader.h>
+
+#include <cmath>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -85,8 +85,8 @@ HttpResponse ErrorResponse(const absl::Status& status, absl::string_view request
   std::optional<absl::Duration> retry = RetryAfterOf(status);
   if (!retry && http_status == 429) retry = absl::Seconds(1);
   if (retry) {
-    const int64_t seconds = std::max<int64_t>(1, static_cast<int64_t>(
-                                                     std::ceil(absl::ToDoubleSeconds(*retry))));
+    const int64_t seconds =
+        std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(*retry))));
     response.headers.emplace_back("Retry-After", std::to_string(seconds));
   }
   if (http_status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -110,15 +110,14 @@ RestHandler::RestHandler(const RouteTable& routes, Backends& backends, LocalBack
 RestHandler::~RestHandler() { Shutdown(); }
 
 std::string RestHandler::ClientAddressOf(const HttpRequest& request) const {
-  return grpc::ClientAddress(request.peer_address, request.forwarded_for,
-                             options_.trusted_proxies);
+  return grpc::ClientAddress(request.peer_address, request.forwarded_for, options_.trusted_proxies);
 }
 
 void RestHandler::Handle(HttpRequest request, Responder respond) {
   auto exchange = std::make_shared<Exchange>();
   exchange->start = absl::Now();
-  exchange->request_id = IsSaneRequestId(request.request_id) ? request.request_id
-                                                              : NewRequestId(exchange->start);
+  exchange->request_id =
+      IsSaneRequestId(request.request_id) ? request.request_id : NewRequestId(exchange->start);
   exchange->traceparent =
       IsValidTraceparent(request.traceparent) ? request.traceparent : NewTraceparent();
   exchange->client_address = ClientAddressOf(request);
@@ -166,8 +165,8 @@ void RestHandler::Handle(HttpRequest request, Responder respond) {
       response.headers.emplace_back("Allow", absl::StrJoin(match.allowed_methods, ", "));
       return Finish(exchange, std::move(response));
     }
-    return Fail(exchange, NotFound("ROUTE_NOT_FOUND", absl::StrCat("no route for ", http.method,
-                                                                   " ", path)));
+    return Fail(exchange,
+                NotFound("ROUTE_NOT_FOUND", absl::StrCat("no route for ", http.method, " ", path)));
   }
   exchange->route = match.route;
   exchange->bindings = std::move(match.bindings);
@@ -182,16 +181,16 @@ void RestHandler::Handle(HttpRequest request, Responder respond) {
     return Forward(exchange);
   }
   exchange->token = **std::move(token);
-  authenticator_.Authenticate(exchange->token, [this, exchange](
-                                                   absl::StatusOr<auth::Claims> claims) {
-    if (!claims.ok()) return Fail(exchange, claims.status());
-    if (exchange->route->access == api::v1::ACCESS_USER && claims->IsService()) {
-      return Fail(exchange, PermissionDenied("USER_TOKEN_REQUIRED",
-                                             "this route acts for a signed-in person"));
-    }
-    exchange->subject = claims->subject;
-    Forward(exchange);
-  });
+  authenticator_.Authenticate(
+      exchange->token, [this, exchange](absl::StatusOr<auth::Claims> claims) {
+        if (!claims.ok()) return Fail(exchange, claims.status());
+        if (exchange->route->access == api::v1::ACCESS_USER && claims->IsService()) {
+          return Fail(exchange, PermissionDenied("USER_TOKEN_REQUIRED",
+                                                 "this route acts for a signed-in person"));
+        }
+        exchange->subject = claims->subject;
+        Forward(exchange);
+      });
 }
 
 void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
@@ -214,7 +213,7 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
   if (!mapped.ok()) return Fail(exchange, mapped);
   exchange->request.body.clear();
   if (route.backend == kLocalBackend && local_ != nullptr) {
-    local_->Call(route, std::move(request), exchange->subject,
+    local_->Call(route, std::move(request), exchange->subject, exchange->token,
                  [this, exchange](absl::StatusOr<std::unique_ptr<Message>> response) {
                    if (!response.ok()) return Fail(exchange, response.status());
                    Answer(exchange, **response);
@@ -223,9 +222,9 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
   }
   ::grpc::GenericStub* stub = backends_.Stub(route.backend);
   if (stub == nullptr) {
-    return Fail(exchange, Unavailable("BACKEND_UNAVAILABLE",
-                                      absl::StrCat("the ", route.backend,
-                                                   " service is not configured")));
+    return Fail(exchange,
+                Unavailable("BACKEND_UNAVAILABLE",
+                            absl::StrCat("the ", route.backend, " service is not configured")));
   }
   std::string bytes;
   request->SerializeToString(&bytes);
@@ -248,22 +247,22 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
     }
     calls_.insert(&call->context);
   }
-  stub->UnaryCall(&call->context, route.grpc_method, ::grpc::StubOptions(), &call->request,
-                  &call->response, [this, exchange, call](::grpc::Status status) {
-                    {
-                      absl::MutexLock lock(&calls_mu_);
-                      calls_.erase(&call->context);
-                    }
-                    if (!status.ok()) return Fail(exchange, FromBackend(status));
-                    std::unique_ptr<Message> response =
-                        NewMessage(exchange->route->method->output_type());
-                    ::grpc::ProtoBufferReader reader(&call->response);
-                    if (!response->ParseFromZeroCopyStream(&reader)) {
-                      return Fail(exchange, Internal("BAD_BACKEND_RESPONSE",
-                                                     "the service's answer cannot be read"));
-                    }
-                    Answer(exchange, *response);
-                  });
+  stub->UnaryCall(
+      &call->context, route.grpc_method, ::grpc::StubOptions(), &call->request, &call->response,
+      [this, exchange, call](::grpc::Status status) {
+        {
+          absl::MutexLock lock(&calls_mu_);
+          calls_.erase(&call->context);
+        }
+        if (!status.ok()) return Fail(exchange, FromBackend(status));
+        std::unique_ptr<Message> response = NewMessage(exchange->route->method->output_type());
+        ::grpc::ProtoBufferReader reader(&call->response);
+        if (!response->ParseFromZeroCopyStream(&reader)) {
+          return Fail(exchange,
+                      Internal("BAD_BACKEND_RESPONSE", "the service's answer cannot be read"));
+        }
+        Answer(exchange, *response);
+      });
 }
 
 void RestHandler::Answer(const std::shared_ptr<Exchange>& exchange, const Message& response) {
@@ -320,8 +319,7 @@ void RestHandler::Shutdown() {
   stopping_ = true;
   for (::grpc::ClientContext* context : calls_) context->TryCancel();
   calls_mu_.Await(absl::Condition(
-      +[](absl::flat_hash_set<::grpc::ClientContext*>* calls) { return calls->empty(); },
-      &calls_));
+      +[](absl::flat_hash_set<::grpc::ClientContext*>* calls) { return calls->empty(); }, &calls_));
 }
 
 }  // namespace parta::gateway

@@ -54,9 +54,10 @@ class LocalBackend {
  public:
   virtual ~LocalBackend() = default;
   using Done = std::function<void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>;
-  // Calls `done` once, from any thread. `subject` is empty for anonymous callers.
+  // Calls `done` once, from any thread. `subject` and `token` (the caller's verified access
+  // token, for calls to other services on his behalf) are empty for anonymous callers.
   virtual void Call(const Route& route, std::unique_ptr<google::protobuf::Message> request,
-                    const std::string& subject, Done done) = 0;
+                    const std::string& subject, const std::string& token, Done done) = 0;
 };
 
 class RestHandler final : public HttpHandler {
