@@ -1,0 +1,151 @@
+#include "services/directory/domain/use_case_support.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "services/directory/domain/policy.h"
+
+namespace parta::directory {
+
+absl::Status Deny(absl::string_view reason, absl::string_view message) {
+  return PermissionDenied(reason, message);
+}
+
+absl::Status SchoolNotFound() {
+  return NotFound("SCHOOL_NOT_FOUND", "no such school among the caller's schools");
+}
+
+absl::Status ClassNotFound() { return NotFound("CLASS_NOT_FOUND", "no such class in the school"); }
+
+absl::Status MemberNotFound(absl::string_view what) {
+  return NotFound("MEMBER_NOT_FOUND", absl::StrCat("no such ", what, " in the school"));
+}
+
+// The caller's facts in a school he may see: a member of it, or an operator. Anyone else learns
+// nothing, not even that the school exists.
+absl::StatusOr<PersonFacts> CallerFacts(DirectoryTx& tx, const Caller& caller,
+                                        const std::string& school_id) {
+  if (!IsUuid(school_id)) return SchoolNotFound();
+  ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, caller.user_id));
+  if (!facts.SchoolExists() || (!facts.IsMember() && !caller.is_operator)) {
+    return SchoolNotFound();
+  }
+  return facts;
+}
+
+absl::Status RequireAdmin(const PersonFacts& facts) {
+  if (!facts.Has(Role::kAdmin)) {
+    return Deny("NOT_SCHOOL_ADMIN", "only an admin of the school may do this");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequireSchool(const Caller& caller, const PersonFacts& facts, Permission permission,
+                           absl::string_view reason, absl::string_view message) {
+  if (!directory::Decide(permission, SchoolRelations(facts, caller.is_operator))) {
+    return Deny(reason, message);
+  }
+  return absl::OkStatus();
+}
+
+// Admins of the school, and operators (who invite a new school's first admin).
+absl::Status RequireInvitationManager(const Caller& caller, const PersonFacts& facts) {
+  return RequireSchool(caller, facts, Permission::kSchoolInvitationsManage, "NOT_SCHOOL_ADMIN",
+                       "only an admin of the school manages its invitations");
+}
+
+absl::StatusOr<SchoolClass> FindClassIn(DirectoryTx& tx, const std::string& school_id,
+                                        const std::string& class_id) {
+  if (!IsUuid(class_id)) return ClassNotFound();
+  ASSIGN_OR_RETURN(std::optional<SchoolClass> found, tx.FindClass(school_id, class_id));
+  if (!found) return ClassNotFound();
+  return *std::move(found);
+}
+
+absl::Status RequireActive(const SchoolClass& school_class) {
+  if (school_class.archived) {
+    return Error(absl::StatusCode::kFailedPrecondition, "CLASS_ARCHIVED", "the class is archived");
+  }
+  return absl::OkStatus();
+}
+
+// A student of the school and his facts; MEMBER_NOT_FOUND otherwise.
+absl::StatusOr<PersonFacts> StudentFacts(DirectoryTx& tx, const std::string& school_id,
+                                         const std::string& student_id) {
+  if (!IsUuid(student_id)) return MemberNotFound("student");
+  ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, student_id));
+  if (!facts.Has(Role::kStudent)) return MemberNotFound("student");
+  return facts;
+}
+
+absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
+                            const std::string& user_id) {
+  if (IsUuid(user_id)) {
+    ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, user_id));
+    if (facts.Has(Role::kTeacher)) return absl::OkStatus();
+  }
+  return InvalidArgument("NOT_A_TEACHER", "the person is not a teacher of the school");
+}
+
+// Grants `role` (students also join `class_id`): how invitations and approved join requests
+// make members. A student is in one class per academic year.
+absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
+                             const std::string& user_id, Role role, const std::string& class_id,
+                             absl::Time now) {
+  if (role == Role::kStudent) {
+    // Under the school's row lock, two grants for one student cannot both pass the one-class
+    // check.
+    RETURN_IF_ERROR(tx.LockSchool(school_id).status());
+    ASSIGN_OR_RETURN(SchoolClass school_class, FindClassIn(tx, school_id, class_id));
+    RETURN_IF_ERROR(RequireActive(school_class));
+    ASSIGN_OR_RETURN(PersonFacts facts, tx.LoadFacts(school_id, user_id));
+    for (const std::string& other_id : facts.student_classes) {
+      if (other_id == school_class.id) continue;
+      ASSIGN_OR_RETURN(SchoolClass other, FindClassIn(tx, school_id, other_id));
+      if (other.academic_year == school_class.academic_year) {
+        return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_IN_ANOTHER_CLASS",
+                     "the student is in another class of this academic year");
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(bool granted, tx.GrantRole(school_id, user_id, role, now));
+  if (granted) {
+    RETURN_IF_ERROR(recorder.Record(
+        school_id, {.kind = Change::Kind::kRoleGranted, .user_id = user_id, .role = role}));
+  }
+  if (role == Role::kStudent) {
+    ASSIGN_OR_RETURN(bool added, tx.AddStudent(school_id, class_id, user_id));
+    if (added) {
+      RETURN_IF_ERROR(recorder.Record(
+          school_id,
+          {.kind = Change::Kind::kStudentAdded, .user_id = user_id, .class_id = class_id}));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> PageSize(int requested, int max) {
+  if (requested < 0 || requested > max) {
+    return InvalidArgument("INVALID_PAGE_SIZE",
+                           absl::StrCat("page_size must be between 0 and ", max));
+  }
+  return requested == 0 ? std::min(kDefaultPageSize, max) : requested;
+}
+
+absl::Status CheckPageToken(const std::string& token) {
+  if (!token.empty() && !IsUuid(token)) {
+    return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not from a previous response");
+  }
+  return absl::OkStatus();
+}
+
+// A dry run rolls its transaction back with this status, which never leaves Rollover().
+absl::Status DryRunRollback() { return absl::CancelledError("DRY_RUN"); }
+
+bool IsDryRunRollback(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kCancelled && status.message() == "DRY_RUN";
+}
+
+}  // namespace parta::directory
