@@ -59,6 +59,8 @@ absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
   DirectorySettings& settings = config.directory;
   settings.parent_invitation_ttl =
       env.Duration("PARTA_DIRECTORY_PARENT_INVITATION_TTL", settings.parent_invitation_ttl);
+  settings.join_request_ttl =
+      env.Duration("PARTA_DIRECTORY_JOIN_REQUEST_TTL", settings.join_request_ttl);
   settings.max_parents_per_student = static_cast<int>(
       env.Int("PARTA_DIRECTORY_MAX_PARENTS", settings.max_parents_per_student, 1, 20));
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -50,6 +50,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   identity.refresh_grace = env.Duration("PARTA_IDENTITY_REFRESH_GRACE", identity.refresh_grace);
   identity.service_token_ttl =
       env.Duration("PARTA_IDENTITY_SERVICE_TOKEN_TTL", identity.service_token_ttl);
+  identity.login_code_ttl = env.Duration("PARTA_IDENTITY_LOGIN_CODE_TTL", identity.login_code_ttl);
   LoginProtectionPolicy& login = identity.login_protection;
   login.free_attempts =
       static_cast<int>(env.Int("PARTA_IDENTITY_LOGIN_FREE_ATTEMPTS", login.free_attempts, 1, 1000));
