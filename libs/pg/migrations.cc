@@ -109,4 +109,14 @@ absl::StatusOr<std::vector<int>> ApplyMigrations(Pool& pool,
   return applied;
 }
 
+absl::Status MigrateDatabase(const std::string& pg_uri, const std::string& directory) {
+  Pool pool({.uri = pg_uri, .size = 1});
+  ASSIGN_OR_RETURN(std::vector<Migration> migrations, LoadMigrations(directory));
+  ASSIGN_OR_RETURN(std::vector<int> applied, ApplyMigrations(pool, migrations));
+  log::Info("migrations done")
+      .With("applied", static_cast<int64_t>(applied.size()))
+      .With("total", static_cast<int64_t>(migrations.size()));
+  return absl::OkStatus();
+}
+
 }  // namespace parta::pg

@@ -22,6 +22,10 @@ struct Migration {
 // Reads and checks the numbering of a migrations folder.
 absl::StatusOr<std::vector<Migration>> LoadMigrations(const std::string& directory);
 
+// A service's `migrate` command: loads the folder and applies what is missing to the database at
+// `pg_uri`, logging how many were applied.
+absl::Status MigrateDatabase(const std::string& pg_uri, const std::string& directory);
+
 // Applies what is not applied yet; returns the versions applied by this call.
 absl::StatusOr<std::vector<int>> ApplyMigrations(Pool& pool,
                                                  const std::vector<Migration>& migrations);

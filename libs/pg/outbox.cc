@@ -1,5 +1,6 @@
 #include "libs/pg/outbox.h"
 
+#include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
 
@@ -15,13 +16,12 @@ Event EventFromRow(const pqxx::row& row) {
                .created_at = FromMicros(row[4].as<int64_t>())};
 }
 
-constexpr char kColumns[] =
-    "stream, sequence, event_type, payload, " PARTA_PG_US("created_at");
+constexpr char kColumns[] = "stream, sequence, event_type, payload, " PARTA_PG_US("created_at");
 
 }  // namespace
 
-int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream, const std::string& type,
-                       const std::string& payload) {
+int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream,
+                       const std::string& type, const std::string& payload) {
   // The upsert locks the stream's row until commit: concurrent writers of one stream queue here,
   // so sequences follow commit order and a rollback leaves no gap.
   int64_t sequence = tx.exec_params1(
@@ -32,8 +32,8 @@ int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream, co
                            stream)[0]
                          .as<int64_t>();
   tx.exec_params(
-      "INSERT INTO outbox (stream, sequence, event_type, payload) VALUES ($1, $2, $3, $4)",
-      stream, sequence, type, pqxx::binarystring(payload.data(), payload.size()));
+      "INSERT INTO outbox (stream, sequence, event_type, payload) VALUES ($1, $2, $3, $4)", stream,
+      sequence, type, pqxx::binarystring(payload.data(), payload.size()));
   return sequence;
 }
 
@@ -71,9 +71,8 @@ absl::StatusOr<int> OutboxRelay::RelayOnce() {
       Event event = EventFromRow(row);
       publish_error = publish_(event);
       if (!publish_error.ok()) break;
-      tx.exec_params(
-          "UPDATE outbox SET published_at = now() WHERE stream = $1 AND sequence = $2",
-          event.stream, event.sequence);
+      tx.exec_params("UPDATE outbox SET published_at = now() WHERE stream = $1 AND sequence = $2",
+                     event.stream, event.sequence);
       ++count;
     }
     return absl::StatusOr<int>(count);
@@ -91,6 +90,20 @@ absl::StatusOr<int64_t> OutboxRelay::Purge(absl::Duration age) {
         absl::ToInt64Microseconds(age));
     return absl::StatusOr<int64_t>(static_cast<int64_t>(result.affected_rows()));
   });
+}
+
+std::unique_ptr<PeriodicTask> RelayPeriodically(OutboxRelay& relay, absl::Duration interval) {
+  return std::make_unique<PeriodicTask>(
+      "outbox-relay", interval, [&relay, failing = false]() mutable {
+        absl::StatusOr<int> published = relay.RelayOnce();
+        if (published.ok() == !failing) return;
+        failing = !published.ok();
+        if (failing) {
+          log::Warning("outbox relay paused").With("error", published.status().ToString());
+        } else {
+          log::Info("outbox relay resumed");
+        }
+      });
 }
 
 }  // namespace parta::pg

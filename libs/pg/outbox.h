@@ -16,18 +16,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/core/event.h"
+#include "libs/core/periodic.h"
 #include "libs/pg/pool.h"
 
 namespace parta::pg {
 
 // Appends an event in the caller's transaction; returns its sequence in `stream`.
-int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream, const std::string& type,
-                       const std::string& payload);
+int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream,
+                       const std::string& type, const std::string& payload);
 
 // Events of `stream` after `after_sequence`, in order (the catch-up read).
 absl::StatusOr<std::vector<Event>> ReadOutbox(Pool& pool, const std::string& stream,
@@ -54,5 +56,9 @@ class OutboxRelay {
   const Publish publish_;
   const int batch_size_;
 };
+
+// Runs `relay` every `interval` until the task is stopped or destroyed. While publishing fails
+// (Redis down) the events wait in the outbox; that is logged once per outage, not per poll.
+std::unique_ptr<PeriodicTask> RelayPeriodically(OutboxRelay& relay, absl::Duration interval);
 
 }  // namespace parta::pg

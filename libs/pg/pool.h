@@ -3,13 +3,12 @@
 // A bounded pool of libpqxx connections and the transaction helper every adapter uses. Library
 // exceptions never leave this layer: they become absl::Status (see StatusFromException).
 
-#include <pqxx/pqxx>
-
 #include <cstddef>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 

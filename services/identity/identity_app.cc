@@ -134,13 +134,7 @@ struct IdentityApp::Parts {
 std::string DefaultMigrationsDir() { return PARTA_IDENTITY_MIGRATIONS_DIR; }
 
 absl::Status MigrateIdentity(const std::string& pg_uri, const std::string& migrations_dir) {
-  pg::Pool pool({.uri = pg_uri, .size = 1});
-  ASSIGN_OR_RETURN(std::vector<pg::Migration> migrations, pg::LoadMigrations(migrations_dir));
-  ASSIGN_OR_RETURN(std::vector<int> applied, pg::ApplyMigrations(pool, migrations));
-  log::Info("migrations done")
-      .With("applied", static_cast<int64_t>(applied.size()))
-      .With("total", static_cast<int64_t>(migrations.size()));
-  return absl::OkStatus();
+  return pg::MigrateDatabase(pg_uri, migrations_dir);
 }
 
 absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityConfig& config,
@@ -167,18 +161,7 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   parts->relay = std::make_unique<pg::OutboxRelay>(
       *parts->pool, [publisher](const Event& event) { return publisher->Publish(event); });
   pg::OutboxRelay* relay = parts->relay.get();
-  parts->relay_task = std::make_unique<PeriodicTask>(
-      "outbox-relay", config.outbox_poll_interval, [relay, failing = false]() mutable {
-        // While Redis is down events wait in the outbox; say so once per outage, not per poll.
-        absl::StatusOr<int> published = relay->RelayOnce();
-        if (published.ok() == !failing) return;
-        failing = !published.ok();
-        if (failing) {
-          log::Warning("outbox relay paused").With("error", published.status().ToString());
-        } else {
-          log::Info("outbox relay resumed");
-        }
-      });
+  parts->relay_task = pg::RelayPeriodically(*parts->relay, config.outbox_poll_interval);
   parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, *parts->ids, config.keys);
   RETURN_IF_ERROR(parts->key_ring->Maintain());
   KeyRing* key_ring = parts->key_ring.get();
