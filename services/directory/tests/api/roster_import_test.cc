@@ -207,5 +207,40 @@ TEST_CASE("Without client credentials for identity, imports say so", "[directory
                   "IDENTITY_CLIENT_NOT_CONFIGURED");
 }
 
+TEST_CASE(
+    "Refused or unreachable identity credentials are the deployment's problem, not the caller's",
+    "[directory][api][import]") {
+  auto identity = IdentityFixture::Start();
+  if (!identity) return;
+  IdentityFixture::ServiceClient client = identity->CreateServiceClient();
+  std::string address = absl::StrCat("127.0.0.1:", identity->app().grpc_port());
+  struct Case {
+    std::string address, secret;
+    ::grpc::StatusCode code;
+    const char* reason;
+  };
+  for (const Case& c : {Case{address, "wrong-secret", ::grpc::StatusCode::FAILED_PRECONDITION,
+                             "IDENTITY_CLIENT_REJECTED"},
+                        Case{"127.0.0.1:1", client.secret, ::grpc::StatusCode::UNAVAILABLE,
+                             "IDENTITY_UNAVAILABLE"}}) {
+    auto f = DirectoryFixture::Start([&](DirectoryConfig& config) {
+      config.identity_address = c.address;
+      config.identity_client_id = client.id;
+      config.identity_client_secret = c.secret;
+    });
+    REQUIRE(f);
+    SchoolWorld w = f->BuildSchool();
+    v1::ImportRosterRequest request;
+    request.set_school_id(w.school_id);
+    request.set_academic_year(2026);
+    request.set_csv(kRoster);
+    v1::ImportRosterResponse response;
+    ::grpc::Status status = f->Call(&Stub::ImportRoster, w.admin, request, &response);
+    INFO(c.reason << ": " << status.error_message());
+    CHECK(status.error_code() == c.code);
+    CHECK(ReasonOf(status) == c.reason);
+  }
+}
+
 }  // namespace
 }  // namespace parta::directory
