@@ -7,7 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "absl/synchronization/notification.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace parta {
@@ -20,11 +21,17 @@ class PeriodicTask {
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;
 
+  // Runs `run` again as soon as the run in progress (if any) ends, without waiting for the
+  // interval. Wakes arriving during one run coalesce into one more run. Never blocks.
+  void Wake();
+
   // Wakes the thread, waits for a run in progress to end, joins. Idempotent.
   void Stop();
 
  private:
-  absl::Notification stop_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

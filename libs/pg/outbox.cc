@@ -31,10 +31,15 @@ int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream,
                            "RETURNING last_sequence",
                            stream)[0]
                          .as<int64_t>();
+  AppendNumberedToOutbox(tx, stream, sequence, type, payload);
+  return sequence;
+}
+
+void AppendNumberedToOutbox(pqxx::transaction_base& tx, const std::string& stream, int64_t sequence,
+                            const std::string& type, const std::string& payload) {
   tx.exec_params(
       "INSERT INTO outbox (stream, sequence, event_type, payload) VALUES ($1, $2, $3, $4)", stream,
       sequence, type, pqxx::binarystring(payload.data(), payload.size()));
-  return sequence;
 }
 
 absl::StatusOr<std::vector<Event>> ReadOutbox(Pool& pool, const std::string& stream,
@@ -82,12 +87,13 @@ absl::StatusOr<int> OutboxRelay::RelayOnce() {
   return published;
 }
 
-absl::StatusOr<int64_t> OutboxRelay::Purge(absl::Duration age) {
+absl::StatusOr<int64_t> OutboxRelay::Purge(absl::Duration age, const std::string& stream_prefix) {
   return pool_.TransactFor<int64_t>([&](pqxx::work& tx) {
     pqxx::result result = tx.exec_params(
         "DELETE FROM outbox WHERE published_at IS NOT NULL "
-        "AND published_at < now() - $1 * interval '1 microsecond'",
-        absl::ToInt64Microseconds(age));
+        "AND published_at < now() - $1 * interval '1 microsecond' "
+        "AND starts_with(stream, $2)",
+        absl::ToInt64Microseconds(age), stream_prefix);
     return absl::StatusOr<int64_t>(static_cast<int64_t>(result.affected_rows()));
   });
 }

@@ -31,6 +31,11 @@ namespace parta::pg {
 int64_t AppendToOutbox(pqxx::transaction_base& tx, const std::string& stream,
                        const std::string& type, const std::string& payload);
 
+// Appends an event whose sequence the owner has taken itself (a row of its own, such as a chat's
+// `last_sequence`, locked in this transaction): for streams that are also the owner's log.
+void AppendNumberedToOutbox(pqxx::transaction_base& tx, const std::string& stream, int64_t sequence,
+                            const std::string& type, const std::string& payload);
+
 // Events of `stream` after `after_sequence`, in order (the catch-up read).
 absl::StatusOr<std::vector<Event>> ReadOutbox(Pool& pool, const std::string& stream,
                                               int64_t after_sequence, int limit);
@@ -48,8 +53,9 @@ class OutboxRelay {
   // published.
   absl::StatusOr<int> RelayOnce();
 
-  // Deletes published events older than `age` (catch-up reaches back this far).
-  absl::StatusOr<int64_t> Purge(absl::Duration age);
+  // Deletes published events older than `age` (catch-up reaches back this far), of the streams
+  // whose names start with `stream_prefix` (all when empty).
+  absl::StatusOr<int64_t> Purge(absl::Duration age, const std::string& stream_prefix = "");
 
  private:
   Pool& pool_;

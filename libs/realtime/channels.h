@@ -21,6 +21,11 @@ inline std::string PresenceChannel(absl::string_view user_id) {
   return absl::StrCat("parta:presence:", user_id);
 }
 
+// A chat's channel: its changes, in the chat's sequence order (parta.messaging.v1).
+inline std::string ChatChannel(absl::string_view chat_id) {
+  return absl::StrCat("parta:chat:", chat_id);
+}
+
 // The user id of a user channel, or "" when `channel` is not one.
 inline absl::string_view UserOfChannel(absl::string_view channel) {
   constexpr absl::string_view kPrefix = "parta:user:";
