@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "libs/core/status.h"
 #include "libs/pg/outbox.h"
+#include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
 #include "services/directory/api/proto_mapping.h"
 
@@ -241,13 +242,10 @@ class PgDirectoryTx final : public DirectoryTx {
  public:
   explicit PgDirectoryTx(pqxx::transaction_base& tx) : tx_(tx) {}
 
-  // Runs a statement of the hot paths (permission facts, rosters) as a prepared statement of
-  // its connection: planned once per connection instead of on every call, which costs more
-  // than running these statements.
+  // The hot paths' statements (permission facts, rosters), prepared once per connection.
   template <typename... Args>
   pqxx::result Prepared(const std::string& name, const std::string& sql, Args&&... args) {
-    tx_.conn().prepare(name, sql);
-    return tx_.exec_prepared(name, std::forward<Args>(args)...);
+    return pg::ExecPrepared(tx_, name, sql, std::forward<Args>(args)...);
   }
 
   absl::Status InsertSchool(const School& s) override {

@@ -200,6 +200,13 @@ absl::StatusOr<RolloverResult> Directory::Rollover(const Caller& caller,
     for (SchoolClass& school_class : classes) {
       if (school_class.grade == 0) continue;  // pre-school groups are regrouped by hand
       ASSIGN_OR_RETURN(ClassRoster roster, tx.LoadRoster(school_class.id));
+      // The archive comes first in the stream: consumers freeze what hangs on the class (its
+      // chats keep the year's students) before its students move on.
+      school_class.archived = true;
+      RETURN_IF_ERROR(tx.UpdateClass(school_class));
+      RETURN_IF_ERROR(recorder.Record(
+          school_id, {.kind = Change::Kind::kClassArchived, .school_class = school_class}));
+      result.archived_class_ids.push_back(school_class.id);
       if (school_class.grade == 11) {
         for (const std::string& student : roster.student_ids) {
           RETURN_IF_ERROR(Graduate(tx, recorder, school_id, school_class.id, student));
@@ -248,11 +255,6 @@ absl::StatusOr<RolloverResult> Directory::Rollover(const Caller& caller,
                                     .to_display_name = next->DisplayName(),
                                     .student_count = static_cast<int>(roster.student_ids.size())});
       }
-      school_class.archived = true;
-      RETURN_IF_ERROR(tx.UpdateClass(school_class));
-      RETURN_IF_ERROR(recorder.Record(
-          school_id, {.kind = Change::Kind::kClassArchived, .school_class = school_class}));
-      result.archived_class_ids.push_back(school_class.id);
     }
     if (!result.archived_class_ids.empty()) {
       RETURN_IF_ERROR(recorder.Record(
