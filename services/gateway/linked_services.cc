@@ -3,6 +3,7 @@
 #include "parta/directory/v1/directory.pb.h"
 #include "parta/gateway/v1/presence.pb.h"
 #include "parta/identity/v1/identity.pb.h"
+#include "parta/messaging/v1/messaging.pb.h"
 #include "parta/testing/v1/echo.pb.h"
 #include "parta/testing/v1/transcoding.pb.h"
 
@@ -13,6 +14,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices() {
   const google::protobuf::FileDescriptor* files[] = {
       identity::v1::GetMeRequest::descriptor()->file(),
       directory::v1::GetSchoolRequest::descriptor()->file(),
+      messaging::v1::GetChatRequest::descriptor()->file(),
       // The gateway's own API (backend "gateway", served in-process).
       gateway::v1::GetPresenceRequest::descriptor()->file(),
       // Test services: routed only where a `testing` backend is configured (tests, benchmarks).

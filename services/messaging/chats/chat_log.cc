@@ -1,0 +1,216 @@
+#include "services/messaging/chats/chat_log.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libs/pg/outbox.h"
+#include "libs/pg/prepared.h"
+#include "libs/pg/time.h"
+#include "libs/realtime/channels.h"
+
+namespace parta::messaging {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr absl::string_view kChatPrefix = "chat/";
+
+Chat ChatFromRow(const pqxx::row& row) {
+  return Chat{.id = row[0].as<std::string>(),
+              .school_id = row[1].as<std::string>(),
+              .kind = ChatKindFromName(row[2].as<std::string>()).value_or(ChatKind::kStaff),
+              .class_id = row[3].as<std::string>(),
+              .academic_year = row[4].as<int>(),
+              .title = row[5].as<std::string>(),
+              .archived = row[6].as<bool>(),
+              .read_only = row[7].as<bool>(),
+              .last_sequence = row[8].as<int64_t>(),
+              .created_at = pg::FromMicros(row[9].as<int64_t>())};
+}
+
+v1::ChatRole ToProto(ChatRole role) {
+  return static_cast<v1::ChatRole>(static_cast<int>(role) + 1);
+}
+
+std::optional<ChatAccess> AccessFrom(const pqxx::result& rows) {
+  if (rows.empty()) return std::nullopt;
+  return ChatAccessFromRow(rows[0]);
+}
+
+const std::string& ChatAccessSql(bool lock) {
+  static const std::string read = absl::StrCat(
+      "SELECT ", kChatAccessColumns,
+      " FROM chats c "
+      "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
+      "WHERE c.id = $1::uuid");
+  static const std::string locked = read + " FOR UPDATE OF c";
+  return lock ? locked : read;
+}
+
+// Bumps the person's chat-list version; returns the new version.
+int64_t BumpChatList(pqxx::transaction_base& tx, const std::string& user_id) {
+  return pg::ExecPrepared(tx, "messaging_bump_chat_list",
+                          "INSERT INTO chat_lists (user_id, version) VALUES ($1::uuid, 1) "
+                          "ON CONFLICT (user_id) DO UPDATE SET version = chat_lists.version + 1 "
+                          "RETURNING version",
+                          user_id)[0][0]
+      .as<int64_t>();
+}
+
+// Queues an envelope for the user's gateways (the relay publishes it on his channel).
+void SendToUser(pqxx::transaction_base& tx, const std::string& user_id,
+                const events::v1::Envelope& envelope) {
+  pg::AppendToOutbox(tx, UserStream(user_id), envelope.GetTypeName(), envelope.SerializeAsString());
+}
+
+void TellGateways(pqxx::transaction_base& tx, const std::string& user_id, const Chat& chat,
+                  bool follow) {
+  events::v1::Envelope envelope;
+  events::v1::Control& control = *envelope.mutable_control();
+  (follow ? *control.mutable_follow()->add_channels()
+          : *control.mutable_unfollow()->add_channels()) = realtime::ChatChannel(chat.id);
+  SendToUser(tx, user_id, envelope);
+}
+
+// The membership change itself, also to the person's own channel: he learns of a chat he joined
+// before his gateways follow it, and of one he left after they stopped.
+void TellPerson(pqxx::transaction_base& tx, const std::string& user_id,
+                const events::v1::Event& event) {
+  events::v1::Envelope envelope;
+  *envelope.mutable_event() = event;
+  SendToUser(tx, user_id, envelope);
+}
+
+}  // namespace
+
+const char kChatAccessColumns[] =
+    "c.id::text, c.school_id::text, c.kind, coalesce(c.class_id::text, ''), c.academic_year, "
+    "c.title, c.archived, c.read_only, c.last_sequence, " PARTA_PG_US(
+        "c.created_at") ", m.role, m.history_start, m.read_sequence";
+
+ChatAccess ChatAccessFromRow(const pqxx::row& row) {
+  ChatAccess access{.chat = ChatFromRow(row)};
+  if (!row[10].is_null()) {
+    access.member =
+        Membership{.role = ChatRoleFromName(row[10].as<std::string>()).value_or(ChatRole::kReader),
+                   .history_start = row[11].as<int64_t>(),
+                   .read_sequence = row[12].as<int64_t>()};
+  }
+  return access;
+}
+
+v1::Chat ChatToProto(const ChatAccess& access, int unread) {
+  const Chat& chat = access.chat;
+  v1::Chat proto;
+  proto.set_id(chat.id);
+  proto.set_school_id(chat.school_id);
+  proto.set_kind(static_cast<v1::ChatKind>(static_cast<int>(chat.kind) + 1));
+  proto.set_title(chat.title);
+  proto.set_class_id(chat.class_id);
+  proto.set_academic_year(chat.academic_year);
+  proto.set_archived(chat.archived);
+  proto.set_read_only(chat.read_only);
+  proto.set_last_sequence(chat.last_sequence);
+  *proto.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(chat.created_at));
+  if (access.member) {
+    proto.set_my_role(ToProto(access.member->role));
+    proto.set_read_sequence(access.member->read_sequence);
+    proto.set_unread_count(unread);
+    proto.set_history_start_sequence(access.member->history_start);
+  }
+  return proto;
+}
+
+std::string ChatStream(const std::string& chat_id) { return absl::StrCat(kChatPrefix, chat_id); }
+
+std::string ChatOfStream(const std::string& stream) {
+  if (!absl::StartsWith(stream, kChatPrefix)) return "";
+  return stream.substr(kChatPrefix.size());
+}
+
+std::string UserStream(const std::string& user_id) { return absl::StrCat("user/", user_id); }
+
+std::optional<ChatAccess> ReadChat(pqxx::transaction_base& tx, const std::string& chat_id,
+                                   const std::string& user_id) {
+  return AccessFrom(
+      pg::ExecPrepared(tx, "messaging_read_chat", ChatAccessSql(false), chat_id, user_id));
+}
+
+std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string& chat_id,
+                                   const std::string& user_id) {
+  return AccessFrom(
+      pg::ExecPrepared(tx, "messaging_lock_chat", ChatAccessSql(true), chat_id, user_id));
+}
+
+events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
+                               events::v1::ChatChange change, IdGenerator& ids, absl::Time now) {
+  chat.last_sequence = pg::ExecPrepared(tx, "messaging_next_sequence",
+                                        "UPDATE chats SET last_sequence = last_sequence + 1, "
+                                        "updated_at = " PARTA_PG_TS("$2") " WHERE id = $1::uuid "
+                                        "RETURNING last_sequence",
+                                        chat.id, pg::ToMicros(now))[0][0]
+                           .as<int64_t>();
+  events::v1::Event event;
+  event.set_id(ids.NewId());
+  *event.mutable_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  event.set_stream(ChatStream(chat.id));
+  event.set_sequence(chat.last_sequence);
+  change.set_chat_id(chat.id);
+  *event.mutable_chat_change() = std::move(change);
+  std::string payload = event.SerializeAsString();
+  pg::ExecPrepared(tx, "messaging_append_change",
+                   "INSERT INTO outbox (stream, sequence, event_type, payload) "
+                   "VALUES ($1, $2, $3, $4)",
+                   event.stream(), event.sequence(), event.GetTypeName(),
+                   pqxx::binarystring(payload.data(), payload.size()));
+  return event;
+}
+
+void SetMember(pqxx::transaction_base& tx, Chat& chat, const std::string& user_id, ChatRole role,
+               IdGenerator& ids, absl::Time now) {
+  pqxx::result current =
+      tx.exec_params("SELECT role, active FROM chat_members WHERE chat_id = $1 AND user_id = $2",
+                     chat.id, user_id);
+  bool was_active = !current.empty() && current[0][1].as<bool>();
+  if (was_active && current[0][0].as<std::string>() == NameOf(role)) return;
+
+  events::v1::ChatChange change;
+  change.mutable_member_joined()->set_user_id(user_id);
+  change.mutable_member_joined()->set_role(ToProto(role));
+  int64_t before = chat.last_sequence;
+  events::v1::Event event = AppendChange(tx, chat, std::move(change), ids, now);
+  int64_t list_version = BumpChatList(tx, user_id);
+  // A newcomer sees the whole history and starts with nothing unread; a role change keeps
+  // where he stands.
+  tx.exec_params(
+      "INSERT INTO chat_members (chat_id, user_id, role, active, history_start, read_sequence, "
+      "list_version, changed_at) VALUES ($1, $2, $3, true, 1, $4, $5, " PARTA_PG_TS("$6") ") "
+      "ON CONFLICT (chat_id, user_id) DO UPDATE SET role = excluded.role, active = true, "
+      "read_sequence = CASE WHEN chat_members.active THEN chat_members.read_sequence "
+      "ELSE excluded.read_sequence END, list_version = excluded.list_version, "
+      "changed_at = excluded.changed_at",
+      chat.id, user_id, std::string(NameOf(role)), before, list_version, pg::ToMicros(now));
+  if (!was_active) TellGateways(tx, user_id, chat, /*follow=*/true);
+  TellPerson(tx, user_id, event);
+}
+
+void RemoveMember(pqxx::transaction_base& tx, Chat& chat, const std::string& user_id,
+                  IdGenerator& ids, absl::Time now) {
+  pqxx::result current =
+      tx.exec_params("SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2 AND active",
+                     chat.id, user_id);
+  if (current.empty()) return;
+  events::v1::ChatChange change;
+  change.mutable_member_left()->set_user_id(user_id);
+  events::v1::Event event = AppendChange(tx, chat, std::move(change), ids, now);
+  int64_t list_version = BumpChatList(tx, user_id);
+  tx.exec_params(
+      "UPDATE chat_members SET active = false, list_version = $3, "
+      "changed_at = " PARTA_PG_TS("$4") " WHERE chat_id = $1 AND user_id = $2",
+      chat.id, user_id, list_version, pg::ToMicros(now));
+  TellPerson(tx, user_id, event);
+  TellGateways(tx, user_id, chat, /*follow=*/false);
+}
+
+}  // namespace parta::messaging

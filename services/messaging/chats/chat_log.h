@@ -1,0 +1,66 @@
+#pragma once
+
+// The one place where a chat's changes are numbered. A change locks the chat's row (held until
+// commit), takes the chat's next sequence and is written, as the client event it is, to the
+// outbox stream "chat/<id>": the chat's change log, which sync and gap fills read and the
+// relay publishes on the chat's Redis channel. Membership changes also bump the person's
+// chat-list version and tell his gateways to follow or unfollow the chat (stream "user/<id>").
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "absl/time/time.h"
+#include "libs/core/random.h"
+#include "parta/events/v1/events.pb.h"
+#include "parta/messaging/v1/model.pb.h"
+#include "services/messaging/domain/model.h"
+
+namespace parta::messaging {
+
+// "chat/<id>" and back.
+std::string ChatStream(const std::string& chat_id);
+std::string ChatOfStream(const std::string& stream);  // "" when not a chat stream
+// "user/<id>": instructions for the user's gateways.
+std::string UserStream(const std::string& user_id);
+
+// A chat with the caller's part in it.
+struct ChatAccess {
+  Chat chat;
+  std::optional<Membership> member;  // nullopt: not an active member
+};
+
+// Columns of `chats c` and the member's `chat_members m` that ChatAccessFromRow reads first in a
+// row (a NULL role: not a member).
+extern const char kChatAccessColumns[];
+ChatAccess ChatAccessFromRow(const pqxx::row& row);
+
+// The chat as the member sees it (`unread` messages after his read cursor).
+v1::Chat ChatToProto(const ChatAccess& access, int unread = 0);
+
+// The chat and `user_id`'s membership, without locking; nullopt when there is no such chat.
+std::optional<ChatAccess> ReadChat(pqxx::transaction_base& tx, const std::string& chat_id,
+                                   const std::string& user_id);
+
+// Like ReadChat, and locks the chat's row until commit: the caller's changes are ordered
+// with every other change of the chat.
+std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string& chat_id,
+                                   const std::string& user_id);
+
+// Appends a change to a chat whose row this transaction has locked (or just created): takes
+// the next sequence and writes the event. Returns the event, numbered.
+events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
+                               events::v1::ChatChange change, IdGenerator& ids, absl::Time now);
+
+// Makes `user_id` a member in `role`, or changes his role (appends `member_joined` in both
+// cases, bumps his chat list, tells his gateways to follow). No change when he already has
+// that role. The chat's row must be locked.
+void SetMember(pqxx::transaction_base& tx, Chat& chat, const std::string& user_id, ChatRole role,
+               IdGenerator& ids, absl::Time now);
+
+// Takes `user_id` out of the chat (appends `member_left`, bumps his chat list, tells his
+// gateways to unfollow). No change when he is not an active member. The row must be locked.
+void RemoveMember(pqxx::transaction_base& tx, Chat& chat, const std::string& user_id,
+                  IdGenerator& ids, absl::Time now);
+
+}  // namespace parta::messaging

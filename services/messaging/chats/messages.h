@@ -1,0 +1,45 @@
+#pragma once
+
+// Posting, editing, deleting and reading messages. Every write locks the chat's row, checks the
+// caller's membership and the policy under that lock, and appends its change to the chat's log
+// in the same transaction; after commit the relay is woken to publish it.
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/core/clock.h"
+#include "libs/core/random.h"
+#include "libs/pg/pool.h"
+#include "parta/messaging/v1/messaging.pb.h"
+
+namespace parta::messaging {
+
+struct MessagingSettings {
+  // How long an author may delete his message for everyone.
+  absl::Duration delete_window = absl::Hours(24);
+};
+
+class Messages {
+ public:
+  // `committed` runs after every committed change (wakes the relay).
+  Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, MessagingSettings settings,
+           std::function<void()> committed);
+
+  absl::StatusOr<v1::Message> Send(const std::string& caller, const v1::SendMessageRequest& req);
+  absl::StatusOr<v1::Message> Edit(const std::string& caller, const v1::EditMessageRequest& req);
+  absl::StatusOr<v1::Message> Delete(const std::string& caller,
+                                     const v1::DeleteMessageRequest& req);
+  absl::StatusOr<v1::ListMessagesResponse> List(const std::string& caller,
+                                                const v1::ListMessagesRequest& req);
+
+ private:
+  pg::Pool& pool_;
+  IdGenerator& ids_;
+  const Clock& clock_;
+  const MessagingSettings settings_;
+  const std::function<void()> committed_;
+};
+
+}  // namespace parta::messaging

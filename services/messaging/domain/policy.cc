@@ -1,0 +1,84 @@
+#include "services/messaging/domain/policy.h"
+
+#include "libs/core/status.h"
+
+namespace parta::messaging {
+namespace {
+
+void Grant(std::map<std::string, ChatRole>& members, const std::string& user_id, ChatRole role) {
+  auto [it, inserted] = members.emplace(user_id, role);
+  if (!inserted && it->second < role) it->second = role;
+}
+
+absl::Status Archived() {
+  return Error(absl::StatusCode::kFailedPrecondition, "CHAT_ARCHIVED",
+               "the chat is archived (a past year's class); it is read-only");
+}
+
+}  // namespace
+
+std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRoster& roster) {
+  std::map<std::string, ChatRole> members;
+  const std::vector<std::string>& people =
+      kind == ChatKind::kClassParents ? roster.parents : roster.students;
+  if (kind == ChatKind::kClassStudents || kind == ChatKind::kClassParents) {
+    for (const std::string& person : people) Grant(members, person, ChatRole::kMember);
+    for (const std::string& teacher : roster.teachers) {
+      Grant(members, teacher, ChatRole::kModerator);
+    }
+  }
+  return members;
+}
+
+std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
+                                                    const std::vector<RoleGrant>& grants) {
+  std::map<std::string, ChatRole> members;
+  for (const RoleGrant& grant : grants) {
+    bool staff = grant.role == SchoolRole::kAdmin || grant.role == SchoolRole::kTeacher ||
+                 grant.role == SchoolRole::kEmployee;
+    if (kind == ChatKind::kStaff && staff) {
+      Grant(members, grant.user_id,
+            grant.role == SchoolRole::kAdmin ? ChatRole::kModerator : ChatRole::kMember);
+    } else if (kind == ChatKind::kChannel) {
+      bool posts = grant.role == SchoolRole::kAdmin || grant.role == SchoolRole::kTeacher;
+      Grant(members, grant.user_id, posts ? ChatRole::kModerator : ChatRole::kReader);
+    }
+  }
+  return members;
+}
+
+absl::Status MayPost(const Chat& chat, ChatRole role) {
+  if (chat.archived) return Archived();
+  if (role == ChatRole::kReader) {
+    return PermissionDenied("READ_ONLY_MEMBER", "only the channel's admins and teachers post");
+  }
+  if (chat.read_only && role != ChatRole::kModerator) {
+    return PermissionDenied("CHAT_READ_ONLY", "the chat is in read-only mode");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::string& author) {
+  if (chat.archived) return Archived();
+  if (caller != author) {
+    return PermissionDenied("NOT_MESSAGE_AUTHOR", "only the author edits a message");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MayDelete(const Chat& chat, ChatRole role, bool is_author, absl::Time posted_at,
+                       absl::Time now, absl::Duration window) {
+  if (chat.archived) return Archived();
+  if (role == ChatRole::kModerator) return absl::OkStatus();
+  if (!is_author) {
+    return PermissionDenied("NOT_MESSAGE_AUTHOR",
+                            "only the author or a moderator deletes a message");
+  }
+  if (now - posted_at > window) {
+    return PermissionDenied("DELETE_WINDOW_PASSED",
+                            "the author may delete a message only for a while after posting");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace parta::messaging

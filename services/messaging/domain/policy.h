@@ -1,0 +1,42 @@
+#pragma once
+
+// Who is in the roster chats, and who may do what in a chat. Pure functions of the facts; the
+// tables are printed in the service's README and asserted cell by cell in unit tests.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/messaging/domain/model.h"
+
+namespace parta::messaging {
+
+// The members of a class's chat and their parts:
+//   students' chat: the class's students (member), its teachers (moderator);
+//   parents' chat: the students' confirmed parents (member), the class's teachers (moderator).
+// A person listed twice gets the larger part.
+std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRoster& roster);
+
+// The members of a school's chat and their parts:
+//   staff chat: admins (moderator), teachers and employees (member);
+//   channel: admins and teachers (moderator), everyone else of the school (reader).
+std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
+                                                    const std::vector<RoleGrant>& grants);
+
+// Whether a member in `role` may post in `chat`: FAILED_PRECONDITION `CHAT_ARCHIVED`,
+// PERMISSION_DENIED `READ_ONLY_MEMBER` (a reader) or `CHAT_READ_ONLY` (read-only mode, not a
+// moderator).
+absl::Status MayPost(const Chat& chat, ChatRole role);
+
+// Whether `caller` may edit a message of `author`: only the author, in a chat not archived.
+absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::string& author);
+
+// Whether a member may delete a message for everyone: a moderator at any time, the author
+// within `window` of posting (`DELETE_WINDOW_PASSED` after), nobody else
+// (`NOT_MESSAGE_AUTHOR`); never in an archived chat.
+absl::Status MayDelete(const Chat& chat, ChatRole role, bool is_author, absl::Time posted_at,
+                       absl::Time now, absl::Duration window);
+
+}  // namespace parta::messaging

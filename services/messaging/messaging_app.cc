@@ -1,0 +1,224 @@
+#include "services/messaging/messaging_app.h"
+
+#include <prometheus/registry.h>
+
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "libs/auth/revoked_sessions.h"
+#include "libs/core/executor.h"
+#include "libs/core/log.h"
+#include "libs/core/periodic.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/grpc/call.h"
+#include "libs/grpc/client.h"
+#include "libs/grpc/server.h"
+#include "libs/identity_client/key_source.h"
+#include "libs/identity_client/service_token.h"
+#include "libs/metrics/metrics.h"
+#include "libs/pg/migrations.h"
+#include "libs/pg/outbox.h"
+#include "libs/pg/pool.h"
+#include "libs/redis/client.h"
+#include "services/messaging/api/messaging_grpc.h"
+#include "services/messaging/chats/inbox.h"
+#include "services/messaging/realtime/outbox_publisher.h"
+#include "services/messaging/roster/directory_feed.h"
+#include "services/messaging/roster/roster_chats.h"
+
+#ifndef PARTA_MESSAGING_MIGRATIONS_DIR
+#error "the build defines PARTA_MESSAGING_MIGRATIONS_DIR"
+#endif
+
+namespace parta::messaging {
+
+absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
+  MessagingConfig config;
+  config.pg_uri = env.RequiredString("PARTA_PG_URI");
+  config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
+  config.identity_address = env.RequiredString("PARTA_IDENTITY_ADDR");
+  config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
+  config.identity_client_id = env.String("PARTA_MESSAGING_CLIENT_ID", "");
+  config.identity_client_secret = env.String("PARTA_MESSAGING_CLIENT_SECRET", "");
+  config.directory_events_key =
+      env.String("PARTA_DIRECTORY_EVENTS_KEY", config.directory_events_key);
+  config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
+  config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
+  config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
+  if (config.metrics_listen == "off") config.metrics_listen.clear();
+  config.migrations_dir = env.String("PARTA_MIGRATIONS_DIR", DefaultMigrationsDir());
+  config.verify.issuer = env.String("PARTA_AUTH_ISSUER", config.verify.issuer);
+  config.verify.audience = env.String("PARTA_AUTH_AUDIENCE", config.verify.audience);
+  config.revocation_cache_ttl =
+      env.Duration("PARTA_REVOCATION_CACHE_TTL", config.revocation_cache_ttl);
+  config.outbox_poll_interval =
+      env.Duration("PARTA_OUTBOX_POLL_INTERVAL", config.outbox_poll_interval);
+  config.outbox_retention = env.Duration("PARTA_OUTBOX_RETENTION", config.outbox_retention);
+  config.messaging.delete_window =
+      env.Duration("PARTA_MESSAGING_DELETE_WINDOW", config.messaging.delete_window);
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
+  config.pg_pool_size =
+      static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 3, 1, 500));
+  config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 4096, 1, 1000000));
+  config.trusted_proxies =
+      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
+  RETURN_IF_ERROR(env.Validate());
+  for (const std::string& network : config.trusted_proxies) {
+    if (!grpc::ValidNetwork(network)) {
+      return absl::InvalidArgumentError("invalid configuration: PARTA_TRUSTED_PROXIES holds " +
+                                        network + ", not an address or CIDR network");
+    }
+  }
+  return config;
+}
+
+struct MessagingApp::Parts {
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<pg::Pool> pool;
+  std::unique_ptr<redis::Pool> redis;
+  std::unique_ptr<UuidV7Generator> ids;
+  std::unique_ptr<pg::OutboxRelay> relay;
+  std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
+  std::unique_ptr<Messages> messages;
+  std::unique_ptr<Inbox> inbox;
+  std::unique_ptr<RosterChats> roster;
+  std::unique_ptr<auth::KeySource> keys;
+  std::unique_ptr<auth::RedisRevocationList> revocations;
+  std::unique_ptr<auth::TokenVerifier> verifier;
+  std::unique_ptr<BoundedExecutor> workers;
+  std::unique_ptr<grpc::RpcRuntime> runtime;
+  std::unique_ptr<MessagingGrpcService> messaging_service;
+  std::unique_ptr<SubscriptionGrpcService> subscription_service;
+  std::unique_ptr<ClientSignalGrpcService> signal_service;
+  std::unique_ptr<metrics::MetricsServer> metrics;
+  std::unique_ptr<grpc::Server> server;
+  // Background work last: destroyed (stopped) first, before anything it uses.
+  std::unique_ptr<PeriodicTask> relay_task;
+  std::unique_ptr<PeriodicTask> purge_task;
+  std::unique_ptr<DirectoryFeed> feed;
+
+  // After every commit: publish now rather than at the next poll.
+  void Committed() {
+    if (relay_task) relay_task->Wake();
+  }
+};
+
+std::string DefaultMigrationsDir() { return PARTA_MESSAGING_MIGRATIONS_DIR; }
+
+absl::Status MigrateMessaging(const std::string& pg_uri, const std::string& migrations_dir) {
+  return pg::MigrateDatabase(pg_uri, migrations_dir);
+}
+
+absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
+    const MessagingConfig& config, const Clock& clock, std::unique_ptr<auth::KeySource> keys,
+    TokenSource service_tokens) {
+  auto parts = std::make_unique<Parts>();
+  Parts* p = parts.get();
+  parts->pool = std::make_unique<pg::Pool>(
+      pg::Pool::Options{.uri = config.pg_uri, .size = static_cast<size_t>(config.pg_pool_size)});
+  RETURN_IF_ERROR(parts->pool->Ping());
+  ASSIGN_OR_RETURN(redis::Endpoint redis_endpoint, redis::Endpoint::Parse(config.redis_uri));
+  // Workers publish typing indicators; the relay and the directory feed hold one each.
+  parts->redis = std::make_unique<redis::Pool>(
+      redis::Pool::Options{.endpoint = redis_endpoint,
+                           .size = static_cast<size_t>(config.worker_threads + 4),
+                           .timeout = absl::Seconds(2)});
+  parts->ids = std::make_unique<UuidV7Generator>(clock);
+  parts->registry = std::make_shared<prometheus::Registry>();
+  redis::Pool* redis = parts->redis.get();
+  parts->relay = std::make_unique<pg::OutboxRelay>(
+      *parts->pool, [redis](const Event& event) { return PublishOutboxEvent(*redis, event); });
+  std::function<void()> committed = [p] { p->Committed(); };
+  parts->messages =
+      std::make_unique<Messages>(*parts->pool, *parts->ids, clock, config.messaging, committed);
+  parts->inbox = std::make_unique<Inbox>(*parts->pool, *parts->ids, clock, committed);
+  parts->roster = std::make_unique<RosterChats>(*parts->ids, clock);
+
+  std::shared_ptr<::grpc::Channel> identity = grpc::MakeChannel(config.identity_address);
+  if (!service_tokens) {
+    if (!config.identity_client_id.empty()) {
+      parts->service_tokens = std::make_unique<identity_client::ServiceTokenSource>(
+          identity, config.identity_client_id, config.identity_client_secret, clock);
+      identity_client::ServiceTokenSource* source = parts->service_tokens.get();
+      service_tokens = [source] { return source->Token(); };
+    } else {
+      service_tokens = []() -> absl::StatusOr<std::string> {
+        return Unavailable("IDENTITY_CLIENT_NOT_CONFIGURED",
+                           "PARTA_MESSAGING_CLIENT_ID is not set: the roster cannot catch up");
+      };
+    }
+  }
+  parts->keys =
+      keys ? std::move(keys)
+           : std::make_unique<identity_client::IdentityKeySource>(identity, absl::Seconds(3));
+  parts->revocations = std::make_unique<auth::RedisRevocationList>(*parts->redis);
+  parts->verifier = std::make_unique<auth::TokenVerifier>(
+      *parts->keys, parts->revocations.get(), clock,
+      auth::TokenVerifier::Options{.verify = config.verify,
+                                   .revocation_cache_ttl = config.revocation_cache_ttl});
+  if (absl::Status loaded = parts->verifier->LoadKeys(); !loaded.ok()) {
+    // Identity may start later: tokens are refused until the keys arrive.
+    log::Warning("signing keys not loaded yet").With("error", loaded.ToString());
+  }
+  parts->workers =
+      std::make_unique<BoundedExecutor>("messaging-rpc", static_cast<size_t>(config.worker_threads),
+                                        static_cast<size_t>(config.worker_queue));
+  parts->runtime = std::make_unique<grpc::RpcRuntime>(
+      *parts->workers, *parts->verifier,
+      grpc::RpcRuntime::Options{
+          .error_domain = "messaging.parta",
+          .services = {"parta.messaging.v1.MessagingService", "parta.events.v1.SubscriptionService",
+                       "parta.events.v1.ClientSignalService"},
+          .trusted_proxies = config.trusted_proxies});
+  parts->messaging_service =
+      std::make_unique<MessagingGrpcService>(*parts->messages, *parts->inbox, *parts->runtime);
+  parts->subscription_service =
+      std::make_unique<SubscriptionGrpcService>(*parts->inbox, *parts->runtime);
+  parts->signal_service =
+      std::make_unique<ClientSignalGrpcService>(*parts->inbox, *parts->redis, *parts->runtime);
+
+  parts->relay_task = pg::RelayPeriodically(*parts->relay, config.outbox_poll_interval);
+  pg::OutboxRelay* relay = parts->relay.get();
+  absl::Duration retention = config.outbox_retention;
+  parts->purge_task =
+      std::make_unique<PeriodicTask>("purge", config.purge_interval, [relay, retention] {
+        if (absl::StatusOr<int64_t> purged = relay->Purge(retention, "user/"); !purged.ok()) {
+          log::Warning("outbox purge failed").With("error", purged.status().ToString());
+        }
+      });
+  parts->feed =
+      std::make_unique<DirectoryFeed>(*parts->pool, *parts->redis, config.directory_events_key,
+                                      grpc::MakeChannel(config.directory_address),
+                                      std::move(service_tokens), *parts->roster, committed);
+  parts->feed->Start();
+
+  if (!config.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(parts->metrics,
+                     metrics::MetricsServer::Start(config.metrics_listen, parts->registry));
+  }
+  ASSIGN_OR_RETURN(
+      parts->server,
+      grpc::Server::Start({.listen_address = config.grpc_listen, .port_file = config.port_file},
+                          {parts->messaging_service.get(), parts->subscription_service.get(),
+                           parts->signal_service.get()},
+                          parts->registry));
+  return std::unique_ptr<MessagingApp>(new MessagingApp(std::move(parts)));
+}
+
+MessagingApp::MessagingApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+MessagingApp::~MessagingApp() { Shutdown(absl::ZeroDuration()); }
+
+int MessagingApp::grpc_port() const { return parts_->server->port(); }
+
+void MessagingApp::Shutdown(absl::Duration grace) {
+  parts_->server->Shutdown(grace);
+  parts_->workers->Stop();
+  parts_->feed->Stop();
+  parts_->relay_task->Stop();
+  parts_->purge_task->Stop();
+}
+
+}  // namespace parta::messaging

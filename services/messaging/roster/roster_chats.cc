@@ -1,0 +1,289 @@
+#include "services/messaging/roster/roster_chats.h"
+
+#include <map>
+#include <vector>
+
+#include "libs/core/status.h"
+#include "libs/pg/time.h"
+#include "services/messaging/chats/chat_log.h"
+#include "services/messaging/domain/policy.h"
+
+namespace parta::messaging {
+namespace {
+
+namespace dir = directory::v1;
+
+// A user id that is nobody's: locks a chat without a member's view.
+constexpr char kNobody[] = "00000000-0000-0000-0000-000000000000";
+constexpr char kStaffChatTitle[] = "Сотрудники школы";
+constexpr char kChannelTitle[] = "Канал школы";
+
+std::optional<SchoolRole> SchoolRoleOf(dir::Role role) {
+  switch (role) {
+    case dir::ROLE_ADMIN:
+      return SchoolRole::kAdmin;
+    case dir::ROLE_TEACHER:
+      return SchoolRole::kTeacher;
+    case dir::ROLE_EMPLOYEE:
+      return SchoolRole::kEmployee;
+    case dir::ROLE_STUDENT:
+      return SchoolRole::kStudent;
+    case dir::ROLE_PARENT:
+      return SchoolRole::kParent;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::vector<std::string> Column(const pqxx::result& rows) {
+  std::vector<std::string> values;
+  for (const pqxx::row& row : rows) values.push_back(row[0].as<std::string>());
+  return values;
+}
+
+// Records a change of the chat's own state (title, archive) in its log.
+void AnnounceChat(pqxx::transaction_base& tx, Chat& chat, IdGenerator& ids, absl::Time now) {
+  events::v1::ChatChange change;
+  *change.mutable_chat_updated() = ChatToProto(ChatAccess{.chat = chat});
+  AppendChange(tx, chat, std::move(change), ids, now);
+  // The announced state carries the sequence before the announcement; clients take the rest
+  // from the event.
+  tx.exec_params("UPDATE chats SET title = $2, archived = $3 WHERE id = $1", chat.id, chat.title,
+                 chat.archived);
+}
+
+// Brings the chat's active members to `desired`.
+void Reconcile(pqxx::transaction_base& tx, Chat& chat,
+               const std::map<std::string, ChatRole>& desired, IdGenerator& ids, absl::Time now) {
+  std::map<std::string, ChatRole> current;
+  for (const pqxx::row& row : tx.exec_params(
+           "SELECT user_id::text, role FROM chat_members WHERE chat_id = $1 AND active", chat.id)) {
+    current[row[0].as<std::string>()] =
+        ChatRoleFromName(row[1].as<std::string>()).value_or(ChatRole::kReader);
+  }
+  for (const auto& [user_id, role] : desired) {
+    auto it = current.find(user_id);
+    if (it == current.end() || it->second != role) SetMember(tx, chat, user_id, role, ids, now);
+  }
+  for (const auto& [user_id, role] : current) {
+    if (!desired.contains(user_id)) RemoveMember(tx, chat, user_id, ids, now);
+  }
+}
+
+std::optional<Chat> LockSchoolChat(pqxx::transaction_base& tx, const std::string& school_id,
+                                   ChatKind kind) {
+  pqxx::result rows = tx.exec_params(
+      "SELECT id::text FROM chats WHERE school_id = $1 AND kind = $2 AND class_id IS NULL",
+      school_id, std::string(NameOf(kind)));
+  if (rows.empty()) return std::nullopt;
+  std::optional<ChatAccess> access = LockChat(tx, rows[0][0].as<std::string>(), kNobody);
+  if (!access) return std::nullopt;
+  return std::move(access->chat);
+}
+
+}  // namespace
+
+absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::DirectoryEvent& event) {
+  const std::string& school_id = event.school_id();
+  switch (event.change_case()) {
+    case dir::DirectoryEvent::kSchoolCreated:
+      EnsureSchoolChats(tx, event.school_created().school());
+      break;
+    case dir::DirectoryEvent::kSchoolUpdated:
+      EnsureSchoolChats(tx, event.school_updated().school());
+      break;
+    case dir::DirectoryEvent::kRoleGranted:
+    case dir::DirectoryEvent::kRoleRemoved: {
+      bool granted = event.has_role_granted();
+      const dir::RoleChanged& change = granted ? event.role_granted() : event.role_removed();
+      std::optional<SchoolRole> role = SchoolRoleOf(change.role());
+      if (!role) break;
+      if (granted) {
+        tx.exec_params(
+            "INSERT INTO roster_roles (school_id, user_id, role) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            school_id, change.user_id(), std::string(NameOf(*role)));
+      } else {
+        tx.exec_params(
+            "DELETE FROM roster_roles WHERE school_id = $1 AND user_id = $2 AND "
+            "role = $3",
+            school_id, change.user_id(), std::string(NameOf(*role)));
+      }
+      dir::School school;
+      school.set_id(school_id);
+      EnsureSchoolChats(tx, school);
+      SyncSchoolMember(tx, school_id, change.user_id());
+      break;
+    }
+    case dir::DirectoryEvent::kClassCreated:
+      MirrorClass(tx, event.class_created().class_());
+      SyncClassChats(tx, event.class_created().class_().id());
+      break;
+    case dir::DirectoryEvent::kClassUpdated:
+      MirrorClass(tx, event.class_updated().class_());
+      SyncClassChats(tx, event.class_updated().class_().id());
+      break;
+    case dir::DirectoryEvent::kClassArchived:
+      MirrorClass(tx, event.class_archived().class_());
+      SyncClassChats(tx, event.class_archived().class_().id());
+      break;
+    case dir::DirectoryEvent::kStudentAdded:
+      tx.exec_params(
+          "INSERT INTO roster_students (class_id, user_id) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING",
+          event.student_added().class_id(), event.student_added().user_id());
+      SyncClassChats(tx, event.student_added().class_id());
+      break;
+    case dir::DirectoryEvent::kStudentRemoved:
+      tx.exec_params("DELETE FROM roster_students WHERE class_id = $1 AND user_id = $2",
+                     event.student_removed().class_id(), event.student_removed().user_id());
+      SyncClassChats(tx, event.student_removed().class_id());
+      break;
+    case dir::DirectoryEvent::kTeacherAdded:
+      tx.exec_params(
+          "INSERT INTO roster_teachers (class_id, user_id, subject) "
+          "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+          event.teacher_added().class_id(), event.teacher_added().user_id(),
+          event.teacher_added().subject());
+      SyncClassChats(tx, event.teacher_added().class_id());
+      break;
+    case dir::DirectoryEvent::kTeacherRemoved:
+      // Without a subject the teacher leaves the class altogether.
+      tx.exec_params(
+          "DELETE FROM roster_teachers WHERE class_id = $1 AND user_id = $2 "
+          "AND (subject = $3 OR $3 = '')",
+          event.teacher_removed().class_id(), event.teacher_removed().user_id(),
+          event.teacher_removed().subject());
+      SyncClassChats(tx, event.teacher_removed().class_id());
+      break;
+    case dir::DirectoryEvent::kParentLinkConfirmed: {
+      const dir::ParentLink& link = event.parent_link_confirmed().link();
+      tx.exec_params(
+          "INSERT INTO roster_parents (parent_id, student_id) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING",
+          link.parent_id(), link.student_id());
+      SyncClassesOfStudent(tx, link.student_id());
+      break;
+    }
+    case dir::DirectoryEvent::kParentLinkEnded: {
+      const dir::ParentLink& link = event.parent_link_ended().link();
+      tx.exec_params("DELETE FROM roster_parents WHERE parent_id = $1 AND student_id = $2",
+                     link.parent_id(), link.student_id());
+      SyncClassesOfStudent(tx, link.student_id());
+      break;
+    }
+    default:
+      break;  // timetables, settings, requests: nothing for chats
+  }
+  return absl::OkStatus();
+}
+
+void RosterChats::EnsureSchoolChats(pqxx::transaction_base& tx, const dir::School& school) {
+  absl::Time now = clock_.Now();
+  for (ChatKind kind : {ChatKind::kStaff, ChatKind::kChannel}) {
+    std::string title = kind == ChatKind::kStaff      ? kStaffChatTitle
+                        : school.short_name().empty() ? kChannelTitle
+                                                      : school.short_name();
+    tx.exec_params("INSERT INTO chats (id, school_id, kind, title, created_at, updated_at) "
+                   "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$5") ") "
+                   "ON CONFLICT (school_id, kind) WHERE class_id IS NULL DO NOTHING",
+                   ids_.NewId(), school.id(), std::string(NameOf(kind)), title,
+                   pg::ToMicros(now));
+    if (kind != ChatKind::kChannel || school.short_name().empty()) continue;
+    std::optional<Chat> channel = LockSchoolChat(tx, school.id(), kind);
+    if (channel && channel->title != title) {
+      channel->title = title;
+      AnnounceChat(tx, *channel, ids_, now);
+    }
+  }
+}
+
+void RosterChats::SyncSchoolMember(pqxx::transaction_base& tx, const std::string& school_id,
+                                   const std::string& user_id) {
+  std::vector<RoleGrant> grants;
+  for (const pqxx::row& row :
+       tx.exec_params("SELECT role FROM roster_roles WHERE school_id = $1 AND user_id = $2",
+                      school_id, user_id)) {
+    if (auto role = SchoolRoleFromName(row[0].as<std::string>())) {
+      grants.push_back({.user_id = user_id, .role = *role});
+    }
+  }
+  absl::Time now = clock_.Now();
+  for (ChatKind kind : {ChatKind::kStaff, ChatKind::kChannel}) {
+    std::optional<Chat> chat = LockSchoolChat(tx, school_id, kind);
+    if (!chat) continue;
+    std::map<std::string, ChatRole> desired = MembersOfSchoolChat(kind, grants);
+    if (auto it = desired.find(user_id); it != desired.end()) {
+      SetMember(tx, *chat, user_id, it->second, ids_, now);
+    } else {
+      RemoveMember(tx, *chat, user_id, ids_, now);
+    }
+  }
+}
+
+void RosterChats::MirrorClass(pqxx::transaction_base& tx, const dir::Class& school_class) {
+  tx.exec_params(
+      "INSERT INTO roster_classes (id, school_id, display_name, academic_year, class_teacher_id, "
+      "archived) VALUES ($1, $2, $3, $4, nullif($5, '')::uuid, $6) ON CONFLICT (id) DO UPDATE "
+      "SET display_name = excluded.display_name, academic_year = excluded.academic_year, "
+      "class_teacher_id = excluded.class_teacher_id, archived = excluded.archived",
+      school_class.id(), school_class.school_id(), school_class.display_name(),
+      school_class.academic_year(), school_class.class_teacher_id(), school_class.archived());
+}
+
+void RosterChats::SyncClassChats(pqxx::transaction_base& tx, const std::string& class_id) {
+  pqxx::result found = tx.exec_params(
+      "SELECT school_id::text, display_name, academic_year, archived FROM roster_classes "
+      "WHERE id = $1",
+      class_id);
+  if (found.empty()) return;  // a class this service never heard of: nothing hangs on it
+  const std::string school_id = found[0][0].as<std::string>();
+  const std::string title = found[0][1].as<std::string>();
+  const int academic_year = found[0][2].as<int>();
+  const bool archived = found[0][3].as<bool>();
+  absl::Time now = clock_.Now();
+
+  ClassRoster roster;
+  roster.students = Column(
+      tx.exec_params("SELECT user_id::text FROM roster_students WHERE class_id = $1", class_id));
+  roster.teachers =
+      Column(tx.exec_params("SELECT user_id::text FROM roster_teachers WHERE class_id = $1 UNION "
+                            "SELECT class_teacher_id::text FROM roster_classes WHERE id = $1 "
+                            "AND class_teacher_id IS NOT NULL",
+                            class_id));
+  roster.parents = Column(
+      tx.exec_params("SELECT DISTINCT p.parent_id::text FROM roster_parents p "
+                     "JOIN roster_students s ON s.user_id = p.student_id WHERE s.class_id = $1",
+                     class_id));
+
+  for (ChatKind kind : {ChatKind::kClassStudents, ChatKind::kClassParents}) {
+    tx.exec_params(
+        "INSERT INTO chats (id, school_id, kind, class_id, academic_year, title, created_at, "
+        "updated_at) VALUES ($1, $2, $3, $4, $5, $6, " PARTA_PG_TS("$7") ", " PARTA_PG_TS(
+            "$7") ") ON CONFLICT (class_id, kind) WHERE class_id IS NOT NULL DO NOTHING",
+        ids_.NewId(), school_id, std::string(NameOf(kind)), class_id, academic_year, title,
+        pg::ToMicros(now));
+    pqxx::result chat_id =
+        tx.exec_params("SELECT id::text FROM chats WHERE class_id = $1 AND kind = $2", class_id,
+                       std::string(NameOf(kind)));
+    std::optional<ChatAccess> access = LockChat(tx, chat_id[0][0].as<std::string>(), kNobody);
+    Chat& chat = access->chat;
+    if (chat.archived) continue;  // frozen with the year's members
+    if (chat.title != title || archived) {
+      chat.title = title;
+      chat.archived = archived;
+      AnnounceChat(tx, chat, ids_, now);
+    }
+    if (archived) continue;
+    Reconcile(tx, chat, MembersOfClassChat(kind, roster), ids_, now);
+  }
+}
+
+void RosterChats::SyncClassesOfStudent(pqxx::transaction_base& tx, const std::string& student_id) {
+  for (const std::string& class_id : Column(tx.exec_params(
+           "SELECT class_id::text FROM roster_students WHERE user_id = $1", student_id))) {
+    SyncClassChats(tx, class_id);
+  }
+}
+
+}  // namespace parta::messaging

@@ -1,0 +1,382 @@
+// Messages, history, read cursors and sync: every RPC and its reasons.
+
+#include <catch2/catch.hpp>
+
+#include "libs/core/random.h"
+#include "services/messaging/tests/messaging_fixture.h"
+
+namespace parta::messaging {
+namespace {
+
+using directory::testing::ReasonOf;
+using directory::testing::SchoolWorld;
+using testing::MessagingFixture;
+namespace dir = directory::v1;
+using Stub = v1::MessagingService::Stub;
+
+#define CHECK_REFUSED(status, code, reason)                   \
+  do {                                                        \
+    ::grpc::Status refused_ = (status);                       \
+    INFO(refused_.error_message());                           \
+    CHECK(refused_.error_code() == ::grpc::StatusCode::code); \
+    CHECK(ReasonOf(refused_) == (reason));                    \
+  } while (false)
+
+struct ClassChat {
+  SchoolWorld world;
+  std::string classmate;
+  v1::Chat chat;  // the class's students' chat
+};
+
+ClassChat MakeClassChat(MessagingFixture& f) {
+  ClassChat c;
+  c.world = f.directory().BuildSchool();
+  c.classmate = f.directory().Join(c.world.school_id, f.directory().Token(c.world.teacher),
+                                   dir::ROLE_STUDENT, c.world.class_id);
+  c.chat = f.WaitForChat(c.classmate, v1::CHAT_KIND_CLASS_STUDENTS, c.world.class_id);
+  return c;
+}
+
+v1::SendMessageRequest TextRequest(const std::string& chat_id, const std::string& request_id,
+                                   const std::string& text) {
+  v1::SendMessageRequest request;
+  request.set_chat_id(chat_id);
+  request.set_request_id(request_id);
+  request.mutable_text()->set_body(text);
+  return request;
+}
+
+TEST_CASE("Sending: a sequence per message, idempotent retries, a reused id refused",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::Message first = f->Send(c.world.student, c.chat.id(), "Кто решил задачу № 5?", "req-1");
+  CHECK(first.author_id() == c.world.student);
+  CHECK(first.sequence() > c.chat.last_sequence() - 1);
+  CHECK(first.text().body() == "Кто решил задачу № 5?");
+  CHECK(first.request_id() == "req-1");
+
+  v1::Message retry = f->Send(c.world.student, c.chat.id(), "Кто решил задачу № 5?", "req-1");
+  CHECK(retry.id() == first.id());
+  CHECK(retry.sequence() == first.sequence());
+
+  v1::Message ignored;
+  CHECK_REFUSED(f->Call(&Stub::SendMessage, c.world.student,
+                        TextRequest(c.chat.id(), "req-1", "Другой текст"), &ignored),
+                ALREADY_EXISTS, "REQUEST_ID_REUSED");
+  // Another author may use the same request id.
+  v1::Message other = f->Send(c.classmate, c.chat.id(), "Я решил!", "req-1");
+  CHECK(other.id() != first.id());
+  CHECK(other.sequence() == first.sequence() + 1);
+
+  v1::SendMessageRequest reply = TextRequest(c.chat.id(), "req-2", "Спасибо!");
+  reply.set_reply_to_message_id(other.id());
+  v1::Message answered;
+  REQUIRE(f->Call(&Stub::SendMessage, c.world.student, reply, &answered).ok());
+  CHECK(answered.reply_to_message_id() == other.id());
+
+  v1::ListMessagesRequest history;
+  history.set_chat_id(c.chat.id());
+  v1::ListMessagesResponse page;
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.teacher, history, &page).ok());
+  REQUIRE(page.messages_size() == 3);  // newest first
+  CHECK(page.messages(0).id() == answered.id());
+  CHECK(page.messages(2).id() == first.id());
+  CHECK_FALSE(page.has_more());
+  history.set_page_size(1);
+  history.set_before_sequence(answered.sequence());
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.teacher, history, &page).ok());
+  REQUIRE(page.messages_size() == 1);
+  CHECK(page.messages(0).id() == other.id());
+  CHECK(page.has_more());
+  history.set_before_sequence(0);
+  history.set_after_sequence(first.sequence());
+  history.set_page_size(10);
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.teacher, history, &page).ok());
+  REQUIRE(page.messages_size() == 2);  // oldest first
+  CHECK(page.messages(0).id() == other.id());
+}
+
+TEST_CASE("Bad messages are refused with a reason and leave nothing behind", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::Message ignored;
+  auto send = [&](const v1::SendMessageRequest& request) {
+    return f->Call(&Stub::SendMessage, c.world.student, request, &ignored);
+  };
+  CHECK_REFUSED(send(TextRequest(c.chat.id(), "a", "")), INVALID_ARGUMENT, "EMPTY_MESSAGE");
+  CHECK_REFUSED(send(TextRequest(c.chat.id(), "b", "   ")), INVALID_ARGUMENT, "EMPTY_MESSAGE");
+  std::string too_long;
+  for (int i = 0; i < 9001; ++i) too_long += "ы";
+  CHECK_REFUSED(send(TextRequest(c.chat.id(), "c", too_long)), INVALID_ARGUMENT, "TEXT_TOO_LONG");
+  CHECK_REFUSED(send(TextRequest(c.chat.id(), "", "текст")), INVALID_ARGUMENT,
+                "INVALID_REQUEST_ID");
+  CHECK_REFUSED(send(TextRequest("not-a-chat", "d", "текст")), INVALID_ARGUMENT, "INVALID_CHAT_ID");
+  v1::SendMessageRequest empty;
+  empty.set_chat_id(c.chat.id());
+  empty.set_request_id("e");
+  CHECK_REFUSED(send(empty), INVALID_ARGUMENT, "EMPTY_MESSAGE");
+  v1::SendMessageRequest reply = TextRequest(c.chat.id(), "f", "ответ");
+  reply.set_reply_to_message_id(NewUuidV7(absl::Now()));
+  CHECK_REFUSED(send(reply), INVALID_ARGUMENT, "REPLY_NOT_FOUND");
+
+  v1::ListMessagesRequest history;
+  history.set_chat_id(c.chat.id());
+  v1::ListMessagesResponse page;
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.student, history, &page).ok());
+  CHECK(page.messages_size() == 0);
+  v1::Chat now;
+  v1::GetChatRequest get;
+  get.set_chat_id(c.chat.id());
+  REQUIRE(f->Call(&Stub::GetChat, c.world.student, get, &now).ok());
+  CHECK(now.last_sequence() == c.chat.last_sequence());  // no sequence spent
+  history.set_page_size(201);
+  CHECK_REFUSED(f->Call(&Stub::ListMessages, c.world.student, history, &page), INVALID_ARGUMENT,
+                "INVALID_PAGE");
+}
+
+TEST_CASE("Who is not a member reads, writes, edits and syncs nothing of a chat",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::Message message = f->Send(c.world.student, c.chat.id(), "Только для класса");
+  // A parent is not in the students' chat; an unknown chat id is refused the same way.
+  for (const std::string& chat_id : {c.chat.id(), NewUuidV7(absl::Now())}) {
+    INFO(chat_id);
+    const std::string& outsider = c.world.parent;
+    v1::Message ignored;
+    CHECK_REFUSED(
+        f->Call(&Stub::SendMessage, outsider, TextRequest(chat_id, "x", "Привет"), &ignored),
+        PERMISSION_DENIED, "NOT_CHAT_MEMBER");
+    v1::ListMessagesRequest history;
+    history.set_chat_id(chat_id);
+    v1::ListMessagesResponse page;
+    CHECK_REFUSED(f->Call(&Stub::ListMessages, outsider, history, &page), PERMISSION_DENIED,
+                  "NOT_CHAT_MEMBER");
+    v1::GetChatRequest get;
+    get.set_chat_id(chat_id);
+    v1::Chat chat;
+    CHECK_REFUSED(f->Call(&Stub::GetChat, outsider, get, &chat), PERMISSION_DENIED,
+                  "NOT_CHAT_MEMBER");
+    v1::EditMessageRequest edit;
+    edit.set_chat_id(chat_id);
+    edit.set_message_id(message.id());
+    edit.mutable_text()->set_body("Взлом");
+    CHECK_REFUSED(f->Call(&Stub::EditMessage, outsider, edit, &ignored), PERMISSION_DENIED,
+                  "NOT_CHAT_MEMBER");
+    v1::DeleteMessageRequest remove;
+    remove.set_chat_id(chat_id);
+    remove.set_message_id(message.id());
+    CHECK_REFUSED(f->Call(&Stub::DeleteMessage, outsider, remove, &ignored), PERMISSION_DENIED,
+                  "NOT_CHAT_MEMBER");
+    v1::MarkReadRequest read;
+    read.set_chat_id(chat_id);
+    read.set_sequence(1);
+    CHECK_REFUSED(f->Call(&Stub::MarkRead, outsider, read, &chat), PERMISSION_DENIED,
+                  "NOT_CHAT_MEMBER");
+    v1::ListChatChangesRequest changes_request;
+    changes_request.set_chat_id(chat_id);
+    v1::ListChatChangesResponse changes;
+    CHECK_REFUSED(f->Call(&Stub::ListChatChanges, outsider, changes_request, &changes),
+                  PERMISSION_DENIED, "NOT_CHAT_MEMBER");
+    v1::SyncRequest sync;
+    sync.add_cursors()->set_chat_id(chat_id);
+    v1::SyncResponse synced;
+    REQUIRE(f->Call(&Stub::Sync, outsider, sync, &synced).ok());
+    REQUIRE(synced.removed_chat_ids_size() == 1);
+    for (const v1::ChatSync& chat_sync : synced.chats()) CHECK(chat_sync.chat().id() != chat_id);
+  }
+  // A message id of another chat is not found in this one.
+  v1::Chat parents = f->WaitForChat(c.world.parent, v1::CHAT_KIND_CLASS_PARENTS, c.world.class_id);
+  v1::EditMessageRequest edit;
+  edit.set_chat_id(parents.id());
+  edit.set_message_id(message.id());
+  edit.mutable_text()->set_body("Подмена");
+  v1::Message ignored;
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.world.teacher, edit, &ignored), NOT_FOUND,
+                "MESSAGE_NOT_FOUND");
+}
+
+TEST_CASE("The channel: readers read, admins and teachers post", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  SchoolWorld w = f->directory().BuildSchool();
+  f->WaitForChat(w.parent, v1::CHAT_KIND_CLASS_PARENTS, w.class_id);
+  v1::Chat channel = f->WaitForChat(w.parent, v1::CHAT_KIND_CHANNEL);
+  f->Send(w.admin, channel.id(), "Завтра линейка в 9:00");
+  f->Send(w.teacher, channel.id(), "Не забудьте форму");
+  v1::Message ignored;
+  for (const std::string& reader : {w.student, w.parent, w.employee}) {
+    CHECK_REFUSED(
+        f->Call(&Stub::SendMessage, reader, TextRequest(channel.id(), "r", "Можно?"), &ignored),
+        PERMISSION_DENIED, "READ_ONLY_MEMBER");
+    v1::ListMessagesRequest history;
+    history.set_chat_id(channel.id());
+    v1::ListMessagesResponse page;
+    REQUIRE(f->Call(&Stub::ListMessages, reader, history, &page).ok());
+    CHECK(page.messages_size() == 2);
+  }
+}
+
+TEST_CASE("Edits and deletions take sequences; the deleted disappears from history and sync",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::Message typo = f->Send(c.world.student, c.chat.id(), "Превет");
+  v1::Message rude = f->Send(c.classmate, c.chat.id(), "Грубость");
+
+  v1::EditMessageRequest edit;
+  edit.set_chat_id(c.chat.id());
+  edit.set_message_id(typo.id());
+  edit.mutable_text()->set_body("Привет");
+  v1::Message edited;
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.classmate, edit, &edited), PERMISSION_DENIED,
+                "NOT_MESSAGE_AUTHOR");
+  REQUIRE(f->Call(&Stub::EditMessage, c.world.student, edit, &edited).ok());
+  CHECK(edited.text().body() == "Привет");
+  CHECK(edited.has_edit_time());
+  CHECK(edited.sequence() == typo.sequence());
+
+  v1::DeleteMessageRequest remove;
+  remove.set_chat_id(c.chat.id());
+  remove.set_message_id(rude.id());
+  v1::Message deleted;
+  CHECK_REFUSED(f->Call(&Stub::DeleteMessage, c.world.student, remove, &deleted), PERMISSION_DENIED,
+                "NOT_MESSAGE_AUTHOR");
+  REQUIRE(f->Call(&Stub::DeleteMessage, c.world.teacher, remove, &deleted).ok());  // moderator
+  CHECK(deleted.deleted());
+  CHECK_FALSE(deleted.has_text());
+  REQUIRE(f->Call(&Stub::DeleteMessage, c.world.teacher, remove, &deleted).ok());  // again: same
+  edit.set_message_id(rude.id());
+  edit.mutable_text()->set_body("Исправлено");
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.classmate, edit, &edited), FAILED_PRECONDITION,
+                "MESSAGE_DELETED");
+
+  // The author's own deletion window.
+  v1::Message old = f->Send(c.classmate, c.chat.id(), "Старое");
+  f->clock().Advance(absl::Hours(25));
+  remove.set_message_id(old.id());
+  CHECK_REFUSED(f->Call(&Stub::DeleteMessage, c.classmate, remove, &deleted), PERMISSION_DENIED,
+                "DELETE_WINDOW_PASSED");
+
+  // A client that saw everything up to before the two messages syncs: the edit, then the
+  // deletion; the rude message arrives as a tombstone only.
+  v1::SyncRequest sync;
+  v1::ChatCursor& cursor = *sync.add_cursors();
+  cursor.set_chat_id(c.chat.id());
+  cursor.set_sequence(typo.sequence() - 1);
+  v1::SyncResponse synced;
+  REQUIRE(f->Call(&Stub::Sync, c.world.student, sync, &synced).ok());
+  const v1::ChatSync* chat_sync = nullptr;
+  for (const v1::ChatSync& candidate : synced.chats()) {
+    if (candidate.chat().id() == c.chat.id()) chat_sync = &candidate;
+  }
+  REQUIRE(chat_sync != nullptr);
+  std::vector<std::string> kinds;
+  int64_t expected = typo.sequence();
+  for (const events::v1::Event& event : chat_sync->changes()) {
+    CHECK(event.sequence() == expected++);  // in order, without gaps
+    CHECK(event.stream() == "chat/" + c.chat.id());
+    const events::v1::ChatChange& change = event.chat_change();
+    if (change.has_message_posted()) {
+      kinds.push_back("posted");
+      if (change.message_posted().id() == rude.id()) {
+        CHECK(change.message_posted().deleted());
+        CHECK_FALSE(change.message_posted().has_text());  // its content never leaves again
+      }
+    } else if (change.has_message_edited()) {
+      kinds.push_back("edited");
+    } else if (change.has_message_deleted()) {
+      kinds.push_back("deleted");
+      CHECK(change.message_deleted().message_id() == rude.id());
+    } else {
+      kinds.push_back("other");
+    }
+  }
+  CHECK(kinds == std::vector<std::string>{"posted", "posted", "edited", "deleted", "posted"});
+  CHECK(chat_sync->chat().last_sequence() == expected - 1);
+
+  v1::ListMessagesRequest history;
+  history.set_chat_id(c.chat.id());
+  v1::ListMessagesResponse page;
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.student, history, &page).ok());
+  REQUIRE(page.messages_size() == 3);
+  CHECK(page.messages(1).deleted());
+  CHECK_FALSE(page.messages(1).has_text());
+}
+
+TEST_CASE("Read cursors: unread counts, forward only, every move a change", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  f->Send(c.world.student, c.chat.id(), "Раз");
+  v1::Message second = f->Send(c.world.student, c.chat.id(), "Два");
+  f->Send(c.classmate, c.chat.id(), "Моё");  // one's own messages are never unread
+
+  v1::Chat chat = *f->ChatOf(c.classmate, v1::CHAT_KIND_CLASS_STUDENTS, c.world.class_id);
+  CHECK(chat.unread_count() == 2);
+  v1::MarkReadRequest read;
+  read.set_chat_id(c.chat.id());
+  read.set_sequence(second.sequence() - 1);
+  REQUIRE(f->Call(&Stub::MarkRead, c.classmate, read, &chat).ok());
+  CHECK(chat.unread_count() == 1);
+  CHECK(chat.read_sequence() == second.sequence() - 1);
+  int64_t after_read = chat.last_sequence();
+  read.set_sequence(1);  // backwards: nothing changes
+  REQUIRE(f->Call(&Stub::MarkRead, c.classmate, read, &chat).ok());
+  CHECK(chat.read_sequence() == second.sequence() - 1);
+  CHECK(chat.last_sequence() == after_read);
+  read.set_sequence(chat.last_sequence() + 100);
+  CHECK_REFUSED(f->Call(&Stub::MarkRead, c.classmate, read, &chat), INVALID_ARGUMENT,
+                "INVALID_SEQUENCE");
+
+  v1::ListChatChangesRequest changes_request;
+  changes_request.set_chat_id(c.chat.id());
+  changes_request.set_after_sequence(after_read - 1);
+  v1::ListChatChangesResponse changes;
+  REQUIRE(f->Call(&Stub::ListChatChanges, c.world.student, changes_request, &changes).ok());
+  REQUIRE(changes.changes_size() == 1);
+  CHECK(changes.changes(0).chat_change().read_cursor_moved().user_id() == c.classmate);
+  CHECK(changes.changes(0).chat_change().read_cursor_moved().read_sequence() ==
+        second.sequence() - 1);
+}
+
+TEST_CASE("Sync after time away: new chats whole, changed chats from the cursor, nothing twice",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  // A fresh client: every chat with everything visible.
+  v1::SyncResponse fresh;
+  REQUIRE(f->Call(&Stub::Sync, c.classmate, v1::SyncRequest(), &fresh).ok());
+  CHECK(fresh.chat_list_version() > 0);
+  REQUIRE(fresh.chats_size() == 2);  // the class's chat and the channel
+  v1::SyncRequest again;
+  again.set_chat_list_version(fresh.chat_list_version());
+  for (const v1::ChatSync& chat : fresh.chats()) {
+    v1::ChatCursor& cursor = *again.add_cursors();
+    cursor.set_chat_id(chat.chat().id());
+    cursor.set_sequence(chat.chat().last_sequence());
+    if (!chat.changes().empty()) {
+      CHECK(chat.changes(chat.changes_size() - 1).sequence() == chat.chat().last_sequence());
+    }
+  }
+  v1::SyncResponse unchanged;
+  REQUIRE(f->Call(&Stub::Sync, c.classmate, again, &unchanged).ok());
+  CHECK(unchanged.chats_size() == 0);
+  CHECK(unchanged.removed_chat_ids_size() == 0);
+
+  for (int i = 0; i < 5; ++i)
+    f->Send(c.world.student, c.chat.id(), "Сообщение " + std::to_string(i));
+  again.set_changes_per_chat(3);
+  v1::SyncResponse missed;
+  REQUIRE(f->Call(&Stub::Sync, c.classmate, again, &missed).ok());
+  REQUIRE(missed.chats_size() == 1);
+  CHECK(missed.chats(0).chat().id() == c.chat.id());
+  CHECK(missed.chats(0).changes_size() == 3);
+  CHECK(missed.chats(0).has_more());
+  CHECK(missed.chats(0).changes(0).chat_change().message_posted().text().body() == "Сообщение 0");
+  again.set_changes_per_chat(501);
+  CHECK_REFUSED(f->Call(&Stub::Sync, c.classmate, again, &missed), INVALID_ARGUMENT,
+                "INVALID_PAGE");
+}
+
+}  // namespace
+}  // namespace parta::messaging

@@ -1,0 +1,76 @@
+#pragma once
+
+// A real messaging service beside a real directory (services/directory/tests), each with its
+// own schema in the test PostgreSQL, on the test Redis, served on 127.0.0.1:0, with tokens
+// signed by the directory fixture's test key. Schools are made through the directory's RPCs;
+// messaging learns of them from the directory's events like in production.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "parta/messaging/v1/messaging.grpc.pb.h"
+#include "services/directory/tests/directory_fixture.h"
+#include "services/messaging/messaging_app.h"
+
+namespace parta::messaging::testing {
+
+class MessagingFixture {
+ public:
+  // nullptr when there is no test server. `start_messaging` false: start it later
+  // (StartMessaging), after the directory has made things.
+  static std::unique_ptr<MessagingFixture> Start(bool start_messaging = true);
+  ~MessagingFixture();
+
+  directory::testing::DirectoryFixture& directory() { return *directory_; }
+  v1::MessagingService::Stub& stub() { return *stub_; }
+  const MessagingConfig& config() const { return config_; }
+  pg::Pool& pool() { return *pool_; }
+  FakeClock& clock() { return directory_->clock(); }
+
+  void StartMessaging();
+  void StopMessaging();
+
+  std::string Token(const std::string& user_id) const { return directory_->Token(user_id); }
+
+  template <typename Request, typename Response>
+  ::grpc::Status Call(::grpc::Status (v1::MessagingService::Stub::*method)(::grpc::ClientContext*,
+                                                                           const Request&,
+                                                                           Response*),
+                      const std::string& user_id, const Request& request, Response* response) {
+    auto context = directory::testing::DirectoryFixture::Context(Token(user_id));
+    return ((*stub_).*method)(context.get(), request, response);
+  }
+
+  // The user's chat of `kind` (of the class, for class chats) once messaging has made it and
+  // put him in; fails the test after 10 s.
+  v1::Chat WaitForChat(const std::string& user_id, v1::ChatKind kind,
+                       const std::string& class_id = "");
+  // The user's chat of `kind` now, if he is in one.
+  std::optional<v1::Chat> ChatOf(const std::string& user_id, v1::ChatKind kind,
+                                 const std::string& class_id = "");
+  // Polls `condition` every 20 ms for up to `limit`.
+  static bool Eventually(const std::function<bool()>& condition,
+                         absl::Duration limit = absl::Seconds(10));
+
+  // Sends a text message; fails the test on an error.
+  v1::Message Send(const std::string& user_id, const std::string& chat_id, const std::string& text,
+                   const std::string& request_id = "");
+
+ private:
+  MessagingFixture() = default;
+
+  std::unique_ptr<directory::testing::DirectoryFixture> directory_;
+  std::unique_ptr<parta::testing::TestSchema> schema_;
+  std::unique_ptr<pg::Pool> pool_;
+  MessagingConfig config_;
+  std::unique_ptr<MessagingApp> app_;
+  std::unique_ptr<v1::MessagingService::Stub> stub_;
+};
+
+}  // namespace parta::messaging::testing
+
+#define PARTA_MESSAGING_FIXTURE(var, ...)                                       \
+  auto var = ::parta::messaging::testing::MessagingFixture::Start(__VA_ARGS__); \
+  if (!var) return

@@ -1,0 +1,90 @@
+#include "services/messaging/domain/policy.h"
+
+#include <catch2/catch.hpp>
+
+#include "libs/core/status.h"
+
+namespace parta::messaging {
+namespace {
+
+TEST_CASE(
+    "A class's chats hold its students or parents as members and its teachers as "
+    "moderators",
+    "[messaging][unit]") {
+  ClassRoster roster{.students = {"s1", "s2"}, .teachers = {"t1", "s2"}, .parents = {"p1"}};
+  std::map<std::string, ChatRole> students = MembersOfClassChat(ChatKind::kClassStudents, roster);
+  CHECK(students == std::map<std::string, ChatRole>{{"s1", ChatRole::kMember},
+                                                    {"s2", ChatRole::kModerator},
+                                                    {"t1", ChatRole::kModerator}});
+  std::map<std::string, ChatRole> parents = MembersOfClassChat(ChatKind::kClassParents, roster);
+  CHECK(parents == std::map<std::string, ChatRole>{{"p1", ChatRole::kMember},
+                                                   {"s2", ChatRole::kModerator},
+                                                   {"t1", ChatRole::kModerator}});
+  CHECK(MembersOfClassChat(ChatKind::kStaff, roster).empty());
+}
+
+TEST_CASE("The school's chats follow the roles: every role in every chat", "[messaging][unit]") {
+  struct Row {
+    SchoolRole role;
+    std::optional<ChatRole> staff;
+    ChatRole channel;
+  };
+  const Row table[] = {
+      {SchoolRole::kAdmin, ChatRole::kModerator, ChatRole::kModerator},
+      {SchoolRole::kTeacher, ChatRole::kMember, ChatRole::kModerator},
+      {SchoolRole::kEmployee, ChatRole::kMember, ChatRole::kReader},
+      {SchoolRole::kStudent, std::nullopt, ChatRole::kReader},
+      {SchoolRole::kParent, std::nullopt, ChatRole::kReader},
+  };
+  for (const Row& row : table) {
+    INFO(NameOf(row.role));
+    std::vector<RoleGrant> grants = {{.user_id = "u", .role = row.role}};
+    std::map<std::string, ChatRole> staff = MembersOfSchoolChat(ChatKind::kStaff, grants);
+    if (row.staff) {
+      REQUIRE(staff.count("u") == 1);
+      CHECK(staff["u"] == *row.staff);
+    } else {
+      CHECK(staff.empty());
+    }
+    CHECK(MembersOfSchoolChat(ChatKind::kChannel, grants)["u"] == row.channel);
+  }
+  // Several roles: the largest part wins.
+  std::vector<RoleGrant> both = {{.user_id = "u", .role = SchoolRole::kParent},
+                                 {.user_id = "u", .role = SchoolRole::kTeacher}};
+  CHECK(MembersOfSchoolChat(ChatKind::kChannel, both)["u"] == ChatRole::kModerator);
+}
+
+TEST_CASE("Who may post: readers never, read-only mode leaves moderators, archives nobody",
+          "[messaging][unit]") {
+  Chat chat;
+  CHECK(MayPost(chat, ChatRole::kMember).ok());
+  CHECK(ReasonOf(MayPost(chat, ChatRole::kReader)) == "READ_ONLY_MEMBER");
+  chat.read_only = true;
+  CHECK(ReasonOf(MayPost(chat, ChatRole::kMember)) == "CHAT_READ_ONLY");
+  CHECK(MayPost(chat, ChatRole::kModerator).ok());
+  chat.archived = true;
+  CHECK(ReasonOf(MayPost(chat, ChatRole::kModerator)) == "CHAT_ARCHIVED");
+}
+
+TEST_CASE("Editing is the author's; deleting the author's within the window or a moderator's",
+          "[messaging][unit]") {
+  Chat chat;
+  absl::Time posted = absl::FromUnixSeconds(1'800'000'000);
+  absl::Duration window = absl::Hours(24);
+  CHECK(MayEdit(chat, "a", "a").ok());
+  CHECK(ReasonOf(MayEdit(chat, "b", "a")) == "NOT_MESSAGE_AUTHOR");
+  CHECK(MayDelete(chat, ChatRole::kMember, true, posted, posted + absl::Hours(23), window).ok());
+  CHECK(ReasonOf(MayDelete(chat, ChatRole::kMember, true, posted, posted + absl::Hours(25),
+                           window)) == "DELETE_WINDOW_PASSED");
+  CHECK(ReasonOf(MayDelete(chat, ChatRole::kMember, false, posted, posted, window)) ==
+        "NOT_MESSAGE_AUTHOR");
+  CHECK(MayDelete(chat, ChatRole::kModerator, false, posted, posted + absl::Hours(1000), window)
+            .ok());
+  chat.archived = true;
+  CHECK(ReasonOf(MayEdit(chat, "a", "a")) == "CHAT_ARCHIVED");
+  CHECK(ReasonOf(MayDelete(chat, ChatRole::kModerator, false, posted, posted, window)) ==
+        "CHAT_ARCHIVED");
+}
+
+}  // namespace
+}  // namespace parta::messaging
