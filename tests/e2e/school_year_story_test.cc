@@ -6,10 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "absl/strings/str_cat.h"
-#include "libs/core/clock.h"
-#include "services/directory/directory_app.h"
-#include "services/gateway/tests/e2e/gateway_fixture.h"
+#include "tests/e2e/system_fixture.h"
 
 namespace parta {
 namespace {
@@ -17,90 +14,17 @@ namespace {
 using gateway::testing::ClientResponse;
 using gateway::testing::GatewayFixture;
 using nlohmann::json;
-
-class Story {
- public:
-  static std::unique_ptr<Story> Start() {
-    auto story = std::make_unique<Story>();
-    auto schema = parta::testing::TestSchema::Create();
-    if (!schema) return nullptr;
-    story->schema_ = std::move(schema);
-    story->gateway_ = GatewayFixture::Start(
-        nullptr, nullptr,
-        [&](identity::testing::IdentityFixture& identity, gateway::GatewayConfig& config) {
-          identity::testing::IdentityFixture::ServiceClient client = identity.CreateServiceClient();
-          directory::DirectoryConfig directory;
-          directory.pg_uri = story->schema_->uri();
-          directory.redis_uri = config.redis_uri;
-          directory.identity_address = config.backends["identity"];
-          directory.identity_client_id = client.id;
-          directory.identity_client_secret = client.secret;
-          directory.events_key = "parta:events:directory:" + story->schema_->name();
-          directory.grpc_listen = "127.0.0.1:0";
-          directory.metrics_listen.clear();
-          directory.trusted_proxies = {"127.0.0.1"};
-          directory.worker_threads = 4;
-          REQUIRE(directory::MigrateDirectory(directory.pg_uri, directory::DefaultMigrationsDir())
-                      .ok());
-          absl::StatusOr<std::unique_ptr<directory::DirectoryApp>> app =
-              directory::DirectoryApp::Start(directory, story->clock_);
-          INFO(app.status().ToString());
-          REQUIRE(app.ok());
-          story->directory_ = *std::move(app);
-          config.backends["directory"] = absl::StrCat("127.0.0.1:", story->directory_->grpc_port());
-        });
-    if (!story->gateway_) return nullptr;
-    return story;
-  }
-  ~Story() {
-    gateway_.reset();
-    if (directory_) directory_->Shutdown(absl::ZeroDuration());
-  }
-
-  GatewayFixture& gateway() { return *gateway_; }
-
-  // An HTTP call that must succeed; its JSON answer.
-  json Ok(const std::string& method, const std::string& target, const json& body,
-          const std::string& token) {
-    ClientResponse response =
-        gateway_->Send(method, target, body.is_null() ? "" : body.dump(), token);
-    INFO(method << " " << target << " → " << response.status << " " << response.body);
-    REQUIRE(response.status == 200);
-    return response.json();
-  }
-  ClientResponse Call(const std::string& method, const std::string& target, const json& body,
-                      const std::string& token) {
-    return gateway_->Send(method, target, body.is_null() ? "" : body.dump(), token);
-  }
-
- private:
-  SystemClock clock_;
-  std::unique_ptr<parta::testing::TestSchema> schema_;
-  std::unique_ptr<directory::DirectoryApp> directory_;
-  std::unique_ptr<GatewayFixture> gateway_;
-};
+using testing::SystemFixture;
 
 TEST_CASE("A school's year through the gateway: from an operator's school to the rollover",
           "[e2e][directory]") {
-  auto story = Story::Start();
+  auto story = SystemFixture::Start();
   if (!story) return;
   GatewayFixture& g = story->gateway();
 
   // The platform operator: the flag is set as `parta-identity create-operator` does, and taken
   // into a token at the next sign-in.
-  g.SignUp("operator@parta.ru");
-  REQUIRE(g.identity()
-              .pool()
-              .Transact([&](pqxx::work& tx) {
-                tx.exec_params("UPDATE accounts SET is_operator = true WHERE email = $1",
-                               "operator@parta.ru");
-                return absl::OkStatus();
-              })
-              .ok());
-  json login = {{"login", "operator@parta.ru"},
-                {"password", identity::testing::kPassword},
-                {"device", "e2e"}};
-  std::string op = story->Ok("POST", "/v1/sessions:login", login, "")["accessToken"];
+  std::string op = story->SignUpOperator("operator@parta.ru");
 
   json school = story->Ok("POST", "/v1/schools",
                           {{"name", "МБОУ «Средняя школа № 7»"},

@@ -1,0 +1,106 @@
+#include "tests/e2e/system_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+
+namespace parta::testing {
+
+using nlohmann::json;
+
+std::unique_ptr<SystemFixture> SystemFixture::Start() {
+  std::unique_ptr<SystemFixture> system(new SystemFixture());
+  system->directory_schema_ = TestSchema::Create();
+  system->messaging_schema_ = TestSchema::Create();
+  if (!system->directory_schema_ || !system->messaging_schema_) return nullptr;
+  SystemFixture* s = system.get();
+  system->gateway_ = gateway::testing::GatewayFixture::Start(
+      [](gateway::GatewayConfig& config) {
+        config.events.subscription_backends = {"messaging"};
+        config.events.signal_backend = "messaging";
+      },
+      nullptr,
+      [s](identity::testing::IdentityFixture& identity, gateway::GatewayConfig& config) {
+        const std::string events_key = "parta:events:directory:" + s->directory_schema_->name();
+        identity::testing::IdentityFixture::ServiceClient client = identity.CreateServiceClient();
+        directory::DirectoryConfig directory;
+        directory.pg_uri = s->directory_schema_->uri();
+        directory.redis_uri = config.redis_uri;
+        directory.identity_address = config.backends["identity"];
+        directory.identity_client_id = client.id;
+        directory.identity_client_secret = client.secret;
+        directory.events_key = events_key;
+        directory.grpc_listen = "127.0.0.1:0";
+        directory.metrics_listen.clear();
+        directory.trusted_proxies = {"127.0.0.1"};
+        directory.worker_threads = 4;
+        REQUIRE(
+            directory::MigrateDirectory(directory.pg_uri, directory::DefaultMigrationsDir()).ok());
+        absl::StatusOr<std::unique_ptr<directory::DirectoryApp>> directory_app =
+            directory::DirectoryApp::Start(directory, s->clock_);
+        INFO(directory_app.status().ToString());
+        REQUIRE(directory_app.ok());
+        s->directory_ = *std::move(directory_app);
+        config.backends["directory"] = absl::StrCat("127.0.0.1:", s->directory_->grpc_port());
+
+        identity::testing::IdentityFixture::ServiceClient messaging_client =
+            identity.CreateServiceClient();
+        messaging::MessagingConfig messaging;
+        messaging.pg_uri = s->messaging_schema_->uri();
+        messaging.redis_uri = config.redis_uri;
+        messaging.identity_address = config.backends["identity"];
+        messaging.identity_client_id = messaging_client.id;
+        messaging.identity_client_secret = messaging_client.secret;
+        messaging.directory_address = config.backends["directory"];
+        messaging.directory_events_key = events_key;
+        messaging.grpc_listen = "127.0.0.1:0";
+        messaging.metrics_listen.clear();
+        messaging.trusted_proxies = {"127.0.0.1"};
+        messaging.worker_threads = 4;
+        REQUIRE(
+            messaging::MigrateMessaging(messaging.pg_uri, messaging::DefaultMigrationsDir()).ok());
+        absl::StatusOr<std::unique_ptr<messaging::MessagingApp>> messaging_app =
+            messaging::MessagingApp::Start(messaging, s->clock_);
+        INFO(messaging_app.status().ToString());
+        REQUIRE(messaging_app.ok());
+        s->messaging_ = *std::move(messaging_app);
+        config.backends["messaging"] = absl::StrCat("127.0.0.1:", s->messaging_->grpc_port());
+      });
+  if (!system->gateway_) return nullptr;
+  return system;
+}
+
+SystemFixture::~SystemFixture() {
+  gateway_.reset();
+  if (messaging_) messaging_->Shutdown(absl::ZeroDuration());
+  if (directory_) directory_->Shutdown(absl::ZeroDuration());
+}
+
+json SystemFixture::Ok(const std::string& method, const std::string& target, const json& body,
+                       const std::string& token) {
+  gateway::testing::ClientResponse response = Call(method, target, body, token);
+  INFO(method << " " << target << " → " << response.status << " " << response.body);
+  REQUIRE(response.status == 200);
+  return response.json();
+}
+
+gateway::testing::ClientResponse SystemFixture::Call(const std::string& method,
+                                                     const std::string& target, const json& body,
+                                                     const std::string& token) {
+  return gateway_->Send(method, target, body.is_null() ? "" : body.dump(), token);
+}
+
+std::string SystemFixture::SignUpOperator(const std::string& email) {
+  gateway_->SignUp(email);
+  REQUIRE(gateway_->identity()
+              .pool()
+              .Transact([&](pqxx::work& tx) {
+                tx.exec_params("UPDATE accounts SET is_operator = true WHERE email = $1", email);
+                return absl::OkStatus();
+              })
+              .ok());
+  json login = {{"login", email}, {"password", identity::testing::kPassword}, {"device", "e2e"}};
+  return Ok("POST", "/v1/sessions:login", login, "")["accessToken"];
+}
+
+}  // namespace parta::testing
