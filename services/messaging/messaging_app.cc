@@ -24,6 +24,7 @@
 #include "services/messaging/api/messaging_grpc.h"
 #include "services/messaging/chats/inbox.h"
 #include "services/messaging/realtime/outbox_publisher.h"
+#include "services/messaging/roster/directory_contacts.h"
 #include "services/messaging/roster/directory_feed.h"
 #include "services/messaging/roster/roster_chats.h"
 
@@ -81,8 +82,13 @@ struct MessagingApp::Parts {
   std::unique_ptr<UuidV7Generator> ids;
   std::unique_ptr<pg::OutboxRelay> relay;
   std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
+  std::unique_ptr<DirectoryContacts> contacts;
   std::unique_ptr<Messages> messages;
   std::unique_ptr<Inbox> inbox;
+  std::unique_ptr<MessageActions> actions;
+  std::unique_ptr<Moderation> moderation;
+  std::unique_ptr<ChatAdmin> admin;
+  std::unique_ptr<Search> search;
   std::unique_ptr<RosterChats> roster;
   std::unique_ptr<auth::KeySource> keys;
   std::unique_ptr<auth::RedisRevocationList> revocations;
@@ -131,12 +137,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   parts->relay = std::make_unique<pg::OutboxRelay>(
       *parts->pool, [redis](const Event& event) { return PublishOutboxEvent(*redis, event); });
   std::function<void()> committed = [p] { p->Committed(); };
-  parts->messages =
-      std::make_unique<Messages>(*parts->pool, *parts->ids, clock, config.messaging, committed);
-  parts->inbox = std::make_unique<Inbox>(*parts->pool, *parts->ids, clock, committed);
-  parts->roster = std::make_unique<RosterChats>(*parts->ids, clock);
-
   std::shared_ptr<::grpc::Channel> identity = grpc::MakeChannel(config.identity_address);
+  std::shared_ptr<::grpc::Channel> directory = grpc::MakeChannel(config.directory_address);
   if (!service_tokens) {
     if (!config.identity_client_id.empty()) {
       parts->service_tokens = std::make_unique<identity_client::ServiceTokenSource>(
@@ -146,10 +148,28 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
     } else {
       service_tokens = []() -> absl::StatusOr<std::string> {
         return Unavailable("IDENTITY_CLIENT_NOT_CONFIGURED",
-                           "PARTA_MESSAGING_CLIENT_ID is not set: the roster cannot catch up");
+                           "PARTA_MESSAGING_CLIENT_ID is not set: messaging cannot ask the "
+                           "directory");
       };
     }
   }
+  parts->contacts = std::make_unique<DirectoryContacts>(directory, service_tokens);
+  DirectoryContacts* contacts = parts->contacts.get();
+  parts->messages =
+      std::make_unique<Messages>(*parts->pool, *parts->ids, clock, config.messaging, committed);
+  parts->inbox = std::make_unique<Inbox>(*parts->pool, *parts->ids, clock, committed);
+  parts->actions = std::make_unique<MessageActions>(*parts->pool, *parts->ids, clock, committed);
+  parts->moderation = std::make_unique<Moderation>(*parts->pool, *parts->ids, clock, committed);
+  parts->admin = std::make_unique<ChatAdmin>(
+      *parts->pool, *parts->ids, clock,
+      [contacts](const std::string& school_id, const std::string& subject,
+                 const std::string& user_id) {
+        return contacts->MayContact(school_id, subject, user_id);
+      },
+      committed);
+  parts->search = std::make_unique<Search>(*parts->pool);
+  parts->roster = std::make_unique<RosterChats>(*parts->ids, clock);
+
   parts->keys =
       keys ? std::move(keys)
            : std::make_unique<identity_client::IdentityKeySource>(identity, absl::Seconds(3));
@@ -173,7 +193,13 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
                        "parta.events.v1.ClientSignalService"},
           .trusted_proxies = config.trusted_proxies});
   parts->messaging_service =
-      std::make_unique<MessagingGrpcService>(*parts->messages, *parts->inbox, *parts->runtime);
+      std::make_unique<MessagingGrpcService>(MessagingUseCases{.messages = *parts->messages,
+                                                               .inbox = *parts->inbox,
+                                                               .actions = *parts->actions,
+                                                               .moderation = *parts->moderation,
+                                                               .admin = *parts->admin,
+                                                               .search = *parts->search},
+                                             *parts->runtime);
   parts->subscription_service =
       std::make_unique<SubscriptionGrpcService>(*parts->inbox, *parts->runtime);
   parts->signal_service =

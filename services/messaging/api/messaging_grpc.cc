@@ -18,96 +18,271 @@ absl::Status Answer(absl::StatusOr<T> result, T& response) {
   return absl::OkStatus();
 }
 
+// A unary call answered with what a use case of the caller returns.
+template <typename Request, typename Response, typename UseCase>
+::grpc::ServerUnaryReactor* Unary(grpc::RpcRuntime& runtime, ::grpc::CallbackServerContext* context,
+                                  const Request* request, Response* response, UseCase use_case) {
+  return runtime.Serve(context, request, response,
+                       [use_case = std::move(use_case)](const CallContext& call, const Request& req,
+                                                        Response& resp) {
+                         return Answer(use_case(call.user_id(), req), resp);
+                       });
+}
+
 }  // namespace
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListChats(::grpc::CallbackServerContext* context,
                                                             const v1::ListChatsRequest* request,
                                                             v1::ListChatsResponse* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::ListChatsRequest&, v1::ListChatsResponse& resp) {
-        return Answer(inbox_.ListChats(call.user_id()), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListChatsRequest&) {
+                 return use_.inbox.ListChats(caller);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::GetChat(::grpc::CallbackServerContext* context,
                                                           const v1::GetChatRequest* request,
                                                           v1::Chat* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::GetChatRequest& req, v1::Chat& resp) {
-        return Answer(inbox_.GetChat(call.user_id(), req.chat_id()), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::GetChatRequest& req) {
+                 return use_.inbox.GetChat(caller, req.chat_id());
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(
     ::grpc::CallbackServerContext* context, const v1::SendMessageRequest* request,
     v1::Message* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::SendMessageRequest& req, v1::Message& resp) {
-        return Answer(messages_.Send(call.user_id(), req), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::SendMessageRequest& req) {
+                 return use_.messages.Send(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListMessages(
     ::grpc::CallbackServerContext* context, const v1::ListMessagesRequest* request,
     v1::ListMessagesResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListMessagesRequest& req,
-                               v1::ListMessagesResponse& resp) {
-                          return Answer(messages_.List(call.user_id(), req), resp);
-                        });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListMessagesRequest& req) {
+                 return use_.messages.List(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::EditMessage(
     ::grpc::CallbackServerContext* context, const v1::EditMessageRequest* request,
     v1::Message* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::EditMessageRequest& req, v1::Message& resp) {
-        return Answer(messages_.Edit(call.user_id(), req), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::EditMessageRequest& req) {
+                 return use_.messages.Edit(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::DeleteMessage(
     ::grpc::CallbackServerContext* context, const v1::DeleteMessageRequest* request,
     v1::Message* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::DeleteMessageRequest& req, v1::Message& resp) {
-        return Answer(messages_.Delete(call.user_id(), req), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::DeleteMessageRequest& req) {
+                 return use_.messages.Delete(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::MarkRead(::grpc::CallbackServerContext* context,
                                                            const v1::MarkReadRequest* request,
                                                            v1::Chat* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::MarkReadRequest& req, v1::Chat& resp) {
-        return Answer(inbox_.MarkRead(call.user_id(), req), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::MarkReadRequest& req) {
+                 return use_.inbox.MarkRead(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListChatChanges(
     ::grpc::CallbackServerContext* context, const v1::ListChatChangesRequest* request,
     v1::ListChatChangesResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListChatChangesRequest& req,
-                               v1::ListChatChangesResponse& resp) {
-                          return Answer(inbox_.ListChanges(call.user_id(), req), resp);
-                        });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListChatChangesRequest& req) {
+                 return use_.inbox.ListChanges(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ListMessageVersions(
+    ::grpc::CallbackServerContext* context, const v1::ListMessageVersionsRequest* request,
+    v1::ListMessageVersionsResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListMessageVersionsRequest& req) {
+                 return use_.messages.Versions(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ReactToMessage(
+    ::grpc::CallbackServerContext* context, const v1::ReactToMessageRequest* request,
+    v1::Message* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ReactToMessageRequest& req) {
+                 return use_.actions.React(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::PinMessage(::grpc::CallbackServerContext* context,
+                                                             const v1::PinMessageRequest* request,
+                                                             v1::Message* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::PinMessageRequest& req) {
+                 return use_.actions.Pin(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::VotePoll(::grpc::CallbackServerContext* context,
+                                                           const v1::VotePollRequest* request,
+                                                           v1::Message* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::VotePollRequest& req) {
+                 return use_.actions.Vote(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ClosePoll(::grpc::CallbackServerContext* context,
+                                                            const v1::ClosePollRequest* request,
+                                                            v1::Message* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ClosePollRequest& req) {
+                 return use_.actions.ClosePoll(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::AcknowledgeMessage(
+    ::grpc::CallbackServerContext* context, const v1::AcknowledgeMessageRequest* request,
+    v1::Message* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::AcknowledgeMessageRequest& req) {
+                 return use_.actions.Acknowledge(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ListAcknowledgements(
+    ::grpc::CallbackServerContext* context, const v1::ListAcknowledgementsRequest* request,
+    v1::ListAcknowledgementsResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListAcknowledgementsRequest& req) {
+                 return use_.actions.ListAcknowledgements(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ReportMessage(
+    ::grpc::CallbackServerContext* context, const v1::ReportMessageRequest* request,
+    v1::Report* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ReportMessageRequest& req) {
+                 return use_.moderation.Report(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ListReports(
+    ::grpc::CallbackServerContext* context, const v1::ListReportsRequest* request,
+    v1::ListReportsResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListReportsRequest& req) {
+                 return use_.moderation.ListReports(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ResolveReport(
+    ::grpc::CallbackServerContext* context, const v1::ResolveReportRequest* request,
+    v1::Report* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ResolveReportRequest& req) {
+                 return use_.moderation.Resolve(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::MuteMember(::grpc::CallbackServerContext* context,
+                                                             const v1::MuteMemberRequest* request,
+                                                             v1::ChatMember* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::MuteMemberRequest& req) {
+                 return use_.moderation.Mute(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::CreateGroupChat(
+    ::grpc::CallbackServerContext* context, const v1::CreateGroupChatRequest* request,
+    v1::Chat* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::CreateGroupChatRequest& req) {
+                 return use_.admin.CreateGroup(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::OpenDirectChat(
+    ::grpc::CallbackServerContext* context, const v1::OpenDirectChatRequest* request,
+    v1::Chat* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::OpenDirectChatRequest& req) {
+                 return use_.admin.OpenDirect(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ListChatMembers(
+    ::grpc::CallbackServerContext* context, const v1::ListChatMembersRequest* request,
+    v1::ListChatMembersResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListChatMembersRequest& req) {
+                 return use_.admin.ListMembers(caller, req.chat_id());
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::AddChatMembers(
+    ::grpc::CallbackServerContext* context, const v1::AddChatMembersRequest* request,
+    v1::ListChatMembersResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::AddChatMembersRequest& req) {
+                 return use_.admin.AddMembers(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::RemoveChatMember(
+    ::grpc::CallbackServerContext* context, const v1::RemoveChatMemberRequest* request,
+    v1::RemoveChatMemberResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::RemoveChatMemberRequest& req)
+                   -> absl::StatusOr<v1::RemoveChatMemberResponse> {
+                 RETURN_IF_ERROR(use_.admin.RemoveMember(caller, req));
+                 return v1::RemoveChatMemberResponse();
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::SetChatMemberRole(
+    ::grpc::CallbackServerContext* context, const v1::SetChatMemberRoleRequest* request,
+    v1::ChatMember* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::SetChatMemberRoleRequest& req) {
+                 return use_.admin.SetMemberRole(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::UpdateChat(::grpc::CallbackServerContext* context,
+                                                             const v1::UpdateChatRequest* request,
+                                                             v1::Chat* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::UpdateChatRequest& req) {
+                 return use_.admin.Update(caller, req);
+               });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::SearchMessages(
+    ::grpc::CallbackServerContext* context, const v1::SearchMessagesRequest* request,
+    v1::SearchMessagesResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::SearchMessagesRequest& req) {
+                 return use_.search.Messages(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::Sync(::grpc::CallbackServerContext* context,
                                                        const v1::SyncRequest* request,
                                                        v1::SyncResponse* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::SyncRequest& req, v1::SyncResponse& resp) {
-        return Answer(inbox_.Sync(call.user_id(), req), resp);
-      });
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::SyncRequest& req) {
+                 return use_.inbox.Sync(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* SubscriptionGrpcService::ListMySubscriptions(

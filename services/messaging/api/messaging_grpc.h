@@ -9,15 +9,29 @@
 #include "libs/redis/client.h"
 #include "parta/events/v1/events.grpc.pb.h"
 #include "parta/messaging/v1/messaging.grpc.pb.h"
+#include "services/messaging/chats/chat_admin.h"
 #include "services/messaging/chats/inbox.h"
+#include "services/messaging/chats/message_actions.h"
 #include "services/messaging/chats/messages.h"
+#include "services/messaging/chats/moderation.h"
+#include "services/messaging/chats/search.h"
 
 namespace parta::messaging {
 
+// The use cases the API serves, by area.
+struct MessagingUseCases {
+  Messages& messages;
+  Inbox& inbox;
+  MessageActions& actions;
+  Moderation& moderation;
+  ChatAdmin& admin;
+  Search& search;
+};
+
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
  public:
-  MessagingGrpcService(Messages& messages, Inbox& inbox, grpc::RpcRuntime& runtime)
-      : messages_(messages), inbox_(inbox), runtime_(runtime) {}
+  MessagingGrpcService(MessagingUseCases use, grpc::RpcRuntime& runtime)
+      : use_(use), runtime_(runtime) {}
 
   ::grpc::ServerUnaryReactor* ListChats(::grpc::CallbackServerContext* context,
                                         const v1::ListChatsRequest* request,
@@ -43,13 +57,69 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* ListChatChanges(::grpc::CallbackServerContext* context,
                                               const v1::ListChatChangesRequest* request,
                                               v1::ListChatChangesResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListMessageVersions(
+      ::grpc::CallbackServerContext* context, const v1::ListMessageVersionsRequest* request,
+      v1::ListMessageVersionsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ReactToMessage(::grpc::CallbackServerContext* context,
+                                             const v1::ReactToMessageRequest* request,
+                                             v1::Message* response) override;
+  ::grpc::ServerUnaryReactor* PinMessage(::grpc::CallbackServerContext* context,
+                                         const v1::PinMessageRequest* request,
+                                         v1::Message* response) override;
+  ::grpc::ServerUnaryReactor* VotePoll(::grpc::CallbackServerContext* context,
+                                       const v1::VotePollRequest* request,
+                                       v1::Message* response) override;
+  ::grpc::ServerUnaryReactor* ClosePoll(::grpc::CallbackServerContext* context,
+                                        const v1::ClosePollRequest* request,
+                                        v1::Message* response) override;
+  ::grpc::ServerUnaryReactor* AcknowledgeMessage(::grpc::CallbackServerContext* context,
+                                                 const v1::AcknowledgeMessageRequest* request,
+                                                 v1::Message* response) override;
+  ::grpc::ServerUnaryReactor* ListAcknowledgements(
+      ::grpc::CallbackServerContext* context, const v1::ListAcknowledgementsRequest* request,
+      v1::ListAcknowledgementsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ReportMessage(::grpc::CallbackServerContext* context,
+                                            const v1::ReportMessageRequest* request,
+                                            v1::Report* response) override;
+  ::grpc::ServerUnaryReactor* ListReports(::grpc::CallbackServerContext* context,
+                                          const v1::ListReportsRequest* request,
+                                          v1::ListReportsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ResolveReport(::grpc::CallbackServerContext* context,
+                                            const v1::ResolveReportRequest* request,
+                                            v1::Report* response) override;
+  ::grpc::ServerUnaryReactor* MuteMember(::grpc::CallbackServerContext* context,
+                                         const v1::MuteMemberRequest* request,
+                                         v1::ChatMember* response) override;
+  ::grpc::ServerUnaryReactor* CreateGroupChat(::grpc::CallbackServerContext* context,
+                                              const v1::CreateGroupChatRequest* request,
+                                              v1::Chat* response) override;
+  ::grpc::ServerUnaryReactor* OpenDirectChat(::grpc::CallbackServerContext* context,
+                                             const v1::OpenDirectChatRequest* request,
+                                             v1::Chat* response) override;
+  ::grpc::ServerUnaryReactor* ListChatMembers(::grpc::CallbackServerContext* context,
+                                              const v1::ListChatMembersRequest* request,
+                                              v1::ListChatMembersResponse* response) override;
+  ::grpc::ServerUnaryReactor* AddChatMembers(::grpc::CallbackServerContext* context,
+                                             const v1::AddChatMembersRequest* request,
+                                             v1::ListChatMembersResponse* response) override;
+  ::grpc::ServerUnaryReactor* RemoveChatMember(::grpc::CallbackServerContext* context,
+                                               const v1::RemoveChatMemberRequest* request,
+                                               v1::RemoveChatMemberResponse* response) override;
+  ::grpc::ServerUnaryReactor* SetChatMemberRole(::grpc::CallbackServerContext* context,
+                                                const v1::SetChatMemberRoleRequest* request,
+                                                v1::ChatMember* response) override;
+  ::grpc::ServerUnaryReactor* UpdateChat(::grpc::CallbackServerContext* context,
+                                         const v1::UpdateChatRequest* request,
+                                         v1::Chat* response) override;
+  ::grpc::ServerUnaryReactor* SearchMessages(::grpc::CallbackServerContext* context,
+                                             const v1::SearchMessagesRequest* request,
+                                             v1::SearchMessagesResponse* response) override;
   ::grpc::ServerUnaryReactor* Sync(::grpc::CallbackServerContext* context,
                                    const v1::SyncRequest* request,
                                    v1::SyncResponse* response) override;
 
  private:
-  Messages& messages_;
-  Inbox& inbox_;
+  MessagingUseCases use_;
   grpc::RpcRuntime& runtime_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/pg/outbox.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
@@ -16,21 +17,31 @@ using google::protobuf::util::TimeUtil;
 
 constexpr absl::string_view kChatPrefix = "chat/";
 
-Chat ChatFromRow(const pqxx::row& row) {
-  return Chat{.id = row[0].as<std::string>(),
-              .school_id = row[1].as<std::string>(),
-              .kind = ChatKindFromName(row[2].as<std::string>()).value_or(ChatKind::kStaff),
-              .class_id = row[3].as<std::string>(),
-              .academic_year = row[4].as<int>(),
-              .title = row[5].as<std::string>(),
-              .archived = row[6].as<bool>(),
-              .read_only = row[7].as<bool>(),
-              .last_sequence = row[8].as<int64_t>(),
-              .created_at = pg::FromMicros(row[9].as<int64_t>())};
+v1::Audience ToProto(Audience audience) {
+  return static_cast<v1::Audience>(static_cast<int>(audience) + 1);
 }
 
-v1::ChatRole ToProto(ChatRole role) {
-  return static_cast<v1::ChatRole>(static_cast<int>(role) + 1);
+Audience AudienceFrom(v1::Audience audience, Audience fallback) {
+  if (audience == v1::AUDIENCE_UNSPECIFIED || !v1::Audience_IsValid(audience)) return fallback;
+  return static_cast<Audience>(static_cast<int>(audience) - 1);
+}
+
+Chat ChatFromRow(const pqxx::row& row) {
+  Chat chat{.id = row[0].as<std::string>(),
+            .school_id = row[1].as<std::string>(),
+            .kind = ChatKindFromName(row[2].as<std::string>()).value_or(ChatKind::kStaff),
+            .class_id = row[3].as<std::string>(),
+            .academic_year = row[4].as<int>(),
+            .title = row[5].as<std::string>(),
+            .archived = row[6].as<bool>(),
+            .read_only = row[7].as<bool>(),
+            .last_sequence = row[8].as<int64_t>(),
+            .created_at = pg::FromMicros(row[9].as<int64_t>())};
+  v1::ChatSettings settings;
+  settings.ParseFromString(pqxx::binarystring(row[10]).str());
+  chat.settings = SettingsFromProto(settings, ChatSettings());
+  chat.avatar_content_id = row[11].as<std::string>();
+  return chat;
 }
 
 std::optional<ChatAccess> AccessFrom(const pqxx::result& rows) {
@@ -86,18 +97,65 @@ void TellPerson(pqxx::transaction_base& tx, const std::string& user_id,
 
 const char kChatAccessColumns[] =
     "c.id::text, c.school_id::text, c.kind, coalesce(c.class_id::text, ''), c.academic_year, "
-    "c.title, c.archived, c.read_only, c.last_sequence, " PARTA_PG_US(
-        "c.created_at") ", m.role, m.history_start, m.read_sequence";
+    "c.title, c.archived, c.read_only, c.last_sequence, " PARTA_PG_US("c.created_at")
+    ", c.settings, c.avatar_content_id, m.role, m.history_start, m.read_sequence, "
+    PARTA_PG_US("m.muted_until") ", "
+    "(SELECT string_agg(p.message_id::text, ',' ORDER BY p.pinned_at DESC) FROM chat_pins p "
+    "WHERE p.chat_id = c.id), "
+    "CASE WHEN c.kind = 'direct' THEN (SELECT o.user_id::text FROM chat_members o "
+    "WHERE o.chat_id = c.id AND o.user_id <> m.user_id LIMIT 1) END";
+const int kChatAccessColumnCount = 18;
 
 ChatAccess ChatAccessFromRow(const pqxx::row& row) {
   ChatAccess access{.chat = ChatFromRow(row)};
-  if (!row[10].is_null()) {
+  if (!row[12].is_null()) {
     access.member =
-        Membership{.role = ChatRoleFromName(row[10].as<std::string>()).value_or(ChatRole::kReader),
-                   .history_start = row[11].as<int64_t>(),
-                   .read_sequence = row[12].as<int64_t>()};
+        Membership{.role = ChatRoleFromName(row[12].as<std::string>()).value_or(ChatRole::kReader),
+                   .history_start = row[13].as<int64_t>(),
+                   .read_sequence = row[14].as<int64_t>()};
+    if (!row[15].is_null()) access.member->muted_until = pg::FromMicros(row[15].as<int64_t>());
   }
+  if (!row[16].is_null()) access.pinned = absl::StrSplit(row[16].as<std::string>(), ',');
+  if (!row[17].is_null()) access.peer_id = row[17].as<std::string>();
   return access;
+}
+
+v1::ChatSettings SettingsToProto(const ChatSettings& settings, bool read_only) {
+  v1::ChatSettings proto;
+  proto.set_invite(ToProto(settings.invite));
+  proto.set_edit_info(ToProto(settings.edit_info));
+  proto.set_pin(ToProto(settings.pin));
+  proto.set_mention_all(ToProto(settings.mention_all));
+  proto.set_start_calls(ToProto(settings.start_calls));
+  proto.set_newcomer_history(
+      static_cast<v1::NewcomerHistory>(static_cast<int>(settings.newcomer_history) + 1));
+  proto.set_newcomer_history_count(settings.newcomer_history_count);
+  proto.set_read_only(read_only);
+  return proto;
+}
+
+ChatSettings SettingsFromProto(const v1::ChatSettings& proto, const ChatSettings& fallback) {
+  ChatSettings settings = fallback;
+  settings.invite = AudienceFrom(proto.invite(), fallback.invite);
+  settings.edit_info = AudienceFrom(proto.edit_info(), fallback.edit_info);
+  settings.pin = AudienceFrom(proto.pin(), fallback.pin);
+  settings.mention_all = AudienceFrom(proto.mention_all(), fallback.mention_all);
+  settings.start_calls = AudienceFrom(proto.start_calls(), fallback.start_calls);
+  if (proto.newcomer_history() != v1::NEWCOMER_HISTORY_UNSPECIFIED &&
+      v1::NewcomerHistory_IsValid(proto.newcomer_history())) {
+    settings.newcomer_history =
+        static_cast<NewcomerHistory>(static_cast<int>(proto.newcomer_history()) - 1);
+    settings.newcomer_history_count = proto.newcomer_history_count();
+  }
+  return settings;
+}
+
+std::string StoredSettings(const ChatSettings& settings) {
+  return SettingsToProto(settings, false).SerializeAsString();
+}
+
+v1::ChatRole ToProto(ChatRole role) {
+  return static_cast<v1::ChatRole>(static_cast<int>(role) + 1);
 }
 
 v1::Chat ChatToProto(const ChatAccess& access, int unread) {
@@ -113,11 +171,19 @@ v1::Chat ChatToProto(const ChatAccess& access, int unread) {
   proto.set_read_only(chat.read_only);
   proto.set_last_sequence(chat.last_sequence);
   *proto.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(chat.created_at));
+  *proto.mutable_settings() = SettingsToProto(chat.settings, chat.read_only);
+  proto.set_avatar_content_id(chat.avatar_content_id);
+  for (const std::string& pinned : access.pinned) proto.add_pinned_message_ids(pinned);
+  proto.set_peer_id(access.peer_id);
   if (access.member) {
     proto.set_my_role(ToProto(access.member->role));
     proto.set_read_sequence(access.member->read_sequence);
     proto.set_unread_count(unread);
     proto.set_history_start_sequence(access.member->history_start);
+    if (access.member->muted_until > pg::FromMicros(0)) {
+      *proto.mutable_muted_until() =
+          TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(access.member->muted_until));
+    }
   }
   return proto;
 }
@@ -181,16 +247,35 @@ void SetMember(pqxx::transaction_base& tx, Chat& chat, const std::string& user_i
   int64_t before = chat.last_sequence;
   events::v1::Event event = AppendChange(tx, chat, std::move(change), ids, now);
   int64_t list_version = BumpChatList(tx, user_id);
-  // A newcomer sees the whole history and starts with nothing unread; a role change keeps
-  // where he stands.
+  // A newcomer sees the history the chat's settings give him and starts with nothing unread; a
+  // role change keeps where he stands.
+  int64_t history_start = 1;
+  switch (chat.settings.newcomer_history) {
+    case NewcomerHistory::kNone:
+      history_start = event.sequence();
+      break;
+    case NewcomerHistory::kLast:
+      history_start =
+          tx.exec_params(
+                "SELECT coalesce(min(sequence), $3) FROM (SELECT sequence FROM messages "
+                "WHERE chat_id = $1 ORDER BY sequence DESC LIMIT $2) AS last",
+                chat.id, chat.settings.newcomer_history_count, event.sequence())[0][0]
+              .as<int64_t>();
+      break;
+    case NewcomerHistory::kAll:
+      break;
+  }
   tx.exec_params(
       "INSERT INTO chat_members (chat_id, user_id, role, active, history_start, read_sequence, "
-      "list_version, changed_at) VALUES ($1, $2, $3, true, 1, $4, $5, " PARTA_PG_TS("$6") ") "
+      "list_version, changed_at) VALUES ($1, $2, $3, true, $7, $4, $5, " PARTA_PG_TS("$6") ") "
       "ON CONFLICT (chat_id, user_id) DO UPDATE SET role = excluded.role, active = true, "
+      "history_start = CASE WHEN chat_members.active THEN chat_members.history_start "
+      "ELSE excluded.history_start END, "
       "read_sequence = CASE WHEN chat_members.active THEN chat_members.read_sequence "
       "ELSE excluded.read_sequence END, list_version = excluded.list_version, "
       "changed_at = excluded.changed_at",
-      chat.id, user_id, std::string(NameOf(role)), before, list_version, pg::ToMicros(now));
+      chat.id, user_id, std::string(NameOf(role)), before, list_version, pg::ToMicros(now),
+      history_start);
   if (!was_active) TellGateways(tx, user_id, chat, /*follow=*/true);
   TellPerson(tx, user_id, event);
 }

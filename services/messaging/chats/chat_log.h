@@ -9,6 +9,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "libs/core/random.h"
@@ -28,12 +29,22 @@ std::string UserStream(const std::string& user_id);
 struct ChatAccess {
   Chat chat;
   std::optional<Membership> member;  // nullopt: not an active member
+  std::vector<std::string> pinned;   // pinned message ids, the latest first
+  std::string peer_id;               // a direct chat's other person (for a member)
 };
 
 // Columns of `chats c` and the member's `chat_members m` that ChatAccessFromRow reads first in a
-// row (a NULL role: not a member).
+// row (a NULL role: not a member), and how many there are.
 extern const char kChatAccessColumns[];
+extern const int kChatAccessColumnCount;
 ChatAccess ChatAccessFromRow(const pqxx::row& row);
+
+v1::ChatRole ToProto(ChatRole role);
+// Settings as clients see them, and back (unset fields keep `fallback`'s).
+v1::ChatSettings SettingsToProto(const ChatSettings& settings, bool read_only);
+ChatSettings SettingsFromProto(const v1::ChatSettings& proto, const ChatSettings& fallback);
+// The `settings` column's value.
+std::string StoredSettings(const ChatSettings& settings);
 
 // The chat as the member sees it (`unread` messages after his read cursor).
 v1::Chat ChatToProto(const ChatAccess& access, int unread = 0);

@@ -32,7 +32,7 @@ std::vector<std::pair<ChatAccess, int>> ActiveChats(pqxx::transaction_base& tx,
       caller);
   std::vector<std::pair<ChatAccess, int>> chats;
   for (const pqxx::row& row : rows) {
-    chats.emplace_back(ChatAccessFromRow(row), row[13].as<int>());
+    chats.emplace_back(ChatAccessFromRow(row), row[kChatAccessColumnCount].as<int>());
   }
   return chats;
 }
@@ -60,6 +60,8 @@ void Redact(events::v1::Event& event) {
                                                        : nullptr;
   if (message == nullptr) return;
   message->clear_content();
+  message->clear_forwarded_from();
+  message->clear_attachment_ids();
   message->set_deleted(true);
 }
 
@@ -223,7 +225,7 @@ absl::Status Inbox::MayWrite(const std::string& caller, const std::string& chat_
   return pool_.Read([&](pqxx::nontransaction& tx) -> absl::Status {
     std::optional<ChatAccess> access = ReadChat(tx, chat_id, caller);
     if (!access || !access->member) return NotMember();
-    return MayPost(access->chat, access->member->role);
+    return MayPost(access->chat, *access->member, clock_.Now());
   });
 }
 

@@ -3,11 +3,15 @@
 #include <google/protobuf/util/time_util.h>
 #include <openssl/sha.h>
 
+#include "absl/container/flat_hash_set.h"
 #include "libs/core/status.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
+#include "services/messaging/chats/message_deletion.h"
 #include "services/messaging/chats/message_rows.h"
+#include "services/messaging/chats/moderation_log.h"
+#include "services/messaging/chats/school_roles.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -30,42 +34,172 @@ absl::StatusOr<std::pair<Chat, Membership>> LockForMember(pqxx::work& tx,
   return std::make_pair(std::move(access->chat), *access->member);
 }
 
+// What makes two sends the same: everything asked but the request id.
 std::string RequestHash(const v1::SendMessageRequest& req) {
-  v1::Message content;
-  if (req.has_text()) *content.mutable_text() = req.text();
-  std::string material = content.SerializeAsString();
-  material.push_back('\0');
-  material += req.reply_to_message_id();
+  v1::SendMessageRequest asked = req;
+  asked.clear_request_id();
+  std::string material = asked.SerializeAsString();
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
+std::vector<std::string> MentionedUsers(const v1::Text& text) {
+  std::vector<std::string> users;
+  for (const v1::Mention& mention : text.mentions()) {
+    if (mention.has_user_id()) users.push_back(mention.user_id());
+  }
+  return users;
+}
+
+bool MentionsAll(const v1::Text& text) {
+  for (const v1::Mention& mention : text.mentions()) {
+    if (mention.has_all() && mention.all()) return true;
+  }
+  return false;
+}
+
+absl::Status ValidateTextContent(const v1::Text& text) {
+  RETURN_IF_ERROR(ValidateText(text.body()));
+  return ValidateMentions(MentionedUsers(text));
+}
+
 absl::Status ValidateContent(const v1::SendMessageRequest& req) {
   switch (req.content_case()) {
     case v1::SendMessageRequest::kText:
-      return ValidateText(req.text().body());
+      return ValidateTextContent(req.text());
+    case v1::SendMessageRequest::kPoll: {
+      std::vector<std::string> options;
+      for (const v1::PollOption& option : req.poll().options()) options.push_back(option.text());
+      return ValidatePoll(req.poll().question(), options);
+    }
+    case v1::SendMessageRequest::kAward:
+      if (req.award().badge() == v1::BADGE_UNSPECIFIED || !v1::Badge_IsValid(req.award().badge()) ||
+          !IsUuid(req.award().student_id())) {
+        return InvalidArgument("INVALID_AWARD", "an award names a student and a known badge");
+      }
+      return ValidateAwardComment(req.award().comment());
+    case v1::SendMessageRequest::kForward:
+      if (!IsUuid(req.forward().chat_id()) || !IsUuid(req.forward().message_id())) {
+        return InvalidArgument("FORWARD_NOT_FOUND", "forward names a chat and a message by id");
+      }
+      return absl::OkStatus();
     case v1::SendMessageRequest::CONTENT_NOT_SET:
       break;
   }
-  return InvalidArgument("EMPTY_MESSAGE", "a message needs content (text)");
+  return InvalidArgument("EMPTY_MESSAGE", "a message needs content (text, poll, award, forward)");
+}
+
+// Every mentioned person is an active member of the chat.
+absl::Status CheckMentions(pqxx::transaction_base& tx, const Chat& chat,
+                           const std::vector<std::string>& users) {
+  if (users.empty()) return absl::OkStatus();
+  absl::flat_hash_set<std::string> distinct(users.begin(), users.end());
+  int members = pg::ExecPrepared(tx, "messaging_count_members",
+                                 "SELECT count(*) FROM chat_members WHERE chat_id = $1::uuid "
+                                 "AND active AND user_id = ANY($2::uuid[])",
+                                 chat.id, ArrayLiteral({distinct.begin(), distinct.end()}))[0][0]
+                    .as<int>();
+  if (members == static_cast<int>(distinct.size())) return absl::OkStatus();
+  return InvalidArgument("INVALID_MENTION", "a mentioned person is not in this chat");
+}
+
+bool ActiveMember(pqxx::transaction_base& tx, const std::string& chat_id,
+                  const std::string& user_id) {
+  return !pg::ExecPrepared(tx, "messaging_is_member",
+                           "SELECT 1 FROM chat_members WHERE chat_id = $1::uuid "
+                           "AND user_id = $2::uuid AND active",
+                           chat_id, user_id)
+              .empty();
+}
+
+// Fills `message`'s content from the request, checking what depends on the chat.
+absl::Status Compose(pqxx::transaction_base& tx, const std::string& caller, const Chat& chat,
+                     const Membership& member, const v1::SendMessageRequest& req,
+                     v1::Message& message) {
+  switch (req.content_case()) {
+    case v1::SendMessageRequest::kText:
+      RETURN_IF_ERROR(CheckMentions(tx, chat, MentionedUsers(req.text())));
+      if (MentionsAll(req.text()) &&
+          !InAudience(chat.kind, chat.settings.mention_all, member.role)) {
+        return PermissionDenied("MENTION_ALL_NOT_ALLOWED",
+                                "the chat's settings do not let the caller mention everyone");
+      }
+      *message.mutable_text() = req.text();
+      return absl::OkStatus();
+    case v1::SendMessageRequest::kPoll: {
+      v1::Poll& poll = *message.mutable_poll();
+      poll.set_question(req.poll().question());
+      poll.set_anonymous(req.poll().anonymous());
+      poll.set_multiple_choice(req.poll().multiple_choice());
+      for (const v1::PollOption& option : req.poll().options()) {
+        poll.add_options()->set_text(option.text());
+      }
+      return absl::OkStatus();
+    }
+    case v1::SendMessageRequest::kAward:
+      if (member.role < ChatRole::kModerator ||
+          !HoldsRole(tx, chat.school_id, caller, SchoolRole::kTeacher)) {
+        return PermissionDenied("AWARDS_BY_TEACHERS",
+                                "awards are given by teachers moderating the chat");
+      }
+      if (!ActiveMember(tx, chat.id, req.award().student_id()) ||
+          !HoldsRole(tx, chat.school_id, req.award().student_id(), SchoolRole::kStudent)) {
+        return InvalidArgument("AWARD_NOT_TO_STUDENT", "awards go to students of the chat");
+      }
+      *message.mutable_award() = req.award();
+      return absl::OkStatus();
+    case v1::SendMessageRequest::kForward: {
+      absl::Status not_found = InvalidArgument(
+          "FORWARD_NOT_FOUND", "the message to forward is not one the caller reads");
+      std::optional<ChatAccess> source = ReadChat(tx, req.forward().chat_id(), caller);
+      if (!source || !source->member) return not_found;
+      absl::StatusOr<v1::Message> original = FindMessage(
+          tx, source->chat.id, req.forward().message_id(), source->member->history_start);
+      if (!original.ok() || original->deleted()) return not_found;
+      v1::Message copy;
+      copy.ParseFromString(StoredPart(*original));
+      copy.clear_acknowledgement_requested();
+      if (!copy.has_forwarded_from()) {
+        v1::ForwardOrigin& origin = *copy.mutable_forwarded_from();
+        origin.set_chat_id(original->chat_id());
+        origin.set_message_id(original->id());
+        origin.set_author_id(original->author_id());
+        *origin.mutable_create_time() = original->create_time();
+      }
+      message.MergeFrom(copy);
+      return absl::OkStatus();
+    }
+    case v1::SendMessageRequest::CONTENT_NOT_SET:
+      break;
+  }
+  return InvalidArgument("EMPTY_MESSAGE", "a message needs content");
 }
 
 }  // namespace
 
 Messages::Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, MessagingSettings settings,
-                   std::function<void()> committed)
+                   std::function<void()> committed, AttachmentCheck attachments)
     : pool_(pool),
       ids_(ids),
       clock_(clock),
       settings_(settings),
-      committed_(std::move(committed)) {}
+      committed_(std::move(committed)),
+      attachments_(attachments ? std::move(attachments)
+                               : [](const std::string&, const std::string&,
+                                    const std::vector<std::string>&) {
+                                   return Error(absl::StatusCode::kFailedPrecondition,
+                                                "CONTENT_SERVICE_UNAVAILABLE",
+                                                "attachments cannot be checked: there is no "
+                                                "content service yet");
+                                 }) {}
 
 absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
                                            const v1::SendMessageRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   RETURN_IF_ERROR(ValidateRequestId(req.request_id()));
   RETURN_IF_ERROR(ValidateContent(req));
+  RETURN_IF_ERROR(ValidateAttachments({req.attachment_ids().begin(), req.attachment_ids().end()}));
   if (!req.reply_to_message_id().empty()) {
     RETURN_IF_ERROR(ValidateMessageId(req.reply_to_message_id()));
   }
@@ -89,9 +223,15 @@ absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
             return AlreadyExists("REQUEST_ID_REUSED",
                                  "this request_id was used for another message");
           }
-          return MessageFromRow(req.chat_id(), earlier[0]);
+          v1::Message message = MessageFromRow(req.chat_id(), earlier[0]);
+          Decorate(tx, caller, {&message});
+          return message;
         }
-        RETURN_IF_ERROR(MayPost(chat, member.role));
+        absl::Time now = clock_.Now();
+        RETURN_IF_ERROR(MayPost(chat, member, now));
+        if (req.request_acknowledgement()) {
+          RETURN_IF_ERROR(MayRequestAcknowledgement(chat, member.role));
+        }
         if (!req.reply_to_message_id().empty() &&
             pg::ExecPrepared(tx, "messaging_reply_target",
                              "SELECT 1 FROM messages WHERE chat_id = $1::uuid AND id = $2::uuid "
@@ -100,8 +240,12 @@ absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
                 .empty()) {
           return InvalidArgument("REPLY_NOT_FOUND", "the message answered is not in this chat");
         }
-        absl::Time now = clock_.Now();
+        if (!req.attachment_ids().empty()) {
+          RETURN_IF_ERROR(attachments_(caller, chat.school_id,
+                                       {req.attachment_ids().begin(), req.attachment_ids().end()}));
+        }
         v1::Message message;
+        RETURN_IF_ERROR(Compose(tx, caller, chat, member, req, message));
         message.set_chat_id(chat.id);
         message.set_id(ids_.NewId());
         message.set_sequence(chat.last_sequence + 1);  // the row is locked: the next change's
@@ -109,21 +253,22 @@ absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
         message.set_request_id(req.request_id());
         *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
         message.set_reply_to_message_id(req.reply_to_message_id());
-        if (req.has_text()) *message.mutable_text() = req.text();
+        for (const std::string& id : req.attachment_ids()) message.add_attachment_ids(id);
+        message.set_acknowledgement_requested(req.request_acknowledgement());
         events::v1::ChatChange change;
         change.set_actor_id(caller);
         *change.mutable_message_posted() = message;
         AppendChange(tx, chat, std::move(change), ids_, now);
-        std::string content = ContentOf(message);
-        pqxx::binarystring content_bytes(content.data(), content.size());
+        std::string stored = StoredPart(message);
+        pqxx::binarystring stored_bytes(stored.data(), stored.size());
         pqxx::binarystring hash_bytes(request_hash.data(), request_hash.size());
         pg::ExecPrepared(
             tx, "messaging_insert_message",
             "INSERT INTO messages (chat_id, sequence, id, author_id, request_id, "
-            "request_hash, reply_to, content, created_at) VALUES ($1::uuid, $2, "
-            "$3::uuid, $4::uuid, $5, $6, nullif($7, '')::uuid, $8, " PARTA_PG_TS("$9") ")",
+            "request_hash, reply_to, content, body, created_at) VALUES ($1::uuid, "
+            "$2, $3::uuid, $4::uuid, $5, $6, nullif($7, '')::uuid, $8, $9, " PARTA_PG_TS("$10") ")",
             chat.id, message.sequence(), message.id(), caller, req.request_id(), hash_bytes,
-            req.reply_to_message_id(), content_bytes, pg::ToMicros(now));
+            req.reply_to_message_id(), stored_bytes, SearchableText(message), pg::ToMicros(now));
         appended = true;
         return message;
       });
@@ -135,7 +280,7 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
                                            const v1::EditMessageRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   RETURN_IF_ERROR(ValidateMessageId(req.message_id()));
-  RETURN_IF_ERROR(ValidateText(req.text().body()));
+  RETURN_IF_ERROR(ValidateTextContent(req.text()));
   bool appended = false;
   absl::StatusOr<v1::Message> edited =
       pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
@@ -145,23 +290,40 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
         ASSIGN_OR_RETURN(v1::Message message,
                          FindMessage(tx, chat.id, req.message_id(), member.history_start));
         RETURN_IF_ERROR(MayEdit(chat, caller, message.author_id()));
+        absl::Time now = clock_.Now();
+        if (member.muted_until > now) {
+          return PermissionDenied("MEMBER_MUTED", "a moderator muted the caller in this chat");
+        }
         if (message.deleted()) {
           return Error(absl::StatusCode::kFailedPrecondition, "MESSAGE_DELETED",
                        "the message was deleted");
         }
-        if (message.has_text() && message.text().body() == req.text().body()) return message;
-        absl::Time now = clock_.Now();
+        if (!message.has_text()) {
+          return Error(absl::StatusCode::kFailedPrecondition, "NOT_TEXT",
+                       "only text messages are edited");
+        }
+        RETURN_IF_ERROR(CheckMentions(tx, chat, MentionedUsers(req.text())));
+        if (message.text().SerializeAsString() == req.text().SerializeAsString()) {
+          Decorate(tx, caller, {&message});
+          return message;
+        }
+        std::string before = StoredPart(message);
+        tx.exec_params(
+            "INSERT INTO message_versions (message_id, content, reason, replaced_at) "
+            "VALUES ($1, $2, 'edited', " PARTA_PG_TS("$3") ")",
+            message.id(), pqxx::binarystring(before.data(), before.size()), pg::ToMicros(now));
         *message.mutable_text() = req.text();
         *message.mutable_edit_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
-        std::string content = ContentOf(message);
-        tx.exec_params("UPDATE messages SET content = $3, edited_at = " PARTA_PG_TS(
-                           "$4") " WHERE chat_id = $1 AND id = $2",
-                       chat.id, message.id(), pqxx::binarystring(content.data(), content.size()),
-                       pg::ToMicros(now));
+        std::string stored = StoredPart(message);
+        tx.exec_params("UPDATE messages SET content = $3, body = $4, edited_at = " PARTA_PG_TS(
+                           "$5") " WHERE chat_id = $1 AND id = $2",
+                       chat.id, message.id(), pqxx::binarystring(stored.data(), stored.size()),
+                       SearchableText(message), pg::ToMicros(now));
         events::v1::ChatChange change;
         change.set_actor_id(caller);
         *change.mutable_message_edited() = message;
         AppendChange(tx, chat, std::move(change), ids_, now);
+        Decorate(tx, caller, {&message});
         appended = true;
         return message;
       });
@@ -183,20 +345,22 @@ absl::StatusOr<v1::Message> Messages::Delete(const std::string& caller,
                          FindMessage(tx, chat.id, req.message_id(), member.history_start));
         if (message.deleted()) return message;
         absl::Time now = clock_.Now();
+        bool is_author = message.author_id() == caller;
         RETURN_IF_ERROR(
-            MayDelete(chat, member.role, message.author_id() == caller,
+            MayDelete(chat, member.role, is_author,
                       pg::FromMicros(TimeUtil::TimestampToMicroseconds(message.create_time())), now,
                       settings_.delete_window));
-        tx.exec_params("UPDATE messages SET content = NULL, deleted_at = " PARTA_PG_TS(
-                           "$3") ", deleted_by = $4 WHERE chat_id = $1 AND id = $2",
-                       chat.id, message.id(), pg::ToMicros(now), caller);
-        events::v1::ChatChange change;
-        change.set_actor_id(caller);
-        change.mutable_message_deleted()->set_message_id(message.id());
-        change.mutable_message_deleted()->set_message_sequence(message.sequence());
-        AppendChange(tx, chat, std::move(change), ids_, now);
-        message.clear_content();
-        message.set_deleted(true);
+        DeleteForEveryone(tx, chat, message, caller, now, ids_);
+        if (!is_author) {
+          LogModeration(tx,
+                        {.school_id = chat.school_id,
+                         .chat_id = chat.id,
+                         .actor_id = caller,
+                         .action = "delete_message",
+                         .message_id = message.id(),
+                         .target_user_id = message.author_id()},
+                        now);
+        }
         appended = true;
         return message;
       });
@@ -213,8 +377,9 @@ absl::StatusOr<v1::ListMessagesResponse> Messages::List(const std::string& calle
     return InvalidArgument("INVALID_PAGE",
                            "give before_sequence or after_sequence (positive), not both");
   }
-  return pool_.ReadFor<v1::ListMessagesResponse>(
-      [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::ListMessagesResponse> {
+  return pool_.TransactFor<v1::ListMessagesResponse>(
+      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListMessagesResponse> {
+        tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
         if (!access || !access->member) return NotMember();
         bool forward = req.after_sequence() > 0;
@@ -235,10 +400,40 @@ absl::StatusOr<v1::ListMessagesResponse> Messages::List(const std::string& calle
                       req.chat_id(), req.before_sequence() > 0 ? req.before_sequence() : INT64_MAX,
                       access->member->history_start, page_size + 1);
         v1::ListMessagesResponse response;
+        std::vector<v1::Message*> page;
         for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
-          *response.add_messages() = MessageFromRow(req.chat_id(), rows[i]);
+          v1::Message* message = response.add_messages();
+          *message = MessageFromRow(req.chat_id(), rows[i]);
+          page.push_back(message);
         }
+        Decorate(tx, caller, page);
         response.set_has_more(static_cast<int>(rows.size()) > page_size);
+        return response;
+      });
+}
+
+absl::StatusOr<v1::ListMessageVersionsResponse> Messages::Versions(
+    const std::string& caller, const v1::ListMessageVersionsRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  RETURN_IF_ERROR(ValidateMessageId(req.message_id()));
+  return pool_.TransactFor<v1::ListMessageVersionsResponse>(
+      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListMessageVersionsResponse> {
+        std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
+        if (!access || !access->member) return NotMember();
+        RETURN_IF_ERROR(MayModerate(access->member->role));
+        ASSIGN_OR_RETURN(v1::Message message, FindMessage(tx, req.chat_id(), req.message_id(),
+                                                          access->member->history_start));
+        v1::ListMessageVersionsResponse response;
+        for (const pqxx::row& row :
+             tx.exec_params("SELECT content, " PARTA_PG_US(
+                                "replaced_at") ", reason FROM message_versions "
+                                               "WHERE message_id = $1 ORDER BY version",
+                            message.id())) {
+          v1::MessageVersion& version = *response.add_versions();
+          version.mutable_content()->ParseFromString(pqxx::binarystring(row[0]).str());
+          *version.mutable_replace_time() = TimeUtil::MicrosecondsToTimestamp(row[1].as<int64_t>());
+          version.set_reason(row[2].as<std::string>());
+        }
         return response;
       });
 }

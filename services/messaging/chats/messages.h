@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -21,11 +22,18 @@ struct MessagingSettings {
   absl::Duration delete_window = absl::Hours(24);
 };
 
+// Checks that `caller` may attach these library items in the school (the content service's
+// answer). Without a content service every attachment is refused with FAILED_PRECONDITION
+// `CONTENT_SERVICE_UNAVAILABLE`.
+using AttachmentCheck =
+    std::function<absl::Status(const std::string& caller, const std::string& school_id,
+                               const std::vector<std::string>& content_ids)>;
+
 class Messages {
  public:
   // `committed` runs after every committed change (wakes the relay).
   Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, MessagingSettings settings,
-           std::function<void()> committed);
+           std::function<void()> committed, AttachmentCheck attachments = nullptr);
 
   absl::StatusOr<v1::Message> Send(const std::string& caller, const v1::SendMessageRequest& req);
   absl::StatusOr<v1::Message> Edit(const std::string& caller, const v1::EditMessageRequest& req);
@@ -33,6 +41,8 @@ class Messages {
                                      const v1::DeleteMessageRequest& req);
   absl::StatusOr<v1::ListMessagesResponse> List(const std::string& caller,
                                                 const v1::ListMessagesRequest& req);
+  absl::StatusOr<v1::ListMessageVersionsResponse> Versions(
+      const std::string& caller, const v1::ListMessageVersionsRequest& req);
 
  private:
   pg::Pool& pool_;
@@ -40,6 +50,7 @@ class Messages {
   const Clock& clock_;
   const MessagingSettings settings_;
   const std::function<void()> committed_;
+  const AttachmentCheck attachments_;
 };
 
 }  // namespace parta::messaging

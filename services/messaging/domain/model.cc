@@ -8,11 +8,14 @@ constexpr std::pair<ChatKind, absl::string_view> kKindNames[] = {
     {ChatKind::kClassParents, "class_parents"},
     {ChatKind::kStaff, "staff"},
     {ChatKind::kChannel, "channel"},
+    {ChatKind::kGroup, "group"},
+    {ChatKind::kDirect, "direct"},
 };
 constexpr std::pair<ChatRole, absl::string_view> kRoleNames[] = {
     {ChatRole::kReader, "reader"},
     {ChatRole::kMember, "member"},
     {ChatRole::kModerator, "moderator"},
+    {ChatRole::kOwner, "owner"},
 };
 constexpr std::pair<SchoolRole, absl::string_view> kSchoolRoleNames[] = {
     {SchoolRole::kAdmin, "admin"},       {SchoolRole::kTeacher, "teacher"},

@@ -13,8 +13,24 @@
 
 namespace parta::messaging {
 
-enum class ChatKind { kClassStudents, kClassParents, kStaff, kChannel };
-enum class ChatRole { kReader, kMember, kModerator };
+enum class ChatKind { kClassStudents, kClassParents, kStaff, kChannel, kGroup, kDirect };
+// Ordered: a larger part includes the smaller ones.
+enum class ChatRole { kReader, kMember, kModerator, kOwner };
+
+// Who may do something in a chat (its settings).
+enum class Audience { kOwner, kModerators, kEveryone };
+// How much history a newcomer sees.
+enum class NewcomerHistory { kNone, kLast, kAll };
+
+struct ChatSettings {
+  Audience invite = Audience::kModerators;
+  Audience edit_info = Audience::kModerators;
+  Audience pin = Audience::kModerators;
+  Audience mention_all = Audience::kModerators;
+  Audience start_calls = Audience::kModerators;
+  NewcomerHistory newcomer_history = NewcomerHistory::kAll;
+  int newcomer_history_count = 0;  // with kLast: 1–1,000
+};
 
 // Names as stored in the database ("class_students", "moderator").
 absl::string_view NameOf(ChatKind kind);
@@ -33,6 +49,8 @@ struct Chat {
   bool read_only = false;
   int64_t last_sequence = 0;
   absl::Time created_at;
+  ChatSettings settings;
+  std::string avatar_content_id;
 };
 
 // A person's part in a chat (only active members have one).
@@ -40,6 +58,7 @@ struct Membership {
   ChatRole role = ChatRole::kMember;
   int64_t history_start = 1;  // the first sequence he may see
   int64_t read_sequence = 0;
+  absl::Time muted_until = absl::InfinitePast();  // he may not write before
 };
 
 // A school role as the directory grants it.

@@ -47,15 +47,49 @@ std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
   return members;
 }
 
-absl::Status MayPost(const Chat& chat, ChatRole role) {
+bool InAudience(ChatKind kind, Audience audience, ChatRole role) {
+  switch (audience) {
+    case Audience::kOwner:
+      return role == ChatRole::kOwner || (kind != ChatKind::kGroup && role >= ChatRole::kModerator);
+    case Audience::kModerators:
+      return role >= ChatRole::kModerator;
+    case Audience::kEveryone:
+      return role >= ChatRole::kMember;
+  }
+  return false;
+}
+
+absl::Status MayPost(const Chat& chat, const Membership& member, absl::Time now) {
   if (chat.archived) return Archived();
-  if (role == ChatRole::kReader) {
+  if (member.role == ChatRole::kReader) {
     return PermissionDenied("READ_ONLY_MEMBER", "only the channel's admins and teachers post");
   }
-  if (chat.read_only && role != ChatRole::kModerator) {
+  if (chat.read_only && member.role < ChatRole::kModerator) {
     return PermissionDenied("CHAT_READ_ONLY", "the chat is in read-only mode");
   }
+  if (member.muted_until > now) {
+    return PermissionDenied("MEMBER_MUTED", "a moderator muted the caller in this chat for now");
+  }
   return absl::OkStatus();
+}
+
+absl::Status MayRequestAcknowledgement(const Chat& chat, ChatRole role) {
+  bool announcements = chat.kind == ChatKind::kChannel || chat.kind == ChatKind::kClassParents;
+  if (announcements && role >= ChatRole::kModerator) return absl::OkStatus();
+  return PermissionDenied("ACKNOWLEDGEMENT_NOT_ALLOWED",
+                          "only moderators of a channel or a parents' chat ask for "
+                          "acknowledgement");
+}
+
+absl::Status MayModerate(ChatRole role) {
+  if (role >= ChatRole::kModerator) return absl::OkStatus();
+  return PermissionDenied("NOT_MODERATOR", "only the chat's moderators may do this");
+}
+
+absl::Status MayBySettings(const Chat& chat, Audience audience, ChatRole role) {
+  if (chat.archived) return Archived();
+  if (InAudience(chat.kind, audience, role)) return absl::OkStatus();
+  return PermissionDenied("NOT_ALLOWED_BY_SETTINGS", "the chat's settings do not allow the caller");
 }
 
 absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::string& author) {
@@ -69,7 +103,7 @@ absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::str
 absl::Status MayDelete(const Chat& chat, ChatRole role, bool is_author, absl::Time posted_at,
                        absl::Time now, absl::Duration window) {
   if (chat.archived) return Archived();
-  if (role == ChatRole::kModerator) return absl::OkStatus();
+  if (role >= ChatRole::kModerator) return absl::OkStatus();
   if (!is_author) {
     return PermissionDenied("NOT_MESSAGE_AUTHOR",
                             "only the author or a moderator deletes a message");

@@ -25,10 +25,22 @@ std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRos
 std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
                                                     const std::vector<RoleGrant>& grants);
 
-// Whether a member in `role` may post in `chat`: FAILED_PRECONDITION `CHAT_ARCHIVED`,
-// PERMISSION_DENIED `READ_ONLY_MEMBER` (a reader) or `CHAT_READ_ONLY` (read-only mode, not a
-// moderator).
-absl::Status MayPost(const Chat& chat, ChatRole role);
+// Whether a member in `role` belongs to `audience` in a chat of `kind`. Chats without an owner
+// (all but groups) give the owner's rights to their moderators.
+bool InAudience(ChatKind kind, Audience audience, ChatRole role);
+
+// Whether `member` may post in `chat` at `now`: FAILED_PRECONDITION `CHAT_ARCHIVED`,
+// PERMISSION_DENIED `READ_ONLY_MEMBER` (a reader), `CHAT_READ_ONLY` (read-only mode, not a
+// moderator) or `MEMBER_MUTED`.
+absl::Status MayPost(const Chat& chat, const Membership& member, absl::Time now);
+
+// Whether a member may ask readers to acknowledge a post: moderators of a channel or of a
+// class's parents' chat (`ACKNOWLEDGEMENT_NOT_ALLOWED`).
+absl::Status MayRequestAcknowledgement(const Chat& chat, ChatRole role);
+
+// Whether a member may moderate (delete others' messages, mute, see earlier versions):
+// `NOT_MODERATOR`.
+absl::Status MayModerate(ChatRole role);
 
 // Whether `caller` may edit a message of `author`: only the author, in a chat not archived.
 absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::string& author);
@@ -38,5 +50,9 @@ absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::str
 // (`NOT_MESSAGE_AUTHOR`); never in an archived chat.
 absl::Status MayDelete(const Chat& chat, ChatRole role, bool is_author, absl::Time posted_at,
                        absl::Time now, absl::Duration window);
+
+// Whether a member may do what `audience` of the chat's settings governs
+// (`NOT_ALLOWED_BY_SETTINGS`); never in an archived chat.
+absl::Status MayBySettings(const Chat& chat, Audience audience, ChatRole role);
 
 }  // namespace parta::messaging

@@ -186,7 +186,8 @@ void RosterChats::EnsureSchoolChats(pqxx::transaction_base& tx, const dir::Schoo
                                                       : school.short_name();
     tx.exec_params("INSERT INTO chats (id, school_id, kind, title, created_at, updated_at) "
                    "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$5") ") "
-                   "ON CONFLICT (school_id, kind) WHERE class_id IS NULL DO NOTHING",
+                   "ON CONFLICT (school_id, kind) WHERE class_id IS NULL "
+                   "AND kind IN ('staff', 'channel') DO NOTHING",
                    ids_.NewId(), school.id(), std::string(NameOf(kind)), title,
                    pg::ToMicros(now));
     if (kind != ChatKind::kChannel || school.short_name().empty()) continue;

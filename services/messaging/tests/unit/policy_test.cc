@@ -54,16 +54,69 @@ TEST_CASE("The school's chats follow the roles: every role in every chat", "[mes
   CHECK(MembersOfSchoolChat(ChatKind::kChannel, both)["u"] == ChatRole::kModerator);
 }
 
-TEST_CASE("Who may post: readers never, read-only mode leaves moderators, archives nobody",
-          "[messaging][unit]") {
+TEST_CASE(
+    "Who may post: readers never, read-only mode leaves moderators, muted members wait, "
+    "archives nobody",
+    "[messaging][unit]") {
   Chat chat;
-  CHECK(MayPost(chat, ChatRole::kMember).ok());
-  CHECK(ReasonOf(MayPost(chat, ChatRole::kReader)) == "READ_ONLY_MEMBER");
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  auto member = [](ChatRole role, absl::Time muted_until = absl::InfinitePast()) {
+    return Membership{.role = role, .muted_until = muted_until};
+  };
+  CHECK(MayPost(chat, member(ChatRole::kMember), now).ok());
+  CHECK(ReasonOf(MayPost(chat, member(ChatRole::kReader), now)) == "READ_ONLY_MEMBER");
+  CHECK(ReasonOf(MayPost(chat, member(ChatRole::kMember, now + absl::Minutes(1)), now)) ==
+        "MEMBER_MUTED");
+  CHECK(MayPost(chat, member(ChatRole::kMember, now - absl::Minutes(1)), now).ok());
   chat.read_only = true;
-  CHECK(ReasonOf(MayPost(chat, ChatRole::kMember)) == "CHAT_READ_ONLY");
-  CHECK(MayPost(chat, ChatRole::kModerator).ok());
+  CHECK(ReasonOf(MayPost(chat, member(ChatRole::kMember), now)) == "CHAT_READ_ONLY");
+  CHECK(MayPost(chat, member(ChatRole::kModerator), now).ok());
+  CHECK(MayPost(chat, member(ChatRole::kOwner), now).ok());
   chat.archived = true;
-  CHECK(ReasonOf(MayPost(chat, ChatRole::kModerator)) == "CHAT_ARCHIVED");
+  CHECK(ReasonOf(MayPost(chat, member(ChatRole::kModerator), now)) == "CHAT_ARCHIVED");
+}
+
+TEST_CASE("Settings' audiences, for every role, with and without an owner", "[messaging][unit]") {
+  struct Row {
+    Audience audience;
+    ChatRole role;
+    bool group, roster;  // in a group / in a roster chat (no owner: moderators stand in)
+  };
+  const Row table[] = {
+      {Audience::kOwner, ChatRole::kOwner, true, true},
+      {Audience::kOwner, ChatRole::kModerator, false, true},
+      {Audience::kOwner, ChatRole::kMember, false, false},
+      {Audience::kModerators, ChatRole::kOwner, true, true},
+      {Audience::kModerators, ChatRole::kModerator, true, true},
+      {Audience::kModerators, ChatRole::kMember, false, false},
+      {Audience::kEveryone, ChatRole::kMember, true, true},
+      {Audience::kEveryone, ChatRole::kReader, false, false},
+  };
+  for (const Row& row : table) {
+    INFO(static_cast<int>(row.audience) << " " << NameOf(row.role));
+    CHECK(InAudience(ChatKind::kGroup, row.audience, row.role) == row.group);
+    CHECK(InAudience(ChatKind::kClassStudents, row.audience, row.role) == row.roster);
+  }
+  Chat chat;
+  CHECK(ReasonOf(MayBySettings(chat, Audience::kModerators, ChatRole::kMember)) ==
+        "NOT_ALLOWED_BY_SETTINGS");
+  chat.archived = true;
+  CHECK(ReasonOf(MayBySettings(chat, Audience::kEveryone, ChatRole::kOwner)) == "CHAT_ARCHIVED");
+}
+
+TEST_CASE("Acknowledgements are asked for by moderators of channels and parents' chats",
+          "[messaging][unit]") {
+  for (ChatKind kind : {ChatKind::kClassStudents, ChatKind::kClassParents, ChatKind::kStaff,
+                        ChatKind::kChannel, ChatKind::kGroup, ChatKind::kDirect}) {
+    INFO(NameOf(kind));
+    Chat chat{.kind = kind};
+    bool announcements = kind == ChatKind::kChannel || kind == ChatKind::kClassParents;
+    CHECK(MayRequestAcknowledgement(chat, ChatRole::kModerator).ok() == announcements);
+    CHECK(ReasonOf(MayRequestAcknowledgement(chat, ChatRole::kMember)) ==
+          "ACKNOWLEDGEMENT_NOT_ALLOWED");
+  }
+  CHECK(MayModerate(ChatRole::kOwner).ok());
+  CHECK(ReasonOf(MayModerate(ChatRole::kMember)) == "NOT_MODERATOR");
 }
 
 TEST_CASE("Editing is the author's; deleting the author's within the window or a moderator's",

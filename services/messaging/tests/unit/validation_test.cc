@@ -35,5 +35,36 @@ TEST_CASE("Request ids, chat ids and page sizes", "[messaging][unit]") {
   CHECK(ReasonOf(PageSize(-1, 50, 200).status()) == "INVALID_PAGE");
 }
 
+TEST_CASE("Polls, awards, mentions, attachments, reactions, titles, mutes and queries",
+          "[messaging][unit]") {
+  CHECK(ValidatePoll("Когда экскурсия?", {"В субботу", "В воскресенье"}).ok());
+  CHECK(ReasonOf(ValidatePoll("Вопрос?", {})) == "INVALID_POLL");
+  std::vector<std::string> eleven(11, "вариант");
+  CHECK(ReasonOf(ValidatePoll("Вопрос?", eleven)) == "INVALID_POLL");
+  CHECK(ValidatePoll("Вопрос?", std::vector<std::string>(10, "вариант")).ok());
+  CHECK(ReasonOf(ValidatePoll("  ", {"да"})) == "INVALID_POLL");
+  CHECK(ReasonOf(ValidatePoll("Вопрос?", {"да", " "})) == "INVALID_POLL");
+  CHECK(ReasonOf(ValidateAwardComment(std::string(501, 'a'))) == "INVALID_AWARD");
+  std::string uuid = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+  CHECK(ValidateMentions({uuid}).ok());
+  CHECK(ReasonOf(ValidateMentions({"@masha"})) == "INVALID_MENTION");
+  CHECK(ReasonOf(ValidateMentions(std::vector<std::string>(51, uuid))) == "TOO_MANY_MENTIONS");
+  CHECK(ReasonOf(ValidateAttachments(std::vector<std::string>(11, uuid))) == "INVALID_ATTACHMENT");
+  CHECK(ReasonOf(ValidateAttachments({"file.pdf"})) == "INVALID_ATTACHMENT");
+  CHECK(ValidateReaction("👍").ok());
+  CHECK(ValidateReaction("❤️").ok());
+  CHECK(ReasonOf(ValidateReaction("💩")) == "UNKNOWN_REACTION");
+  CHECK(ReasonOf(ValidateReaction("")) == "UNKNOWN_REACTION");
+  CHECK(ValidateTitle("Олимпиада по физике").ok());
+  CHECK(ReasonOf(ValidateTitle(" ")) == "INVALID_TITLE");
+  CHECK(ReasonOf(ValidateReportReason("")) == "INVALID_REASON");
+  CHECK(ValidateMuteDuration(absl::Minutes(1)).ok());
+  CHECK(ReasonOf(ValidateMuteDuration(absl::Seconds(59))) == "INVALID_DURATION");
+  CHECK(ReasonOf(ValidateMuteDuration(absl::Hours(24 * 31))) == "INVALID_DURATION");
+  CHECK(ValidateQuery("задача").ok());
+  CHECK(ReasonOf(ValidateQuery("!!!")) == "INVALID_QUERY");
+  CHECK(ReasonOf(ValidateQuery("")) == "INVALID_QUERY");
+}
+
 }  // namespace
 }  // namespace parta::messaging

@@ -1,0 +1,352 @@
+#include "services/messaging/chats/chat_admin.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/status.h"
+#include "libs/pg/time.h"
+#include "services/messaging/chats/chat_log.h"
+#include "services/messaging/chats/school_roles.h"
+#include "services/messaging/domain/policy.h"
+#include "services/messaging/domain/validation.h"
+
+namespace parta::messaging {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int kMaxGroupMembers = 500;
+
+absl::Status NotMember() {
+  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
+}
+
+absl::Status NotAGroup() {
+  return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_GROUP",
+               "only groups have members chosen by people; roster chats follow the roster");
+}
+
+absl::Status ValidateUserIds(const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    if (!IsUuid(id)) return InvalidArgument("INVALID_USER_ID", "user ids are account ids");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckInSchool(pqxx::transaction_base& tx, const std::string& school_id,
+                           const std::vector<std::string>& user_ids) {
+  if (NotInSchool(tx, school_id, user_ids).empty()) return absl::OkStatus();
+  return InvalidArgument("NOT_IN_SCHOOL", "everyone added must be a member of the school");
+}
+
+v1::ListChatMembersResponse MembersOf(pqxx::transaction_base& tx, const std::string& chat_id) {
+  v1::ListChatMembersResponse response;
+  for (const pqxx::row& row : tx.exec_params(
+           "SELECT user_id::text, role, read_sequence, " PARTA_PG_US(
+               "muted_until") " FROM chat_members WHERE chat_id = $1 AND active ORDER BY user_id",
+           chat_id)) {
+    v1::ChatMember& member = *response.add_members();
+    member.set_user_id(row[0].as<std::string>());
+    member.set_role(
+        ToProto(ChatRoleFromName(row[1].as<std::string>()).value_or(ChatRole::kReader)));
+    member.set_read_sequence(row[2].as<int64_t>());
+    if (!row[3].is_null()) {
+      *member.mutable_muted_until() = TimeUtil::MicrosecondsToTimestamp(row[3].as<int64_t>());
+    }
+  }
+  return response;
+}
+
+// A new chat's row, locked (just inserted) for its first changes.
+Chat InsertChat(pqxx::transaction_base& tx, Chat chat, const std::string& direct_key) {
+  tx.exec_params(
+      "INSERT INTO chats (id, school_id, kind, title, settings, direct_key, "
+      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, nullif($6, ''), " PARTA_PG_TS(
+          "$7") ", " PARTA_PG_TS("$7") ")",
+      chat.id, chat.school_id, std::string(NameOf(chat.kind)), chat.title,
+      pqxx::binarystring(StoredSettings(chat.settings)), direct_key, pg::ToMicros(chat.created_at));
+  return chat;
+}
+
+}  // namespace
+
+absl::Status ChatAdmin::CheckContacts(const std::string& school_id, const std::string& caller,
+                                      const std::vector<std::string>& user_ids) {
+  for (const std::string& user_id : user_ids) {
+    if (user_id == caller) continue;
+    absl::StatusOr<bool> allowed = contact_(school_id, caller, user_id);
+    if (!allowed.ok()) {
+      return Unavailable("DIRECTORY_UNAVAILABLE",
+                         "the directory could not say who may contact whom: " +
+                             std::string(allowed.status().message()));
+    }
+    if (!*allowed) {
+      return PermissionDenied("CONTACT_NOT_ALLOWED",
+                              "the school's rules do not let the caller contact this person");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Chat> ChatAdmin::CreateGroup(const std::string& caller,
+                                                const v1::CreateGroupChatRequest& req) {
+  if (!IsUuid(req.school_id())) return InvalidArgument("INVALID_SCHOOL_ID", "school_id is a UUID");
+  RETURN_IF_ERROR(ValidateTitle(req.title()));
+  std::set<std::string> members(req.member_ids().begin(), req.member_ids().end());
+  members.erase(caller);
+  std::vector<std::string> people(members.begin(), members.end());
+  RETURN_IF_ERROR(ValidateUserIds(people));
+  if (people.size() + 1 > kMaxGroupMembers) {
+    return InvalidArgument("TOO_MANY_MEMBERS", "a group has at most 500 members");
+  }
+  absl::Status may = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    if (!HoldsRole(tx, req.school_id(), caller, SchoolRole::kTeacher) &&
+        !HoldsRole(tx, req.school_id(), caller, SchoolRole::kAdmin)) {
+      return PermissionDenied("NOT_TEACHER_OR_ADMIN", "teachers and admins make groups");
+    }
+    return CheckInSchool(tx, req.school_id(), people);
+  });
+  RETURN_IF_ERROR(may);
+  RETURN_IF_ERROR(CheckContacts(req.school_id(), caller, people));
+  absl::StatusOr<v1::Chat> created =
+      pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
+        absl::Time now = clock_.Now();
+        Chat chat = InsertChat(tx,
+                               Chat{.id = ids_.NewId(),
+                                    .school_id = req.school_id(),
+                                    .kind = ChatKind::kGroup,
+                                    .title = req.title(),
+                                    .created_at = now},
+                               "");
+        SetMember(tx, chat, caller, ChatRole::kOwner, ids_, now);
+        for (const std::string& person : people) {
+          SetMember(tx, chat, person, ChatRole::kMember, ids_, now);
+        }
+        return ChatToProto(*ReadChat(tx, chat.id, caller));
+      });
+  if (created.ok()) committed_();
+  return created;
+}
+
+absl::StatusOr<v1::Chat> ChatAdmin::OpenDirect(const std::string& caller,
+                                               const v1::OpenDirectChatRequest& req) {
+  if (!IsUuid(req.school_id())) return InvalidArgument("INVALID_SCHOOL_ID", "school_id is a UUID");
+  if (!IsUuid(req.user_id())) return InvalidArgument("INVALID_USER_ID", "user_id is an account id");
+  if (req.user_id() == caller) {
+    return InvalidArgument("SELF_CHAT", "a direct chat is with someone else");
+  }
+  RETURN_IF_ERROR(CheckContacts(req.school_id(), caller, {req.user_id()}));
+  const std::string& low = std::min(caller, req.user_id());
+  const std::string& high = std::max(caller, req.user_id());
+  std::string key = absl::StrCat(req.school_id(), "/", low, "/", high);
+  bool created = false;
+  absl::StatusOr<v1::Chat> chat =
+      pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
+        created = false;
+        pqxx::result existing =
+            tx.exec_params("SELECT id::text FROM chats WHERE direct_key = $1 FOR UPDATE", key);
+        if (existing.empty()) {
+          absl::Time now = clock_.Now();
+          // Two people opening it at once: one insert wins, the other waits on the key and
+          // retries the transaction (unique violation) to find it.
+          Chat direct = InsertChat(tx,
+                                   Chat{.id = ids_.NewId(),
+                                        .school_id = req.school_id(),
+                                        .kind = ChatKind::kDirect,
+                                        .created_at = now},
+                                   key);
+          SetMember(tx, direct, caller, ChatRole::kMember, ids_, now);
+          SetMember(tx, direct, req.user_id(), ChatRole::kMember, ids_, now);
+          created = true;
+          return ChatToProto(*ReadChat(tx, direct.id, caller));
+        }
+        std::optional<ChatAccess> access = ReadChat(tx, existing[0][0].as<std::string>(), caller);
+        if (!access->member) return NotMember();
+        return ChatToProto(*access);
+      });
+  if (!chat.ok() && chat.status().code() == absl::StatusCode::kAlreadyExists) {
+    return OpenDirect(caller, req);  // the other side made it a moment ago
+  }
+  if (chat.ok() && created) committed_();
+  return chat;
+}
+
+absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::ListMembers(const std::string& caller,
+                                                                   const std::string& chat_id) {
+  RETURN_IF_ERROR(ValidateChatId(chat_id));
+  return pool_.TransactFor<v1::ListChatMembersResponse>(
+      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
+        std::optional<ChatAccess> access = ReadChat(tx, chat_id, caller);
+        if (!access || !access->member) return NotMember();
+        return MembersOf(tx, chat_id);
+      });
+}
+
+absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
+    const std::string& caller, const v1::AddChatMembersRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  std::set<std::string> unique(req.user_ids().begin(), req.user_ids().end());
+  std::vector<std::string> people(unique.begin(), unique.end());
+  RETURN_IF_ERROR(ValidateUserIds(people));
+  std::string school_id;
+  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
+    if (!access || !access->member) return NotMember();
+    if (access->chat.kind != ChatKind::kGroup) return NotAGroup();
+    RETURN_IF_ERROR(
+        MayBySettings(access->chat, access->chat.settings.invite, access->member->role));
+    school_id = access->chat.school_id;
+    return CheckInSchool(tx, school_id, people);
+  }));
+  RETURN_IF_ERROR(CheckContacts(school_id, caller, people));
+  absl::StatusOr<v1::ListChatMembersResponse> added =
+      pool_.TransactFor<v1::ListChatMembersResponse>(
+          [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
+            std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
+            if (!access || !access->member) return NotMember();
+            int count = tx.exec_params(
+                              "SELECT count(*) FROM chat_members WHERE chat_id = $1 "
+                              "AND active",
+                              req.chat_id())[0][0]
+                            .as<int>();
+            if (count + static_cast<int>(people.size()) > kMaxGroupMembers) {
+              return InvalidArgument("TOO_MANY_MEMBERS", "a group has at most 500 members");
+            }
+            absl::Time now = clock_.Now();
+            for (const std::string& person : people) {
+              if (!ReadChat(tx, req.chat_id(), person)->member) {
+                SetMember(tx, access->chat, person, ChatRole::kMember, ids_, now);
+              }
+            }
+            return MembersOf(tx, req.chat_id());
+          });
+  if (added.ok()) committed_();
+  return added;
+}
+
+absl::Status ChatAdmin::RemoveMember(const std::string& caller,
+                                     const v1::RemoveChatMemberRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  RETURN_IF_ERROR(ValidateUserIds({req.user_id()}));
+  absl::Status removed = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
+    if (!access || !access->member) return NotMember();
+    if (access->chat.kind != ChatKind::kGroup) return NotAGroup();
+    std::optional<Membership> target = req.user_id() == caller
+                                           ? access->member
+                                           : ReadChat(tx, req.chat_id(), req.user_id())->member;
+    if (!target) return NotFound("MEMBER_NOT_FOUND", "the person is not a member of this chat");
+    if (target->role == ChatRole::kOwner) {
+      return Error(absl::StatusCode::kFailedPrecondition, "OWNER_STAYS",
+                   "the group's owner neither leaves nor is removed");
+    }
+    if (req.user_id() != caller) RETURN_IF_ERROR(MayModerate(access->member->role));
+    messaging::RemoveMember(tx, access->chat, req.user_id(), ids_, clock_.Now());
+    return absl::OkStatus();
+  });
+  if (removed.ok()) committed_();
+  return removed;
+}
+
+absl::StatusOr<v1::ChatMember> ChatAdmin::SetMemberRole(const std::string& caller,
+                                                        const v1::SetChatMemberRoleRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  RETURN_IF_ERROR(ValidateUserIds({req.user_id()}));
+  if (req.role() != v1::CHAT_ROLE_MODERATOR && req.role() != v1::CHAT_ROLE_MEMBER) {
+    return InvalidArgument("INVALID_ROLE", "role is CHAT_ROLE_MODERATOR or CHAT_ROLE_MEMBER");
+  }
+  ChatRole role = req.role() == v1::CHAT_ROLE_MODERATOR ? ChatRole::kModerator : ChatRole::kMember;
+  absl::StatusOr<v1::ChatMember> changed =
+      pool_.TransactFor<v1::ChatMember>([&](pqxx::work& tx) -> absl::StatusOr<v1::ChatMember> {
+        std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
+        if (!access || !access->member) return NotMember();
+        if (access->chat.kind != ChatKind::kGroup) return NotAGroup();
+        if (access->member->role != ChatRole::kOwner) {
+          return PermissionDenied("NOT_OWNER", "the group's owner names its moderators");
+        }
+        std::optional<Membership> target = ReadChat(tx, req.chat_id(), req.user_id())->member;
+        if (!target || target->role == ChatRole::kOwner) {
+          return NotFound("MEMBER_NOT_FOUND", "the person is not a member of this chat");
+        }
+        SetMember(tx, access->chat, req.user_id(), role, ids_, clock_.Now());
+        v1::ChatMember member;
+        member.set_user_id(req.user_id());
+        member.set_role(ToProto(role));
+        member.set_read_sequence(target->read_sequence);
+        return member;
+      });
+  if (changed.ok()) committed_();
+  return changed;
+}
+
+absl::StatusOr<v1::Chat> ChatAdmin::Update(const std::string& caller,
+                                           const v1::UpdateChatRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat().id()));
+  std::set<std::string> paths(req.update_mask().paths().begin(), req.update_mask().paths().end());
+  if (paths.empty()) {
+    return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names the fields to change");
+  }
+  for (const std::string& path : paths) {
+    if (path != "title" && path != "avatar_content_id" && path != "settings") {
+      return InvalidArgument("INVALID_UPDATE_MASK",
+                             "update_mask holds title, avatar_content_id or settings");
+    }
+  }
+  if (paths.contains("title")) RETURN_IF_ERROR(ValidateTitle(req.chat().title()));
+  if (paths.contains("avatar_content_id") && !req.chat().avatar_content_id().empty()) {
+    RETURN_IF_ERROR(ValidateAttachments({req.chat().avatar_content_id()}));
+  }
+  const v1::ChatSettings& asked = req.chat().settings();
+  if (paths.contains("settings") && asked.newcomer_history() == v1::NEWCOMER_HISTORY_LAST &&
+      (asked.newcomer_history_count() < 1 || asked.newcomer_history_count() > 1000)) {
+    return InvalidArgument("INVALID_SETTINGS", "newcomer_history_count is 1-1,000");
+  }
+  absl::StatusOr<v1::Chat> updated =
+      pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
+        std::optional<ChatAccess> access = LockChat(tx, req.chat().id(), caller);
+        if (!access || !access->member) return NotMember();
+        Chat& chat = access->chat;
+        ChatRole role = access->member->role;
+        if (paths.contains("title") || paths.contains("avatar_content_id")) {
+          RETURN_IF_ERROR(MayBySettings(chat, chat.settings.edit_info, role));
+        }
+        if (paths.contains("title")) {
+          if (chat.kind != ChatKind::kGroup) {
+            return Error(absl::StatusCode::kFailedPrecondition, "ROSTER_TITLE",
+                         "a roster chat's title is the class's or the school's");
+          }
+          chat.title = req.chat().title();
+        }
+        if (paths.contains("avatar_content_id")) {
+          chat.avatar_content_id = req.chat().avatar_content_id();
+        }
+        if (paths.contains("settings")) {
+          if (chat.archived) {
+            return Error(absl::StatusCode::kFailedPrecondition, "CHAT_ARCHIVED",
+                         "the chat is archived");
+          }
+          if (!InAudience(chat.kind, Audience::kOwner, role)) {
+            return PermissionDenied("NOT_OWNER", "the chat's owner changes its settings");
+          }
+          chat.settings = SettingsFromProto(asked, chat.settings);
+          chat.read_only = asked.read_only();
+        }
+        absl::Time now = clock_.Now();
+        tx.exec_params(
+            "UPDATE chats SET title = $2, avatar_content_id = $3, settings = $4, "
+            "read_only = $5 WHERE id = $1",
+            chat.id, chat.title, chat.avatar_content_id,
+            pqxx::binarystring(StoredSettings(chat.settings)), chat.read_only);
+        events::v1::ChatChange change;
+        change.set_actor_id(caller);
+        *change.mutable_chat_updated() = ChatToProto(ChatAccess{.chat = chat});
+        AppendChange(tx, chat, std::move(change), ids_, now);
+        return ChatToProto(*access);
+      });
+  if (updated.ok()) committed_();
+  return updated;
+}
+
+}  // namespace parta::messaging

@@ -1,0 +1,58 @@
+#pragma once
+
+// Chats people make and run: groups (teachers and admins of a school), direct chats (where the
+// directory's visibility table lets the caller contact the other), their members and roles, and
+// every chat's title, avatar and settings. Roster chats follow the roster instead: their
+// members and titles are the directory's.
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/core/clock.h"
+#include "libs/core/random.h"
+#include "libs/pg/pool.h"
+#include "parta/messaging/v1/messaging.pb.h"
+
+namespace parta::messaging {
+
+// Whether `subject` may contact `user_id` in the school (the directory's `member.contact`).
+using ContactCheck = std::function<absl::StatusOr<bool>(
+    const std::string& school_id, const std::string& subject, const std::string& user_id)>;
+
+class ChatAdmin {
+ public:
+  ChatAdmin(pg::Pool& pool, IdGenerator& ids, const Clock& clock, ContactCheck contact,
+            std::function<void()> committed)
+      : pool_(pool),
+        ids_(ids),
+        clock_(clock),
+        contact_(std::move(contact)),
+        committed_(std::move(committed)) {}
+
+  absl::StatusOr<v1::Chat> CreateGroup(const std::string& caller,
+                                       const v1::CreateGroupChatRequest& req);
+  absl::StatusOr<v1::Chat> OpenDirect(const std::string& caller,
+                                      const v1::OpenDirectChatRequest& req);
+  absl::StatusOr<v1::ListChatMembersResponse> ListMembers(const std::string& caller,
+                                                          const std::string& chat_id);
+  absl::StatusOr<v1::ListChatMembersResponse> AddMembers(const std::string& caller,
+                                                         const v1::AddChatMembersRequest& req);
+  absl::Status RemoveMember(const std::string& caller, const v1::RemoveChatMemberRequest& req);
+  absl::StatusOr<v1::ChatMember> SetMemberRole(const std::string& caller,
+                                               const v1::SetChatMemberRoleRequest& req);
+  absl::StatusOr<v1::Chat> Update(const std::string& caller, const v1::UpdateChatRequest& req);
+
+ private:
+  // Every one of `user_ids` may be contacted by `caller` in the school.
+  absl::Status CheckContacts(const std::string& school_id, const std::string& caller,
+                             const std::vector<std::string>& user_ids);
+
+  pg::Pool& pool_;
+  IdGenerator& ids_;
+  const Clock& clock_;
+  const ContactCheck contact_;
+  const std::function<void()> committed_;
+};
+
+}  // namespace parta::messaging

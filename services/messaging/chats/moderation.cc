@@ -1,0 +1,268 @@
+#include "services/messaging/chats/moderation.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/status.h"
+#include "libs/pg/time.h"
+#include "services/messaging/chats/chat_log.h"
+#include "services/messaging/chats/message_deletion.h"
+#include "services/messaging/chats/message_rows.h"
+#include "services/messaging/chats/moderation_log.h"
+#include "services/messaging/chats/school_roles.h"
+#include "services/messaging/domain/policy.h"
+#include "services/messaging/domain/validation.h"
+
+namespace parta::messaging {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr char kReportColumns[] =
+    "id::text, school_id::text, chat_id::text, message_id::text, author_id::text, "
+    "reporter_id::text, reason, state, evidence, " PARTA_PG_US(
+        "created_at") ", coalesce(resolved_by::text, ''), " PARTA_PG_US("resolved_at");
+
+v1::ReportState StateOf(const std::string& name) {
+  if (name == "open") return v1::REPORT_STATE_OPEN;
+  if (name == "kept") return v1::REPORT_STATE_KEPT;
+  if (name == "removed") return v1::REPORT_STATE_REMOVED;
+  if (name == "removed_and_muted") return v1::REPORT_STATE_REMOVED_AND_MUTED;
+  return v1::REPORT_STATE_UNSPECIFIED;
+}
+
+v1::Report ReportFromRow(const pqxx::row& row) {
+  v1::Report report;
+  report.set_id(row[0].as<std::string>());
+  report.set_school_id(row[1].as<std::string>());
+  report.set_chat_id(row[2].as<std::string>());
+  report.set_message_id(row[3].as<std::string>());
+  report.set_author_id(row[4].as<std::string>());
+  report.set_reporter_id(row[5].as<std::string>());
+  report.set_reason(row[6].as<std::string>());
+  report.set_state(StateOf(row[7].as<std::string>()));
+  if (!row[8].is_null()) {
+    report.mutable_evidence()->ParseFromString(pqxx::binarystring(row[8]).str());
+  }
+  *report.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[9].as<int64_t>());
+  report.set_resolved_by(row[10].as<std::string>());
+  if (!row[11].is_null()) {
+    *report.mutable_resolve_time() = TimeUtil::MicrosecondsToTimestamp(row[11].as<int64_t>());
+  }
+  return report;
+}
+
+absl::Status NotMember() {
+  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
+}
+
+absl::Status RequireSchoolAdmin(pqxx::transaction_base& tx, const std::string& school_id,
+                                const std::string& caller) {
+  if (IsUuid(school_id) && HoldsRole(tx, school_id, caller, SchoolRole::kAdmin)) {
+    return absl::OkStatus();
+  }
+  return PermissionDenied("NOT_SCHOOL_ADMIN", "the school's admins keep its moderation queue");
+}
+
+// Sets the member's mute (`until` in the past lifts it) and records it in the chat.
+void SetMute(pqxx::transaction_base& tx, Chat& chat, const std::string& user_id, absl::Time until,
+             const std::string& actor, absl::Time now, IdGenerator& ids) {
+  bool lifting = until <= now;
+  tx.exec_params("UPDATE chat_members SET muted_until = CASE WHEN $4 THEN NULL ELSE " PARTA_PG_TS(
+                     "$3") " END WHERE chat_id = $1 AND user_id = $2",
+                 chat.id, user_id, pg::ToMicros(until), lifting);
+  events::v1::ChatChange change;
+  change.set_actor_id(actor);
+  change.mutable_member_muted()->set_user_id(user_id);
+  if (!lifting) {
+    *change.mutable_member_muted()->mutable_muted_until() =
+        TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(until));
+  }
+  AppendChange(tx, chat, std::move(change), ids, now);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ChatMember> Moderation::Mute(const std::string& caller,
+                                                const v1::MuteMemberRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  if (!IsUuid(req.user_id())) return InvalidArgument("INVALID_USER_ID", "user_id is an account id");
+  absl::Duration duration = absl::Seconds(req.duration_seconds());
+  if (req.duration_seconds() != 0) RETURN_IF_ERROR(ValidateMuteDuration(duration));
+  absl::StatusOr<v1::ChatMember> muted =
+      pool_.TransactFor<v1::ChatMember>([&](pqxx::work& tx) -> absl::StatusOr<v1::ChatMember> {
+        std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
+        if (!access || !access->member) return NotMember();
+        RETURN_IF_ERROR(MayModerate(access->member->role));
+        std::optional<ChatAccess> target = ReadChat(tx, req.chat_id(), req.user_id());
+        if (!target->member) {
+          return NotFound("MEMBER_NOT_FOUND", "the person is not a member of this chat");
+        }
+        if (target->member->role >= ChatRole::kModerator) {
+          return Error(absl::StatusCode::kFailedPrecondition, "CANNOT_MUTE_MODERATOR",
+                       "moderators are not muted");
+        }
+        absl::Time now = clock_.Now();
+        absl::Time until = req.duration_seconds() == 0 ? now : now + duration;
+        SetMute(tx, access->chat, req.user_id(), until, caller, now, ids_);
+        LogModeration(tx,
+                      {.school_id = access->chat.school_id,
+                       .chat_id = access->chat.id,
+                       .actor_id = caller,
+                       .action = req.duration_seconds() == 0 ? "unmute" : "mute",
+                       .target_user_id = req.user_id(),
+                       .details = absl::StrCat(req.duration_seconds(), "s")},
+                      now);
+        v1::ChatMember member;
+        member.set_user_id(req.user_id());
+        member.set_role(ToProto(target->member->role));
+        member.set_read_sequence(target->member->read_sequence);
+        if (req.duration_seconds() != 0) {
+          *member.mutable_muted_until() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(until));
+        }
+        return member;
+      });
+  if (muted.ok()) committed_();
+  return muted;
+}
+
+absl::StatusOr<v1::Report> Moderation::Report(const std::string& caller,
+                                              const v1::ReportMessageRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  RETURN_IF_ERROR(ValidateMessageId(req.message_id()));
+  RETURN_IF_ERROR(ValidateReportReason(req.reason()));
+  return pool_.TransactFor<v1::Report>([&](pqxx::work& tx) -> absl::StatusOr<v1::Report> {
+    std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
+    if (!access || !access->member) return NotMember();
+    ASSIGN_OR_RETURN(v1::Message message, FindMessage(tx, req.chat_id(), req.message_id(),
+                                                      access->member->history_start));
+    if (message.deleted()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "MESSAGE_DELETED",
+                   "the message was deleted already");
+    }
+    absl::Time now = clock_.Now();
+    std::string evidence = message.SerializeAsString();
+    pqxx::result inserted = tx.exec_params(
+        std::string("INSERT INTO reports (id, school_id, chat_id, message_id, author_id, "
+                    "reporter_id, reason, state, evidence, created_at) VALUES ($1, $2, $3, $4, "
+                    "$5, $6, $7, 'open', $8, " PARTA_PG_TS(
+                        "$9") ") "
+                              "ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING ") +
+            kReportColumns,
+        ids_.NewId(), access->chat.school_id, access->chat.id, message.id(), message.author_id(),
+        caller, req.reason(), pqxx::binarystring(evidence.data(), evidence.size()),
+        pg::ToMicros(now));
+    if (inserted.empty()) {
+      return AlreadyExists("ALREADY_REPORTED", "the caller reported this message already");
+    }
+    LogModeration(tx,
+                  {.school_id = access->chat.school_id,
+                   .chat_id = access->chat.id,
+                   .actor_id = caller,
+                   .action = "report",
+                   .message_id = message.id(),
+                   .target_user_id = message.author_id(),
+                   .details = req.reason()},
+                  now);
+    return ReportFromRow(inserted[0]);
+  });
+}
+
+absl::StatusOr<v1::ListReportsResponse> Moderation::ListReports(const std::string& caller,
+                                                                const v1::ListReportsRequest& req) {
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 50, 200));
+  return pool_.TransactFor<v1::ListReportsResponse>(
+      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListReportsResponse> {
+        RETURN_IF_ERROR(RequireSchoolAdmin(tx, req.school_id(), caller));
+        v1::ListReportsResponse response;
+        for (const pqxx::row& row :
+             tx.exec_params(std::string("SELECT ") + kReportColumns +
+                                " FROM reports WHERE school_id = $1 AND (state = 'open' OR NOT $2) "
+                                "ORDER BY (state = 'open') DESC, "
+                                "CASE WHEN state = 'open' THEN created_at END ASC, created_at DESC "
+                                "LIMIT $3",
+                            req.school_id(), req.open_only(), page_size)) {
+          *response.add_reports() = ReportFromRow(row);
+        }
+        return response;
+      });
+}
+
+absl::StatusOr<v1::Report> Moderation::Resolve(const std::string& caller,
+                                               const v1::ResolveReportRequest& req) {
+  std::string state;
+  switch (req.action()) {
+    case v1::REPORT_ACTION_KEEP:
+      state = "kept";
+      break;
+    case v1::REPORT_ACTION_REMOVE:
+      state = "removed";
+      break;
+    case v1::REPORT_ACTION_REMOVE_AND_MUTE:
+      state = "removed_and_muted";
+      RETURN_IF_ERROR(ValidateMuteDuration(absl::Seconds(req.mute_seconds())));
+      break;
+    default:
+      return InvalidArgument("INVALID_ACTION", "action is KEEP, REMOVE or REMOVE_AND_MUTE");
+  }
+  bool changed = false;
+  absl::StatusOr<v1::Report> resolved =
+      pool_.TransactFor<v1::Report>([&](pqxx::work& tx) -> absl::StatusOr<v1::Report> {
+        changed = false;
+        RETURN_IF_ERROR(RequireSchoolAdmin(tx, req.school_id(), caller));
+        if (!IsUuid(req.report_id())) {
+          return NotFound("REPORT_NOT_FOUND", "no such report in this school");
+        }
+        pqxx::result found = tx.exec_params(std::string("SELECT ") + kReportColumns +
+                                                " FROM reports WHERE id = $1 AND school_id = $2 "
+                                                "FOR UPDATE",
+                                            req.report_id(), req.school_id());
+        if (found.empty()) return NotFound("REPORT_NOT_FOUND", "no such report in this school");
+        v1::Report report = ReportFromRow(found[0]);
+        if (report.state() != v1::REPORT_STATE_OPEN) {
+          return Error(absl::StatusCode::kFailedPrecondition, "REPORT_RESOLVED",
+                       "the report was resolved already");
+        }
+        absl::Time now = clock_.Now();
+        if (req.action() != v1::REPORT_ACTION_KEEP) {
+          // The admin need not be in the chat: he acts for the school.
+          std::optional<ChatAccess> chat = LockChat(tx, report.chat_id(), caller);
+          ASSIGN_OR_RETURN(v1::Message message,
+                           FindMessage(tx, report.chat_id(), report.message_id(), 1));
+          if (!message.deleted()) {
+            DeleteForEveryone(tx, chat->chat, message, caller, now, ids_);
+          }
+          if (req.action() == v1::REPORT_ACTION_REMOVE_AND_MUTE &&
+              ReadChat(tx, report.chat_id(), report.author_id())->member) {
+            SetMute(tx, chat->chat, report.author_id(), now + absl::Seconds(req.mute_seconds()),
+                    caller, now, ids_);
+          }
+          changed = true;
+        }
+        pqxx::result updated = tx.exec_params(
+            std::string("UPDATE reports SET state = $2, evidence = NULL, resolved_by = $3, "
+                        "resolved_at = " PARTA_PG_TS("$4") " WHERE id = $1 RETURNING ") +
+                kReportColumns,
+            report.id(), state, caller, pg::ToMicros(now));
+        // Evidence of a deleted message lives only as long as an open report needs it.
+        tx.exec_params(
+            "DELETE FROM message_versions WHERE message_id = $1 AND reason = 'deleted' "
+            "AND NOT EXISTS (SELECT 1 FROM reports WHERE message_id = $1 "
+            "AND state = 'open')",
+            report.message_id());
+        LogModeration(tx,
+                      {.school_id = report.school_id(),
+                       .chat_id = report.chat_id(),
+                       .actor_id = caller,
+                       .action = "resolve_report",
+                       .message_id = report.message_id(),
+                       .target_user_id = report.author_id(),
+                       .details = state},
+                      now);
+        return ReportFromRow(updated[0]);
+      });
+  if (resolved.ok() && changed) committed_();
+  return resolved;
+}
+
+}  // namespace parta::messaging
