@@ -1,0 +1,203 @@
+// Moderation: mutes, read-only mode, reports to the school's admins with the evidence kept
+// until resolved, earlier versions for moderators, the moderation log.
+
+#include <catch2/catch.hpp>
+
+#include "libs/core/random.h"
+#include "services/messaging/tests/messaging_fixture.h"
+
+namespace parta::messaging {
+namespace {
+
+using directory::testing::ReasonOf;
+using directory::testing::SchoolWorld;
+using testing::MessagingFixture;
+namespace dir = directory::v1;
+using Stub = v1::MessagingService::Stub;
+
+#define CHECK_REFUSED(status, code, reason)                   \
+  do {                                                        \
+    ::grpc::Status refused_ = (status);                       \
+    INFO(refused_.error_message());                           \
+    CHECK(refused_.error_code() == ::grpc::StatusCode::code); \
+    CHECK(ReasonOf(refused_) == (reason));                    \
+  } while (false)
+
+v1::SendMessageRequest Text(const std::string& chat_id, const std::string& body) {
+  v1::SendMessageRequest request;
+  request.set_chat_id(chat_id);
+  request.set_request_id(NewUuidV7(absl::Now()));
+  request.mutable_text()->set_body(body);
+  return request;
+}
+
+TEST_CASE(
+    "A reported message stays readable to moderators until resolved, even deleted; the "
+    "admin removes it and mutes its author",
+    "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  SchoolWorld w = f->directory().BuildSchool();
+  std::string classmate = f->directory().Join(w.school_id, f->directory().Token(w.teacher),
+                                              dir::ROLE_STUDENT, w.class_id);
+  v1::Chat chat = f->WaitForChat(classmate, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  v1::Message rude = f->Send(w.student, chat.id(), "Ты дурак");
+
+  v1::ReportMessageRequest report;
+  report.set_chat_id(chat.id());
+  report.set_message_id(rude.id());
+  report.set_reason("Оскорбление");
+  v1::Report filed;
+  REQUIRE(f->Call(&Stub::ReportMessage, classmate, report, &filed).ok());
+  CHECK(filed.state() == v1::REPORT_STATE_OPEN);
+  CHECK(filed.school_id() == w.school_id);
+  CHECK(filed.author_id() == w.student);
+  CHECK(filed.evidence().text().body() == "Ты дурак");
+  CHECK_REFUSED(f->Call(&Stub::ReportMessage, classmate, report, &filed), ALREADY_EXISTS,
+                "ALREADY_REPORTED");
+  CHECK_REFUSED(f->Call(&Stub::ReportMessage, w.parent, report, &filed), PERMISSION_DENIED,
+                "NOT_CHAT_MEMBER");
+  report.set_reason(" ");
+  CHECK_REFUSED(f->Call(&Stub::ReportMessage, w.teacher, report, &filed), INVALID_ARGUMENT,
+                "INVALID_REASON");
+
+  // The author covers his tracks: edits, then deletes.
+  v1::EditMessageRequest edit;
+  edit.set_chat_id(chat.id());
+  edit.set_message_id(rude.id());
+  edit.mutable_text()->set_body("Привет");
+  v1::Message edited;
+  REQUIRE(f->Call(&Stub::EditMessage, w.student, edit, &edited).ok());
+  v1::DeleteMessageRequest remove;
+  remove.set_chat_id(chat.id());
+  remove.set_message_id(rude.id());
+  v1::Message deleted;
+  REQUIRE(f->Call(&Stub::DeleteMessage, w.student, remove, &deleted).ok());
+
+  // The class teacher (a moderator) still reads every version; a pupil reads none.
+  v1::ListMessageVersionsRequest versions_request;
+  versions_request.set_chat_id(chat.id());
+  versions_request.set_message_id(rude.id());
+  v1::ListMessageVersionsResponse versions;
+  REQUIRE(f->Call(&Stub::ListMessageVersions, w.teacher, versions_request, &versions).ok());
+  REQUIRE(versions.versions_size() == 2);
+  CHECK(versions.versions(0).reason() == "edited");
+  CHECK(versions.versions(0).content().text().body() == "Ты дурак");
+  CHECK(versions.versions(1).reason() == "deleted");
+  CHECK(versions.versions(1).content().text().body() == "Привет");
+  CHECK_REFUSED(f->Call(&Stub::ListMessageVersions, classmate, versions_request, &versions),
+                PERMISSION_DENIED, "NOT_MODERATOR");
+
+  // The school's queue: admins only, the evidence as reported.
+  v1::ListReportsRequest queue;
+  queue.set_school_id(w.school_id);
+  queue.set_open_only(true);
+  v1::ListReportsResponse open;
+  CHECK_REFUSED(f->Call(&Stub::ListReports, w.teacher, queue, &open), PERMISSION_DENIED,
+                "NOT_SCHOOL_ADMIN");
+  REQUIRE(f->Call(&Stub::ListReports, w.admin, queue, &open).ok());
+  REQUIRE(open.reports_size() == 1);
+  CHECK(open.reports(0).evidence().text().body() == "Ты дурак");
+
+  v1::ResolveReportRequest resolve;
+  resolve.set_school_id(w.school_id);
+  resolve.set_report_id(filed.id());
+  resolve.set_action(v1::REPORT_ACTION_REMOVE_AND_MUTE);
+  resolve.set_mute_seconds(10);
+  v1::Report resolved;
+  CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved), INVALID_ARGUMENT,
+                "INVALID_DURATION");
+  resolve.set_mute_seconds(3600);
+  CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.teacher, resolve, &resolved), PERMISSION_DENIED,
+                "NOT_SCHOOL_ADMIN");
+  REQUIRE(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved).ok());
+  CHECK(resolved.state() == v1::REPORT_STATE_REMOVED_AND_MUTED);
+  CHECK(resolved.resolved_by() == w.admin);
+  CHECK_FALSE(resolved.has_evidence());  // evidence lives while the report is open
+  CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved), FAILED_PRECONDITION,
+                "REPORT_RESOLVED");
+  resolve.set_report_id(NewUuidV7(absl::Now()));
+  CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved), NOT_FOUND,
+                "REPORT_NOT_FOUND");
+  REQUIRE(f->Call(&Stub::ListMessageVersions, w.teacher, versions_request, &versions).ok());
+  CHECK(versions.versions_size() == 1);  // the deleted content is gone with the report
+
+  // The author is muted in that chat.
+  v1::Message ignored;
+  CHECK_REFUSED(
+      f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Я больше не буду"), &ignored),
+      PERMISSION_DENIED, "MEMBER_MUTED");
+  v1::Chat seen = *f->ChatOf(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  CHECK(seen.has_muted_until());
+  f->clock().Advance(absl::Hours(2));
+  REQUIRE(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Извините"), &ignored).ok());
+
+  // Every step is in the moderation log.
+  absl::StatusOr<std::vector<std::string>> actions = f->pool().ReadFor<std::vector<std::string>>(
+      [](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> names;
+        for (const pqxx::row& row : tx.exec("SELECT action FROM moderation_log ORDER BY id")) {
+          names.push_back(row[0].as<std::string>());
+        }
+        return names;
+      });
+  REQUIRE(actions.ok());
+  CHECK(*actions == std::vector<std::string>{"report", "resolve_report"});
+}
+
+TEST_CASE("Moderators mute members for a while and switch read-only mode", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  SchoolWorld w = f->directory().BuildSchool();
+  v1::Chat chat = f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  v1::MuteMemberRequest mute;
+  mute.set_chat_id(chat.id());
+  mute.set_user_id(w.student);
+  mute.set_duration_seconds(600);
+  v1::ChatMember member;
+  v1::Message ignored;
+  CHECK_REFUSED(f->Call(&Stub::MuteMember, w.student, mute, &member), PERMISSION_DENIED,
+                "NOT_MODERATOR");
+  REQUIRE(f->Call(&Stub::MuteMember, w.teacher, mute, &member).ok());
+  CHECK(member.has_muted_until());
+  CHECK_REFUSED(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "А?"), &ignored),
+                PERMISSION_DENIED, "MEMBER_MUTED");
+  mute.set_duration_seconds(0);
+  REQUIRE(f->Call(&Stub::MuteMember, w.teacher, mute, &member).ok());
+  CHECK_FALSE(member.has_muted_until());
+  REQUIRE(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Спасибо"), &ignored).ok());
+  mute.set_user_id(w.teacher);
+  mute.set_duration_seconds(600);
+  v1::Chat parents = f->WaitForChat(w.parent, v1::CHAT_KIND_CLASS_PARENTS, w.class_id);
+  CHECK_REFUSED(f->Call(&Stub::MuteMember, w.teacher, mute, &member), FAILED_PRECONDITION,
+                "CANNOT_MUTE_MODERATOR");
+  mute.set_user_id(w.parent);  // not in the students' chat
+  CHECK_REFUSED(f->Call(&Stub::MuteMember, w.teacher, mute, &member), NOT_FOUND,
+                "MEMBER_NOT_FOUND");
+
+  // Read-only mode: the class teacher speaks, pupils listen.
+  v1::UpdateChatRequest update;
+  update.mutable_chat()->set_id(chat.id());
+  update.mutable_chat()->mutable_settings()->set_read_only(true);
+  update.mutable_update_mask()->add_paths("settings");
+  v1::Chat updated;
+  CHECK_REFUSED(f->Call(&Stub::UpdateChat, w.student, update, &updated), PERMISSION_DENIED,
+                "NOT_OWNER");
+  REQUIRE(f->Call(&Stub::UpdateChat, w.teacher, update, &updated).ok());
+  CHECK(updated.read_only());
+  CHECK(updated.settings().read_only());
+  CHECK_REFUSED(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Можно?"), &ignored),
+                PERMISSION_DENIED, "CHAT_READ_ONLY");
+  REQUIRE(
+      f->Call(&Stub::SendMessage, w.teacher, Text(chat.id(), "Тишина на уроке"), &ignored).ok());
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("title");
+  update.mutable_chat()->set_title("Новое имя");
+  CHECK_REFUSED(f->Call(&Stub::UpdateChat, w.teacher, update, &updated), FAILED_PRECONDITION,
+                "ROSTER_TITLE");
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("members");
+  CHECK_REFUSED(f->Call(&Stub::UpdateChat, w.teacher, update, &updated), INVALID_ARGUMENT,
+                "INVALID_UPDATE_MASK");
+}
+
+}  // namespace
+}  // namespace parta::messaging
