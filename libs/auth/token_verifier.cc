@@ -54,7 +54,7 @@ std::optional<absl::StatusOr<Claims>> TokenVerifier::VerifyFromCache(absl::strin
   if (revocations_ != nullptr && !it->second.session_id.empty()) {
     auto live = live_sessions_.find(it->second.session_id);
     if (options_.revocation_cache_ttl <= absl::ZeroDuration() || live == live_sessions_.end() ||
-        now >= live->second) {
+        now >= live->second.fresh_until) {
       return std::nullopt;
     }
   }
@@ -65,24 +65,35 @@ absl::Status TokenVerifier::CheckNotRevoked(const std::string& session_id, absl:
   if (options_.revocation_cache_ttl > absl::ZeroDuration()) {
     absl::MutexLock lock(&cache_mu_);
     auto it = live_sessions_.find(session_id);
-    if (it != live_sessions_.end() && now < it->second) return absl::OkStatus();
+    if (it != live_sessions_.end() && now < it->second.fresh_until) return absl::OkStatus();
   }
   absl::StatusOr<bool> revoked = revocations_->IsRevoked(session_id);
   if (!revoked.ok()) {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = live_sessions_.find(session_id);
+    if (it != live_sessions_.end() &&
+        now - it->second.confirmed_at <= options_.revocation_outage_grace) {
+      return absl::OkStatus();
+    }
     return Unavailable("REVOCATION_UNAVAILABLE", "cannot check whether the session was revoked");
   }
   if (*revoked) return Unauthenticated("SESSION_REVOKED", "the session has ended");
-  if (options_.revocation_cache_ttl > absl::ZeroDuration()) {
+  if (options_.revocation_cache_ttl > absl::ZeroDuration() ||
+      options_.revocation_outage_grace > absl::ZeroDuration()) {
     absl::MutexLock lock(&cache_mu_);
     if (live_sessions_.size() >= options_.cache_capacity) {
-      absl::erase_if(live_sessions_, [&](const auto& entry) { return entry.second <= now; });
+      absl::erase_if(live_sessions_, [&](const auto& entry) {
+        return entry.second.fresh_until <= now &&
+               now - entry.second.confirmed_at > options_.revocation_outage_grace;
+      });
       if (live_sessions_.size() >= options_.cache_capacity) live_sessions_.clear();
     }
     // Up to half a TTL of jitter, so the answers of many sessions first seen together do not
     // all expire in the same instant and send a burst of lookups.
     thread_local std::minstd_rand jitter(std::random_device{}());
     double spread = 1.0 + 0.5 * (static_cast<double>(jitter() % 1000) / 1000.0);
-    live_sessions_[session_id] = now + options_.revocation_cache_ttl * spread;
+    live_sessions_[session_id] = {.fresh_until = now + options_.revocation_cache_ttl * spread,
+                                  .confirmed_at = now};
   }
   return absl::OkStatus();
 }

@@ -46,6 +46,10 @@ class TokenVerifier {
     // identity service, which owns sessions); other services trade this much staleness for a
     // Redis round trip per call, while revocations reach open sockets through events at once.
     absl::Duration revocation_cache_ttl = absl::ZeroDuration();
+    // While the revocation list cannot be read (Redis down), a session confirmed not revoked
+    // within this long is still accepted; others are refused. Zero refuses all. A revocation
+    // made during the outage cannot be published anyway; it takes effect once Redis is back.
+    absl::Duration revocation_outage_grace = absl::ZeroDuration();
   };
 
   // `revocations` may be null where no session can be revoked (tests of the layer above).
@@ -53,7 +57,7 @@ class TokenVerifier {
                 Options options);
 
   // UNAUTHENTICATED with the reasons of VerifyToken or SESSION_REVOKED; UNAVAILABLE when keys or
-  // the revocation list cannot be read.
+  // the revocation list cannot be read (beyond the outage grace).
   absl::StatusOr<Claims> Verify(absl::string_view token);
 
   // Verify's answer when it can be given from the caches alone, without blocking (no key fetch,
@@ -84,7 +88,12 @@ class TokenVerifier {
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, Claims> verified_ ABSL_GUARDED_BY(cache_mu_);
   // Session id → until when it is known not to be revoked.
-  absl::flat_hash_map<std::string, absl::Time> live_sessions_ ABSL_GUARDED_BY(cache_mu_);
+  // Per session: until when its "not revoked" answer is reused, and when it was last confirmed.
+  struct SessionCheck {
+    absl::Time fresh_until;
+    absl::Time confirmed_at;
+  };
+  absl::flat_hash_map<std::string, SessionCheck> live_sessions_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace parta::auth

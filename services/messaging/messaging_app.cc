@@ -53,6 +53,8 @@ absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
   config.verify.audience = env.String("PARTA_AUTH_AUDIENCE", config.verify.audience);
   config.revocation_cache_ttl =
       env.Duration("PARTA_REVOCATION_CACHE_TTL", config.revocation_cache_ttl);
+  config.revocation_outage_grace =
+      env.Duration("PARTA_REVOCATION_OUTAGE_GRACE", config.revocation_outage_grace);
   config.outbox_poll_interval =
       env.Duration("PARTA_OUTBOX_POLL_INTERVAL", config.outbox_poll_interval);
   config.outbox_retention = env.Duration("PARTA_OUTBOX_RETENTION", config.outbox_retention);
@@ -177,7 +179,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   parts->verifier = std::make_unique<auth::TokenVerifier>(
       *parts->keys, parts->revocations.get(), clock,
       auth::TokenVerifier::Options{.verify = config.verify,
-                                   .revocation_cache_ttl = config.revocation_cache_ttl});
+                                   .revocation_cache_ttl = config.revocation_cache_ttl,
+                                   .revocation_outage_grace = config.revocation_outage_grace});
   if (absl::Status loaded = parts->verifier->LoadKeys(); !loaded.ok()) {
     // Identity may start later: tokens are refused until the keys arrive.
     log::Warning("signing keys not loaded yet").With("error", loaded.ToString());

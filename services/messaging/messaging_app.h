@@ -34,6 +34,9 @@ struct MessagingConfig {
   std::string migrations_dir;
   auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};
   absl::Duration revocation_cache_ttl = absl::Seconds(5);
+  // Redis down: sessions confirmed within this long keep writing (their sends commit and are
+  // delivered when Redis is back).
+  absl::Duration revocation_outage_grace = absl::Minutes(2);
   // The relay publishes at once after each commit; this poll is the safety net (a crash between
   // commit and publish, another replica's commits).
   absl::Duration outbox_poll_interval = absl::Milliseconds(100);

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "libs/auth/token_verifier.h"
 
+#include <catch2/catch.hpp>
 #include <set>
 
-#include "libs/auth/token_verifier.h"
 #include "libs/core/status.h"
 
 namespace parta::auth {
@@ -37,17 +37,24 @@ struct Fixture {
   Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
   TokenVerifier verifier;
 
-  explicit Fixture(absl::Duration revocation_cache_ttl = absl::ZeroDuration())
+  explicit Fixture(absl::Duration revocation_cache_ttl = absl::ZeroDuration(),
+                   absl::Duration outage_grace = absl::ZeroDuration())
       : verifier(source, &revocations, clock,
                  {.verify = {.issuer = "iss", .audience = "aud"},
-                  .revocation_cache_ttl = revocation_cache_ttl}) {
+                  .revocation_cache_ttl = revocation_cache_ttl,
+                  .revocation_outage_grace = outage_grace}) {
     source.keys.emplace("k1", key.PublicKey());
   }
 
   std::string Token(absl::string_view kid = "k1", absl::Duration lifetime = absl::Minutes(15),
                     const Ed25519PrivateKey* with = nullptr) {
-    Claims claims{.issuer = "iss", .audience = "aud", .subject = "a", .session_id = "s",
-                  .token_id = "j", .issued_at = clock.Now(), .not_before = clock.Now(),
+    Claims claims{.issuer = "iss",
+                  .audience = "aud",
+                  .subject = "a",
+                  .session_id = "s",
+                  .token_id = "j",
+                  .issued_at = clock.Now(),
+                  .not_before = clock.Now(),
                   .expires_at = clock.Now() + lifetime};
     return SignToken(with ? *with : key, kid, claims);
   }
@@ -120,8 +127,35 @@ TEST_CASE("With a revocation cache a revocation is seen once the cached answer e
   std::string token = f.Token();
   REQUIRE(f.verifier.Verify(token).ok());
   f.revocations.revoked.insert("s");
-  CHECK(f.verifier.Verify(token).ok());  // within the cache's second
+  CHECK(f.verifier.Verify(token).ok());       // within the cache's second
   f.clock.Advance(absl::Milliseconds(1500));  // the TTL plus its largest jitter
+  CHECK(ReasonOf(f.verifier.Verify(token).status()) == "SESSION_REVOKED");
+}
+
+TEST_CASE("During a revocation-list outage, sessions confirmed within the grace still pass",
+          "[auth][unit]") {
+  Fixture f(absl::ZeroDuration(), absl::Minutes(2));
+  std::string token = f.Token();
+  REQUIRE(f.verifier.Verify(token).ok());  // confirmed now
+  f.revocations.available = false;
+  f.clock.Advance(absl::Minutes(1));
+  CHECK(f.verifier.Verify(token).ok());
+  f.clock.Advance(absl::Minutes(2));  // beyond the grace
+  CHECK(ReasonOf(f.verifier.Verify(token).status()) == "REVOCATION_UNAVAILABLE");
+  // A session never confirmed is refused at once.
+  Claims other{.issuer = "iss",
+               .audience = "aud",
+               .subject = "b",
+               .session_id = "s2",
+               .token_id = "j2",
+               .issued_at = f.clock.Now(),
+               .not_before = f.clock.Now(),
+               .expires_at = f.clock.Now() + absl::Minutes(15)};
+  CHECK(ReasonOf(f.verifier.Verify(SignToken(f.key, "k1", other)).status()) ==
+        "REVOCATION_UNAVAILABLE");
+  // Back: revoked sessions are refused again.
+  f.revocations.available = true;
+  f.revocations.revoked.insert("s");
   CHECK(ReasonOf(f.verifier.Verify(token).status()) == "SESSION_REVOKED");
 }
 

@@ -8,8 +8,11 @@
 
 namespace parta::messaging::testing {
 
-std::unique_ptr<MessagingFixture> MessagingFixture::Start(bool start_messaging) {
-  auto directory = directory::testing::DirectoryFixture::Start();
+std::unique_ptr<MessagingFixture> MessagingFixture::Start(bool start_messaging,
+                                                          const std::string& redis_uri) {
+  auto directory = directory::testing::DirectoryFixture::Start([&](directory::DirectoryConfig& c) {
+    if (!redis_uri.empty()) c.redis_uri = redis_uri;
+  });
   if (!directory) return nullptr;
   auto schema = parta::testing::TestSchema::Create();
   if (!schema) return nullptr;

@@ -19,8 +19,10 @@ namespace parta::messaging::testing {
 class MessagingFixture {
  public:
   // nullptr when there is no test server. `start_messaging` false: start it later
-  // (StartMessaging), after the directory has made things.
-  static std::unique_ptr<MessagingFixture> Start(bool start_messaging = true);
+  // (StartMessaging), after the directory has made things. `redis_uri`: a Redis of the test's
+  // own (one it kills) for both services instead of the shared test Redis.
+  static std::unique_ptr<MessagingFixture> Start(bool start_messaging = true,
+                                                 const std::string& redis_uri = "");
   ~MessagingFixture();
 
   directory::testing::DirectoryFixture& directory() { return *directory_; }
