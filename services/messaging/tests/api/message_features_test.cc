@@ -171,7 +171,7 @@ TEST_CASE("Awards: a teacher of the chat to a student of the chat", "[messaging]
 }
 
 TEST_CASE(
-    "Mentions of members and of everyone; forwards keep their origin; attachments wait "
+    "Mentions of members and of everyone - forwards keep their origin - attachments wait "
     "for the content service",
     "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);
@@ -269,7 +269,7 @@ TEST_CASE("Reactions from the fixed set and pins under the chat's settings", "[m
   CHECK_FALSE(pinned.pinned());
 }
 
-TEST_CASE("A parents' chat announcement asks for acknowledgement; its author sees who has not",
+TEST_CASE("A parents' chat announcement asks for acknowledgement - its author sees who has not",
           "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);
   Class c = MakeClass(*f);

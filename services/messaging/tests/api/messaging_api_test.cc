@@ -217,7 +217,7 @@ TEST_CASE("The channel: readers read, admins and teachers post", "[messaging][ap
   }
 }
 
-TEST_CASE("Edits and deletions take sequences; the deleted disappears from history and sync",
+TEST_CASE("Edits and deletions take sequences - the deleted disappears from history and sync",
           "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);
   ClassChat c = MakeClassChat(*f);

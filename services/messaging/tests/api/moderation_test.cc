@@ -32,7 +32,7 @@ v1::SendMessageRequest Text(const std::string& chat_id, const std::string& body)
 }
 
 TEST_CASE(
-    "A reported message stays readable to moderators until resolved, even deleted; the "
+    "A reported message stays readable to moderators until resolved, even deleted - the "
     "admin removes it and mutes its author",
     "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);

@@ -1,9 +1,8 @@
 // Search within what each person's history shows, and the cross-school matrix: every chat and
 // message RPC with another school's ids.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "libs/core/random.h"
 #include "services/messaging/tests/messaging_fixture.h"

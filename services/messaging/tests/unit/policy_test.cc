@@ -119,7 +119,7 @@ TEST_CASE("Acknowledgements are asked for by moderators of channels and parents'
   CHECK(ReasonOf(MayModerate(ChatRole::kMember)) == "NOT_MODERATOR");
 }
 
-TEST_CASE("Editing is the author's; deleting the author's within the window or a moderator's",
+TEST_CASE("Editing is the author's - deleting the author's within the window or a moderator's",
           "[messaging][unit]") {
   Chat chat;
   absl::Time posted = absl::FromUnixSeconds(1'800'000'000);
