@@ -1,5 +1,6 @@
 #include "libs/pg/outbox.h"
 
+#include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
@@ -71,14 +72,23 @@ absl::StatusOr<int> OutboxRelay::RelayOnce() {
                                            " FROM outbox WHERE published_at IS NULL "
                                            "ORDER BY stream, sequence LIMIT $1",
                                        batch_size_);
+    // Marked published in one statement for the batch: stream names are ids and paths
+    // ("chat/<uuid>"), never quotes or backslashes, so they go into array literals as they are.
+    std::string streams = "{", sequences = "{";
     int count = 0;
     for (const pqxx::row& row : rows) {
       Event event = EventFromRow(row);
       publish_error = publish_(event);
       if (!publish_error.ok()) break;
-      tx.exec_params("UPDATE outbox SET published_at = now() WHERE stream = $1 AND sequence = $2",
-                     event.stream, event.sequence);
+      absl::StrAppend(&streams, count ? "," : "", "\"", event.stream, "\"");
+      absl::StrAppend(&sequences, count ? "," : "", event.sequence);
       ++count;
+    }
+    if (count > 0) {
+      tx.exec_params(
+          "UPDATE outbox SET published_at = now() FROM unnest($1::text[], $2::bigint[]) "
+          "AS p(stream, sequence) WHERE outbox.stream = p.stream AND outbox.sequence = p.sequence",
+          streams + "}", sequences + "}");
     }
     return absl::StatusOr<int>(count);
   });

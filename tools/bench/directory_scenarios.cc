@@ -27,9 +27,9 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "parta/directory/v1/directory.grpc.pb.h"
-#include "parta/identity/v1/identity.grpc.pb.h"
 #include "parta/testing/v1/echo.grpc.pb.h"
 #include "services/directory/domain/validation.h"
+#include "tools/bench/bench_keys.h"
 #include "tools/bench/core/child.h"
 #include "tools/bench/core/http_load.h"
 #include "tools/bench/core/load.h"
@@ -40,59 +40,12 @@ namespace parta::bench {
 namespace {
 
 namespace directory_v1 = parta::directory::v1;
-namespace identity_v1 = parta::identity::v1;
 using DirectoryStub = directory_v1::DirectoryService::Stub;
 
-constexpr char kKeyId[] = "bench-directory";
 constexpr int kSchools = 4;
 constexpr int kClassesPerSchool = 10;
 constexpr int kStudentsPerClass = 30;
 constexpr int kPairs = 10'000;
-
-// Identity's key endpoint, served by the benchmark with its own key.
-class KeyEndpoint final : public identity_v1::IdentityService::CallbackService {
- public:
-  explicit KeyEndpoint(auth::KeySet keys) : jwks_(auth::KeySetToJwks(keys)) {}
-  ::grpc::ServerUnaryReactor* GetSigningKeys(
-      ::grpc::CallbackServerContext* context, const identity_v1::GetSigningKeysRequest*,
-      identity_v1::GetSigningKeysResponse* response) override {
-    response->set_jwks_json(jwks_);
-    response->set_max_age_seconds(300);
-    auto* reactor = context->DefaultReactor();
-    reactor->Finish(::grpc::Status::OK);
-    return reactor;
-  }
-
- private:
-  const std::string jwks_;
-};
-
-class Signer {
- public:
-  Signer() : key_(auth::Ed25519PrivateKey::Generate()) {}
-  auth::KeySet Keys() const { return {{kKeyId, key_.PublicKey()}}; }
-  std::string User(const std::string& user_id, bool is_operator = false) const {
-    return Sign({.subject = user_id, .session_id = "bench-" + user_id, .is_operator = is_operator});
-  }
-  std::string Service() const {
-    return Sign({.subject = "bench-messaging",
-                 .client_id = "bench-messaging",
-                 .scopes = {std::string(auth::kInternalScope)}});
-  }
-
- private:
-  std::string Sign(auth::Claims claims) const {
-    absl::Time now = absl::Now();
-    claims.issuer = "parta-identity";
-    claims.audience = "parta";
-    claims.token_id = NewUuidV7(now);
-    claims.issued_at = now;
-    claims.not_before = now;
-    claims.expires_at = now + absl::Hours(2);
-    return "Bearer " + auth::SignToken(key_, kKeyId, claims);
-  }
-  auth::Ed25519PrivateKey key_;
-};
 
 // The value of a counter line `name{labels} value` on the metrics endpoint; -1 if absent.
 double ReadCounter(int port, const std::string& series) {
@@ -298,14 +251,9 @@ absl::StatusOr<Child> StartDirectory(const Settings& settings, int keys_port, in
 int BenchDirectory(const Settings& settings) {
   Report report("Directory: CheckPermission and roster reads, 32 in flight");
   Signer signer;
-  KeyEndpoint key_endpoint(signer.Keys());
-  int keys_port = 0;
-  ::grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &keys_port);
-  builder.RegisterService(&key_endpoint);
-  std::unique_ptr<::grpc::Server> keys_server = builder.BuildAndStart();
-  if (!keys_server) return Fail(absl::InternalError("cannot serve the signing keys"));
-
+  absl::StatusOr<std::unique_ptr<KeyServer>> keys = KeyServer::Start(signer);
+  if (!keys.ok()) return Fail(keys.status());
+  int keys_port = (*keys)->port();
   absl::StatusOr<Child> bare = Child::Start({settings.self, "serve-bare-echo"}, {});
   if (!bare.ok()) return Fail(bare.status());
   int metrics_port = FreePort();
@@ -450,7 +398,6 @@ int BenchDirectory(const Settings& settings) {
   report.AddNote("bars: checks >= 20,000/s, p99 <= 2 ms at half rate; roster p99 <= 5 ms");
   report.Print();
   report.WriteJson(settings.results_dir + "/directory.json");
-  keys_server->Shutdown(std::chrono::system_clock::now());
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
-//   parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|directory|all
+//   parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|directory|messaging|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
                                "../../services/directory/parta-directory")
                                   .lexically_normal()
                                   .string();
+  settings.messaging_binary = (std::filesystem::path(settings.self).parent_path() /
+                               "../../services/messaging/parta-messaging")
+                                  .lexically_normal()
+                                  .string();
   const char* pg = std::getenv("PARTA_BENCH_PG");
   const char* redis = std::getenv("PARTA_BENCH_REDIS");
   settings.pg_uri = pg ? pg : "";
@@ -59,15 +63,16 @@ int main(int argc, char** argv) {
 
   bool all = command == "all";
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
-      command != "gateway" && command != "directory") {
+      command != "gateway" && command != "directory" && command != "messaging") {
     std::fprintf(stderr,
                  "usage: parta-bench [--quick] [--results DIR] "
-                 "tokens|rpc|login|gateway|directory|all\n");
+                 "tokens|rpc|login|gateway|directory|messaging|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
-    std::fprintf(stderr, "bench: PARTA_BENCH_PG and PARTA_BENCH_REDIS are needed "
-                         "(run through `tools/parta bench`)\n");
+    std::fprintf(stderr,
+                 "bench: PARTA_BENCH_PG and PARTA_BENCH_REDIS are needed "
+                 "(run through `tools/parta bench`)\n");
     return 2;
   }
   std::printf("machine idle before the run: %.0f%% of %ld cores\n",
@@ -78,5 +83,6 @@ int main(int argc, char** argv) {
   if (all || command == "login") failures += BenchLogin(settings);
   if (all || command == "gateway") failures += BenchGateway(settings);
   if (all || command == "directory") failures += BenchDirectory(settings);
+  if (all || command == "messaging") failures += BenchMessaging(settings);
   return failures == 0 ? 0 : 1;
 }

@@ -13,14 +13,15 @@ namespace parta::bench {
 
 struct Settings {
   bool quick = false;
-  int runs = 3;                          // per system, alternated A B A B …
+  int runs = 3;  // per system, alternated A B A B …
   absl::Duration duration = absl::Seconds(5);
   std::string results_dir = ".";
-  std::string identity_binary;           // parta-identity
-  std::string gateway_binary;            // parta-gateway
-  std::string directory_binary;          // parta-directory
-  std::string self;                      // this executable, to start the echo servers
-  std::string pg_uri;                    // a database the benchmark may create schemas in
+  std::string identity_binary;   // parta-identity
+  std::string gateway_binary;    // parta-gateway
+  std::string directory_binary;  // parta-directory
+  std::string messaging_binary;  // parta-messaging
+  std::string self;              // this executable, to start the echo servers
+  std::string pg_uri;            // a database the benchmark may create schemas in
   std::string redis_uri;
 };
 
@@ -37,6 +38,9 @@ int BenchGateway(const Settings& settings);
 // The directory's permission checks over 10,000 (subject, resource) pairs and a 30-student roster
 // read, beside the bare echo.
 int BenchDirectory(const Settings& settings);
+
+// S8: acknowledged durable sends over 1,000 chats beside pgbench writing the same rows.
+int BenchMessaging(const Settings& settings);
 
 // Registers and logs in `count` users on the identity service at `identity_port`; their access
 // tokens (one session each).

@@ -1,0 +1,332 @@
+// S8, durable message writes: acknowledged SendMessage calls (synchronous_commit=on, fsync on)
+// spread over 1,000 chats, beside pgbench writing the same rows — the chat's sequence, the
+// message, the change in the chat's log — one message per transaction with 8 clients, and 100
+// per transaction, on the same cluster in the same run.
+//
+// Set-up: the benchmark serves identity's signing keys and signs the tokens (bench_keys.h);
+// messaging is the real binary on a schema of its own. The roster (one school, a teacher,
+// 1,000 classes of one pupil each) reaches messaging as the directory's events on the Redis
+// stream, the way the directory publishes them; messaging makes the 1,000 class chats itself.
+
+#include <grpcpp/grpcpp.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/redis/client.h"
+#include "libs/redis/streams.h"
+#include "parta/directory/v1/directory.pb.h"
+#include "parta/messaging/v1/messaging.grpc.pb.h"
+#include "tools/bench/bench_keys.h"
+#include "tools/bench/core/child.h"
+#include "tools/bench/core/cpu.h"
+#include "tools/bench/core/http_load.h"
+#include "tools/bench/core/load.h"
+#include "tools/bench/core/report.h"
+#include "tools/bench/grpc_bench.h"
+
+namespace parta::bench {
+namespace {
+
+namespace dir = parta::directory::v1;
+namespace msg = parta::messaging::v1;
+
+constexpr int kChats = 1000;
+constexpr int kPgbenchClients = 8;
+// About 150 bytes of Cyrillic, as a class chat's message.
+constexpr char kText[] = "Ребята, завтра контрольная по алгебре: повторите параграфы 12–14.";
+
+// The roster as the directory's events: school, teacher, and per class its pupil.
+absl::Status WriteRoster(redis::Pool& redis, const std::string& key, const std::string& school,
+                         const std::string& teacher, std::vector<std::string>& students) {
+  int64_t sequence = 0;
+  auto append = [&](dir::DirectoryEvent event) {
+    event.set_school_id(school);
+    return redis::AppendEvent(redis, key,
+                              Event{.stream = "school/" + school,
+                                    .sequence = ++sequence,
+                                    .type = event.GetTypeName(),
+                                    .payload = event.SerializeAsString()});
+  };
+  dir::DirectoryEvent created;
+  created.mutable_school_created()->mutable_school()->set_id(school);
+  created.mutable_school_created()->mutable_school()->set_short_name("Школа № 1");
+  RETURN_IF_ERROR(append(created));
+  dir::DirectoryEvent staff;
+  staff.mutable_role_granted()->set_user_id(teacher);
+  staff.mutable_role_granted()->set_role(dir::ROLE_TEACHER);
+  RETURN_IF_ERROR(append(staff));
+  for (int c = 0; c < kChats; ++c) {
+    std::string student = NewUuidV7(absl::Now());
+    std::string class_id = NewUuidV7(absl::Now());
+    dir::DirectoryEvent role;
+    role.mutable_role_granted()->set_user_id(student);
+    role.mutable_role_granted()->set_role(dir::ROLE_STUDENT);
+    RETURN_IF_ERROR(append(role));
+    dir::DirectoryEvent klass;
+    dir::Class& fields = *klass.mutable_class_created()->mutable_class_();
+    fields.set_id(class_id);
+    fields.set_school_id(school);
+    fields.set_display_name(absl::StrCat(c % 11 + 1, "А-", c));
+    fields.set_academic_year(2026);
+    fields.set_class_teacher_id(teacher);
+    RETURN_IF_ERROR(append(klass));
+    dir::DirectoryEvent added;
+    added.mutable_student_added()->set_class_id(class_id);
+    added.mutable_student_added()->set_user_id(student);
+    RETURN_IF_ERROR(append(added));
+    students.push_back(student);
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<::grpc::ClientContext> Context(const std::string& token) {
+  auto context = std::make_unique<::grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  context->AddMetadata("authorization", token);
+  return context;
+}
+
+// The class chat of each pupil, once messaging has made them all (bounded to two minutes).
+absl::StatusOr<std::vector<std::string>> ChatsOf(msg::MessagingService::Stub& stub,
+                                                 const Signer& signer,
+                                                 const std::vector<std::string>& students) {
+  std::vector<std::string> chats;
+  absl::Time deadline = absl::Now() + absl::Minutes(2);
+  for (const std::string& student : students) {
+    while (true) {
+      msg::ListChatsResponse response;
+      ::grpc::Status status =
+          stub.ListChats(Context(signer.User(student)).get(), msg::ListChatsRequest(), &response);
+      std::string found;
+      for (const msg::Chat& chat : response.chats()) {
+        if (chat.kind() == msg::CHAT_KIND_CLASS_STUDENTS) found = chat.id();
+      }
+      if (status.ok() && !found.empty()) {
+        chats.push_back(found);
+        break;
+      }
+      if (absl::Now() > deadline) {
+        return absl::DeadlineExceededError("messaging did not make the class chats in time");
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+  return chats;
+}
+
+absl::StatusOr<Child> StartMessaging(const Settings& settings, const std::string& pg_uri,
+                                     int keys_port, const std::string& events_key) {
+  std::map<std::string, std::string> env = {
+      {"PARTA_PG_URI", pg_uri},
+      {"PARTA_REDIS_URI", settings.redis_uri},
+      {"PARTA_IDENTITY_ADDR", absl::StrCat("127.0.0.1:", keys_port)},
+      {"PARTA_DIRECTORY_ADDR", "127.0.0.1:1"},
+      {"PARTA_DIRECTORY_EVENTS_KEY", events_key},
+      {"PARTA_GRPC_LISTEN", "127.0.0.1:0"},
+      {"PARTA_METRICS_LISTEN", "off"},
+      {"PARTA_LOG_LEVEL", "warning"}};
+  pid_t pid = Spawn({settings.messaging_binary, "migrate"}, ChildEnvironment(env));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError("parta-messaging migrate failed");
+  }
+  return Child::Start({settings.messaging_binary}, env);
+}
+
+std::string Pgbench() {
+  for (const char* version : {"17", "16", "15"}) {
+    std::string path = absl::StrCat("/usr/lib/postgresql/", version, "/bin/pgbench");
+    if (std::filesystem::exists(path)) return path;
+  }
+  return "pgbench";
+}
+
+// The same rows as a send: the chat's next sequence, its log entry, the message.
+std::string PgbenchScript(int rows_per_transaction) {
+  std::string payload = absl::BytesToHexString(std::string(280, 'p'));  // an event's size
+  std::string content = absl::BytesToHexString(std::string(150, 'c'));
+  std::string hash = absl::BytesToHexString(std::string(32, 'h'));
+  std::string script = absl::StrCat("\\set c random(1, ", kChats, ")\nBEGIN;\n");
+  for (int i = 0; i < rows_per_transaction; ++i) {
+    absl::StrAppend(
+        &script,
+        "UPDATE chats SET last_sequence = last_sequence + 1, updated_at = now() "
+        "WHERE id = md5(:c::text)::uuid RETURNING last_sequence AS seq \\gset\n"
+        "INSERT INTO outbox (stream, sequence, event_type, payload) VALUES ('chat/' || "
+        "md5(:c::text)::uuid, :seq, 'parta.events.v1.Event', decode('",
+        payload,
+        "', 'hex'));\n"
+        "INSERT INTO messages (chat_id, sequence, id, author_id, request_id, request_hash, "
+        "content, body, created_at) VALUES (md5(:c::text)::uuid, :seq, gen_random_uuid(), "
+        "md5(:c::text)::uuid, gen_random_uuid()::text, decode('",
+        hash, "', 'hex'), decode('", content, "', 'hex'), '", kText, "', now());\n");
+  }
+  script += "END;\n";
+  return script;
+}
+
+// Runs pgbench for `duration`; transactions per second, or an error.
+absl::StatusOr<double> RunPgbench(const std::string& conninfo, const std::string& script_path,
+                                  absl::Duration duration) {
+  std::string command = absl::StrFormat(
+      "%s -n -M prepared -c %d -j 2 -T %d -f %s '%s' 2>&1", Pgbench(), kPgbenchClients,
+      static_cast<int>(absl::ToInt64Seconds(duration)), script_path, conninfo);
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return absl::InternalError("cannot run pgbench");
+  std::string output;
+  char buffer[4096];
+  while (fgets(buffer, sizeof(buffer), pipe)) output += buffer;
+  int status = pclose(pipe);
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, "tps = ")) {
+      double tps = 0;
+      std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
+      if (words.size() > 2 && absl::SimpleAtod(words[2], &tps)) return tps;
+    }
+  }
+  return absl::InternalError(absl::StrCat("pgbench failed (", status, "): ", output));
+}
+
+// A schema with messaging's tables and the 1,000 chats pgbench writes to.
+absl::StatusOr<std::string> PgbenchSchema(const Settings& settings) {
+  std::string uri = NewSchema(settings.pg_uri);
+  pid_t pid = Spawn({settings.messaging_binary, "migrate"},
+                    ChildEnvironment({{"PARTA_PG_URI", uri}, {"PARTA_LOG_LEVEL", "warning"}}));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError("parta-messaging migrate failed for pgbench's schema");
+  }
+  pqxx::connection connection(uri);
+  pqxx::nontransaction(connection)
+      .exec(absl::StrCat("INSERT INTO chats (id, school_id, kind, title, created_at, updated_at) "
+                         "SELECT md5(i::text)::uuid, gen_random_uuid(), 'group', 'bench', now(), "
+                         "now() FROM generate_series(1, ",
+                         kChats, ") AS i"));
+  return uri;
+}
+
+std::string Setting(const std::string& pg_uri, const std::string& name) {
+  pqxx::connection connection(pg_uri);
+  return pqxx::nontransaction(connection).exec("SHOW " + name)[0][0].as<std::string>();
+}
+
+}  // namespace
+
+int BenchMessaging(const Settings& settings) {
+  Report report("S8: durable message writes over 1,000 chats, synchronous_commit=on");
+  Signer signer;
+  absl::StatusOr<std::unique_ptr<KeyServer>> keys = KeyServer::Start(signer);
+  if (!keys.ok()) return Fail(keys.status());
+  std::string events_key = "parta:events:directory:bench-" + NewUuidV7(absl::Now());
+  std::string messaging_uri = NewSchema(settings.pg_uri);
+  absl::StatusOr<Child> messaging =
+      StartMessaging(settings, messaging_uri, (*keys)->port(), events_key);
+  if (!messaging.ok()) return Fail(messaging.status());
+  absl::StatusOr<redis::Endpoint> endpoint = redis::Endpoint::Parse(settings.redis_uri);
+  if (!endpoint.ok()) return Fail(endpoint.status());
+  redis::Pool redis({.endpoint = *endpoint, .size = 1});
+  std::vector<std::string> students;
+  absl::Time seed_start = absl::Now();
+  if (absl::Status written =
+          WriteRoster(redis, events_key, NewUuidV7(absl::Now()), NewUuidV7(absl::Now()), students);
+      !written.ok()) {
+    return Fail(written);
+  }
+  auto stub = std::shared_ptr<msg::MessagingService::Stub>(
+      msg::MessagingService::NewStub(Channel(messaging->port())));
+  absl::StatusOr<std::vector<std::string>> chats = ChatsOf(*stub, signer, students);
+  if (!chats.ok()) return Fail(chats.status());
+  std::printf(
+      "roster of %d class chats applied by messaging from the directory's events in %.1f s\n",
+      kChats, absl::ToDoubleSeconds(absl::Now() - seed_start));
+
+  std::vector<std::string> tokens;
+  for (const std::string& student : students) tokens.push_back(signer.User(student));
+  auto next = std::make_shared<std::atomic<int64_t>>(0);
+  std::string run_id = NewUuidV7(absl::Now()).substr(0, 8);
+  AsyncOperation send_op([stub, next, &tokens, &chats, run_id](Done done) {
+    int64_t n = next->fetch_add(1);
+    size_t chat = static_cast<size_t>(n % kChats);
+    auto* call = new Call<msg::SendMessageRequest, msg::Message>();
+    call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    call->context.AddMetadata("authorization", tokens[chat]);
+    call->request.set_chat_id((*chats)[chat]);
+    call->request.set_request_id(absl::StrCat(run_id, "-", n));
+    call->request.mutable_text()->set_body(kText);
+    stub->async()->SendMessage(&call->context, &call->request, &call->response,
+                               [call, done](::grpc::Status status) {
+                                 done(status.ok());
+                                 delete call;
+                               });
+  });
+
+  absl::StatusOr<std::string> pgbench_uri = PgbenchSchema(settings);
+  if (!pgbench_uri.ok()) return Fail(pgbench_uri.status());
+  std::string one_path = settings.results_dir + "/s8-pgbench-1.sql";
+  std::string hundred_path = settings.results_dir + "/s8-pgbench-100.sql";
+  std::ofstream(one_path) << PgbenchScript(1);
+  std::ofstream(hundred_path) << PgbenchScript(100);
+
+  RunClosedLoop(send_op, kInFlight, absl::Seconds(1));  // warm-up: connections, token caches
+  Row parta_row, pgbench_row;
+  std::vector<double> parta_runs, pgbench_runs;
+  double rate = 0;
+  for (int run = 0; run < settings.runs; ++run) {
+    absl::StatusOr<double> tps = RunPgbench(*pgbench_uri, one_path, settings.duration);
+    if (!tps.ok()) return Fail(tps.status());
+    pgbench_runs.push_back(*tps);
+    pgbench_row.scenario = "S8";
+    pgbench_row.system = "pgbench, 1 message per transaction, 8 clients";
+    pgbench_row.per_second = pgbench_runs;
+    Measure("S8", "parta SendMessage (gRPC, 32 in flight)", messaging->pid(), send_op, settings,
+            rate, parta_runs, parta_row);
+    if (rate == 0) {
+      rate = parta_runs.front() / 2;  // ack latency at half of the first peak
+      Measure("S8", "parta SendMessage (gRPC, 32 in flight)", messaging->pid(), send_op, settings,
+              rate, parta_runs, parta_row);
+      parta_runs.erase(parta_runs.begin());
+      parta_row.per_second = parta_runs;
+    }
+  }
+  LoadResult at_bar = RunOpenLoop(send_op, 5000, settings.duration, 10'000);
+  absl::StatusOr<double> batched = RunPgbench(*pgbench_uri, hundred_path, settings.duration);
+  if (!batched.ok()) return Fail(batched.status());
+  report.Add(pgbench_row);
+  report.Add(parta_row);
+  report.AddRatio("SendMessage / pgbench one per transaction",
+                  "parta SendMessage (gRPC, 32 in flight)",
+                  "pgbench, 1 message per transaction, 8 clients", 0);
+  report.AddNote(
+      absl::StrFormat("pgbench in 100-message transactions: %.0f messages/s (%.0f transactions/s)",
+                      *batched * 100, *batched));
+  report.AddNote(absl::StrFormat(
+      "open loop at 5,000 sends/s: %.0f acknowledged/s, p50 %.2f ms, p99 %.2f ms, %d failed, %d "
+      "not sent in time",
+      at_bar.PerSecond(), Ms(at_bar.latency.Percentile(0.5)), Ms(at_bar.latency.Percentile(0.99)),
+      static_cast<int>(at_bar.failed), static_cast<int>(at_bar.dropped)));
+  report.AddNote(absl::StrCat(
+      "rows: each send commits its own transaction (1 message per commit: chat row update, "
+      "message, log entry), synchronous_commit=",
+      Setting(settings.pg_uri, "synchronous_commit"), ", fsync=", Setting(settings.pg_uri, "fsync"),
+      "; ", kChats, " chats, uniform; text of ", std::string(kText).size(), " bytes"));
+  report.AddNote("bar: >= 5,000 acknowledged sends/s; goal >= 1.5 x pgbench one per transaction");
+  report.Print();
+  report.WriteJson(settings.results_dir + "/messaging.json");
+  return 0;
+}
+
+}  // namespace parta::bench
