@@ -62,8 +62,10 @@ absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
       env.Duration("PARTA_MESSAGING_DELETE_WINDOW", config.messaging.delete_window);
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
-  config.pg_pool_size =
-      static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 3, 1, 500));
+  config.send_writers =
+      static_cast<int>(env.Int("PARTA_MESSAGING_SEND_WRITERS", config.send_writers, 1, 64));
+  config.pg_pool_size = static_cast<int>(
+      env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + config.send_writers + 3, 1, 500));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 4096, 1, 1000000));
   config.trusted_proxies =
       absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
@@ -86,6 +88,7 @@ struct MessagingApp::Parts {
   std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
   std::unique_ptr<DirectoryContacts> contacts;
   std::unique_ptr<Messages> messages;
+  std::unique_ptr<SendBatcher> sends;
   std::unique_ptr<Inbox> inbox;
   std::unique_ptr<MessageActions> actions;
   std::unique_ptr<Moderation> moderation;
@@ -159,6 +162,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   DirectoryContacts* contacts = parts->contacts.get();
   parts->messages =
       std::make_unique<Messages>(*parts->pool, *parts->ids, clock, config.messaging, committed);
+  parts->sends =
+      std::make_unique<SendBatcher>(*parts->pool, *parts->messages, committed, config.send_writers);
   parts->inbox = std::make_unique<Inbox>(*parts->pool, *parts->ids, clock, committed);
   parts->actions = std::make_unique<MessageActions>(*parts->pool, *parts->ids, clock, committed);
   parts->moderation = std::make_unique<Moderation>(*parts->pool, *parts->ids, clock, committed);
@@ -197,6 +202,7 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
           .trusted_proxies = config.trusted_proxies});
   parts->messaging_service =
       std::make_unique<MessagingGrpcService>(MessagingUseCases{.messages = *parts->messages,
+                                                               .sends = *parts->sends,
                                                                .inbox = *parts->inbox,
                                                                .actions = *parts->actions,
                                                                .moderation = *parts->moderation,
@@ -244,6 +250,7 @@ int MessagingApp::grpc_port() const { return parts_->server->port(); }
 
 void MessagingApp::Shutdown(absl::Duration grace) {
   parts_->server->Shutdown(grace);
+  parts_->sends->Stop();
   parts_->workers->Stop();
   parts_->feed->Stop();
   parts_->relay_task->Stop();

@@ -19,7 +19,7 @@ namespace parta::messaging {
 
 struct MessagingConfig {
   std::string pg_uri;
-  int pg_pool_size = 10;
+  int pg_pool_size = 16;
   std::string redis_uri;
   std::string identity_address;   // signing keys (JWKS) and the service's own token
   std::string directory_address;  // ListEvents, to catch up on the roster
@@ -46,6 +46,8 @@ struct MessagingConfig {
   absl::Duration purge_interval = absl::Minutes(10);
   MessagingSettings messaging;
   int worker_threads = 8;
+  // Threads writing batches of sends, each in one transaction (commit batching).
+  int send_writers = 4;
   int worker_queue = 4096;
   std::vector<std::string> trusted_proxies;
 };

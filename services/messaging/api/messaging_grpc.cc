@@ -52,10 +52,16 @@ template <typename Request, typename Response, typename UseCase>
 ::grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(
     ::grpc::CallbackServerContext* context, const v1::SendMessageRequest* request,
     v1::Message* response) {
-  return Unary(runtime_, context, request, response,
-               [this](const std::string& caller, const v1::SendMessageRequest& req) {
-                 return use_.messages.Send(caller, req);
-               });
+  // Sends share transactions (SendBatcher): no thread waits for a commit.
+  return runtime_.ServeAsync(
+      context, request, response,
+      [this](const CallContext& call, const v1::SendMessageRequest& req, v1::Message& resp,
+             grpc::RpcRuntime::Finish finish) {
+        use_.sends.Send(call.user_id(), req,
+                        [&resp, finish = std::move(finish)](absl::StatusOr<v1::Message> sent) {
+                          finish(Answer(std::move(sent), resp));
+                        });
+      });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListMessages(

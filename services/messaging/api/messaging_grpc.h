@@ -15,12 +15,14 @@
 #include "services/messaging/chats/messages.h"
 #include "services/messaging/chats/moderation.h"
 #include "services/messaging/chats/search.h"
+#include "services/messaging/chats/send_batcher.h"
 
 namespace parta::messaging {
 
 // The use cases the API serves, by area.
 struct MessagingUseCases {
   Messages& messages;
+  SendBatcher& sends;
   Inbox& inbox;
   MessageActions& actions;
   Moderation& moderation;

@@ -26,7 +26,7 @@ absl::Status NotMember() {
 
 // The chat, locked, with the caller's membership; PERMISSION_DENIED when he is not a member
 // (or there is no such chat: foreign ids reveal nothing).
-absl::StatusOr<std::pair<Chat, Membership>> LockForMember(pqxx::work& tx,
+absl::StatusOr<std::pair<Chat, Membership>> LockForMember(pqxx::transaction_base& tx,
                                                           const std::string& chat_id,
                                                           const std::string& caller) {
   std::optional<ChatAccess> access = LockChat(tx, chat_id, caller);
@@ -194,8 +194,7 @@ Messages::Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, Messagi
                                                 "content service yet");
                                  }) {}
 
-absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
-                                           const v1::SendMessageRequest& req) {
+absl::StatusOr<std::string> Messages::Check(const v1::SendMessageRequest& req) const {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   RETURN_IF_ERROR(ValidateRequestId(req.request_id()));
   RETURN_IF_ERROR(ValidateContent(req));
@@ -203,74 +202,84 @@ absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
   if (!req.reply_to_message_id().empty()) {
     RETURN_IF_ERROR(ValidateMessageId(req.reply_to_message_id()));
   }
-  std::string request_hash = RequestHash(req);
+  return RequestHash(req);
+}
+
+absl::StatusOr<v1::Message> Messages::SendIn(pqxx::transaction_base& tx, const std::string& caller,
+                                             const v1::SendMessageRequest& req,
+                                             const std::string& request_hash, bool& appended) {
+  appended = false;
+  ASSIGN_OR_RETURN(auto locked, LockForMember(tx, req.chat_id(), caller));
+  auto& [chat, member] = locked;
+  // A retry (also one racing the first call: it waited for the chat's lock above).
+  pqxx::result earlier = pg::ExecPrepared(
+      tx, "messaging_message_by_request",
+      std::string("SELECT ") + kMessageColumns +
+          ", m.request_hash FROM messages m "
+          "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
+      req.chat_id(), caller, req.request_id());
+  if (!earlier.empty()) {
+    pqxx::binarystring hash(earlier[0][kMessageColumnCount]);
+    if (hash.str() != request_hash) {
+      return AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another message");
+    }
+    v1::Message message = MessageFromRow(req.chat_id(), earlier[0]);
+    Decorate(tx, caller, {&message});
+    return message;
+  }
+  absl::Time now = clock_.Now();
+  RETURN_IF_ERROR(MayPost(chat, member, now));
+  if (req.request_acknowledgement()) {
+    RETURN_IF_ERROR(MayRequestAcknowledgement(chat, member.role));
+  }
+  if (!req.reply_to_message_id().empty() &&
+      pg::ExecPrepared(tx, "messaging_reply_target",
+                       "SELECT 1 FROM messages WHERE chat_id = $1::uuid AND id = $2::uuid "
+                       "AND sequence >= $3",
+                       req.chat_id(), req.reply_to_message_id(), member.history_start)
+          .empty()) {
+    return InvalidArgument("REPLY_NOT_FOUND", "the message answered is not in this chat");
+  }
+  if (!req.attachment_ids().empty()) {
+    RETURN_IF_ERROR(attachments_(caller, chat.school_id,
+                                 {req.attachment_ids().begin(), req.attachment_ids().end()}));
+  }
+  v1::Message message;
+  RETURN_IF_ERROR(Compose(tx, caller, chat, member, req, message));
+  message.set_chat_id(chat.id);
+  message.set_id(ids_.NewId());
+  message.set_sequence(chat.last_sequence + 1);  // the row is locked: the next change's
+  message.set_author_id(caller);
+  message.set_request_id(req.request_id());
+  *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
+  message.set_reply_to_message_id(req.reply_to_message_id());
+  for (const std::string& id : req.attachment_ids()) message.add_attachment_ids(id);
+  message.set_acknowledgement_requested(req.request_acknowledgement());
+  events::v1::ChatChange change;
+  change.set_actor_id(caller);
+  *change.mutable_message_posted() = message;
+  AppendChange(tx, chat, std::move(change), ids_, now);
+  std::string stored = StoredPart(message);
+  pqxx::binarystring stored_bytes(stored.data(), stored.size());
+  pqxx::binarystring hash_bytes(request_hash.data(), request_hash.size());
+  pg::ExecPrepared(
+      tx, "messaging_insert_message",
+      "INSERT INTO messages (chat_id, sequence, id, author_id, request_id, "
+      "request_hash, reply_to, content, body, created_at) VALUES ($1::uuid, "
+      "$2, $3::uuid, $4::uuid, $5, $6, nullif($7, '')::uuid, $8, $9, " PARTA_PG_TS("$10") ")",
+      chat.id, message.sequence(), message.id(), caller, req.request_id(), hash_bytes,
+      req.reply_to_message_id(), stored_bytes, SearchableText(message), pg::ToMicros(now));
+  appended = true;
+  return message;
+}
+
+absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
+                                           const v1::SendMessageRequest& req) {
+  ASSIGN_OR_RETURN(std::string request_hash, Check(req));
   bool appended = false;
   absl::StatusOr<v1::Message> sent =
       pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
-        appended = false;
-        ASSIGN_OR_RETURN(auto locked, LockForMember(tx, req.chat_id(), caller));
-        auto& [chat, member] = locked;
-        // A retry (also one racing the first call: it waited for the chat's lock above).
-        pqxx::result earlier = pg::ExecPrepared(
-            tx, "messaging_message_by_request",
-            std::string("SELECT ") + kMessageColumns +
-                ", m.request_hash FROM messages m "
-                "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
-            req.chat_id(), caller, req.request_id());
-        if (!earlier.empty()) {
-          pqxx::binarystring hash(earlier[0][kMessageColumnCount]);
-          if (hash.str() != request_hash) {
-            return AlreadyExists("REQUEST_ID_REUSED",
-                                 "this request_id was used for another message");
-          }
-          v1::Message message = MessageFromRow(req.chat_id(), earlier[0]);
-          Decorate(tx, caller, {&message});
-          return message;
-        }
-        absl::Time now = clock_.Now();
-        RETURN_IF_ERROR(MayPost(chat, member, now));
-        if (req.request_acknowledgement()) {
-          RETURN_IF_ERROR(MayRequestAcknowledgement(chat, member.role));
-        }
-        if (!req.reply_to_message_id().empty() &&
-            pg::ExecPrepared(tx, "messaging_reply_target",
-                             "SELECT 1 FROM messages WHERE chat_id = $1::uuid AND id = $2::uuid "
-                             "AND sequence >= $3",
-                             req.chat_id(), req.reply_to_message_id(), member.history_start)
-                .empty()) {
-          return InvalidArgument("REPLY_NOT_FOUND", "the message answered is not in this chat");
-        }
-        if (!req.attachment_ids().empty()) {
-          RETURN_IF_ERROR(attachments_(caller, chat.school_id,
-                                       {req.attachment_ids().begin(), req.attachment_ids().end()}));
-        }
-        v1::Message message;
-        RETURN_IF_ERROR(Compose(tx, caller, chat, member, req, message));
-        message.set_chat_id(chat.id);
-        message.set_id(ids_.NewId());
-        message.set_sequence(chat.last_sequence + 1);  // the row is locked: the next change's
-        message.set_author_id(caller);
-        message.set_request_id(req.request_id());
-        *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
-        message.set_reply_to_message_id(req.reply_to_message_id());
-        for (const std::string& id : req.attachment_ids()) message.add_attachment_ids(id);
-        message.set_acknowledgement_requested(req.request_acknowledgement());
-        events::v1::ChatChange change;
-        change.set_actor_id(caller);
-        *change.mutable_message_posted() = message;
-        AppendChange(tx, chat, std::move(change), ids_, now);
-        std::string stored = StoredPart(message);
-        pqxx::binarystring stored_bytes(stored.data(), stored.size());
-        pqxx::binarystring hash_bytes(request_hash.data(), request_hash.size());
-        pg::ExecPrepared(
-            tx, "messaging_insert_message",
-            "INSERT INTO messages (chat_id, sequence, id, author_id, request_id, "
-            "request_hash, reply_to, content, body, created_at) VALUES ($1::uuid, "
-            "$2, $3::uuid, $4::uuid, $5, $6, nullif($7, '')::uuid, $8, $9, " PARTA_PG_TS("$10") ")",
-            chat.id, message.sequence(), message.id(), caller, req.request_id(), hash_bytes,
-            req.reply_to_message_id(), stored_bytes, SearchableText(message), pg::ToMicros(now));
-        appended = true;
-        return message;
+        return SendIn(tx, caller, req, request_hash, appended);
       });
   if (sent.ok() && appended) committed_();
   return sent;

@@ -5,6 +5,7 @@
 // in the same transaction; after commit the relay is woken to publish it.
 
 #include <functional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,16 @@ class Messages {
   Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, MessagingSettings settings,
            std::function<void()> committed, AttachmentCheck attachments = nullptr);
 
+  // A send in a transaction of its own.
   absl::StatusOr<v1::Message> Send(const std::string& caller, const v1::SendMessageRequest& req);
+
+  // The two halves of a send, for SendBatcher's shared transactions: the request's checks that
+  // need no database (the hash that tells a retry from a reused request id), then the send in
+  // `tx` (`appended` says whether it made a change; a retry makes none).
+  absl::StatusOr<std::string> Check(const v1::SendMessageRequest& req) const;
+  absl::StatusOr<v1::Message> SendIn(pqxx::transaction_base& tx, const std::string& caller,
+                                     const v1::SendMessageRequest& req,
+                                     const std::string& request_hash, bool& appended);
   absl::StatusOr<v1::Message> Edit(const std::string& caller, const v1::EditMessageRequest& req);
   absl::StatusOr<v1::Message> Delete(const std::string& caller,
                                      const v1::DeleteMessageRequest& req);

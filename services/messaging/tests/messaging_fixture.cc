@@ -19,7 +19,7 @@ std::unique_ptr<MessagingFixture> MessagingFixture::Start(bool start_messaging,
   std::unique_ptr<MessagingFixture> fixture(new MessagingFixture());
   MessagingConfig& config = fixture->config_;
   config.pg_uri = schema->uri();
-  config.pg_pool_size = 8;
+  config.pg_pool_size = 10;
   config.redis_uri = directory->config().redis_uri;
   config.directory_events_key = directory->config().events_key;
   config.directory_address = "127.0.0.1:" + std::to_string(directory->app().grpc_port());

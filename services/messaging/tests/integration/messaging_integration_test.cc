@@ -6,8 +6,10 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "libs/core/random.h"
 #include "libs/realtime/channels.h"
 #include "libs/redis/client.h"
 #include "libs/redis/pubsub.h"
@@ -132,6 +134,55 @@ TEST_CASE(
   REQUIRE(page.messages_size() == total);
   for (int i = 0; i < page.messages_size(); ++i)
     CHECK(page.messages(i).sequence() == start + 1 + i);
+}
+
+TEST_CASE("Refused sends among concurrent ones leave nothing behind and spoil none",
+          "[messaging][integration]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  directory::testing::SchoolWorld w = f->directory().BuildSchool();
+  v1::Chat chat = f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  absl::SleepFor(absl::Milliseconds(300));
+  int64_t start = f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->last_sequence();
+  // Concurrent sends share transactions; every other one is refused after the chat's lock was
+  // taken (the message it answers does not exist).
+  constexpr int kThreads = 10, kEach = 10;
+  std::atomic<int> accepted{0}, refused{0}, wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        v1::SendMessageRequest request;
+        request.set_chat_id(chat.id());
+        request.set_request_id(absl::StrCat("t", t, "-", i));
+        request.mutable_text()->set_body("Ответ");
+        bool bad = (t + i) % 2 == 0;
+        if (bad) request.set_reply_to_message_id(NewUuidV7(absl::Now()));
+        v1::Message message;
+        ::grpc::Status status = f->Call(&Stub::SendMessage, w.student, request, &message);
+        if (bad && status.error_code() == ::grpc::StatusCode::INVALID_ARGUMENT &&
+            directory::testing::ReasonOf(status) == "REPLY_NOT_FOUND") {
+          refused++;
+        } else if (!bad && status.ok()) {
+          accepted++;
+        } else {
+          wrong++;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(wrong.load() == 0);
+  CHECK(accepted.load() == kThreads * kEach / 2);
+  CHECK(refused.load() == kThreads * kEach / 2);
+  v1::Chat after = *f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  CHECK(after.last_sequence() == start + accepted.load());  // no sequence spent on a refusal
+  v1::ListMessagesRequest history;
+  history.set_chat_id(chat.id());
+  history.set_after_sequence(start);
+  history.set_page_size(200);
+  v1::ListMessagesResponse page;
+  REQUIRE(f->Call(&Stub::ListMessages, w.teacher, history, &page).ok());
+  CHECK(page.messages_size() == accepted.load());
 }
 
 TEST_CASE("Messaging started late, with the Redis stream gone, catches up from the directory",

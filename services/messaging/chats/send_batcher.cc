@@ -1,0 +1,117 @@
+#include "services/messaging/chats/send_batcher.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+
+#include "libs/core/status.h"
+
+namespace parta::messaging {
+
+SendBatcher::SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed,
+                         int writers, int max_batch)
+    : pool_(pool),
+      messages_(messages),
+      committed_(std::move(committed)),
+      max_batch_(static_cast<size_t>(max_batch)) {
+  for (int i = 0; i < writers; ++i) {
+    writers_.emplace_back([this] { Write(); });
+    pthread_setname_np(writers_.back().native_handle(), "send-writer");
+  }
+}
+
+SendBatcher::~SendBatcher() { Stop(); }
+
+void SendBatcher::Send(std::string caller, v1::SendMessageRequest request, Done done) {
+  absl::StatusOr<std::string> hash = messages_.Check(request);
+  if (!hash.ok()) {
+    done(hash.status());
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    done(Unavailable("SHUTTING_DOWN", "the service is stopping"));
+    return;
+  }
+  queue_.push_back(Job{.caller = std::move(caller),
+                       .request = std::move(request),
+                       .request_hash = *std::move(hash),
+                       .done = std::move(done)});
+}
+
+void SendBatcher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& writer : writers_) {
+    if (writer.joinable()) writer.join();
+  }
+}
+
+void SendBatcher::Write() {
+  while (true) {
+    std::vector<Job> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](SendBatcher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and everything queued is written
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+void SendBatcher::RunBatch(std::vector<Job>& batch) {
+  // Chats locked in one order by every batch.
+  std::stable_sort(batch.begin(), batch.end(), [](const Job& a, const Job& b) {
+    return a.request.chat_id() < b.request.chat_id();
+  });
+  std::vector<absl::StatusOr<v1::Message>> results;
+  bool appended_any = false;
+  absl::Status committed = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    results.clear();
+    appended_any = false;
+    for (Job& job : batch) {
+      bool appended = false;
+      if (batch.size() == 1) {
+        results.push_back(
+            messages_.SendIn(tx, job.caller, job.request, job.request_hash, appended));
+      } else {
+        // A refused send must leave nothing behind and must not spoil the others.
+        try {
+          pqxx::subtransaction savepoint(tx, "send");
+          absl::StatusOr<v1::Message> sent =
+              messages_.SendIn(savepoint, job.caller, job.request, job.request_hash, appended);
+          if (sent.ok()) {
+            savepoint.commit();
+          } else {
+            savepoint.abort();
+            appended = false;
+          }
+          results.push_back(std::move(sent));
+        } catch (const pqxx::broken_connection&) {
+          throw;  // the whole batch fails and is answered below
+        } catch (const std::exception& error) {
+          results.push_back(pg::StatusFromException(error));
+          appended = false;
+        }
+      }
+      appended_any = appended_any || appended;
+    }
+    return absl::OkStatus();
+  });
+  if (committed.ok() && appended_any) committed_();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(committed.ok() ? std::move(results[i]) : absl::StatusOr<v1::Message>(committed));
+  }
+}
+
+}  // namespace parta::messaging

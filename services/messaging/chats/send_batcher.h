@@ -1,0 +1,63 @@
+#pragma once
+
+// Commit batching for sends: under load, many sends share one transaction and one commit (one
+// WAL flush) instead of one each. Sends wait in a queue; each of a few writer threads takes all
+// that wait (up to a batch), runs each send in a savepoint of one transaction — a refused send
+// rolls back alone — and commits. While one writer waits for its commit to reach the disk, the
+// next batch forms for another, so a lone send is never held back waiting for company.
+//
+// Within a batch the chats are locked in id order, so two batches never wait for each other in
+// a cycle; a deadlock with another kind of change (a roster update locking two chats) makes
+// Postgres abort one transaction, and the pool runs the whole batch again.
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/pg/pool.h"
+#include "services/messaging/chats/messages.h"
+
+namespace parta::messaging {
+
+class SendBatcher {
+ public:
+  using Done = std::function<void(absl::StatusOr<v1::Message>)>;
+
+  // `committed` runs after every commit that changed something (wakes the relay).
+  SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed, int writers = 4,
+              int max_batch = 64);
+  ~SendBatcher();  // Stop()s.
+
+  // Queues a send; `done` runs on a writer thread once it committed or failed.
+  void Send(std::string caller, v1::SendMessageRequest request, Done done);
+
+  // Finishes what is queued, then stops the writers. Idempotent.
+  void Stop();
+
+ private:
+  struct Job {
+    std::string caller;
+    v1::SendMessageRequest request;
+    std::string request_hash;
+    Done done;
+  };
+
+  void Write();
+  void RunBatch(std::vector<Job>& batch);
+
+  pg::Pool& pool_;
+  Messages& messages_;
+  const std::function<void()> committed_;
+  const size_t max_batch_;
+  absl::Mutex mu_;
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> writers_;
+};
+
+}  // namespace parta::messaging
