@@ -162,8 +162,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   DirectoryContacts* contacts = parts->contacts.get();
   parts->messages =
       std::make_unique<Messages>(*parts->pool, *parts->ids, clock, config.messaging, committed);
-  parts->sends =
-      std::make_unique<SendBatcher>(*parts->pool, *parts->messages, committed, config.send_writers);
+  parts->sends = std::make_unique<SendBatcher>(*parts->pool, *parts->messages, committed,
+                                               *parts->registry, config.send_writers);
   parts->inbox = std::make_unique<Inbox>(*parts->pool, *parts->ids, clock, committed);
   parts->actions = std::make_unique<MessageActions>(*parts->pool, *parts->ids, clock, committed);
   parts->moderation = std::make_unique<Moderation>(*parts->pool, *parts->ids, clock, committed);

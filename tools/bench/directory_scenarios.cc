@@ -47,26 +47,6 @@ constexpr int kClassesPerSchool = 10;
 constexpr int kStudentsPerClass = 30;
 constexpr int kPairs = 10'000;
 
-// The value of a counter line `name{labels} value` on the metrics endpoint; -1 if absent.
-double ReadCounter(int port, const std::string& series) {
-  int fd = ConnectFromLoopback(port, 0);
-  if (fd < 0) return -1;
-  std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string text;
-  char buffer[65536];
-  ssize_t n;
-  while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) text.append(buffer, n);
-  close(fd);
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (absl::StartsWith(line, series + " ")) {
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
-    }
-  }
-  return -1;
-}
-
 struct CacheCounters {
   double hits = 0, misses = 0, errors = 0;
   static CacheCounters Read(int port) {

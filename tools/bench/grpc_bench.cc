@@ -1,12 +1,19 @@
 #include "tools/bench/grpc_bench.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/core/random.h"
 #include "tools/bench/core/cpu.h"
+#include "tools/bench/core/http_load.h"
 
 namespace parta::bench {
 
@@ -23,6 +30,25 @@ std::string NewSchema(const std::string& pg_uri) {
   pqxx::connection connection(pg_uri);
   pqxx::nontransaction(connection).exec("CREATE SCHEMA " + schema);
   return pg_uri + " options=-csearch_path=" + schema;
+}
+
+double ReadCounter(int port, const std::string& series) {
+  int fd = ConnectFromLoopback(port, 0);
+  if (fd < 0) return -1;
+  std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string text;
+  char buffer[65536];
+  ssize_t n;
+  while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) text.append(buffer, n);
+  close(fd);
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, series + " ")) {
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+    }
+  }
+  return -1;
 }
 
 std::shared_ptr<::grpc::Channel> Channel(int port) {

@@ -27,6 +27,9 @@ double Ms(absl::Duration d);
 // A schema of its own for a server under test: `pg_uri` with its search_path.
 std::string NewSchema(const std::string& pg_uri);
 
+// The value of a series `name{labels} value` on a server's metrics endpoint; -1 if absent.
+double ReadCounter(int port, const std::string& series);
+
 // A channel of its own (not shared with other stubs) to 127.0.0.1:`port`.
 std::shared_ptr<::grpc::Channel> Channel(int port);
 

@@ -9,11 +9,21 @@
 namespace parta::messaging {
 
 SendBatcher::SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed,
-                         int writers, int max_batch)
+                         prometheus::Registry& registry, int writers, int max_batch)
     : pool_(pool),
       messages_(messages),
       committed_(std::move(committed)),
-      max_batch_(static_cast<size_t>(max_batch)) {
+      max_batch_(static_cast<size_t>(max_batch)),
+      commits_(prometheus::BuildCounter()
+                   .Name("parta_messaging_send_commits_total")
+                   .Help("Transactions that committed sends (one per batch)")
+                   .Register(registry)
+                   .Add({})),
+      sends_committed_(prometheus::BuildCounter()
+                           .Name("parta_messaging_sends_committed_total")
+                           .Help("Sends committed, new messages and retries alike")
+                           .Register(registry)
+                           .Add({})) {
   for (int i = 0; i < writers; ++i) {
     writers_.emplace_back([this] { Write(); });
     pthread_setname_np(writers_.back().native_handle(), "send-writer");
@@ -108,7 +118,11 @@ void SendBatcher::RunBatch(std::vector<Job>& batch) {
     }
     return absl::OkStatus();
   });
-  if (committed.ok() && appended_any) committed_();
+  if (committed.ok()) {
+    commits_.Increment();
+    sends_committed_.Increment(static_cast<double>(batch.size()));
+    if (appended_any) committed_();
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(committed.ok() ? std::move(results[i]) : absl::StatusOr<v1::Message>(committed));
   }

@@ -10,6 +10,9 @@
 // a cycle; a deadlock with another kind of change (a roster update locking two chats) makes
 // Postgres abort one transaction, and the pool runs the whole batch again.
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <deque>
 #include <functional>
 #include <string>
@@ -29,8 +32,10 @@ class SendBatcher {
   using Done = std::function<void(absl::StatusOr<v1::Message>)>;
 
   // `committed` runs after every commit that changed something (wakes the relay).
-  SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed, int writers = 4,
-              int max_batch = 64);
+  // Counts commits and the sends they carried in `registry`
+  // (parta_messaging_send_commits_total, parta_messaging_sends_committed_total).
+  SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed,
+              prometheus::Registry& registry, int writers = 4, int max_batch = 64);
   ~SendBatcher();  // Stop()s.
 
   // Queues a send; `done` runs on a writer thread once it committed or failed.
@@ -54,6 +59,8 @@ class SendBatcher {
   Messages& messages_;
   const std::function<void()> committed_;
   const size_t max_batch_;
+  prometheus::Counter& commits_;
+  prometheus::Counter& sends_committed_;
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
