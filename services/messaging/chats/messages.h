@@ -41,7 +41,8 @@ class Messages {
 
   // The two halves of a send, for SendBatcher's shared transactions: the request's checks that
   // need no database (the hash that tells a retry from a reused request id), then the send in
-  // `tx` (`appended` says whether it made a change; a retry makes none).
+  // `tx` (`appended` says whether it made a change; a retry makes none). SendIn returns an error
+  // only before it has written anything, so a refusal leaves a shared transaction as it was.
   absl::StatusOr<std::string> Check(const v1::SendMessageRequest& req) const;
   absl::StatusOr<v1::Message> SendIn(pqxx::transaction_base& tx, const std::string& caller,
                                      const v1::SendMessageRequest& req,

@@ -86,38 +86,23 @@ void SendBatcher::RunBatch(std::vector<Job>& batch) {
   });
   std::vector<absl::StatusOr<v1::Message>> results;
   bool appended_any = false;
+  // A send refuses before it writes anything (Messages::SendIn), so refused sends need no
+  // savepoint: they leave nothing in the shared transaction. Only a failing statement spoils
+  // it; then each send of the batch runs again in a transaction of its own.
   absl::Status committed = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     results.clear();
     appended_any = false;
     for (Job& job : batch) {
       bool appended = false;
-      if (batch.size() == 1) {
-        results.push_back(
-            messages_.SendIn(tx, job.caller, job.request, job.request_hash, appended));
-      } else {
-        // A refused send must leave nothing behind and must not spoil the others.
-        try {
-          pqxx::subtransaction savepoint(tx, "send");
-          absl::StatusOr<v1::Message> sent =
-              messages_.SendIn(savepoint, job.caller, job.request, job.request_hash, appended);
-          if (sent.ok()) {
-            savepoint.commit();
-          } else {
-            savepoint.abort();
-            appended = false;
-          }
-          results.push_back(std::move(sent));
-        } catch (const pqxx::broken_connection&) {
-          throw;  // the whole batch fails and is answered below
-        } catch (const std::exception& error) {
-          results.push_back(pg::StatusFromException(error));
-          appended = false;
-        }
-      }
+      results.push_back(messages_.SendIn(tx, job.caller, job.request, job.request_hash, appended));
       appended_any = appended_any || appended;
     }
     return absl::OkStatus();
   });
+  if (!committed.ok() && batch.size() > 1 && committed.code() != absl::StatusCode::kUnavailable) {
+    for (Job& job : batch) job.done(messages_.Send(job.caller, job.request));
+    return;
+  }
   if (committed.ok()) {
     commits_.Increment();
     sends_committed_.Increment(static_cast<double>(batch.size()));
