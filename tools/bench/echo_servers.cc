@@ -68,10 +68,10 @@ class FixedKeys final : public auth::KeySource {
 
 int Serve(::grpc::Service& service) {
   Config env;
-  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
-      grpc::Server::Start({.listen_address = env.String("PARTA_GRPC_LISTEN", "127.0.0.1:0"),
-                           .port_file = env.String("PARTA_GRPC_PORT_FILE", "")},
-                          {&service}, std::make_shared<prometheus::Registry>());
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server = grpc::Server::Start(
+      {.listen_address = env.String("PARTA_GRPC_LISTEN", "127.0.0.1:0"),
+       .port_file = env.String("PARTA_GRPC_PORT_FILE", "")},
+      {&service}, std::make_shared<prometheus::Registry>());
   if (!server.ok()) ExitWithStartupError(server.status());
   WaitForTerminationSignal();
   (*server)->Shutdown(absl::Seconds(1));
@@ -105,9 +105,9 @@ int ServePartaEcho() {
                                {.verify = {.issuer = "parta-identity", .audience = "parta"},
                                 .revocation_cache_ttl = absl::Seconds(1)});
   BoundedExecutor workers("rpc", std::max(2u, std::thread::hardware_concurrency()), 4096);
-  grpc::RpcRuntime runtime(
-      workers, verifier,
-      {.error_domain = "testing.parta", .services = {"parta.testing.v1.EchoService"}});
+  grpc::RpcRuntime runtime(workers, verifier,
+                           {.error_domain = "testing.parta",
+                            .services = {"parta.testing.v1.EchoService"}});
   PartaEcho service(runtime, env.Bool("PARTA_BENCH_NON_BLOCKING", false));
   int code = Serve(service);
   workers.Stop();

@@ -4,7 +4,6 @@
 // the open loop; and the gateway's memory per idle authenticated WebSocket.
 
 #include <arpa/inet.h>
-#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -19,6 +18,8 @@
 #include <regex>
 #include <string>
 #include <vector>
+
+#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -78,8 +79,8 @@ class Nginx {
                         << "http { access_log off;\n  server { listen 127.0.0.1:" << nginx->port_
                         << ";\n    location / { default_type application/json; "
                            "return 200 '{\"status\":\"ok\"}'; } } }\n";
-    nginx->pid_ =
-        Spawn({"/usr/sbin/nginx", "-c", conf, "-p", nginx->dir_ + "/"}, ChildEnvironment({}));
+    nginx->pid_ = Spawn({"/usr/sbin/nginx", "-c", conf, "-p", nginx->dir_ + "/"},
+                        ChildEnvironment({}));
     for (int i = 0; i < 200 && !Listening(nginx->port_); ++i)
       absl::SleepFor(absl::Milliseconds(25));
     if (!Listening(nginx->port_)) return nullptr;
@@ -196,16 +197,16 @@ int BenchGateway(const Settings& settings) {
   if (!nginx) return Fail("nginx did not start (tools/parta bench installs it)");
   absl::StatusOr<Child> identity = StartIdentityForBench(settings);
   if (!identity.ok()) return Fail(identity.status().ToString());
-  absl::StatusOr<Child> gateway =
-      Child::Start({settings.gateway_binary},
-                   {{"PARTA_IDENTITY_ADDR", absl::StrCat("127.0.0.1:", identity->port())},
-                    {"PARTA_REDIS_URI", settings.redis_uri},
-                    {"PARTA_HTTP_LISTEN", "127.0.0.1:0"},
-                    {"PARTA_METRICS_LISTEN", "127.0.0.1:0"},
-                    {"PARTA_ACCESS_LOG", "false"},
-                    {"PARTA_RATE_LIMITS_ENABLED", "false"},
-                    {"PARTA_LOG_LEVEL", "warning"}},
-                   "PARTA_HTTP_PORT_FILE");
+  absl::StatusOr<Child> gateway = Child::Start(
+      {settings.gateway_binary},
+      {{"PARTA_IDENTITY_ADDR", absl::StrCat("127.0.0.1:", identity->port())},
+       {"PARTA_REDIS_URI", settings.redis_uri},
+       {"PARTA_HTTP_LISTEN", "127.0.0.1:0"},
+       {"PARTA_METRICS_LISTEN", "127.0.0.1:0"},
+       {"PARTA_ACCESS_LOG", "false"},
+       {"PARTA_RATE_LIMITS_ENABLED", "false"},
+       {"PARTA_LOG_LEVEL", "warning"}},
+      "PARTA_HTTP_PORT_FILE");
   if (!gateway.ok()) return Fail(gateway.status().ToString());
   absl::StatusOr<Child> echo = Child::Start({settings.self, "serve-bare-echo"}, {});
   if (!echo.ok()) return Fail(echo.status().ToString());
@@ -231,9 +232,9 @@ int BenchGateway(const Settings& settings) {
                            "\"Bearer \" .. tokens[(i % #tokens) + 1]})\nend\n";
 
   // The bare echo and the one-row select, as in the gRPC benchmark.
-  auto echo_stub = std::shared_ptr<testing_v1::EchoService::Stub>(
-      testing_v1::EchoService::NewStub(::grpc::CreateChannel(
-          absl::StrCat("127.0.0.1:", echo->port()), ::grpc::InsecureChannelCredentials())));
+  auto echo_stub = std::shared_ptr<testing_v1::EchoService::Stub>(testing_v1::EchoService::NewStub(
+      ::grpc::CreateChannel(absl::StrCat("127.0.0.1:", echo->port()),
+                            ::grpc::InsecureChannelCredentials())));
   const std::string payload(64, 'x');
   AsyncOperation echo_op([echo_stub, &payload](Done done) {
     struct Call {
@@ -245,10 +246,10 @@ int BenchGateway(const Settings& settings) {
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     call->request.set_payload(payload);
     echo_stub->async()->UserEcho(&call->context, &call->request, &call->response,
-                                 [call, done](::grpc::Status status) {
-                                   done(status.ok());
-                                   delete call;
-                                 });
+                                   [call, done](::grpc::Status status) {
+                                     done(status.ok());
+                                     delete call;
+                                   });
   });
   auto select_once = [&settings] { return SelectOneRow(settings.pg_uri); };
 
@@ -320,10 +321,10 @@ int BenchGateway(const Settings& settings) {
   const int64_t rss_after = RssKiB(gateway->pid());
   const double kib_per_socket =
       sockets.empty() ? 0 : static_cast<double>(rss_after - rss_before) / sockets.size();
-  const std::string memory_note =
-      absl::StrCat("memory: ", sockets.size(), " of ", sockets_wanted, " idle WebSockets opened, ",
-                   absl::StrFormat("%.1f", kib_per_socket), " KiB of gateway RSS each (",
-                   rss_before, " → ", rss_after, " KiB); bar 16 KiB, goal 8 KiB");
+  const std::string memory_note = absl::StrCat(
+      "memory: ", sockets.size(), " of ", sockets_wanted, " idle WebSockets opened, ",
+      absl::StrFormat("%.1f", kib_per_socket), " KiB of gateway RSS each (", rss_before, " → ",
+      rss_after, " KiB); bar 16 KiB, goal 8 KiB");
   for (int fd : sockets) close(fd);
 
   report.Add(nginx_row);
@@ -340,8 +341,7 @@ int BenchGateway(const Settings& settings) {
   report.AddNote(absl::StrCat("wrk -t1 -c", kConnections,
                               " (closed loop) for peaks; access logs off in nginx and the "
                               "gateway; rate limits off in the gateway"));
-  report.AddNote(absl::StrCat("GET /v1/me: ", users,
-                              " users' tokens in rotation (each token "
+  report.AddNote(absl::StrCat("GET /v1/me: ", users, " users' tokens in rotation (each token "
                               "verified once per process, then cached); the gateway checks the "
                               "session in Redis (1 s cache), identity checks it in Postgres and "
                               "reads the account: two statements, the limit counts one"));
@@ -349,9 +349,8 @@ int BenchGateway(const Settings& settings) {
                               " ms at half the gateway's peak (bar 10 ms), 64 keep-alive "
                               "connections, latency from the scheduled send time"));
   report.AddNote(memory_note);
-  report.AddNote(
-      "WebSockets: compression off, each authenticated in the subprotocol, following "
-      "its user's channel, with presence kept in Redis");
+  report.AddNote("WebSockets: compression off, each authenticated in the subprotocol, following "
+                 "its user's channel, with presence kept in Redis");
   report.Print();
   report.WriteJson(settings.results_dir + "/gateway.json");
   std::filesystem::remove_all(work);

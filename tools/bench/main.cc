@@ -70,9 +70,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
-    std::fprintf(stderr,
-                 "bench: PARTA_BENCH_PG and PARTA_BENCH_REDIS are needed "
-                 "(run through `tools/parta bench`)\n");
+    std::fprintf(stderr, "bench: PARTA_BENCH_PG and PARTA_BENCH_REDIS are needed "
+                         "(run through `tools/parta bench`)\n");
     return 2;
   }
   std::printf("machine idle before the run: %.0f%% of %ld cores\n",

@@ -70,13 +70,9 @@ std::vector<std::string> MakeTokens(const auth::Ed25519PrivateKey& key, absl::st
   std::vector<std::string> tokens;
   absl::Time now = absl::Now();
   for (int i = 0; i < count; ++i) {
-    auth::Claims claims{.issuer = "parta-identity",
-                        .audience = "parta",
-                        .subject = NewUuidV7(now),
-                        .session_id = NewUuidV7(now),
-                        .token_id = absl::StrCat(i),
-                        .issued_at = now,
-                        .not_before = now,
+    auth::Claims claims{.issuer = "parta-identity", .audience = "parta",
+                        .subject = NewUuidV7(now), .session_id = NewUuidV7(now),
+                        .token_id = absl::StrCat(i), .issued_at = now, .not_before = now,
                         .expires_at = now + lifetime};
     tokens.push_back(absl::StrCat(prefix, auth::SignToken(key, kid, claims)));
   }
@@ -159,9 +155,9 @@ int BenchTokens(const Settings& settings) {
     auth::TokenVerifier verifier(keys, nullptr, clock,
                                  {.verify = {.issuer = "parta-identity", .audience = "parta"}});
     size_t next = 0;
-    LoadResult result =
-        RunThreads([&] { return next < tokens.size() && verifier.Verify(tokens[next++]).ok(); }, 1,
-                   absl::Seconds(seconds));
+    LoadResult result = RunThreads(
+        [&] { return next < tokens.size() && verifier.Verify(tokens[next++]).ok(); }, 1,
+        absl::Seconds(seconds));
     parta_row.per_second.push_back(result.PerSecond());
     parta_row.p50_ms = Ms(result.latency.Percentile(0.5));
     parta_row.p99_ms = Ms(result.latency.Percentile(0.99));
@@ -170,8 +166,8 @@ int BenchTokens(const Settings& settings) {
   }
   report.Add(openssl_row);
   report.Add(parta_row);
-  report.AddRatio("token verification / openssl verify (S4, bar 0.8)", "parta TokenVerifier",
-                  "openssl speed ed25519 verify", 0.8);
+  report.AddRatio("token verification / openssl verify (S4, bar 0.8)",
+                  "parta TokenVerifier", "openssl speed ed25519 verify", 0.8);
   report.AddNote("every token distinct (no cache hit); claims parsed and checked as in service");
   report.Print();
   report.WriteJson(settings.results_dir + "/tokens.json");
@@ -232,8 +228,8 @@ int BenchRpc(const Settings& settings) {
   std::vector<std::string> me_tokens;
   for (const std::string& token : *signed_up) me_tokens.push_back("Bearer " + token);
   auto identity_stub = identity_v1::IdentityService::NewStub(Channel(identity->port()));
-  auto shared_identity_stub =
-      std::shared_ptr<identity_v1::IdentityService::Stub>(std::move(identity_stub));
+  auto shared_identity_stub = std::shared_ptr<identity_v1::IdentityService::Stub>(
+      std::move(identity_stub));
   auto me_next = std::make_shared<std::atomic<size_t>>(0);
   AsyncOperation getme_op([shared_identity_stub, me_next, &me_tokens](Done done) {
     auto* call = new Call<identity_v1::GetMeRequest, identity_v1::Account>();
@@ -294,11 +290,10 @@ int BenchRpc(const Settings& settings) {
                   "limit 1/(1/echo + 1/select)", 0.7);
   report.AddNote(absl::StrCat("p50/p99 from an open loop at ", static_cast<int>(rate),
                               " calls/s (half the bare echo's peak), from the scheduled time"));
-  report.AddNote(
-      "parta echo: 1,000 users' tokens (verified once, then cached), Redis revocation "
-      "check cached 1 s per session, metrics and request ids on; the handler runs on "
-      "the bounded executor, or inline on gRPC's thread when declared non-blocking and "
-      "the token is answered from cache");
+  report.AddNote("parta echo: 1,000 users' tokens (verified once, then cached), Redis revocation "
+                 "check cached 1 s per session, metrics and request ids on; the handler runs on "
+                 "the bounded executor, or inline on gRPC's thread when declared non-blocking and "
+                 "the token is answered from cache");
   report.AddNote("GetMe runs two statements (session revocation, account); the limit counts one");
   report.Print();
   report.WriteJson(settings.results_dir + "/rpc.json");
@@ -315,11 +310,10 @@ int BenchLogin(const Settings& settings) {
     return Fail(absl::ResourceExhaustedError("argon2id ran out of memory"));
   }
 
-  absl::StatusOr<Child> identity =
-      StartIdentity(settings, {{"PARTA_ARGON2_ITERATIONS", "2"},
-                               {"PARTA_ARGON2_MEMORY_KIB", "19456"},
-                               {"PARTA_ARGON2_THREADS", std::to_string(threads)},
-                               {"PARTA_IDENTITY_LOGIN_ADDRESS_BURST", "1000000"}});
+  absl::StatusOr<Child> identity = StartIdentity(
+      settings, {{"PARTA_ARGON2_ITERATIONS", "2"}, {"PARTA_ARGON2_MEMORY_KIB", "19456"},
+                 {"PARTA_ARGON2_THREADS", std::to_string(threads)},
+                 {"PARTA_IDENTITY_LOGIN_ADDRESS_BURST", "1000000"}});
   if (!identity.ok()) return Fail(identity.status());
   auto stub = std::shared_ptr<identity_v1::IdentityService::Stub>(
       identity_v1::IdentityService::NewStub(Channel(identity->port())));
@@ -368,10 +362,9 @@ int BenchLogin(const Settings& settings) {
   }
   report.Add(kdf_row);
   report.Add(login_row);
-  report.AddRatio("logins / bare KDF rate (S4, bar 0.9)", "parta Login RPC", "argon2id verify loop",
-                  0.9);
-  report.AddNote(absl::StrCat(threads,
-                              " hashing threads on both sides; each login also writes "
+  report.AddRatio("logins / bare KDF rate (S4, bar 0.9)", "parta Login RPC",
+                  "argon2id verify loop", 0.9);
+  report.AddNote(absl::StrCat(threads, " hashing threads on both sides; each login also writes "
                               "a session and a refresh token (Postgres, fsync on)"));
   report.Print();
   report.WriteJson(settings.results_dir + "/login.json");

@@ -13,15 +13,15 @@ namespace parta::bench {
 
 struct Settings {
   bool quick = false;
-  int runs = 3;  // per system, alternated A B A B …
+  int runs = 3;                          // per system, alternated A B A B …
   absl::Duration duration = absl::Seconds(5);
   std::string results_dir = ".";
-  std::string identity_binary;   // parta-identity
-  std::string gateway_binary;    // parta-gateway
-  std::string directory_binary;  // parta-directory
-  std::string messaging_binary;  // parta-messaging
-  std::string self;              // this executable, to start the echo servers
-  std::string pg_uri;            // a database the benchmark may create schemas in
+  std::string identity_binary;           // parta-identity
+  std::string gateway_binary;            // parta-gateway
+  std::string directory_binary;          // parta-directory
+  std::string messaging_binary;          // parta-messaging
+  std::string self;                      // this executable, to start the echo servers
+  std::string pg_uri;                    // a database the benchmark may create schemas in
   std::string redis_uri;
 };
 

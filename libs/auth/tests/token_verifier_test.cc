@@ -1,8 +1,8 @@
-#include "libs/auth/token_verifier.h"
-
 #include <catch2/catch.hpp>
+
 #include <set>
 
+#include "libs/auth/token_verifier.h"
 #include "libs/core/status.h"
 
 namespace parta::auth {
@@ -48,13 +48,8 @@ struct Fixture {
 
   std::string Token(absl::string_view kid = "k1", absl::Duration lifetime = absl::Minutes(15),
                     const Ed25519PrivateKey* with = nullptr) {
-    Claims claims{.issuer = "iss",
-                  .audience = "aud",
-                  .subject = "a",
-                  .session_id = "s",
-                  .token_id = "j",
-                  .issued_at = clock.Now(),
-                  .not_before = clock.Now(),
+    Claims claims{.issuer = "iss", .audience = "aud", .subject = "a", .session_id = "s",
+                  .token_id = "j", .issued_at = clock.Now(), .not_before = clock.Now(),
                   .expires_at = clock.Now() + lifetime};
     return SignToken(with ? *with : key, kid, claims);
   }
@@ -127,7 +122,7 @@ TEST_CASE("With a revocation cache a revocation is seen once the cached answer e
   std::string token = f.Token();
   REQUIRE(f.verifier.Verify(token).ok());
   f.revocations.revoked.insert("s");
-  CHECK(f.verifier.Verify(token).ok());       // within the cache's second
+  CHECK(f.verifier.Verify(token).ok());  // within the cache's second
   f.clock.Advance(absl::Milliseconds(1500));  // the TTL plus its largest jitter
   CHECK(ReasonOf(f.verifier.Verify(token).status()) == "SESSION_REVOKED");
 }
