@@ -73,6 +73,15 @@ class MessagingFixture {
 
 }  // namespace parta::messaging::testing
 
+// A call refused with `code` (a grpc::StatusCode name) and the ErrorInfo `reason`.
+#define CHECK_REFUSED(status, code, reason)                             \
+  do {                                                                  \
+    ::grpc::Status refused_ = (status);                                 \
+    INFO(refused_.error_message());                                     \
+    CHECK(refused_.error_code() == ::grpc::StatusCode::code);           \
+    CHECK(::parta::directory::testing::ReasonOf(refused_) == (reason)); \
+  } while (false)
+
 #define PARTA_MESSAGING_FIXTURE(var, ...)                                       \
   auto var = ::parta::messaging::testing::MessagingFixture::Start(__VA_ARGS__); \
   if (!var) return

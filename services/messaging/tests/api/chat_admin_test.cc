@@ -14,14 +14,6 @@ using testing::MessagingFixture;
 namespace dir = directory::v1;
 using Stub = v1::MessagingService::Stub;
 
-#define CHECK_REFUSED(status, code, reason)                   \
-  do {                                                        \
-    ::grpc::Status refused_ = (status);                       \
-    INFO(refused_.error_message());                           \
-    CHECK(refused_.error_code() == ::grpc::StatusCode::code); \
-    CHECK(ReasonOf(refused_) == (reason));                    \
-  } while (false)
-
 TEST_CASE("Groups: made by teachers with people of their school, run by their owner",
           "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);

@@ -14,14 +14,6 @@ using testing::MessagingFixture;
 namespace dir = directory::v1;
 using Stub = v1::MessagingService::Stub;
 
-#define CHECK_REFUSED(status, code, reason)                   \
-  do {                                                        \
-    ::grpc::Status refused_ = (status);                       \
-    INFO(refused_.error_message());                           \
-    CHECK(refused_.error_code() == ::grpc::StatusCode::code); \
-    CHECK(ReasonOf(refused_) == (reason));                    \
-  } while (false)
-
 struct Class {
   SchoolWorld w;
   v1::Chat students;  // the class's students' chat

@@ -15,14 +15,6 @@ using testing::MessagingFixture;
 namespace dir = directory::v1;
 using Stub = v1::MessagingService::Stub;
 
-#define CHECK_REFUSED(status, code, reason)                   \
-  do {                                                        \
-    ::grpc::Status refused_ = (status);                       \
-    INFO(refused_.error_message());                           \
-    CHECK(refused_.error_code() == ::grpc::StatusCode::code); \
-    CHECK(ReasonOf(refused_) == (reason));                    \
-  } while (false)
-
 v1::SendMessageRequest Text(const std::string& chat_id, const std::string& body) {
   v1::SendMessageRequest request;
   request.set_chat_id(chat_id);

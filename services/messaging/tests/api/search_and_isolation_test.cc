@@ -16,14 +16,6 @@ using testing::MessagingFixture;
 namespace dir = directory::v1;
 using Stub = v1::MessagingService::Stub;
 
-#define CHECK_REFUSED(status, code, reason)                   \
-  do {                                                        \
-    ::grpc::Status refused_ = (status);                       \
-    INFO(refused_.error_message());                           \
-    CHECK(refused_.error_code() == ::grpc::StatusCode::code); \
-    CHECK(ReasonOf(refused_) == (reason));                    \
-  } while (false)
-
 std::vector<std::string> Found(MessagingFixture& f, const std::string& user,
                                const std::string& query, const std::string& chat_id = "") {
   v1::SearchMessagesRequest search;
