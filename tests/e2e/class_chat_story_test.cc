@@ -1,7 +1,7 @@
 // A class's chat through the gateway, with the real identity, directory and messaging: the
 // class's students find their chat made, talk over WebSockets in real time, reconnect without
-// losing or repeating a message, see a moderator's deletion disappear; a parent finds his own
-// chat and is kept out of the students'.
+// losing or repeating a message, see a moderator's deletion disappear, and follow a chat made
+// while they are connected; a parent finds his own chat and is kept out of the students'.
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -215,6 +215,26 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
   }
   REQUIRE(typing);
   CHECK((*typing)["event"]["typing"]["userId"] == g.UserIdOf(petya));
+
+  // A chat made while Masha's socket is open: she learns of it on her own channel, her gateway
+  // follows it, and its messages reach the socket she already has.
+  json group = s.Ok("POST", base + "/chats",
+                    {{"title", "Олимпиада по алгебре"}, {"memberIds", {masha_id}}}, teacher);
+  std::string group_id = group["id"];
+  std::optional<json> joined;
+  while ((joined = NextChange(*masha_socket, group_id))) {
+    if ((*joined)["chatChange"].contains("memberJoined") &&
+        (*joined)["chatChange"]["memberJoined"]["userId"] == masha_id) {
+      break;
+    }
+  }
+  REQUIRE(joined);
+  s.Ok("POST", "/v1/chats/" + group_id + "/messages",
+       {{"requestId", "teacher-group-1"}, {"text", {{"body", "Задача на завтра: № 301"}}}},
+       teacher);
+  std::optional<json> in_group = NextPosted(*masha_socket, group_id);
+  REQUIRE(in_group);
+  CHECK((*in_group)["chatChange"]["messagePosted"]["text"]["body"] == "Задача на завтра: № 301");
 }
 
 }  // namespace
