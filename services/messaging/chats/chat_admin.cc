@@ -19,10 +19,6 @@ using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxGroupMembers = 500;
 
-absl::Status NotMember() {
-  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
-}
-
 absl::Status NotAGroup() {
   return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_GROUP",
                "only groups have members chosen by people; roster chats follow the roster");
@@ -163,7 +159,7 @@ absl::StatusOr<v1::Chat> ChatAdmin::OpenDirect(const std::string& caller,
           return ChatToProto(*ReadChat(tx, direct.id, caller));
         }
         std::optional<ChatAccess> access = ReadChat(tx, existing[0][0].as<std::string>(), caller);
-        if (!access->member) return NotMember();
+        if (!access->member) return NotChatMember();
         return ChatToProto(*access);
       });
   if (!chat.ok() && chat.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -179,7 +175,7 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::ListMembers(const std::st
   return pool_.TransactFor<v1::ListChatMembersResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
         std::optional<ChatAccess> access = ReadChat(tx, chat_id, caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         return MembersOf(tx, chat_id);
       });
 }
@@ -193,7 +189,7 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
   std::string school_id;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
-    if (!access || !access->member) return NotMember();
+    if (!access || !access->member) return NotChatMember();
     if (access->chat.kind != ChatKind::kGroup) return NotAGroup();
     RETURN_IF_ERROR(
         MayBySettings(access->chat, access->chat.settings.invite, access->member->role));
@@ -205,7 +201,7 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
       pool_.TransactFor<v1::ListChatMembersResponse>(
           [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
             std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
-            if (!access || !access->member) return NotMember();
+            if (!access || !access->member) return NotChatMember();
             int count = tx.exec_params(
                               "SELECT count(*) FROM chat_members WHERE chat_id = $1 "
                               "AND active",
@@ -232,7 +228,7 @@ absl::Status ChatAdmin::RemoveMember(const std::string& caller,
   RETURN_IF_ERROR(ValidateUserIds({req.user_id()}));
   absl::Status removed = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
-    if (!access || !access->member) return NotMember();
+    if (!access || !access->member) return NotChatMember();
     if (access->chat.kind != ChatKind::kGroup) return NotAGroup();
     std::optional<Membership> target = req.user_id() == caller
                                            ? access->member
@@ -261,7 +257,7 @@ absl::StatusOr<v1::ChatMember> ChatAdmin::SetMemberRole(const std::string& calle
   absl::StatusOr<v1::ChatMember> changed =
       pool_.TransactFor<v1::ChatMember>([&](pqxx::work& tx) -> absl::StatusOr<v1::ChatMember> {
         std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         if (access->chat.kind != ChatKind::kGroup) return NotAGroup();
         if (access->member->role != ChatRole::kOwner) {
           return PermissionDenied("NOT_OWNER", "the group's owner names its moderators");
@@ -306,7 +302,7 @@ absl::StatusOr<v1::Chat> ChatAdmin::Update(const std::string& caller,
   absl::StatusOr<v1::Chat> updated =
       pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
         std::optional<ChatAccess> access = LockChat(tx, req.chat().id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         Chat& chat = access->chat;
         ChatRole role = access->member->role;
         if (paths.contains("title") || paths.contains("avatar_content_id")) {
@@ -323,10 +319,7 @@ absl::StatusOr<v1::Chat> ChatAdmin::Update(const std::string& caller,
           chat.avatar_content_id = req.chat().avatar_content_id();
         }
         if (paths.contains("settings")) {
-          if (chat.archived) {
-            return Error(absl::StatusCode::kFailedPrecondition, "CHAT_ARCHIVED",
-                         "the chat is archived");
-          }
+          if (chat.archived) return ChatArchived();
           if (!InAudience(chat.kind, Audience::kOwner, role)) {
             return PermissionDenied("NOT_OWNER", "the chat's owner changes its settings");
           }
@@ -343,7 +336,7 @@ absl::StatusOr<v1::Chat> ChatAdmin::Update(const std::string& caller,
         change.set_actor_id(caller);
         *change.mutable_chat_updated() = ChatToProto(ChatAccess{.chat = chat});
         AppendChange(tx, chat, std::move(change), ids_, now);
-        return ChatToProto(*access);
+        return ChatToProto(*ReadChat(tx, chat.id, caller));
       });
   if (updated.ok()) committed_();
   return updated;

@@ -17,6 +17,19 @@ using google::protobuf::util::TimeUtil;
 
 constexpr absl::string_view kChatPrefix = "chat/";
 
+// The chat and the member, as ChatAccessFromRow reads them first.
+#define PARTA_CHAT_AND_MEMBER_COLUMNS \
+  "c.id::text, c.school_id::text, c.kind, coalesce(c.class_id::text, ''), c.academic_year, "   \
+  "c.title, c.archived, c.read_only, c.last_sequence, " PARTA_PG_US("c.created_at")            \
+  ", c.settings, c.avatar_content_id, m.role, m.history_start, m.read_sequence, "              \
+  PARTA_PG_US("m.muted_until")
+
+constexpr char kChatLockColumns[] = PARTA_CHAT_AND_MEMBER_COLUMNS ", NULL::text, NULL::text";
+constexpr char kChatAccessFrom[] =
+    " FROM chats c "
+    "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
+    "WHERE c.id = $1::uuid";
+
 v1::Audience ToProto(Audience audience) {
   return static_cast<v1::Audience>(static_cast<int>(audience) + 1);
 }
@@ -50,12 +63,10 @@ std::optional<ChatAccess> AccessFrom(const pqxx::result& rows) {
 }
 
 const std::string& ChatAccessSql(bool lock) {
-  static const std::string read = absl::StrCat(
-      "SELECT ", kChatAccessColumns,
-      " FROM chats c "
-      "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
-      "WHERE c.id = $1::uuid");
-  static const std::string locked = read + " FOR UPDATE OF c";
+  static const std::string read = absl::StrCat("SELECT ", kChatAccessColumns, kChatAccessFrom);
+  // A change only needs the chat and the member: no pins, no peer (every send takes this lock).
+  static const std::string locked =
+      absl::StrCat("SELECT ", kChatLockColumns, kChatAccessFrom, " FOR UPDATE OF c");
   return lock ? locked : read;
 }
 
@@ -95,17 +106,13 @@ void TellPerson(pqxx::transaction_base& tx, const std::string& user_id,
 
 }  // namespace
 
-const char kChatAccessColumns[] =
-    "c.id::text, c.school_id::text, c.kind, coalesce(c.class_id::text, ''), c.academic_year, "
-    "c.title, c.archived, c.read_only, c.last_sequence, " PARTA_PG_US("c.created_at")
-    ", c.settings, c.avatar_content_id, m.role, m.history_start, m.read_sequence, "
-    PARTA_PG_US("m.muted_until") ", "
+const char kChatAccessColumns[] = PARTA_CHAT_AND_MEMBER_COLUMNS
+    ", "
     "(SELECT string_agg(p.message_id::text, ',' ORDER BY p.pinned_at DESC) FROM chat_pins p "
     "WHERE p.chat_id = c.id), "
     "CASE WHEN c.kind = 'direct' THEN (SELECT o.user_id::text FROM chat_members o "
     "WHERE o.chat_id = c.id AND o.user_id <> m.user_id LIMIT 1) END";
 const int kChatAccessColumnCount = 18;
-
 ChatAccess ChatAccessFromRow(const pqxx::row& row) {
   ChatAccess access{.chat = ChatFromRow(row)};
   if (!row[12].is_null()) {

@@ -54,7 +54,8 @@ std::optional<ChatAccess> ReadChat(pqxx::transaction_base& tx, const std::string
                                    const std::string& user_id);
 
 // Like ReadChat, and locks the chat's row until commit: the caller's changes are ordered
-// with every other change of the chat.
+// with every other change of the chat. Pins and the direct chat's peer are left out (a change
+// has no use for them; read the chat again for an answer that shows them).
 std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string& chat_id,
                                    const std::string& user_id);
 

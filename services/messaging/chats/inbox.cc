@@ -15,10 +15,6 @@ namespace {
 
 constexpr int kMaxSyncCursors = 2000;
 
-absl::Status NotMember() {
-  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
-}
-
 // The caller's active chats with unread counts, the most recently changed first.
 std::vector<std::pair<ChatAccess, int>> ActiveChats(pqxx::transaction_base& tx,
                                                     const std::string& caller) {
@@ -125,7 +121,7 @@ absl::StatusOr<v1::Chat> Inbox::GetChat(const std::string& caller, const std::st
   RETURN_IF_ERROR(ValidateChatId(chat_id));
   return pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
     std::optional<ChatAccess> access = ReadChat(tx, chat_id, caller);
-    if (!access || !access->member) return NotMember();
+    if (!access || !access->member) return NotChatMember();
     return ChatToProto(*access, UnreadIn(tx, *access, caller));
   });
 }
@@ -138,7 +134,7 @@ absl::StatusOr<v1::Chat> Inbox::MarkRead(const std::string& caller,
       pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
         appended = false;
         std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         if (req.sequence() < 0 || req.sequence() > access->chat.last_sequence) {
           return InvalidArgument("INVALID_SEQUENCE",
                                  absl::StrCat("sequence must be 0-", access->chat.last_sequence));
@@ -152,10 +148,10 @@ absl::StatusOr<v1::Chat> Inbox::MarkRead(const std::string& caller,
           tx.exec_params(
               "UPDATE chat_members SET read_sequence = $3 WHERE chat_id = $1 AND user_id = $2",
               req.chat_id(), caller, req.sequence());
-          access->member->read_sequence = req.sequence();
           appended = true;
         }
-        return ChatToProto(*access, UnreadIn(tx, *access, caller));
+        std::optional<ChatAccess> now = ReadChat(tx, req.chat_id(), caller);
+        return ChatToProto(*now, UnreadIn(tx, *now, caller));
       });
   if (chat.ok() && appended) committed_();
   return chat;
@@ -172,7 +168,7 @@ absl::StatusOr<v1::ListChatChangesResponse> Inbox::ListChanges(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatChangesResponse> {
         tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         ChangePage page = ReadChanges(tx, req.chat_id(), req.after_sequence(),
                                       access->member->history_start, page_size);
         v1::ListChatChangesResponse response;
@@ -224,7 +220,7 @@ absl::Status Inbox::MayWrite(const std::string& caller, const std::string& chat_
   RETURN_IF_ERROR(ValidateChatId(chat_id));
   return pool_.Read([&](pqxx::nontransaction& tx) -> absl::Status {
     std::optional<ChatAccess> access = ReadChat(tx, chat_id, caller);
-    if (!access || !access->member) return NotMember();
+    if (!access || !access->member) return NotChatMember();
     return MayPost(access->chat, *access->member, clock_.Now());
   });
 }

@@ -18,15 +18,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-absl::Status NotMember() {
-  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
-}
-
-absl::Status ArchivedChat() {
-  return Error(absl::StatusCode::kFailedPrecondition, "CHAT_ARCHIVED",
-               "the chat is archived (a past year's class); it is read-only");
-}
-
 absl::Status NotAPoll() {
   return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_POLL", "the message is not a poll");
 }
@@ -56,12 +47,11 @@ absl::StatusOr<v1::Message> MessageActions::OnMessage(const std::string& caller,
   absl::StatusOr<v1::Message> result =
       pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
         std::optional<ChatAccess> access = LockChat(tx, chat_id, caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         ASSIGN_OR_RETURN(v1::Message message,
                          FindMessage(tx, chat_id, message_id, access->member->history_start));
         if (message.deleted()) {
-          return Error(absl::StatusCode::kFailedPrecondition, "MESSAGE_DELETED",
-                       "the message was deleted");
+          return MessageDeleted();
         }
         Target target{.chat = std::move(access->chat),
                       .member = *access->member,
@@ -80,7 +70,7 @@ absl::StatusOr<v1::Message> MessageActions::React(const std::string& caller,
   RETURN_IF_ERROR(ValidateReaction(req.emoji()));
   return OnMessage(caller, req.chat_id(), req.message_id(),
                    [&](pqxx::work& tx, Target& target) -> absl::StatusOr<bool> {
-                     if (target.chat.archived) return ArchivedChat();
+                     if (target.chat.archived) return ChatArchived();
                      pqxx::result changed =
             req.remove()
                 ? tx.exec_params("DELETE FROM message_reactions WHERE message_id = $1 "
@@ -135,7 +125,7 @@ absl::StatusOr<v1::Message> MessageActions::Vote(const std::string& caller,
   return OnMessage(
       caller, req.chat_id(), req.message_id(),
       [&](pqxx::work& tx, Target& target) -> absl::StatusOr<bool> {
-        if (target.chat.archived) return ArchivedChat();
+        if (target.chat.archived) return ChatArchived();
         if (!target.message.has_poll()) return NotAPoll();
         const v1::Poll& poll = target.message.poll();
         if (poll.closed()) {
@@ -176,7 +166,7 @@ absl::StatusOr<v1::Message> MessageActions::ClosePoll(const std::string& caller,
   return OnMessage(
       caller, req.chat_id(), req.message_id(),
       [&](pqxx::work& tx, Target& target) -> absl::StatusOr<bool> {
-        if (target.chat.archived) return ArchivedChat();
+        if (target.chat.archived) return ChatArchived();
         if (!target.message.has_poll()) return NotAPoll();
         if (target.message.author_id() != caller && target.member.role < ChatRole::kModerator) {
           return PermissionDenied("NOT_MESSAGE_AUTHOR",
@@ -224,7 +214,7 @@ absl::StatusOr<v1::ListAcknowledgementsResponse> MessageActions::ListAcknowledge
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListAcknowledgementsResponse> {
         tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         ASSIGN_OR_RETURN(v1::Message message, FindMessage(tx, req.chat_id(), req.message_id(),
                                                           access->member->history_start));
         if (message.author_id() != caller && access->member->role < ChatRole::kModerator) {

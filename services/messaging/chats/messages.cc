@@ -20,17 +20,13 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-absl::Status NotMember() {
-  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
-}
-
 // The chat, locked, with the caller's membership; PERMISSION_DENIED when he is not a member
 // (or there is no such chat: foreign ids reveal nothing).
 absl::StatusOr<std::pair<Chat, Membership>> LockForMember(pqxx::transaction_base& tx,
                                                           const std::string& chat_id,
                                                           const std::string& caller) {
   std::optional<ChatAccess> access = LockChat(tx, chat_id, caller);
-  if (!access || !access->member) return NotMember();
+  if (!access || !access->member) return NotChatMember();
   return std::make_pair(std::move(access->chat), *access->member);
 }
 
@@ -304,8 +300,7 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
           return PermissionDenied("MEMBER_MUTED", "a moderator muted the caller in this chat");
         }
         if (message.deleted()) {
-          return Error(absl::StatusCode::kFailedPrecondition, "MESSAGE_DELETED",
-                       "the message was deleted");
+          return MessageDeleted();
         }
         if (!message.has_text()) {
           return Error(absl::StatusCode::kFailedPrecondition, "NOT_TEXT",
@@ -390,7 +385,7 @@ absl::StatusOr<v1::ListMessagesResponse> Messages::List(const std::string& calle
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListMessagesResponse> {
         tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         bool forward = req.after_sequence() > 0;
         pqxx::result rows =
             forward
@@ -428,7 +423,7 @@ absl::StatusOr<v1::ListMessageVersionsResponse> Messages::Versions(
   return pool_.TransactFor<v1::ListMessageVersionsResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListMessageVersionsResponse> {
         std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         RETURN_IF_ERROR(MayModerate(access->member->role));
         ASSIGN_OR_RETURN(v1::Message message, FindMessage(tx, req.chat_id(), req.message_id(),
                                                           access->member->history_start));

@@ -52,10 +52,6 @@ v1::Report ReportFromRow(const pqxx::row& row) {
   return report;
 }
 
-absl::Status NotMember() {
-  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
-}
-
 absl::Status RequireSchoolAdmin(pqxx::transaction_base& tx, const std::string& school_id,
                                 const std::string& caller) {
   if (IsUuid(school_id) && HoldsRole(tx, school_id, caller, SchoolRole::kAdmin)) {
@@ -92,7 +88,7 @@ absl::StatusOr<v1::ChatMember> Moderation::Mute(const std::string& caller,
   absl::StatusOr<v1::ChatMember> muted =
       pool_.TransactFor<v1::ChatMember>([&](pqxx::work& tx) -> absl::StatusOr<v1::ChatMember> {
         std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
-        if (!access || !access->member) return NotMember();
+        if (!access || !access->member) return NotChatMember();
         RETURN_IF_ERROR(MayModerate(access->member->role));
         std::optional<ChatAccess> target = ReadChat(tx, req.chat_id(), req.user_id());
         if (!target->member) {
@@ -133,12 +129,11 @@ absl::StatusOr<v1::Report> Moderation::Report(const std::string& caller,
   RETURN_IF_ERROR(ValidateReportReason(req.reason()));
   return pool_.TransactFor<v1::Report>([&](pqxx::work& tx) -> absl::StatusOr<v1::Report> {
     std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
-    if (!access || !access->member) return NotMember();
+    if (!access || !access->member) return NotChatMember();
     ASSIGN_OR_RETURN(v1::Message message, FindMessage(tx, req.chat_id(), req.message_id(),
                                                       access->member->history_start));
     if (message.deleted()) {
-      return Error(absl::StatusCode::kFailedPrecondition, "MESSAGE_DELETED",
-                   "the message was deleted already");
+      return MessageDeleted();
     }
     absl::Time now = clock_.Now();
     std::string evidence = message.SerializeAsString();

@@ -4,6 +4,7 @@
 #include "libs/pg/prepared.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_rows.h"
+#include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
 namespace parta::messaging {
@@ -20,7 +21,7 @@ absl::StatusOr<v1::SearchMessagesResponse> Search::Messages(const std::string& c
         if (!req.chat_id().empty()) {
           std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
           if (!access || !access->member) {
-            return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
+            return NotChatMember();
           }
         }
         // Message ids are UUIDv7: ordered by time, so "before this id" pages newest first.

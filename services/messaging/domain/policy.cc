@@ -10,12 +10,20 @@ void Grant(std::map<std::string, ChatRole>& members, const std::string& user_id,
   if (!inserted && it->second < role) it->second = role;
 }
 
-absl::Status Archived() {
+}  // namespace
+
+absl::Status NotChatMember() {
+  return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of this chat");
+}
+
+absl::Status ChatArchived() {
   return Error(absl::StatusCode::kFailedPrecondition, "CHAT_ARCHIVED",
                "the chat is archived (a past year's class); it is read-only");
 }
 
-}  // namespace
+absl::Status MessageDeleted() {
+  return Error(absl::StatusCode::kFailedPrecondition, "MESSAGE_DELETED", "the message was deleted");
+}
 
 std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRoster& roster) {
   std::map<std::string, ChatRole> members;
@@ -60,7 +68,7 @@ bool InAudience(ChatKind kind, Audience audience, ChatRole role) {
 }
 
 absl::Status MayPost(const Chat& chat, const Membership& member, absl::Time now) {
-  if (chat.archived) return Archived();
+  if (chat.archived) return ChatArchived();
   if (member.role == ChatRole::kReader) {
     return PermissionDenied("READ_ONLY_MEMBER", "only the channel's admins and teachers post");
   }
@@ -87,13 +95,13 @@ absl::Status MayModerate(ChatRole role) {
 }
 
 absl::Status MayBySettings(const Chat& chat, Audience audience, ChatRole role) {
-  if (chat.archived) return Archived();
+  if (chat.archived) return ChatArchived();
   if (InAudience(chat.kind, audience, role)) return absl::OkStatus();
   return PermissionDenied("NOT_ALLOWED_BY_SETTINGS", "the chat's settings do not allow the caller");
 }
 
 absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::string& author) {
-  if (chat.archived) return Archived();
+  if (chat.archived) return ChatArchived();
   if (caller != author) {
     return PermissionDenied("NOT_MESSAGE_AUTHOR", "only the author edits a message");
   }
@@ -102,7 +110,7 @@ absl::Status MayEdit(const Chat& chat, const std::string& caller, const std::str
 
 absl::Status MayDelete(const Chat& chat, ChatRole role, bool is_author, absl::Time posted_at,
                        absl::Time now, absl::Duration window) {
-  if (chat.archived) return Archived();
+  if (chat.archived) return ChatArchived();
   if (role >= ChatRole::kModerator) return absl::OkStatus();
   if (!is_author) {
     return PermissionDenied("NOT_MESSAGE_AUTHOR",

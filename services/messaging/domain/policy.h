@@ -25,6 +25,12 @@ std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRos
 std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
                                                     const std::vector<RoleGrant>& grants);
 
+// The refusals every use case shares: a chat the caller is not an active member of (or that
+// does not exist: foreign ids reveal nothing), an archived chat, a deleted message.
+absl::Status NotChatMember();
+absl::Status ChatArchived();
+absl::Status MessageDeleted();
+
 // Whether a member in `role` belongs to `audience` in a chat of `kind`. Chats without an owner
 // (all but groups) give the owner's rights to their moderators.
 bool InAudience(ChatKind kind, Audience audience, ChatRole role);
