@@ -27,6 +27,8 @@ class MessagingFixture {
 
   directory::testing::DirectoryFixture& directory() { return *directory_; }
   v1::MessagingService::Stub& stub() { return *stub_; }
+  // The port messaging serves on (its other services: subscriptions, client signals).
+  int port() const { return app_->grpc_port(); }
   const MessagingConfig& config() const { return config_; }
   pg::Pool& pool() { return *pool_; }
   FakeClock& clock() { return directory_->clock(); }
