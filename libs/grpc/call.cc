@@ -72,6 +72,18 @@ bool ValidNetwork(absl::string_view network) {
   return InNetwork(parts[0], network);
 }
 
+absl::StatusOr<std::vector<std::string>> TrustedProxiesFromEnvironment(Config& env) {
+  std::vector<std::string> networks =
+      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
+  for (const std::string& network : networks) {
+    if (!ValidNetwork(network)) {
+      return absl::InvalidArgumentError("invalid configuration: PARTA_TRUSTED_PROXIES holds " +
+                                        network + ", not an address or CIDR network");
+    }
+  }
+  return networks;
+}
+
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
                           const std::vector<std::string>& trusted_proxies) {
   std::string address = PeerIp(peer);

@@ -22,10 +22,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/auth/token.h"
 #include "libs/auth/token_verifier.h"
+#include "libs/core/config.h"
 #include "libs/core/executor.h"
 
 namespace parta::grpc {
@@ -135,6 +137,10 @@ Access AccessOfMethod(const google::protobuf::MethodDescriptor& method);
 
 // True for "10.0.0.0/8", "2001:db8::/32" or a single address; configuration checks it.
 bool ValidNetwork(absl::string_view network);
+
+// PARTA_TRUSTED_PROXIES: comma-separated addresses or CIDR networks; INVALID_ARGUMENT naming the
+// first that is neither.
+absl::StatusOr<std::vector<std::string>> TrustedProxiesFromEnvironment(Config& env);
 
 // The client address seen through trusted proxies (exposed for tests).
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,

@@ -70,8 +70,6 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.http.write_timeout = env.Duration("PARTA_HTTP_WRITE_TIMEOUT", config.http.write_timeout);
   config.rest.backend_timeout = env.Duration("PARTA_BACKEND_TIMEOUT", config.rest.backend_timeout);
   config.rest.access_log = env.Bool("PARTA_ACCESS_LOG", true);
-  config.rest.trusted_proxies =
-      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
   config.rest.cors_origins =
       absl::StrSplit(env.String("PARTA_CORS_ORIGINS", ""), ',', absl::SkipWhitespace());
   config.verify.issuer = env.String("PARTA_AUTH_ISSUER", config.verify.issuer);
@@ -109,12 +107,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   if (!config.backends.contains("identity")) {
     return absl::InvalidArgumentError("invalid configuration: PARTA_IDENTITY_ADDR is required");
   }
-  for (const std::string& network : config.rest.trusted_proxies) {
-    if (!grpc::ValidNetwork(network)) {
-      return absl::InvalidArgumentError("invalid configuration: PARTA_TRUSTED_PROXIES holds " +
-                                        network + ", not an address or CIDR network");
-    }
-  }
+  ASSIGN_OR_RETURN(config.rest.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
   return config;
 }
 

@@ -90,15 +90,8 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   config.pg_pool_size =
       static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 2, 1, 500));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
-  config.trusted_proxies =
-      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
   RETURN_IF_ERROR(env.Validate());
-  for (const std::string& network : config.trusted_proxies) {
-    if (!grpc::ValidNetwork(network)) {
-      return absl::InvalidArgumentError("invalid configuration: PARTA_TRUSTED_PROXIES holds " +
-                                        network + ", not an address or CIDR network");
-    }
-  }
+  ASSIGN_OR_RETURN(config.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
   ASSIGN_OR_RETURN(config.master_key, MasterKey::FromFile(key_file));
   return config;
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "absl/strings/match.h"
 #include "libs/grpc/call.h"
 
 namespace parta::grpc {
@@ -25,6 +26,26 @@ TEST_CASE("Trusted proxy networks are validated", "[grpc][unit]") {
   CHECK_FALSE(ValidNetwork("::/129"));
   CHECK_FALSE(ValidNetwork("school"));
   CHECK_FALSE(ValidNetwork("10.0.0.0/8/1"));
+}
+
+TEST_CASE("PARTA_TRUSTED_PROXIES is read as a list and refused at the first bad entry",
+          "[grpc][unit]") {
+  auto env_with = [](std::string value) {
+    return Config([value](absl::string_view name) -> std::optional<std::string> {
+      if (name == "PARTA_TRUSTED_PROXIES") return value;
+      return std::nullopt;
+    });
+  };
+  Config good = env_with("10.0.0.0/8, 127.0.0.1");
+  absl::StatusOr<std::vector<std::string>> proxies = TrustedProxiesFromEnvironment(good);
+  REQUIRE(proxies.ok());
+  CHECK(*proxies == std::vector<std::string>{"10.0.0.0/8", "127.0.0.1"});
+  Config bad = env_with("10.0.0.0/8,gateway");
+  absl::StatusOr<std::vector<std::string>> refused = TrustedProxiesFromEnvironment(bad);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(), "gateway"));
+  Config none = env_with("");
+  CHECK(TrustedProxiesFromEnvironment(none)->empty());
 }
 
 }  // namespace
