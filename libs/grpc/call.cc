@@ -73,8 +73,11 @@ bool ValidNetwork(absl::string_view network) {
 }
 
 absl::StatusOr<std::vector<std::string>> TrustedProxiesFromEnvironment(Config& env) {
-  std::vector<std::string> networks =
-      absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace());
+  std::vector<std::string> networks;
+  for (absl::string_view entry :
+       absl::StrSplit(env.String("PARTA_TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace())) {
+    networks.emplace_back(absl::StripAsciiWhitespace(entry));
+  }
   for (const std::string& network : networks) {
     if (!ValidNetwork(network)) {
       return absl::InvalidArgumentError("invalid configuration: PARTA_TRUSTED_PROXIES holds " +

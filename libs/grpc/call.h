@@ -138,8 +138,8 @@ Access AccessOfMethod(const google::protobuf::MethodDescriptor& method);
 // True for "10.0.0.0/8", "2001:db8::/32" or a single address; configuration checks it.
 bool ValidNetwork(absl::string_view network);
 
-// PARTA_TRUSTED_PROXIES: comma-separated addresses or CIDR networks; INVALID_ARGUMENT naming the
-// first that is neither.
+// PARTA_TRUSTED_PROXIES: comma-separated addresses or CIDR networks (spaces allowed);
+// INVALID_ARGUMENT naming the first that is neither.
 absl::StatusOr<std::vector<std::string>> TrustedProxiesFromEnvironment(Config& env);
 
 // The client address seen through trusted proxies (exposed for tests).
