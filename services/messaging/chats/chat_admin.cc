@@ -200,8 +200,11 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
   absl::StatusOr<v1::ListChatMembersResponse> added =
       pool_.TransactFor<v1::ListChatMembersResponse>(
           [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
+            // Checked again under the chat's lock: the settings may have changed meanwhile.
             std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
             if (!access || !access->member) return NotChatMember();
+            RETURN_IF_ERROR(
+                MayBySettings(access->chat, access->chat.settings.invite, access->member->role));
             int count = tx.exec_params(
                               "SELECT count(*) FROM chat_members WHERE chat_id = $1 "
                               "AND active",
