@@ -139,19 +139,6 @@ WrkResult RunWrk(int port, const std::string& path, absl::Duration duration,
   return result;
 }
 
-int64_t RssKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      int64_t kib = 0;
-      (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(6, line.size() - 9)), &kib);
-      return kib;
-    }
-  }
-  return 0;
-}
-
 // Opens `count` WebSockets authenticated in the subprotocol; the sockets that got 101.
 std::vector<int> OpenSockets(int port, int count, const std::vector<std::string>& tokens) {
   std::vector<int> sockets;
@@ -315,10 +302,10 @@ int BenchGateway(const Settings& settings) {
   // Idle authenticated WebSockets: the gateway's resident memory per socket.
   const int sockets_wanted = settings.quick ? 2000 : 10'000;
   absl::SleepFor(absl::Seconds(1));
-  const int64_t rss_before = RssKiB(gateway->pid());
+  const int64_t rss_before = ProcessRssKiB(gateway->pid());
   std::vector<int> sockets = OpenSockets(gateway->port(), sockets_wanted, tokens);
   absl::SleepFor(absl::Seconds(3));  // subscriptions, presence and ready frames settle
-  const int64_t rss_after = RssKiB(gateway->pid());
+  const int64_t rss_after = ProcessRssKiB(gateway->pid());
   const double kib_per_socket =
       sockets.empty() ? 0 : static_cast<double>(rss_after - rss_before) / sockets.size();
   const std::string memory_note = absl::StrCat(

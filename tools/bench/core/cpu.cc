@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 
 namespace parta::bench {
@@ -24,6 +27,31 @@ absl::Duration ProcessCpu(pid_t pid) {
   // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the state field.
   double ticks = std::stod(values[11]) + std::stod(values[12]);
   return absl::Seconds(ticks / static_cast<double>(sysconf(_SC_CLK_TCK)));
+}
+
+int64_t ProcessRssKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      int64_t kib = 0;
+      (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(6, line.size() - 9)), &kib);
+      return kib;
+    }
+  }
+  return 0;
+}
+
+absl::Duration CommandCpu(const std::string& command) {
+  absl::Duration total;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::ifstream comm(entry.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && name == command) total += ProcessCpu(pid);
+  }
+  return total;
 }
 
 namespace {

@@ -29,7 +29,7 @@ struct Connection {
   std::string out;
   size_t written = 0;
   std::string in;
-  Done done;
+  HttpLoad::Answer answer;
 };
 
 // Parses one response at the front of `in`; nullopt while incomplete, else (status, length).
@@ -90,10 +90,10 @@ class HttpLoad::Impl {
     return absl::OkStatus();
   }
 
-  void Submit(std::string request, Done done) {
+  void Submit(std::string request, Answer answer) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      queue_.emplace_back(std::move(request), std::move(done));
+      queue_.emplace_back(std::move(request), std::move(answer));
     }
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(wake_, &one, sizeof(one));
@@ -126,7 +126,7 @@ class HttpLoad::Impl {
       connection->busy = true;
       connection->out = std::move(queue_.front().first);
       connection->written = 0;
-      connection->done = std::move(queue_.front().second);
+      connection->answer = std::move(queue_.front().second);
       queue_.pop_front();
       Flush(*connection);
     }
@@ -151,10 +151,12 @@ class HttpLoad::Impl {
     while (connection.busy) {
       std::optional<std::pair<int, size_t>> response = ParseResponse(connection.in);
       if (!response) break;
+      const size_t header_end = connection.in.find("\r\n\r\n") + 4;
+      std::string body = connection.in.substr(header_end, response->second - header_end);
       connection.in.erase(0, response->second);
       connection.busy = false;
-      Done done = std::move(connection.done);
-      done(response->first == 200);
+      Answer answer = std::move(connection.answer);
+      answer(response->first, std::move(body));
       std::lock_guard<std::mutex> lock(mu_);
       idle_.push_back(&connection);
     }
@@ -166,7 +168,7 @@ class HttpLoad::Impl {
   std::vector<std::unique_ptr<Connection>> connections_;
   std::mutex mu_;
   std::vector<Connection*> idle_;
-  std::deque<std::pair<std::string, Done>> queue_;
+  std::deque<std::pair<std::string, Answer>> queue_;
   std::thread thread_;
 };
 
@@ -184,8 +186,13 @@ AsyncOperation HttpLoad::Operation(std::vector<std::string> requests) {
   auto next = std::make_shared<std::atomic<size_t>>(0);
   Impl* impl = impl_.get();
   return [impl, shared, next](Done done) {
-    impl->Submit((*shared)[next->fetch_add(1) % shared->size()], std::move(done));
+    impl->Submit((*shared)[next->fetch_add(1) % shared->size()],
+                 [done = std::move(done)](int status, std::string) { done(status == 200); });
   };
+}
+
+void HttpLoad::Send(std::string request, Answer answer) {
+  impl_->Submit(std::move(request), std::move(answer));
 }
 
 int ConnectFromLoopback(int port, int index) {

@@ -22,6 +22,12 @@ class HttpLoad {
   // Sends `requests` (complete HTTP/1.1 requests) round-robin.
   AsyncOperation Operation(std::vector<std::string> requests);
 
+  // The status and body of an answer; status -1 when it could not be parsed. Called on the
+  // client's thread: keep it short.
+  using Answer = std::function<void(int status, std::string body)>;
+  // Sends one complete request on the next free connection.
+  void Send(std::string request, Answer answer);
+
   class Impl;
 
  private:
