@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -22,11 +24,21 @@ absl::Duration SelfCpu() {
   return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
 }
 
-absl::Duration SystemCpu(const FanoutSystem& system) {
-  absl::Duration total;
-  for (pid_t pid : system.Processes()) total += bench::ProcessCpu(pid);
-  for (const std::string& command : system.SharedCommands()) total += bench::CommandCpu(command);
-  return total;
+std::string CommandOf(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+// CPU so far of each of the system's processes, by command.
+std::map<std::string, absl::Duration> SystemCpu(const FanoutSystem& system) {
+  std::map<std::string, absl::Duration> cpu;
+  for (pid_t pid : system.Processes()) cpu[CommandOf(pid)] += bench::ProcessCpu(pid);
+  for (const std::string& command : system.SharedCommands()) {
+    cpu[command] += bench::CommandCpu(command);
+  }
+  return cpu;
 }
 
 // What the acknowledgements said, shared with callbacks that may come late.
@@ -75,7 +87,8 @@ FanoutResult RunFanout(FanoutSystem& system, const FanoutLoad& load) {
   const absl::Time window_until = window_from + load.duration;
   deliveries.Measure(absl::ToUnixNanos(window_from), absl::ToUnixNanos(window_until));
   auto acks = std::make_shared<Acks>(load.groups);
-  absl::Duration system_cpu_before, self_cpu_before;
+  std::map<std::string, absl::Duration> system_cpu_before;
+  absl::Duration self_cpu_before;
   bool window_open = false;
   const auto total = static_cast<int64_t>(load.posts_per_second *
                                           absl::ToDoubleSeconds(load.warmup + load.duration));
@@ -108,7 +121,11 @@ FanoutResult RunFanout(FanoutSystem& system, const FanoutLoad& load) {
     });
   }
   const absl::Duration self_cpu = SelfCpu() - self_cpu_before;
-  const absl::Duration system_cpu = SystemCpu(system) - system_cpu_before;
+  absl::Duration system_cpu;
+  for (const auto& [command, cpu] : SystemCpu(system)) {
+    result.cpu_by_process[command] = cpu - system_cpu_before[command];
+    system_cpu += cpu - system_cpu_before[command];
+  }
   result.posts = total;
   // Every post answered (bounded), then time for the last deliveries.
   const absl::Time answers_by = absl::Now() + absl::Seconds(30);
@@ -119,6 +136,7 @@ FanoutResult RunFanout(FanoutSystem& system, const FanoutLoad& load) {
   }
   absl::SleepFor(load.drain);
   system.Disconnect();
+  result.failures = system.TakeFailures();
 
   std::vector<int64_t> last;
   {
@@ -152,6 +170,7 @@ FanoutResult RunFanout(FanoutSystem& system, const FanoutLoad& load) {
   result.filled = deliveries.filled();
   result.cpu_us_per_delivery = absl::ToDoubleMicroseconds(system_cpu) /
                                static_cast<double>(std::max<int64_t>(1, deliveries.measured()));
+  result.measured_seconds = absl::ToDoubleSeconds(load.duration);
   result.loadgen_cores = absl::ToDoubleSeconds(self_cpu) / absl::ToDoubleSeconds(load.duration);
   return result;
 }

@@ -40,6 +40,14 @@ FanoutLoad LoadOf(const Environment& environment, int groups, int members, int p
   return load;
 }
 
+nlohmann::json CoresByProcess(const FanoutResult& result) {
+  nlohmann::json cores = nlohmann::json::object();
+  for (const auto& [command, cpu] : result.cpu_by_process) {
+    cores[command] = absl::ToDoubleSeconds(cpu) / result.measured_seconds;
+  }
+  return cores;
+}
+
 void PrintHeader() {
   std::printf("%-6s %-38s %8s %10s %8s %8s %8s %9s %5s %5s %5s %5s %5s %8s %7s %6s %s\n", "step",
               "system", "posts/s", "deliv/s", "p50 ms", "p99 ms", "max ms", "last p99", "lost",
@@ -66,6 +74,15 @@ nlohmann::json Print(const std::string& step, const FanoutResult& result, absl::
         static_cast<long long>(result.held_back), static_cast<long long>(result.failed),
         result.cpu_us_per_delivery, result.kib_per_connection, result.loadgen_cores,
         holds ? "yes" : "NO");
+    if (!result.failures.empty()) std::printf("       failed posts: %s\n", result.failures.c_str());
+    if (result.cpu_by_process.size() > 1) {
+      std::string cores;
+      for (const auto& [command, cpu] : result.cpu_by_process) {
+        absl::StrAppendFormat(&cores, " %s %.2f", command,
+                              absl::ToDoubleSeconds(cpu) / result.measured_seconds);
+      }
+      std::printf("       cores:%s\n", cores.c_str());
+    }
   }
   std::fflush(stdout);
   return {{"step", step},
@@ -76,6 +93,7 @@ nlohmann::json Print(const std::string& step, const FanoutResult& result, absl::
           {"posts", result.posts},
           {"acked", result.acked},
           {"failed", result.failed},
+          {"failures", result.failures},
           {"ack_p99_ms", Ms(result.ack_latency.Percentile(0.99))},
           {"deliveries_per_second", result.deliveries_per_second},
           {"p50_ms", Ms(result.latency.Percentile(0.5))},
@@ -89,6 +107,7 @@ nlohmann::json Print(const std::string& step, const FanoutResult& result, absl::
           {"duplicates", result.duplicates},
           {"held_back", result.held_back},
           {"cpu_us_per_delivery", result.cpu_us_per_delivery},
+          {"cores_by_process", CoresByProcess(result)},
           {"kib_per_connection", result.kib_per_connection},
           {"loadgen_cores", result.loadgen_cores},
           {"holds", holds}};

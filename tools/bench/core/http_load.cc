@@ -24,6 +24,7 @@ namespace parta::bench {
 namespace {
 
 struct Connection {
+  int index = 0;  // picks the source address
   int fd = -1;
   bool busy = false;
   std::string out;
@@ -69,25 +70,35 @@ class HttpLoad::Impl {
   }
 
   absl::Status Open(int port, int count) {
+    port_ = port;
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     epoll_event wake_event{EPOLLIN, {.ptr = nullptr}};
     epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &wake_event);
     for (int i = 0; i < count; ++i) {
-      const int fd = ConnectFromLoopback(port, i);
-      if (fd < 0) return Unavailable("CONNECT_FAILED", "cannot connect the load client");
-      int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
       auto connection = std::make_unique<Connection>();
-      connection->fd = fd;
-      epoll_event event{EPOLLIN | EPOLLOUT | EPOLLET, {.ptr = connection.get()}};
-      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
+      connection->index = i;
+      if (!Dial(*connection)) {
+        return Unavailable("CONNECT_FAILED", "cannot connect the load client");
+      }
       idle_.push_back(connection.get());
       connections_.push_back(std::move(connection));
     }
     thread_ = std::thread([this] { Loop(); });
     return absl::OkStatus();
+  }
+
+  // (Re)connects a connection: non-blocking, no delay, watched by the loop.
+  bool Dial(Connection& connection) {
+    const int fd = ConnectFromLoopback(port_, connection.index);
+    if (fd < 0) return false;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    connection.fd = fd;
+    epoll_event event{EPOLLIN | EPOLLOUT | EPOLLET, {.ptr = &connection}};
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
+    return true;
   }
 
   void Submit(std::string request, Answer answer) {
@@ -143,9 +154,14 @@ class HttpLoad::Impl {
 
   void Read(Connection& connection) {
     char buffer[16384];
+    bool closed = false;
     while (true) {
       const ssize_t n = recv(connection.fd, buffer, sizeof(buffer), 0);
-      if (n <= 0) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+        break;
+      }
       connection.in.append(buffer, static_cast<size_t>(n));
     }
     while (connection.busy) {
@@ -160,8 +176,27 @@ class HttpLoad::Impl {
       std::lock_guard<std::mutex> lock(mu_);
       idle_.push_back(&connection);
     }
+    if (closed) Redial(connection);
   }
 
+  // The server closed the connection (an idle keep-alive timeout, say): a request in flight on
+  // it fails, and the connection is made again.
+  void Redial(Connection& connection) {
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, connection.fd, nullptr);
+    close(connection.fd);
+    connection.fd = -1;
+    connection.in.clear();
+    if (!Dial(connection)) return;  // stays out of the pool
+    if (connection.busy) {
+      connection.busy = false;
+      Answer answer = std::move(connection.answer);
+      answer(-1, "");
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.push_back(&connection);
+    }
+  }
+
+  int port_ = 0;
   int epoll_ = -1;
   int wake_ = -1;
   std::atomic<bool> stop_{false};

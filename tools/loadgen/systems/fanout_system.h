@@ -37,6 +37,8 @@ class FanoutSystem {
   virtual std::optional<std::vector<int64_t>> History(int receiver, int64_t after) = 0;
   // Closes every receiver's connection (the loop has stopped feeding `deliveries` on return).
   virtual void Disconnect() = 0;
+  // Why posts failed since the last call ("HTTP 503 SHUTTING_DOWN × 3; …"); empty when none.
+  virtual std::string TakeFailures() { return ""; }
 
   // The processes whose CPU is the system's (system-wide helpers such as Postgres are named
   // by command), and the one holding the receivers' connections (memory per connection).

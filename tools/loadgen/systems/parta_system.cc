@@ -242,17 +242,19 @@ absl::StatusOr<std::vector<int64_t>> PartaFanout::Baselines() {
 }
 
 absl::Status PartaFanout::Connect(Deliveries& deliveries) {
-  ASSIGN_OR_RETURN(http_, bench::HttpLoad::Connect(cluster_.gateway_port(), kPostConnections));
   loop_ = std::make_unique<ClientLoop>();
   readiness_ = std::make_unique<Readiness>();
-  return ConnectAll(
+  RETURN_IF_ERROR(ConnectAll(
       *loop_, cluster_.gateway_port(), static_cast<int>(tokens_.size()), *readiness_, [&](int r) {
         const std::string& chat = audience_.chats[static_cast<size_t>(r / members_per_group_)];
         return std::make_pair(
             std::make_unique<PartaSocket>(r, chat, deliveries, *readiness_),
             WebSocketUpgrade("/v1/events",
                              "parta.v1, bearer." + RawToken(tokens_[static_cast<size_t>(r)])));
-      });
+      }));
+  // Opened last, so that no keep-alive connection idles while the audience connects.
+  ASSIGN_OR_RETURN(http_, bench::HttpLoad::Connect(cluster_.gateway_port(), kPostConnections));
+  return absl::OkStatus();
 }
 
 void PartaFanout::Send(int group, int sender, int64_t scheduled_ns,
@@ -266,9 +268,19 @@ void PartaFanout::Send(int group, int sender, int64_t scheduled_ns,
       "POST /v1/chats/", audience_.chats[static_cast<size_t>(group)],
       "/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ", token,
       "\r\nContent-Type: application/json\r\nContent-Length: ", body.size(), "\r\n\r\n", body);
-  http_->Send(std::move(request), [acked = std::move(acked)](int status, std::string answer) {
+  http_->Send(std::move(request), [this, acked = std::move(acked)](int status, std::string answer) {
     size_t from = 0;
-    acked(status == 200 ? JsonInt64After(answer, kSequenceKey, from) : -1);
+    const int64_t sequence = status == 200 ? JsonInt64After(answer, kSequenceKey, from) : -1;
+    if (sequence < 0) {
+      const size_t reason = answer.find("\"reason\":\"");
+      const std::string why =
+          reason == std::string::npos
+              ? ""
+              : answer.substr(reason + 10, answer.find('"', reason + 10) - reason - 10);
+      absl::MutexLock lock(&failures_mu_);
+      ++failures_[absl::StrCat("HTTP ", status, " ", why)];
+    }
+    acked(sequence);
   });
 }
 
@@ -302,6 +314,16 @@ std::optional<std::vector<int64_t>> PartaFanout::History(int receiver, int64_t a
 }
 
 void PartaFanout::Disconnect() { loop_.reset(); }
+
+std::string PartaFanout::TakeFailures() {
+  absl::MutexLock lock(&failures_mu_);
+  std::string summary;
+  for (const auto& [why, count] : failures_) {
+    absl::StrAppend(&summary, summary.empty() ? "" : "; ", why, " x ", count);
+  }
+  failures_.clear();
+  return summary;
+}
 
 std::vector<pid_t> PartaFanout::Processes() const {
   return {cluster_.gateway_pid(), cluster_.messaging_pid()};

@@ -7,11 +7,13 @@
 // filled from `GET /v1/chats/{chat}/changes`.
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/redis/client.h"
 #include "tools/bench/bench_keys.h"
 #include "tools/bench/core/child.h"
@@ -70,6 +72,7 @@ class PartaFanout final : public FanoutSystem {
             std::function<void(int64_t sequence)> acked) override;
   std::optional<std::vector<int64_t>> History(int receiver, int64_t after) override;
   void Disconnect() override;
+  std::string TakeFailures() override;
   std::vector<pid_t> Processes() const override;
   std::vector<std::string> SharedCommands() const override { return {"postgres", "redis-server"}; }
   pid_t ConnectionHolder() const override { return cluster_.gateway_pid(); }
@@ -84,6 +87,8 @@ class PartaFanout final : public FanoutSystem {
   std::unique_ptr<Readiness> readiness_;  // outlives the loop's sessions
   std::unique_ptr<bench::HttpLoad> http_;
   std::atomic<int64_t> requests_{0};
+  absl::Mutex failures_mu_;
+  std::map<std::string, int64_t> failures_ ABSL_GUARDED_BY(failures_mu_);  // by status and reason
   const std::string run_id_;
 };
 
