@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <stdexcept>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -25,10 +27,10 @@ constexpr absl::string_view kChatPrefix = "chat/";
   PARTA_PG_US("m.muted_until")
 
 constexpr char kChatLockColumns[] = PARTA_CHAT_AND_MEMBER_COLUMNS ", NULL::text, NULL::text";
-constexpr char kChatAccessFrom[] =
-    " FROM chats c "
-    "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
-    "WHERE c.id = $1::uuid";
+#define PARTA_CHAT_AND_MEMBER_FROM \
+  " FROM chats c "                 \
+  "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
+constexpr char kChatAccessFrom[] = PARTA_CHAT_AND_MEMBER_FROM "WHERE c.id = $1::uuid";
 
 v1::Audience ToProto(Audience audience) {
   return static_cast<v1::Audience>(static_cast<int>(audience) + 1);
@@ -216,27 +218,46 @@ std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string
       pg::ExecPrepared(tx, "messaging_lock_chat", ChatAccessSql(true), chat_id, user_id));
 }
 
+std::optional<ChatAccess> LockChatForSend(pqxx::transaction_base& tx, const std::string& chat_id,
+                                          const std::string& user_id, const std::string& request_id,
+                                          bool& sent_before) {
+  pqxx::result rows =
+      pg::ExecPrepared(tx, "messaging_lock_chat_for_send",
+                       "SELECT " PARTA_CHAT_AND_MEMBER_COLUMNS
+                       ", NULL::text, NULL::text, e.id IS NOT NULL" PARTA_CHAT_AND_MEMBER_FROM
+                       "LEFT JOIN messages e ON e.chat_id = c.id AND e.author_id = $2::uuid "
+                       "AND e.request_id = $3 WHERE c.id = $1::uuid FOR UPDATE OF c",
+                       chat_id, user_id, request_id);
+  sent_before = !rows.empty() && rows[0][kChatAccessColumnCount].as<bool>();
+  return AccessFrom(rows);
+}
+
 events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
                                events::v1::ChatChange change, IdGenerator& ids, absl::Time now) {
-  chat.last_sequence = pg::ExecPrepared(tx, "messaging_next_sequence",
-                                        "UPDATE chats SET last_sequence = last_sequence + 1, "
-                                        "updated_at = " PARTA_PG_TS("$2") " WHERE id = $1::uuid "
-                                        "RETURNING last_sequence",
-                                        chat.id, pg::ToMicros(now))[0][0]
-                           .as<int64_t>();
+  // The row is locked, so the next sequence is known here: the counter and the log entry are
+  // written in one round trip. The guard on the counter's old value turns a stale `chat` into
+  // an error instead of a gap or a repeat.
+  const int64_t sequence = chat.last_sequence + 1;
   events::v1::Event event;
   event.set_id(ids.NewId());
   *event.mutable_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   event.set_stream(ChatStream(chat.id));
-  event.set_sequence(chat.last_sequence);
+  event.set_sequence(sequence);
   change.set_chat_id(chat.id);
   *event.mutable_chat_change() = std::move(change);
   std::string payload = event.SerializeAsString();
-  pg::ExecPrepared(tx, "messaging_append_change",
-                   "INSERT INTO outbox (stream, sequence, event_type, payload) "
-                   "VALUES ($1, $2, $3, $4)",
-                   event.stream(), event.sequence(), event.GetTypeName(),
-                   pqxx::binarystring(payload.data(), payload.size()));
+  const pqxx::result written = pg::ExecPrepared(
+      tx, "messaging_append_change",
+      "WITH counted AS (UPDATE chats SET last_sequence = $2, updated_at = " PARTA_PG_TS("$3") " "
+      "WHERE id = $1::uuid AND last_sequence = $2 - 1 RETURNING id) "
+      "INSERT INTO outbox (stream, sequence, event_type, payload) "
+      "SELECT $4, $2, $5, $6 FROM counted",
+      chat.id, sequence, pg::ToMicros(now), event.stream(), event.GetTypeName(),
+      pqxx::binarystring(payload.data(), payload.size()));
+  if (written.affected_rows() != 1) {
+    throw std::logic_error("a chat's change was numbered from a stale sequence");
+  }
+  chat.last_sequence = sequence;
   return event;
 }
 

@@ -59,6 +59,12 @@ std::optional<ChatAccess> ReadChat(pqxx::transaction_base& tx, const std::string
 std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string& chat_id,
                                    const std::string& user_id);
 
+// LockChat for a send, which also tells in the same round trip whether `user_id` has sent a
+// message with `request_id` in this chat before (the send is a retry).
+std::optional<ChatAccess> LockChatForSend(pqxx::transaction_base& tx, const std::string& chat_id,
+                                          const std::string& user_id, const std::string& request_id,
+                                          bool& sent_before);
+
 // Appends a change to a chat whose row this transaction has locked (or just created): takes
 // the next sequence and writes the event. Returns the event, numbered.
 events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,

@@ -205,16 +205,20 @@ absl::StatusOr<v1::Message> Messages::SendIn(pqxx::transaction_base& tx, const s
                                              const v1::SendMessageRequest& req,
                                              const std::string& request_hash, bool& appended) {
   appended = false;
-  ASSIGN_OR_RETURN(auto locked, LockForMember(tx, req.chat_id(), caller));
-  auto& [chat, member] = locked;
+  bool retry = false;
+  std::optional<ChatAccess> access =
+      LockChatForSend(tx, req.chat_id(), caller, req.request_id(), retry);
+  if (!access || !access->member) return NotChatMember();
+  Chat& chat = access->chat;
+  const Membership& member = *access->member;
   // A retry (also one racing the first call: it waited for the chat's lock above).
-  pqxx::result earlier = pg::ExecPrepared(
-      tx, "messaging_message_by_request",
-      std::string("SELECT ") + kMessageColumns +
-          ", m.request_hash FROM messages m "
-          "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
-      req.chat_id(), caller, req.request_id());
-  if (!earlier.empty()) {
+  if (retry) {
+    pqxx::result earlier = pg::ExecPrepared(
+        tx, "messaging_message_by_request",
+        std::string("SELECT ") + kMessageColumns +
+            ", m.request_hash FROM messages m "
+            "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
+        req.chat_id(), caller, req.request_id());
     pqxx::binarystring hash(earlier[0][kMessageColumnCount]);
     if (hash.str() != request_hash) {
       return AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another message");
