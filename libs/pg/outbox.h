@@ -49,7 +49,8 @@ class OutboxRelay {
   // Publishes a batch of unpublished events in (stream, sequence) order and marks them
   // published. Stops at the first failed publish (the rest is retried next time). One replica
   // relays at a time (an advisory lock; the others return 0). Delivery is at least once: an
-  // event published just before a failed commit is published again. Returns how many were
+  // event published just before a failed commit (or a crash that loses the mark, which is
+  // committed without waiting for the disk) is published again. Returns how many were
   // published.
   absl::StatusOr<int> RelayOnce();
 
