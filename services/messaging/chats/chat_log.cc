@@ -2,11 +2,13 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/pg/arrays.h"
 #include "libs/pg/outbox.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
@@ -218,26 +220,50 @@ std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string
       pg::ExecPrepared(tx, "messaging_lock_chat", ChatAccessSql(true), chat_id, user_id));
 }
 
-std::optional<ChatAccess> LockChatForSend(pqxx::transaction_base& tx, const std::string& chat_id,
-                                          const std::string& user_id, const std::string& request_id,
-                                          bool& sent_before) {
-  pqxx::result rows =
-      pg::ExecPrepared(tx, "messaging_lock_chat_for_send",
-                       "SELECT " PARTA_CHAT_AND_MEMBER_COLUMNS
-                       ", NULL::text, NULL::text, e.id IS NOT NULL" PARTA_CHAT_AND_MEMBER_FROM
-                       "LEFT JOIN messages e ON e.chat_id = c.id AND e.author_id = $2::uuid "
-                       "AND e.request_id = $3 WHERE c.id = $1::uuid FOR UPDATE OF c",
-                       chat_id, user_id, request_id);
-  sent_before = !rows.empty() && rows[0][kChatAccessColumnCount].as<bool>();
-  return AccessFrom(rows);
+std::vector<SendLock> LockChatsForSends(pqxx::transaction_base& tx,
+                                        const std::vector<SendKey>& sends) {
+  std::vector<std::string> chat_ids, user_ids, request_ids;
+  for (const SendKey& send : sends) {
+    chat_ids.push_back(send.chat_id);
+    user_ids.push_back(send.user_id);
+    request_ids.push_back(send.request_id);
+  }
+  // Rows are locked in the order they leave the sort: chat id order, as every batch locks.
+  const pqxx::result rows = pg::ExecPrepared(
+      tx, "messaging_lock_chats_for_sends",
+      "SELECT " PARTA_CHAT_AND_MEMBER_COLUMNS
+      ", NULL::text, NULL::text, e.id IS NOT NULL, s.n "
+      "FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS s(chat_id, user_id, "
+      "request_id, n) "
+      "JOIN chats c ON c.id = s.chat_id "
+      "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = s.user_id AND m.active "
+      "LEFT JOIN messages e ON e.chat_id = c.id AND e.author_id = s.user_id "
+      "AND e.request_id = s.request_id "
+      "ORDER BY c.id, s.n FOR UPDATE OF c",
+      pg::TextArray(chat_ids), pg::TextArray(user_ids), pg::TextArray(request_ids));
+  std::vector<SendLock> locks(sends.size());
+  for (const pqxx::row& row : rows) {
+    SendLock& lock = locks[row[kChatAccessColumnCount + 1].as<size_t>() - 1];
+    lock.access = ChatAccessFromRow(row);
+    lock.sent_before = row[kChatAccessColumnCount].as<bool>();
+  }
+  return locks;
 }
 
-events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
-                               events::v1::ChatChange change, IdGenerator& ids, absl::Time now) {
-  // The row is locked, so the next sequence is known here: the counter and the log entry are
-  // written in one round trip. The guard on the counter's old value turns a stale `chat` into
-  // an error instead of a gap or a repeat.
+events::v1::Event ChangeBatch::Append(Chat& chat, events::v1::ChatChange change, IdGenerator& ids,
+                                      absl::Time now) {
+  // The row is locked, so the next sequence is known here.
   const int64_t sequence = chat.last_sequence + 1;
+  auto known = std::find(chat_ids_.begin(), chat_ids_.end(), chat.id);
+  if (known == chat_ids_.end()) {
+    chat_ids_.push_back(chat.id);
+    firsts_.push_back(sequence);
+    lasts_.push_back(sequence);
+  } else {
+    lasts_[static_cast<size_t>(known - chat_ids_.begin())] = sequence;
+  }
+  chat.last_sequence = sequence;
+  now_ = std::max(now_, now);
   events::v1::Event event;
   event.set_id(ids.NewId());
   *event.mutable_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
@@ -245,19 +271,39 @@ events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
   event.set_sequence(sequence);
   change.set_chat_id(chat.id);
   *event.mutable_chat_change() = std::move(change);
-  std::string payload = event.SerializeAsString();
+  streams_.push_back(event.stream());
+  sequences_.push_back(sequence);
+  payloads_.push_back(pg::Hex(event.SerializeAsString()));
+  return event;
+}
+
+void ChangeBatch::Write(pqxx::transaction_base& tx) {
+  if (empty()) return;
+  // The counters move only from the values they were read with (the guard); the log entries
+  // are written only when every counter moved.
   const pqxx::result written = pg::ExecPrepared(
-      tx, "messaging_append_change",
-      "WITH counted AS (UPDATE chats SET last_sequence = $2, updated_at = " PARTA_PG_TS("$3") " "
-      "WHERE id = $1::uuid AND last_sequence = $2 - 1 RETURNING id) "
+      tx, "messaging_write_changes",
+      "WITH counted AS (UPDATE chats SET last_sequence = v.last, updated_at = " PARTA_PG_TS(
+          "$1") " "
+      "FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS v(id, first, last) "
+      "WHERE chats.id = v.id AND chats.last_sequence = v.first - 1 RETURNING chats.id) "
       "INSERT INTO outbox (stream, sequence, event_type, payload) "
-      "SELECT $4, $2, $5, $6 FROM counted",
-      chat.id, sequence, pg::ToMicros(now), event.stream(), event.GetTypeName(),
-      pqxx::binarystring(payload.data(), payload.size()));
-  if (written.affected_rows() != 1) {
+      "SELECT e.stream, e.sequence, $5, decode(e.payload, 'hex') "
+      "FROM unnest($6::text[], $7::bigint[], $8::text[]) AS e(stream, sequence, payload) "
+      "WHERE (SELECT count(*) FROM counted) = $9",
+      pg::ToMicros(now_), pg::TextArray(chat_ids_), pg::Int64Array(firsts_),
+      pg::Int64Array(lasts_), events::v1::Event().GetTypeName(), pg::TextArray(streams_),
+      pg::Int64Array(sequences_), pg::TextArray(payloads_), static_cast<int64_t>(chat_ids_.size()));
+  if (written.affected_rows() != sequences_.size()) {
     throw std::logic_error("a chat's change was numbered from a stale sequence");
   }
-  chat.last_sequence = sequence;
+}
+
+events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
+                               events::v1::ChatChange change, IdGenerator& ids, absl::Time now) {
+  ChangeBatch batch;
+  events::v1::Event event = batch.Append(chat, std::move(change), ids, now);
+  batch.Write(tx);
   return event;
 }
 

@@ -59,14 +59,46 @@ std::optional<ChatAccess> ReadChat(pqxx::transaction_base& tx, const std::string
 std::optional<ChatAccess> LockChat(pqxx::transaction_base& tx, const std::string& chat_id,
                                    const std::string& user_id);
 
-// LockChat for a send, which also tells in the same round trip whether `user_id` has sent a
-// message with `request_id` in this chat before (the send is a retry).
-std::optional<ChatAccess> LockChatForSend(pqxx::transaction_base& tx, const std::string& chat_id,
-                                          const std::string& user_id, const std::string& request_id,
-                                          bool& sent_before);
+// What a send needs locked: the chat, its author, and the send's request id.
+struct SendKey {
+  std::string chat_id;
+  std::string user_id;
+  std::string request_id;
+};
+// The chat and the author's part in it (nullopt: no such chat), and whether he has sent a
+// message with that request id in this chat before (the send is a retry).
+struct SendLock {
+  std::optional<ChatAccess> access;
+  bool sent_before = false;
+};
+// Locks the chats of a batch of sends, sorted by chat id (the order every batch locks in), in
+// one round trip: one answer per send, in order. Pins and peers are left out, as in LockChat.
+std::vector<SendLock> LockChatsForSends(pqxx::transaction_base& tx,
+                                        const std::vector<SendKey>& sends);
 
-// Appends a change to a chat whose row this transaction has locked (or just created): takes
-// the next sequence and writes the event. Returns the event, numbered.
+// Changes of one transaction numbered in memory and written together in one round trip: each
+// chat's counter (guarded by the value it was read with) and the changes' log entries. Every
+// chat must be locked by the transaction; its `Chat` advances as its changes are numbered.
+class ChangeBatch {
+ public:
+  // Numbers `change` as the chat's next and keeps it to write. Returns the event.
+  events::v1::Event Append(Chat& chat, events::v1::ChatChange change, IdGenerator& ids,
+                           absl::Time now);
+  // Writes what was appended; throws when a chat's counter was not where it was read (the
+  // transaction then fails whole: nothing is numbered twice or skipped).
+  void Write(pqxx::transaction_base& tx);
+  bool empty() const { return sequences_.empty(); }
+
+ private:
+  std::vector<std::string> chat_ids_;            // per chat, in the order first appended
+  std::vector<int64_t> firsts_, lasts_;          // per chat, the sequences taken
+  std::vector<std::string> streams_, payloads_;  // per change; payloads in hex
+  std::vector<int64_t> sequences_;
+  absl::Time now_ = absl::InfinitePast();
+};
+
+// Appends one change to a chat whose row this transaction has locked (or just created): takes
+// the next sequence and writes the event (a ChangeBatch of one). Returns the event, numbered.
 events::v1::Event AppendChange(pqxx::transaction_base& tx, Chat& chat,
                                events::v1::ChatChange change, IdGenerator& ids, absl::Time now);
 

@@ -3,8 +3,12 @@
 #include <google/protobuf/util/time_util.h>
 #include <openssl/sha.h>
 
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "libs/core/status.h"
+#include "libs/pg/arrays.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
@@ -201,18 +205,100 @@ absl::StatusOr<std::string> Messages::Check(const v1::SendMessageRequest& req) c
   return RequestHash(req);
 }
 
-absl::StatusOr<v1::Message> Messages::SendIn(pqxx::transaction_base& tx, const std::string& caller,
-                                             const v1::SendMessageRequest& req,
-                                             const std::string& request_hash, bool& appended) {
-  appended = false;
-  bool retry = false;
-  std::optional<ChatAccess> access =
-      LockChatForSend(tx, req.chat_id(), caller, req.request_id(), retry);
-  if (!access || !access->member) return NotChatMember();
-  Chat& chat = access->chat;
-  const Membership& member = *access->member;
-  // A retry (also one racing the first call: it waited for the chat's lock above).
-  if (retry) {
+// The rows of new messages of one transaction, written together in one round trip.
+class MessageRows {
+ public:
+  void Add(const v1::Message& message, const std::string& request_hash) {
+    chat_ids_.push_back(message.chat_id());
+    sequences_.push_back(message.sequence());
+    ids_.push_back(message.id());
+    authors_.push_back(message.author_id());
+    request_ids_.push_back(message.request_id());
+    hashes_.push_back(pg::Hex(request_hash));
+    replies_to_.push_back(message.reply_to_message_id());
+    contents_.push_back(pg::Hex(StoredPart(message)));
+    bodies_.push_back(SearchableText(message));
+    created_.push_back(TimeUtil::TimestampToMicroseconds(message.create_time()));
+  }
+
+  void Write(pqxx::transaction_base& tx) const {
+    if (chat_ids_.empty()) return;
+    pg::ExecPrepared(
+        tx, "messaging_insert_messages",
+        "INSERT INTO messages (chat_id, sequence, id, author_id, request_id, request_hash, "
+        "reply_to, content, body, created_at) "
+        "SELECT r.chat_id, r.sequence, r.id, r.author_id, r.request_id, decode(r.hash, 'hex'), "
+        "nullif(r.reply_to, '')::uuid, decode(r.content, 'hex'), r.body, " PARTA_PG_TS(
+            "r.created") " "
+        "FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], "
+        "$7::text[], $8::text[], $9::text[], $10::bigint[]) AS r(chat_id, sequence, id, "
+        "author_id, request_id, hash, reply_to, content, body, created)",
+        pg::TextArray(chat_ids_), pg::Int64Array(sequences_), pg::TextArray(ids_),
+        pg::TextArray(authors_), pg::TextArray(request_ids_), pg::TextArray(hashes_),
+        pg::TextArray(replies_to_), pg::TextArray(contents_), pg::TextArray(bodies_),
+        pg::Int64Array(created_));
+  }
+
+ private:
+  std::vector<std::string> chat_ids_, ids_, authors_, request_ids_, hashes_, replies_to_, contents_,
+      bodies_;
+  std::vector<int64_t> sequences_, created_;
+};
+
+// What a batch of sends shares: each chat as the batch has numbered it, the changes and rows
+// to write, and the sends made so far by (chat, author, request id).
+struct Messages::BatchState {
+  absl::flat_hash_map<std::string, Chat> chats;
+  ChangeBatch changes;
+  MessageRows rows;
+  // (chat, author, request id) → the index of its send's result.
+  absl::flat_hash_map<std::tuple<std::string, std::string, std::string>, size_t> made;
+};
+
+std::vector<absl::StatusOr<v1::Message>> Messages::SendAllIn(
+    pqxx::transaction_base& tx, const std::vector<const SendJob*>& jobs, bool& appended) {
+  std::vector<SendKey> keys;
+  for (const SendJob* job : jobs) {
+    keys.push_back({job->request.chat_id(), job->caller, job->request.request_id()});
+  }
+  const std::vector<SendLock> locks = LockChatsForSends(tx, keys);
+  BatchState batch;
+  std::vector<absl::StatusOr<v1::Message>> results;
+  const absl::Time now = clock_.Now();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    auto key = std::make_tuple(keys[i].chat_id, keys[i].user_id, keys[i].request_id);
+    if (auto made = batch.made.find(key); made != batch.made.end()) {
+      // The same request twice in one batch: the second is a retry of the first.
+      const SendJob& first = *jobs[made->second];
+      if (first.request_hash != jobs[i]->request_hash && results[made->second].ok()) {
+        results.push_back(
+            AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another message"));
+      } else {
+        absl::StatusOr<v1::Message> same = results[made->second];
+        results.push_back(std::move(same));
+      }
+      continue;
+    }
+    results.push_back(SendOne(tx, *jobs[i], locks[i], now, batch));
+    batch.made.emplace(std::move(key), i);
+  }
+  appended = !batch.changes.empty();
+  batch.changes.Write(tx);
+  batch.rows.Write(tx);
+  return results;
+}
+
+absl::StatusOr<v1::Message> Messages::SendOne(pqxx::transaction_base& tx, const SendJob& job,
+                                              const SendLock& lock, absl::Time now,
+                                              BatchState& batch) {
+  const std::string& caller = job.caller;
+  const v1::SendMessageRequest& req = job.request;
+  if (!lock.access || !lock.access->member) return NotChatMember();
+  // The batch's view of the chat: its counter advances with each send numbered in it.
+  Chat& chat = batch.chats.try_emplace(lock.access->chat.id, lock.access->chat).first->second;
+  const Membership& member = *lock.access->member;
+  // A retry (also one racing the first call: it waited for the chat's lock).
+  if (lock.sent_before) {
     pqxx::result earlier = pg::ExecPrepared(
         tx, "messaging_message_by_request",
         std::string("SELECT ") + kMessageColumns +
@@ -220,14 +306,13 @@ absl::StatusOr<v1::Message> Messages::SendIn(pqxx::transaction_base& tx, const s
             "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
         req.chat_id(), caller, req.request_id());
     pqxx::binarystring hash(earlier[0][kMessageColumnCount]);
-    if (hash.str() != request_hash) {
+    if (hash.str() != job.request_hash) {
       return AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another message");
     }
     v1::Message message = MessageFromRow(req.chat_id(), earlier[0]);
     Decorate(tx, caller, {&message});
     return message;
   }
-  absl::Time now = clock_.Now();
   RETURN_IF_ERROR(MayPost(chat, member, now));
   if (req.request_acknowledgement()) {
     RETURN_IF_ERROR(MayRequestAcknowledgement(chat, member.role));
@@ -258,28 +343,19 @@ absl::StatusOr<v1::Message> Messages::SendIn(pqxx::transaction_base& tx, const s
   events::v1::ChatChange change;
   change.set_actor_id(caller);
   *change.mutable_message_posted() = message;
-  AppendChange(tx, chat, std::move(change), ids_, now);
-  std::string stored = StoredPart(message);
-  pqxx::binarystring stored_bytes(stored.data(), stored.size());
-  pqxx::binarystring hash_bytes(request_hash.data(), request_hash.size());
-  pg::ExecPrepared(
-      tx, "messaging_insert_message",
-      "INSERT INTO messages (chat_id, sequence, id, author_id, request_id, "
-      "request_hash, reply_to, content, body, created_at) VALUES ($1::uuid, "
-      "$2, $3::uuid, $4::uuid, $5, $6, nullif($7, '')::uuid, $8, $9, " PARTA_PG_TS("$10") ")",
-      chat.id, message.sequence(), message.id(), caller, req.request_id(), hash_bytes,
-      req.reply_to_message_id(), stored_bytes, SearchableText(message), pg::ToMicros(now));
-  appended = true;
+  batch.changes.Append(chat, std::move(change), ids_, now);
+  batch.rows.Add(message, job.request_hash);
   return message;
 }
 
 absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,
                                            const v1::SendMessageRequest& req) {
   ASSIGN_OR_RETURN(std::string request_hash, Check(req));
+  const SendJob job{.caller = caller, .request = req, .request_hash = std::move(request_hash)};
   bool appended = false;
   absl::StatusOr<v1::Message> sent =
       pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
-        return SendIn(tx, caller, req, request_hash, appended);
+        return std::move(SendAllIn(tx, {&job}, appended).front());
       });
   if (sent.ok() && appended) committed_();
   return sent;

@@ -15,6 +15,7 @@
 #include "libs/core/random.h"
 #include "libs/pg/pool.h"
 #include "parta/messaging/v1/messaging.pb.h"
+#include "services/messaging/chats/chat_log.h"
 
 namespace parta::messaging {
 
@@ -39,14 +40,22 @@ class Messages {
   // A send in a transaction of its own.
   absl::StatusOr<v1::Message> Send(const std::string& caller, const v1::SendMessageRequest& req);
 
-  // The two halves of a send, for SendBatcher's shared transactions: the request's checks that
-  // need no database (the hash that tells a retry from a reused request id), then the send in
-  // `tx` (`appended` says whether it made a change; a retry makes none). SendIn returns an error
-  // only before it has written anything, so a refusal leaves a shared transaction as it was.
+  // One send: who asks, what, and the hash of what he asks (Check).
+  struct SendJob {
+    std::string caller;
+    v1::SendMessageRequest request;
+    std::string request_hash;
+  };
+  // The two halves of sends for SendBatcher's shared transactions: the request's checks that
+  // need no database (the hash that tells a retry from a reused request id), then a batch of
+  // sends, sorted by chat id, in `tx`: their chats locked in one round trip, each send checked
+  // under the lock, what they add written in two more. One result per send; a refused send
+  // writes nothing, so the others go on (`appended`: whether any made a change; retries make
+  // none).
   absl::StatusOr<std::string> Check(const v1::SendMessageRequest& req) const;
-  absl::StatusOr<v1::Message> SendIn(pqxx::transaction_base& tx, const std::string& caller,
-                                     const v1::SendMessageRequest& req,
-                                     const std::string& request_hash, bool& appended);
+  std::vector<absl::StatusOr<v1::Message>> SendAllIn(pqxx::transaction_base& tx,
+                                                     const std::vector<const SendJob*>& jobs,
+                                                     bool& appended);
   absl::StatusOr<v1::Message> Edit(const std::string& caller, const v1::EditMessageRequest& req);
   absl::StatusOr<v1::Message> Delete(const std::string& caller,
                                      const v1::DeleteMessageRequest& req);
@@ -56,6 +65,10 @@ class Messages {
       const std::string& caller, const v1::ListMessageVersionsRequest& req);
 
  private:
+  struct BatchState;
+  absl::StatusOr<v1::Message> SendOne(pqxx::transaction_base& tx, const SendJob& job,
+                                      const SendLock& lock, absl::Time now, BatchState& batch);
+
   pg::Pool& pool_;
   IdGenerator& ids_;
   const Clock& clock_;

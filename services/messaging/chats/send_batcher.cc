@@ -43,9 +43,9 @@ void SendBatcher::Send(std::string caller, v1::SendMessageRequest request, Done 
     done(Unavailable("SHUTTING_DOWN", "the service is stopping"));
     return;
   }
-  queue_.push_back(Job{.caller = std::move(caller),
-                       .request = std::move(request),
-                       .request_hash = *std::move(hash),
+  queue_.push_back(Job{.send = {.caller = std::move(caller),
+                                .request = std::move(request),
+                                .request_hash = *std::move(hash)},
                        .done = std::move(done)});
 }
 
@@ -82,31 +82,27 @@ void SendBatcher::Write() {
 void SendBatcher::RunBatch(std::vector<Job>& batch) {
   // Chats locked in one order by every batch.
   std::stable_sort(batch.begin(), batch.end(), [](const Job& a, const Job& b) {
-    return a.request.chat_id() < b.request.chat_id();
+    return a.send.request.chat_id() < b.send.request.chat_id();
   });
+  std::vector<const Messages::SendJob*> sends;
+  for (const Job& job : batch) sends.push_back(&job.send);
   std::vector<absl::StatusOr<v1::Message>> results;
-  bool appended_any = false;
-  // A send refuses before it writes anything (Messages::SendIn), so refused sends need no
-  // savepoint: they leave nothing in the shared transaction. Only a failing statement spoils
-  // it; then each send of the batch runs again in a transaction of its own.
+  bool appended = false;
+  // A send refuses before it adds anything to the batch's writes, so refused sends need no
+  // savepoint. Only a failing statement spoils the transaction; then each send of the batch
+  // runs again in a transaction of its own.
   absl::Status committed = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    results.clear();
-    appended_any = false;
-    for (Job& job : batch) {
-      bool appended = false;
-      results.push_back(messages_.SendIn(tx, job.caller, job.request, job.request_hash, appended));
-      appended_any = appended_any || appended;
-    }
+    results = messages_.SendAllIn(tx, sends, appended);
     return absl::OkStatus();
   });
   if (!committed.ok() && batch.size() > 1 && committed.code() != absl::StatusCode::kUnavailable) {
-    for (Job& job : batch) job.done(messages_.Send(job.caller, job.request));
+    for (Job& job : batch) job.done(messages_.Send(job.send.caller, job.send.request));
     return;
   }
   if (committed.ok()) {
     commits_.Increment();
     sends_committed_.Increment(static_cast<double>(batch.size()));
-    if (appended_any) committed_();
+    if (appended) committed_();
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(committed.ok() ? std::move(results[i]) : absl::StatusOr<v1::Message>(committed));

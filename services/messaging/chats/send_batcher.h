@@ -2,10 +2,12 @@
 
 // Commit batching for sends: under load, many sends share one transaction and one commit (one
 // WAL flush) instead of one each. Sends wait in a queue; each of a few writer threads takes all
-// that wait (up to a batch), runs them in one transaction and commits. A refused send leaves
-// nothing behind (a send refuses before it writes); a failing statement sends every send of the
-// batch through a transaction of its own. While one writer waits for its commit to reach the
-// disk, the next batch forms for another, so a lone send is never held back waiting for company.
+// that wait (up to a batch), runs them in one transaction (their chats locked in one statement,
+// their changes and messages written in two more: Messages::SendAllIn) and commits. A refused
+// send leaves nothing behind (a send refuses before it adds to the batch's writes); a failing
+// statement sends every send of the batch through a transaction of its own. While one writer waits
+// for its commit to reach the disk, the next batch forms for another, so a lone send is never held
+// back waiting for company.
 //
 // Within a batch the chats are locked in id order, so two batches never wait for each other in
 // a cycle; a deadlock with another kind of change (a roster update locking two chats) makes
@@ -47,9 +49,7 @@ class SendBatcher {
 
  private:
   struct Job {
-    std::string caller;
-    v1::SendMessageRequest request;
-    std::string request_hash;
+    Messages::SendJob send;
     Done done;
   };
 

@@ -9,10 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "libs/core/clock.h"
 #include "libs/core/random.h"
 #include "libs/realtime/channels.h"
 #include "libs/redis/client.h"
 #include "libs/redis/pubsub.h"
+#include "libs/testing/status_matchers.h"
+#include "services/messaging/chats/messages.h"
 #include "services/messaging/tests/messaging_fixture.h"
 
 namespace parta::messaging {
@@ -183,6 +186,100 @@ TEST_CASE("Refused sends among concurrent ones leave nothing behind and spoil no
   v1::ListMessagesResponse page;
   REQUIRE(f->Call(&Stub::ListMessages, w.teacher, history, &page).ok());
   CHECK(page.messages_size() == accepted.load());
+}
+
+TEST_CASE("One batch of sends: numbered in turn per chat, retries and refusals inside it",
+          "[messaging][integration]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  directory::testing::SchoolWorld w = f->directory().BuildSchool();
+  directory::testing::SchoolWorld other = f->directory().BuildSchool();
+  v1::Chat chat = f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  v1::Chat staff = f->WaitForChat(w.teacher, v1::CHAT_KIND_STAFF);
+  v1::Chat foreign = f->WaitForChat(other.student, v1::CHAT_KIND_CLASS_STUDENTS, other.class_id);
+  absl::SleepFor(absl::Milliseconds(300));
+  const int64_t start =
+      f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->last_sequence();
+  const int64_t staff_start = f->ChatOf(w.teacher, v1::CHAT_KIND_STAFF)->last_sequence();
+  SystemClock clock;
+  UuidV7Generator ids(clock);
+  Messages messages(f->pool(), ids, clock, MessagingSettings(), [] {});
+  auto job = [&](const std::string& caller, const std::string& chat_id, const std::string& id,
+                 const std::string& text, const std::string& reply_to = "") {
+    v1::SendMessageRequest request;
+    request.set_chat_id(chat_id);
+    request.set_request_id(id);
+    request.mutable_text()->set_body(text);
+    request.set_reply_to_message_id(reply_to);
+    absl::StatusOr<std::string> hash = messages.Check(request);
+    REQUIRE(hash.ok());
+    return Messages::SendJob{.caller = caller, .request = request, .request_hash = *hash};
+  };
+  // Sorted by chat id, as the batcher hands them over.
+  std::vector<Messages::SendJob> jobs = {
+      job(w.student, chat.id(), "a", "Первое"),
+      job(w.student, chat.id(), "a", "Первое"),  // the same request again: a retry
+      job(w.student, chat.id(), "a", "Другое"),  // the same id, other content
+      job(w.student, chat.id(), "b", "Ответ", NewUuidV7(absl::Now())),  // answers nothing
+      job(w.teacher, chat.id(), "c", "Второе"),
+      job(w.teacher, staff.id(), "d", "В учительскую"),
+      job(w.student, foreign.id(), "e", "Чужой чат")};
+  std::stable_sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
+    return a.request.chat_id() < b.request.chat_id();
+  });
+  std::vector<const Messages::SendJob*> batch;
+  for (const auto& one : jobs) batch.push_back(&one);
+  std::vector<absl::StatusOr<v1::Message>> results;
+  bool appended = false;
+  REQUIRE(f->pool()
+              .Transact([&](pqxx::work& tx) {
+                results = messages.SendAllIn(tx, batch, appended);
+                return absl::OkStatus();
+              })
+              .ok());
+  CHECK(appended);
+  std::map<std::string, absl::StatusOr<v1::Message>> by_text;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    by_text.emplace(jobs[i].request.request_id() + ":" + jobs[i].request.text().body(), results[i]);
+  }
+  const v1::Message& first = *by_text.at("a:Первое");
+  CHECK(first.sequence() == start + 1);
+  CHECK_STATUS(by_text.at("a:Другое").status(), kAlreadyExists, "REQUEST_ID_REUSED");
+  CHECK_STATUS(by_text.at("b:Ответ").status(), kInvalidArgument, "REPLY_NOT_FOUND");
+  CHECK(by_text.at("c:Второе")->sequence() == start + 2);
+  CHECK(by_text.at("d:В учительскую")->sequence() == staff_start + 1);
+  CHECK_STATUS(by_text.at("e:Чужой чат").status(), kPermissionDenied, "NOT_CHAT_MEMBER");
+  int retries = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (jobs[i].request.request_id() == "a" && results[i].ok()) {
+      CHECK(results[i]->id() == first.id());
+      ++retries;
+    }
+  }
+  CHECK(retries == 2);
+  // What was committed: two messages in the class chat and its counter two further, one in
+  // the staff chat, nothing in the foreign chat.
+  v1::Chat after = *f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  CHECK(after.last_sequence() == start + 2);
+  CHECK(f->ChatOf(w.teacher, v1::CHAT_KIND_STAFF)->last_sequence() == staff_start + 1);
+  v1::ListMessagesRequest history;
+  history.set_chat_id(chat.id());
+  history.set_after_sequence(start);
+  v1::ListMessagesResponse page;
+  REQUIRE(f->Call(&Stub::ListMessages, w.teacher, history, &page).ok());
+  REQUIRE(page.messages_size() == 2);
+  CHECK(page.messages(0).text().body() == "Первое");
+  CHECK(page.messages(1).text().body() == "Второе");
+  v1::ListChatChangesRequest changes;
+  changes.set_chat_id(chat.id());
+  changes.set_after_sequence(start);
+  v1::ListChatChangesResponse log;
+  REQUIRE(f->Call(&Stub::ListChatChanges, w.teacher, changes, &log).ok());
+  REQUIRE(log.changes_size() == 2);
+  CHECK(log.changes(0).sequence() == start + 1);
+  CHECK(log.changes(1).chat_change().message_posted().text().body() == "Второе");
+  // The same request sent again in a later transaction is still the first message.
+  v1::Message again = f->Send(w.student, chat.id(), "Первое", "a");
+  CHECK(again.id() == first.id());
 }
 
 TEST_CASE("Messaging started late, with the Redis stream gone, catches up from the directory",
