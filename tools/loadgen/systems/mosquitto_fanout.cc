@@ -11,7 +11,6 @@
 namespace parta::loadgen {
 namespace {
 
-constexpr int kPublishers = 16;
 constexpr uint16_t kKeepAliveSeconds = 600;
 
 std::string TopicOf(int group) { return absl::StrCat("lg/", group); }
@@ -20,7 +19,7 @@ std::string TopicOf(int group) { return absl::StrCat("lg/", group); }
 class MqttClient final : public Session {
  public:
   // `receiver` < 0: a publisher, which only reads the broker's acknowledgements.
-  MqttClient(int receiver, int group, Deliveries* deliveries, Readiness& readiness)
+  MqttClient(int receiver, int group, Deliveries* deliveries, Readiness* readiness)
       : receiver_(receiver), group_(group), deliveries_(deliveries), readiness_(readiness) {}
 
   void Received(std::string& in, std::string& out) override {
@@ -34,7 +33,7 @@ class MqttClient final : public Session {
           if (receiver_ >= 0) out += MqttSubscribe(1, TopicOf(group_));
           break;
         case MqttType::kSubAck:
-          readiness_.ready.fetch_add(1);
+          if (readiness_ != nullptr) readiness_->ready.fetch_add(1);
           break;
         case MqttType::kPublish: {
           MqttPublished published;
@@ -54,14 +53,14 @@ class MqttClient final : public Session {
     in.erase(0, size < 0 ? in.size() : at);
   }
   void Closed() override {
-    if (receiver_ >= 0) readiness_.refused.fetch_add(1);
+    if (readiness_ != nullptr) readiness_->refused.fetch_add(1);
   }
 
  private:
   const int receiver_;
   const int group_;
   Deliveries* deliveries_;
-  Readiness& readiness_;
+  Readiness* readiness_;  // nullptr for a publisher
 };
 
 }  // namespace
@@ -81,44 +80,22 @@ absl::StatusOr<std::unique_ptr<MosquittoFanout>> MosquittoFanout::Start(
       new MosquittoFanout(std::make_unique<ServerProcess>(std::move(*server)), groups, members));
 }
 
-MosquittoFanout::MosquittoFanout(std::unique_ptr<ServerProcess> server, int groups, int members)
-    : server_(std::move(server)), groups_(groups), members_(members) {}
-
-absl::StatusOr<std::vector<int64_t>> MosquittoFanout::Baselines() {
-  sequences_.assign(static_cast<size_t>(groups_), 0);
-  return sequences_;
+BrokerFanout::Opening MosquittoFanout::Receiver(int receiver, int group, Deliveries& deliveries,
+                                                Readiness& readiness) {
+  return {std::make_unique<MqttClient>(receiver, group, &deliveries, &readiness),
+          MqttConnect(absl::StrCat("r", receiver), kKeepAliveSeconds)};
 }
 
-absl::Status MosquittoFanout::Connect(Deliveries& deliveries) {
-  loop_ = std::make_unique<ClientLoop>();
-  readiness_ = std::make_unique<Readiness>();
-  RETURN_IF_ERROR(ConnectAll(*loop_, server_->port(), groups_ * members_, *readiness_, [&](int r) {
-    return std::make_pair(std::make_unique<MqttClient>(r, r / members_, &deliveries, *readiness_),
-                          MqttConnect(absl::StrCat("r", r), kKeepAliveSeconds));
-  }));
-  // MQTT lets a client publish right after its CONNECT.
-  publishers_.clear();
-  for (int p = 0; p < kPublishers; ++p) {
-    const int fd = ConnectNonBlocking(server_->port(), p);
-    if (fd < 0) return absl::UnavailableError("cannot connect a publisher");
-    publishers_.push_back(loop_->Add(fd, std::make_unique<MqttClient>(-1, 0, nullptr, *readiness_),
-                                     MqttConnect(absl::StrCat("p", p), kKeepAliveSeconds)));
-  }
-  packet_ids_.assign(kPublishers, 0);
-  return absl::OkStatus();
+// MQTT lets a client publish right after its CONNECT.
+BrokerFanout::Opening MosquittoFanout::Publisher(int publisher) {
+  return {std::make_unique<MqttClient>(-1, 0, nullptr, nullptr),
+          MqttConnect(absl::StrCat("p", publisher), kKeepAliveSeconds)};
 }
 
-void MosquittoFanout::Send(int group, int sender, int64_t scheduled_ns,
-                           std::function<void(int64_t sequence)> acked) {
-  const int64_t sequence = ++sequences_[static_cast<size_t>(group)];
-  const auto publisher = static_cast<size_t>(group % kPublishers);
-  uint16_t& packet_id = packet_ids_[publisher];
+std::string MosquittoFanout::Post(int publisher, int group, const std::string& payload) {
+  uint16_t& packet_id = packet_ids_[static_cast<size_t>(publisher)];
   if (++packet_id == 0) packet_id = 1;
-  loop_->Send(publishers_[publisher],
-              MqttPublish(packet_id, TopicOf(group), MakePayload(scheduled_ns, sender, sequence)));
-  acked(sequence);
+  return MqttPublish(packet_id, TopicOf(group), payload);
 }
-
-void MosquittoFanout::Disconnect() { loop_.reset(); }
 
 }  // namespace parta::loadgen

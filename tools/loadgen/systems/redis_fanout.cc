@@ -10,8 +10,6 @@
 namespace parta::loadgen {
 namespace {
 
-constexpr int kPublishers = 16;
-
 std::string ChannelOf(int group) { return absl::StrCat("lg:", group); }
 
 // A subscriber: the subscription's confirmation, then the channel's messages.
@@ -47,7 +45,7 @@ class Subscriber final : public Session {
 };
 
 // A publisher's connection: PUBLISH replies are read and dropped.
-class Publisher final : public Session {
+class Publishing final : public Session {
  public:
   void Received(std::string& in, std::string&) override { in.clear(); }
 };
@@ -66,39 +64,16 @@ absl::StatusOr<std::unique_ptr<RedisFanout>> RedisFanout::Start(int groups, int 
       new RedisFanout(std::make_unique<ServerProcess>(std::move(*server)), groups, members));
 }
 
-RedisFanout::RedisFanout(std::unique_ptr<ServerProcess> server, int groups, int members)
-    : server_(std::move(server)), groups_(groups), members_(members) {}
-
-absl::StatusOr<std::vector<int64_t>> RedisFanout::Baselines() {
-  sequences_.assign(static_cast<size_t>(groups_), 0);
-  return sequences_;
+BrokerFanout::Opening RedisFanout::Receiver(int receiver, int group, Deliveries& deliveries,
+                                            Readiness& readiness) {
+  return {std::make_unique<Subscriber>(receiver, deliveries, readiness),
+          RespCommand({"SUBSCRIBE", ChannelOf(group)})};
 }
 
-absl::Status RedisFanout::Connect(Deliveries& deliveries) {
-  loop_ = std::make_unique<ClientLoop>();
-  readiness_ = std::make_unique<Readiness>();
-  RETURN_IF_ERROR(ConnectAll(*loop_, server_->port(), groups_ * members_, *readiness_, [&](int r) {
-    return std::make_pair(std::make_unique<Subscriber>(r, deliveries, *readiness_),
-                          RespCommand({"SUBSCRIBE", ChannelOf(r / members_)}));
-  }));
-  publishers_.clear();
-  for (int p = 0; p < kPublishers; ++p) {
-    const int fd = ConnectNonBlocking(server_->port(), p);
-    if (fd < 0) return absl::UnavailableError("cannot connect a publisher");
-    publishers_.push_back(loop_->Add(fd, std::make_unique<Publisher>(), ""));
-  }
-  return absl::OkStatus();
-}
+BrokerFanout::Opening RedisFanout::Publisher(int) { return {std::make_unique<Publishing>(), ""}; }
 
-void RedisFanout::Send(int group, int sender, int64_t scheduled_ns,
-                       std::function<void(int64_t sequence)> acked) {
-  const int64_t sequence = ++sequences_[static_cast<size_t>(group)];
-  loop_->Send(
-      publishers_[static_cast<size_t>(group % kPublishers)],
-      RespCommand({"PUBLISH", ChannelOf(group), MakePayload(scheduled_ns, sender, sequence)}));
-  acked(sequence);
+std::string RedisFanout::Post(int, int group, const std::string& payload) {
+  return RespCommand({"PUBLISH", ChannelOf(group), payload});
 }
-
-void RedisFanout::Disconnect() { loop_.reset(); }
 
 }  // namespace parta::loadgen
