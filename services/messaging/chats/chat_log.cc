@@ -228,17 +228,22 @@ std::vector<SendLock> LockChatsForSends(pqxx::transaction_base& tx,
     user_ids.push_back(send.user_id);
     request_ids.push_back(send.request_id);
   }
-  // Rows are locked in the order they leave the sort: chat id order, as every batch locks.
+  // Rows are locked in the order they leave the sort: chat id order, as every batch locks. The
+  // member and the earlier send are looked up per send, each one probe of its key whatever the
+  // size of the chat or of its history: LATERAL, and OFFSET 0 so that the planner cannot fold
+  // them into joins that scan a whole chat's members or messages.
   const pqxx::result rows = pg::ExecPrepared(
       tx, "messaging_lock_chats_for_sends",
       "SELECT " PARTA_CHAT_AND_MEMBER_COLUMNS
-      ", NULL::text, NULL::text, e.id IS NOT NULL, s.n "
+      ", NULL::text, NULL::text, e.found IS NOT NULL, s.n "
       "FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS s(chat_id, user_id, "
       "request_id, n) "
       "JOIN chats c ON c.id = s.chat_id "
-      "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = s.user_id AND m.active "
-      "LEFT JOIN messages e ON e.chat_id = c.id AND e.author_id = s.user_id "
-      "AND e.request_id = s.request_id "
+      "LEFT JOIN LATERAL (SELECT role, history_start, read_sequence, muted_until "
+      "FROM chat_members WHERE chat_id = s.chat_id AND user_id = s.user_id AND active OFFSET 0) m "
+      "ON true "
+      "LEFT JOIN LATERAL (SELECT true AS found FROM messages WHERE chat_id = s.chat_id "
+      "AND author_id = s.user_id AND request_id = s.request_id OFFSET 0) e ON true "
       "ORDER BY c.id, s.n FOR UPDATE OF c",
       pg::TextArray(chat_ids), pg::TextArray(user_ids), pg::TextArray(request_ids));
   std::vector<SendLock> locks(sends.size());
