@@ -4,9 +4,10 @@
 // per transaction, on the same cluster in the same run.
 //
 // Set-up: the benchmark serves identity's signing keys and signs the tokens (bench_keys.h);
-// messaging is the real binary on a schema of its own. The roster (one school, a teacher,
-// 1,000 classes of one pupil each) reaches messaging as the directory's events on the Redis
-// stream, the way the directory publishes them; messaging makes the 1,000 class chats itself.
+// messaging is the real binary on a schema of its own. The roster (one school, 1,000
+// classes of one pupil each) reaches messaging as the directory's events on the Redis
+// stream, the way the directory publishes them (roster_seed.h); messaging makes the 1,000 class
+// chats itself.
 
 #include <grpcpp/grpcpp.h>
 #include <sys/wait.h>
@@ -26,8 +27,6 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/redis/client.h"
-#include "libs/redis/streams.h"
-#include "parta/directory/v1/directory.pb.h"
 #include "parta/messaging/v1/messaging.grpc.pb.h"
 #include "tools/bench/bench_keys.h"
 #include "tools/bench/core/child.h"
@@ -36,61 +35,17 @@
 #include "tools/bench/core/load.h"
 #include "tools/bench/core/report.h"
 #include "tools/bench/grpc_bench.h"
+#include "tools/bench/roster_seed.h"
 
 namespace parta::bench {
 namespace {
 
-namespace dir = parta::directory::v1;
 namespace msg = parta::messaging::v1;
 
 constexpr int kChats = 1000;
 constexpr int kPgbenchClients = 8;
 // About 150 bytes of Cyrillic, as a class chat's message.
 constexpr char kText[] = "Ребята, завтра контрольная по алгебре: повторите параграфы 12–14.";
-
-// The roster as the directory's events: school, teacher, and per class its pupil.
-absl::Status WriteRoster(redis::Pool& redis, const std::string& key, const std::string& school,
-                         const std::string& teacher, std::vector<std::string>& students) {
-  int64_t sequence = 0;
-  auto append = [&](dir::DirectoryEvent event) {
-    event.set_school_id(school);
-    return redis::AppendEvent(redis, key,
-                              Event{.stream = "school/" + school,
-                                    .sequence = ++sequence,
-                                    .type = event.GetTypeName(),
-                                    .payload = event.SerializeAsString()});
-  };
-  dir::DirectoryEvent created;
-  created.mutable_school_created()->mutable_school()->set_id(school);
-  created.mutable_school_created()->mutable_school()->set_short_name("Школа № 1");
-  RETURN_IF_ERROR(append(created));
-  dir::DirectoryEvent staff;
-  staff.mutable_role_granted()->set_user_id(teacher);
-  staff.mutable_role_granted()->set_role(dir::ROLE_TEACHER);
-  RETURN_IF_ERROR(append(staff));
-  for (int c = 0; c < kChats; ++c) {
-    std::string student = NewUuidV7(absl::Now());
-    std::string class_id = NewUuidV7(absl::Now());
-    dir::DirectoryEvent role;
-    role.mutable_role_granted()->set_user_id(student);
-    role.mutable_role_granted()->set_role(dir::ROLE_STUDENT);
-    RETURN_IF_ERROR(append(role));
-    dir::DirectoryEvent klass;
-    dir::Class& fields = *klass.mutable_class_created()->mutable_class_();
-    fields.set_id(class_id);
-    fields.set_school_id(school);
-    fields.set_display_name(absl::StrCat(c % 11 + 1, "А-", c));
-    fields.set_academic_year(2026);
-    fields.set_class_teacher_id(teacher);
-    RETURN_IF_ERROR(append(klass));
-    dir::DirectoryEvent added;
-    added.mutable_student_added()->set_class_id(class_id);
-    added.mutable_student_added()->set_user_id(student);
-    RETURN_IF_ERROR(append(added));
-    students.push_back(student);
-  }
-  return absl::OkStatus();
-}
 
 std::unique_ptr<::grpc::ClientContext> Context(const std::string& token) {
   auto context = std::make_unique<::grpc::ClientContext>();
@@ -255,13 +210,12 @@ int BenchMessaging(const Settings& settings) {
   absl::StatusOr<redis::Endpoint> endpoint = redis::Endpoint::Parse(settings.redis_uri);
   if (!endpoint.ok()) return Fail(endpoint.status());
   redis::Pool redis({.endpoint = *endpoint, .size = 1});
-  std::vector<std::string> students;
   absl::Time seed_start = absl::Now();
-  if (absl::Status written =
-          WriteRoster(redis, events_key, NewUuidV7(absl::Now()), NewUuidV7(absl::Now()), students);
-      !written.ok()) {
-    return Fail(written);
-  }
+  absl::StatusOr<SeededSchool> school =
+      SeedSchool(redis, events_key, {.classes = kChats, .students_per_class = 1});
+  if (!school.ok()) return Fail(school.status());
+  std::vector<std::string> students;
+  for (const auto& pupils : school->class_students) students.push_back(pupils.front());
   auto stub = std::shared_ptr<msg::MessagingService::Stub>(
       msg::MessagingService::NewStub(Channel(messaging->port())));
   absl::StatusOr<std::vector<std::string>> chats = ChatsOf(*stub, signer, students);

@@ -136,7 +136,7 @@ int RunClassChats(const Environment& environment, const std::vector<int>& classe
   const absl::Time seed_start = absl::Now();
   PartaAudience everyone;
   for (int seeded = 0; seeded < most; seeded += kClassesPerSchool) {
-    absl::StatusOr<SeededSchool> school = (*cluster)->Seed(
+    absl::StatusOr<bench::SeededSchool> school = (*cluster)->Seed(
         {.classes = std::min(kClassesPerSchool, most - seeded), .students_per_class = kClassSize});
     if (!school.ok()) {
       std::fprintf(stderr, "loadgen: %s\n", school.status().ToString().c_str());
@@ -209,7 +209,7 @@ int RunSchoolChannel(const Environment& environment, const std::vector<int>& sub
   const absl::Duration bar = absl::Milliseconds(50);
   for (int count : subscribers) {
     const absl::Time seed_start = absl::Now();
-    absl::StatusOr<SeededSchool> school =
+    absl::StatusOr<bench::SeededSchool> school =
         (*cluster)->Seed({.students_without_class = count, .teachers = kChannelPosters});
     if (!school.ok()) {
       std::fprintf(stderr, "loadgen: %s\n", school.status().ToString().c_str());

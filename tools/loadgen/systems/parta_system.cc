@@ -185,8 +185,8 @@ absl::StatusOr<std::unique_ptr<PartaCluster>> PartaCluster::Start(const Environm
   return cluster;
 }
 
-absl::StatusOr<SeededSchool> PartaCluster::Seed(const SchoolPlan& plan) {
-  return SeedSchool(*redis_, events_key_, plan);
+absl::StatusOr<bench::SeededSchool> PartaCluster::Seed(const bench::SchoolPlan& plan) {
+  return bench::SeedSchool(*redis_, events_key_, plan);
 }
 
 absl::StatusOr<std::string> PartaCluster::ChatOf(const std::string& user, int kind) {

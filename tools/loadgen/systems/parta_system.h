@@ -18,10 +18,10 @@
 #include "tools/bench/bench_keys.h"
 #include "tools/bench/core/child.h"
 #include "tools/bench/core/http_load.h"
+#include "tools/bench/roster_seed.h"
 #include "tools/loadgen/environment.h"
 #include "tools/loadgen/net/client_loop.h"
 #include "tools/loadgen/systems/fanout_system.h"
-#include "tools/loadgen/systems/parta_roster.h"
 
 namespace parta::loadgen {
 
@@ -31,7 +31,7 @@ class PartaCluster {
   static absl::StatusOr<std::unique_ptr<PartaCluster>> Start(const Environment& environment);
 
   // Seeds a school; messaging makes its chats from the events.
-  absl::StatusOr<SeededSchool> Seed(const SchoolPlan& plan);
+  absl::StatusOr<bench::SeededSchool> Seed(const bench::SchoolPlan& plan);
   // The chat of `kind` (a parta.messaging.v1.ChatKind) that `user` is in, waiting (bounded) for
   // messaging to have applied the roster that far.
   absl::StatusOr<std::string> ChatOf(const std::string& user, int kind);

@@ -1,8 +1,9 @@
 #pragma once
 
-// The schools a run needs, seeded in bulk: written as the directory's events on the Redis
+// The schools a benchmark needs, seeded in bulk: written as the directory's events on the Redis
 // stream messaging consumes, the way the directory publishes them, so messaging makes the chats
-// itself and nobody signs in one by one (tokens come from the benchmark's own signing key).
+// itself and nobody signs in one by one (tokens come from the benchmark's own signing key,
+// bench_keys.h).
 
 #include <string>
 #include <vector>
@@ -10,7 +11,7 @@
 #include "absl/status/status.h"
 #include "libs/redis/client.h"
 
-namespace parta::loadgen {
+namespace parta::bench {
 
 struct SchoolPlan {
   int classes = 0;  // each with `students_per_class` students and no teacher
@@ -30,4 +31,4 @@ struct SeededSchool {
 absl::StatusOr<SeededSchool> SeedSchool(redis::Pool& redis, const std::string& events_key,
                                         const SchoolPlan& plan);
 
-}  // namespace parta::loadgen
+}  // namespace parta::bench

@@ -1,4 +1,4 @@
-#include "tools/loadgen/systems/parta_roster.h"
+#include "tools/bench/roster_seed.h"
 
 #include "absl/strings/str_cat.h"
 #include "libs/core/random.h"
@@ -6,7 +6,7 @@
 #include "libs/redis/streams.h"
 #include "parta/directory/v1/directory.pb.h"
 
-namespace parta::loadgen {
+namespace parta::bench {
 namespace {
 
 namespace dir = parta::directory::v1;
@@ -80,4 +80,4 @@ absl::StatusOr<SeededSchool> SeedSchool(redis::Pool& redis, const std::string& e
   return school;
 }
 
-}  // namespace parta::loadgen
+}  // namespace parta::bench
