@@ -130,8 +130,10 @@ FanoutResult RunFanout(FanoutSystem& system, const FanoutLoad& load) {
   // Every post answered (bounded), then time for the last deliveries.
   const absl::Time answers_by = absl::Now() + absl::Seconds(30);
   while (absl::Now() < answers_by) {
-    std::lock_guard<std::mutex> lock(acks->mu);
-    if (acks->acked + acks->failed >= total) break;
+    {
+      std::lock_guard<std::mutex> lock(acks->mu);
+      if (acks->acked + acks->failed >= total) break;
+    }
     absl::SleepFor(absl::Milliseconds(20));
   }
   absl::SleepFor(load.drain);

@@ -134,6 +134,7 @@ class HttpLoad::Impl {
     while (!queue_.empty() && !idle_.empty()) {
       Connection* connection = idle_.back();
       idle_.pop_back();
+      if (connection->fd < 0) continue;  // could not be made again: out of the pool
       connection->busy = true;
       connection->out = std::move(queue_.front().first);
       connection->written = 0;
@@ -186,11 +187,14 @@ class HttpLoad::Impl {
     close(connection.fd);
     connection.fd = -1;
     connection.in.clear();
-    if (!Dial(connection)) return;  // stays out of the pool
-    if (connection.busy) {
+    const bool was_busy = connection.busy;
+    if (was_busy) {
       connection.busy = false;
       Answer answer = std::move(connection.answer);
       answer(-1, "");
+    }
+    if (!Dial(connection)) return;  // stays out of the pool
+    if (was_busy) {
       std::lock_guard<std::mutex> lock(mu_);
       idle_.push_back(&connection);
     }
