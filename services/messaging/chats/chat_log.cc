@@ -29,10 +29,10 @@ constexpr absl::string_view kChatPrefix = "chat/";
   PARTA_PG_US("m.muted_until")
 
 constexpr char kChatLockColumns[] = PARTA_CHAT_AND_MEMBER_COLUMNS ", NULL::text, NULL::text";
-#define PARTA_CHAT_AND_MEMBER_FROM \
-  " FROM chats c "                 \
-  "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
-constexpr char kChatAccessFrom[] = PARTA_CHAT_AND_MEMBER_FROM "WHERE c.id = $1::uuid";
+constexpr char kChatAccessFrom[] =
+    " FROM chats c "
+    "LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2::uuid AND m.active "
+    "WHERE c.id = $1::uuid";
 
 v1::Audience ToProto(Audience audience) {
   return static_cast<v1::Audience>(static_cast<int>(audience) + 1);
