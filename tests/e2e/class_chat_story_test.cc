@@ -1,7 +1,8 @@
 // A class's chat through the gateway, with the real identity, directory and messaging: the
 // class's students find their chat made, talk over WebSockets in real time, reconnect without
 // losing or repeating a message, see a moderator's deletion disappear, and follow a chat made
-// while they are connected; a parent finds his own chat and is kept out of the students'.
+// while they are connected; a parent finds his own chat and is kept out of the students', and
+// acknowledges the class teacher's announcement there.
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -235,6 +236,31 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
   std::optional<json> in_group = NextPosted(*masha_socket, group_id);
   REQUIRE(in_group);
   CHECK((*in_group)["chatChange"]["messagePosted"]["text"]["body"] == "Задача на завтра: № 301");
+
+  // The class teacher asks the parents to acknowledge an announcement; until the mother does,
+  // she is listed as pending, then as having acknowledged it.
+  std::string parents_chat_id = parents_chat["id"];
+  json announcement = s.Ok("POST", "/v1/chats/" + parents_chat_id + "/messages",
+                           {{"requestId", "meeting-1"},
+                            {"requestAcknowledgement", true},
+                            {"text", {{"body", "Родительское собрание в четверг в 18:00"}}}},
+                           teacher);
+  CHECK(announcement["acknowledgementRequested"] == true);
+  const std::string acknowledgements = "/v1/chats/" + parents_chat_id + "/messages/" +
+                                       announcement["id"].get<std::string>() + "/acknowledgements";
+  json before = s.Ok("GET", acknowledgements, nullptr, teacher);
+  CHECK(before["pendingUserIds"] == json::array({g.UserIdOf(mother)}));
+  CHECK(before["acknowledged"].empty());
+  s.Ok("POST",
+       "/v1/chats/" + parents_chat_id + "/messages/" + announcement["id"].get<std::string>() +
+           ":acknowledge",
+       json::object(), mother);
+  json after = s.Ok("GET", acknowledgements, nullptr, teacher);
+  REQUIRE(after["acknowledged"].size() == 1);
+  CHECK(after["acknowledged"][0]["userId"] == g.UserIdOf(mother));
+  CHECK(after["pendingUserIds"].empty());
+  // Only the author and the chat's moderators see who has acknowledged.
+  CHECK(s.Call("GET", acknowledgements, nullptr, mother).status == 403);
 }
 
 }  // namespace
