@@ -36,26 +36,13 @@ namespace parta::directory {
 
 absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
   DirectoryConfig config;
-  config.pg_uri = env.RequiredString("PARTA_PG_URI");
-  config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
-  config.identity_address = env.RequiredString("PARTA_IDENTITY_ADDR");
+  // Two connections beyond the workers: the relay and the purge.
+  const absl::Status common = grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 2, config);
   config.identity_client_id = env.String("PARTA_DIRECTORY_CLIENT_ID", "");
   config.identity_client_secret = env.String("PARTA_DIRECTORY_CLIENT_SECRET", "");
   config.events_key = env.String("PARTA_DIRECTORY_EVENTS_KEY", config.events_key);
-  config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
-  config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
-  config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
-  if (config.metrics_listen == "off") config.metrics_listen.clear();
-  config.migrations_dir = env.String("PARTA_MIGRATIONS_DIR", DefaultMigrationsDir());
-  config.verify.issuer = env.String("PARTA_AUTH_ISSUER", config.verify.issuer);
-  config.verify.audience = env.String("PARTA_AUTH_AUDIENCE", config.verify.audience);
-  config.revocation_cache_ttl =
-      env.Duration("PARTA_REVOCATION_CACHE_TTL", config.revocation_cache_ttl);
   config.permission_cache_ttl =
       env.Duration("PARTA_DIRECTORY_PERMISSION_CACHE_TTL", config.permission_cache_ttl);
-  config.outbox_poll_interval =
-      env.Duration("PARTA_OUTBOX_POLL_INTERVAL", config.outbox_poll_interval);
-  config.outbox_retention = env.Duration("PARTA_OUTBOX_RETENTION", config.outbox_retention);
   DirectorySettings& settings = config.directory;
   settings.parent_invitation_ttl =
       env.Duration("PARTA_DIRECTORY_PARENT_INVITATION_TTL", settings.parent_invitation_ttl);
@@ -63,13 +50,8 @@ absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
       env.Duration("PARTA_DIRECTORY_JOIN_REQUEST_TTL", settings.join_request_ttl);
   settings.max_parents_per_student = static_cast<int>(
       env.Int("PARTA_DIRECTORY_MAX_PARENTS", settings.max_parents_per_student, 1, 20));
-  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
-  config.pg_pool_size =
-      static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 2, 1, 500));
-  config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 4096, 1, 1000000));
   RETURN_IF_ERROR(env.Validate());
-  ASSIGN_OR_RETURN(config.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
+  RETURN_IF_ERROR(common);
   return config;
 }
 

@@ -12,34 +12,25 @@
 #include "libs/auth/token_verifier.h"
 #include "libs/core/clock.h"
 #include "libs/core/config.h"
+#include "libs/grpc/service_settings.h"
 #include "services/directory/domain/directory.h"
 
 namespace parta::directory {
 
-struct DirectoryConfig {
-  std::string pg_uri;
-  int pg_pool_size = 10;
-  std::string redis_uri;
-  std::string identity_address;  // signing keys (JWKS) and school-managed accounts
+// The common settings (grpc::ServiceSettings) and the directory's own.
+struct DirectoryConfig : grpc::ServiceSettings {
+  DirectoryConfig() {
+    grpc_listen = "127.0.0.1:7102";
+    metrics_listen = "127.0.0.1:9102";
+    outbox_retention = absl::Hours(24 * 7);
+  }
   // The directory's API client at identity (scope parta.internal); empty: roster imports,
   // login codes and confirmations answer IDENTITY_CLIENT_NOT_CONFIGURED.
   std::string identity_client_id;
   std::string identity_client_secret;
   std::string events_key = "parta:events:directory";
-  std::string grpc_listen = "127.0.0.1:7102";
-  std::string port_file;
-  std::string metrics_listen = "127.0.0.1:9102";  // empty: no metrics endpoint
-  std::string migrations_dir;
-  auth::VerifyOptions verify{.issuer = "parta-identity", .audience = "parta"};
-  absl::Duration revocation_cache_ttl = absl::Seconds(5);
   absl::Duration permission_cache_ttl = absl::Seconds(60);
-  absl::Duration outbox_poll_interval = absl::Milliseconds(100);
-  absl::Duration outbox_retention = absl::Hours(24 * 7);
-  absl::Duration purge_interval = absl::Minutes(10);
   DirectorySettings directory;
-  int worker_threads = 8;
-  int worker_queue = 4096;
-  std::vector<std::string> trusted_proxies;
 };
 
 // Reads PARTA_* variables (documented in the service's README).

@@ -36,39 +36,22 @@ namespace parta::messaging {
 
 absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
   MessagingConfig config;
-  config.pg_uri = env.RequiredString("PARTA_PG_URI");
-  config.redis_uri = env.RequiredString("PARTA_REDIS_URI");
-  config.identity_address = env.RequiredString("PARTA_IDENTITY_ADDR");
+  config.send_writers =
+      static_cast<int>(env.Int("PARTA_MESSAGING_SEND_WRITERS", config.send_writers, 1, 64));
+  // Each writer holds a connection while it writes; three more for the relay, purge and feed.
+  const absl::Status common =
+      grpc::ReadServiceSettings(env, DefaultMigrationsDir(), config.send_writers + 3, config);
   config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
   config.identity_client_id = env.String("PARTA_MESSAGING_CLIENT_ID", "");
   config.identity_client_secret = env.String("PARTA_MESSAGING_CLIENT_SECRET", "");
   config.directory_events_key =
       env.String("PARTA_DIRECTORY_EVENTS_KEY", config.directory_events_key);
-  config.grpc_listen = env.String("PARTA_GRPC_LISTEN", config.grpc_listen);
-  config.port_file = env.String("PARTA_GRPC_PORT_FILE", "");
-  config.metrics_listen = env.String("PARTA_METRICS_LISTEN", config.metrics_listen);
-  if (config.metrics_listen == "off") config.metrics_listen.clear();
-  config.migrations_dir = env.String("PARTA_MIGRATIONS_DIR", DefaultMigrationsDir());
-  config.verify.issuer = env.String("PARTA_AUTH_ISSUER", config.verify.issuer);
-  config.verify.audience = env.String("PARTA_AUTH_AUDIENCE", config.verify.audience);
-  config.revocation_cache_ttl =
-      env.Duration("PARTA_REVOCATION_CACHE_TTL", config.revocation_cache_ttl);
   config.revocation_outage_grace =
       env.Duration("PARTA_REVOCATION_OUTAGE_GRACE", config.revocation_outage_grace);
-  config.outbox_poll_interval =
-      env.Duration("PARTA_OUTBOX_POLL_INTERVAL", config.outbox_poll_interval);
-  config.outbox_retention = env.Duration("PARTA_OUTBOX_RETENTION", config.outbox_retention);
   config.messaging.delete_window =
       env.Duration("PARTA_MESSAGING_DELETE_WINDOW", config.messaging.delete_window);
-  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
-  config.send_writers =
-      static_cast<int>(env.Int("PARTA_MESSAGING_SEND_WRITERS", config.send_writers, 1, 64));
-  config.pg_pool_size = static_cast<int>(
-      env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + config.send_writers + 3, 1, 500));
-  config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 4096, 1, 1000000));
   RETURN_IF_ERROR(env.Validate());
-  ASSIGN_OR_RETURN(config.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
+  RETURN_IF_ERROR(common);
   return config;
 }
 
