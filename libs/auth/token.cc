@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
+#include "libs/text/json_nesting.h"
 
 namespace parta::auth {
 namespace {
@@ -21,7 +22,7 @@ absl::Status Rejected(absl::string_view reason, absl::string_view message) {
 
 std::optional<json> ParseSegment(absl::string_view segment) {
   auto bytes = Base64UrlDecode(segment);
-  if (!bytes) return std::nullopt;
+  if (!bytes || !parta::text::JsonNestingWithin(*bytes)) return std::nullopt;
   json parsed = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
   return parsed;
@@ -160,6 +161,9 @@ std::string KeySetToJwks(const KeySet& keys) {
 }
 
 absl::StatusOr<KeySet> KeySetFromJwks(absl::string_view text) {
+  if (!parta::text::JsonNestingWithin(text)) {
+    return InvalidArgument("INVALID_JWKS", "the key set nests too deeply");
+  }
   json document = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_object() || !document.contains("keys") ||
       !document["keys"].is_array()) {

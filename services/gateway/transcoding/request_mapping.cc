@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/core/status.h"
+#include "libs/text/json_nesting.h"
 #include "nlohmann/json.hpp"
 #include "services/gateway/routing/path_template.h"
 
@@ -238,6 +239,12 @@ absl::Status MapRequest(const Route& route, const std::vector<PathBinding>& bind
   const bool has_body = !absl::StripAsciiWhitespace(body).empty();
   if (route.body.empty() && has_body) {
     return InvalidArgument("UNEXPECTED_BODY", "this route takes no request body");
+  }
+  // Before any parser, printer or destructor below recurses into it.
+  if (!text::JsonNestingWithin(body)) {
+    return InvalidArgument("JSON_TOO_DEEP",
+                           absl::StrCat("the body nests arrays and objects deeper than ",
+                                        text::kMaxJsonNesting, " levels"));
   }
   // The common case needs no rewriting: the body is the request.
   if (route.body == "*" && bindings.empty() && query.empty()) {

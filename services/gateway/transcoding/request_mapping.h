@@ -9,6 +9,7 @@
 // repeated fields repeat the key. Unknown fields, unknown parameters and wrong types are
 // INVALID_ARGUMENT with a stable reason:
 //   MALFORMED_JSON           the body is not JSON
+//   JSON_TOO_DEEP            the body nests arrays and objects deeper than 64 levels
 //   INVALID_REQUEST_FIELD    a field is unknown or has the wrong type
 //   UNKNOWN_QUERY_PARAMETER  a parameter names no field, or one bound by the path or body
 //   INVALID_QUERY_PARAMETER  a parameter's value cannot be decoded

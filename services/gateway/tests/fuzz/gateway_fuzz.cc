@@ -2,9 +2,11 @@
 // paths, and the mapping of arbitrary bodies and query strings onto request messages. Any
 // crash, sanitizer report or hang is a bug; errors are fine.
 //
-// Input: the first byte picks the part; the rest is split on the first two '\n':
+// Input: the first byte picks the part; the rest is split on the first '\n's:
 //   0: <method>\n<path>            matched against every linked route
 //   1: <path>\n<query>\n<body>     matched, then mapped onto the route's request message
+//   2: <method> <target>\n<body>   a whole request as the server hands it over: the target
+//                                  split at '?', matched, mapped, and printed back
 
 #include <cstddef>
 #include <cstdint>
@@ -36,29 +38,51 @@ absl::string_view TakeLine(absl::string_view& rest) {
   return line;
 }
 
+// Maps a request through the route `method` and `path` find, if any.
+void MapThrough(absl::string_view method, absl::string_view path, absl::string_view query,
+                absl::string_view body) {
+  parta::gateway::RouteTable::Match match = Routes().Find(method, path);
+  if (match.route == nullptr) return;
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+          match.route->method->input_type());
+  std::unique_ptr<google::protobuf::Message> request(prototype->New());
+  if (parta::gateway::MapRequest(*match.route, match.bindings, query, body, *request).ok()) {
+    // Whatever was accepted must also print back as JSON.
+    (void)parta::gateway::MapResponse(*match.route, *request).ok();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   absl::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) {
-    const absl::string_view method = TakeLine(rest);
-    Routes().Find(method, rest);
-    return 0;
-  }
-  const absl::string_view path = TakeLine(rest);
-  const absl::string_view query = TakeLine(rest);
-  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-    parta::gateway::RouteTable::Match match = Routes().Find(method, path);
-    if (match.route == nullptr) continue;
-    const google::protobuf::Message* prototype =
-        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
-            match.route->method->input_type());
-    std::unique_ptr<google::protobuf::Message> request(prototype->New());
-    if (parta::gateway::MapRequest(*match.route, match.bindings, query, rest, *request).ok()) {
-      // Whatever was accepted must also print back as JSON.
-      (void)parta::gateway::MapResponse(*match.route, *request).ok();
+  switch (data[0] % 3) {
+    case 0: {
+      const absl::string_view method = TakeLine(rest);
+      Routes().Find(method, rest);
+      return 0;
+    }
+    case 1: {
+      const absl::string_view path = TakeLine(rest);
+      const absl::string_view query = TakeLine(rest);
+      for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+        MapThrough(method, path, query, rest);
+      }
+      return 0;
+    }
+    default: {
+      absl::string_view line = TakeLine(rest);
+      const size_t space = line.find(' ');
+      const absl::string_view method = line.substr(0, space);
+      const absl::string_view target =
+          space == absl::string_view::npos ? absl::string_view() : line.substr(space + 1);
+      const size_t mark = target.find('?');
+      MapThrough(method, target.substr(0, mark),
+                 mark == absl::string_view::npos ? absl::string_view() : target.substr(mark + 1),
+                 rest);
+      return 0;
     }
   }
-  return 0;
 }

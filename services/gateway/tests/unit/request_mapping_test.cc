@@ -173,3 +173,25 @@ TEST_CASE("response_body sends only that field", "[response_mapping]") {
 
 }  // namespace
 }  // namespace parta::gateway
+
+namespace parta::gateway {
+namespace {
+
+TEST_CASE("bodies nested deeper than the limit are refused before they are parsed",
+          "[request_mapping]") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  // The whole body as the request, with nothing to rewrite, and with a path variable to merge.
+  tv1::FailRequest fail;
+  CHECK_STATUS(Map("POST", "/v1/testing:fail", R"({"x":)" + deep + "}", fail), kInvalidArgument,
+               "JSON_TOO_DEEP");
+  tv1::CreateClassRequest create;
+  CHECK_STATUS(Map("POST", "/v1/academies/7/classes", R"({"class":)" + deep + "}", create),
+               kInvalidArgument, "JSON_TOO_DEEP");
+  // A body field: the body itself is the deep value.
+  tv1::UpdateClassRequest update;
+  CHECK_STATUS(Map("PATCH", "/v1/academies/7/classes/9", deep, update), kInvalidArgument,
+               "JSON_TOO_DEEP");
+}
+
+}  // namespace
+}  // namespace parta::gateway
