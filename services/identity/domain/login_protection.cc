@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "libs/core/address_group.h"
+
 namespace parta::identity {
 
 LoginFailures NextLoginFailure(const std::optional<LoginFailures>& previous, absl::Time now,
@@ -31,7 +33,8 @@ void AddressThrottle::Refill(Bucket& bucket, absl::Time now) const {
   }
 }
 
-absl::Duration AddressThrottle::WaitFor(const std::string& address, absl::Time now) {
+absl::Duration AddressThrottle::WaitFor(const std::string& client_address, absl::Time now) {
+  const std::string address = AddressGroup(client_address);
   absl::MutexLock lock(&mu_);
   auto it = buckets_.find(address);
   if (it == buckets_.end()) return absl::ZeroDuration();
@@ -40,7 +43,8 @@ absl::Duration AddressThrottle::WaitFor(const std::string& address, absl::Time n
   return absl::Seconds((1 - it->second.tokens) / policy_.address_refill_per_second);
 }
 
-void AddressThrottle::RecordFailure(const std::string& address, absl::Time now) {
+void AddressThrottle::RecordFailure(const std::string& client_address, absl::Time now) {
+  const std::string address = AddressGroup(client_address);
   absl::MutexLock lock(&mu_);
   if (buckets_.size() >= policy_.max_tracked_addresses && !buckets_.contains(address)) {
     // Forget addresses whose buckets have refilled; they would start full anyway.

@@ -33,7 +33,8 @@ struct LoginProtectionPolicy {
 LoginFailures NextLoginFailure(const std::optional<LoginFailures>& previous, absl::Time now,
                                const LoginProtectionPolicy& policy);
 
-// Token buckets of failed logins per client address, in this process. Thread-safe.
+// Token buckets of failed logins per client address (an IPv6 address counts its /64), in this
+// process. Thread-safe.
 class AddressThrottle {
  public:
   explicit AddressThrottle(LoginProtectionPolicy policy) : policy_(policy) {}

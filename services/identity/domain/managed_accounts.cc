@@ -146,7 +146,12 @@ absl::StatusOr<IssuedTokens> Identity::ActivateManagedAccount(const ActivateInpu
         ASSIGN_OR_RETURN(bool spent, tx.DeleteLoginCode(account->id, stored->code_hash));
         if (!spent) return invalid();
         RETURN_IF_ERROR(tx.ClearLoginFailures(login_key));
-        return tx.UpdatePassword(account->id, hash, now);
+        RETURN_IF_ERROR(tx.UpdatePassword(account->id, hash, now));
+        // A new code replaces whatever opened the account before (a lost sheet of codes, a
+        // password someone else learnt): every earlier session ends, as after ChangePassword.
+        // The session this activation opens is inserted after this, so none is kept.
+        return tx.RevokeOtherSessions(account->id, /*keep=*/"", now, "account_activated")
+            .status();
       });
 }
 

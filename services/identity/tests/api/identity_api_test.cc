@@ -490,21 +490,39 @@ TEST_CASE("School-managed accounts: created once per key, activated with a one-t
   v1::Account me;
   REQUIRE(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me).ok());
   CHECK(me.id() == pupil.account().id());
+  const v1::TokenPair first_activation = pair;
   // The code is spent; the password works.
   CHECK(ReasonOf(Activate(*f, pupil.account().username(), pupil.login_code(), kPupilPassword,
                           &pair)) == "INVALID_CODE");
   REQUIRE(f->Login(pupil.account().username(), &pair, kPupilPassword).ok());
 
-  // The school prints a new code (the pupil forgot his password): it replaces the password.
+  const v1::TokenPair password_login = pair;
+
+  // The school prints a new code (the pupil forgot his password): it replaces the password and
+  // ends every session opened before it, as a password change does.
   v1::IssueLoginCodesRequest reissue;
   reissue.add_account_ids(pupil.account().id());
   v1::CreateManagedAccountsResponse codes;
   REQUIRE(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue, &codes).ok());
+  v1::TokenPair reactivated;
   REQUIRE(Activate(*f, pupil.account().username(), codes.accounts(0).login_code(),
-                   "Другой пароль, тоже длинный 7", &pair)
+                   "Другой пароль, тоже длинный 7", &reactivated)
               .ok());
-  CHECK(ReasonOf(f->Login(pupil.account().username(), &pair, kPupilPassword)) ==
+  v1::TokenPair refused;
+  CHECK(ReasonOf(f->Login(pupil.account().username(), &refused, kPupilPassword)) ==
         "INVALID_CREDENTIALS");
+  for (const v1::TokenPair* old : {&first_activation, &password_login}) {
+    CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(old->access_token()).get(), {}, &me),
+                    UNAUTHENTICATED, "SESSION_REVOKED");
+    v1::RefreshRequest refresh;
+    refresh.set_refresh_token(old->refresh_token());
+    v1::TokenPair renewed;
+    CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), refresh, &renewed),
+                    UNAUTHENTICATED, "SESSION_REVOKED");
+  }
+  // The session the new code opened works.
+  REQUIRE(
+      f->stub().GetMe(IdentityFixture::Context(reactivated.access_token()).get(), {}, &me).ok());
 
   // An expired code does not work.
   REQUIRE(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue, &codes).ok());

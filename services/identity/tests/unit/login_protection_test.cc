@@ -36,5 +36,15 @@ TEST_CASE("An address is throttled only by its failed attempts", "[identity][uni
   CHECK(throttle.WaitFor("10.0.0.1", kNow + absl::Seconds(1)) == absl::ZeroDuration());
 }
 
+TEST_CASE("An IPv6 /64 is one address to the throttle", "[identity][unit]") {
+  AddressThrottle throttle({.address_burst = 3, .address_refill_per_second = 1});
+  // A sprayer rotating through the addresses of his /64 spends one bucket.
+  throttle.RecordFailure("2001:db8:5:7::1", kNow);
+  throttle.RecordFailure("2001:db8:5:7::2", kNow);
+  throttle.RecordFailure("2001:db8:5:7:abcd::9", kNow);
+  CHECK(throttle.WaitFor("2001:db8:5:7::4", kNow) == absl::Seconds(1));
+  CHECK(throttle.WaitFor("2001:db8:5:8::1", kNow) == absl::ZeroDuration());
+}
+
 }  // namespace
 }  // namespace parta::identity
