@@ -25,6 +25,18 @@ absl::string_view Metadata(const ::grpc::CallbackServerContext& context, absl::s
   return absl::string_view(it->second.data(), it->second.size());
 }
 
+// Every value of a metadata key, in order, joined with ", " (a list such as x-forwarded-for).
+std::string AllMetadata(const ::grpc::CallbackServerContext& context, absl::string_view key) {
+  std::string joined;
+  auto [it, end] =
+      context.client_metadata().equal_range(::grpc::string_ref(key.data(), key.size()));
+  for (; it != end; ++it) {
+    if (!joined.empty()) joined += ", ";
+    joined.append(it->second.data(), it->second.size());
+  }
+  return joined;
+}
+
 // "ipv4:127.0.0.1:5000" → "127.0.0.1"; "ipv6:[::1]:5000" → "::1".
 std::string PeerIp(absl::string_view peer) {
   if (absl::ConsumePrefix(&peer, "ipv4:")) {
@@ -147,8 +159,8 @@ Access RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) c
 absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context, Access access,
                                               std::optional<absl::StatusOr<auth::Claims>> cached) {
   CallContext call;
-  call.client_address =
-      ClientAddress(context.peer(), Metadata(context, "x-forwarded-for"), options_.trusted_proxies);
+  call.client_address = ClientAddress(context.peer(), AllMetadata(context, "x-forwarded-for"),
+                                      options_.trusted_proxies);
   call.user_agent = std::string(Metadata(context, "user-agent"));
   absl::string_view authorization = Metadata(context, "authorization");
   if (!authorization.empty()) {

@@ -234,6 +234,10 @@ int GatewayApp::metrics_port() const {
 
 size_t GatewayApp::open_websockets() const { return parts_->events->open_sockets(); }
 
+void GatewayApp::SyncRateLimits() {
+  if (parts_->limiter) parts_->limiter->Sync();
+}
+
 void GatewayApp::Shutdown(absl::Duration grace) {
   if (parts_->stopped) return;
   parts_->stopped = true;

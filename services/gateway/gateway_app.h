@@ -52,6 +52,9 @@ class GatewayApp {
   int metrics_port() const;
   // Open WebSockets (tests, readiness).
   size_t open_websockets() const;
+  // Pushes the rate limits' pending spending to Redis now and learns the shared totals
+  // (tests; normally every PARTA_RATE_LIMIT_SYNC). Nothing when limits are off.
+  void SyncRateLimits();
 
   // Stops accepting, finishes requests in flight, closes sockets with "going away"; after
   // `grace` cuts the rest. Idempotent.

@@ -1,6 +1,7 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
-//   parta-bench [--quick] [--results DIR] tokens|rpc|login|gateway|directory|messaging|all
+//   parta-bench [--quick] [--results DIR]
+//               tokens|rpc|login|school-login|gateway|directory|messaging|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -63,10 +64,11 @@ int main(int argc, char** argv) {
 
   bool all = command == "all";
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
+      command != "school-login" &&
       command != "gateway" && command != "directory" && command != "messaging") {
     std::fprintf(stderr,
                  "usage: parta-bench [--quick] [--results DIR] "
-                 "tokens|rpc|login|gateway|directory|messaging|all\n");
+                 "tokens|rpc|login|school-login|gateway|directory|messaging|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
   if (all || command == "tokens") failures += BenchTokens(settings);
   if (all || command == "rpc") failures += BenchRpc(settings);
   if (all || command == "login") failures += BenchLogin(settings);
+  if (all || command == "school-login") failures += BenchSchoolLogin(settings);
   if (all || command == "gateway") failures += BenchGateway(settings);
   if (all || command == "directory") failures += BenchDirectory(settings);
   if (all || command == "messaging") failures += BenchMessaging(settings);

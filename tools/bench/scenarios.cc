@@ -30,12 +30,13 @@
 #include "tools/bench/grpc_bench.h"
 
 namespace parta::bench {
+
+const std::string kPassword = "Бенчмарк идёт по кругу 2026";
+
 namespace {
 
 namespace identity_v1 = parta::identity::v1;
 namespace testing_v1 = parta::testing::v1;
-
-const std::string kPassword = "Бенчмарк идёт по кругу 2026";
 
 std::string WriteMasterKey() {
   std::string path = (std::filesystem::temp_directory_path() /
@@ -45,7 +46,8 @@ std::string WriteMasterKey() {
   return path;
 }
 
-// Runs the identity binary's `migrate`, then starts it.
+}  // namespace
+
 absl::StatusOr<Child> StartIdentity(const Settings& settings,
                                     std::map<std::string, std::string> env) {
   env["PARTA_PG_URI"] = NewSchema(settings.pg_uri);
@@ -62,6 +64,8 @@ absl::StatusOr<Child> StartIdentity(const Settings& settings,
   }
   return Child::Start({settings.identity_binary}, env);
 }
+
+namespace {
 
 // `count` distinct access tokens (one per session) signed by `key`.
 std::vector<std::string> MakeTokens(const auth::Ed25519PrivateKey& key, absl::string_view kid,

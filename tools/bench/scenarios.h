@@ -2,6 +2,7 @@
 
 // The benchmarks of the foundation (scenarios S4 and S5), each beside its reference in one run.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,19 @@ int BenchDirectory(const Settings& settings);
 // S8: acknowledged durable sends over 1,000 chats beside pgbench writing the same rows.
 int BenchMessaging(const Settings& settings);
 
+// A school behind one address: `count` people log in through the gateway (default rate limits)
+// from one client address at once, retrying what is refused; the time until all are in beside
+// the bare argon2id rate of the same parameters.
+int BenchSchoolLogin(const Settings& settings);
+
 // Registers and logs in `count` users on the identity service at `identity_port`; their access
-// tokens (one session each).
+// tokens (one session each). Their logins are "user<i>@bench.parta.ru" with kPassword.
 absl::StatusOr<std::vector<std::string>> SignUpUsers(int identity_port, int count);
+extern const std::string kPassword;
+
+// Runs the identity binary's `migrate`, then starts it on a schema of its own with `env`.
+absl::StatusOr<Child> StartIdentity(const Settings& settings,
+                                    std::map<std::string, std::string> env);
 
 // One `SELECT $1::int` on this thread's own connection: the Postgres hop of the hop limits.
 bool SelectOneRow(const std::string& pg_uri);

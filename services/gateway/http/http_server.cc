@@ -81,6 +81,19 @@ std::string HeaderValue(const http::request<http::string_body>& message, Key key
   return it == message.end() ? std::string() : std::string(it->value());
 }
 
+// Every line of a list header, in order, joined with ", " as one line (RFC 9110 §5.3): a
+// proxy may append its own line instead of extending the client's.
+std::string ListHeaderValue(const http::request<http::string_body>& message,
+                            absl::string_view name) {
+  std::string joined;
+  auto [it, end] = message.equal_range(boost::beast::string_view(name.data(), name.size()));
+  for (; it != end; ++it) {
+    if (!joined.empty()) joined += ", ";
+    joined.append(it->value().data(), it->value().size());
+  }
+  return joined;
+}
+
 // Something the server must be able to end when it drains.
 class Drainable {
  public:
@@ -465,7 +478,7 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     request.origin = HeaderValue(message, http::field::origin);
     request.request_id = HeaderValue(message, "x-request-id");
     request.traceparent = HeaderValue(message, "traceparent");
-    request.forwarded_for = HeaderValue(message, "x-forwarded-for");
+    request.forwarded_for = ListHeaderValue(message, "x-forwarded-for");
     request.websocket_protocols = HeaderValue(message, http::field::sec_websocket_protocol);
     request.peer_address = peer_address_;
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "libs/core/address_group.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 
@@ -76,8 +77,9 @@ absl::Status RateLimiter::Admit(const Route& route, absl::string_view subject,
   const RateClass* limits = nullptr;
   const char* route_class = ClassOf(route, &limits);
   if (limits->per_second <= 0) return absl::OkStatus();
-  const std::string key = subject.empty() ? absl::StrCat(route_class, ":addr:", client_address)
-                                          : absl::StrCat(route_class, ":user:", subject);
+  const std::string key =
+      subject.empty() ? absl::StrCat(route_class, ":addr:", AddressGroup(client_address))
+                      : absl::StrCat(route_class, ":user:", subject);
   const absl::Time now = absl::Now();
   absl::Duration wait = absl::ZeroDuration();
   {

@@ -202,6 +202,26 @@ TEST_CASE("the transcoder maps paths, bodies, queries and metadata", "[e2e][http
   CHECK(deleted.body == "{}");
 }
 
+TEST_CASE("behind a trusted proxy the client is the nearest untrusted hop of every "
+          "X-Forwarded-For line",
+          "[e2e][http]") {
+  PARTA_GATEWAY_FIXTURE(f, [](GatewayConfig& config) {
+    config.rest.trusted_proxies = {"127.0.0.1", "10.0.0.0/8"};
+  });
+  // The client forged a line of its own; the proxy appended another line rather than extending
+  // the client's (the keys differ only in case, so they go out as two lines).
+  ClientResponse two_lines =
+      HttpRequest(f->port(), "GET", "/v1/academies/1/classes/2", "",
+                  {{"X-Forwarded-For", "203.0.113.9"},
+                   {"x-forwarded-for", "198.51.100.23, 10.1.1.1"}});
+  INFO(two_lines.body);
+  REQUIRE(two_lines.status == 200);
+  CHECK(two_lines.json()["seen"]["forwardedFor"] == "198.51.100.23");
+  ClientResponse one_line = HttpRequest(f->port(), "GET", "/v1/academies/1/classes/2", "",
+                                        {{"x-forwarded-for", "203.0.113.9, 198.51.100.24"}});
+  CHECK(one_line.json()["seen"]["forwardedFor"] == "198.51.100.24");
+}
+
 TEST_CASE("requests that do not fit are refused with clear errors", "[e2e][http]") {
   PARTA_GATEWAY_FIXTURE(f);
   const std::string token = f->SignUp("pupil@example.ru");
@@ -231,6 +251,28 @@ TEST_CASE("requests that do not fit are refused with clear errors", "[e2e][http]
                                    {{"content-type", "application/xml"}});
   CHECK(xml.status == 415);
   CHECK(xml.reason() == "UNSUPPORTED_MEDIA_TYPE");
+}
+
+TEST_CASE("a body nested too deeply is refused on every route and the gateway stays up",
+          "[e2e][http]") {
+  PARTA_GATEWAY_FIXTURE(f);
+  const std::string token = f->SignUp("nesting@example.ru");
+  // ~200 KB that once overflowed the stack of the JSON round trip behind a path variable.
+  const std::string deep =
+      "{\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  for (const char* target : {"/v1/me/sessions/01900000-0000-7000-8000-000000000000:revoke",
+                             "/v1/academies/7/classes", "/v1/testing:fail"}) {
+    INFO(target);
+    ClientResponse refused = f->Send("POST", target, deep, token);
+    CHECK(refused.status == 400);
+    CHECK(refused.reason() == "JSON_TOO_DEEP");
+  }
+  ClientResponse health = f->Get("/healthz");
+  CHECK(health.status == 200);
+  // Sixty-four levels are still a request (refused for its content, not its shape).
+  const std::string within = "{\"x\":" + std::string(63, '[') + std::string(63, ']') + "}";
+  ClientResponse shallow = f->Send("POST", "/v1/academies/7/classes", within, token);
+  CHECK(shallow.reason() == "INVALID_REQUEST_FIELD");
 }
 
 TEST_CASE("a slow backend times out and a missing one is unavailable", "[e2e][http]") {

@@ -60,7 +60,8 @@ ClientResponse HttpRequest(int port, const std::string& method, const std::strin
   http::request<http::string_body> request(http::string_to_verb(method), target, 11);
   if (request.method() == http::verb::unknown) request.method_string(method);
   request.set(http::field::host, "127.0.0.1");
-  for (const auto& [name, value] : headers) request.set(name, value);
+  // insert, not set: a header given twice (its name spelled differently) goes out as two lines.
+  for (const auto& [name, value] : headers) request.insert(name, value);
   if (!body.empty() && !headers.count("content-type")) {
     request.set(http::field::content_type, "application/json");
   }
