@@ -1,6 +1,9 @@
 #include "services/gateway/events/event_socket.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "libs/core/log.h"
 #include "libs/core/random.h"
@@ -8,6 +11,7 @@
 #include "libs/grpc/client.h"
 #include "libs/grpc/status.h"
 #include "libs/realtime/channels.h"
+#include "libs/text/json_nesting.h"
 #include "nlohmann/json.hpp"
 #include "services/gateway/events/events_handler.h"
 #include "services/gateway/events/frames.h"
@@ -69,7 +73,40 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
   if (!handler_.Registered(shared_from_this(), user_id)) return;
   handler_.PresenceConnected(user_id, id_);
 
-  // The user's own channel, plus what each service lists for him.
+  // The user's own channel first: once Redis confirms it, every follow or unfollow published
+  // after the services list his channels reaches this socket, so none falls between the
+  // listing and the subscription.
+  const std::string own = realtime::UserChannel(user_id);
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    channels_ = {own};
+  }
+  std::weak_ptr<EventSocket> weak = shared_from_this();
+  Follow({own}, [weak, user_id] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->Reconcile([weak, user_id](size_t channels, const std::vector<std::string>& unavailable) {
+      if (auto socket = weak.lock()) socket->Send(ReadyFrame(user_id, channels, unavailable));
+    });
+  });
+}
+
+void EventSocket::Refresh() {
+  std::weak_ptr<EventSocket> weak = shared_from_this();
+  Reconcile([weak](size_t, const std::vector<std::string>&) {
+    if (auto self = weak.lock()) self->Send(ResyncFrame());
+  });
+}
+
+void EventSocket::Reconcile(Reconciled then) {
+  std::string bearer;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || !claims_) return;
+    bearer = token_;
+    ++listings_;
+  }
   struct Gathering {
     absl::Mutex mu;
     std::vector<std::string> channels;
@@ -77,10 +114,10 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
     size_t pending = 0;
   };
   auto gathering = std::make_shared<Gathering>();
-  gathering->channels.push_back(realtime::UserChannel(user_id));
   gathering->pending = handler_.subscription_sources_.size();
-  if (gathering->pending == 0) return Subscribe(gathering->channels, {});
+  if (gathering->pending == 0) return ApplyListing({}, {}, std::move(then));
 
+  auto shared_then = std::make_shared<Reconciled>(std::move(then));
   for (auto& [backend, stub] : handler_.subscription_sources_) {
     std::weak_ptr<EventSocket> weak = shared_from_this();
     auto* async = stub->async();
@@ -90,7 +127,7 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
                                  .request_id = NewRequestId(absl::Now())}),
         events::v1::ListMySubscriptionsRequest(),
         [async](auto&&... args) { async->ListMySubscriptions(args...); },
-        [weak, gathering, backend = backend](
+        [weak, gathering, shared_then, backend = backend](
             const ::grpc::Status& status, const events::v1::ListMySubscriptionsResponse& response) {
           std::vector<std::string> channels;
           std::vector<std::string> unavailable;
@@ -110,25 +147,58 @@ void EventSocket::Begin(auth::Claims claims, std::string token) {
             channels = gathering->channels;
             unavailable = gathering->unavailable;
           }
-          if (auto self = weak.lock()) self->Subscribe(std::move(channels), std::move(unavailable));
+          if (auto self = weak.lock()) {
+            self->ApplyListing(std::move(channels), std::move(unavailable), *shared_then);
+          }
         });
   }
 }
 
-void EventSocket::Subscribe(std::vector<std::string> channels,
-                            std::vector<std::string> unavailable) {
-  std::string user_id;
+void EventSocket::ApplyListing(std::vector<std::string> listed,
+                               std::vector<std::string> unavailable, const Reconciled& then) {
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  size_t count = 0;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
-    channels_ = channels;
-    user_id = claims_->subject;
+    const std::string own = realtime::UserChannel(claims_->subject);
+    absl::flat_hash_set<std::string> target(listed.begin(), listed.end());
+    target.insert(own);
+    // What the user's channel said while the services were asked is newer than their answer,
+    // or agrees with it.
+    for (const auto& [channel, followed] : changed_while_listing_) {
+      if (followed) {
+        target.insert(channel);
+      } else if (channel != own) {
+        target.erase(channel);
+      }
+    }
+    if (--listings_ == 0) changed_while_listing_.clear();
+    for (const std::string& channel : target) {
+      if (std::find(channels_.begin(), channels_.end(), channel) == channels_.end()) {
+        added.push_back(channel);
+      }
+    }
+    // A service that did not answer may still list what the socket follows: keep it.
+    if (unavailable.empty()) {
+      for (const std::string& channel : channels_) {
+        if (!target.contains(channel)) removed.push_back(channel);
+      }
+    }
+    std::vector<std::string> kept;
+    for (std::string& channel : channels_) {
+      if (std::find(removed.begin(), removed.end(), channel) == removed.end()) {
+        kept.push_back(std::move(channel));
+      }
+    }
+    kept.insert(kept.end(), added.begin(), added.end());
+    channels_ = std::move(kept);
+    count = channels_.size();
   }
-  std::weak_ptr<EventSocket> weak = shared_from_this();
-  const size_t count = channels.size();
-  Follow(channels, [weak, user_id, count, unavailable = std::move(unavailable)] {
-    if (auto self = weak.lock()) self->Send(ReadyFrame(user_id, count, unavailable));
-  });
+  if (!removed.empty()) handler_.hub_.Unfollow(this, removed);
+  if (added.empty()) return then(count, unavailable);
+  Follow(added, [then, count, unavailable = std::move(unavailable)] { then(count, unavailable); });
 }
 
 void EventSocket::Follow(const std::vector<std::string>& channels,
@@ -149,6 +219,7 @@ void EventSocket::FollowMore(const std::vector<std::string>& channels) {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
     for (const std::string& channel : channels) {
+      if (listings_ > 0) changed_while_listing_[channel] = true;
       if (std::find(channels_.begin(), channels_.end(), channel) == channels_.end()) {
         channels_.push_back(channel);
         added.push_back(channel);
@@ -165,6 +236,7 @@ void EventSocket::Leave(const std::vector<std::string>& channels) {
     // The user's own channel is never left.
     const std::string own = claims_ ? realtime::UserChannel(claims_->subject) : "";
     for (const std::string& channel : channels) {
+      if (listings_ > 0) changed_while_listing_[channel] = false;
       auto it = std::find(channels_.begin(), channels_.end(), channel);
       if (it != channels_.end() && channel != own) {
         channels_.erase(it);
@@ -214,6 +286,10 @@ void EventSocket::CloseIfExpired(absl::Time now) {
 }
 
 void EventSocket::OnText(std::string text) {
+  if (!parta::text::JsonNestingWithin(text)) {
+    return Send(ErrorFrame(
+        InvalidArgument("JSON_TOO_DEEP", "a frame nests arrays and objects too deeply"), ""));
+  }
   nlohmann::json frame = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
     return Send(

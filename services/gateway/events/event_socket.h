@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/auth/token.h"
@@ -45,6 +46,9 @@ class EventSocket final : public WebSocketListener,
   // Follows or leaves channels after a control message on the user's channel.
   void FollowMore(const std::vector<std::string>& channels);
   void Leave(const std::vector<std::string>& channels);
+  // After a Redis reconnection (controls may have been lost): lists the user's channels again,
+  // follows exactly those, then says `resync`.
+  void Refresh();
 
   void Send(std::string frame);
   void Close(uint16_t code, const std::string& reason);
@@ -57,8 +61,16 @@ class EventSocket final : public WebSocketListener,
   std::string session_id() const;
 
  private:
+  using Reconciled =
+      std::function<void(size_t channels, const std::vector<std::string>& unavailable)>;
+
   void Authenticate(const std::string& token, const std::string& frame_id);
-  void Subscribe(std::vector<std::string> channels, std::vector<std::string> unavailable);
+  // Asks every service for the user's channels and follows exactly those and his own, with the
+  // follows and unfollows his channel brought meanwhile applied over the answers; `then` runs
+  // once every channel followed is confirmed by Redis.
+  void Reconcile(Reconciled then);
+  void ApplyListing(std::vector<std::string> listed, std::vector<std::string> unavailable,
+                    const Reconciled& then);
   // Follows `channels` in the hub, and lets go again if the socket closed meanwhile.
   void Follow(const std::vector<std::string>& channels, std::function<void()> confirmed);
   // Sends a typing or ack frame to the signal backend with the user's token.
@@ -73,6 +85,10 @@ class EventSocket final : public WebSocketListener,
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time auth_deadline_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> channels_ ABSL_GUARDED_BY(mu_);
+  // Listings of the user's channels in flight, and what his channel said meanwhile (channel →
+  // followed).
+  int listings_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, bool> changed_while_listing_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool authenticating_ ABSL_GUARDED_BY(mu_) = false;
   bool slow_ ABSL_GUARDED_BY(mu_) = false;

@@ -192,8 +192,10 @@ void EventsHandler::OnControl(const std::string& channel, const events::v1::Cont
 
 void EventsHandler::OnResubscribed() {
   std::vector<std::shared_ptr<EventSocket>> sockets = AllSockets();
+  // Follows and unfollows published while Redis was away were missed: each socket lists its
+  // channels again and says `resync` once it follows exactly those.
   for (const auto& socket : sockets) {
-    if (!socket->user_id().empty()) socket->Send(ResyncFrame());
+    if (!socket->user_id().empty()) socket->Refresh();
   }
   // Revocations published while Redis was away were missed: look each session up.
   const bool queued = worker_.TrySubmit([this, sockets = std::move(sockets)] {

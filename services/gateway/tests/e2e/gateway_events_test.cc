@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "libs/realtime/channels.h"
 #include "libs/realtime/publish.h"
+#include "libs/redis/client.h"
 #include "libs/redis/subscriber.h"
 #include "libs/testing/servers.h"
 #include "libs/testing/status_matchers.h"
@@ -177,6 +178,75 @@ TEST_CASE("a gateway that reconnects to Redis tells its sockets to resync", "[e2
   std::optional<json> event = NextNotice(*socket);
   REQUIRE(event);
   CHECK((*event)["notice"]["text"] == "after");
+}
+
+// Publishes a notice on `room` and then a fence on the user's channel; true when the fence
+// arrives and the room's notice did not come before it (the gateway reads both channels on one
+// Redis connection, in publish order, and hands a socket its frames in that order).
+bool RoomSilentUntilFence(GatewayFixture& f, WebSocketClient& socket, const std::string& room,
+                          const std::string& user_id, const std::string& redis_uri = "") {
+  const std::string fence = "fence " + user_id;
+  f.PublishNotice(room, "for followers of the room", redis_uri);
+  f.PublishNotice(realtime::UserChannel(user_id), fence, redis_uri);
+  while (std::optional<json> frame = socket.ReadType("event", kWait)) {
+    if ((*frame)["channel"] == room) return false;
+    if ((*frame)["event"]["notice"]["text"] == fence) return true;
+  }
+  return false;  // the fence never came
+}
+
+// Tells the user's gateways to unfollow `room`, as messaging does when he leaves a chat.
+void PublishUnfollow(const std::string& redis_uri, const std::string& user_id,
+                     const std::string& room) {
+  redis::Pool redis({.endpoint = *redis::Endpoint::Parse(redis_uri), .size = 1});
+  events::v1::Envelope envelope;
+  *envelope.mutable_control()->mutable_unfollow()->add_channels() = room;
+  REQUIRE_OK(realtime::Publish(redis, realtime::UserChannel(user_id), envelope));
+}
+
+TEST_CASE("an unfollow that arrives while the socket lists its channels is not lost",
+          "[e2e][events]") {
+  PARTA_GATEWAY_FIXTURE(f);
+  const std::string token = f->SignUp("unfollowed@example.ru");
+  const std::string user_id = f->UserIdOf(token);
+  const std::string room = f->backend().room();
+  f->backend().HoldListings(true);
+  auto socket = f->Connect(token);
+  REQUIRE(socket);
+  // The backend has been asked (it lists the room) and holds its answer; the user is removed
+  // from the room meanwhile.
+  REQUIRE(f->backend().WaitForHeldListing(kWait));
+  PublishUnfollow(f->config().redis_uri, user_id, room);
+  // Once the control has reached the socket's gateway (it follows the user's channel already),
+  // the answer comes.
+  f->PublishNotice(realtime::UserChannel(user_id), "before the answer");
+  std::optional<json> notice = NextNotice(*socket);
+  REQUIRE(notice);
+  f->backend().HoldListings(false);
+  std::optional<json> ready = socket->ReadType("ready", kWait);
+  REQUIRE(ready);
+  CHECK((*ready)["channels"] == 1);  // his own channel only
+  CHECK(RoomSilentUntilFence(*f, *socket, room, user_id));
+}
+
+TEST_CASE("after a Redis reconnection a socket leaves the channels it lost meanwhile",
+          "[e2e][events]") {
+  parta::testing::PrivateRedis redis;
+  PARTA_GATEWAY_FIXTURE(f, [&](GatewayConfig& config) { config.redis_uri = redis.uri(); });
+  const std::string token = f->SignUp("lost@example.ru");
+  const std::string user_id = f->UserIdOf(token);
+  const std::string room = f->backend().room();
+  auto socket = f->Connect(token);
+  REQUIRE(socket);
+  std::optional<json> ready = socket->ReadType("ready", kWait);
+  REQUIRE(ready);
+  CHECK((*ready)["channels"] == 2);
+  // The user leaves the room while Redis is down: the unfollow is never published.
+  redis.Kill();
+  f->backend().ListRoom(false);
+  redis.Start();
+  REQUIRE(socket->ReadType("resync", absl::Seconds(15)));
+  CHECK(RoomSilentUntilFence(*f, *socket, room, user_id, redis.uri()));
 }
 
 TEST_CASE("the sockets of a revoked session are closed at once", "[e2e][events]") {
@@ -368,6 +438,8 @@ TEST_CASE("typing frames are forwarded to the service with the user's token", "[
     return answer ? (*answer)["reason"].get<std::string>() : "(none)";
   };
   CHECK(refusal("not json") == "MALFORMED_FRAME");
+  CHECK(refusal(R"({"type":"ping","x":)" + std::string(10000, '[') + std::string(10000, ']') +
+                "}") == "JSON_TOO_DEEP");
   CHECK(refusal(R"({"type":"typing","chatId":5,"id":"t3"})") == "INVALID_FRAME");
   CHECK(refusal(R"({"type":"ack","stream":"chat/1","id":"a1"})") == "INVALID_FRAME");
   CHECK(refusal(R"({"type":"auth","id":"r1"})") == "TOKEN_REQUIRED");

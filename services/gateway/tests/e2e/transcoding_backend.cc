@@ -90,15 +90,42 @@ class TranscodingBackend::Subscriptions final
  public:
   explicit Subscriptions(const std::string& room) : room_(room) {}
 
+  void ListRoom(bool listed) {
+    absl::MutexLock lock(&mu_);
+    room_listed_ = listed;
+  }
+  void Hold(bool hold) {
+    absl::MutexLock lock(&mu_);
+    hold_ = hold;
+  }
+  bool WaitForHeld(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&held_), timeout);
+  }
+
  private:
   const std::string& room_;
+  absl::Mutex mu_;
+  bool room_listed_ ABSL_GUARDED_BY(mu_) = true;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+
   ::grpc::Status ListMySubscriptions(::grpc::ServerContext* context,
                                      const events::v1::ListMySubscriptionsRequest*,
                                      events::v1::ListMySubscriptionsResponse* response) override {
     if (Metadata(*context, "authorization").empty()) {
       return grpc::ToGrpcStatus(Unauthenticated("TOKEN_REQUIRED", "sign in"), "testing.parta");
     }
-    response->add_channels(room_);
+    absl::MutexLock lock(&mu_);
+    // The answer is what was true when the call came; a held call answers that later.
+    const bool listed = room_listed_;
+    if (hold_) {
+      held_ = true;
+      mu_.Await(absl::Condition(
+          +[](bool* hold) { return !*hold; }, &hold_));
+      held_ = false;
+    }
+    if (listed) response->add_channels(room_);
     return ::grpc::Status::OK;
   }
 };
@@ -146,5 +173,11 @@ TranscodingBackend::TranscodingBackend()
 TranscodingBackend::~TranscodingBackend() { server_->Shutdown(); }
 
 std::vector<std::string> TranscodingBackend::typing() const { return signals_->typing(); }
+
+void TranscodingBackend::ListRoom(bool listed) { subscriptions_->ListRoom(listed); }
+void TranscodingBackend::HoldListings(bool hold) { subscriptions_->Hold(hold); }
+bool TranscodingBackend::WaitForHeldListing(absl::Duration timeout) {
+  return subscriptions_->WaitForHeld(timeout);
+}
 
 }  // namespace parta::gateway::testing

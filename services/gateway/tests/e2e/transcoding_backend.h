@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -24,6 +25,12 @@ class TranscodingBackend {
   const std::string& room() const { return room_; }
   // Chat ids of the typing frames received so far.
   std::vector<std::string> typing() const;
+  // Whether ListMySubscriptions lists the room (it does at first).
+  void ListRoom(bool listed);
+  // While held, ListMySubscriptions calls wait (answering what was true when they came);
+  // WaitForHeldListing: until one waits, false after `timeout`.
+  void HoldListings(bool hold);
+  bool WaitForHeldListing(absl::Duration timeout);
 
  private:
   class Service;
