@@ -40,6 +40,9 @@ struct MessagingConfig : grpc::ServiceSettings {
   MessagingSettings messaging;
   // Threads writing batches of sends, each in one transaction (commit batching).
   int send_writers = 4;
+  // Sends waiting for a writer at most; more are refused with RESOURCE_EXHAUSTED and a retry
+  // delay instead of queueing without bound.
+  int send_queue_limit = 4096;
 };
 
 // Reads PARTA_* variables (documented in the service's README).

@@ -7,13 +7,21 @@
 #include "libs/core/status.h"
 
 namespace parta::messaging {
+namespace {
+
+// A full queue drains in a few commits; a retry after this long finds room.
+constexpr absl::Duration kRetryWhenFull = absl::Milliseconds(200);
+
+}  // namespace
 
 SendBatcher::SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed,
-                         prometheus::Registry& registry, int writers, int max_batch)
+                         prometheus::Registry& registry, int writers, int max_batch,
+                         int max_queued)
     : pool_(pool),
       messages_(messages),
       committed_(std::move(committed)),
       max_batch_(static_cast<size_t>(max_batch)),
+      max_queued_(static_cast<size_t>(max_queued)),
       commits_(prometheus::BuildCounter()
                    .Name("parta_messaging_send_commits_total")
                    .Help("Transactions that committed sends (one per batch)")
@@ -23,7 +31,12 @@ SendBatcher::SendBatcher(pg::Pool& pool, Messages& messages, std::function<void(
                            .Name("parta_messaging_sends_committed_total")
                            .Help("Sends committed, new messages and retries alike")
                            .Register(registry)
-                           .Add({})) {
+                           .Add({})),
+      sends_shed_(prometheus::BuildCounter()
+                      .Name("parta_messaging_sends_shed_total")
+                      .Help("Sends refused because the queue of sends to write was full")
+                      .Register(registry)
+                      .Add({})) {
   for (int i = 0; i < writers; ++i) {
     writers_.emplace_back([this] { Write(); });
     pthread_setname_np(writers_.back().native_handle(), "send-writer");
@@ -43,6 +56,13 @@ void SendBatcher::Send(std::string caller, v1::SendMessageRequest request, Done 
     done(Unavailable("SHUTTING_DOWN", "the service is stopping"));
     return;
   }
+  if (queue_.size() >= max_queued_) {
+    sends_shed_.Increment();
+    done(WithRetryAfter(ResourceExhausted("SENDS_OVERLOADED",
+                                          "too many sends are waiting to be written; retry"),
+                        kRetryWhenFull));
+    return;
+  }
   queue_.push_back(Job{.send = {.caller = std::move(caller),
                                 .request = std::move(request),
                                 .request_hash = *std::move(hash)},
@@ -57,6 +77,12 @@ void SendBatcher::Stop() {
   for (std::thread& writer : writers_) {
     if (writer.joinable()) writer.join();
   }
+  std::deque<Job> left;
+  {
+    absl::MutexLock lock(&mu_);
+    left.swap(queue_);
+  }
+  for (Job& job : left) job.done(Unavailable("SHUTTING_DOWN", "the service is stopping"));
 }
 
 void SendBatcher::Write() {

@@ -36,15 +36,21 @@ class SendBatcher {
 
   // `committed` runs after every commit that changed something (wakes the relay).
   // Counts commits and the sends they carried in `registry`
-  // (parta_messaging_send_commits_total, parta_messaging_sends_committed_total).
+  // (parta_messaging_send_commits_total, parta_messaging_sends_committed_total), and the sends
+  // refused because the queue was full (parta_messaging_sends_shed_total).
   SendBatcher(pg::Pool& pool, Messages& messages, std::function<void()> committed,
-              prometheus::Registry& registry, int writers = 4, int max_batch = 64);
+              prometheus::Registry& registry, int writers = 4, int max_batch = 64,
+              int max_queued = 4096);
   ~SendBatcher();  // Stop()s.
 
-  // Queues a send; `done` runs on a writer thread once it committed or failed.
+  // Queues a send; `done` runs on a writer thread once it committed or failed. With
+  // `max_queued` sends waiting already, `done` runs at once with RESOURCE_EXHAUSTED
+  // (`SENDS_OVERLOADED`) and a retry delay: the send was not made, the client retries it with
+  // the same request id.
   void Send(std::string caller, v1::SendMessageRequest request, Done done);
 
-  // Finishes what is queued, then stops the writers. Idempotent.
+  // Finishes what is queued, then stops the writers. Anything still queued then (only when
+  // there are no writers) is answered UNAVAILABLE. Idempotent.
   void Stop();
 
  private:
@@ -60,8 +66,10 @@ class SendBatcher {
   Messages& messages_;
   const std::function<void()> committed_;
   const size_t max_batch_;
+  const size_t max_queued_;
   prometheus::Counter& commits_;
   prometheus::Counter& sends_committed_;
+  prometheus::Counter& sends_shed_;
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
