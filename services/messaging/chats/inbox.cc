@@ -6,6 +6,7 @@
 #include "libs/core/status.h"
 #include "libs/pg/prepared.h"
 #include "libs/realtime/channels.h"
+#include "services/messaging/chats/change_visibility.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
@@ -48,25 +49,13 @@ int UnreadIn(pqxx::transaction_base& tx, const ChatAccess& access, const std::st
       .as<int>();
 }
 
-// Shows a posted or edited message that was deleted since as the tombstone it is now.
-void Redact(events::v1::Event& event) {
-  events::v1::ChatChange& change = *event.mutable_chat_change();
-  v1::Message* message = change.has_message_posted()   ? change.mutable_message_posted()
-                         : change.has_message_edited() ? change.mutable_message_edited()
-                                                       : nullptr;
-  if (message == nullptr) return;
-  message->clear_content();
-  message->clear_forwarded_from();
-  message->clear_attachment_ids();
-  message->set_deleted(true);
-}
-
 struct ChangePage {
   std::vector<events::v1::Event> events;
   bool has_more = false;
 };
 
-// The chat's changes after `after` (none before `history_start`), at most `limit`.
+// The chat's changes after `after` (none before `history_start`), at most `limit`, as the
+// reader may see them.
 ChangePage ReadChanges(pqxx::transaction_base& tx, const std::string& chat_id, int64_t after,
                        int64_t history_start, int limit) {
   after = std::max(after, history_start - 1);
@@ -80,22 +69,7 @@ ChangePage ReadChanges(pqxx::transaction_base& tx, const std::string& chat_id, i
     pqxx::binarystring payload(rows[i][0]);
     page.events.emplace_back().ParseFromString(payload.str());
   }
-  if (page.events.empty()) return page;
-  pqxx::result deleted =
-      pg::ExecPrepared(tx, "messaging_deleted_between",
-                       "SELECT id::text FROM messages WHERE chat_id = $1::uuid AND sequence > $2 "
-                       "AND sequence <= $3 AND deleted_at IS NOT NULL",
-                       chat_id, after, page.events.back().sequence());
-  if (deleted.empty()) return page;
-  absl::flat_hash_set<std::string> gone;
-  for (const pqxx::row& row : deleted) gone.insert(row[0].as<std::string>());
-  for (events::v1::Event& event : page.events) {
-    const events::v1::ChatChange& change = event.chat_change();
-    const std::string& id = change.has_message_posted()   ? change.message_posted().id()
-                            : change.has_message_edited() ? change.message_edited().id()
-                                                          : "";
-    if (!id.empty() && gone.contains(id)) Redact(event);
-  }
+  RedactForReader(tx, chat_id, history_start, page.events);
   return page;
 }
 

@@ -2,8 +2,9 @@
 
 // A person's view of his chats: the list with unread counts, one chat, his read cursor, a
 // chat's changes after a sequence (gap fills) and sync after time away. Changes come from the
-// chats' logs as the WebSocket delivers them, except that a message deleted since is shown as
-// a tombstone wherever it appears: a client that was away never receives deleted content.
+// chats' logs as the WebSocket delivers them, redacted for the reader by message
+// (change_visibility.h): a deleted message is a tombstone in every change that carries it, a
+// replaced version carries no content, nothing shows a message before the reader's history.
 
 #include <functional>
 #include <string>

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
+#include "services/messaging/chats/change_visibility.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_rows.h"
 #include "services/messaging/chats/school_roles.h"
@@ -156,6 +157,9 @@ absl::StatusOr<v1::Message> MessageActions::Vote(const std::string& caller,
         change.mutable_poll_changed()->set_message_id(target.message.id());
         *change.mutable_poll_changed()->mutable_poll() =
             PublicTally(tx, target.message, /*closed=*/false);
+        if (SomeMemberCannotRead(tx, target.chat.id, target.message.sequence())) {
+          WithholdContent(change);
+        }
         AppendChange(tx, target.chat, std::move(change), ids_, target.now);
         return true;
       });
@@ -181,6 +185,9 @@ absl::StatusOr<v1::Message> MessageActions::ClosePoll(const std::string& caller,
         change.mutable_poll_changed()->set_message_id(target.message.id());
         *change.mutable_poll_changed()->mutable_poll() =
             PublicTally(tx, target.message, /*closed=*/true);
+        if (SomeMemberCannotRead(tx, target.chat.id, target.message.sequence())) {
+          WithholdContent(change);
+        }
         AppendChange(tx, target.chat, std::move(change), ids_, target.now);
         return true;
       });

@@ -11,6 +11,7 @@
 #include "libs/pg/arrays.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
+#include "services/messaging/chats/change_visibility.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_deletion.h"
 #include "services/messaging/chats/message_rows.h"
@@ -406,6 +407,7 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
         events::v1::ChatChange change;
         change.set_actor_id(caller);
         *change.mutable_message_edited() = message;
+        if (SomeMemberCannotRead(tx, chat.id, message.sequence())) WithholdContent(change);
         AppendChange(tx, chat, std::move(change), ids_, now);
         Decorate(tx, caller, {&message});
         appended = true;

@@ -2,7 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/match.h"
 #include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "prometheus/registry.h"
+#include "services/messaging/chats/send_batcher.h"
 #include "services/messaging/tests/messaging_fixture.h"
 
 namespace parta::messaging {
@@ -296,6 +300,136 @@ TEST_CASE("Edits and deletions take sequences - the deleted disappears from hist
   CHECK_FALSE(page.messages(1).has_text());
 }
 
+// The chat's changes after `after` as `reader` reads them.
+std::vector<events::v1::Event> ChangesAfter(MessagingFixture& f, const std::string& reader,
+                                            const std::string& chat_id, int64_t after) {
+  v1::ListChatChangesRequest request;
+  request.set_chat_id(chat_id);
+  request.set_after_sequence(after);
+  v1::ListChatChangesResponse response;
+  ::grpc::Status status = f.Call(&Stub::ListChatChanges, reader, request, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return {response.changes().begin(), response.changes().end()};
+}
+
+// Whether any of the changes carries `text`.
+bool Shows(const std::vector<events::v1::Event>& events, const std::string& text) {
+  for (const events::v1::Event& event : events) {
+    if (absl::StrContains(event.SerializeAsString(), text)) return true;
+  }
+  return false;
+}
+
+TEST_CASE("The change log redacts by message: a deleted one everywhere, replaced versions and "
+          "what precedes a reader's history never",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::Message gone = f->Send(c.classmate, c.chat.id(), "Тайна номер один");
+  v1::Message kept = f->Send(c.world.student, c.chat.id(), "Черновик ответа");
+  auto edit = [&](const std::string& author, const v1::Message& message, const std::string& text) {
+    v1::EditMessageRequest request;
+    request.set_chat_id(message.chat_id());
+    request.set_message_id(message.id());
+    request.mutable_text()->set_body(text);
+    v1::Message edited;
+    REQUIRE(f->Call(&Stub::EditMessage, author, request, &edited).ok());
+  };
+  edit(c.classmate, gone, "Тайна номер два");
+  edit(c.world.student, kept, "Почти ответ");
+  edit(c.world.student, kept, "Ответ: 42");
+  v1::DeleteMessageRequest remove;
+  remove.set_chat_id(c.chat.id());
+  remove.set_message_id(gone.id());
+  v1::Message deleted;
+  REQUIRE(f->Call(&Stub::DeleteMessage, c.classmate, remove, &deleted).ok());
+
+  // From any cursor, before the message or after its post, no change shows the deleted text.
+  for (int64_t after : {int64_t{0}, gone.sequence() - 1, gone.sequence(), kept.sequence()}) {
+    INFO("after " << after);
+    std::vector<events::v1::Event> changes = ChangesAfter(*f, c.world.student, c.chat.id(), after);
+    REQUIRE_FALSE(changes.empty());
+    CHECK_FALSE(Shows(changes, "Тайна"));
+    // Only the current version of the kept message; earlier ones are for moderators.
+    CHECK_FALSE(Shows(changes, "Черновик"));
+    CHECK_FALSE(Shows(changes, "Почти"));
+    CHECK(Shows(changes, "Ответ: 42"));
+    for (const events::v1::Event& event : changes) {
+      const events::v1::ChatChange& change = event.chat_change();
+      if (change.has_message_edited() && change.message_edited().id() == gone.id()) {
+        CHECK(change.message_edited().deleted());
+      }
+    }
+  }
+  v1::SyncRequest sync;
+  v1::ChatCursor& cursor = *sync.add_cursors();
+  cursor.set_chat_id(c.chat.id());
+  cursor.set_sequence(gone.sequence());
+  v1::SyncResponse synced;
+  REQUIRE(f->Call(&Stub::Sync, c.world.student, sync, &synced).ok());
+  CHECK_FALSE(absl::StrContains(synced.SerializeAsString(), "Тайна"));
+  CHECK_FALSE(absl::StrContains(synced.SerializeAsString(), "Почти"));
+
+  // A group that shows a newcomer no history: edits and poll tallies of older messages reach
+  // nobody with their content (the channel is shared), and the newcomer never reads them.
+  v1::CreateGroupChatRequest create;
+  create.set_school_id(c.world.school_id);
+  create.set_title("Кружок");
+  create.add_member_ids(c.world.student);
+  v1::Chat group;
+  REQUIRE(f->Call(&Stub::CreateGroupChat, c.world.teacher, create, &group).ok());
+  v1::Message before = f->Send(c.world.teacher, group.id(), "Старая новость");
+  v1::SendMessageRequest ask;
+  ask.set_chat_id(group.id());
+  ask.set_request_id("poll");
+  ask.mutable_poll()->set_question("Старый опрос?");
+  ask.mutable_poll()->add_options()->set_text("Да");
+  ask.mutable_poll()->add_options()->set_text("Нет");
+  v1::Message poll;
+  REQUIRE(f->Call(&Stub::SendMessage, c.world.teacher, ask, &poll).ok());
+  v1::UpdateChatRequest settings;
+  settings.mutable_chat()->set_id(group.id());
+  settings.mutable_chat()->mutable_settings()->set_newcomer_history(v1::NEWCOMER_HISTORY_NONE);
+  settings.mutable_update_mask()->add_paths("settings");
+  v1::Chat updated;
+  REQUIRE(f->Call(&Stub::UpdateChat, c.world.teacher, settings, &updated).ok());
+  v1::AddChatMembersRequest add;
+  add.set_chat_id(group.id());
+  add.add_user_ids(c.world.employee);
+  v1::ListChatMembersResponse members;
+  REQUIRE(f->Call(&Stub::AddChatMembers, c.world.teacher, add, &members).ok());
+
+  const int64_t joined = ChangesAfter(*f, c.world.teacher, group.id(), 0).back().sequence();
+  edit(c.world.teacher, before, "Старая новость, исправленная");
+  v1::VotePollRequest vote;
+  vote.set_chat_id(group.id());
+  vote.set_message_id(poll.id());
+  vote.add_options(0);
+  v1::Message voted;
+  REQUIRE(f->Call(&Stub::VotePoll, c.world.student, vote, &voted).ok());
+  CHECK(voted.poll().question() == "Старый опрос?");  // the voter reads it in the answer
+
+  std::vector<events::v1::Event> newcomer = ChangesAfter(*f, c.world.employee, group.id(), 0);
+  REQUIRE_FALSE(newcomer.empty());
+  CHECK_FALSE(Shows(newcomer, "Старая"));
+  CHECK_FALSE(Shows(newcomer, "Старый"));
+  // What was written for the channel carries no content either; members who may read the
+  // message fetch it from history.
+  std::vector<events::v1::Event> member = ChangesAfter(*f, c.world.student, group.id(), joined);
+  REQUIRE(member.size() >= 2);
+  CHECK_FALSE(Shows(member, "Старая"));
+  CHECK_FALSE(Shows(member, "Старый"));
+  v1::ListMessagesRequest fetch;
+  fetch.set_chat_id(group.id());
+  fetch.set_after_sequence(before.sequence() - 1);
+  fetch.set_page_size(1);
+  v1::ListMessagesResponse fetched;
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.student, fetch, &fetched).ok());
+  REQUIRE(fetched.messages_size() == 1);
+  CHECK(fetched.messages(0).text().body() == "Старая новость, исправленная");
+}
+
 TEST_CASE("Read cursors: unread counts, forward only, every move a change", "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);
   ClassChat c = MakeClassChat(*f);
@@ -368,6 +502,47 @@ TEST_CASE("Sync after time away: new chats whole, changed chats from the cursor,
   again.set_changes_per_chat(501);
   CHECK_REFUSED(f->Call(&Stub::Sync, c.classmate, again, &missed), INVALID_ARGUMENT,
                 "INVALID_PAGE");
+}
+
+}  // namespace
+}  // namespace parta::messaging
+
+namespace parta::messaging {
+namespace {
+
+TEST_CASE("A full queue of sends refuses more with a retry delay and loses none it took",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  UuidV7Generator ids(f->clock());
+  Messages messages(f->pool(), ids, f->clock(), MessagingSettings(), [] {});
+  prometheus::Registry registry;
+  // No writers: what is queued stays queued, so the bound is reached for certain.
+  SendBatcher batcher(f->pool(), messages, [] {}, registry, /*writers=*/0, /*max_batch=*/64,
+                      /*max_queued=*/2);
+  std::vector<absl::Status> answers;
+  absl::Mutex mu;
+  auto send = [&](const std::string& request_id) {
+    batcher.Send(ids.NewId(), TextRequest(ids.NewId(), request_id, "Очередь"),
+                 [&](absl::StatusOr<v1::Message> result) {
+                   absl::MutexLock lock(&mu);
+                   answers.push_back(result.status());
+                 });
+  };
+  send("a");
+  send("b");
+  send("c");
+  {
+    absl::MutexLock lock(&mu);
+    REQUIRE(answers.size() == 1);  // only the refused one is answered at once
+    CHECK(answers[0].code() == absl::StatusCode::kResourceExhausted);
+    CHECK(::parta::ReasonOf(answers[0]) == "SENDS_OVERLOADED");
+    CHECK(RetryAfterOf(answers[0]).has_value());
+  }
+  batcher.Stop();  // the two it took are answered, not dropped
+  absl::MutexLock lock(&mu);
+  REQUIRE(answers.size() == 3);
+  CHECK(::parta::ReasonOf(answers[1]) == "SHUTTING_DOWN");
+  CHECK(::parta::ReasonOf(answers[2]) == "SHUTTING_DOWN");
 }
 
 }  // namespace
