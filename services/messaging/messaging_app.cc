@@ -24,6 +24,7 @@
 #include "services/messaging/api/messaging_grpc.h"
 #include "services/messaging/chats/inbox.h"
 #include "services/messaging/realtime/outbox_publisher.h"
+#include "services/messaging/roster/direct_chat_checks.h"
 #include "services/messaging/roster/directory_contacts.h"
 #include "services/messaging/roster/directory_feed.h"
 #include "services/messaging/roster/roster_chats.h"
@@ -38,6 +39,8 @@ absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
   MessagingConfig config;
   config.send_writers =
       static_cast<int>(env.Int("PARTA_MESSAGING_SEND_WRITERS", config.send_writers, 1, 64));
+  config.send_queue_limit = static_cast<int>(
+      env.Int("PARTA_MESSAGING_SEND_QUEUE_LIMIT", config.send_queue_limit, 1, 1'000'000));
   // Each writer holds a connection while it writes; three more for the relay, purge and feed.
   const absl::Status common =
       grpc::ReadServiceSettings(env, DefaultMigrationsDir(), config.send_writers + 3, config);
@@ -69,6 +72,8 @@ struct MessagingApp::Parts {
   std::unique_ptr<MessageActions> actions;
   std::unique_ptr<Moderation> moderation;
   std::unique_ptr<ChatAdmin> admin;
+  std::unique_ptr<DirectChatGate> direct;
+  std::unique_ptr<DirectChatChecks> direct_checks;
   std::unique_ptr<Search> search;
   std::unique_ptr<RosterChats> roster;
   std::unique_ptr<auth::KeySource> keys;
@@ -84,11 +89,17 @@ struct MessagingApp::Parts {
   // Background work last: destroyed (stopped) first, before anything it uses.
   std::unique_ptr<PeriodicTask> relay_task;
   std::unique_ptr<PeriodicTask> purge_task;
+  std::unique_ptr<PeriodicTask> direct_check_task;
   std::unique_ptr<DirectoryFeed> feed;
 
   // After every commit: publish now rather than at the next poll.
   void Committed() {
     if (relay_task) relay_task->Wake();
+  }
+  // After the directory feed's commits: they may have queued direct chats to check.
+  void RosterCommitted() {
+    Committed();
+    if (direct_check_task) direct_check_task->Wake();
   }
 };
 
@@ -139,17 +150,19 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   parts->messages =
       std::make_unique<Messages>(*parts->pool, *parts->ids, clock, config.messaging, committed);
   parts->sends = std::make_unique<SendBatcher>(*parts->pool, *parts->messages, committed,
-                                               *parts->registry, config.send_writers);
+                                               *parts->registry, config.send_writers,
+                                               /*max_batch=*/64, config.send_queue_limit);
   parts->inbox = std::make_unique<Inbox>(*parts->pool, *parts->ids, clock, committed);
   parts->actions = std::make_unique<MessageActions>(*parts->pool, *parts->ids, clock, committed);
   parts->moderation = std::make_unique<Moderation>(*parts->pool, *parts->ids, clock, committed);
-  parts->admin = std::make_unique<ChatAdmin>(
-      *parts->pool, *parts->ids, clock,
-      [contacts](const std::string& school_id, const std::string& subject,
-                 const std::string& user_id) {
-        return contacts->MayContact(school_id, subject, user_id);
-      },
-      committed);
+  ContactCheck contact = [contacts](const std::string& school_id, const std::string& subject,
+                                    const std::string& user_id) {
+    return contacts->MayContact(school_id, subject, user_id);
+  };
+  parts->admin = std::make_unique<ChatAdmin>(*parts->pool, *parts->ids, clock, contact, committed);
+  parts->direct = std::make_unique<DirectChatGate>(*parts->pool, contact);
+  parts->direct_checks =
+      std::make_unique<DirectChatChecks>(*parts->pool, *parts->ids, clock, contact, committed);
   parts->search = std::make_unique<Search>(*parts->pool);
   parts->roster = std::make_unique<RosterChats>(*parts->ids, clock);
 
@@ -183,7 +196,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
                                                                .actions = *parts->actions,
                                                                .moderation = *parts->moderation,
                                                                .admin = *parts->admin,
-                                                               .search = *parts->search},
+                                                               .search = *parts->search,
+                                                               .direct = *parts->direct},
                                              *parts->runtime);
   parts->subscription_service =
       std::make_unique<SubscriptionGrpcService>(*parts->inbox, *parts->runtime);
@@ -199,10 +213,17 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
           log::Warning("outbox purge failed").With("error", purged.status().ToString());
         }
       });
-  parts->feed =
-      std::make_unique<DirectoryFeed>(*parts->pool, *parts->redis, config.directory_events_key,
-                                      grpc::MakeChannel(config.directory_address),
-                                      std::move(service_tokens), *parts->roster, committed);
+  DirectChatChecks* direct_checks = parts->direct_checks.get();
+  parts->direct_check_task =
+      std::make_unique<PeriodicTask>("direct-checks", absl::Seconds(5), [direct_checks] {
+        if (absl::Status checked = direct_checks->Drain(); !checked.ok()) {
+          log::Warning("direct chat checks paused").With("error", checked.ToString());
+        }
+      });
+  parts->feed = std::make_unique<DirectoryFeed>(
+      *parts->pool, *parts->redis, config.directory_events_key,
+      grpc::MakeChannel(config.directory_address), std::move(service_tokens), *parts->roster,
+      [p] { p->RosterCommitted(); });
   parts->feed->Start();
 
   if (!config.metrics_listen.empty()) {
@@ -229,6 +250,7 @@ void MessagingApp::Shutdown(absl::Duration grace) {
   parts_->sends->Stop();
   parts_->workers->Stop();
   parts_->feed->Stop();
+  parts_->direct_check_task->Stop();
   parts_->relay_task->Stop();
   parts_->purge_task->Stop();
 }

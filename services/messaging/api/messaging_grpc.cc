@@ -29,6 +29,14 @@ template <typename Request, typename Response, typename UseCase>
                        });
 }
 
+// A write into a chat: in a direct chat, only while its two people may contact each other.
+template <typename Write>
+auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& chat_id, Write write)
+    -> decltype(write()) {
+  if (absl::Status may = gate.MayWrite(caller, chat_id); !may.ok()) return may;
+  return write();
+}
+
 }  // namespace
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListChats(::grpc::CallbackServerContext* context,
@@ -52,15 +60,35 @@ template <typename Request, typename Response, typename UseCase>
 ::grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(
     ::grpc::CallbackServerContext* context, const v1::SendMessageRequest* request,
     v1::Message* response) {
-  // Sends share transactions (SendBatcher): no thread waits for a commit.
+  // Sends share transactions (SendBatcher): no thread waits for a commit. A send into a direct
+  // chat (or a chat not seen yet) first asks the directory, on a worker, never on this thread.
   return runtime_.ServeAsync(
       context, request, response,
       [this](const CallContext& call, const v1::SendMessageRequest& req, v1::Message& resp,
              grpc::RpcRuntime::Finish finish) {
-        use_.sends.Send(call.user_id(), req,
-                        [&resp, finish = std::move(finish)](absl::StatusOr<v1::Message> sent) {
-                          finish(Answer(std::move(sent), resp));
-                        });
+        auto send = [this, &req, &resp](const std::string& caller,
+                                        grpc::RpcRuntime::Finish finish) {
+          use_.sends.Send(caller, req,
+                          [&resp, finish = std::move(finish)](absl::StatusOr<v1::Message> sent) {
+                            finish(Answer(std::move(sent), resp));
+                          });
+        };
+        if (!use_.direct.MayNeedCheck(req.chat_id())) {
+          send(call.user_id(), std::move(finish));
+          return;
+        }
+        auto shared_finish = std::make_shared<grpc::RpcRuntime::Finish>(std::move(finish));
+        bool queued = runtime_.executor().TrySubmit(
+            [this, send, caller = call.user_id(), &req, shared_finish] {
+              if (absl::Status may = use_.direct.MayWrite(caller, req.chat_id()); !may.ok()) {
+                (*shared_finish)(may);
+                return;
+              }
+              send(caller, std::move(*shared_finish));
+            });
+        if (!queued) {
+          (*shared_finish)(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"));
+        }
       });
 }
 
@@ -78,7 +106,8 @@ template <typename Request, typename Response, typename UseCase>
     v1::Message* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::EditMessageRequest& req) {
-                 return use_.messages.Edit(caller, req);
+                 return Gated(use_.direct, caller, req.chat_id(),
+                              [&] { return use_.messages.Edit(caller, req); });
                });
 }
 
@@ -123,7 +152,8 @@ template <typename Request, typename Response, typename UseCase>
     v1::Message* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::ReactToMessageRequest& req) {
-                 return use_.actions.React(caller, req);
+                 return Gated(use_.direct, caller, req.chat_id(),
+                              [&] { return use_.actions.React(caller, req); });
                });
 }
 
@@ -132,7 +162,8 @@ template <typename Request, typename Response, typename UseCase>
                                                              v1::Message* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::PinMessageRequest& req) {
-                 return use_.actions.Pin(caller, req);
+                 return Gated(use_.direct, caller, req.chat_id(),
+                              [&] { return use_.actions.Pin(caller, req); });
                });
 }
 
@@ -141,7 +172,8 @@ template <typename Request, typename Response, typename UseCase>
                                                            v1::Message* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::VotePollRequest& req) {
-                 return use_.actions.Vote(caller, req);
+                 return Gated(use_.direct, caller, req.chat_id(),
+                              [&] { return use_.actions.Vote(caller, req); });
                });
 }
 
@@ -150,7 +182,8 @@ template <typename Request, typename Response, typename UseCase>
                                                             v1::Message* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::ClosePollRequest& req) {
-                 return use_.actions.ClosePoll(caller, req);
+                 return Gated(use_.direct, caller, req.chat_id(),
+                              [&] { return use_.actions.ClosePoll(caller, req); });
                });
 }
 

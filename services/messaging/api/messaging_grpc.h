@@ -10,6 +10,7 @@
 #include "parta/events/v1/events.grpc.pb.h"
 #include "parta/messaging/v1/messaging.grpc.pb.h"
 #include "services/messaging/chats/chat_admin.h"
+#include "services/messaging/chats/direct_chats.h"
 #include "services/messaging/chats/inbox.h"
 #include "services/messaging/chats/message_actions.h"
 #include "services/messaging/chats/messages.h"
@@ -28,6 +29,8 @@ struct MessagingUseCases {
   Moderation& moderation;
   ChatAdmin& admin;
   Search& search;
+  // Writes into direct chats: only while the two may contact each other.
+  DirectChatGate& direct;
 };
 
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {

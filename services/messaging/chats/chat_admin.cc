@@ -72,16 +72,7 @@ absl::Status ChatAdmin::CheckContacts(const std::string& school_id, const std::s
                                       const std::vector<std::string>& user_ids) {
   for (const std::string& user_id : user_ids) {
     if (user_id == caller) continue;
-    absl::StatusOr<bool> allowed = contact_(school_id, caller, user_id);
-    if (!allowed.ok()) {
-      return Unavailable("DIRECTORY_UNAVAILABLE",
-                         "the directory could not say who may contact whom: " +
-                             std::string(allowed.status().message()));
-    }
-    if (!*allowed) {
-      return PermissionDenied("CONTACT_NOT_ALLOWED",
-                              "the school's rules do not let the caller contact this person");
-    }
+    RETURN_IF_ERROR(RequireContact(contact_, school_id, caller, user_id));
   }
   return absl::OkStatus();
 }
@@ -133,14 +124,16 @@ absl::StatusOr<v1::Chat> ChatAdmin::OpenDirect(const std::string& caller,
   if (req.user_id() == caller) {
     return InvalidArgument("SELF_CHAT", "a direct chat is with someone else");
   }
-  RETURN_IF_ERROR(CheckContacts(req.school_id(), caller, {req.user_id()}));
+  // A direct chat is mutual: each may contact the other (a student in safe mode writes to no
+  // adult who may not write to him).
+  RETURN_IF_ERROR(RequireMutualContact(contact_, req.school_id(), caller, req.user_id()));
   const std::string& low = std::min(caller, req.user_id());
   const std::string& high = std::max(caller, req.user_id());
   std::string key = absl::StrCat(req.school_id(), "/", low, "/", high);
-  bool created = false;
+  bool changed = false;
   absl::StatusOr<v1::Chat> chat =
       pool_.TransactFor<v1::Chat>([&](pqxx::work& tx) -> absl::StatusOr<v1::Chat> {
-        created = false;
+        changed = false;
         pqxx::result existing =
             tx.exec_params("SELECT id::text FROM chats WHERE direct_key = $1 FOR UPDATE", key);
         if (existing.empty()) {
@@ -155,17 +148,25 @@ absl::StatusOr<v1::Chat> ChatAdmin::OpenDirect(const std::string& caller,
                                    key);
           SetMember(tx, direct, caller, ChatRole::kMember, ids_, now);
           SetMember(tx, direct, req.user_id(), ChatRole::kMember, ids_, now);
-          created = true;
+          changed = true;
           return ChatToProto(*ReadChat(tx, direct.id, caller));
         }
-        std::optional<ChatAccess> access = ReadChat(tx, existing[0][0].as<std::string>(), caller);
-        if (!access->member) return NotChatMember();
-        return ChatToProto(*access);
+        // Contact allowed again (it is, both ways): whoever had left is back.
+        const std::string chat_id = existing[0][0].as<std::string>();
+        std::optional<ChatAccess> locked = LockChat(tx, chat_id, caller);
+        absl::Time now = clock_.Now();
+        for (const std::string& person : {caller, req.user_id()}) {
+          if (!ReadChat(tx, chat_id, person)->member) {
+            SetMember(tx, locked->chat, person, ChatRole::kMember, ids_, now);
+            changed = true;
+          }
+        }
+        return ChatToProto(*ReadChat(tx, chat_id, caller));
       });
   if (!chat.ok() && chat.status().code() == absl::StatusCode::kAlreadyExists) {
     return OpenDirect(caller, req);  // the other side made it a moment ago
   }
-  if (chat.ok() && created) committed_();
+  if (chat.ok() && changed) committed_();
   return chat;
 }
 

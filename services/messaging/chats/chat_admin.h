@@ -1,9 +1,9 @@
 #pragma once
 
 // Chats people make and run: groups (teachers and admins of a school), direct chats (where the
-// directory's visibility table lets the caller contact the other), their members and roles, and
-// every chat's title, avatar and settings. Roster chats follow the roster instead: their
-// members and titles are the directory's.
+// directory's visibility table lets each of the two contact the other), their members and
+// roles, and every chat's title, avatar and settings. Roster chats follow the roster instead:
+// their members and titles are the directory's.
 
 #include <functional>
 #include <string>
@@ -13,12 +13,9 @@
 #include "libs/core/random.h"
 #include "libs/pg/pool.h"
 #include "parta/messaging/v1/messaging.pb.h"
+#include "services/messaging/chats/direct_chats.h"
 
 namespace parta::messaging {
-
-// Whether `subject` may contact `user_id` in the school (the directory's `member.contact`).
-using ContactCheck = std::function<absl::StatusOr<bool>(
-    const std::string& school_id, const std::string& subject, const std::string& user_id)>;
 
 class ChatAdmin {
  public:
@@ -32,6 +29,8 @@ class ChatAdmin {
 
   absl::StatusOr<v1::Chat> CreateGroup(const std::string& caller,
                                        const v1::CreateGroupChatRequest& req);
+  // Opens the pair's direct chat, or the one they had: a party who had left it (contact had
+  // ended) is back in it, with its history.
   absl::StatusOr<v1::Chat> OpenDirect(const std::string& caller,
                                       const v1::OpenDirectChatRequest& req);
   absl::StatusOr<v1::ListChatMembersResponse> ListMembers(const std::string& caller,

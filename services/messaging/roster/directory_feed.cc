@@ -32,6 +32,10 @@ DirectoryFeed::DirectoryFeed(pg::Pool& pool, redis::Pool& redis, std::string eve
 DirectoryFeed::~DirectoryFeed() { Stop(); }
 
 void DirectoryFeed::Start() {
+  if (absl::Status repaired = Repair(); !repaired.ok()) {
+    log::Warning("roster repairs not finished; retried at the next start")
+        .With("error", repaired.ToString());
+  }
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> cursors =
       pool_.ReadFor<std::vector<std::pair<std::string, int64_t>>>(
           [](pqxx::nontransaction& tx)
@@ -80,6 +84,27 @@ void DirectoryFeed::Stop() {
 }
 
 absl::Status DirectoryFeed::Poll(absl::Duration block) { return consumer_.Poll(block); }
+
+absl::Status DirectoryFeed::Repair() {
+  while (true) {
+    bool found = false;
+    RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      // Replicas starting together share the work.
+      pqxx::result item = tx.exec(
+          "SELECT kind, id::text FROM roster_repairs ORDER BY kind, id LIMIT 1 "
+          "FOR UPDATE SKIP LOCKED");
+      found = !item.empty();
+      if (!found) return absl::OkStatus();
+      const std::string kind = item[0][0].as<std::string>();
+      const std::string id = item[0][1].as<std::string>();
+      chats_.Repair(tx, kind, id);
+      tx.exec_params("DELETE FROM roster_repairs WHERE kind = $1 AND id = $2", kind, id);
+      return absl::OkStatus();
+    }));
+    if (!found) return absl::OkStatus();
+    committed_();
+  }
+}
 
 absl::StatusOr<std::vector<Event>> DirectoryFeed::CatchUp(const std::string& stream, int64_t after,
                                                           int limit) {

@@ -33,8 +33,9 @@ class DirectoryFeed {
                 std::function<void()> committed);
   ~DirectoryFeed();  // Stop()s.
 
-  // Loads the stored cursors and catches every known school up (errors are logged: the
-  // directory may start later), then polls on a thread of its own.
+  // Does the roster repairs a migration left (`roster_repairs`), loads the stored cursors and
+  // catches every known school up (errors are logged: the directory may start later), then
+  // polls on a thread of its own.
   void Start();
   void Stop();
 
@@ -44,6 +45,8 @@ class DirectoryFeed {
  private:
   absl::StatusOr<std::vector<Event>> CatchUp(const std::string& stream, int64_t after, int limit);
   absl::Status Apply(const Event& event);
+  // Empties `roster_repairs`, one item per transaction.
+  absl::Status Repair();
 
   pg::Pool& pool_;
   std::unique_ptr<directory::v1::DirectoryService::Stub> directory_;

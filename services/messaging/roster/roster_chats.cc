@@ -81,6 +81,17 @@ std::optional<Chat> LockSchoolChat(pqxx::transaction_base& tx, const std::string
   return std::move(access->chat);
 }
 
+// Queues the person's direct chats in the school for the contact checker: the change may have
+// ended his contact with the other person of one of them.
+void QueueDirectChecks(pqxx::transaction_base& tx, const std::string& school_id,
+                       const std::string& user_id) {
+  tx.exec_params(
+      "INSERT INTO direct_chat_checks (chat_id) SELECT c.id FROM chat_members m "
+      "JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $2 AND m.active AND c.school_id = $1 "
+      "AND c.kind = 'direct' ON CONFLICT (chat_id) DO UPDATE SET ticket = excluded.ticket",
+      school_id, user_id);
+}
+
 }  // namespace
 
 absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::DirectoryEvent& event) {
@@ -113,16 +124,27 @@ absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::Directory
       school.set_id(school_id);
       EnsureSchoolChats(tx, school);
       SyncSchoolMember(tx, school_id, change.user_id());
+      if (!granted) LeaveIfGone(tx, school_id, change.user_id());
+      QueueDirectChecks(tx, school_id, change.user_id());
       break;
     }
     case dir::DirectoryEvent::kClassCreated:
       MirrorClass(tx, event.class_created().class_());
       SyncClassChats(tx, event.class_created().class_().id());
       break;
-    case dir::DirectoryEvent::kClassUpdated:
-      MirrorClass(tx, event.class_updated().class_());
-      SyncClassChats(tx, event.class_updated().class_().id());
+    case dir::DirectoryEvent::kClassUpdated: {
+      const dir::Class& updated = event.class_updated().class_();
+      // A class teacher replaced may no longer contact the class's students.
+      for (const std::string& former : Column(
+               tx.exec_params("SELECT class_teacher_id::text FROM roster_classes WHERE id = $1 "
+                              "AND class_teacher_id IS NOT NULL AND class_teacher_id::text <> $2",
+                              updated.id(), updated.class_teacher_id()))) {
+        QueueDirectChecks(tx, school_id, former);
+      }
+      MirrorClass(tx, updated);
+      SyncClassChats(tx, updated.id());
       break;
+    }
     case dir::DirectoryEvent::kClassArchived:
       MirrorClass(tx, event.class_archived().class_());
       SyncClassChats(tx, event.class_archived().class_().id());
@@ -133,11 +155,13 @@ absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::Directory
           "ON CONFLICT DO NOTHING",
           event.student_added().class_id(), event.student_added().user_id());
       SyncClassChats(tx, event.student_added().class_id());
+      QueueDirectChecks(tx, school_id, event.student_added().user_id());
       break;
     case dir::DirectoryEvent::kStudentRemoved:
       tx.exec_params("DELETE FROM roster_students WHERE class_id = $1 AND user_id = $2",
                      event.student_removed().class_id(), event.student_removed().user_id());
       SyncClassChats(tx, event.student_removed().class_id());
+      QueueDirectChecks(tx, school_id, event.student_removed().user_id());
       break;
     case dir::DirectoryEvent::kTeacherAdded:
       tx.exec_params(
@@ -148,30 +172,43 @@ absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::Directory
       SyncClassChats(tx, event.teacher_added().class_id());
       break;
     case dir::DirectoryEvent::kTeacherRemoved:
-      // Without a subject the teacher leaves the class altogether.
+      // Without a subject the teacher leaves the class altogether, its lead included.
       tx.exec_params(
           "DELETE FROM roster_teachers WHERE class_id = $1 AND user_id = $2 "
           "AND (subject = $3 OR $3 = '')",
           event.teacher_removed().class_id(), event.teacher_removed().user_id(),
           event.teacher_removed().subject());
+      tx.exec_params(
+          "UPDATE roster_classes SET class_teacher_id = NULL WHERE id = $1 "
+          "AND class_teacher_id = $2 AND $3 = ''",
+          event.teacher_removed().class_id(), event.teacher_removed().user_id(),
+          event.teacher_removed().subject());
       SyncClassChats(tx, event.teacher_removed().class_id());
+      QueueDirectChecks(tx, school_id, event.teacher_removed().user_id());
       break;
+    // A link is the school's whose stream carries it: only that school's chats follow it.
     case dir::DirectoryEvent::kParentLinkConfirmed: {
       const dir::ParentLink& link = event.parent_link_confirmed().link();
       tx.exec_params(
-          "INSERT INTO roster_parents (parent_id, student_id) VALUES ($1, $2) "
+          "INSERT INTO roster_parents (school_id, parent_id, student_id) VALUES ($1, $2, $3) "
           "ON CONFLICT DO NOTHING",
-          link.parent_id(), link.student_id());
-      SyncClassesOfStudent(tx, link.student_id());
+          school_id, link.parent_id(), link.student_id());
+      SyncClassesOfStudent(tx, school_id, link.student_id());
       break;
     }
     case dir::DirectoryEvent::kParentLinkEnded: {
       const dir::ParentLink& link = event.parent_link_ended().link();
-      tx.exec_params("DELETE FROM roster_parents WHERE parent_id = $1 AND student_id = $2",
-                     link.parent_id(), link.student_id());
-      SyncClassesOfStudent(tx, link.student_id());
+      tx.exec_params(
+          "DELETE FROM roster_parents WHERE school_id = $1 AND parent_id = $2 AND student_id = $3",
+          school_id, link.parent_id(), link.student_id());
+      SyncClassesOfStudent(tx, school_id, link.student_id());
+      QueueDirectChecks(tx, school_id, link.parent_id());
       break;
     }
+    case dir::DirectoryEvent::kStudentSettingsChanged:
+      // Safe mode on again: people outside his circle may no longer contact him.
+      QueueDirectChecks(tx, school_id, event.student_settings_changed().student_id());
+      break;
     default:
       break;  // timetables, settings, requests: nothing for chats
   }
@@ -252,10 +289,11 @@ void RosterChats::SyncClassChats(pqxx::transaction_base& tx, const std::string& 
                             "SELECT class_teacher_id::text FROM roster_classes WHERE id = $1 "
                             "AND class_teacher_id IS NOT NULL",
                             class_id));
-  roster.parents = Column(
-      tx.exec_params("SELECT DISTINCT p.parent_id::text FROM roster_parents p "
-                     "JOIN roster_students s ON s.user_id = p.student_id WHERE s.class_id = $1",
-                     class_id));
+  roster.parents =
+      Column(tx.exec_params("SELECT DISTINCT p.parent_id::text FROM roster_parents p "
+                            "JOIN roster_students s ON s.user_id = p.student_id "
+                            "WHERE s.class_id = $1 AND p.school_id = $2",
+                            class_id, school_id));
 
   for (ChatKind kind : {ChatKind::kClassStudents, ChatKind::kClassParents}) {
     tx.exec_params(
@@ -280,10 +318,47 @@ void RosterChats::SyncClassChats(pqxx::transaction_base& tx, const std::string& 
   }
 }
 
-void RosterChats::SyncClassesOfStudent(pqxx::transaction_base& tx, const std::string& student_id) {
-  for (const std::string& class_id : Column(tx.exec_params(
-           "SELECT class_id::text FROM roster_students WHERE user_id = $1", student_id))) {
+void RosterChats::SyncClassesOfStudent(pqxx::transaction_base& tx, const std::string& school_id,
+                                       const std::string& student_id) {
+  for (const std::string& class_id :
+       Column(tx.exec_params("SELECT s.class_id::text FROM roster_students s "
+                             "JOIN roster_classes c ON c.id = s.class_id "
+                             "WHERE s.user_id = $1 AND c.school_id = $2",
+                             student_id, school_id))) {
     SyncClassChats(tx, class_id);
+  }
+}
+
+void RosterChats::LeaveIfGone(pqxx::transaction_base& tx, const std::string& school_id,
+                              const std::string& user_id) {
+  if (!tx.exec_params("SELECT 1 FROM roster_roles WHERE school_id = $1 AND user_id = $2 LIMIT 1",
+                      school_id, user_id)
+           .empty()) {
+    return;
+  }
+  absl::Time now = clock_.Now();
+  // In chat id order, like every transaction that locks several chats.
+  for (const std::string& chat_id : Column(
+           tx.exec_params("SELECT c.id::text FROM chat_members m JOIN chats c ON c.id = m.chat_id "
+                          "WHERE m.user_id = $2 AND m.active AND c.school_id = $1 "
+                          "AND c.kind IN ('group', 'direct') ORDER BY c.id",
+                          school_id, user_id))) {
+    std::optional<ChatAccess> access = LockChat(tx, chat_id, kNobody);
+    if (access) RemoveMember(tx, access->chat, user_id, ids_, now);
+  }
+}
+
+void RosterChats::Repair(pqxx::transaction_base& tx, const std::string& kind,
+                         const std::string& id) {
+  if (kind == "class") {
+    SyncClassChats(tx, id);
+    return;
+  }
+  for (const std::string& user_id : Column(tx.exec_params(
+           "SELECT DISTINCT m.user_id::text FROM chat_members m JOIN chats c ON c.id = m.chat_id "
+           "WHERE c.school_id = $1 AND c.kind IN ('group', 'direct') AND m.active",
+           id))) {
+    LeaveIfGone(tx, id, user_id);
   }
 }
 

@@ -11,6 +11,12 @@
 //   class changes, students, teachers, parent links → the class's chats
 //   class archived      → its chats archived, with their members frozen: the year's
 //                          students keep reading them after the rollover moves them on
+//
+// A parent link is the school's that confirmed it: a school's parents' chats follow only its
+// own links. A person left with no role in a school leaves its groups and direct chats; a change
+// that may end someone's contact with others (a role, a class, a parent link, a student's safe
+// mode) queues his direct chats in the school for the contact checker
+// (roster/direct_chat_checks.h), which asks the directory outside this transaction.
 
 #include <pqxx/pqxx>
 
@@ -29,13 +35,22 @@ class RosterChats {
   // transaction, so every event is applied exactly once).
   absl::Status Apply(pqxx::transaction_base& tx, const directory::v1::DirectoryEvent& event);
 
+  // Does one item of `roster_repairs` (see the migration that made it): `kind` "class" brings
+  // the class's chats to the mirror, "school" takes people with no role left in the school out
+  // of its groups and direct chats.
+  void Repair(pqxx::transaction_base& tx, const std::string& kind, const std::string& id);
+
  private:
   void EnsureSchoolChats(pqxx::transaction_base& tx, const directory::v1::School& school);
   void SyncSchoolMember(pqxx::transaction_base& tx, const std::string& school_id,
                         const std::string& user_id);
   void MirrorClass(pqxx::transaction_base& tx, const directory::v1::Class& school_class);
   void SyncClassChats(pqxx::transaction_base& tx, const std::string& class_id);
-  void SyncClassesOfStudent(pqxx::transaction_base& tx, const std::string& student_id);
+  void SyncClassesOfStudent(pqxx::transaction_base& tx, const std::string& school_id,
+                            const std::string& student_id);
+  // Takes the person out of the school's groups and direct chats if he holds no role there.
+  void LeaveIfGone(pqxx::transaction_base& tx, const std::string& school_id,
+                   const std::string& user_id);
 
   IdGenerator& ids_;
   const Clock& clock_;

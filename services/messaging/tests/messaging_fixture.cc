@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "libs/core/random.h"
 #include "libs/grpc/client.h"
+#include "services/directory/adapters/pg_store.h"
 
 namespace parta::messaging::testing {
 
@@ -77,6 +78,29 @@ std::optional<v1::Chat> MessagingFixture::ChatOf(const std::string& user_id, v1:
     if (chat.kind() == kind && chat.class_id() == class_id) return chat;
   }
   return std::nullopt;
+}
+
+void MessagingFixture::WaitForRoster(const std::string& school_id) {
+  const std::string stream = directory::SchoolStream(school_id);
+  auto last_sequence = [&](pg::Pool& pool, const char* sql) -> int64_t {
+    absl::StatusOr<int64_t> sequence =
+        pool.ReadFor<int64_t>([&](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
+          pqxx::result rows = tx.exec_params(sql, stream);
+          return rows.empty() ? 0 : rows[0][0].as<int64_t>();
+        });
+    REQUIRE(sequence.ok());
+    return *sequence;
+  };
+  int64_t written = 0, applied = 0;
+  const bool caught_up = Eventually([&] {
+    written = last_sequence(directory_->pool(),
+                            "SELECT last_sequence FROM outbox_streams WHERE stream = $1");
+    applied = last_sequence(*pool_, "SELECT sequence FROM directory_cursors WHERE stream = $1");
+    return applied >= written;
+  });
+  INFO("school " << school_id << ": the directory wrote " << written << " events, messaging "
+                 << "applied " << applied);
+  REQUIRE(caught_up);
 }
 
 v1::Chat MessagingFixture::WaitForChat(const std::string& user_id, v1::ChatKind kind,

@@ -54,6 +54,9 @@ class MessagingFixture {
   // The user's chat of `kind` now, if he is in one.
   std::optional<v1::Chat> ChatOf(const std::string& user_id, v1::ChatKind kind,
                                  const std::string& class_id = "");
+  // Waits until messaging has applied every event the directory has written for the school, so
+  // its roster chats change no more on their own; fails the test after 10 s.
+  void WaitForRoster(const std::string& school_id);
   // Polls `condition` every 20 ms for up to `limit`.
   static bool Eventually(const std::function<bool()>& condition,
                          absl::Duration limit = absl::Seconds(10));

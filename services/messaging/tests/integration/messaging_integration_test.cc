@@ -67,12 +67,8 @@ TEST_CASE(
   senders.push_back(w.teacher);
   v1::Chat chat = f->WaitForChat(senders[18], v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
   ChatListener listener(f->config().redis_uri, chat.id());
-  // The roster's own changes may still be in flight: start from the chat as it is now.
-  REQUIRE(MessagingFixture::Eventually([&] {
-    return f->ChatOf(senders[18], v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->last_sequence() ==
-           chat.last_sequence();
-  }));
-  absl::SleepFor(absl::Milliseconds(300));
+  // The roster's own changes come first: start from the chat once they are all in.
+  f->WaitForRoster(w.school_id);
   int64_t start = f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->last_sequence();
 
   constexpr int kPerSender = 10;
@@ -107,14 +103,22 @@ TEST_CASE(
     }
     return static_cast<int64_t>(seen.size()) >= total;
   }));
-  absl::SleepFor(absl::Milliseconds(200));  // anything late would be a duplicate
+  // A fence: the relay publishes a chat's changes in order on one channel, so whatever it
+  // published again before the fence (a duplicate) has arrived once the fence has.
+  const int64_t fence = f->Send(w.teacher, chat.id(), "Забор").sequence();
+  REQUIRE(MessagingFixture::Eventually([&] {
+    for (const events::v1::Event& event : listener.received()) {
+      if (event.sequence() == fence) return true;
+    }
+    return false;
+  }));
   std::vector<events::v1::Event> received = listener.received();
   std::map<int64_t, int> count;
   std::map<std::string, int> per_author;
   int64_t previous = 0;
   bool ordered = true;
   for (const events::v1::Event& event : received) {
-    if (event.sequence() <= start) continue;
+    if (event.sequence() <= start || event.sequence() >= fence) continue;
     ordered = ordered && event.sequence() > previous;
     previous = event.sequence();
     count[event.sequence()]++;
@@ -144,7 +148,7 @@ TEST_CASE("Refused sends among concurrent ones leave nothing behind and spoil no
   PARTA_MESSAGING_FIXTURE(f);
   directory::testing::SchoolWorld w = f->directory().BuildSchool();
   v1::Chat chat = f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
-  absl::SleepFor(absl::Milliseconds(300));
+  f->WaitForRoster(w.school_id);
   int64_t start = f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->last_sequence();
   // Concurrent sends share transactions; every other one is refused after the chat's lock was
   // taken (the message it answers does not exist).
@@ -196,7 +200,8 @@ TEST_CASE("One batch of sends: numbered in turn per chat, retries and refusals i
   v1::Chat chat = f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
   v1::Chat staff = f->WaitForChat(w.teacher, v1::CHAT_KIND_STAFF);
   v1::Chat foreign = f->WaitForChat(other.student, v1::CHAT_KIND_CLASS_STUDENTS, other.class_id);
-  absl::SleepFor(absl::Milliseconds(300));
+  f->WaitForRoster(w.school_id);
+  f->WaitForRoster(other.school_id);
   const int64_t start =
       f->ChatOf(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->last_sequence();
   const int64_t staff_start = f->ChatOf(w.teacher, v1::CHAT_KIND_STAFF)->last_sequence();
@@ -306,7 +311,10 @@ TEST_CASE("Messaging started late, with the Redis stream gone, catches up from t
       f->WaitForChat(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id).last_sequence();
   f->StopMessaging();
   f->StartMessaging();
-  absl::SleepFor(absl::Milliseconds(500));
+  // Once a later event of the school is applied, everything before it has been seen again.
+  std::string employee =
+      f->directory().Join(w.school_id, f->directory().Token(w.admin), dir::ROLE_EMPLOYEE);
+  f->WaitForChat(employee, v1::CHAT_KIND_STAFF);
   CHECK(f->WaitForChat(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id).last_sequence() ==
         before);
 }
