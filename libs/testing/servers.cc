@@ -31,16 +31,21 @@ PrivateRedis::~PrivateRedis() {
   std::filesystem::remove_all(folder_);
 }
 
-void PrivateRedis::Start() {
+void PrivateRedis::Start(const std::vector<std::string>& extra_args) {
   // A killed server must be an error for its clients, not a SIGPIPE that ends the test.
   signal(SIGPIPE, SIG_IGN);
   std::string log_file = folder_ + "/redis.log";
+  std::vector<std::string> args = {"redis-server", "--port", "0", "--unixsocket", socket_,
+                                   "--save", "", "--appendonly", "no", "--dir", folder_,
+                                   "--loglevel", "warning", "--logfile", log_file};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_.c_str(),
-           "--save", "", "--appendonly", "no", "--dir", folder_.c_str(), "--loglevel", "warning",
-           "--logfile", log_file.c_str(), static_cast<char*>(nullptr));
+    execvp("redis-server", argv.data());
     _exit(127);
   }
   REQUIRE(pid_ > 0);

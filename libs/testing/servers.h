@@ -4,6 +4,7 @@
 // up for everyone else).
 
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 namespace parta::testing {
@@ -16,7 +17,8 @@ class PrivateRedis {
 
   std::string uri() const { return "unix://" + socket_; }
   void Kill();     // SIGKILL, as a crash
-  void Start();    // starts again on the same socket
+  // Starts again on the same socket, with `extra_args` for redis-server (e.g. an ACL rule).
+  void Start(const std::vector<std::string>& extra_args = {});
 
  private:
   std::string folder_;
