@@ -248,6 +248,35 @@ class PgDirectoryTx final : public DirectoryTx {
     return pg::ExecPrepared(tx_, name, sql, std::forward<Args>(args)...);
   }
 
+  absl::StatusOr<std::optional<std::string>> ClaimRequest(absl::string_view caller_id,
+                                                         absl::string_view operation,
+                                                         const RetryKey& retry,
+                                                         absl::string_view answer,
+                                                         absl::Time now) override {
+    if (retry.request_id.empty()) return std::nullopt;
+    const pqxx::binarystring fingerprint(retry.fingerprint.data(), retry.fingerprint.size());
+    // A concurrent claim of the same key makes this insert wait for its transaction.
+    pqxx::result claimed = tx_.exec_params(
+        "INSERT INTO create_requests (caller_id, operation, request_id, fingerprint, answer, "
+        "created_at) VALUES ($1, $2, $3, $4, $5, " PARTA_PG_TS("$6") ") ON CONFLICT DO NOTHING",
+        std::string(caller_id), std::string(operation), retry.request_id, fingerprint,
+        std::string(answer), ToMicros(now));
+    if (claimed.affected_rows() == 1) return std::nullopt;
+    pqxx::result first = tx_.exec_params(
+        "SELECT fingerprint, answer FROM create_requests "
+        "WHERE caller_id = $1 AND operation = $2 AND request_id = $3",
+        std::string(caller_id), std::string(operation), retry.request_id);
+    if (first.empty()) {  // purged between the two statements: the retry window has passed
+      return Error(absl::StatusCode::kAborted, "REQUEST_ID_EXPIRED",
+                   "the request id's retry window ended just now; retry with a new id");
+    }
+    if (pqxx::binarystring(first[0][0]).str() != retry.fingerprint) {
+      return AlreadyExists("REQUEST_ID_REUSED",
+                           "this request id was used for a different request");
+    }
+    return first[0][1].as<std::string>();
+  }
+
   absl::Status InsertSchool(const School& s) override {
     try {
       tx_.exec_params(
@@ -971,6 +1000,15 @@ absl::Status PgDirectoryStore::Read(const std::function<absl::Status(DirectoryTx
 absl::StatusOr<std::vector<Event>> PgDirectoryStore::ReadEvents(absl::string_view school_id,
                                                                 int64_t after_sequence, int limit) {
   return pg::ReadOutbox(pool_, SchoolStream(school_id), after_sequence, limit);
+}
+
+absl::StatusOr<int64_t> PgDirectoryStore::PurgeRequests(absl::Time before) {
+  return pool_.TransactFor<int64_t>([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    return static_cast<int64_t>(
+        tx.exec_params("DELETE FROM create_requests WHERE created_at < " PARTA_PG_TS("$1"),
+                       ToMicros(before))
+            .affected_rows());
+  });
 }
 
 }  // namespace parta::directory

@@ -1,7 +1,10 @@
 #include "services/directory/api/directory_grpc.h"
 
 #include "libs/core/random.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/core/status.h"
+#include "libs/text/utf8.h"
 #include "services/directory/api/proto_mapping.h"
 #include "services/directory/domain/validation.h"
 
@@ -12,6 +15,24 @@ using grpc::CallContext;
 
 Caller CallerOf(const CallContext& call) {
   return Caller{.user_id = call.user_id(), .is_operator = call.caller->is_operator};
+}
+
+// A create's retry key: the client's request id, and the request without it as it was asked.
+template <typename Request>
+absl::StatusOr<RetryKey> RetryKeyOf(const Request& request) {
+  if (request.request_id().size() > 100 || text::Utf8Length(request.request_id()) < 0) {
+    return InvalidArgument("INVALID_REQUEST_ID", "request_id must be up to 100 bytes of UTF-8");
+  }
+  Request asked = request;
+  asked.clear_request_id();
+  RetryKey key{.request_id = request.request_id()};
+  {
+    google::protobuf::io::StringOutputStream out(&key.fingerprint);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    asked.SerializeToCodedStream(&coded);
+  }
+  return key;
 }
 
 absl::StatusOr<Role> RoleOf(v1::Role role) {
@@ -28,9 +49,10 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::CreateSchoolRequest& req,
                                v1::School& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(
-                              School school,
-                              directory_.CreateSchool(CallerOf(call), FromProto(req.school())));
+                          ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
+                          ASSIGN_OR_RETURN(School school,
+                                           directory_.CreateSchool(CallerOf(call),
+                                                                   FromProto(req.school()), retry));
                           ToProto(school, resp);
                           return absl::OkStatus();
                         });
@@ -143,7 +165,9 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
                                  .letter = req.class_().letter(),
                                  .academic_year = req.class_().academic_year(),
                                  .class_teacher_id = req.class_().class_teacher_id()};
-        ASSIGN_OR_RETURN(SchoolClass created, directory_.CreateClass(CallerOf(call), school_class));
+        ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
+        ASSIGN_OR_RETURN(SchoolClass created,
+                         directory_.CreateClass(CallerOf(call), school_class, retry));
         ToProto(created, resp);
         return absl::OkStatus();
       });
@@ -267,10 +291,11 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
         if (req.ttl_seconds() < 0 || req.ttl_seconds() > 365LL * 24 * 3600) {
           return InvalidArgument("INVALID_TTL", "ttl_seconds must be from 60 seconds to 30 days");
         }
+        ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
         ASSIGN_OR_RETURN(
             NewInvitation created,
             directory_.CreateInvitation(CallerOf(call), req.school_id(), role, req.class_id(),
-                                        absl::Seconds(req.ttl_seconds()), req.max_uses()));
+                                        absl::Seconds(req.ttl_seconds()), req.max_uses(), retry));
         ToProto(created.invitation, *resp.mutable_invitation());
         resp.set_code(created.code);
         return absl::OkStatus();
@@ -284,9 +309,10 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
       context, request, response,
       [this](const CallContext& call, const v1::CreateParentInvitationRequest& req,
              v1::CreateInvitationResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            NewInvitation created,
-            directory_.CreateParentInvitation(CallerOf(call), req.school_id(), req.student_id()));
+        ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
+        ASSIGN_OR_RETURN(NewInvitation created,
+                         directory_.CreateParentInvitation(CallerOf(call), req.school_id(),
+                                                           req.student_id(), retry));
         ToProto(created.invitation, *resp.mutable_invitation());
         resp.set_code(created.code);
         return absl::OkStatus();
@@ -589,8 +615,9 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
                       .room = req.lesson().room()};
         ASSIGN_OR_RETURN(lesson.start_minute, ParseLocalTime(req.lesson().start_time()));
         ASSIGN_OR_RETURN(lesson.end_minute, ParseLocalTime(req.lesson().end_time()));
+        ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
         ASSIGN_OR_RETURN(Lesson created,
-                         directory_.CreateLesson(CallerOf(call), std::move(lesson)));
+                         directory_.CreateLesson(CallerOf(call), std::move(lesson), retry));
         ToProto(created, resp);
         return absl::OkStatus();
       });

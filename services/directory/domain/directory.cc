@@ -31,7 +31,8 @@ absl::Status Directory::Mutate(const Caller& caller,
   return absl::OkStatus();
 }
 
-absl::StatusOr<School> Directory::CreateSchool(const Caller& caller, School school) {
+absl::StatusOr<School> Directory::CreateSchool(const Caller& caller, School school,
+                                               const RetryKey& retry) {
   if (!caller.is_operator) {
     return Deny("OPERATOR_ONLY", "only a platform operator may create a school");
   }
@@ -39,6 +40,15 @@ absl::StatusOr<School> Directory::CreateSchool(const Caller& caller, School scho
   school.id = ids_.NewId();
   school.created_at = school.updated_at = clock_.Now();
   RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> first,
+                     tx.ClaimRequest(caller.user_id, "CreateSchool", retry, school.id,
+                                     clock_.Now()));
+    if (first) {  // a retry: the school the first call made
+      ASSIGN_OR_RETURN(std::optional<School> made, tx.FindSchool(*first));
+      if (!made) return SchoolNotFound();
+      school = *std::move(made);
+      return absl::OkStatus();
+    }
     RETURN_IF_ERROR(tx.InsertSchool(school));
     return recorder.Record(school.id, {.kind = Change::Kind::kSchoolCreated, .school = school});
   }));
@@ -219,7 +229,8 @@ absl::StatusOr<Member> Directory::SetTeacherSubjects(const Caller& caller,
   return *std::move(result);
 }
 
-absl::StatusOr<SchoolClass> Directory::CreateClass(const Caller& caller, SchoolClass school_class) {
+absl::StatusOr<SchoolClass> Directory::CreateClass(const Caller& caller, SchoolClass school_class,
+                                                   const RetryKey& retry) {
   RETURN_IF_ERROR(CheckGrade(school_class.grade));
   RETURN_IF_ERROR(CheckAcademicYear(school_class.academic_year));
   ASSIGN_OR_RETURN(school_class.letter,
@@ -230,6 +241,13 @@ absl::StatusOr<SchoolClass> Directory::CreateClass(const Caller& caller, SchoolC
   RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_class.school_id));
     RETURN_IF_ERROR(RequireAdmin(facts));
+    ASSIGN_OR_RETURN(std::optional<std::string> first,
+                     tx.ClaimRequest(caller.user_id, "CreateClass", retry, school_class.id,
+                                     clock_.Now()));
+    if (first) {  // a retry: the class the first call made
+      ASSIGN_OR_RETURN(school_class, FindClassIn(tx, school_class.school_id, *first));
+      return absl::OkStatus();
+    }
     if (!school_class.class_teacher_id.empty()) {
       RETURN_IF_ERROR(RequireTeacher(tx, school_class.school_id, school_class.class_teacher_id));
     }
@@ -507,6 +525,10 @@ absl::StatusOr<std::vector<Event>> Directory::ListEvents(const std::string& scho
   }));
   if (!exists) return SchoolNotFound();
   return store_.ReadEvents(school_id, after_sequence, size);
+}
+
+absl::StatusOr<int64_t> Directory::PurgeRetryClaims() {
+  return store_.PurgeRequests(clock_.Now() - settings_.create_retry_window);
 }
 
 }  // namespace parta::directory

@@ -43,6 +43,8 @@ struct DirectorySettings {
   int max_parents_per_student = 4;
   int max_import_rows = 2000;
   absl::Duration join_request_ttl = absl::Hours(24 * 30);
+  // How long a create with a request id is answered again rather than made anew.
+  absl::Duration create_retry_window = absl::Hours(1);
 };
 
 struct Page {
@@ -83,7 +85,8 @@ class Directory {
         ids_(ids),
         settings_(std::move(settings)) {}
 
-  absl::StatusOr<School> CreateSchool(const Caller& caller, School school);
+  absl::StatusOr<School> CreateSchool(const Caller& caller, School school,
+                                      const RetryKey& retry = {});
   absl::StatusOr<School> GetSchool(const Caller& caller, const std::string& school_id);
   absl::StatusOr<School> UpdateSchool(const Caller& caller, SchoolUpdate update);
   absl::StatusOr<std::vector<School>> ListSchools(const Caller& caller, const std::string& query,
@@ -98,7 +101,8 @@ class Directory {
                                             const std::string& user_id,
                                             const std::vector<std::string>& subjects);
 
-  absl::StatusOr<SchoolClass> CreateClass(const Caller& caller, SchoolClass school_class);
+  absl::StatusOr<SchoolClass> CreateClass(const Caller& caller, SchoolClass school_class,
+                                          const RetryKey& retry = {});
   absl::StatusOr<SchoolClass> GetClass(const Caller& caller, const std::string& school_id,
                                        const std::string& class_id);
   absl::StatusOr<std::vector<SchoolClass>> ListClasses(const Caller& caller,
@@ -120,10 +124,12 @@ class Directory {
 
   absl::StatusOr<NewInvitation> CreateInvitation(const Caller& caller, const std::string& school_id,
                                                  Role role, const std::string& class_id,
-                                                 absl::Duration ttl, int max_uses);
+                                                 absl::Duration ttl, int max_uses,
+                                                 const RetryKey& retry = {});
   absl::StatusOr<NewInvitation> CreateParentInvitation(const Caller& caller,
                                                        const std::string& school_id,
-                                                       const std::string& student_id);
+                                                       const std::string& student_id,
+                                                       const RetryKey& retry = {});
   absl::StatusOr<std::vector<Invitation>> ListInvitations(const Caller& caller,
                                                           const std::string& school_id,
                                                           bool include_inactive);
@@ -156,7 +162,8 @@ class Directory {
   absl::StatusOr<RolloverResult> Rollover(const Caller& caller, const std::string& school_id,
                                           int from_year, bool dry_run);
 
-  absl::StatusOr<Lesson> CreateLesson(const Caller& caller, Lesson lesson);
+  absl::StatusOr<Lesson> CreateLesson(const Caller& caller, Lesson lesson,
+                                      const RetryKey& retry = {});
   absl::Status DeleteLesson(const Caller& caller, const std::string& school_id,
                             const std::string& lesson_id);
   // The week containing `week_of` ("YYYY-MM-DD", empty: this week) of a class, or of a teacher
@@ -199,6 +206,8 @@ class Directory {
   absl::StatusOr<std::vector<Membership>> ListMemberships(const std::string& user_id);
   absl::StatusOr<std::vector<Event>> ListEvents(const std::string& school_id,
                                                 int64_t after_sequence, int limit);
+  // Forgets retried creates' claims older than the retry window (the purge task).
+  absl::StatusOr<int64_t> PurgeRetryClaims();
 
  private:
   // Runs `work` in a transaction and then advances the cache of every school it changed.

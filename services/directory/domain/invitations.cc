@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "services/directory/domain/directory.h"
@@ -10,11 +11,33 @@
 #include "services/directory/domain/validation.h"
 
 namespace parta::directory {
+namespace {
+
+// Claims a retried invitation create with its answer: the invitation's id and its code, which no
+// other answer shows. On a retry `created` becomes the first call's invitation; returns whether
+// this call is one.
+absl::StatusOr<bool> ClaimInvitation(DirectoryTx& tx, const Caller& caller,
+                                     absl::string_view operation, const RetryKey& retry,
+                                     const std::string& school_id, NewInvitation& created,
+                                     absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<std::string> first,
+                   tx.ClaimRequest(caller.user_id, operation, retry,
+                                   absl::StrCat(created.invitation.id, " ", created.code), now));
+  if (!first) return false;
+  std::pair<std::string, std::string> answer = absl::StrSplit(*first, absl::MaxSplits(' ', 1));
+  ASSIGN_OR_RETURN(std::optional<Invitation> made, tx.FindInvitation(school_id, answer.first));
+  if (!made) return NotFound("INVITATION_NOT_FOUND", "no such invitation in the school");
+  created = NewInvitation{.invitation = *std::move(made), .code = answer.second};
+  return true;
+}
+
+}  // namespace
 
 absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
                                                           const std::string& school_id, Role role,
                                                           const std::string& class_id,
-                                                          absl::Duration ttl, int max_uses) {
+                                                          absl::Duration ttl, int max_uses,
+                                                          const RetryKey& retry) {
   if (role == Role::kParent) {
     return InvalidArgument("INVALID_ROLE",
                            "parents are invited from the child's profile (parent invitations)");
@@ -58,6 +81,9 @@ absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
     } else {
       RETURN_IF_ERROR(RequireInvitationManager(caller, facts));
     }
+    ASSIGN_OR_RETURN(bool retried, ClaimInvitation(tx, caller, "CreateInvitation", retry,
+                                                   school_id, created, now));
+    if (retried) return absl::OkStatus();
     RETURN_IF_ERROR(tx.InsertInvitation(invitation));
     return tx.Audit(school_id, caller.user_id, absl::StrCat("invitation_created:", RoleName(role)),
                     invitation.id, now);
@@ -67,7 +93,8 @@ absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
 
 absl::StatusOr<NewInvitation> Directory::CreateParentInvitation(const Caller& caller,
                                                                 const std::string& school_id,
-                                                                const std::string& student_id) {
+                                                                const std::string& student_id,
+                                                                const RetryKey& retry) {
   absl::Time now = clock_.Now();
   NewInvitation created;
   created.code = NewInvitationCode();
@@ -88,6 +115,9 @@ absl::StatusOr<NewInvitation> Directory::CreateParentInvitation(const Caller& ca
       return Deny("NOT_ALLOWED_FOR_STUDENT",
                   "only the student, his class teacher, his parents or an admin may do this");
     }
+    ASSIGN_OR_RETURN(bool retried, ClaimInvitation(tx, caller, "CreateParentInvitation", retry,
+                                                   school_id, created, now));
+    if (retried) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<ParentLink> links, tx.ListParentLinks(school_id, student_id));
     if (static_cast<int>(links.size()) >= settings_.max_parents_per_student) {
       return Error(absl::StatusCode::kFailedPrecondition, "PARENT_LIMIT_REACHED",

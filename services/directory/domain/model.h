@@ -24,6 +24,13 @@ inline bool IsStaffRole(Role role) {
   return role == Role::kAdmin || role == Role::kTeacher || role == Role::kEmployee;
 }
 
+// A create a client may retry after a lost answer: his request id for it (empty: every call
+// creates) and what he asked (the request without its id), to tell a retry from a reused id.
+struct RetryKey {
+  std::string request_id;
+  std::string fingerprint;
+};
+
 struct School {
   std::string id;
   std::string name;

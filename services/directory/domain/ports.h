@@ -23,6 +23,16 @@ class DirectoryTx {
  public:
   virtual ~DirectoryTx() = default;
 
+  // Claims `retry.request_id` of `caller_id` for `operation` with this call's `answer` until the
+  // transaction ends (a concurrent claim of the same id waits for it). nullopt: the claim is
+  // this call's (also when there is no request id); otherwise the answer of the call that made
+  // it. ALREADY_EXISTS (REQUEST_ID_REUSED) when that call asked something else.
+  virtual absl::StatusOr<std::optional<std::string>> ClaimRequest(absl::string_view caller_id,
+                                                                 absl::string_view operation,
+                                                                 const RetryKey& retry,
+                                                                 absl::string_view answer,
+                                                                 absl::Time now) = 0;
+
   // ALREADY_EXISTS (SCHOOL_EXISTS) when the INN is taken.
   virtual absl::Status InsertSchool(const School& school) = 0;
   virtual absl::StatusOr<std::optional<School>> FindSchool(absl::string_view id) = 0;
@@ -188,6 +198,8 @@ class DirectoryStore {
   // The school's events after `after_sequence`, in order (catch-up).
   virtual absl::StatusOr<std::vector<Event>> ReadEvents(absl::string_view school_id,
                                                         int64_t after_sequence, int limit) = 0;
+  // Forgets the claims of retried creates made before `before`; returns how many.
+  virtual absl::StatusOr<int64_t> PurgeRequests(absl::Time before) = 0;
 };
 
 // The identity service, as the directory uses it (school-managed accounts, confirmations).

@@ -274,13 +274,23 @@ absl::StatusOr<RolloverResult> Directory::Rollover(const Caller& caller,
   return result;
 }
 
-absl::StatusOr<Lesson> Directory::CreateLesson(const Caller& caller, Lesson lesson) {
+absl::StatusOr<Lesson> Directory::CreateLesson(const Caller& caller, Lesson lesson,
+                                               const RetryKey& retry) {
   RETURN_IF_ERROR(NormalizeLesson(lesson));
   lesson.id = ids_.NewId();
   RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, lesson.school_id));
     RETURN_IF_ERROR(RequireSchool(caller, facts, Permission::kSchoolTimetableManage,
                                   "NOT_SCHOOL_ADMIN", "only an admin of the school edits lessons"));
+    ASSIGN_OR_RETURN(std::optional<std::string> first,
+                     tx.ClaimRequest(caller.user_id, "CreateLesson", retry, lesson.id,
+                                     clock_.Now()));
+    if (first) {  // a retry: the lesson the first call made
+      ASSIGN_OR_RETURN(std::optional<Lesson> made, tx.FindLesson(lesson.school_id, *first));
+      if (!made) return NotFound("LESSON_NOT_FOUND", "no such lesson in the school");
+      lesson = *std::move(made);
+      return absl::OkStatus();
+    }
     ASSIGN_OR_RETURN(SchoolClass school_class, FindClassIn(tx, lesson.school_id, lesson.class_id));
     RETURN_IF_ERROR(RequireActive(school_class));
     RETURN_IF_ERROR(RequireTeacher(tx, lesson.school_id, lesson.teacher_id));

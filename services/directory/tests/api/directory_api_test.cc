@@ -195,6 +195,79 @@ TEST_CASE("Classes: Latin look-alikes are one class, grades and letters are chec
                   "NOT_SCHOOL_ADMIN");
 }
 
+TEST_CASE("Creates retried with their request id answer the first result and make nothing twice",
+          "[directory][api]") {
+  PARTA_DIRECTORY_FIXTURE(f);
+  // A school, asked twice by the operator after a lost answer.
+  v1::CreateSchoolRequest school_request = SchoolRequest(61);
+  school_request.set_request_id("школа-1");
+  v1::School school, again;
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), school_request, &school));
+  const int schools = SchoolCount(*f);
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), school_request, &again));
+  CHECK(again.id() == school.id());
+  CHECK(SchoolCount(*f) == schools);
+  // The same id for something else is refused, and nothing is made.
+  school_request.mutable_school()->set_name("Другая школа");
+  CHECK_RPC_ERROR(
+      f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), school_request, &again),
+      ALREADY_EXISTS, "REQUEST_ID_REUSED");
+  CHECK(SchoolCount(*f) == schools);
+
+  SchoolWorld w = f->BuildSchool();
+  v1::CreateClassRequest class_request;
+  class_request.set_school_id(w.school_id);
+  class_request.set_request_id("5Г");
+  class_request.mutable_class_()->set_grade(5);
+  class_request.mutable_class_()->set_letter("Г");
+  class_request.mutable_class_()->set_academic_year(2026);
+  v1::Class made, retried;
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateClass, w.admin, class_request, &made));
+  // Without the id the same class would be CLASS_EXISTS; with it, the first answer.
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateClass, w.admin, class_request, &retried));
+  CHECK(retried.id() == made.id());
+  CHECK(retried.display_name() == "5Г");
+  // Request ids are the caller's own: another admin's same id is his own create (refused here
+  // for what it asks, not answered with the first admin's class), and the permission is checked
+  // again on a retry.
+  CHECK_RPC_ERROR(f->Call(&Stub::CreateClass, w.teacher, class_request, &retried),
+                  PERMISSION_DENIED, "NOT_SCHOOL_ADMIN");
+  class_request.set_request_id(std::string(101, 'x'));
+  CHECK_RPC_ERROR(f->Call(&Stub::CreateClass, w.admin, class_request, &retried),
+                  INVALID_ARGUMENT, "INVALID_REQUEST_ID");
+
+  // An invitation's retry shows the same code, which still redeems once.
+  v1::CreateInvitationRequest invite;
+  invite.set_school_id(w.school_id);
+  invite.set_role(v1::ROLE_TEACHER);
+  invite.set_request_id("приглашение");
+  v1::CreateInvitationResponse first, second;
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateInvitation, w.admin, invite, &first));
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateInvitation, w.admin, invite, &second));
+  CHECK(second.invitation().id() == first.invitation().id());
+  CHECK(second.code() == first.code());
+  v1::ListInvitationsRequest list;
+  list.set_school_id(w.school_id);
+  v1::ListInvitationsResponse invitations;
+  REQUIRE_RPC_OK(f->Call(&Stub::ListInvitations, w.admin, list, &invitations));
+  int with_id = 0;
+  for (const v1::Invitation& invitation : invitations.invitations()) {
+    with_id += invitation.id() == first.invitation().id();
+  }
+  CHECK(with_id == 1);
+  const std::string newcomer = f->NewUser();
+  REQUIRE_RPC_OK(Redeem(*f, newcomer, second.code()));
+
+  // A parent invitation asked twice by the pupil is one invitation with one code.
+  v1::CreateParentInvitationRequest parent_invite;
+  parent_invite.set_school_id(w.school_id);
+  parent_invite.set_student_id(w.student);
+  parent_invite.set_request_id("папа");
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, parent_invite, &first));
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, parent_invite, &second));
+  CHECK(second.code() == first.code());
+}
+
 TEST_CASE("A class is renamed, archived, and its students move within the school",
           "[directory][api]") {
   PARTA_DIRECTORY_FIXTURE(f);

@@ -168,9 +168,14 @@ TEST_CASE("Timetable: no class or teacher in two lessons at once, weeks in the s
   // Back to back is fine; another day is fine.
   REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin,
                          LessonRequest(w, 1, "09:15", "10:00", other_class, w.teacher), &lesson));
-  REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin,
-                         LessonRequest(w, 2, "08:30", "09:15", other_class, w.teacher), &lesson));
+  v1::CreateLessonRequest tuesday = LessonRequest(w, 2, "08:30", "09:15", other_class, w.teacher);
+  tuesday.set_request_id("вторник-1");
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin, tuesday, &lesson));
   std::string tuesday_lesson = lesson.id();
+  // Retried after a lost answer: the same lesson, not TEACHER_BUSY against itself.
+  v1::Lesson retried;
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin, tuesday, &retried));
+  CHECK(retried.id() == tuesday_lesson);
 
   CHECK_RPC_ERROR(f->Call(&Stub::CreateLesson, w.teacher,
                           LessonRequest(w, 3, "08:30", "09:15", w.class_id, w.teacher), &lesson),
