@@ -21,6 +21,11 @@ int RunServiceMain(int argc, char** argv, const ServiceMain& service) {
     }
     return 0;
   }
+  if (auto own = service.commands.find(command); own != service.commands.end()) {
+    absl::Status done = own->second(env, std::vector<std::string>(argv + 2, argv + argc));
+    if (!done.ok()) ExitWithStartupError(done);
+    return 0;
+  }
   if (command != "serve") {
     ExitWithStartupError(absl::InvalidArgumentError("unknown command " + command));
   }

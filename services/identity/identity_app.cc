@@ -1,21 +1,12 @@
 #include "services/identity/identity_app.h"
 
-#include <prometheus/registry.h>
-
 #include <thread>
 
 #include "absl/strings/str_split.h"
-#include "libs/core/executor.h"
 #include "libs/core/log.h"
-#include "libs/core/periodic.h"
-#include "libs/core/random.h"
 #include "libs/core/status.h"
-#include "libs/grpc/call.h"
-#include "libs/metrics/metrics.h"
 #include "libs/pg/migrations.h"
-#include "libs/pg/outbox.h"
-#include "libs/pg/pool.h"
-#include "libs/redis/client.h"
+#include "libs/service_host/service_host.h"
 #include "services/identity/adapters/event_publisher.h"
 #include "services/identity/adapters/master_key.h"
 #include "services/identity/adapters/pg_store.h"
@@ -97,31 +88,17 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
 }
 
 struct IdentityApp::Parts {
-  const Clock* clock = nullptr;
-  std::unique_ptr<pg::Pool> pool;
+  std::unique_ptr<ServiceHost> host;  // before the service's parts: destroyed after them
   std::unique_ptr<MasterKey> master_key;
-  std::unique_ptr<UuidV7Generator> ids;
   std::unique_ptr<PgIdentityStore> store;
   std::unique_ptr<PgKeyStore> key_store;
   std::unique_ptr<PgSessionRevocations> revocations;
-  std::unique_ptr<redis::Pool> redis;
   std::unique_ptr<EventPublisher> publisher;
-  std::unique_ptr<pg::OutboxRelay> relay;
   std::unique_ptr<KeyRing> key_ring;
   std::unique_ptr<RefreshTokenCodec> refresh_tokens;
   std::unique_ptr<auth::PasswordHasher> hasher;
   std::unique_ptr<Identity> identity;
-  std::unique_ptr<auth::TokenVerifier> verifier;
-  std::unique_ptr<BoundedExecutor> workers;
-  std::unique_ptr<grpc::RpcRuntime> runtime;
   std::unique_ptr<IdentityGrpcService> service;
-  std::shared_ptr<prometheus::Registry> registry;
-  std::unique_ptr<metrics::MetricsServer> metrics;
-  std::unique_ptr<grpc::Server> server;
-  // Background work last: destroyed (stopped) first, before anything it uses.
-  std::unique_ptr<PeriodicTask> key_upkeep;
-  std::unique_ptr<PeriodicTask> relay_task;
-  std::unique_ptr<PeriodicTask> purge_task;
 };
 
 std::string DefaultMigrationsDir() { return PARTA_IDENTITY_MIGRATIONS_DIR; }
@@ -132,81 +109,56 @@ absl::Status MigrateIdentity(const std::string& pg_uri, const std::string& migra
 
 absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityConfig& config,
                                                                 const Clock& clock) {
-  auto parts = std::make_unique<Parts>();
-  parts->clock = &clock;
-  parts->pool = std::make_unique<pg::Pool>(
-      pg::Pool::Options{.uri = config.pg_uri, .size = static_cast<size_t>(config.pg_pool_size)});
-  RETURN_IF_ERROR(parts->pool->Ping());
   if (!config.master_key) {
     return Error(absl::StatusCode::kFailedPrecondition, "MASTER_KEY_MISSING",
                  "the identity service needs a master key");
   }
+  auto parts = std::make_unique<Parts>();
+  ASSIGN_OR_RETURN(parts->host, ServiceHost::Start(config, clock,
+                                                   {.name = "identity",
+                                                    .services = {"parta.identity.v1.IdentityService"},
+                                                    .extra_redis_connections = 2}));
+  ServiceHost& host = *parts->host;
   parts->master_key = std::make_unique<MasterKey>(*config.master_key);
-  parts->ids = std::make_unique<UuidV7Generator>(clock);
-  parts->store = std::make_unique<PgIdentityStore>(*parts->pool);
-  parts->key_store = std::make_unique<PgKeyStore>(*parts->pool, *parts->master_key);
-  parts->revocations = std::make_unique<PgSessionRevocations>(*parts->pool);
-  ASSIGN_OR_RETURN(redis::Endpoint redis_endpoint, redis::Endpoint::Parse(config.redis_uri));
-  parts->redis = std::make_unique<redis::Pool>(redis::Pool::Options{.endpoint = redis_endpoint});
+  parts->store = std::make_unique<PgIdentityStore>(host.pool());
+  parts->key_store = std::make_unique<PgKeyStore>(host.pool(), *parts->master_key);
+  parts->revocations = std::make_unique<PgSessionRevocations>(host.pool());
   parts->publisher = std::make_unique<EventPublisher>(
-      *parts->redis, config.events_key, config.identity.access_token_ttl + absl::Minutes(1));
+      host.redis(), config.events_key, config.identity.access_token_ttl + absl::Minutes(1));
   EventPublisher* publisher = parts->publisher.get();
-  parts->relay = std::make_unique<pg::OutboxRelay>(
-      *parts->pool, [publisher](const Event& event) { return publisher->Publish(event); });
-  pg::OutboxRelay* relay = parts->relay.get();
-  parts->relay_task = pg::RelayPeriodically(*parts->relay, config.outbox_poll_interval);
-  parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, *parts->ids, config.keys);
+  host.RelayOutbox([publisher](const Event& event) { return publisher->Publish(event); });
+  parts->key_ring = std::make_unique<KeyRing>(*parts->key_store, clock, host.ids(), config.keys);
   RETURN_IF_ERROR(parts->key_ring->Maintain());
   KeyRing* key_ring = parts->key_ring.get();
-  parts->key_upkeep =
-      std::make_unique<PeriodicTask>("key-upkeep", config.key_check_interval, [key_ring] {
-        if (absl::Status status = key_ring->Maintain(); !status.ok()) {
-          log::Error("signing key upkeep failed").With("error", status.ToString());
-        }
-      });
+  host.Every("key-upkeep", config.key_check_interval, [key_ring] {
+    if (absl::Status status = key_ring->Maintain(); !status.ok()) {
+      log::Error("signing key upkeep failed").With("error", status.ToString());
+    }
+  });
   parts->refresh_tokens =
       std::make_unique<RefreshTokenCodec>(parts->master_key->DeriveSubkey(kRefreshChainPurpose));
   parts->hasher = std::make_unique<auth::PasswordHasher>(config.hashing);
   parts->identity =
       std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,
-                                 *parts->refresh_tokens, clock, *parts->ids, config.identity);
+                                 *parts->refresh_tokens, clock, host.ids(), config.identity);
   Identity* identity = parts->identity.get();
-  absl::Duration retention = config.outbox_retention;
-  parts->purge_task =
-      std::make_unique<PeriodicTask>("purge", config.purge_interval, [identity, relay, retention] {
-        absl::StatusOr<int64_t> events = relay->Purge(retention);
-        absl::StatusOr<int64_t> rows = identity->PurgeExpired();
-        if (!events.ok() || !rows.ok()) {
-          log::Warning("purge failed")
-              .With("outbox", events.status().ToString())
-              .With("identity", rows.status().ToString());
-        }
-      });
-  parts->verifier = std::make_unique<auth::TokenVerifier>(
-      *parts->key_ring, parts->revocations.get(), clock,
+  host.Every("purge-identity", config.purge_interval, [identity] {
+    if (absl::StatusOr<int64_t> rows = identity->PurgeExpired(); !rows.ok()) {
+      log::Warning("purge failed").With("identity", rows.status().ToString());
+    }
+  });
+  host.CheckTokens(
+      parts->key_ring.get(), parts->revocations.get(),
       auth::TokenVerifier::Options{
           .verify = {.issuer = config.identity.issuer, .audience = config.identity.audience},
           // Keys live in this process: a fresh copy is cheap and never stale for long.
           .key_refresh_interval = config.key_check_interval,
           .min_refetch_interval = absl::Seconds(1)});
-  parts->workers =
-      std::make_unique<BoundedExecutor>("identity-rpc", static_cast<size_t>(config.worker_threads),
-                                        static_cast<size_t>(config.worker_queue));
-  parts->runtime = std::make_unique<grpc::RpcRuntime>(
-      *parts->workers, *parts->verifier,
-      grpc::RpcRuntime::Options{.error_domain = "identity.parta",
-                                .services = {"parta.identity.v1.IdentityService"},
-                                .trusted_proxies = config.trusted_proxies});
   parts->service =
-      std::make_unique<IdentityGrpcService>(*parts->identity, *parts->key_ring, *parts->runtime);
-  parts->registry = std::make_shared<prometheus::Registry>();
-  if (!config.metrics_listen.empty()) {
-    ASSIGN_OR_RETURN(parts->metrics,
-                     metrics::MetricsServer::Start(config.metrics_listen, parts->registry));
-  }
-  ASSIGN_OR_RETURN(parts->server, grpc::Server::Start({.listen_address = config.grpc_listen,
-                                                       .port_file = config.port_file},
-                                                      {parts->service.get()}, parts->registry));
+      std::make_unique<IdentityGrpcService>(*parts->identity, *parts->key_ring, host.runtime());
+  auth::PasswordHasher* hasher = parts->hasher.get();
+  host.OnShutdown([hasher] { hasher->Stop(); });
+  RETURN_IF_ERROR(host.Serve({parts->service.get()}));
   return std::unique_ptr<IdentityApp>(new IdentityApp(std::move(parts)));
 }
 
@@ -214,23 +166,16 @@ IdentityApp::IdentityApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)
 
 IdentityApp::~IdentityApp() { Shutdown(absl::ZeroDuration()); }
 
-int IdentityApp::grpc_port() const { return parts_->server->port(); }
+int IdentityApp::grpc_port() const { return parts_->host->grpc_port(); }
 
-int IdentityApp::metrics_port() const { return parts_->metrics ? parts_->metrics->port() : 0; }
+int IdentityApp::metrics_port() const { return parts_->host->metrics_port(); }
 
 KeyRing& IdentityApp::key_ring() { return *parts_->key_ring; }
 
-absl::Status IdentityApp::RelayEvents() { return parts_->relay->RelayOnce().status(); }
+absl::Status IdentityApp::RelayEvents() { return parts_->host->relay().RelayOnce().status(); }
 
 absl::StatusOr<int64_t> IdentityApp::PurgeExpired() { return parts_->identity->PurgeExpired(); }
 
-void IdentityApp::Shutdown(absl::Duration grace) {
-  parts_->server->Shutdown(grace);
-  parts_->workers->Stop();
-  parts_->hasher->Stop();
-  parts_->key_upkeep->Stop();
-  parts_->relay_task->Stop();
-  parts_->purge_task->Stop();
-}
+void IdentityApp::Shutdown(absl::Duration grace) { parts_->host->Shutdown(grace); }
 
 }  // namespace parta::identity

@@ -13,32 +13,29 @@
 #include "libs/core/config.h"
 #include "libs/core/clock.h"
 #include "libs/grpc/server.h"
+#include "libs/grpc/service_settings.h"
 #include "services/identity/adapters/master_key.h"
 #include "services/identity/domain/identity.h"
 #include "services/identity/domain/key_ring.h"
 
 namespace parta::identity {
 
-struct IdentityConfig {
-  std::string pg_uri;
-  int pg_pool_size = 10;
-  std::string redis_uri;
+// The settings every service with a database shares (grpc::ServiceSettings; identity reads
+// them itself: it needs no identity address, and its tokens are checked against its own keys)
+// and identity's own.
+struct IdentityConfig : grpc::ServiceSettings {
+  IdentityConfig() {
+    grpc_listen = "127.0.0.1:7101";
+    metrics_listen = "127.0.0.1:9101";
+    outbox_retention = absl::Hours(24 * 7);
+    worker_queue = 1024;
+  }
   std::string events_key = "parta:events:identity";  // Redis stream of identity's events
-  std::string grpc_listen = "127.0.0.1:7101";
-  std::string port_file;
-  std::string metrics_listen = "127.0.0.1:9101";  // empty: no metrics endpoint
   std::optional<MasterKey> master_key;  // required
-  std::string migrations_dir;
   IdentitySettings identity;
   KeyRotationPolicy keys;
   absl::Duration key_check_interval = absl::Minutes(1);
-  absl::Duration outbox_poll_interval = absl::Milliseconds(100);
-  absl::Duration outbox_retention = absl::Hours(24 * 7);
-  absl::Duration purge_interval = absl::Minutes(10);
   auth::PasswordHasher::Options hashing;
-  int worker_threads = 8;
-  int worker_queue = 1024;
-  std::vector<std::string> trusted_proxies;
 };
 
 // Reads PARTA_* variables (documented in the service's README).

@@ -12,58 +12,56 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
-#include "libs/core/config.h"
-#include "libs/core/log.h"
-#include "libs/core/signals.h"
+#include "libs/core/clock.h"
+#include "libs/core/service_main.h"
+#include "libs/core/status.h"
 #include "services/identity/identity_app.h"
 #include "services/identity/operator_cli.h"
 
+namespace {
+
+// A command of the operator's that takes one argument.
+template <typename Run>
+auto WithOneArgument(const char* usage, Run run) {
+  return [usage, run](parta::Config& env, std::vector<std::string> args) -> absl::Status {
+    if (args.size() != 1) return absl::InvalidArgumentError(usage);
+    ASSIGN_OR_RETURN(parta::identity::IdentityConfig config,
+                     parta::identity::IdentityConfigFromEnvironment(env));
+    return run(config, args[0]);
+  };
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace parta;
-  BlockTerminationSignals();
-  Config env;
-  if (auto level = log::ParseLevel(env.String("PARTA_LOG_LEVEL", "info"))) {
-    log::SetMinimumLevel(*level);
-  }
-  std::string command = argc > 1 ? argv[1] : "serve";
-  if (command == "migrate") {
-    // Only the database is needed (a migration job holds no other secret).
-    std::string pg_uri = env.RequiredString("PARTA_PG_URI");
-    std::string dir = env.String("PARTA_MIGRATIONS_DIR", identity::DefaultMigrationsDir());
-    if (absl::Status valid = env.Validate(); !valid.ok()) ExitWithStartupError(valid);
-    absl::Status status = identity::MigrateIdentity(pg_uri, dir);
-    if (!status.ok()) ExitWithStartupError(status);
-    return 0;
-  }
-
-  absl::StatusOr<identity::IdentityConfig> config = identity::IdentityConfigFromEnvironment(env);
-  if (!config.ok()) ExitWithStartupError(config.status());
-  if (command == "create-operator") {
-    if (argc != 3) ExitWithStartupError(absl::InvalidArgumentError("usage: create-operator LOGIN"));
-    absl::Status status = identity::CreateOperator(*config, argv[2], std::cin);
-    if (!status.ok()) ExitWithStartupError(status);
-    return 0;
-  }
-  if (command == "create-service-client") {
-    if (argc != 3) {
-      ExitWithStartupError(absl::InvalidArgumentError("usage: create-service-client NAME"));
-    }
-    absl::Status status = identity::CreateServiceClient(*config, argv[2], std::cout);
-    if (!status.ok()) ExitWithStartupError(status);
-    return 0;
-  }
-  if (command != "serve") {
-    ExitWithStartupError(absl::InvalidArgumentError("unknown command " + command));
-  }
-
   SystemClock clock;
-  absl::StatusOr<std::unique_ptr<identity::IdentityApp>> app =
-      identity::IdentityApp::Start(*config, clock);
-  if (!app.ok()) ExitWithStartupError(app.status());
-  int signal_number = WaitForTerminationSignal();
-  log::Info("draining").With("signal", signal_number);
-  (*app)->Shutdown(absl::Seconds(10));
-  log::Info("stopped");
-  return 0;
+  std::unique_ptr<identity::IdentityApp> app;
+  return RunServiceMain(
+      argc, argv,
+      {.migrate =
+           [](const std::string& pg_uri, const std::string& dir) {
+             return identity::MigrateIdentity(pg_uri, dir);
+           },
+       .default_migrations_dir = identity::DefaultMigrationsDir(),
+       .serve = [&](Config& env) -> absl::StatusOr<std::function<void()>> {
+         ASSIGN_OR_RETURN(identity::IdentityConfig config,
+                          identity::IdentityConfigFromEnvironment(env));
+         ASSIGN_OR_RETURN(app, identity::IdentityApp::Start(config, clock));
+         return [&] { app->Shutdown(absl::Seconds(10)); };
+       },
+       .commands = {
+           {"create-operator",
+            WithOneArgument("usage: create-operator LOGIN",
+                            [](const identity::IdentityConfig& config, const std::string& login) {
+                              return identity::CreateOperator(config, login, std::cin);
+                            })},
+           {"create-service-client",
+            WithOneArgument("usage: create-service-client NAME",
+                            [](const identity::IdentityConfig& config, const std::string& name) {
+                              return identity::CreateServiceClient(config, name, std::cout);
+                            })},
+       }});
 }
