@@ -70,10 +70,7 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
                             op)["id"];
   std::string base = "/v1/schools/" + school;
   auto join = [&](const std::string& email, const json& invitation, const std::string& inviter) {
-    std::string token = g.SignUp(email);
-    json invite = s.Ok("POST", base + "/invitations", invitation, inviter);
-    s.Ok("POST", "/v1/invitations:redeem", {{"code", invite["code"]}}, token);
-    return token;
+    return s.Join(school, email, invitation, inviter);
   };
   std::string admin = join("director@lyceum3.ru", {{"role", "ROLE_ADMIN"}}, op);
   std::string class_id = s.Ok("POST", base + "/classes",
@@ -94,21 +91,11 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
        json::object(), teacher);
 
   // Their chats are there already: made by messaging from the directory's events.
-  auto chat_of = [&](const std::string& token, const std::string& kind) -> std::optional<json> {
-    json chats = s.Ok("GET", "/v1/chats", nullptr, token);
-    for (const json& chat : chats["chats"]) {
-      if (chat["kind"] == kind && chat.value("classId", "") == class_id) return chat;
-    }
-    return std::nullopt;
+  auto chat_of = [&](const std::string& token, const std::string& kind) {
+    return s.FindChat(token, kind, class_id);
   };
   auto wait_for_chat = [&](const std::string& token, const std::string& kind) {
-    std::optional<json> chat;
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!(chat = chat_of(token, kind)) && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    REQUIRE(chat.has_value());
-    return *chat;
+    return s.WaitForChat(token, kind, class_id);
   };
   json chat = wait_for_chat(petya, "CHAT_KIND_CLASS_STUDENTS");
   CHECK(chat["title"] == "7Б");

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace parta::testing {
 
@@ -101,6 +102,35 @@ std::string SystemFixture::SignUpOperator(const std::string& email) {
               .ok());
   json login = {{"login", email}, {"password", identity::testing::kPassword}, {"device", "e2e"}};
   return Ok("POST", "/v1/sessions:login", login, "")["accessToken"];
+}
+
+std::string SystemFixture::Join(const std::string& school_id, const std::string& email,
+                                const json& invitation, const std::string& inviter) {
+  std::string token = gateway_->SignUp(email);
+  json invite = Ok("POST", "/v1/schools/" + school_id + "/invitations", invitation, inviter);
+  Ok("POST", "/v1/invitations:redeem", {{"code", invite["code"]}}, token);
+  return token;
+}
+
+std::optional<json> SystemFixture::FindChat(const std::string& token, const std::string& kind,
+                                            const std::string& class_id) {
+  json chats = Ok("GET", "/v1/chats", nullptr, token);
+  for (const json& chat : chats["chats"]) {
+    if (chat["kind"] == kind && chat.value("classId", "") == class_id) return chat;
+  }
+  return std::nullopt;
+}
+
+json SystemFixture::WaitForChat(const std::string& token, const std::string& kind,
+                                const std::string& class_id) {
+  std::optional<json> chat;
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!(chat = FindChat(token, kind, class_id)) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  INFO("no " << kind << " chat appeared in time");
+  REQUIRE(chat.has_value());
+  return *chat;
 }
 
 }  // namespace parta::testing

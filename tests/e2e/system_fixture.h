@@ -5,6 +5,7 @@
 // gateway spoken to over HTTP and WebSocket (services/gateway/tests/e2e/gateway_fixture.h).
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "libs/core/clock.h"
@@ -31,6 +32,18 @@ class SystemFixture {
 
   // A platform operator's access token (an account flagged as `create-operator` does).
   std::string SignUpOperator(const std::string& email);
+
+  // A new account that joins `school_id` by redeeming an invitation `inviter` makes with
+  // `invitation` (the body of CreateInvitation); its access token.
+  std::string Join(const std::string& school_id, const std::string& email,
+                   const nlohmann::json& invitation, const std::string& inviter);
+
+  // The first chat of `kind` (of `class_id`; "" for a school's chats) in the caller's list.
+  std::optional<nlohmann::json> FindChat(const std::string& token, const std::string& kind,
+                                         const std::string& class_id);
+  // The same, polled for up to 10 s: roster chats are made from the directory's events.
+  nlohmann::json WaitForChat(const std::string& token, const std::string& kind,
+                             const std::string& class_id);
 
  private:
   SystemFixture() = default;
