@@ -43,8 +43,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                                                             const v1::ListChatsRequest* request,
                                                             v1::ListChatsResponse* response) {
   return Unary(runtime_, context, request, response,
-               [this](const std::string& caller, const v1::ListChatsRequest&) {
-                 return use_.inbox.ListChats(caller);
+               [this](const std::string& caller, const v1::ListChatsRequest& req) {
+                 return use_.inbox.ListChats(caller, req);
                });
 }
 
@@ -264,7 +264,7 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
     v1::ListChatMembersResponse* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::ListChatMembersRequest& req) {
-                 return use_.admin.ListMembers(caller, req.chat_id());
+                 return use_.admin.ListMembers(caller, req);
                });
 }
 

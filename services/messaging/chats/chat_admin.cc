@@ -9,6 +9,7 @@
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/school_roles.h"
+#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -37,12 +38,22 @@ absl::Status CheckInSchool(pqxx::transaction_base& tx, const std::string& school
   return InvalidArgument("NOT_IN_SCHOOL", "everyone added must be a member of the school");
 }
 
-v1::ListChatMembersResponse MembersOf(pqxx::transaction_base& tx, const std::string& chat_id) {
+constexpr int kDefaultMembersPage = 100;
+constexpr int kMaxMembersPage = 1000;
+constexpr absl::string_view kMembersList = "members";
+constexpr absl::string_view kNoMember = "00000000-0000-0000-0000-000000000000";
+
+// The chat's active members by account id after `after`, at most `limit` (a group's members
+// are at most kMaxGroupMembers: AddChatMembers answers with all of them).
+v1::ListChatMembersResponse MembersOf(pqxx::transaction_base& tx, const std::string& chat_id,
+                                      absl::string_view after = kNoMember,
+                                      int limit = kMaxGroupMembers) {
   v1::ListChatMembersResponse response;
-  for (const pqxx::row& row : tx.exec_params(
-           "SELECT user_id::text, role, read_sequence, " PARTA_PG_US(
-               "muted_until") " FROM chat_members WHERE chat_id = $1 AND active ORDER BY user_id",
-           chat_id)) {
+  for (const pqxx::row& row :
+       tx.exec_params("SELECT user_id::text, role, read_sequence, " PARTA_PG_US(
+                          "muted_until") " FROM chat_members WHERE chat_id = $1 AND active "
+                                         "AND user_id > $2::uuid ORDER BY user_id LIMIT $3",
+                      chat_id, std::string(after), limit)) {
     v1::ChatMember& member = *response.add_members();
     member.set_user_id(row[0].as<std::string>());
     member.set_role(
@@ -170,14 +181,27 @@ absl::StatusOr<v1::Chat> ChatAdmin::OpenDirect(const std::string& caller,
   return chat;
 }
 
-absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::ListMembers(const std::string& caller,
-                                                                   const std::string& chat_id) {
+absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::ListMembers(
+    const std::string& caller, const v1::ListChatMembersRequest& req) {
+  const std::string& chat_id = req.chat_id();
   RETURN_IF_ERROR(ValidateChatId(chat_id));
+  ASSIGN_OR_RETURN(int page_size,
+                   PageSize(req.page_size(), kDefaultMembersPage, kMaxMembersPage));
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), kMembersList, chat_id, 1));
+  std::string after = key.empty() ? std::string(kNoMember) : key[0];
+  if (!IsUuid(after)) return InvalidPageToken();
   return pool_.TransactFor<v1::ListChatMembersResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
         std::optional<ChatAccess> access = ReadChat(tx, chat_id, caller);
         if (!access || !access->member) return NotChatMember();
-        return MembersOf(tx, chat_id);
+        v1::ListChatMembersResponse page = MembersOf(tx, chat_id, after, page_size + 1);
+        if (page.members_size() > page_size) {
+          page.mutable_members()->DeleteSubrange(page_size, page.members_size() - page_size);
+          page.set_next_page_token(
+              EncodePageToken(kMembersList, chat_id, {page.members(page_size - 1).user_id()}));
+        }
+        return page;
       });
 }
 

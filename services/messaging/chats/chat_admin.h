@@ -34,7 +34,7 @@ class ChatAdmin {
   absl::StatusOr<v1::Chat> OpenDirect(const std::string& caller,
                                       const v1::OpenDirectChatRequest& req);
   absl::StatusOr<v1::ListChatMembersResponse> ListMembers(const std::string& caller,
-                                                          const std::string& chat_id);
+                                                          const v1::ListChatMembersRequest& req);
   absl::StatusOr<v1::ListChatMembersResponse> AddMembers(const std::string& caller,
                                                          const v1::AddChatMembersRequest& req);
   absl::Status RemoveMember(const std::string& caller, const v1::RemoveChatMemberRequest& req);

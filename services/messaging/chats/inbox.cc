@@ -8,6 +8,7 @@
 #include "libs/realtime/channels.h"
 #include "services/messaging/chats/change_visibility.h"
 #include "services/messaging/chats/chat_log.h"
+#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -15,6 +16,10 @@ namespace parta::messaging {
 namespace {
 
 constexpr int kMaxSyncCursors = 2000;
+constexpr int kDefaultChatsPage = 100;
+constexpr int kMaxChatsPage = 500;
+constexpr absl::string_view kChatsList = "chats";
+constexpr absl::string_view kNoChat = "00000000-0000-0000-0000-000000000000";
 
 // The caller's active chats with unread counts, the most recently changed first.
 std::vector<std::pair<ChatAccess, int>> ActiveChats(pqxx::transaction_base& tx,
@@ -27,6 +32,28 @@ std::vector<std::pair<ChatAccess, int>> ActiveChats(pqxx::transaction_base& tx,
                    "AND x.deleted_at IS NULL) FROM chat_members m JOIN chats c ON c.id = m.chat_id "
                    "WHERE m.user_id = $1::uuid AND m.active ORDER BY c.updated_at DESC, c.id"),
       caller);
+  std::vector<std::pair<ChatAccess, int>> chats;
+  for (const pqxx::row& row : rows) {
+    chats.emplace_back(ChatAccessFromRow(row), row[kChatAccessColumnCount].as<int>());
+  }
+  return chats;
+}
+
+// A page of the caller's active chats with unread counts, by chat id after `after`: a chat's
+// activity does not move it, so a listing walked while messages arrive sees every chat once.
+// Reads `limit` + 1 rows: the one beyond says whether a page follows.
+std::vector<std::pair<ChatAccess, int>> ActiveChatsPage(pqxx::transaction_base& tx,
+                                                        const std::string& caller,
+                                                        absl::string_view after, int limit) {
+  pqxx::result rows = pg::ExecPrepared(
+      tx, "messaging_active_chats_page",
+      absl::StrCat("SELECT ", kChatAccessColumns,
+                   ", (SELECT count(*) FROM messages x WHERE x.chat_id = c.id "
+                   "AND x.sequence > m.read_sequence AND x.author_id <> m.user_id "
+                   "AND x.deleted_at IS NULL) FROM chat_members m JOIN chats c ON c.id = m.chat_id "
+                   "WHERE m.user_id = $1::uuid AND m.active AND m.chat_id > $2::uuid "
+                   "ORDER BY m.chat_id LIMIT $3"),
+      caller, std::string(after), limit + 1);
   std::vector<std::pair<ChatAccess, int>> chats;
   for (const pqxx::row& row : rows) {
     chats.emplace_back(ChatAccessFromRow(row), row[kChatAccessColumnCount].as<int>());
@@ -78,13 +105,27 @@ ChangePage ReadChanges(pqxx::transaction_base& tx, const std::string& chat_id, i
 Inbox::Inbox(pg::Pool& pool, IdGenerator& ids, const Clock& clock, std::function<void()> committed)
     : pool_(pool), ids_(ids), clock_(clock), committed_(std::move(committed)) {}
 
-absl::StatusOr<v1::ListChatsResponse> Inbox::ListChats(const std::string& caller) {
+absl::StatusOr<v1::ListChatsResponse> Inbox::ListChats(const std::string& caller,
+                                                       const v1::ListChatsRequest& req) {
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), kDefaultChatsPage, kMaxChatsPage));
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), kChatsList, caller, 1));
+  std::string after = key.empty() ? std::string(kNoChat) : key[0];
+  if (!IsUuid(after)) return InvalidPageToken();
   return pool_.TransactFor<v1::ListChatsResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatsResponse> {
         tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         v1::ListChatsResponse response;
-        for (const auto& [access, unread] : ActiveChats(tx, caller)) {
+        std::vector<std::pair<ChatAccess, int>> chats =
+            ActiveChatsPage(tx, caller, after, page_size);
+        bool more = static_cast<int>(chats.size()) > page_size;
+        if (more) chats.resize(page_size);
+        for (const auto& [access, unread] : chats) {
           *response.add_chats() = ChatToProto(access, unread);
+        }
+        if (more) {
+          response.set_next_page_token(
+              EncodePageToken(kChatsList, caller, {chats.back().first.chat.id}));
         }
         response.set_chat_list_version(ChatListVersion(tx, caller));
         return response;

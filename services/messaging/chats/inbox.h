@@ -22,7 +22,8 @@ class Inbox {
   // `committed` runs after every committed change (wakes the relay).
   Inbox(pg::Pool& pool, IdGenerator& ids, const Clock& clock, std::function<void()> committed);
 
-  absl::StatusOr<v1::ListChatsResponse> ListChats(const std::string& caller);
+  absl::StatusOr<v1::ListChatsResponse> ListChats(const std::string& caller,
+                                                  const v1::ListChatsRequest& req);
   absl::StatusOr<v1::Chat> GetChat(const std::string& caller, const std::string& chat_id);
   absl::StatusOr<v1::Chat> MarkRead(const std::string& caller, const v1::MarkReadRequest& req);
   absl::StatusOr<v1::ListChatChangesResponse> ListChanges(const std::string& caller,

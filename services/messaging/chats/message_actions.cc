@@ -2,8 +2,11 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <limits>
 #include <set>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
@@ -11,6 +14,7 @@
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_rows.h"
 #include "services/messaging/chats/school_roles.h"
+#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -18,6 +22,33 @@ namespace parta::messaging {
 namespace {
 
 using google::protobuf::util::TimeUtil;
+
+constexpr absl::string_view kAcknowledgementsList = "acknowledgements";
+constexpr absl::string_view kNoUser = "00000000-0000-0000-0000-000000000000";
+// The two parts of an acknowledgement listing, in order, as a page token names them.
+constexpr absl::string_view kAcknowledgedPart = "a";
+constexpr absl::string_view kPendingPart = "p";
+
+// Where a listing of acknowledgements continues: in the acknowledged part after (time, user),
+// or in the pending part after a user.
+struct AcknowledgementCursor {
+  bool pending = false;
+  int64_t after_micros = std::numeric_limits<int64_t>::min();
+  std::string after_user{kNoUser};
+};
+
+absl::StatusOr<AcknowledgementCursor> ParseAcknowledgementCursor(
+    const std::vector<std::string>& key) {
+  AcknowledgementCursor cursor;
+  if (key.empty()) return cursor;
+  cursor.pending = key[0] == kPendingPart;
+  if ((!cursor.pending && key[0] != kAcknowledgedPart) ||
+      !absl::SimpleAtoi(key[1], &cursor.after_micros) || !IsUuid(key[2])) {
+    return InvalidPageToken();
+  }
+  cursor.after_user = key[2];
+  return cursor;
+}
 
 absl::Status NotAPoll() {
   return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_POLL", "the message is not a poll");
@@ -217,6 +248,11 @@ absl::StatusOr<v1::ListAcknowledgementsResponse> MessageActions::ListAcknowledge
     const std::string& caller, const v1::ListAcknowledgementsRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   RETURN_IF_ERROR(ValidateMessageId(req.message_id()));
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
+  const std::string scope = absl::StrCat(req.chat_id(), "/", req.message_id());
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), kAcknowledgementsList, scope, 3));
+  ASSIGN_OR_RETURN(AcknowledgementCursor cursor, ParseAcknowledgementCursor(key));
   return pool_.TransactFor<v1::ListAcknowledgementsResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListAcknowledgementsResponse> {
         tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -230,24 +266,48 @@ absl::StatusOr<v1::ListAcknowledgementsResponse> MessageActions::ListAcknowledge
         }
         if (!message.acknowledgement_requested() && !message.deleted()) return NotRequested();
         v1::ListAcknowledgementsResponse response;
-        for (const pqxx::row& row :
-             tx.exec_params("SELECT user_id::text, " PARTA_PG_US(
-                                "acknowledged_at") " FROM acknowledgements WHERE message_id = $1 "
-                                                   "ORDER BY acknowledged_at, user_id",
-                            message.id())) {
-          v1::Acknowledgement& ack = *response.add_acknowledged();
-          ack.set_user_id(row[0].as<std::string>());
-          *ack.mutable_time() = TimeUtil::MicrosecondsToTimestamp(row[1].as<int64_t>());
+        int room = page_size;
+        std::string after_user = cursor.after_user;
+        if (!cursor.pending) {
+          pqxx::result acknowledged = tx.exec_params(
+              "SELECT user_id::text, " PARTA_PG_US("acknowledged_at") " FROM acknowledgements "
+              "WHERE message_id = $1 AND (" PARTA_PG_US("acknowledged_at") ", user_id) > "
+              "($2, $3::uuid) ORDER BY acknowledged_at, user_id LIMIT $4",
+              message.id(), cursor.after_micros, cursor.after_user, page_size + 1);
+          for (int i = 0; i < static_cast<int>(acknowledged.size()) && i < page_size; ++i) {
+            v1::Acknowledgement& ack = *response.add_acknowledged();
+            ack.set_user_id(acknowledged[i][0].as<std::string>());
+            *ack.mutable_time() =
+                TimeUtil::MicrosecondsToTimestamp(acknowledged[i][1].as<int64_t>());
+          }
+          if (static_cast<int>(acknowledged.size()) > page_size) {
+            const pqxx::row& last = acknowledged[page_size - 1];
+            response.set_next_page_token(EncodePageToken(
+                kAcknowledgementsList, scope,
+                {std::string(kAcknowledgedPart), last[1].as<std::string>(),
+                 last[0].as<std::string>()}));
+            return response;
+          }
+          room -= static_cast<int>(acknowledged.size());
+          after_user = std::string(kNoUser);
         }
         // Expected: the chat's parents who have not acknowledged.
-        for (const pqxx::row& row : tx.exec_params(
-                 "SELECT DISTINCT m.user_id::text FROM chat_members m "
-                 "JOIN roster_roles r ON r.user_id = m.user_id AND r.school_id = $2 "
-                 "AND r.role = 'parent' WHERE m.chat_id = $1 AND m.active "
-                 "AND m.user_id <> $3::uuid AND NOT EXISTS (SELECT 1 FROM acknowledgements a "
-                 "WHERE a.message_id = $4 AND a.user_id = m.user_id) ORDER BY 1",
-                 req.chat_id(), access->chat.school_id, message.author_id(), message.id())) {
-          response.add_pending_user_ids(row[0].as<std::string>());
+        pqxx::result pending = tx.exec_params(
+            "SELECT DISTINCT m.user_id::text FROM chat_members m "
+            "JOIN roster_roles r ON r.user_id = m.user_id AND r.school_id = $2 "
+            "AND r.role = 'parent' WHERE m.chat_id = $1 AND m.active "
+            "AND m.user_id <> $3::uuid AND m.user_id > $5::uuid "
+            "AND NOT EXISTS (SELECT 1 FROM acknowledgements a "
+            "WHERE a.message_id = $4 AND a.user_id = m.user_id) ORDER BY 1 LIMIT $6",
+            req.chat_id(), access->chat.school_id, message.author_id(), message.id(),
+            after_user, room + 1);
+        for (int i = 0; i < static_cast<int>(pending.size()) && i < room; ++i) {
+          response.add_pending_user_ids(pending[i][0].as<std::string>());
+          after_user = pending[i][0].as<std::string>();
+        }
+        if (static_cast<int>(pending.size()) > room) {
+          response.set_next_page_token(EncodePageToken(
+              kAcknowledgementsList, scope, {std::string(kPendingPart), "0", after_user}));
         }
         return response;
       });

@@ -7,6 +7,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 #include "libs/pg/arrays.h"
 #include "libs/pg/prepared.h"
@@ -17,6 +19,7 @@
 #include "services/messaging/chats/message_rows.h"
 #include "services/messaging/chats/moderation_log.h"
 #include "services/messaging/chats/school_roles.h"
+#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -502,6 +505,14 @@ absl::StatusOr<v1::ListMessageVersionsResponse> Messages::Versions(
     const std::string& caller, const v1::ListMessageVersionsRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   RETURN_IF_ERROR(ValidateMessageId(req.message_id()));
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 50, 200));
+  const std::string scope = absl::StrCat(req.chat_id(), "/", req.message_id());
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), "versions", scope, 1));
+  int64_t after = 0;
+  if (!key.empty() && (!absl::SimpleAtoi(key[0], &after) || after < 0)) {
+    return InvalidPageToken();
+  }
   return pool_.TransactFor<v1::ListMessageVersionsResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListMessageVersionsResponse> {
         std::optional<ChatAccess> access = ReadChat(tx, req.chat_id(), caller);
@@ -510,11 +521,17 @@ absl::StatusOr<v1::ListMessageVersionsResponse> Messages::Versions(
         ASSIGN_OR_RETURN(v1::Message message, FindMessage(tx, req.chat_id(), req.message_id(),
                                                           access->member->history_start));
         v1::ListMessageVersionsResponse response;
-        for (const pqxx::row& row :
-             tx.exec_params("SELECT content, " PARTA_PG_US(
-                                "replaced_at") ", reason FROM message_versions "
-                                               "WHERE message_id = $1 ORDER BY version",
-                            message.id())) {
+        pqxx::result rows = tx.exec_params(
+            "SELECT content, " PARTA_PG_US("replaced_at") ", reason, version "
+            "FROM message_versions WHERE message_id = $1 AND version > $2 "
+            "ORDER BY version LIMIT $3",
+            message.id(), after, page_size + 1);
+        for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
+          const pqxx::row& row = rows[i];
+          if (i + 1 == page_size && static_cast<int>(rows.size()) > page_size) {
+            response.set_next_page_token(
+                EncodePageToken("versions", scope, {row[3].as<std::string>()}));
+          }
           v1::MessageVersion& version = *response.add_versions();
           version.mutable_content()->ParseFromString(pqxx::binarystring(row[0]).str());
           *version.mutable_replace_time() = TimeUtil::MicrosecondsToTimestamp(row[1].as<int64_t>());

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
@@ -10,6 +11,7 @@
 #include "services/messaging/chats/message_rows.h"
 #include "services/messaging/chats/moderation_log.h"
 #include "services/messaging/chats/school_roles.h"
+#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -166,18 +168,45 @@ absl::StatusOr<v1::Report> Moderation::Report(const std::string& caller,
 absl::StatusOr<v1::ListReportsResponse> Moderation::ListReports(const std::string& caller,
                                                                 const v1::ListReportsRequest& req) {
   ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 50, 200));
+  // The queue's order as one key: (0, created) for open reports, oldest first, then (1,
+  // -created) for resolved ones, newest first; the id breaks ties.
+  const std::string scope = absl::StrCat(req.school_id(), req.open_only() ? "/open" : "/all");
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), "reports", scope, 3));
+  int after_rank = -1;
+  int64_t after_at = 0;
+  std::string after_id = "00000000-0000-0000-0000-000000000000";
+  if (!key.empty()) {
+    if (!absl::SimpleAtoi(key[0], &after_rank) || (after_rank != 0 && after_rank != 1) ||
+        !absl::SimpleAtoi(key[1], &after_at) || !IsUuid(key[2])) {
+      return InvalidPageToken();
+    }
+    after_id = key[2];
+  }
   return pool_.TransactFor<v1::ListReportsResponse>(
       [&](pqxx::work& tx) -> absl::StatusOr<v1::ListReportsResponse> {
         RETURN_IF_ERROR(RequireSchoolAdmin(tx, req.school_id(), caller));
         v1::ListReportsResponse response;
-        for (const pqxx::row& row :
-             tx.exec_params(std::string("SELECT ") + kReportColumns +
-                                " FROM reports WHERE school_id = $1 AND (state = 'open' OR NOT $2) "
-                                "ORDER BY (state = 'open') DESC, "
-                                "CASE WHEN state = 'open' THEN created_at END ASC, created_at DESC "
-                                "LIMIT $3",
-                            req.school_id(), req.open_only(), page_size)) {
-          *response.add_reports() = ReportFromRow(row);
+        pqxx::result rows = tx.exec_params(
+            absl::StrCat(
+                "SELECT ", kReportColumns, " FROM reports, LATERAL (SELECT ",
+                "CASE WHEN state = 'open' THEN 0 ELSE 1 END AS rank, ",
+                "CASE WHEN state = 'open' THEN " PARTA_PG_US("created_at"),
+                " ELSE -" PARTA_PG_US("created_at") " END AS at) k "
+                "WHERE school_id = $1 AND (state = 'open' OR NOT $2) "
+                "AND (k.rank, k.at, id) > ($3, $4, $5::uuid) "
+                "ORDER BY k.rank, k.at, id LIMIT $6"),
+            req.school_id(), req.open_only(), after_rank, after_at, after_id, page_size + 1);
+        for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
+          *response.add_reports() = ReportFromRow(rows[i]);
+        }
+        if (static_cast<int>(rows.size()) > page_size) {
+          const v1::Report& last = response.reports(page_size - 1);
+          bool open = last.state() == v1::REPORT_STATE_OPEN;
+          int64_t micros = TimeUtil::TimestampToMicroseconds(last.create_time());
+          response.set_next_page_token(EncodePageToken(
+              "reports", scope,
+              {open ? "0" : "1", absl::StrCat(open ? micros : -micros), last.id()}));
         }
         return response;
       });

@@ -1,5 +1,6 @@
 #include "services/messaging/chats/search.h"
 
+#include "libs/core/page_token.h"
 #include "libs/core/status.h"
 #include "libs/pg/prepared.h"
 #include "services/messaging/chats/chat_log.h"

@@ -140,12 +140,4 @@ absl::Status ValidateQuery(absl::string_view query) {
   return InvalidArgument("INVALID_QUERY", "a query is 1-200 characters with a word in it");
 }
 
-absl::StatusOr<int> PageSize(int requested, int fallback, int max) {
-  if (requested == 0) return fallback;
-  if (requested < 1 || requested > max) {
-    return InvalidArgument("INVALID_PAGE", absl::StrCat("page_size must be 1-", max));
-  }
-  return requested;
-}
-
 }  // namespace parta::messaging

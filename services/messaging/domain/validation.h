@@ -54,7 +54,4 @@ absl::Status ValidateMuteDuration(absl::Duration duration);
 // A search query: 1–200 characters of valid UTF-8 with a letter or digit (`INVALID_QUERY`).
 absl::Status ValidateQuery(absl::string_view query);
 
-// A page size: 0 means `fallback`, otherwise 1–`max` (`INVALID_PAGE`).
-absl::StatusOr<int> PageSize(int requested, int fallback, int max);
-
 }  // namespace parta::messaging

@@ -70,12 +70,19 @@ bool MessagingFixture::Eventually(const std::function<bool()>& condition, absl::
 
 std::optional<v1::Chat> MessagingFixture::ChatOf(const std::string& user_id, v1::ChatKind kind,
                                                  const std::string& class_id) {
-  v1::ListChatsResponse chats;
-  if (!Call(&v1::MessagingService::Stub::ListChats, user_id, v1::ListChatsRequest(), &chats).ok()) {
-    return std::nullopt;
-  }
-  for (const v1::Chat& chat : chats.chats()) {
-    if (chat.kind() == kind && chat.class_id() == class_id) return chat;
+  // Every page of the list (a few at most: the list is bounded by its page size).
+  v1::ListChatsRequest request;
+  request.set_page_size(500);
+  for (int page = 0; page < 100; ++page) {
+    v1::ListChatsResponse chats;
+    if (!Call(&v1::MessagingService::Stub::ListChats, user_id, request, &chats).ok()) {
+      return std::nullopt;
+    }
+    for (const v1::Chat& chat : chats.chats()) {
+      if (chat.kind() == kind && chat.class_id() == class_id) return chat;
+    }
+    if (chats.next_page_token().empty()) break;
+    request.set_page_token(chats.next_page_token());
   }
   return std::nullopt;
 }

@@ -29,10 +29,6 @@ TEST_CASE("Request ids, chat ids and page sizes", "[messaging][unit]") {
   CHECK(ReasonOf(ValidateRequestId("кириллица")) == "INVALID_REQUEST_ID");
   CHECK(ValidateChatId("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b").ok());
   CHECK(ReasonOf(ValidateChatId("chat-1")) == "INVALID_CHAT_ID");
-  CHECK(*PageSize(0, 50, 200) == 50);
-  CHECK(*PageSize(200, 50, 200) == 200);
-  CHECK(ReasonOf(PageSize(201, 50, 200).status()) == "INVALID_PAGE");
-  CHECK(ReasonOf(PageSize(-1, 50, 200).status()) == "INVALID_PAGE");
 }
 
 TEST_CASE("Polls, awards, mentions, attachments, reactions, titles, mutes and queries",
