@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/pg/migrations.h"
@@ -70,16 +71,20 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
       static_cast<size_t>(env.Int("PARTA_ARGON2_MEMORY_KIB", 19 * 1024, 8, 1024 * 1024)) * 1024;
   hashing.threads = static_cast<size_t>(
       env.Int("PARTA_ARGON2_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
-  // Each waiting hash holds an RPC worker: a short queue keeps most workers for other RPCs
-  // and sheds a login flood with HASHING_OVERLOADED instead.
+  // Password calls wait for the hasher on the password queue's threads (twice the hashing
+  // threads); this queue holds them all, so the password queue alone decides who waits.
   hashing.queue = static_cast<size_t>(
       env.Int("PARTA_ARGON2_QUEUE", static_cast<int64_t>(2 * hashing.threads), 1, 100000));
+  config.password_max_wait =
+      env.Duration("PARTA_IDENTITY_PASSWORD_MAX_WAIT", config.password_max_wait);
   // Workers block on Postgres round trips; more than a few per core only adds context switches
   // (measured with the GetMe benchmark). Each worker needs at most one connection at a time.
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   config.worker_threads = static_cast<int>(env.Int("PARTA_WORKER_THREADS", 4 * cores, 1, 1024));
-  config.pg_pool_size =
-      static_cast<int>(env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + 2, 1, 500));
+  // A connection for each worker, each password thread, and the relay and purge.
+  const int password_threads = static_cast<int>(2 * hashing.threads);
+  config.pg_pool_size = static_cast<int>(
+      env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + password_threads + 2, 1, 500));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
   RETURN_IF_ERROR(env.Validate());
   ASSIGN_OR_RETURN(config.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
@@ -98,6 +103,7 @@ struct IdentityApp::Parts {
   std::unique_ptr<RefreshTokenCodec> refresh_tokens;
   std::unique_ptr<auth::PasswordHasher> hasher;
   std::unique_ptr<Identity> identity;
+  std::unique_ptr<PasswordQueue> passwords;
   std::unique_ptr<IdentityGrpcService> service;
 };
 
@@ -154,10 +160,23 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
           // Keys live in this process: a fresh copy is cheap and never stale for long.
           .key_refresh_interval = config.key_check_interval,
           .min_refetch_interval = absl::Seconds(1)});
-  parts->service =
-      std::make_unique<IdentityGrpcService>(*parts->identity, *parts->key_ring, host.runtime());
+  // Each password call waits for the hasher on its thread: twice the hashing threads keep the
+  // hasher busy (its own queue holds that many) while the queue's clock admits the rest.
+  // Until the queue has been busy, a call costs it what a hash takes now over the hashing
+  // threads, with a quarter more for its database work.
+  const absl::Time before = absl::Now();
+  (void)parts->hasher->Hash("a first hash to know its cost");
+  const absl::Duration hash_cost = absl::Now() - before;
+  parts->passwords = std::make_unique<PasswordQueue>(PasswordQueue::Options{
+      .threads = 2 * config.hashing.threads,
+      .max_wait = config.password_max_wait,
+      .initial_slot = hash_cost * 1.25 / static_cast<double>(config.hashing.threads)});
+  parts->service = std::make_unique<IdentityGrpcService>(*parts->identity, *parts->key_ring,
+                                                         host.runtime(), *parts->passwords);
   auth::PasswordHasher* hasher = parts->hasher.get();
+  PasswordQueue* passwords = parts->passwords.get();
   host.OnShutdown([hasher] { hasher->Stop(); });
+  host.OnShutdown([passwords] { passwords->Stop(); });  // runs first: before the hasher stops
   RETURN_IF_ERROR(host.Serve({parts->service.get()}));
   return std::unique_ptr<IdentityApp>(new IdentityApp(std::move(parts)));
 }

@@ -36,6 +36,8 @@ struct IdentityConfig : grpc::ServiceSettings {
   KeyRotationPolicy keys;
   absl::Duration key_check_interval = absl::Minutes(1);
   auth::PasswordHasher::Options hashing;
+  // How long password work (sign-ins) may queue before a call is told to come back later.
+  absl::Duration password_max_wait = absl::Seconds(6);
 };
 
 // Reads PARTA_* variables (documented in the service's README).

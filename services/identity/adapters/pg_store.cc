@@ -216,15 +216,20 @@ class PgIdentityTransaction final : public IdentityTransaction {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<Session>> ListActiveSessions(absl::string_view account_id,
-                                                          int limit) override {
+  absl::StatusOr<std::vector<Session>> ListActiveSessions(
+      absl::string_view account_id, const std::optional<SessionKey>& before,
+      int limit) override {
     std::vector<Session> sessions;
     if (!IsUuid(account_id)) return sessions;
+    // Keyset paging: (created_at, id) below the last of the previous page, never an offset.
     pqxx::result rows = tx_.exec_params(
         std::string("SELECT ") + kSessionColumns +
             " FROM sessions WHERE account_id = $1 AND revoked_at IS NULL "
-            "ORDER BY last_used_at DESC, created_at DESC LIMIT $2",
-        std::string(account_id), limit);
+            "AND (NOT $2 OR (created_at, id) < (" PARTA_PG_TS("$3") ", $4::uuid)) "
+            "ORDER BY created_at DESC, id DESC LIMIT $5",
+        std::string(account_id), before.has_value(),
+        before ? ToMicros(before->created_at) : int64_t{0},
+        before ? before->id : std::string("00000000-0000-0000-0000-000000000000"), limit);
     for (const pqxx::row& row : rows) sessions.push_back(SessionFromRow(row));
     return sessions;
   }

@@ -71,7 +71,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 ::grpc::ServerUnaryReactor* IdentityGrpcService::Register(::grpc::CallbackServerContext* context,
                                                           const v1::RegisterRequest* request,
                                                           v1::RegisterResponse* response) {
-  return runtime_.Serve(
+  return ServePassword(
       context, request, response,
       [this](const CallContext&, const v1::RegisterRequest& req,
              v1::RegisterResponse& resp) -> absl::Status {
@@ -87,7 +87,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 ::grpc::ServerUnaryReactor* IdentityGrpcService::Login(::grpc::CallbackServerContext* context,
                                                        const v1::LoginRequest* request,
                                                        v1::TokenPair* response) {
-  return runtime_.Serve(context, request, response,
+  return ServePassword(context, request, response,
                         [this](const CallContext& call, const v1::LoginRequest& req,
                                v1::TokenPair& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(
@@ -156,11 +156,13 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
     ::grpc::CallbackServerContext* context, const v1::ListSessionsRequest* request,
     v1::ListSessionsResponse* response) {
   return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListSessionsRequest&,
+                        [this](const CallContext& call, const v1::ListSessionsRequest& req,
                                v1::ListSessionsResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(std::vector<Session> sessions,
-                                           identity_.ListSessions(*call.caller));
-                          for (const Session& session : sessions) {
+                          ASSIGN_OR_RETURN(SessionPage page,
+                                           identity_.ListSessions(*call.caller, req.page_size(),
+                                                                  req.page_token()));
+                          resp.set_next_page_token(page.next_page_token);
+                          for (const Session& session : page.sessions) {
                             v1::Session& out = *resp.add_sessions();
                             out.set_id(session.id);
                             out.set_device(session.device);
@@ -186,7 +188,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ChangePassword(
     ::grpc::CallbackServerContext* context, const v1::ChangePasswordRequest* request,
     v1::ChangePasswordResponse* response) {
-  return runtime_.Serve(context, request, response,
+  return ServePassword(context, request, response,
                         [this](const CallContext& call, const v1::ChangePasswordRequest& req,
                                v1::ChangePasswordResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(
@@ -246,7 +248,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ActivateManagedAccount(
     ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
     v1::TokenPair* response) {
-  return runtime_.Serve(
+  return ServePassword(
       context, request, response,
       [this](const CallContext& call, const v1::ActivateManagedAccountRequest& req,
              v1::TokenPair& resp) -> absl::Status {

@@ -5,14 +5,18 @@
 
 #include "libs/grpc/call.h"
 #include "parta/identity/v1/identity.grpc.pb.h"
+#include "services/identity/api/password_queue.h"
 #include "services/identity/domain/identity.h"
 
 namespace parta::identity {
 
 class IdentityGrpcService final : public parta::identity::v1::IdentityService::CallbackService {
  public:
-  IdentityGrpcService(Identity& identity, KeyRing& keys, grpc::RpcRuntime& runtime)
-      : identity_(identity), keys_(keys), runtime_(runtime) {}
+  // Register, Login, ChangePassword and ActivateManagedAccount run on `passwords`; the rest on
+  // the runtime's executor.
+  IdentityGrpcService(Identity& identity, KeyRing& keys, grpc::RpcRuntime& runtime,
+                      PasswordQueue& passwords)
+      : identity_(identity), keys_(keys), runtime_(runtime), passwords_(passwords) {}
 
   ::grpc::ServerUnaryReactor* Register(::grpc::CallbackServerContext* context,
                                        const v1::RegisterRequest* request,
@@ -67,9 +71,26 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
                                              v1::GetSigningKeysResponse* response) override;
 
  private:
+  // Serves a call whose work hashes a password on the password queue (refused there at once
+  // when the queue's wait is too long), like RpcRuntime::Serve otherwise.
+  template <typename Request, typename Response, typename Handler>
+  ::grpc::ServerUnaryReactor* ServePassword(::grpc::CallbackServerContext* context,
+                                            const Request* request, Response* response,
+                                            Handler handler) {
+    return runtime_.ServeAsync(
+        context, request, response,
+        [this, handler = std::move(handler)](const grpc::CallContext& call, const Request& req,
+                                             Response& resp, grpc::RpcRuntime::Finish finish) {
+          passwords_.Submit([handler, call, &req, &resp,
+                             finish] { finish(absl::Status(handler(call, req, resp))); },
+                            finish);
+        });
+  }
+
   Identity& identity_;
   KeyRing& keys_;
   grpc::RpcRuntime& runtime_;
+  PasswordQueue& passwords_;
 };
 
 }  // namespace parta::identity

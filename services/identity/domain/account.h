@@ -39,6 +39,12 @@ struct Session {
   std::string revoke_reason;
 };
 
+// Where a session stands in the newest-first order of an account's sessions.
+struct SessionKey {
+  absl::Time created_at;
+  std::string id;
+};
+
 // One refresh token of a session, stored by hash only.
 struct RefreshToken {
   std::string token_hash;  // hex SHA-256 of the token

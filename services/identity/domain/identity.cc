@@ -6,8 +6,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
+#include "libs/core/random.h"
 #include "libs/core/status.h"
+#include "libs/core/page_token.h"
 #include "services/identity/domain/validation.h"
 
 namespace parta::identity {
@@ -25,8 +29,10 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// ListSessions shows at most this many sessions.
-constexpr int kMaxListedSessions = 100;
+// ListSessions pages: this many sessions by default, at most kMaxSessionsPage.
+constexpr int kDefaultSessionsPage = 50;
+constexpr int kMaxSessionsPage = 100;
+constexpr absl::string_view kSessionsList = "sessions";
 
 // Whole seconds, as tokens carry them: a re-issued token then matches the first one exactly.
 absl::Time TruncateToSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
@@ -300,13 +306,30 @@ absl::StatusOr<Account> Identity::UpdateDisplayName(const auth::Claims& caller,
   return account;
 }
 
-absl::StatusOr<std::vector<Session>> Identity::ListSessions(const auth::Claims& caller) {
-  std::vector<Session> sessions;
+absl::StatusOr<SessionPage> Identity::ListSessions(const auth::Claims& caller, int page_size,
+                                                   absl::string_view page_token) {
+  ASSIGN_OR_RETURN(int limit, PageSize(page_size, kDefaultSessionsPage, kMaxSessionsPage));
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(page_token, kSessionsList, caller.subject, 2));
+  std::optional<SessionKey> before;
+  if (!key.empty()) {
+    int64_t micros = 0;
+    if (!absl::SimpleAtoi(key[0], &micros) || !IsUuid(key[1])) return InvalidPageToken();
+    before = SessionKey{.created_at = absl::FromUnixMicros(micros), .id = key[1]};
+  }
+  SessionPage page;
   RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(sessions, tx.ListActiveSessions(caller.subject, kMaxListedSessions));
+    ASSIGN_OR_RETURN(page.sessions, tx.ListActiveSessions(caller.subject, before, limit + 1));
     return absl::OkStatus();
   }));
-  return sessions;
+  if (static_cast<int>(page.sessions.size()) > limit) {
+    page.sessions.resize(limit);
+    const Session& last = page.sessions.back();
+    page.next_page_token =
+        EncodePageToken(kSessionsList, caller.subject,
+                        {absl::StrCat(absl::ToUnixMicros(last.created_at)), last.id});
+  }
+  return page;
 }
 
 absl::Status Identity::RevokeSession(const auth::Claims& caller, absl::string_view session_id) {

@@ -66,6 +66,12 @@ struct ManagedCredentials {
   bool created = false;
 };
 
+// One page of a person's open sessions.
+struct SessionPage {
+  std::vector<Session> sessions;
+  std::string next_page_token;  // empty on the last page
+};
+
 struct NewApiClient {
   std::string client_id;
   std::string client_secret;
@@ -85,7 +91,10 @@ class Identity {
   absl::StatusOr<Account> GetMe(const auth::Claims& caller);
   absl::StatusOr<Account> UpdateDisplayName(const auth::Claims& caller,
                                             absl::string_view display_name);
-  absl::StatusOr<std::vector<Session>> ListSessions(const auth::Claims& caller);
+  // The caller's open sessions, the newest first, `page_size` (0: 50, at most 100) after the
+  // page `page_token` ends (empty: the first page). INVALID_PAGE, INVALID_PAGE_TOKEN.
+  absl::StatusOr<SessionPage> ListSessions(const auth::Claims& caller, int page_size,
+                                           absl::string_view page_token);
   absl::Status RevokeSession(const auth::Claims& caller, absl::string_view session_id);
   // Returns how many other sessions were ended.
   absl::StatusOr<int> ChangePassword(const auth::Claims& caller, absl::string_view current,

@@ -44,9 +44,10 @@ class IdentityTransaction {
   virtual absl::Status InsertSession(const Session& session) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(absl::string_view id) = 0;
   virtual absl::Status TouchSession(absl::string_view id, absl::Time at) = 0;
-  // Sessions of the account that are not revoked, most recently used first, at most `limit`.
-  virtual absl::StatusOr<std::vector<Session>> ListActiveSessions(absl::string_view account_id,
-                                                                  int limit) = 0;
+  // Sessions of the account that are not revoked, the newest first (by creation time, then by
+  // id, descending), at most `limit`; with `before`, only those that come after it in that order.
+  virtual absl::StatusOr<std::vector<Session>> ListActiveSessions(
+      absl::string_view account_id, const std::optional<SessionKey>& before, int limit) = 0;
   // Marks the session revoked and records a SessionRevoked event in the outbox, in this
   // transaction. A session revoked already keeps its first time and reason (no new event).
   virtual absl::Status RevokeSession(absl::string_view id, absl::Time at,

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_split.h"
 #include "libs/auth/token.h"
@@ -298,6 +300,82 @@ TEST_CASE("A person lists and revokes only their own sessions", "[identity][api]
   CHECK_RPC_ERROR(
       f->stub().RevokeSession(IdentityFixture::Context(laptop.access_token()).get(), request, &out),
       NOT_FOUND, "SESSION_NOT_FOUND");
+}
+
+TEST_CASE("ListSessions pages the newest first with tokens only the caller may use",
+          "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  REQUIRE(f->Register("other@school.ru").ok());
+  std::vector<v1::TokenPair> devices(5);
+  for (v1::TokenPair& device : devices) {
+    REQUIRE(f->Login("teacher@school.ru", &device).ok());
+    f->clock().Advance(absl::Seconds(1));
+  }
+  v1::TokenPair stranger;
+  REQUIRE(f->Login("other@school.ru", &stranger).ok());
+  auto list = [&](const v1::TokenPair& who, const v1::ListSessionsRequest& request,
+                  v1::ListSessionsResponse* response) {
+    return f->stub().ListSessions(IdentityFixture::Context(who.access_token()).get(), request,
+                                  response);
+  };
+
+  // Walked two at a time: every session once, the newest first.
+  v1::ListSessionsRequest request;
+  request.set_page_size(2);
+  std::vector<std::string> walked;
+  std::string second_page_token;
+  int pages = 0;
+  do {
+    v1::ListSessionsResponse page;
+    REQUIRE(list(devices[0], request, &page).ok());
+    ++pages;
+    REQUIRE(page.sessions_size() <= 2);
+    for (const v1::Session& session : page.sessions()) walked.push_back(session.id());
+    if (second_page_token.empty()) second_page_token = page.next_page_token();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty() && pages < 100);
+  std::vector<std::string> newest_first;
+  for (auto device = devices.rbegin(); device != devices.rend(); ++device) {
+    newest_first.push_back(device->session_id());
+  }
+  CHECK(walked == newest_first);
+  CHECK(pages == 3);
+  REQUIRE_FALSE(second_page_token.empty());
+  CHECK(second_page_token.find(devices[3].session_id()) == std::string::npos);
+
+  // Another person's token, a garbled one, a raw id: INVALID_PAGE_TOKEN.
+  v1::ListSessionsResponse refused;
+  request.set_page_token(second_page_token);
+  CHECK_RPC_ERROR(list(stranger, request, &refused), INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+  std::string garbled = second_page_token;
+  for (char& c : garbled) c = c == 'A' ? 'B' : 'A';
+  request.set_page_token(garbled);
+  CHECK_RPC_ERROR(list(devices[0], request, &refused), INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+  request.set_page_token(devices[3].session_id());
+  CHECK_RPC_ERROR(list(devices[0], request, &refused), INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+
+  // Page sizes: 0 is the default (50), 100 at most; a revoked session leaves the list.
+  request.clear_page_token();
+  request.set_page_size(101);
+  CHECK_RPC_ERROR(list(devices[0], request, &refused), INVALID_ARGUMENT, "INVALID_PAGE");
+  request.set_page_size(-1);
+  CHECK_RPC_ERROR(list(devices[0], request, &refused), INVALID_ARGUMENT, "INVALID_PAGE");
+  v1::RevokeSessionRequest revoke;
+  revoke.set_session_id(devices[2].session_id());
+  v1::RevokeSessionResponse revoked;
+  REQUIRE(f->stub()
+              .RevokeSession(IdentityFixture::Context(devices[0].access_token()).get(), revoke,
+                             &revoked)
+              .ok());
+  request.set_page_size(0);
+  v1::ListSessionsResponse all;
+  REQUIRE(list(devices[0], request, &all).ok());
+  CHECK(all.next_page_token().empty());
+  REQUIRE(all.sessions_size() == 4);
+  for (const v1::Session& session : all.sessions()) {
+    CHECK(session.id() != devices[2].session_id());
+  }
 }
 
 TEST_CASE("ChangePassword needs the current password and ends every other session",
