@@ -30,17 +30,26 @@ struct Connection {
   std::string out;
   size_t written = 0;
   std::string in;
-  HttpLoad::Answer answer;
+  HttpLoad::Replied answer;
 };
 
-// Parses one response at the front of `in`; nullopt while incomplete, else (status, length).
-std::optional<std::pair<int, size_t>> ParseResponse(const std::string& in) {
+struct Parsed {
+  int status = -1;
+  size_t length = 0;  // of the whole response
+  absl::Duration retry_after = absl::ZeroDuration();
+};
+
+// Parses one response at the front of `in`; nullopt while incomplete.
+std::optional<Parsed> ParseResponse(const std::string& in) {
   const size_t end = in.find("\r\n\r\n");
   if (end == std::string::npos) return std::nullopt;
+  Parsed parsed;
   int status = 0;
   if (in.size() < 12 || !absl::SimpleAtoi(absl::string_view(in).substr(9, 3), &status)) {
-    return std::make_pair(-1, end + 4);
+    parsed.length = end + 4;
+    return parsed;
   }
+  parsed.status = status;
   size_t length = 0;
   const absl::string_view headers = absl::string_view(in).substr(0, end);
   size_t pos = 0;
@@ -50,9 +59,15 @@ std::optional<std::pair<int, size_t>> ParseResponse(const std::string& in) {
     if (absl::StartsWithIgnoreCase(line, "content-length:")) {
       (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(15)), &length);
     }
+    int seconds = 0;
+    if (absl::StartsWithIgnoreCase(line, "retry-after:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(12)), &seconds)) {
+      parsed.retry_after = absl::Seconds(seconds);
+    }
   }
   if (in.size() < end + 4 + length) return std::nullopt;
-  return std::make_pair(status, end + 4 + length);
+  parsed.length = end + 4 + length;
+  return parsed;
 }
 
 }  // namespace
@@ -101,7 +116,7 @@ class HttpLoad::Impl {
     return true;
   }
 
-  void Submit(std::string request, Answer answer) {
+  void Submit(std::string request, Replied answer) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       queue_.emplace_back(std::move(request), std::move(answer));
@@ -166,14 +181,16 @@ class HttpLoad::Impl {
       connection.in.append(buffer, static_cast<size_t>(n));
     }
     while (connection.busy) {
-      std::optional<std::pair<int, size_t>> response = ParseResponse(connection.in);
+      std::optional<Parsed> response = ParseResponse(connection.in);
       if (!response) break;
       const size_t header_end = connection.in.find("\r\n\r\n") + 4;
-      std::string body = connection.in.substr(header_end, response->second - header_end);
-      connection.in.erase(0, response->second);
+      Reply reply{.status = response->status,
+                  .body = connection.in.substr(header_end, response->length - header_end),
+                  .retry_after = response->retry_after};
+      connection.in.erase(0, response->length);
       connection.busy = false;
-      Answer answer = std::move(connection.answer);
-      answer(response->first, std::move(body));
+      Replied answer = std::move(connection.answer);
+      answer(std::move(reply));
       std::lock_guard<std::mutex> lock(mu_);
       idle_.push_back(&connection);
     }
@@ -190,8 +207,8 @@ class HttpLoad::Impl {
     const bool was_busy = connection.busy;
     if (was_busy) {
       connection.busy = false;
-      Answer answer = std::move(connection.answer);
-      answer(-1, "");
+      Replied answer = std::move(connection.answer);
+      answer(Reply{});
     }
     if (!Dial(connection)) return;  // stays out of the pool
     if (was_busy) {
@@ -207,7 +224,7 @@ class HttpLoad::Impl {
   std::vector<std::unique_ptr<Connection>> connections_;
   std::mutex mu_;
   std::vector<Connection*> idle_;
-  std::deque<std::pair<std::string, Answer>> queue_;
+  std::deque<std::pair<std::string, Replied>> queue_;
   std::thread thread_;
 };
 
@@ -226,12 +243,18 @@ AsyncOperation HttpLoad::Operation(std::vector<std::string> requests) {
   Impl* impl = impl_.get();
   return [impl, shared, next](Done done) {
     impl->Submit((*shared)[next->fetch_add(1) % shared->size()],
-                 [done = std::move(done)](int status, std::string) { done(status == 200); });
+                 [done = std::move(done)](Reply reply) { done(reply.status == 200); });
   };
 }
 
 void HttpLoad::Send(std::string request, Answer answer) {
-  impl_->Submit(std::move(request), std::move(answer));
+  impl_->Submit(std::move(request), [answer = std::move(answer)](Reply reply) {
+    answer(reply.status, std::move(reply.body));
+  });
+}
+
+void HttpLoad::SendForReply(std::string request, Replied replied) {
+  impl_->Submit(std::move(request), std::move(replied));
 }
 
 int ConnectFromLoopback(int port, int index) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "tools/bench/core/load.h"
 
 namespace parta::bench {
@@ -27,6 +28,15 @@ class HttpLoad {
   using Answer = std::function<void(int status, std::string body)>;
   // Sends one complete request on the next free connection.
   void Send(std::string request, Answer answer);
+
+  // The status (-1 when unparsable or the connection failed), body and Retry-After of an answer.
+  struct Reply {
+    int status = -1;
+    std::string body;
+    absl::Duration retry_after = absl::ZeroDuration();
+  };
+  using Replied = std::function<void(Reply reply)>;
+  void SendForReply(std::string request, Replied replied);
 
   class Impl;
 
