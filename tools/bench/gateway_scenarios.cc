@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,10 +174,7 @@ std::vector<int> OpenSockets(int port, int count, const std::vector<std::string>
 
 int BenchGateway(const Settings& settings) {
   Report report("S6/S4b gateway: HTTP ceiling, authenticated GET, idle WebSockets");
-  rlimit files{};
-  getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = files.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &files);
+  RaiseOpenFileLimit();
 
   std::unique_ptr<Nginx> nginx = Nginx::Start();
   if (!nginx) return Fail("nginx did not start (tools/parta bench installs it)");

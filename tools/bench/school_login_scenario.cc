@@ -6,7 +6,6 @@
 // logins per second beside the bare argon2id verify rate of the same parameters and threads.
 
 #include <sodium.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <map>
@@ -128,11 +127,7 @@ int Fail(const std::string& what) {
 
 int BenchSchoolLogin(const Settings& settings) {
   Report report("A school behind one address: logins at 8:25 through the gateway");
-  // A connection per person here, and as many in the gateway (which inherits the limit).
-  rlimit files{};
-  getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = files.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &files);
+  RaiseOpenFileLimit();  // a connection per person here, and as many in the gateway
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int people = settings.quick ? 200 : 1000;
   if (sodium_init() < 0) return Fail("libsodium");

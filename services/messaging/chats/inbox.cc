@@ -21,15 +21,19 @@ constexpr int kMaxChatsPage = 500;
 constexpr absl::string_view kChatsList = "chats";
 constexpr absl::string_view kNoChat = "00000000-0000-0000-0000-000000000000";
 
+// After the chat's columns: the member's unread count, and the tables they come from.
+constexpr char kUnreadAndMemberships[] =
+    ", (SELECT count(*) FROM messages x WHERE x.chat_id = c.id "
+    "AND x.sequence > m.read_sequence AND x.author_id <> m.user_id AND x.deleted_at IS NULL) "
+    "FROM chat_members m JOIN chats c ON c.id = m.chat_id ";
+
 // The caller's active chats with unread counts, the most recently changed first.
 std::vector<std::pair<ChatAccess, int>> ActiveChats(pqxx::transaction_base& tx,
                                                     const std::string& caller) {
   pqxx::result rows = pg::ExecPrepared(
       tx, "messaging_active_chats",
       absl::StrCat("SELECT ", kChatAccessColumns,
-                   ", (SELECT count(*) FROM messages x WHERE x.chat_id = c.id "
-                   "AND x.sequence > m.read_sequence AND x.author_id <> m.user_id "
-                   "AND x.deleted_at IS NULL) FROM chat_members m JOIN chats c ON c.id = m.chat_id "
+                   kUnreadAndMemberships,
                    "WHERE m.user_id = $1::uuid AND m.active ORDER BY c.updated_at DESC, c.id"),
       caller);
   std::vector<std::pair<ChatAccess, int>> chats;
@@ -48,9 +52,7 @@ std::vector<std::pair<ChatAccess, int>> ActiveChatsPage(pqxx::transaction_base& 
   pqxx::result rows = pg::ExecPrepared(
       tx, "messaging_active_chats_page",
       absl::StrCat("SELECT ", kChatAccessColumns,
-                   ", (SELECT count(*) FROM messages x WHERE x.chat_id = c.id "
-                   "AND x.sequence > m.read_sequence AND x.author_id <> m.user_id "
-                   "AND x.deleted_at IS NULL) FROM chat_members m JOIN chats c ON c.id = m.chat_id "
+                   kUnreadAndMemberships,
                    "WHERE m.user_id = $1::uuid AND m.active AND m.chat_id > $2::uuid "
                    "ORDER BY m.chat_id LIMIT $3"),
       caller, std::string(after), limit + 1);

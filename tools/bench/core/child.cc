@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,13 @@ extern char** environ;
 #include "libs/core/status.h"
 
 namespace parta::bench {
+
+void RaiseOpenFileLimit() {
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+}
 
 std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& overrides) {
   std::vector<std::string> environment;

@@ -17,6 +17,10 @@ namespace parta::bench {
 // only async-signal-safe calls may run between fork() and exec() in a threaded process.
 std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& overrides);
 
+// Raises this process's limit of open files to the hard limit; the servers it starts inherit it
+// (benchmarks with thousands of connections).
+void RaiseOpenFileLimit();
+
 // fork() + execve() with stdout sent to /dev/null; the child dies with its parent.
 pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& environment);
 
