@@ -516,11 +516,8 @@ class WorldBuilder {
     // The leaver goes: once the roster has caught up (his staff chat is gone) he is a stranger.
     s_.Ok("POST", base + "/members/" + w.leaver.id + ":removeRole", {{"role", "ROLE_TEACHER"}},
           admin);
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (s_.FindChat(leaver, "CHAT_KIND_STAFF", "") && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    REQUIRE_FALSE(s_.FindChat(leaver, "CHAT_KIND_STAFF", ""));
+    REQUIRE(SystemFixture::Eventually(
+        [&] { return !s_.FindChat(leaver, "CHAT_KIND_STAFF", "").has_value(); }));
     WaitForMembers(w);
     return w;
   }
@@ -558,17 +555,15 @@ class WorldBuilder {
       std::set<std::string> expected;
       for (const std::string& key : audience) expected.insert(w.person(key).id);
       std::set<std::string> members;
-      absl::Time deadline = absl::Now() + absl::Seconds(10);
-      do {
+      SystemFixture::Eventually([&] {
         members.clear();
         json answer = s_.Ok("GET", "/v1/chats/" + chat_id + "/members", nullptr,
                             w.person(*audience.begin()).token);
         for (const json& member : answer["members"]) {
           members.insert(member["userId"].get<std::string>());
         }
-        if (members == expected) break;
-        absl::SleepFor(absl::Milliseconds(50));
-      } while (absl::Now() < deadline);
+        return members == expected;
+      });
       INFO("school " << w.name << ", chat " << chat_id);
       CHECK(members == expected);
     }

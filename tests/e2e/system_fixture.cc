@@ -121,13 +121,19 @@ std::optional<json> SystemFixture::FindChat(const std::string& token, const std:
   return std::nullopt;
 }
 
+bool SystemFixture::Eventually(const std::function<bool()>& condition, absl::Duration limit) {
+  const absl::Time deadline = absl::Now() + limit;
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
 json SystemFixture::WaitForChat(const std::string& token, const std::string& kind,
                                 const std::string& class_id) {
   std::optional<json> chat;
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!(chat = FindChat(token, kind, class_id)) && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  Eventually([&] { return (chat = FindChat(token, kind, class_id)).has_value(); });
   INFO("no " << kind << " chat appeared in time");
   REQUIRE(chat.has_value());
   return *chat;

@@ -4,10 +4,12 @@
 // services, each with its own schema in the test PostgreSQL, on the test Redis, behind a real
 // gateway spoken to over HTTP and WebSocket (services/gateway/tests/e2e/gateway_fixture.h).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "absl/time/time.h"
 #include "libs/core/clock.h"
 #include "libs/testing/fixtures.h"
 #include "services/directory/directory_app.h"
@@ -38,6 +40,9 @@ class SystemFixture {
   std::string Join(const std::string& school_id, const std::string& email,
                    const nlohmann::json& invitation, const std::string& inviter);
 
+  // Polls `condition` every 50 ms until it holds; false after `limit`.
+  static bool Eventually(const std::function<bool()>& condition,
+                         absl::Duration limit = absl::Seconds(10));
   // The first chat of `kind` (of `class_id`; "" for a school's chats) in the caller's list.
   std::optional<nlohmann::json> FindChat(const std::string& token, const std::string& kind,
                                          const std::string& class_id);
