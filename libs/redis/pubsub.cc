@@ -53,6 +53,7 @@ void PubSub::Subscribe(const std::vector<std::string>& channels,
                        std::function<void()> confirmed) {
   auto waiter = std::make_shared<Waiter>(Waiter{0, std::move(confirmed)});
   std::vector<std::string> command = {"SUBSCRIBE"};
+  bool confirmed_already = false;
   {
     absl::MutexLock lock(&mu_);
     for (const std::string& channel : channels) {
@@ -62,9 +63,12 @@ void PubSub::Subscribe(const std::vector<std::string>& channels,
       if (wanted_.insert(channel).second) command.push_back(channel);
     }
     if (command.size() > 1) outbox_.push_back(command);
+    // Decided under the lock: once it is released the PubSub thread may confirm the channels
+    // and run the callback itself, which must then be the only run.
+    confirmed_already = waiter->missing == 0;
   }
   if (command.size() > 1) Wake();
-  if (waiter->missing == 0 && waiter->confirmed) waiter->confirmed();
+  if (confirmed_already && waiter->confirmed) waiter->confirmed();
 }
 
 void PubSub::Unsubscribe(const std::vector<std::string>& channels) {
