@@ -7,10 +7,11 @@
 //   3. the handler's absl::Status becomes a grpc::Status with an ErrorInfo reason.
 //
 //   ::grpc::ServerUnaryReactor* Login(::grpc::CallbackServerContext* ctx,
-//                                     const LoginRequest* request, TokenPair* response) override {
+//                                     const LoginRequest* request,
+//                                     LoginResponse* response) override {
 //     return runtime_.Serve(ctx, request, response, [this](const CallContext& call,
 //                                                          const LoginRequest& req,
-//                                                          TokenPair& resp) { … });
+//                                                          LoginResponse& resp) { … });
 //   }
 
 #include <grpcpp/grpcpp.h>

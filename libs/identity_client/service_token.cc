@@ -23,7 +23,7 @@ absl::StatusOr<std::string> ServiceTokenSource::Token() {
   request.set_client_id(client_id_);
   request.set_client_secret(client_secret_);
   request.add_scopes("parta.internal");
-  parta::identity::v1::ServiceToken response;
+  parta::identity::v1::IssueServiceTokenResponse response;
   auto context = grpc::MakeClientContext({.timeout = timeout_});
   ::grpc::Status status = stub_->IssueServiceToken(context.get(), request, &response);
   if (!status.ok()) return grpc::FromGrpcStatus(status);

@@ -43,6 +43,8 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   identity.service_token_ttl =
       env.Duration("PARTA_IDENTITY_SERVICE_TOKEN_TTL", identity.service_token_ttl);
   identity.login_code_ttl = env.Duration("PARTA_IDENTITY_LOGIN_CODE_TTL", identity.login_code_ttl);
+  identity.create_retry_window =
+      env.Duration("PARTA_IDENTITY_CREATE_RETRY_WINDOW", identity.create_retry_window);
   LoginProtectionPolicy& login = identity.login_protection;
   login.free_attempts =
       static_cast<int>(env.Int("PARTA_IDENTITY_LOGIN_FREE_ATTEMPTS", login.free_attempts, 1, 1000));
@@ -126,7 +128,7 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
                                                     .extra_redis_connections = 2}));
   ServiceHost& host = *parts->host;
   parts->master_key = std::make_unique<MasterKey>(*config.master_key);
-  parts->store = std::make_unique<PgIdentityStore>(host.pool());
+  parts->store = std::make_unique<PgIdentityStore>(host.pool(), *parts->master_key);
   parts->key_store = std::make_unique<PgKeyStore>(host.pool(), *parts->master_key);
   parts->revocations = std::make_unique<PgSessionRevocations>(host.pool());
   parts->publisher = std::make_unique<EventPublisher>(

@@ -17,7 +17,7 @@ struct OfflineIdentity {
   explicit OfflineIdentity(const IdentityConfig& config)
       : ids(clock),
         pool({.uri = config.pg_uri, .size = 2}),
-        store(pool),
+        store(pool, *config.master_key),
         key_store(pool, *config.master_key),
         keys(key_store, clock, ids, config.keys),
         refresh_tokens(config.master_key->DeriveSubkey(kRefreshChainPurpose)),

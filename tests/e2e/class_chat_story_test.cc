@@ -193,6 +193,25 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
   CHECK(history["messages"][0]["deleted"] == true);
   CHECK_FALSE(history["messages"][0].contains("text"));
 
+  // ...and mutes Masha for ten minutes: the class sees until when, her sends are refused until
+  // the teacher lifts it.
+  const std::string mute_masha = "/v1/chats/" + chat_id + "/members/" + masha_id + ":mute";
+  json muted = s.Ok("POST", mute_masha, {{"duration", "600s"}}, teacher);
+  REQUIRE(muted["muteEndTime"].is_string());
+  CHECK_FALSE(muted.contains("mutedUntil"));
+  std::optional<json> mute;
+  while ((mute = NextChange(*petya_socket, chat_id))) {
+    if ((*mute)["chatChange"].contains("memberMuted")) break;
+  }
+  REQUIRE(mute);
+  CHECK((*mute)["chatChange"]["memberMuted"]["muteEndTime"] == muted["muteEndTime"]);
+  CHECK(s.Ok("GET", "/v1/chats/" + chat_id, nullptr, masha)["muteEndTime"] == muted["muteEndTime"]);
+  CHECK(s.Call("POST", "/v1/chats/" + chat_id + "/messages",
+               {{"requestId", "masha-4"}, {"text", {{"body", "А можно мне?"}}}}, masha)
+            .status == 403);
+  s.Ok("POST", mute_masha, json::object(), teacher);
+  CHECK_FALSE(s.Ok("GET", "/v1/chats/" + chat_id, nullptr, masha).contains("muteEndTime"));
+
   // Typing is ephemeral: the other socket sees it, nothing is logged.
   petya_socket->Send(json{{"type", "typing"}, {"chatId", chat_id}}.dump());
   std::optional<json> typing;
@@ -206,8 +225,10 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
 
   // A chat made while Masha's socket is open: she learns of it on her own channel, her gateway
   // follows it, and its messages reach the socket she already has.
-  json group = s.Ok("POST", base + "/chats",
-                    {{"title", "Олимпиада по алгебре"}, {"memberIds", {masha_id}}}, teacher);
+  const json make_group = {{"requestId", "olympiad-group-1"},
+                           {"title", "Олимпиада по алгебре"},
+                           {"memberIds", {masha_id}}};
+  json group = s.Ok("POST", base + "/chats", make_group, teacher);
   std::string group_id = group["id"];
   std::optional<json> joined;
   while ((joined = NextChange(*masha_socket, group_id))) {
@@ -217,6 +238,8 @@ TEST_CASE("A class talks in its chat through the gateway: real time, reconnects,
     }
   }
   REQUIRE(joined);
+  // A retry after a lost answer gets the same group: no second one is made.
+  CHECK(s.Ok("POST", base + "/chats", make_group, teacher)["id"] == group_id);
   s.Ok("POST", "/v1/chats/" + group_id + "/messages",
        {{"requestId", "teacher-group-1"}, {"text", {{"body", "Задача на завтра: № 301"}}}},
        teacher);

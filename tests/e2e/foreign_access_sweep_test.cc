@@ -500,7 +500,7 @@ class WorldBuilder {
         Plant(w, "an edited message's first text", false, {"pupil1", "teacher"});
     json edited = Post(students, pupil1, "Списывайте у меня " + edited_marker);
     s_.Ok("PATCH", "/v1/chats/" + students + "/messages/" + edited["id"].get<std::string>(),
-          {{"text", {{"body", "Учите сами"}}}}, pupil1);
+          {{"text", {{"body", "Учите сами"}}}, {"updateMask", "text"}}, pupil1);
     std::string deleted_marker = Plant(w, "a deleted message's text", false, {});
     json deleted = Post(students, pupil1, "Ответы к контрольной " + deleted_marker);
     s_.Ok("DELETE", "/v1/chats/" + students + "/messages/" + deleted["id"].get<std::string>(),
@@ -818,6 +818,8 @@ class RequestBuilder {
       if (absl::EndsWith(body_name, ".School")) return "description";
       if (absl::EndsWith(body_name, ".Class")) return "classTeacherId";
       if (absl::EndsWith(body_name, ".Chat")) return "title";
+      if (absl::EndsWith(body_name, ".StudentSettings")) return "safeMode";
+      if (absl::EndsWith(body_name, ".EditMessageRequest")) return "text";
       return std::nullopt;
     }
     if (name == "afterSequence" || name == "sequence") return std::to_string(target.after_sequence);
@@ -853,10 +855,10 @@ class RequestBuilder {
         {"subjects", json::array({"Физика"})},
         {"room", "21"},
         {"weekOf", "2026-09-07"},
-        {"ttlSeconds", "3600"},
+        {"ttl", "3600s"},
         {"maxUses", 1},
-        {"durationSeconds", "600"},
-        {"muteSeconds", "600"},
+        {"duration", "600s"},
+        {"muteDuration", "600s"},
         {"pageSize", 50},
         {"changesPerChat", 50},
         {"chatListVersion", "0"},

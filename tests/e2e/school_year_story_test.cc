@@ -83,6 +83,34 @@ TEST_CASE("A school's year through the gateway: from an operator's school to the
   json roster = story->Ok("GET", base + "/classes/" + class_id + "/roster", nullptr, parent);
   CHECK(roster["parents"].size() == 1);
 
+  // The mother turns her son's safe mode off, naming the field she changes.
+  const std::string settings = base + "/students/" + student_id + "/settings";
+  CHECK(story->Call("PATCH", settings, {{"safeMode", false}}, parent).status == 400);
+  json changed =
+      story->Ok("PATCH", settings + "?updateMask=safeMode", {{"safeMode", false}}, parent);
+  CHECK(changed["studentId"] == student_id);
+  CHECK(changed["safeMode"] == false);
+
+  // An invitation for an hour (a Duration in JSON); the school's invitations, a page at a time.
+  json hour = story->Ok("POST", base + "/invitations",
+                        {{"role", "ROLE_EMPLOYEE"}, {"ttl", "3600s"}}, admin);
+  CHECK(hour["invitation"]["role"] == "ROLE_EMPLOYEE");
+  CHECK(
+      story->Call("POST", base + "/invitations", {{"role", "ROLE_EMPLOYEE"}, {"ttl", "-5s"}}, admin)
+          .status == 400);
+  std::vector<std::string> listed;
+  std::string page_token;
+  do {
+    json page = story->Ok(
+        "GET", base + "/invitations?includeInactive=true&pageSize=2&pageToken=" + page_token,
+        nullptr, admin);
+    CHECK(page["invitations"].size() <= 2);
+    for (const json& invitation : page["invitations"]) listed.push_back(invitation["id"]);
+    page_token = page["nextPageToken"];
+  } while (!page_token.empty() && listed.size() < 100);
+  CHECK(listed.size() == 4);  // the admin's, the teacher's, the parent's and this one
+  CHECK(listed.front() == hour["invitation"]["id"]);  // newest first
+
   // A join request, approved by the class teacher.
   std::string newcomer = g.SignUp("newcomer@mail.ru");
   json request = story->Ok("POST", base + "/joinRequests",

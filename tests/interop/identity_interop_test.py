@@ -139,24 +139,24 @@ def run(api):
     pair = api.unary("/parta.identity.v1.IdentityService/Login",
                      api.new("parta.identity.v1.LoginRequest", login="interop@school.ru",
                              password=password, device="python interop"),
-                     "parta.identity.v1.TokenPair")
+                     "parta.identity.v1.LoginResponse").tokens
     check(pair.access_token.count(".") == 2, "login returns a JWT access token")
 
     me = api.unary("/parta.identity.v1.IdentityService/GetMe",
-                   api.new("parta.identity.v1.GetMeRequest"), "parta.identity.v1.Account",
-                   metadata=(("authorization", "Bearer " + pair.access_token),))
+                   api.new("parta.identity.v1.GetMeRequest"), "parta.identity.v1.GetMeResponse",
+                   metadata=(("authorization", "Bearer " + pair.access_token),)).account
     check(me.id == registered.account.id and me.display_name == "Ольга Сергеевна",
           "GetMe returns the caller's account")
 
     renewed = api.unary("/parta.identity.v1.IdentityService/Refresh",
                         api.new("parta.identity.v1.RefreshRequest",
                                 refresh_token=pair.refresh_token),
-                        "parta.identity.v1.TokenPair")
+                        "parta.identity.v1.RefreshResponse").tokens
     check(renewed.refresh_token != pair.refresh_token, "refresh rotates the refresh token")
 
     try:
         api.unary("/parta.identity.v1.IdentityService/GetMe",
-                  api.new("parta.identity.v1.GetMeRequest"), "parta.identity.v1.Account")
+                  api.new("parta.identity.v1.GetMeRequest"), "parta.identity.v1.GetMeResponse")
         fail("GetMe without a token succeeded")
     except grpc.RpcError as error:
         check(error.code() == grpc.StatusCode.UNAUTHENTICATED,

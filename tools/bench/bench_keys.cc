@@ -16,7 +16,7 @@ class KeyServer::Endpoint final : public identity::v1::IdentityService::Callback
       ::grpc::CallbackServerContext* context, const identity::v1::GetSigningKeysRequest*,
       identity::v1::GetSigningKeysResponse* response) override {
     response->set_jwks_json(jwks_);
-    response->set_max_age_seconds(300);
+    response->mutable_max_age()->set_seconds(300);
     auto* reactor = context->DefaultReactor();
     reactor->Finish(::grpc::Status::OK);
     return reactor;

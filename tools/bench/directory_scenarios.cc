@@ -121,10 +121,10 @@ absl::StatusOr<std::vector<SeededSchool>> Seed(DirectoryStub& stub, const Signer
     int64_t salt = static_cast<int64_t>(RandomBytes(2)[0] & 0x7f) * 1000 + s;
     fields.set_inn(ValidNumber(7700000000LL + salt * 10, 10, &directory::ValidInn));
     fields.set_ogrn(ValidNumber(1027700000000LL + salt * 10, 13, &directory::ValidOgrn));
-    directory_v1::School created;
+    directory_v1::CreateSchoolResponse created;
     RETURN_IF_ERROR(
         Check(stub.CreateSchool(Context(operator_token).get(), create, &created), "CreateSchool"));
-    school.id = created.id();
+    school.id = created.school().id();
     std::string admin = NewUuidV7(absl::Now());
     RETURN_IF_ERROR(
         JoinOne(stub, signer, operator_token, school.id, directory_v1::ROLE_ADMIN, admin));
@@ -140,9 +140,10 @@ absl::StatusOr<std::vector<SeededSchool>> Seed(DirectoryStub& stub, const Signer
       klass.mutable_class_()->set_letter("А");
       klass.mutable_class_()->set_academic_year(2026);
       klass.mutable_class_()->set_class_teacher_id(teacher);
-      directory_v1::Class made;
-      RETURN_IF_ERROR(
-          Check(stub.CreateClass(Context(admin_token).get(), klass, &made), "CreateClass"));
+      directory_v1::CreateClassResponse created_class;
+      RETURN_IF_ERROR(Check(stub.CreateClass(Context(admin_token).get(), klass, &created_class),
+                            "CreateClass"));
+      const directory_v1::Class& made = created_class.class_();
       directory_v1::CreateInvitationRequest invite;
       invite.set_school_id(school.id);
       invite.set_role(directory_v1::ROLE_STUDENT);
@@ -256,7 +257,7 @@ int BenchDirectory(const Settings& settings) {
   AsyncOperation check_op([stub, next, &pairs, &service_token](Done done) {
     const Pair& pair = pairs[next->fetch_add(1) % pairs.size()];
     auto* call = new Call<directory_v1::CheckSubjectPermissionRequest,
-                          directory_v1::CheckPermissionResponse>();
+                          directory_v1::CheckSubjectPermissionResponse>();
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     call->context.AddMetadata("authorization", service_token);
     call->request.set_subject(pair.subject);
@@ -281,14 +282,15 @@ int BenchDirectory(const Settings& settings) {
   auto roster_next = std::make_shared<std::atomic<size_t>>(0);
   AsyncOperation roster_op([stub, roster_next, &readers](Done done) {
     const RosterReader& reader = readers[roster_next->fetch_add(1) % readers.size()];
-    auto* call = new Call<directory_v1::GetClassRosterRequest, directory_v1::ClassRoster>();
+    auto* call =
+        new Call<directory_v1::GetClassRosterRequest, directory_v1::GetClassRosterResponse>();
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     call->context.AddMetadata("authorization", reader.token);
     call->request.set_school_id(reader.school);
     call->request.set_class_id(reader.klass);
     stub->async()->GetClassRoster(
         &call->context, &call->request, &call->response, [call, done](::grpc::Status status) {
-          done(status.ok() && call->response.student_ids_size() == kStudentsPerClass);
+          done(status.ok() && call->response.roster().student_ids_size() == kStudentsPerClass);
           delete call;
         });
   });

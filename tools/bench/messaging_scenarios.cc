@@ -231,7 +231,7 @@ int BenchMessaging(const Settings& settings) {
   AsyncOperation send_op([stub, next, &tokens, &chats, run_id](Done done) {
     int64_t n = next->fetch_add(1);
     size_t chat = static_cast<size_t>(n % kChats);
-    auto* call = new Call<msg::SendMessageRequest, msg::Message>();
+    auto* call = new Call<msg::SendMessageRequest, msg::SendMessageResponse>();
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     call->context.AddMetadata("authorization", tokens[chat]);
     call->request.set_chat_id((*chats)[chat]);

@@ -99,13 +99,13 @@ absl::StatusOr<std::vector<std::string>> SignUpUsers(int identity_port, int coun
     identity_v1::LoginRequest login;
     login.set_login(email);
     login.set_password(kPassword);
-    identity_v1::TokenPair pair;
+    identity_v1::LoginResponse logged_in;
     ::grpc::ClientContext login_context;
     if (!stub->Register(&register_context, registration, &registered).ok() ||
-        !stub->Login(&login_context, login, &pair).ok()) {
+        !stub->Login(&login_context, login, &logged_in).ok()) {
       return absl::InternalError("cannot sign the benchmark's users up");
     }
-    tokens.push_back(pair.access_token());
+    tokens.push_back(logged_in.tokens().access_token());
   }
   return tokens;
 }
@@ -236,7 +236,7 @@ int BenchRpc(const Settings& settings) {
       std::move(identity_stub));
   auto me_next = std::make_shared<std::atomic<size_t>>(0);
   AsyncOperation getme_op([shared_identity_stub, me_next, &me_tokens](Done done) {
-    auto* call = new Call<identity_v1::GetMeRequest, identity_v1::Account>();
+    auto* call = new Call<identity_v1::GetMeRequest, identity_v1::GetMeResponse>();
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     call->context.AddMetadata("authorization", me_tokens[me_next->fetch_add(1) % me_tokens.size()]);
     shared_identity_stub->async()->GetMe(&call->context, &call->request, &call->response,
@@ -331,7 +331,7 @@ int BenchLogin(const Settings& settings) {
     return Fail(absl::InternalError("cannot register the bench user"));
   }
   AsyncOperation login_op([stub](Done done) {
-    auto* call = new Call<identity_v1::LoginRequest, identity_v1::TokenPair>();
+    auto* call = new Call<identity_v1::LoginRequest, identity_v1::LoginResponse>();
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
     call->request.set_login("teacher@bench.parta.ru");
     call->request.set_password(kPassword);

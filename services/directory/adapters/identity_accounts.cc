@@ -10,7 +10,9 @@ namespace {
 
 namespace identity_v1 = parta::identity::v1;
 
-std::vector<ManagedAccount> FromResponse(const identity_v1::CreateManagedAccountsResponse& r) {
+// CreateManagedAccountsResponse and IssueLoginCodesResponse: the same `accounts`.
+template <typename Response>
+std::vector<ManagedAccount> FromResponse(const Response& r) {
   std::vector<ManagedAccount> accounts;
   for (const identity_v1::ManagedAccountCredentials& c : r.accounts()) {
     accounts.push_back(
@@ -71,7 +73,7 @@ absl::StatusOr<std::vector<ManagedAccount>> IdentityAccounts::IssueLoginCodes(
   identity_v1::IssueLoginCodesRequest request;
   for (const std::string& id : account_ids) request.add_account_ids(id);
   ASSIGN_OR_RETURN(auto context, Context());
-  identity_v1::CreateManagedAccountsResponse response;
+  identity_v1::IssueLoginCodesResponse response;
   ::grpc::Status status = stub_->IssueLoginCodes(context.get(), request, &response);
   if (!status.ok()) return grpc::FromGrpcStatus(status);
   return FromResponse(response);
@@ -82,7 +84,7 @@ absl::Status IdentityAccounts::ConfirmBySchool(const std::string& account_id) {
   request.set_account_id(account_id);
   request.set_level(identity_v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
   ASSIGN_OR_RETURN(auto context, Context());
-  identity_v1::Account response;
+  identity_v1::RaiseVerificationLevelResponse response;
   ::grpc::Status status = stub_->RaiseVerificationLevel(context.get(), request, &response);
   if (!status.ok()) return grpc::FromGrpcStatus(status);
   return absl::OkStatus();

@@ -42,6 +42,12 @@ std::optional<std::string> NullIfEmpty(const std::string& text) {
   return text;
 }
 
+// The id of a page's key, or a well-formed placeholder where there is none (the key's condition
+// is off then, but the parameter is still cast to uuid).
+std::string KeyId(const std::optional<CreatedKey>& key) {
+  return key ? key->id : "00000000-0000-0000-0000-000000000000";
+}
+
 constexpr char kSchoolColumns[] =
     "id::text, name, short_name, region_code, address, time_zone, inn, ogrn, description, "
     "contacts, logo_content_id, " PARTA_PG_US("created_at") ", " PARTA_PG_US("updated_at");
@@ -455,6 +461,26 @@ class PgDirectoryTx final : public DirectoryTx {
     return classes;
   }
 
+  absl::StatusOr<std::vector<SchoolClass>> ListClassesPage(absl::string_view school_id,
+                                                           int academic_year, bool include_archived,
+                                                           const std::optional<ClassKey>& after,
+                                                           int limit) override {
+    // The year runs downwards: its negation makes one row comparison of the whole order.
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kClassColumns,
+                     " FROM classes WHERE school_id = $1 AND ($2 = 0 OR academic_year = $2) AND "
+                     "($3 OR NOT archived) AND (NOT $4 OR (-academic_year, grade, letter, id) > "
+                     "(-($5::int), $6, $7, $8::text::uuid)) "
+                     "ORDER BY academic_year DESC, grade, letter, id LIMIT $9"),
+        std::string(school_id), academic_year, include_archived, after.has_value(),
+        after ? after->academic_year : 0, after ? after->grade : 0,
+        after ? after->letter : std::string(),
+        after ? after->id : std::string("00000000-0000-0000-0000-000000000000"), limit);
+    std::vector<SchoolClass> classes;
+    for (const pqxx::row& row : rows) classes.push_back(ClassFromRow(row));
+    return classes;
+  }
+
   absl::Status UpdateClass(const SchoolClass& c) override {
     try {
       tx_.exec_params(
@@ -580,15 +606,17 @@ class PgDirectoryTx final : public DirectoryTx {
   }
 
   absl::StatusOr<std::vector<Invitation>> ListInvitations(absl::string_view school_id,
-                                                          bool include_inactive,
-                                                          absl::Time now) override {
+                                                          bool include_inactive, absl::Time now,
+                                                          const std::optional<CreatedKey>& before,
+                                                          int limit) override {
     pqxx::result rows = tx_.exec_params(
         absl::StrCat("SELECT ", kInvitationColumns,
                      " FROM invitations WHERE school_id = $1 AND ($2 OR (NOT revoked AND "
-                     "uses < max_uses AND expires_at > " PARTA_PG_TS(
-                         "$3") ")) "
-                               "ORDER BY created_at DESC, id LIMIT 1000"),
-        std::string(school_id), include_inactive, ToMicros(now));
+                     "uses < max_uses AND expires_at > " PARTA_PG_TS("$3") ")) AND (NOT $4 OR "
+                     "(created_at, id) < (" PARTA_PG_TS("$5") ", $6::text::uuid)) "
+                     "ORDER BY created_at DESC, id DESC LIMIT $7"),
+        std::string(school_id), include_inactive, ToMicros(now), before.has_value(),
+        before ? ToMicros(before->created_at) : int64_t{0}, KeyId(before), limit);
     std::vector<Invitation> invitations;
     for (const pqxx::row& row : rows) invitations.push_back(InvitationFromRow(row));
     return invitations;
@@ -655,6 +683,21 @@ class PgDirectoryTx final : public DirectoryTx {
                      " FROM parent_links WHERE school_id = $1 AND student_id = $2 ORDER BY "
                      "created_at, id"),
         std::string(school_id), std::string(student_id));
+    std::vector<ParentLink> links;
+    for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
+    return links;
+  }
+
+  absl::StatusOr<std::vector<ParentLink>> ListParentLinksPage(
+      absl::string_view school_id, absl::string_view student_id,
+      const std::optional<CreatedKey>& after, int limit) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kLinkColumns,
+                     " FROM parent_links WHERE school_id = $1 AND student_id = $2 AND (NOT $3 OR "
+                     "(created_at, id) > (" PARTA_PG_TS("$4") ", $5::text::uuid)) "
+                     "ORDER BY created_at, id LIMIT $6"),
+        std::string(school_id), std::string(student_id), after.has_value(),
+        after ? ToMicros(after->created_at) : int64_t{0}, KeyId(after), limit);
     std::vector<ParentLink> links;
     for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
     return links;
@@ -731,28 +774,30 @@ class PgDirectoryTx final : public DirectoryTx {
 
   absl::StatusOr<std::vector<JoinRequest>> ListJoinRequests(
       absl::string_view school_id, bool include_decided, const std::vector<std::string>& class_ids,
-      absl::Time now) override {
+      absl::Time now, const std::optional<CreatedKey>& after, int limit) override {
     pqxx::result rows = tx_.exec_params(
-        absl::StrCat(
-            "SELECT ", kJoinRequestColumns,
-            " FROM join_requests WHERE school_id = $1 AND ($2 OR (state = 'pending' "
-            "AND expires_at > " PARTA_PG_TS(
-                "$3") ")) AND ($4 = '' OR class_id::text = "
-                      "ANY (string_to_array($4, chr(31)))) ORDER BY created_at, id LIMIT 1000"),
+        absl::StrCat("SELECT ", kJoinRequestColumns,
+                     " FROM join_requests WHERE school_id = $1 AND ($2 OR (state = 'pending' "
+                     "AND expires_at > " PARTA_PG_TS("$3") ")) AND ($4 = '' OR class_id::text = "
+                     "ANY (string_to_array($4, chr(31)))) AND (NOT $5 OR (created_at, id) > "
+                     "(" PARTA_PG_TS("$6") ", $7::text::uuid)) ORDER BY created_at, id LIMIT $8"),
         std::string(school_id), include_decided, ToMicros(now),
-        absl::StrJoin(class_ids, kSeparator));
+        absl::StrJoin(class_ids, kSeparator), after.has_value(),
+        after ? ToMicros(after->created_at) : int64_t{0}, KeyId(after), limit);
     std::vector<JoinRequest> requests;
     for (const pqxx::row& row : rows) requests.push_back(JoinRequestFromRow(row));
     return requests;
   }
 
   absl::StatusOr<std::vector<JoinRequest>> ListUserJoinRequests(
-      absl::string_view user_id) override {
+      absl::string_view user_id, const std::optional<CreatedKey>& before, int limit) override {
     pqxx::result rows = tx_.exec_params(
         absl::StrCat("SELECT ", kJoinRequestColumns,
-                     " FROM join_requests WHERE user_id = $1 ORDER BY created_at DESC, id "
-                     "LIMIT 200"),
-        std::string(user_id));
+                     " FROM join_requests WHERE user_id = $1 AND (NOT $2 OR (created_at, id) < "
+                     "(" PARTA_PG_TS("$3") ", $4::text::uuid)) "
+                     "ORDER BY created_at DESC, id DESC LIMIT $5"),
+        std::string(user_id), before.has_value(),
+        before ? ToMicros(before->created_at) : int64_t{0}, KeyId(before), limit);
     std::vector<JoinRequest> requests;
     for (const pqxx::row& row : rows) requests.push_back(JoinRequestFromRow(row));
     return requests;
@@ -886,7 +931,9 @@ class PgDirectoryTx final : public DirectoryTx {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) override {
+  absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id,
+                                                          absl::string_view after_school_id,
+                                                          int limit) override {
     pqxx::result rows = tx_.exec_params(
         "SELECT m.school_id::text, " PARTA_AGG("m.role") ", "
         "(SELECT " PARTA_AGG("c.id::text") " FROM class_students cs JOIN classes c ON "
@@ -897,8 +944,9 @@ class PgDirectoryTx final : public DirectoryTx {
         "class_teachers ct WHERE ct.class_id = c.id AND ct.user_id = $1))), "
         "(SELECT " PARTA_AGG("student_id::text") " FROM parent_links WHERE school_id = "
         "m.school_id AND parent_id = $1 AND state = 'confirmed') "
-        "FROM memberships m WHERE m.user_id = $1 GROUP BY m.school_id ORDER BY m.school_id",
-        std::string(user_id));
+        "FROM memberships m WHERE m.user_id = $1 AND ($2 = '' OR m.school_id > $2::text::uuid) "
+        "GROUP BY m.school_id ORDER BY m.school_id LIMIT $3",
+        std::string(user_id), std::string(after_school_id), limit);
     std::vector<Membership> memberships;
     for (const pqxx::row& row : rows) {
       memberships.push_back({.school_id = row[0].as<std::string>(),

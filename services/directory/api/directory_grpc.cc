@@ -1,10 +1,9 @@
 #include "services/directory/api/directory_grpc.h"
 
+#include "google/protobuf/duration.pb.h"
 #include "libs/core/random.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/core/status.h"
-#include "libs/text/utf8.h"
+#include "libs/grpc/request_values.h"
 #include "services/directory/api/proto_mapping.h"
 #include "services/directory/domain/validation.h"
 
@@ -12,27 +11,21 @@ namespace parta::directory {
 namespace {
 
 using grpc::CallContext;
+using grpc::RetryKeyOf;
 
 Caller CallerOf(const CallContext& call) {
   return Caller{.user_id = call.user_id(), .is_operator = call.caller->is_operator};
 }
 
-// A create's retry key: the client's request id, and the request without it as it was asked.
-template <typename Request>
-absl::StatusOr<RetryKey> RetryKeyOf(const Request& request) {
-  if (request.request_id().size() > 100 || text::Utf8Length(request.request_id()) < 0) {
-    return InvalidArgument("INVALID_REQUEST_ID", "request_id must be up to 100 bytes of UTF-8");
+// An invitation's lifetime (unset or zero: the default). Negative, or not a valid Duration (nanos
+// out of range, or negative beside positive seconds), is INVALID_TTL here; the range is the
+// domain's. Fractions of a second are kept.
+absl::StatusOr<absl::Duration> TtlOf(const google::protobuf::Duration& ttl) {
+  ASSIGN_OR_RETURN(absl::Duration length, grpc::DurationOf(ttl, "INVALID_TTL"));
+  if (length < absl::ZeroDuration()) {
+    return InvalidArgument("INVALID_TTL", "ttl must be from 60 seconds to 30 days");
   }
-  Request asked = request;
-  asked.clear_request_id();
-  RetryKey key{.request_id = request.request_id()};
-  {
-    google::protobuf::io::StringOutputStream out(&key.fingerprint);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    asked.SerializeToCodedStream(&coded);
-  }
-  return key;
+  return length;
 }
 
 absl::StatusOr<Role> RoleOf(v1::Role role) {
@@ -45,44 +38,44 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateSchool(
     ::grpc::CallbackServerContext* context, const v1::CreateSchoolRequest* request,
-    v1::School* response) {
+    v1::CreateSchoolResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::CreateSchoolRequest& req,
-                               v1::School& resp) -> absl::Status {
+                               v1::CreateSchoolResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
                           ASSIGN_OR_RETURN(School school,
                                            directory_.CreateSchool(CallerOf(call),
                                                                    FromProto(req.school()), retry));
-                          ToProto(school, resp);
+                          ToProto(school, *resp.mutable_school());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::GetSchool(::grpc::CallbackServerContext* context,
                                                             const v1::GetSchoolRequest* request,
-                                                            v1::School* response) {
+                                                            v1::GetSchoolResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::GetSchoolRequest& req,
-                               v1::School& resp) -> absl::Status {
+                               v1::GetSchoolResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(School school,
                                            directory_.GetSchool(CallerOf(call), req.school_id()));
-                          ToProto(school, resp);
+                          ToProto(school, *resp.mutable_school());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateSchool(
     ::grpc::CallbackServerContext* context, const v1::UpdateSchoolRequest* request,
-    v1::School* response) {
+    v1::UpdateSchoolResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::UpdateSchoolRequest& req,
-             v1::School& resp) -> absl::Status {
+             v1::UpdateSchoolResponse& resp) -> absl::Status {
         SchoolUpdate update{
             .school = FromProto(req.school()),
             .paths = {req.update_mask().paths().begin(), req.update_mask().paths().end()}};
         ASSIGN_OR_RETURN(School school, directory_.UpdateSchool(CallerOf(call), std::move(update)));
-        ToProto(school, resp);
+        ToProto(school, *resp.mutable_school());
         return absl::OkStatus();
       });
 }
@@ -125,41 +118,41 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::RemoveMemberRole(
     ::grpc::CallbackServerContext* context, const v1::RemoveMemberRoleRequest* request,
-    v1::Member* response) {
+    v1::RemoveMemberRoleResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::RemoveMemberRoleRequest& req,
-             v1::Member& resp) -> absl::Status {
+             v1::RemoveMemberRoleResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(Role role, RoleOf(req.role()));
         ASSIGN_OR_RETURN(Member member, directory_.RemoveMemberRole(CallerOf(call), req.school_id(),
                                                                     req.user_id(), role));
-        ToProto(member, resp);
+        ToProto(member, *resp.mutable_member());
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::SetTeacherSubjects(
     ::grpc::CallbackServerContext* context, const v1::SetTeacherSubjectsRequest* request,
-    v1::Member* response) {
+    v1::SetTeacherSubjectsResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::SetTeacherSubjectsRequest& req,
-                               v1::Member& resp) -> absl::Status {
+                               v1::SetTeacherSubjectsResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(Member member,
                                            directory_.SetTeacherSubjects(
                                                CallerOf(call), req.school_id(), req.user_id(),
                                                {req.subjects().begin(), req.subjects().end()}));
-                          ToProto(member, resp);
+                          ToProto(member, *resp.mutable_member());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateClass(
     ::grpc::CallbackServerContext* context, const v1::CreateClassRequest* request,
-    v1::Class* response) {
+    v1::CreateClassResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::CreateClassRequest& req,
-             v1::Class& resp) -> absl::Status {
+             v1::CreateClassResponse& resp) -> absl::Status {
         SchoolClass school_class{.school_id = req.school_id(),
                                  .grade = req.class_().grade(),
                                  .letter = req.class_().letter(),
@@ -168,21 +161,21 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
         ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
         ASSIGN_OR_RETURN(SchoolClass created,
                          directory_.CreateClass(CallerOf(call), school_class, retry));
-        ToProto(created, resp);
+        ToProto(created, *resp.mutable_class_());
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::GetClass(::grpc::CallbackServerContext* context,
                                                            const v1::GetClassRequest* request,
-                                                           v1::Class* response) {
+                                                           v1::GetClassResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::GetClassRequest& req,
-                               v1::Class& resp) -> absl::Status {
+                               v1::GetClassResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(
                               SchoolClass found,
                               directory_.GetClass(CallerOf(call), req.school_id(), req.class_id()));
-                          ToProto(found, resp);
+                          ToProto(found, *resp.mutable_class_());
                           return absl::OkStatus();
                         });
 }
@@ -190,25 +183,27 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListClasses(
     ::grpc::CallbackServerContext* context, const v1::ListClassesRequest* request,
     v1::ListClassesResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListClassesRequest& req,
-                               v1::ListClassesResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(
-                              std::vector<SchoolClass> classes,
-                              directory_.ListClasses(CallerOf(call), req.school_id(),
-                                                     req.academic_year(), req.include_archived()));
-                          for (const SchoolClass& c : classes) ToProto(c, *resp.add_classes());
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListClassesRequest& req,
+             v1::ListClassesResponse& resp) -> absl::Status {
+        Page page{.size = req.page_size(), .token = req.page_token()};
+        ASSIGN_OR_RETURN(std::vector<SchoolClass> classes,
+                         directory_.ListClasses(CallerOf(call), req.school_id(),
+                                                req.academic_year(), req.include_archived(), page));
+        for (const SchoolClass& c : classes) ToProto(c, *resp.add_classes());
+        resp.set_next_page_token(page.token);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateClass(
     ::grpc::CallbackServerContext* context, const v1::UpdateClassRequest* request,
-    v1::Class* response) {
+    v1::UpdateClassResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::UpdateClassRequest& req,
-             v1::Class& resp) -> absl::Status {
+             v1::UpdateClassResponse& resp) -> absl::Status {
         ClassUpdate update{
             .school_class = {.id = req.class_().id(),
                              .letter = req.class_().letter(),
@@ -217,65 +212,65 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
         ASSIGN_OR_RETURN(
             SchoolClass updated,
             directory_.UpdateClass(CallerOf(call), req.school_id(), std::move(update)));
-        ToProto(updated, resp);
+        ToProto(updated, *resp.mutable_class_());
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ArchiveClass(
     ::grpc::CallbackServerContext* context, const v1::ArchiveClassRequest* request,
-    v1::Class* response) {
+    v1::ArchiveClassResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::ArchiveClassRequest& req,
-             v1::Class& resp) -> absl::Status {
+             v1::ArchiveClassResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(SchoolClass archived,
                          directory_.ArchiveClass(CallerOf(call), req.school_id(), req.class_id()));
-        ToProto(archived, resp);
+        ToProto(archived, *resp.mutable_class_());
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::GetClassRoster(
     ::grpc::CallbackServerContext* context, const v1::GetClassRosterRequest* request,
-    v1::ClassRoster* response) {
+    v1::GetClassRosterResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::GetClassRosterRequest& req,
-                               v1::ClassRoster& resp) -> absl::Status {
+                               v1::GetClassRosterResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(ClassRoster roster,
                                            directory_.GetClassRoster(
                                                CallerOf(call), req.school_id(), req.class_id()));
-                          ToProto(roster, resp);
+                          ToProto(roster, *resp.mutable_roster());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::AddClassTeacher(
     ::grpc::CallbackServerContext* context, const v1::AddClassTeacherRequest* request,
-    v1::ClassRoster* response) {
+    v1::AddClassTeacherResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::AddClassTeacherRequest& req,
-             v1::ClassRoster& resp) -> absl::Status {
+             v1::AddClassTeacherResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(ClassRoster roster,
                          directory_.AddClassTeacher(CallerOf(call), req.school_id(), req.class_id(),
                                                     req.user_id(), req.subject()));
-        ToProto(roster, resp);
+        ToProto(roster, *resp.mutable_roster());
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::MoveStudent(
     ::grpc::CallbackServerContext* context, const v1::MoveStudentRequest* request,
-    v1::ClassRoster* response) {
+    v1::MoveStudentResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::MoveStudentRequest& req,
-                               v1::ClassRoster& resp) -> absl::Status {
+                               v1::MoveStudentResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(
                               ClassRoster roster,
                               directory_.MoveStudent(CallerOf(call), req.school_id(),
                                                      req.student_id(), req.to_class_id()));
-                          ToProto(roster, resp);
+                          ToProto(roster, *resp.mutable_roster());
                           return absl::OkStatus();
                         });
 }
@@ -288,14 +283,11 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
       [this](const CallContext& call, const v1::CreateInvitationRequest& req,
              v1::CreateInvitationResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(Role role, RoleOf(req.role()));
-        if (req.ttl_seconds() < 0 || req.ttl_seconds() > 365LL * 24 * 3600) {
-          return InvalidArgument("INVALID_TTL", "ttl_seconds must be from 60 seconds to 30 days");
-        }
+        ASSIGN_OR_RETURN(absl::Duration ttl, TtlOf(req.ttl()));
         ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
-        ASSIGN_OR_RETURN(
-            NewInvitation created,
-            directory_.CreateInvitation(CallerOf(call), req.school_id(), role, req.class_id(),
-                                        absl::Seconds(req.ttl_seconds()), req.max_uses(), retry));
+        ASSIGN_OR_RETURN(NewInvitation created,
+                         directory_.CreateInvitation(CallerOf(call), req.school_id(), role,
+                                                     req.class_id(), ttl, req.max_uses(), retry));
         ToProto(created.invitation, *resp.mutable_invitation());
         resp.set_code(created.code);
         return absl::OkStatus();
@@ -304,11 +296,11 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateParentInvitation(
     ::grpc::CallbackServerContext* context, const v1::CreateParentInvitationRequest* request,
-    v1::CreateInvitationResponse* response) {
+    v1::CreateParentInvitationResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::CreateParentInvitationRequest& req,
-             v1::CreateInvitationResponse& resp) -> absl::Status {
+             v1::CreateParentInvitationResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
         ASSIGN_OR_RETURN(NewInvitation created,
                          directory_.CreateParentInvitation(CallerOf(call), req.school_id(),
@@ -322,30 +314,32 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListInvitations(
     ::grpc::CallbackServerContext* context, const v1::ListInvitationsRequest* request,
     v1::ListInvitationsResponse* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::ListInvitationsRequest& req,
-             v1::ListInvitationsResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            std::vector<Invitation> invitations,
-            directory_.ListInvitations(CallerOf(call), req.school_id(), req.include_inactive()));
-        for (const Invitation& invitation : invitations)
-          ToProto(invitation, *resp.add_invitations());
-        return absl::OkStatus();
-      });
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListInvitationsRequest& req,
+                               v1::ListInvitationsResponse& resp) -> absl::Status {
+                          Page page{.size = req.page_size(), .token = req.page_token()};
+                          ASSIGN_OR_RETURN(
+                              std::vector<Invitation> invitations,
+                              directory_.ListInvitations(CallerOf(call), req.school_id(),
+                                                         req.include_inactive(), page));
+                          for (const Invitation& invitation : invitations)
+                            ToProto(invitation, *resp.add_invitations());
+                          resp.set_next_page_token(page.token);
+                          return absl::OkStatus();
+                        });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::RevokeInvitation(
     ::grpc::CallbackServerContext* context, const v1::RevokeInvitationRequest* request,
-    v1::Invitation* response) {
+    v1::RevokeInvitationResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::RevokeInvitationRequest& req,
-             v1::Invitation& resp) -> absl::Status {
+             v1::RevokeInvitationResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(
             Invitation invitation,
             directory_.RevokeInvitation(CallerOf(call), req.school_id(), req.invitation_id()));
-        ToProto(invitation, resp);
+        ToProto(invitation, *resp.mutable_invitation());
         return absl::OkStatus();
       });
 }
@@ -370,70 +364,76 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListParentLinks(
     ::grpc::CallbackServerContext* context, const v1::ListParentLinksRequest* request,
     v1::ListParentLinksResponse* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListParentLinksRequest& req,
-                               v1::ListParentLinksResponse& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(std::vector<ParentLink> links,
-                                           directory_.ListParentLinks(
-                                               CallerOf(call), req.school_id(), req.student_id()));
-                          for (const ParentLink& link : links) ToProto(link, *resp.add_links());
-                          return absl::OkStatus();
-                        });
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListParentLinksRequest& req,
+             v1::ListParentLinksResponse& resp) -> absl::Status {
+        Page page{.size = req.page_size(), .token = req.page_token()};
+        ASSIGN_OR_RETURN(
+            std::vector<ParentLink> links,
+            directory_.ListParentLinks(CallerOf(call), req.school_id(), req.student_id(), page));
+        for (const ParentLink& link : links) ToProto(link, *resp.add_links());
+        resp.set_next_page_token(page.token);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ConfirmParentLink(
     ::grpc::CallbackServerContext* context, const v1::ConfirmParentLinkRequest* request,
-    v1::ParentLink* response) {
+    v1::ConfirmParentLinkResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::ConfirmParentLinkRequest& req,
-                               v1::ParentLink& resp) -> absl::Status {
+                               v1::ConfirmParentLinkResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(ParentLink link,
                                            directory_.ConfirmParentLink(
                                                CallerOf(call), req.school_id(), req.link_id()));
-                          ToProto(link, resp);
+                          ToProto(link, *resp.mutable_parent_link());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateStudentSettings(
     ::grpc::CallbackServerContext* context, const v1::UpdateStudentSettingsRequest* request,
-    v1::StudentSettings* response) {
-  return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::UpdateStudentSettingsRequest& req,
-                               v1::StudentSettings& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(StudentSettings settings,
-                                           directory_.UpdateStudentSettings(
-                                               CallerOf(call), req.school_id(), req.student_id(),
-                                               req.settings().safe_mode()));
-                          ToProto(settings, resp);
-                          return absl::OkStatus();
-                        });
+    v1::UpdateStudentSettingsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::UpdateStudentSettingsRequest& req,
+             v1::UpdateStudentSettingsResponse& resp) -> absl::Status {
+        StudentSettings values{.safe_mode = req.settings().safe_mode()};
+        ASSIGN_OR_RETURN(StudentSettings settings,
+                         directory_.UpdateStudentSettings(
+                             CallerOf(call), req.school_id(), req.student_id(), values,
+                             {req.update_mask().paths().begin(), req.update_mask().paths().end()}));
+        ToProto(settings, *resp.mutable_settings());
+        return absl::OkStatus();
+      });
 }
 
 void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::string& permission,
                                             const std::string& resource,
-                                            v1::CheckPermissionResponse& response,
+                                            std::function<void(bool)> answer,
                                             grpc::RpcRuntime::Finish finish) {
   absl::StatusOr<PermissionQuery> query =
       directory_.ParsePermissionQuery(subject, permission, resource);
   if (!query.ok()) return finish(query.status());
   // A cached answer finishes the call on the cache's reply, holding no thread; a miss (or a
   // cache that cannot answer) goes to the executor, where Postgres decides.
-  directory_.LookupPermission(*query, [this, query = *query, &response, finish = std::move(finish)](
-                                          absl::StatusOr<std::optional<bool>> cached) mutable {
-    if (cached.ok() && cached->has_value()) {
-      response.set_allowed(**cached);
-      return finish(absl::OkStatus());
-    }
-    bool cache_usable = cached.ok();
-    bool queued = runtime_.executor().TrySubmit(
-        [this, query = std::move(query), cache_usable, &response, finish]() {
-          absl::StatusOr<bool> allowed = directory_.ComputePermission(query, cache_usable);
-          if (allowed.ok()) response.set_allowed(*allowed);
-          finish(allowed.status());
-        });
-    if (!queued) finish(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"));
-  });
+  directory_.LookupPermission(
+      *query, [this, query = *query, answer = std::move(answer),
+               finish = std::move(finish)](absl::StatusOr<std::optional<bool>> cached) mutable {
+        if (cached.ok() && cached->has_value()) {
+          answer(**cached);
+          return finish(absl::OkStatus());
+        }
+        bool cache_usable = cached.ok();
+        bool queued = runtime_.executor().TrySubmit(
+            [this, query = std::move(query), cache_usable, answer, finish]() {
+              absl::StatusOr<bool> allowed = directory_.ComputePermission(query, cache_usable);
+              if (allowed.ok()) answer(*allowed);
+              finish(allowed.status());
+            });
+        if (!queued) finish(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"));
+      });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CheckPermission(
@@ -443,22 +443,25 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
       context, request, response,
       [this](const CallContext& call, const v1::CheckPermissionRequest& req,
              v1::CheckPermissionResponse& resp, grpc::RpcRuntime::Finish finish) {
-        AnswerPermission(CallerOf(call), req.permission(), req.resource(), resp, std::move(finish));
+        AnswerPermission(
+            CallerOf(call), req.permission(), req.resource(),
+            [&resp](bool allowed) { resp.set_allowed(allowed); }, std::move(finish));
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CheckSubjectPermission(
     ::grpc::CallbackServerContext* context, const v1::CheckSubjectPermissionRequest* request,
-    v1::CheckPermissionResponse* response) {
+    v1::CheckSubjectPermissionResponse* response) {
   return runtime_.ServeAsync(
       context, request, response,
       [this](const CallContext&, const v1::CheckSubjectPermissionRequest& req,
-             v1::CheckPermissionResponse& resp, grpc::RpcRuntime::Finish finish) {
+             v1::CheckSubjectPermissionResponse& resp, grpc::RpcRuntime::Finish finish) {
         if (!IsUuid(req.subject())) {
           return finish(InvalidArgument("INVALID_SUBJECT", "subject must be an account id"));
         }
-        AnswerPermission(Caller{.user_id = req.subject()}, req.permission(), req.resource(), resp,
-                         std::move(finish));
+        AnswerPermission(
+            Caller{.user_id = req.subject()}, req.permission(), req.resource(),
+            [&resp](bool allowed) { resp.set_allowed(allowed); }, std::move(finish));
       });
 }
 
@@ -466,26 +469,30 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
     ::grpc::CallbackServerContext* context, const v1::ListMembershipsRequest* request,
     v1::ListMembershipsResponse* response) {
   return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListMembershipsRequest&,
+                        [this](const CallContext& call, const v1::ListMembershipsRequest& req,
                                v1::ListMembershipsResponse& resp) -> absl::Status {
+                          Page page{.size = req.page_size(), .token = req.page_token()};
                           ASSIGN_OR_RETURN(std::vector<Membership> memberships,
-                                           directory_.ListMemberships(call.user_id()));
+                                           directory_.ListMemberships(call.user_id(), page));
                           for (const Membership& m : memberships)
                             ToProto(m, *resp.add_memberships());
+                          resp.set_next_page_token(page.token);
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListSubjectMemberships(
     ::grpc::CallbackServerContext* context, const v1::ListSubjectMembershipsRequest* request,
-    v1::ListMembershipsResponse* response) {
+    v1::ListSubjectMembershipsResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& /*call*/, const v1::ListSubjectMembershipsRequest& req,
-             v1::ListMembershipsResponse& resp) -> absl::Status {
+             v1::ListSubjectMembershipsResponse& resp) -> absl::Status {
+        Page page{.size = req.page_size(), .token = req.page_token()};
         ASSIGN_OR_RETURN(std::vector<Membership> memberships,
-                         directory_.ListMemberships(req.subject()));
+                         directory_.ListMemberships(req.subject(), page));
         for (const Membership& m : memberships) ToProto(m, *resp.add_memberships());
+        resp.set_next_page_token(page.token);
         return absl::OkStatus();
       });
 }
@@ -498,31 +505,32 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
       [this](const CallContext& /*call*/, const v1::ListEventsRequest& req,
              v1::ListEventsResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(
-            std::vector<Event> events,
+            EventPage page,
             directory_.ListEvents(req.school_id(), req.after_sequence(), req.page_size()));
-        for (const Event& event : events) {
+        for (const Event& event : page.events) {
           v1::StreamedEvent& out = *resp.add_events();
           out.set_sequence(event.sequence);
           if (!out.mutable_event()->ParseFromString(event.payload)) {
             return Internal("BAD_EVENT", "a stored event does not parse");
           }
         }
+        resp.set_has_more(page.has_more);
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateJoinRequest(
     ::grpc::CallbackServerContext* context, const v1::CreateJoinRequestRequest* request,
-    v1::JoinRequest* response) {
+    v1::CreateJoinRequestResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::CreateJoinRequestRequest& req,
-                               v1::JoinRequest& resp) -> absl::Status {
+                               v1::CreateJoinRequestResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(Role role, RoleOf(req.role()));
                           ASSIGN_OR_RETURN(
                               JoinRequest created,
                               directory_.CreateJoinRequest(CallerOf(call), req.school_id(), role,
                                                            req.class_id(), req.message()));
-                          ToProto(created, resp);
+                          ToProto(created, *resp.mutable_join_request());
                           return absl::OkStatus();
                         });
 }
@@ -530,58 +538,63 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListJoinRequests(
     ::grpc::CallbackServerContext* context, const v1::ListJoinRequestsRequest* request,
     v1::ListJoinRequestsResponse* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::ListJoinRequestsRequest& req,
-             v1::ListJoinRequestsResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            std::vector<JoinRequest> requests,
-            directory_.ListJoinRequests(CallerOf(call), req.school_id(), req.include_decided()));
-        for (const JoinRequest& request : requests) ToProto(request, *resp.add_requests());
-        return absl::OkStatus();
-      });
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListJoinRequestsRequest& req,
+                               v1::ListJoinRequestsResponse& resp) -> absl::Status {
+                          Page page{.size = req.page_size(), .token = req.page_token()};
+                          ASSIGN_OR_RETURN(
+                              std::vector<JoinRequest> requests,
+                              directory_.ListJoinRequests(CallerOf(call), req.school_id(),
+                                                          req.include_decided(), page));
+                          for (const JoinRequest& request : requests)
+                            ToProto(request, *resp.add_requests());
+                          resp.set_next_page_token(page.token);
+                          return absl::OkStatus();
+                        });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ApproveJoinRequest(
     ::grpc::CallbackServerContext* context, const v1::ApproveJoinRequestRequest* request,
-    v1::JoinRequest* response) {
+    v1::ApproveJoinRequestResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::ApproveJoinRequestRequest& req,
-                               v1::JoinRequest& resp) -> absl::Status {
+                               v1::ApproveJoinRequestResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(
                               JoinRequest decided,
                               directory_.DecideJoinRequest(CallerOf(call), req.school_id(),
                                                            req.request_id(), /*approve=*/true, ""));
-                          ToProto(decided, resp);
+                          ToProto(decided, *resp.mutable_join_request());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::DeclineJoinRequest(
     ::grpc::CallbackServerContext* context, const v1::DeclineJoinRequestRequest* request,
-    v1::JoinRequest* response) {
+    v1::DeclineJoinRequestResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext& call, const v1::DeclineJoinRequestRequest& req,
-                               v1::JoinRequest& resp) -> absl::Status {
+                               v1::DeclineJoinRequestResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(JoinRequest decided,
                                            directory_.DecideJoinRequest(
                                                CallerOf(call), req.school_id(), req.request_id(),
                                                /*approve=*/false, req.reason()));
-                          ToProto(decided, resp);
+                          ToProto(decided, *resp.mutable_join_request());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListMyJoinRequests(
     ::grpc::CallbackServerContext* context, const v1::ListMyJoinRequestsRequest* request,
-    v1::ListJoinRequestsResponse* response) {
+    v1::ListMyJoinRequestsResponse* response) {
   return runtime_.Serve(context, request, response,
-                        [this](const CallContext& call, const v1::ListMyJoinRequestsRequest&,
-                               v1::ListJoinRequestsResponse& resp) -> absl::Status {
+                        [this](const CallContext& call, const v1::ListMyJoinRequestsRequest& req,
+                               v1::ListMyJoinRequestsResponse& resp) -> absl::Status {
+                          Page page{.size = req.page_size(), .token = req.page_token()};
                           ASSIGN_OR_RETURN(std::vector<JoinRequest> requests,
-                                           directory_.ListMyJoinRequests(CallerOf(call)));
+                                           directory_.ListMyJoinRequests(CallerOf(call), page));
                           for (const JoinRequest& request : requests)
                             ToProto(request, *resp.add_requests());
+                          resp.set_next_page_token(page.token);
                           return absl::OkStatus();
                         });
 }
@@ -602,11 +615,11 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::CreateLesson(
     ::grpc::CallbackServerContext* context, const v1::CreateLessonRequest* request,
-    v1::Lesson* response) {
+    v1::CreateLessonResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::CreateLessonRequest& req,
-             v1::Lesson& resp) -> absl::Status {
+             v1::CreateLessonResponse& resp) -> absl::Status {
         Lesson lesson{.school_id = req.school_id(),
                       .class_id = req.lesson().class_id(),
                       .weekday = req.lesson().weekday(),
@@ -618,7 +631,7 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
         ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
         ASSIGN_OR_RETURN(Lesson created,
                          directory_.CreateLesson(CallerOf(call), std::move(lesson), retry));
-        ToProto(created, resp);
+        ToProto(created, *resp.mutable_lesson());
         return absl::OkStatus();
       });
 }
@@ -637,30 +650,30 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::GetClassTimetable(
     ::grpc::CallbackServerContext* context, const v1::GetClassTimetableRequest* request,
-    v1::Timetable* response) {
+    v1::GetClassTimetableResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::GetClassTimetableRequest& req,
-             v1::Timetable& resp) -> absl::Status {
+             v1::GetClassTimetableResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(Timetable timetable,
                          directory_.GetTimetable(CallerOf(call), req.school_id(), req.class_id(),
                                                  /*by_teacher=*/false, req.week_of()));
-        ToProto(timetable, resp);
+        ToProto(timetable, *resp.mutable_timetable());
         return absl::OkStatus();
       });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::GetTeacherTimetable(
     ::grpc::CallbackServerContext* context, const v1::GetTeacherTimetableRequest* request,
-    v1::Timetable* response) {
+    v1::GetTeacherTimetableResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::GetTeacherTimetableRequest& req,
-             v1::Timetable& resp) -> absl::Status {
+             v1::GetTeacherTimetableResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(Timetable timetable,
                          directory_.GetTimetable(CallerOf(call), req.school_id(), req.teacher_id(),
                                                  /*by_teacher=*/true, req.week_of()));
-        ToProto(timetable, resp);
+        ToProto(timetable, *resp.mutable_timetable());
         return absl::OkStatus();
       });
 }
@@ -721,14 +734,14 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ConfirmMember(
     ::grpc::CallbackServerContext* context, const v1::ConfirmMemberRequest* request,
-    v1::Member* response) {
+    v1::ConfirmMemberResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::ConfirmMemberRequest& req,
-             v1::Member& resp) -> absl::Status {
+             v1::ConfirmMemberResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(Member member,
                          directory_.ConfirmMember(CallerOf(call), req.school_id(), req.user_id()));
-        ToProto(member, resp);
+        ToProto(member, *resp.mutable_member());
         return absl::OkStatus();
       });
 }

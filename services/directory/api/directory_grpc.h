@@ -3,6 +3,8 @@
 // gRPC face of the directory: maps protos to the use cases of domain/directory.h and results
 // back. The caller is always the verified token's subject, never a field of the request.
 
+#include <functional>
+
 #include "libs/grpc/call.h"
 #include "parta/directory/v1/directory.grpc.pb.h"
 #include "services/directory/domain/directory.h"
@@ -16,13 +18,13 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
 
   ::grpc::ServerUnaryReactor* CreateSchool(::grpc::CallbackServerContext* context,
                                            const v1::CreateSchoolRequest* request,
-                                           v1::School* response) override;
+                                           v1::CreateSchoolResponse* response) override;
   ::grpc::ServerUnaryReactor* GetSchool(::grpc::CallbackServerContext* context,
                                         const v1::GetSchoolRequest* request,
-                                        v1::School* response) override;
+                                        v1::GetSchoolResponse* response) override;
   ::grpc::ServerUnaryReactor* UpdateSchool(::grpc::CallbackServerContext* context,
                                            const v1::UpdateSchoolRequest* request,
-                                           v1::School* response) override;
+                                           v1::UpdateSchoolResponse* response) override;
   ::grpc::ServerUnaryReactor* ListSchools(::grpc::CallbackServerContext* context,
                                           const v1::ListSchoolsRequest* request,
                                           v1::ListSchoolsResponse* response) override;
@@ -31,46 +33,46 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
                                           v1::ListMembersResponse* response) override;
   ::grpc::ServerUnaryReactor* RemoveMemberRole(::grpc::CallbackServerContext* context,
                                                const v1::RemoveMemberRoleRequest* request,
-                                               v1::Member* response) override;
+                                               v1::RemoveMemberRoleResponse* response) override;
   ::grpc::ServerUnaryReactor* SetTeacherSubjects(::grpc::CallbackServerContext* context,
                                                  const v1::SetTeacherSubjectsRequest* request,
-                                                 v1::Member* response) override;
+                                                 v1::SetTeacherSubjectsResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateClass(::grpc::CallbackServerContext* context,
                                           const v1::CreateClassRequest* request,
-                                          v1::Class* response) override;
+                                          v1::CreateClassResponse* response) override;
   ::grpc::ServerUnaryReactor* GetClass(::grpc::CallbackServerContext* context,
                                        const v1::GetClassRequest* request,
-                                       v1::Class* response) override;
+                                       v1::GetClassResponse* response) override;
   ::grpc::ServerUnaryReactor* ListClasses(::grpc::CallbackServerContext* context,
                                           const v1::ListClassesRequest* request,
                                           v1::ListClassesResponse* response) override;
   ::grpc::ServerUnaryReactor* UpdateClass(::grpc::CallbackServerContext* context,
                                           const v1::UpdateClassRequest* request,
-                                          v1::Class* response) override;
+                                          v1::UpdateClassResponse* response) override;
   ::grpc::ServerUnaryReactor* ArchiveClass(::grpc::CallbackServerContext* context,
                                            const v1::ArchiveClassRequest* request,
-                                           v1::Class* response) override;
+                                           v1::ArchiveClassResponse* response) override;
   ::grpc::ServerUnaryReactor* GetClassRoster(::grpc::CallbackServerContext* context,
                                              const v1::GetClassRosterRequest* request,
-                                             v1::ClassRoster* response) override;
+                                             v1::GetClassRosterResponse* response) override;
   ::grpc::ServerUnaryReactor* AddClassTeacher(::grpc::CallbackServerContext* context,
                                               const v1::AddClassTeacherRequest* request,
-                                              v1::ClassRoster* response) override;
+                                              v1::AddClassTeacherResponse* response) override;
   ::grpc::ServerUnaryReactor* MoveStudent(::grpc::CallbackServerContext* context,
                                           const v1::MoveStudentRequest* request,
-                                          v1::ClassRoster* response) override;
+                                          v1::MoveStudentResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateInvitation(::grpc::CallbackServerContext* context,
                                                const v1::CreateInvitationRequest* request,
                                                v1::CreateInvitationResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateParentInvitation(
       ::grpc::CallbackServerContext* context, const v1::CreateParentInvitationRequest* request,
-      v1::CreateInvitationResponse* response) override;
+      v1::CreateParentInvitationResponse* response) override;
   ::grpc::ServerUnaryReactor* ListInvitations(::grpc::CallbackServerContext* context,
                                               const v1::ListInvitationsRequest* request,
                                               v1::ListInvitationsResponse* response) override;
   ::grpc::ServerUnaryReactor* RevokeInvitation(::grpc::CallbackServerContext* context,
                                                const v1::RevokeInvitationRequest* request,
-                                               v1::Invitation* response) override;
+                                               v1::RevokeInvitationResponse* response) override;
   ::grpc::ServerUnaryReactor* RedeemInvitation(::grpc::CallbackServerContext* context,
                                                const v1::RedeemInvitationRequest* request,
                                                v1::RedeemInvitationResponse* response) override;
@@ -79,56 +81,56 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
                                               v1::ListParentLinksResponse* response) override;
   ::grpc::ServerUnaryReactor* ConfirmParentLink(::grpc::CallbackServerContext* context,
                                                 const v1::ConfirmParentLinkRequest* request,
-                                                v1::ParentLink* response) override;
-  ::grpc::ServerUnaryReactor* UpdateStudentSettings(::grpc::CallbackServerContext* context,
-                                                    const v1::UpdateStudentSettingsRequest* request,
-                                                    v1::StudentSettings* response) override;
+                                                v1::ConfirmParentLinkResponse* response) override;
+  ::grpc::ServerUnaryReactor* UpdateStudentSettings(
+      ::grpc::CallbackServerContext* context, const v1::UpdateStudentSettingsRequest* request,
+      v1::UpdateStudentSettingsResponse* response) override;
   ::grpc::ServerUnaryReactor* CheckPermission(::grpc::CallbackServerContext* context,
                                               const v1::CheckPermissionRequest* request,
                                               v1::CheckPermissionResponse* response) override;
   ::grpc::ServerUnaryReactor* CheckSubjectPermission(
       ::grpc::CallbackServerContext* context, const v1::CheckSubjectPermissionRequest* request,
-      v1::CheckPermissionResponse* response) override;
+      v1::CheckSubjectPermissionResponse* response) override;
   ::grpc::ServerUnaryReactor* ListMemberships(::grpc::CallbackServerContext* context,
                                               const v1::ListMembershipsRequest* request,
                                               v1::ListMembershipsResponse* response) override;
   ::grpc::ServerUnaryReactor* ListSubjectMemberships(
       ::grpc::CallbackServerContext* context, const v1::ListSubjectMembershipsRequest* request,
-      v1::ListMembershipsResponse* response) override;
+      v1::ListSubjectMembershipsResponse* response) override;
   ::grpc::ServerUnaryReactor* ListEvents(::grpc::CallbackServerContext* context,
                                          const v1::ListEventsRequest* request,
                                          v1::ListEventsResponse* response) override;
 
   ::grpc::ServerUnaryReactor* CreateJoinRequest(::grpc::CallbackServerContext* context,
                                                 const v1::CreateJoinRequestRequest* request,
-                                                v1::JoinRequest* response) override;
+                                                v1::CreateJoinRequestResponse* response) override;
   ::grpc::ServerUnaryReactor* ListJoinRequests(::grpc::CallbackServerContext* context,
                                                const v1::ListJoinRequestsRequest* request,
                                                v1::ListJoinRequestsResponse* response) override;
   ::grpc::ServerUnaryReactor* ApproveJoinRequest(::grpc::CallbackServerContext* context,
                                                  const v1::ApproveJoinRequestRequest* request,
-                                                 v1::JoinRequest* response) override;
+                                                 v1::ApproveJoinRequestResponse* response) override;
   ::grpc::ServerUnaryReactor* DeclineJoinRequest(::grpc::CallbackServerContext* context,
                                                  const v1::DeclineJoinRequestRequest* request,
-                                                 v1::JoinRequest* response) override;
+                                                 v1::DeclineJoinRequestResponse* response) override;
   ::grpc::ServerUnaryReactor* ListMyJoinRequests(::grpc::CallbackServerContext* context,
                                                  const v1::ListMyJoinRequestsRequest* request,
-                                                 v1::ListJoinRequestsResponse* response) override;
+                                                 v1::ListMyJoinRequestsResponse* response) override;
   ::grpc::ServerUnaryReactor* RolloverAcademicYear(
       ::grpc::CallbackServerContext* context, const v1::RolloverAcademicYearRequest* request,
       v1::RolloverAcademicYearResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateLesson(::grpc::CallbackServerContext* context,
                                            const v1::CreateLessonRequest* request,
-                                           v1::Lesson* response) override;
+                                           v1::CreateLessonResponse* response) override;
   ::grpc::ServerUnaryReactor* DeleteLesson(::grpc::CallbackServerContext* context,
                                            const v1::DeleteLessonRequest* request,
                                            v1::DeleteLessonResponse* response) override;
   ::grpc::ServerUnaryReactor* GetClassTimetable(::grpc::CallbackServerContext* context,
                                                 const v1::GetClassTimetableRequest* request,
-                                                v1::Timetable* response) override;
-  ::grpc::ServerUnaryReactor* GetTeacherTimetable(::grpc::CallbackServerContext* context,
-                                                  const v1::GetTeacherTimetableRequest* request,
-                                                  v1::Timetable* response) override;
+                                                v1::GetClassTimetableResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetTeacherTimetable(
+      ::grpc::CallbackServerContext* context, const v1::GetTeacherTimetableRequest* request,
+      v1::GetTeacherTimetableResponse* response) override;
 
   ::grpc::ServerUnaryReactor* ImportRoster(::grpc::CallbackServerContext* context,
                                            const v1::ImportRosterRequest* request,
@@ -138,15 +140,15 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
       v1::IssueClassLoginCodesResponse* response) override;
   ::grpc::ServerUnaryReactor* ConfirmMember(::grpc::CallbackServerContext* context,
                                             const v1::ConfirmMemberRequest* request,
-                                            v1::Member* response) override;
+                                            v1::ConfirmMemberResponse* response) override;
   ::grpc::ServerUnaryReactor* FilterVisibleMembers(
       ::grpc::CallbackServerContext* context, const v1::FilterVisibleMembersRequest* request,
       v1::FilterVisibleMembersResponse* response) override;
 
  private:
-  // CheckPermission for `subject`, finishing the call when the answer is known.
+  // CheckPermission for `subject`: gives the answer to `answer`, then finishes the call.
   void AnswerPermission(const Caller& subject, const std::string& permission,
-                        const std::string& resource, v1::CheckPermissionResponse& response,
+                        const std::string& resource, std::function<void(bool)> answer,
                         grpc::RpcRuntime::Finish finish);
 
   Directory& directory_;

@@ -3,13 +3,33 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
+#include "libs/core/page_token.h"
 #include "libs/core/status.h"
 #include "services/directory/domain/use_case_support.h"
 #include "services/directory/domain/validation.h"
 
 namespace parta::directory {
+namespace {
+
+// The token-paged lists of this file: their names bind a token to its list.
+constexpr absl::string_view kSchoolsList = "schools";
+constexpr absl::string_view kMembersList = "members";
+constexpr absl::string_view kClassesList = "classes";
+constexpr absl::string_view kMembershipsList = "memberships";
+
+// The id a token of a list ordered by id carries: empty for the first page.
+absl::StatusOr<std::string> AfterId(const std::string& token, absl::string_view list,
+                                    absl::string_view scope) {
+  ASSIGN_OR_RETURN(std::vector<std::string> key, DecodePageToken(token, list, scope, 1));
+  if (key.empty()) return std::string();
+  if (!IsUuid(key[0])) return InvalidPageToken();
+  return key[0];
+}
+
+}  // namespace
 
 absl::Status Directory::Mutate(const Caller& caller,
                                const std::function<absl::Status(DirectoryTx&, Recorder&)>& work) {
@@ -111,17 +131,20 @@ absl::StatusOr<School> Directory::UpdateSchool(const Caller& caller, SchoolUpdat
 absl::StatusOr<std::vector<School>> Directory::ListSchools(const Caller& caller,
                                                            const std::string& query, Page& page) {
   ASSIGN_OR_RETURN(int size, PageSize(page.size, 200));
-  RETURN_IF_ERROR(CheckPageToken(page.token));
+  // A token serves the same caller and query only.
+  const std::string scope =
+      absl::StrCat(caller.user_id, caller.is_operator ? "/operator/" : "/member/", query);
+  ASSIGN_OR_RETURN(std::string after, AfterId(page.token, kSchoolsList, scope));
   std::vector<School> schools;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(schools, tx.ListSchools(query, caller.is_operator ? "" : caller.user_id,
-                                             page.token, size + 1));
+    ASSIGN_OR_RETURN(
+        schools, tx.ListSchools(query, caller.is_operator ? "" : caller.user_id, after, size + 1));
     return absl::OkStatus();
   }));
   page.token.clear();
   if (static_cast<int>(schools.size()) > size) {
     schools.resize(size);
-    page.token = schools.back().id;
+    page.token = EncodePageToken(kSchoolsList, scope, {schools.back().id});
   }
   return schools;
 }
@@ -130,19 +153,22 @@ absl::StatusOr<std::vector<Member>> Directory::ListMembers(const Caller& caller,
                                                            const std::string& school_id,
                                                            std::optional<Role> role, Page& page) {
   ASSIGN_OR_RETURN(int size, PageSize(page.size == 0 ? 100 : page.size, 500));
-  RETURN_IF_ERROR(CheckPageToken(page.token));
+  // A token serves the same school, caller and role filter only.
+  const std::string scope = absl::StrCat(school_id, "/", caller.user_id, "/",
+                                         role ? RoleName(*role) : absl::string_view("all"));
+  ASSIGN_OR_RETURN(std::string after, AfterId(page.token, kMembersList, scope));
   std::vector<Member> members;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
     RETURN_IF_ERROR(RequireSchool(caller, facts, Permission::kSchoolMembersList, "NOT_SCHOOL_STAFF",
                                   "only the school's staff list its members"));
-    ASSIGN_OR_RETURN(members, tx.ListMembers(school_id, role, page.token, size + 1));
+    ASSIGN_OR_RETURN(members, tx.ListMembers(school_id, role, after, size + 1));
     return absl::OkStatus();
   }));
   page.token.clear();
   if (static_cast<int>(members.size()) > size) {
     members.resize(size);
-    page.token = members.back().user_id;
+    page.token = EncodePageToken(kMembersList, scope, {members.back().user_id});
   }
   return members;
 }
@@ -272,14 +298,39 @@ absl::StatusOr<SchoolClass> Directory::GetClass(const Caller& caller, const std:
 absl::StatusOr<std::vector<SchoolClass>> Directory::ListClasses(const Caller& caller,
                                                                 const std::string& school_id,
                                                                 int academic_year,
-                                                                bool include_archived) {
+                                                                bool include_archived, Page& page) {
   if (academic_year != 0) RETURN_IF_ERROR(CheckAcademicYear(academic_year));
+  ASSIGN_OR_RETURN(int size, PageSize(page.size == 0 ? 100 : page.size, 500));
+  // A token serves the same school, caller and filters only.
+  const std::string scope = absl::StrCat(school_id, "/", caller.user_id, "/", academic_year, "/",
+                                         include_archived ? "all" : "active");
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(page.token, kClassesList, scope, 4));
+  std::optional<ClassKey> after;
+  if (!key.empty()) {
+    after.emplace();
+    if (!absl::SimpleAtoi(key[0], &after->academic_year) ||
+        !absl::SimpleAtoi(key[1], &after->grade) || !IsUuid(key[3])) {
+      return InvalidPageToken();
+    }
+    after->letter = key[2];
+    after->id = key[3];
+  }
   std::vector<SchoolClass> classes;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
     RETURN_IF_ERROR(CallerFacts(tx, caller, school_id).status());
-    ASSIGN_OR_RETURN(classes, tx.ListClasses(school_id, academic_year, include_archived));
+    ASSIGN_OR_RETURN(
+        classes, tx.ListClassesPage(school_id, academic_year, include_archived, after, size + 1));
     return absl::OkStatus();
   }));
+  page.token.clear();
+  if (static_cast<int>(classes.size()) > size) {
+    classes.resize(size);
+    const SchoolClass& last = classes.back();
+    page.token = EncodePageToken(
+        kClassesList, scope,
+        {absl::StrCat(last.academic_year), absl::StrCat(last.grade), last.letter, last.id});
+  }
   return classes;
 }
 
@@ -500,18 +551,26 @@ absl::StatusOr<bool> Directory::ComputePermission(const PermissionQuery& query, 
   return allowed;
 }
 
-absl::StatusOr<std::vector<Membership>> Directory::ListMemberships(const std::string& user_id) {
+absl::StatusOr<std::vector<Membership>> Directory::ListMemberships(const std::string& user_id,
+                                                                   Page& page) {
   if (!IsUuid(user_id)) return InvalidArgument("INVALID_SUBJECT", "subject must be an account id");
+  ASSIGN_OR_RETURN(int size, PageSize(page.size == 0 ? 100 : page.size, 500));
+  ASSIGN_OR_RETURN(std::string after, AfterId(page.token, kMembershipsList, user_id));
   std::vector<Membership> memberships;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(memberships, tx.ListMemberships(user_id));
+    ASSIGN_OR_RETURN(memberships, tx.ListMemberships(user_id, after, size + 1));
     return absl::OkStatus();
   }));
+  page.token.clear();
+  if (static_cast<int>(memberships.size()) > size) {
+    memberships.resize(size);
+    page.token = EncodePageToken(kMembershipsList, user_id, {memberships.back().school_id});
+  }
   return memberships;
 }
 
-absl::StatusOr<std::vector<Event>> Directory::ListEvents(const std::string& school_id,
-                                                         int64_t after_sequence, int limit) {
+absl::StatusOr<EventPage> Directory::ListEvents(const std::string& school_id,
+                                                int64_t after_sequence, int limit) {
   if (after_sequence < 0) {
     return InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative");
   }
@@ -524,7 +583,13 @@ absl::StatusOr<std::vector<Event>> Directory::ListEvents(const std::string& scho
     return absl::OkStatus();
   }));
   if (!exists) return SchoolNotFound();
-  return store_.ReadEvents(school_id, after_sequence, size);
+  EventPage page;
+  ASSIGN_OR_RETURN(page.events, store_.ReadEvents(school_id, after_sequence, size + 1));
+  if (static_cast<int>(page.events.size()) > size) {
+    page.events.resize(size);
+    page.has_more = true;
+  }
+  return page;
 }
 
 absl::StatusOr<int64_t> Directory::PurgeRetryClaims() {

@@ -47,9 +47,17 @@ struct DirectorySettings {
   absl::Duration create_retry_window = absl::Hours(1);
 };
 
+// A page of a list: asked with the client's page size (0: the list's default) and token (empty:
+// the first page); answered with the next page's token (empty: the last page).
 struct Page {
   int size = 0;
-  std::string token;  // opaque; the last id of the previous page
+  std::string token;  // opaque (libs/core/page_token.h), bound to its list and scope
+};
+
+// A page of a school's events, and whether more follow it.
+struct EventPage {
+  std::vector<Event> events;
+  bool has_more = false;
 };
 
 struct NewInvitation {
@@ -107,7 +115,8 @@ class Directory {
                                        const std::string& class_id);
   absl::StatusOr<std::vector<SchoolClass>> ListClasses(const Caller& caller,
                                                        const std::string& school_id,
-                                                       int academic_year, bool include_archived);
+                                                       int academic_year, bool include_archived,
+                                                       Page& page);
   absl::StatusOr<SchoolClass> UpdateClass(const Caller& caller, const std::string& school_id,
                                           ClassUpdate update);
   absl::StatusOr<SchoolClass> ArchiveClass(const Caller& caller, const std::string& school_id,
@@ -132,32 +141,35 @@ class Directory {
                                                        const RetryKey& retry = {});
   absl::StatusOr<std::vector<Invitation>> ListInvitations(const Caller& caller,
                                                           const std::string& school_id,
-                                                          bool include_inactive);
+                                                          bool include_inactive, Page& page);
   absl::StatusOr<Invitation> RevokeInvitation(const Caller& caller, const std::string& school_id,
                                               const std::string& invitation_id);
   absl::StatusOr<Redemption> RedeemInvitation(const Caller& caller, const std::string& code);
 
   absl::StatusOr<std::vector<ParentLink>> ListParentLinks(const Caller& caller,
                                                           const std::string& school_id,
-                                                          const std::string& student_id);
+                                                          const std::string& student_id,
+                                                          Page& page);
   absl::StatusOr<ParentLink> ConfirmParentLink(const Caller& caller, const std::string& school_id,
                                                const std::string& link_id);
+  // Changes the fields of `settings` named by `paths` ("safe_mode").
   absl::StatusOr<StudentSettings> UpdateStudentSettings(const Caller& caller,
                                                         const std::string& school_id,
                                                         const std::string& student_id,
-                                                        bool safe_mode);
+                                                        const StudentSettings& settings,
+                                                        const std::vector<std::string>& paths);
 
   absl::StatusOr<JoinRequest> CreateJoinRequest(const Caller& caller, const std::string& school_id,
                                                 Role role, const std::string& class_id,
                                                 const std::string& message);
   absl::StatusOr<std::vector<JoinRequest>> ListJoinRequests(const Caller& caller,
                                                             const std::string& school_id,
-                                                            bool include_decided);
+                                                            bool include_decided, Page& page);
   // Approves (`approve`) or declines (with `reason`) a pending request.
   absl::StatusOr<JoinRequest> DecideJoinRequest(const Caller& caller, const std::string& school_id,
                                                 const std::string& request_id, bool approve,
                                                 const std::string& reason);
-  absl::StatusOr<std::vector<JoinRequest>> ListMyJoinRequests(const Caller& caller);
+  absl::StatusOr<std::vector<JoinRequest>> ListMyJoinRequests(const Caller& caller, Page& page);
 
   absl::StatusOr<RolloverResult> Rollover(const Caller& caller, const std::string& school_id,
                                           int from_year, bool dry_run);
@@ -203,9 +215,9 @@ class Directory {
   void LookupPermission(const PermissionQuery& query, PermissionCache::LookupDone done);
   // `cache_usable`: the lookup worked (a miss), so the answer is kept for the next caller.
   absl::StatusOr<bool> ComputePermission(const PermissionQuery& query, bool cache_usable);
-  absl::StatusOr<std::vector<Membership>> ListMemberships(const std::string& user_id);
-  absl::StatusOr<std::vector<Event>> ListEvents(const std::string& school_id,
-                                                int64_t after_sequence, int limit);
+  absl::StatusOr<std::vector<Membership>> ListMemberships(const std::string& user_id, Page& page);
+  absl::StatusOr<EventPage> ListEvents(const std::string& school_id, int64_t after_sequence,
+                                       int limit);
   // Forgets retried creates' claims older than the retry window (the purge task).
   absl::StatusOr<int64_t> PurgeRetryClaims();
 

@@ -13,6 +13,10 @@
 namespace parta::directory {
 namespace {
 
+// The token-paged lists of this file: their names bind a token to its list.
+constexpr absl::string_view kInvitationsList = "invitations";
+constexpr absl::string_view kParentLinksList = "parent_links";
+
 // Claims a retried invitation create with its answer: the invitation's id and its code, which no
 // other answer shows. On a retry `created` becomes the first call's invitation; returns whether
 // this call is one.
@@ -50,7 +54,7 @@ absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
   }
   if (ttl == absl::ZeroDuration()) ttl = settings_.default_invitation_ttl;
   if (ttl < absl::Minutes(1) || ttl > settings_.max_invitation_ttl) {
-    return InvalidArgument("INVALID_TTL", "ttl_seconds must be from 60 seconds to 30 days");
+    return InvalidArgument("INVALID_TTL", "ttl must be from 60 seconds to 30 days");
   }
   if (max_uses == 0) max_uses = 1;
   if (max_uses < 1 || max_uses > 1000) {
@@ -131,14 +135,29 @@ absl::StatusOr<NewInvitation> Directory::CreateParentInvitation(const Caller& ca
 
 absl::StatusOr<std::vector<Invitation>> Directory::ListInvitations(const Caller& caller,
                                                                    const std::string& school_id,
-                                                                   bool include_inactive) {
+                                                                   bool include_inactive,
+                                                                   Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size, 200));
+  // A token serves the same school, caller and filter only.
+  const std::string scope =
+      absl::StrCat(school_id, "/", caller.user_id, "/", include_inactive ? "all" : "active");
+  ASSIGN_OR_RETURN(std::optional<CreatedKey> before,
+                   DecodeCreatedKey(page.token, kInvitationsList, scope));
   std::vector<Invitation> invitations;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
     RETURN_IF_ERROR(RequireInvitationManager(caller, facts));
-    ASSIGN_OR_RETURN(invitations, tx.ListInvitations(school_id, include_inactive, clock_.Now()));
+    ASSIGN_OR_RETURN(invitations, tx.ListInvitations(school_id, include_inactive, clock_.Now(),
+                                                     before, size + 1));
     return absl::OkStatus();
   }));
+  page.token.clear();
+  if (static_cast<int>(invitations.size()) > size) {
+    invitations.resize(size);
+    const Invitation& last = invitations.back();
+    page.token =
+        EncodeCreatedKey(kInvitationsList, scope, {.created_at = last.created_at, .id = last.id});
+  }
   return invitations;
 }
 
@@ -244,7 +263,13 @@ absl::StatusOr<Redemption> Directory::RedeemInvitation(const Caller& caller,
 
 absl::StatusOr<std::vector<ParentLink>> Directory::ListParentLinks(const Caller& caller,
                                                                    const std::string& school_id,
-                                                                   const std::string& student_id) {
+                                                                   const std::string& student_id,
+                                                                   Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size, 200));
+  // A token serves the same school, student and caller only.
+  const std::string scope = absl::StrCat(school_id, "/", student_id, "/", caller.user_id);
+  ASSIGN_OR_RETURN(std::optional<CreatedKey> after,
+                   DecodeCreatedKey(page.token, kParentLinksList, scope));
   std::vector<ParentLink> links;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
@@ -254,9 +279,16 @@ absl::StatusOr<std::vector<ParentLink>> Directory::ListParentLinks(const Caller&
       return Deny("NOT_ALLOWED_FOR_STUDENT",
                   "only the student, his class teacher, his parents or an admin may do this");
     }
-    ASSIGN_OR_RETURN(links, tx.ListParentLinks(school_id, student_id));
+    ASSIGN_OR_RETURN(links, tx.ListParentLinksPage(school_id, student_id, after, size + 1));
     return absl::OkStatus();
   }));
+  page.token.clear();
+  if (static_cast<int>(links.size()) > size) {
+    links.resize(size);
+    const ParentLink& last = links.back();
+    page.token =
+        EncodeCreatedKey(kParentLinksList, scope, {.created_at = last.created_at, .id = last.id});
+  }
   return links;
 }
 
@@ -301,12 +333,20 @@ absl::StatusOr<ParentLink> Directory::ConfirmParentLink(const Caller& caller,
   return result;
 }
 
-absl::StatusOr<StudentSettings> Directory::UpdateStudentSettings(const Caller& caller,
-                                                                 const std::string& school_id,
-                                                                 const std::string& student_id,
-                                                                 bool safe_mode) {
+absl::StatusOr<StudentSettings> Directory::UpdateStudentSettings(
+    const Caller& caller, const std::string& school_id, const std::string& student_id,
+    const StudentSettings& values, const std::vector<std::string>& paths) {
+  if (paths.empty()) {
+    return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names no field");
+  }
+  for (const std::string& path : paths) {
+    if (path != "safe_mode") {
+      return InvalidArgument("INVALID_UPDATE_MASK", "only safe_mode can change: " + path);
+    }
+  }
+  // safe_mode is the only field, and a valid mask names it.
   StudentSettings settings{
-      .school_id = school_id, .student_id = student_id, .safe_mode = safe_mode};
+      .school_id = school_id, .student_id = student_id, .safe_mode = values.safe_mode};
   RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
     ASSIGN_OR_RETURN(PersonFacts student, StudentFacts(tx, school_id, student_id));

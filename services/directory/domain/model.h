@@ -9,6 +9,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/core/retry_key.h"
 
 namespace parta::directory {
 
@@ -23,13 +24,6 @@ std::optional<Role> RoleFromName(absl::string_view name);
 inline bool IsStaffRole(Role role) {
   return role == Role::kAdmin || role == Role::kTeacher || role == Role::kEmployee;
 }
-
-// A create a client may retry after a lost answer: his request id for it (empty: every call
-// creates) and what he asked (the request without its id), to tell a retry from a reused id.
-struct RetryKey {
-  std::string request_id;
-  std::string fingerprint;
-};
 
 struct School {
   std::string id;

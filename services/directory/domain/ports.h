@@ -17,6 +17,22 @@
 
 namespace parta::directory {
 
+// Where a page of classes ends, in ListClasses' order (newest academic year first, then grade,
+// letter and id): the next page starts after it.
+struct ClassKey {
+  int academic_year = 0;
+  int grade = 0;
+  std::string letter;
+  std::string id;
+};
+
+// Where a page of a list ordered by creation time and id ends: the next page starts after it
+// (before it, for a list of the newest first).
+struct CreatedKey {
+  absl::Time created_at;
+  std::string id;
+};
+
 // Reads and writes inside one database transaction. Lookups of objects inside a school always
 // take the school id, so an id of another school is simply not found.
 class DirectoryTx {
@@ -72,6 +88,10 @@ class DirectoryTx {
   virtual absl::StatusOr<std::vector<SchoolClass>> ListClasses(absl::string_view school_id,
                                                                int academic_year,
                                                                bool include_archived) = 0;
+  // ListClasses' classes after `after` (nullopt: from the first), at most `limit`.
+  virtual absl::StatusOr<std::vector<SchoolClass>> ListClassesPage(
+      absl::string_view school_id, int academic_year, bool include_archived,
+      const std::optional<ClassKey>& after, int limit) = 0;
   // CLASS_EXISTS as InsertClass.
   virtual absl::Status UpdateClass(const SchoolClass& school_class) = 0;
   // Students, teachers and confirmed parents of a class (its row not included).
@@ -96,9 +116,10 @@ class DirectoryTx {
   virtual absl::StatusOr<std::optional<Invitation>> LockInvitation(absl::string_view code_hash) = 0;
   virtual absl::StatusOr<std::optional<Invitation>> FindInvitation(
       absl::string_view school_id, absl::string_view invitation_id) = 0;
-  virtual absl::StatusOr<std::vector<Invitation>> ListInvitations(absl::string_view school_id,
-                                                                  bool include_inactive,
-                                                                  absl::Time now) = 0;
+  // Newest first, before `before` (nullopt: from the newest), at most `limit`.
+  virtual absl::StatusOr<std::vector<Invitation>> ListInvitations(
+      absl::string_view school_id, bool include_inactive, absl::Time now,
+      const std::optional<CreatedKey>& before, int limit) = 0;
   virtual absl::Status SaveInvitationState(const Invitation& invitation) = 0;
   virtual absl::StatusOr<bool> HasRedeemed(absl::string_view invitation_id,
                                            absl::string_view user_id) = 0;
@@ -111,8 +132,13 @@ class DirectoryTx {
   // Locked until the transaction ends.
   virtual absl::StatusOr<std::optional<ParentLink>> LockParentLink(absl::string_view school_id,
                                                                    absl::string_view link_id) = 0;
+  // Every link of the student, oldest first.
   virtual absl::StatusOr<std::vector<ParentLink>> ListParentLinks(absl::string_view school_id,
                                                                   absl::string_view student_id) = 0;
+  // ListParentLinks' links after `after` (nullopt: from the oldest), at most `limit`.
+  virtual absl::StatusOr<std::vector<ParentLink>> ListParentLinksPage(
+      absl::string_view school_id, absl::string_view student_id,
+      const std::optional<CreatedKey>& after, int limit) = 0;
   virtual absl::Status SaveParentLink(const ParentLink& link) = 0;
   // Deletes the parent's links in the school (his parent role ended); returns them.
   virtual absl::StatusOr<std::vector<ParentLink>> EndParentLinks(absl::string_view school_id,
@@ -128,13 +154,14 @@ class DirectoryTx {
   virtual absl::StatusOr<std::optional<JoinRequest>> LockJoinRequest(
       absl::string_view school_id, absl::string_view request_id) = 0;
   virtual absl::Status SaveJoinRequest(const JoinRequest& request) = 0;
-  // Oldest first; `class_ids` non-empty: only requests for those classes.
+  // Oldest first, after `after` (nullopt: from the oldest), at most `limit`; `class_ids`
+  // non-empty: only requests for those classes.
   virtual absl::StatusOr<std::vector<JoinRequest>> ListJoinRequests(
       absl::string_view school_id, bool include_decided, const std::vector<std::string>& class_ids,
-      absl::Time now) = 0;
-  // Newest first.
+      absl::Time now, const std::optional<CreatedKey>& after, int limit) = 0;
+  // Newest first, before `before` (nullopt: from the newest), at most `limit`.
   virtual absl::StatusOr<std::vector<JoinRequest>> ListUserJoinRequests(
-      absl::string_view user_id) = 0;
+      absl::string_view user_id, const std::optional<CreatedKey>& before, int limit) = 0;
 
   // Locks the school's row until the transaction ends (serialises timetable checks); false when
   // there is no such school.
@@ -173,7 +200,10 @@ class DirectoryTx {
 
   virtual absl::Status SaveStudentSettings(const StudentSettings& settings) = 0;
 
-  virtual absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id) = 0;
+  // By school id, after the school `after_school_id` (empty: from the first), at most `limit`.
+  virtual absl::StatusOr<std::vector<Membership>> ListMemberships(absl::string_view user_id,
+                                                                  absl::string_view after_school_id,
+                                                                  int limit) = 0;
 
   // Writes an audit row for an action that changes no permission (invitations, printed login
   // codes, imports): no generation bump, no event.

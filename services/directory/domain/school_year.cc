@@ -11,6 +11,13 @@
 #include "services/directory/domain/validation.h"
 
 namespace parta::directory {
+namespace {
+
+// The token-paged lists of this file: their names bind a token to its list.
+constexpr absl::string_view kJoinRequestsList = "join_requests";
+constexpr absl::string_view kMyJoinRequestsList = "my_join_requests";
+
+}  // namespace
 
 absl::StatusOr<JoinRequest> Directory::CreateJoinRequest(const Caller& caller,
                                                          const std::string& school_id, Role role,
@@ -70,7 +77,14 @@ absl::StatusOr<JoinRequest> Directory::CreateJoinRequest(const Caller& caller,
 
 absl::StatusOr<std::vector<JoinRequest>> Directory::ListJoinRequests(const Caller& caller,
                                                                      const std::string& school_id,
-                                                                     bool include_decided) {
+                                                                     bool include_decided,
+                                                                     Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size, 200));
+  // A token serves the same school, caller and filter only.
+  const std::string scope =
+      absl::StrCat(school_id, "/", caller.user_id, "/", include_decided ? "all" : "pending");
+  ASSIGN_OR_RETURN(std::optional<CreatedKey> after,
+                   DecodeCreatedKey(page.token, kJoinRequestsList, scope));
   std::vector<JoinRequest> requests;
   absl::Time now = clock_.Now();
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
@@ -82,9 +96,17 @@ absl::StatusOr<std::vector<JoinRequest>> Directory::ListJoinRequests(const Calle
       }
       classes = facts.led_classes;
     }
-    ASSIGN_OR_RETURN(requests, tx.ListJoinRequests(school_id, include_decided, classes, now));
+    ASSIGN_OR_RETURN(
+        requests, tx.ListJoinRequests(school_id, include_decided, classes, now, after, size + 1));
     return absl::OkStatus();
   }));
+  page.token.clear();
+  if (static_cast<int>(requests.size()) > size) {
+    requests.resize(size);
+    const JoinRequest& last = requests.back();
+    page.token =
+        EncodeCreatedKey(kJoinRequestsList, scope, {.created_at = last.created_at, .id = last.id});
+  }
   for (JoinRequest& request : requests) request.state = request.StateAt(now);
   return requests;
 }
@@ -139,12 +161,23 @@ absl::StatusOr<JoinRequest> Directory::DecideJoinRequest(const Caller& caller,
   return result;
 }
 
-absl::StatusOr<std::vector<JoinRequest>> Directory::ListMyJoinRequests(const Caller& caller) {
+absl::StatusOr<std::vector<JoinRequest>> Directory::ListMyJoinRequests(const Caller& caller,
+                                                                       Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size, 200));
+  ASSIGN_OR_RETURN(std::optional<CreatedKey> before,
+                   DecodeCreatedKey(page.token, kMyJoinRequestsList, caller.user_id));
   std::vector<JoinRequest> requests;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(requests, tx.ListUserJoinRequests(caller.user_id));
+    ASSIGN_OR_RETURN(requests, tx.ListUserJoinRequests(caller.user_id, before, size + 1));
     return absl::OkStatus();
   }));
+  page.token.clear();
+  if (static_cast<int>(requests.size()) > size) {
+    requests.resize(size);
+    const JoinRequest& last = requests.back();
+    page.token = EncodeCreatedKey(kMyJoinRequestsList, caller.user_id,
+                                  {.created_at = last.created_at, .id = last.id});
+  }
   absl::Time now = clock_.Now();
   for (JoinRequest& request : requests) request.state = request.StateAt(now);
   return requests;

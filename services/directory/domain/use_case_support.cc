@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/core/page_token.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "services/directory/domain/policy.h"
@@ -134,11 +136,19 @@ absl::StatusOr<int> PageSize(int requested, int max) {
   return requested == 0 ? std::min(kDefaultPageSize, max) : requested;
 }
 
-absl::Status CheckPageToken(const std::string& token) {
-  if (!token.empty() && !IsUuid(token)) {
-    return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not from a previous response");
-  }
-  return absl::OkStatus();
+std::string EncodeCreatedKey(absl::string_view list, absl::string_view scope,
+                             const CreatedKey& key) {
+  return EncodePageToken(list, scope, {absl::StrCat(absl::ToUnixMicros(key.created_at)), key.id});
+}
+
+absl::StatusOr<std::optional<CreatedKey>> DecodeCreatedKey(const std::string& token,
+                                                           absl::string_view list,
+                                                           absl::string_view scope) {
+  ASSIGN_OR_RETURN(std::vector<std::string> key, DecodePageToken(token, list, scope, 2));
+  if (key.empty()) return std::nullopt;
+  int64_t micros = 0;
+  if (!absl::SimpleAtoi(key[0], &micros) || !IsUuid(key[1])) return InvalidPageToken();
+  return CreatedKey{.created_at = absl::FromUnixMicros(micros), .id = key[1]};
 }
 
 // A dry run rolls its transaction back with this status, which never leaves Rollover().

@@ -74,7 +74,14 @@ absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::str
                              absl::Time now);
 // A page size of 1–`max` (0: the default); INVALID_PAGE_SIZE otherwise.
 absl::StatusOr<int> PageSize(int requested, int max);
-absl::Status CheckPageToken(const std::string& token);
+// The token of the page after the item `key` of the list `list` bound to `scope`
+// (libs/core/page_token.h), and the key back from a token of the same list and scope: nullopt
+// for an empty token (the first page), INVALID_PAGE_TOKEN for any other token.
+std::string EncodeCreatedKey(absl::string_view list, absl::string_view scope,
+                             const CreatedKey& key);
+absl::StatusOr<std::optional<CreatedKey>> DecodeCreatedKey(const std::string& token,
+                                                           absl::string_view list,
+                                                           absl::string_view scope);
 
 // A dry run rolls its transaction back with this status, which never leaves the use case.
 absl::Status DryRunRollback();

@@ -90,10 +90,10 @@ std::string DirectoryFixture::CreateSchool(const std::string& name) {
   school.set_time_zone("Europe/Moscow");
   school.set_inn(TestInn(n));
   school.set_ogrn(TestOgrn(n));
-  v1::School created;
+  v1::CreateSchoolResponse created;
   REQUIRE_RPC_OK(
       CallWithToken(&v1::DirectoryService::Stub::CreateSchool, OperatorToken(), request, &created));
-  return created.id();
+  return created.school().id();
 }
 
 std::string DirectoryFixture::Join(const std::string& school_id, const std::string& inviter_token,
@@ -122,9 +122,9 @@ std::string DirectoryFixture::CreateClass(const std::string& school_id, const st
   request.mutable_class_()->set_letter(letter);
   request.mutable_class_()->set_academic_year(2026);
   request.mutable_class_()->set_class_teacher_id(class_teacher);
-  v1::Class created;
+  v1::CreateClassResponse created;
   REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::CreateClass, admin, request, &created));
-  return created.id();
+  return created.class_().id();
 }
 
 SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
@@ -139,7 +139,7 @@ SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   v1::CreateParentInvitationRequest invite;
   invite.set_school_id(w.school_id);
   invite.set_student_id(w.student);
-  v1::CreateInvitationResponse invitation;
+  v1::CreateParentInvitationResponse invitation;
   REQUIRE_RPC_OK(
       Call(&v1::DirectoryService::Stub::CreateParentInvitation, w.student, invite, &invitation));
   w.parent = NewUser();
@@ -151,7 +151,7 @@ SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   v1::ConfirmParentLinkRequest confirm;
   confirm.set_school_id(w.school_id);
   confirm.set_link_id(w.parent_link_id);
-  v1::ParentLink link;
+  v1::ConfirmParentLinkResponse link;
   REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::ConfirmParentLink, w.teacher, confirm, &link));
 
   v1::CreateInvitationRequest open;
@@ -165,9 +165,9 @@ SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   ask.set_school_id(w.school_id);
   ask.set_role(v1::ROLE_STUDENT);
   ask.set_class_id(w.class_id);
-  v1::JoinRequest request;
+  v1::CreateJoinRequestResponse request;
   REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::CreateJoinRequest, NewUser(), ask, &request));
-  w.pending_request_id = request.id();
+  w.pending_request_id = request.join_request().id();
 
   v1::CreateLessonRequest lesson_request;
   lesson_request.set_school_id(w.school_id);
@@ -178,9 +178,9 @@ SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   lesson.set_end_time("12:45");
   lesson.set_subject("Классный час");
   lesson.set_teacher_id(w.teacher);
-  v1::Lesson made;
+  v1::CreateLessonResponse made;
   REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::CreateLesson, w.admin, lesson_request, &made));
-  w.lesson_id = made.id();
+  w.lesson_id = made.lesson().id();
   return w;
 }
 

@@ -34,6 +34,52 @@ void CallAsync(std::unique_ptr<::grpc::ClientContext> context, Request request, 
         [call, done = std::move(done)](::grpc::Status status) { done(status, call->response); });
 }
 
+// Channels asked for per page of a backend's listing: the most SubscriptionService gives.
+constexpr int kSubscriptionsPerPage = 1000;
+// A listing of more pages than this is taken for a backend that loops: it counts as unavailable.
+constexpr int kMaxSubscriptionPages = 100;
+
+// One backend's listing of the user's channels, walked page after page.
+struct SubscriptionWalk {
+  events::v1::SubscriptionService::StubInterface::async_interface* async;
+  std::string bearer;
+  absl::Duration timeout;
+  std::weak_ptr<EventSocket> socket;  // no further pages once it is gone
+  std::vector<std::string> channels;
+  int pages = 0;
+  // Every channel of every page, or the first failure.
+  std::function<void(const ::grpc::Status&, std::vector<std::string>)> done;
+};
+
+// Asks for the page after `page_token` (a call of its own, with the call timeout), then for the
+// next, until a page comes without a next token.
+void ListPagesFrom(std::shared_ptr<SubscriptionWalk> walk, std::string page_token) {
+  events::v1::ListMySubscriptionsRequest request;
+  request.set_page_size(kSubscriptionsPerPage);
+  request.set_page_token(std::move(page_token));
+  auto* async = walk->async;
+  CallAsync<events::v1::ListMySubscriptionsResponse>(
+      grpc::MakeClientContext({.timeout = walk->timeout,
+                               .bearer_token = walk->bearer,
+                               .request_id = NewRequestId(absl::Now())}),
+      std::move(request), [async](auto&&... args) { async->ListMySubscriptions(args...); },
+      [walk](const ::grpc::Status& status,
+             const events::v1::ListMySubscriptionsResponse& response) {
+        if (!status.ok()) return walk->done(status, {});
+        for (const std::string& channel : response.channels()) walk->channels.push_back(channel);
+        if (response.next_page_token().empty()) {
+          return walk->done(status, std::move(walk->channels));
+        }
+        if (++walk->pages >= kMaxSubscriptionPages) {
+          return walk->done(::grpc::Status(::grpc::StatusCode::UNAVAILABLE,
+                                           "the listing of channels did not end"),
+                            {});
+        }
+        if (walk->socket.expired()) return;
+        ListPagesFrom(walk, response.next_page_token());
+      });
+}
+
 // A string member of a client frame, "" when absent or not a string.
 std::string StringField(const nlohmann::json& frame, const char* name) {
   auto it = frame.find(name);
@@ -120,22 +166,21 @@ void EventSocket::Reconcile(Reconciled then) {
   auto shared_then = std::make_shared<Reconciled>(std::move(then));
   for (auto& [backend, stub] : handler_.subscription_sources_) {
     std::weak_ptr<EventSocket> weak = shared_from_this();
-    auto* async = stub->async();
-    CallAsync<events::v1::ListMySubscriptionsResponse>(
-        grpc::MakeClientContext({.timeout = handler_.options_.call_timeout,
-                                 .bearer_token = bearer,
-                                 .request_id = NewRequestId(absl::Now())}),
-        events::v1::ListMySubscriptionsRequest(),
-        [async](auto&&... args) { async->ListMySubscriptions(args...); },
-        [weak, gathering, shared_then, backend = backend](
-            const ::grpc::Status& status, const events::v1::ListMySubscriptionsResponse& response) {
+    auto walk = std::make_shared<SubscriptionWalk>();
+    walk->async = stub->async();
+    walk->bearer = bearer;
+    walk->timeout = handler_.options_.call_timeout;
+    walk->socket = weak;
+    walk->done =
+        [weak, gathering, shared_then, backend = backend](const ::grpc::Status& status,
+                                                          std::vector<std::string> listed) {
           std::vector<std::string> channels;
           std::vector<std::string> unavailable;
           {
             absl::MutexLock lock(&gathering->mu);
             if (status.ok()) {
-              for (const std::string& channel : response.channels()) {
-                gathering->channels.push_back(channel);
+              for (std::string& channel : listed) {
+                gathering->channels.push_back(std::move(channel));
               }
             } else {
               log::Warning("subscriptions unavailable")
@@ -150,7 +195,8 @@ void EventSocket::Reconcile(Reconciled then) {
           if (auto self = weak.lock()) {
             self->ApplyListing(std::move(channels), std::move(unavailable), *shared_then);
           }
-        });
+        };
+    ListPagesFrom(std::move(walk), "");
   }
 }
 

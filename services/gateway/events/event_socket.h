@@ -65,9 +65,9 @@ class EventSocket final : public WebSocketListener,
       std::function<void(size_t channels, const std::vector<std::string>& unavailable)>;
 
   void Authenticate(const std::string& token, const std::string& frame_id);
-  // Asks every service for the user's channels and follows exactly those and his own, with the
-  // follows and unfollows his channel brought meanwhile applied over the answers; `then` runs
-  // once every channel followed is confirmed by Redis.
+  // Asks every service for the user's channels (every page of each one's listing) and follows
+  // exactly those and his own, with the follows and unfollows his channel brought meanwhile
+  // applied over the answers; `then` runs once every channel followed is confirmed by Redis.
   void Reconcile(Reconciled then);
   void ApplyListing(std::vector<std::string> listed, std::vector<std::string> unavailable,
                     const Reconciled& then);

@@ -84,7 +84,8 @@ void PresenceApi::Call(const Route& route, std::unique_ptr<google::protobuf::Mes
       presence.set_visible(true);
       presence.set_online(found.online);
       if (found.online) {
-        presence.mutable_online_until()->set_seconds(absl::ToUnixSeconds(found.online_until));
+        presence.mutable_online_expire_time()->set_seconds(
+            absl::ToUnixSeconds(found.online_expire_time));
       }
     }
     (*shared_done)(std::unique_ptr<google::protobuf::Message>(std::move(response)));

@@ -16,7 +16,7 @@ namespace parta::gateway {
 
 struct UserPresence {
   bool online = false;
-  absl::Time online_until = absl::InfinitePast();
+  absl::Time online_expire_time = absl::InfinitePast();  // when the newest heartbeat runs out
 };
 
 class PresenceStore {

@@ -84,7 +84,42 @@ Session SessionFromRow(const pqxx::row& row) {
 
 class PgIdentityTransaction final : public IdentityTransaction {
  public:
-  explicit PgIdentityTransaction(pqxx::transaction_base& tx) : tx_(tx) {}
+  PgIdentityTransaction(pqxx::transaction_base& tx, const MasterKey& master_key)
+      : tx_(tx), master_key_(master_key) {}
+
+  absl::StatusOr<std::optional<std::string>> ClaimRequest(absl::string_view caller_id,
+                                                          absl::string_view operation,
+                                                          const RetryKey& retry,
+                                                          absl::string_view answer,
+                                                          absl::Time now) override {
+    if (retry.request_id.empty()) return std::nullopt;
+    // The caller id (a UUID) and the operation have no spaces, so the context is unambiguous.
+    const std::string context =
+        absl::StrCat("create_requests ", caller_id, " ", operation, " ", retry.request_id);
+    const std::string sealed = master_key_.Seal(answer, context);
+    const pqxx::binarystring fingerprint(retry.fingerprint.data(), retry.fingerprint.size());
+    // A concurrent claim of the same key makes this insert wait for its transaction.
+    pqxx::result claimed = tx_.exec_params(
+        "INSERT INTO create_requests (caller_id, operation, request_id, fingerprint, "
+        "sealed_answer, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, " PARTA_PG_TS("$6") ") ON CONFLICT DO NOTHING",
+        std::string(caller_id), std::string(operation), retry.request_id, fingerprint,
+        pqxx::binarystring(sealed.data(), sealed.size()), ToMicros(now));
+    if (claimed.affected_rows() == 1) return std::nullopt;
+    pqxx::result first = tx_.exec_params(
+        "SELECT fingerprint, sealed_answer FROM create_requests "
+        "WHERE caller_id = $1 AND operation = $2 AND request_id = $3",
+        std::string(caller_id), std::string(operation), retry.request_id);
+    if (first.empty()) {  // purged between the two statements: the retry window has passed
+      return Error(absl::StatusCode::kAborted, "REQUEST_ID_EXPIRED",
+                   "the request id's retry window ended just now; retry with a new id");
+    }
+    if (pqxx::binarystring(first[0][0]).str() != retry.fingerprint) {
+      return AlreadyExists("REQUEST_ID_REUSED", "this request id was used for a different request");
+    }
+    const pqxx::binarystring first_answer(first[0][1]);
+    return master_key_.Open(absl::string_view(first_answer.get(), first_answer.size()), context);
+  }
 
   absl::Status InsertAccount(const Account& account) override {
     try {
@@ -259,7 +294,8 @@ class PgIdentityTransaction final : public IdentityTransaction {
   }
 
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now, absl::Duration session_age,
-                                       absl::Duration failure_age) override {
+                                       absl::Duration failure_age,
+                                       absl::Duration request_age) override {
     int64_t deleted = 0;
     deleted += tx_.exec_params("DELETE FROM refresh_tokens WHERE expires_at < " PARTA_PG_TS("$1"),
                                ToMicros(now))
@@ -276,6 +312,9 @@ class PgIdentityTransaction final : public IdentityTransaction {
                    .affected_rows();
     deleted += tx_.exec_params("DELETE FROM login_codes WHERE expires_at < " PARTA_PG_TS("$1"),
                                ToMicros(now))
+                   .affected_rows();
+    deleted += tx_.exec_params("DELETE FROM create_requests WHERE created_at < " PARTA_PG_TS("$1"),
+                               ToMicros(now - request_age))
                    .affected_rows();
     return deleted;
   }
@@ -387,6 +426,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
   }
 
   pqxx::transaction_base& tx_;
+  const MasterKey& master_key_;
 };
 
 }  // namespace
@@ -394,14 +434,14 @@ class PgIdentityTransaction final : public IdentityTransaction {
 absl::Status PgIdentityStore::Transact(
     const std::function<absl::Status(IdentityTransaction&)>& work) {
   return pool_.Transact([&](pqxx::work& tx) {
-    PgIdentityTransaction adapter(tx);
+    PgIdentityTransaction adapter(tx, master_key_);
     return work(adapter);
   });
 }
 
 absl::Status PgIdentityStore::Read(const std::function<absl::Status(IdentityTransaction&)>& work) {
   return pool_.Read([&](pqxx::nontransaction& tx) {
-    PgIdentityTransaction adapter(tx);
+    PgIdentityTransaction adapter(tx, master_key_);
     return work(adapter);
   });
 }

@@ -1,8 +1,8 @@
 #pragma once
 
-// The identity service's Postgres adapter: accounts, sessions, refresh tokens (IdentityStore),
-// signing keys sealed with the master key (KeyStore) and the revocation check of sessions
-// (auth::RevocationList).
+// The identity service's Postgres adapter: accounts, sessions, refresh tokens and retried
+// creates' answers sealed with the master key (IdentityStore), signing keys sealed with it too
+// (KeyStore) and the revocation check of sessions (auth::RevocationList).
 
 #include "libs/auth/token_verifier.h"
 #include "libs/pg/pool.h"
@@ -16,12 +16,14 @@ inline constexpr absl::string_view kSessionsStream = "sessions";
 
 class PgIdentityStore final : public IdentityStore {
  public:
-  explicit PgIdentityStore(pg::Pool& pool) : pool_(pool) {}
+  PgIdentityStore(pg::Pool& pool, const MasterKey& master_key)
+      : pool_(pool), master_key_(master_key) {}
   absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) override;
   absl::Status Read(const std::function<absl::Status(IdentityTransaction&)>& work) override;
 
  private:
   pg::Pool& pool_;
+  const MasterKey& master_key_;
 };
 
 class PgKeyStore final : public KeyStore {

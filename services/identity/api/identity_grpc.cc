@@ -2,12 +2,17 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
+#include "libs/grpc/request_values.h"
 
 namespace parta::identity {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 using grpc::CallContext;
+using grpc::RetryKeyOf;
+
+// How long a client may cache the signing keys (GetSigningKeysResponse.max_age).
+constexpr absl::Duration kSigningKeysMaxAge = absl::Minutes(5);
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
@@ -86,30 +91,29 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::Login(::grpc::CallbackServerContext* context,
                                                        const v1::LoginRequest* request,
-                                                       v1::TokenPair* response) {
+                                                       v1::LoginResponse* response) {
   return ServePassword(context, request, response,
-                        [this](const CallContext& call, const v1::LoginRequest& req,
-                               v1::TokenPair& resp) -> absl::Status {
-                          ASSIGN_OR_RETURN(
-                              IssuedTokens tokens,
-                              identity_.Login({.login = req.login(),
-                                               .password = req.password(),
-                                               .device = req.device(),
-                                               .client_address = call.client_address}));
-                          ToProto(tokens, resp);
-                          return absl::OkStatus();
-                        });
+                       [this](const CallContext& call, const v1::LoginRequest& req,
+                              v1::LoginResponse& resp) -> absl::Status {
+                         ASSIGN_OR_RETURN(IssuedTokens tokens,
+                                          identity_.Login({.login = req.login(),
+                                                           .password = req.password(),
+                                                           .device = req.device(),
+                                                           .client_address = call.client_address}));
+                         ToProto(tokens, *resp.mutable_tokens());
+                         return absl::OkStatus();
+                       });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::Refresh(::grpc::CallbackServerContext* context,
                                                          const v1::RefreshRequest* request,
-                                                         v1::TokenPair* response) {
+                                                         v1::RefreshResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext&, const v1::RefreshRequest& req,
-                               v1::TokenPair& resp) -> absl::Status {
+                               v1::RefreshResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(IssuedTokens tokens,
                                            identity_.Refresh(req.refresh_token()));
-                          ToProto(tokens, resp);
+                          ToProto(tokens, *resp.mutable_tokens());
                           return absl::OkStatus();
                         });
 }
@@ -124,30 +128,30 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetMe(::grpc::CallbackServerContext* context,
                                                        const v1::GetMeRequest* request,
-                                                       v1::Account* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::GetMeRequest&, v1::Account& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(Account account, identity_.GetMe(*call.caller));
-        ToProto(account, resp);
-        return absl::OkStatus();
-      });
+                                                       v1::GetMeResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::GetMeRequest&,
+                               v1::GetMeResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(Account account, identity_.GetMe(*call.caller));
+                          ToProto(account, *resp.mutable_account());
+                          return absl::OkStatus();
+                        });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::UpdateProfile(
     ::grpc::CallbackServerContext* context, const v1::UpdateProfileRequest* request,
-    v1::Account* response) {
+    v1::UpdateProfileResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext& call, const v1::UpdateProfileRequest& req,
-             v1::Account& resp) -> absl::Status {
+             v1::UpdateProfileResponse& resp) -> absl::Status {
         const auto& paths = req.update_mask().paths();
         if (paths.size() != 1 || paths[0] != "display_name") {
           return InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name display_name");
         }
         ASSIGN_OR_RETURN(Account account,
                          identity_.UpdateDisplayName(*call.caller, req.display_name()));
-        ToProto(account, resp);
+        ToProto(account, *resp.mutable_account());
         return absl::OkStatus();
       });
 }
@@ -203,26 +207,27 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 ::grpc::ServerUnaryReactor* IdentityGrpcService::CreateApiClient(
     ::grpc::CallbackServerContext* context, const v1::CreateApiClientRequest* request,
     v1::CreateApiClientResponse* response) {
-  return runtime_.Serve(
-      context, request, response,
-      [this](const CallContext& call, const v1::CreateApiClientRequest& req,
-             v1::CreateApiClientResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(NewApiClient client,
-                         identity_.CreateApiClient(*call.caller, req.display_name(),
-                                                   {req.scopes().begin(), req.scopes().end()}));
-        resp.set_client_id(client.client_id);
-        resp.set_client_secret(client.client_secret);
-        return absl::OkStatus();
-      });
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::CreateApiClientRequest& req,
+                               v1::CreateApiClientResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
+                          ASSIGN_OR_RETURN(NewApiClient client,
+                                           identity_.CreateApiClient(
+                                               *call.caller, req.display_name(),
+                                               {req.scopes().begin(), req.scopes().end()}, retry));
+                          resp.set_client_id(client.client_id);
+                          resp.set_client_secret(client.client_secret);
+                          return absl::OkStatus();
+                        });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::IssueServiceToken(
     ::grpc::CallbackServerContext* context, const v1::IssueServiceTokenRequest* request,
-    v1::ServiceToken* response) {
+    v1::IssueServiceTokenResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext&, const v1::IssueServiceTokenRequest& req,
-             v1::ServiceToken& resp) -> absl::Status {
+             v1::IssueServiceTokenResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(IssuedServiceToken token,
                          identity_.IssueServiceToken(req.client_id(), req.client_secret(),
                                                      {req.scopes().begin(), req.scopes().end()}));
@@ -235,30 +240,30 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::GetAccount(::grpc::CallbackServerContext* context,
                                                             const v1::GetAccountRequest* request,
-                                                            v1::Account* response) {
+                                                            v1::GetAccountResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext&, const v1::GetAccountRequest& req,
-                               v1::Account& resp) -> absl::Status {
+                               v1::GetAccountResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(Account account, identity_.GetAccount(req.account_id()));
-                          ToProto(account, resp);
+                          ToProto(account, *resp.mutable_account());
                           return absl::OkStatus();
                         });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ActivateManagedAccount(
     ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
-    v1::TokenPair* response) {
+    v1::ActivateManagedAccountResponse* response) {
   return ServePassword(
       context, request, response,
       [this](const CallContext& call, const v1::ActivateManagedAccountRequest& req,
-             v1::TokenPair& resp) -> absl::Status {
+             v1::ActivateManagedAccountResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(IssuedTokens tokens,
                          identity_.ActivateManagedAccount({.login = req.login(),
                                                            .code = req.code(),
                                                            .new_password = req.new_password(),
                                                            .device = req.device(),
                                                            .client_address = call.client_address}));
-        ToProto(tokens, resp);
+        ToProto(tokens, *resp.mutable_tokens());
         return absl::OkStatus();
       });
 }
@@ -285,10 +290,10 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::IssueLoginCodes(
     ::grpc::CallbackServerContext* context, const v1::IssueLoginCodesRequest* request,
-    v1::CreateManagedAccountsResponse* response) {
+    v1::IssueLoginCodesResponse* response) {
   return runtime_.Serve(context, request, response,
                         [this](const CallContext&, const v1::IssueLoginCodesRequest& req,
-                               v1::CreateManagedAccountsResponse& resp) -> absl::Status {
+                               v1::IssueLoginCodesResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(std::vector<ManagedCredentials> issued,
                                            identity_.IssueLoginCodes({req.account_ids().begin(),
                                                                       req.account_ids().end()}));
@@ -301,11 +306,11 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::RaiseVerificationLevel(
     ::grpc::CallbackServerContext* context, const v1::RaiseVerificationLevelRequest* request,
-    v1::Account* response) {
+    v1::RaiseVerificationLevelResponse* response) {
   return runtime_.Serve(
       context, request, response,
       [this](const CallContext&, const v1::RaiseVerificationLevelRequest& req,
-             v1::Account& resp) -> absl::Status {
+             v1::RaiseVerificationLevelResponse& resp) -> absl::Status {
         VerificationLevel level;
         switch (req.level()) {
           case v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED:
@@ -319,7 +324,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
         }
         ASSIGN_OR_RETURN(Account account,
                          identity_.RaiseVerificationLevel(req.account_id(), level));
-        ToProto(account, resp);
+        ToProto(account, *resp.mutable_account());
         return absl::OkStatus();
       });
 }
@@ -333,7 +338,8 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                                           v1::GetSigningKeysResponse& resp) -> absl::Status {
                                      ASSIGN_OR_RETURN(auth::KeySet keys, keys_.FetchKeys());
                                      resp.set_jwks_json(auth::KeySetToJwks(keys));
-                                     resp.set_max_age_seconds(300);
+                                     resp.mutable_max_age()->set_seconds(
+                                         absl::ToInt64Seconds(kSigningKeysMaxAge));
                                      return absl::OkStatus();
                                    });
 }

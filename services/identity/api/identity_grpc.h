@@ -23,19 +23,19 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
                                        v1::RegisterResponse* response) override;
   ::grpc::ServerUnaryReactor* Login(::grpc::CallbackServerContext* context,
                                     const v1::LoginRequest* request,
-                                    v1::TokenPair* response) override;
+                                    v1::LoginResponse* response) override;
   ::grpc::ServerUnaryReactor* Refresh(::grpc::CallbackServerContext* context,
                                       const v1::RefreshRequest* request,
-                                      v1::TokenPair* response) override;
+                                      v1::RefreshResponse* response) override;
   ::grpc::ServerUnaryReactor* Logout(::grpc::CallbackServerContext* context,
                                      const v1::LogoutRequest* request,
                                      v1::LogoutResponse* response) override;
   ::grpc::ServerUnaryReactor* GetMe(::grpc::CallbackServerContext* context,
                                     const v1::GetMeRequest* request,
-                                    v1::Account* response) override;
+                                    v1::GetMeResponse* response) override;
   ::grpc::ServerUnaryReactor* UpdateProfile(::grpc::CallbackServerContext* context,
                                             const v1::UpdateProfileRequest* request,
-                                            v1::Account* response) override;
+                                            v1::UpdateProfileResponse* response) override;
   ::grpc::ServerUnaryReactor* ListSessions(::grpc::CallbackServerContext* context,
                                            const v1::ListSessionsRequest* request,
                                            v1::ListSessionsResponse* response) override;
@@ -50,22 +50,22 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
                                               v1::CreateApiClientResponse* response) override;
   ::grpc::ServerUnaryReactor* IssueServiceToken(::grpc::CallbackServerContext* context,
                                                 const v1::IssueServiceTokenRequest* request,
-                                                v1::ServiceToken* response) override;
+                                                v1::IssueServiceTokenResponse* response) override;
   ::grpc::ServerUnaryReactor* GetAccount(::grpc::CallbackServerContext* context,
                                          const v1::GetAccountRequest* request,
-                                         v1::Account* response) override;
+                                         v1::GetAccountResponse* response) override;
   ::grpc::ServerUnaryReactor* ActivateManagedAccount(
       ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
-      v1::TokenPair* response) override;
+      v1::ActivateManagedAccountResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateManagedAccounts(
       ::grpc::CallbackServerContext* context, const v1::CreateManagedAccountsRequest* request,
       v1::CreateManagedAccountsResponse* response) override;
   ::grpc::ServerUnaryReactor* IssueLoginCodes(::grpc::CallbackServerContext* context,
                                               const v1::IssueLoginCodesRequest* request,
-                                              v1::CreateManagedAccountsResponse* response) override;
+                                              v1::IssueLoginCodesResponse* response) override;
   ::grpc::ServerUnaryReactor* RaiseVerificationLevel(
       ::grpc::CallbackServerContext* context, const v1::RaiseVerificationLevelRequest* request,
-      v1::Account* response) override;
+      v1::RaiseVerificationLevelResponse* response) override;
   ::grpc::ServerUnaryReactor* GetSigningKeys(::grpc::CallbackServerContext* context,
                                              const v1::GetSigningKeysRequest* request,
                                              v1::GetSigningKeysResponse* response) override;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "libs/core/retry_key.h"
 
 namespace parta::identity {
 

@@ -8,10 +8,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/core/log.h"
+#include "libs/core/page_token.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
-#include "libs/core/page_token.h"
 #include "services/identity/domain/validation.h"
 
 namespace parta::identity {
@@ -375,20 +376,22 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller, absl::s
 
 absl::StatusOr<NewApiClient> Identity::CreateApiClient(const auth::Claims& caller,
                                                        absl::string_view display_name,
-                                                       const std::vector<std::string>& scopes) {
+                                                       const std::vector<std::string>& scopes,
+                                                       const RetryKey& retry) {
   if (!caller.is_operator) {
     return PermissionDenied("OPERATOR_ONLY", "only platform operators register API clients");
   }
-  return RegisterApiClient(display_name, scopes, caller.subject);
+  return RegisterApiClient(display_name, scopes, caller.subject, retry);
 }
 
 absl::StatusOr<NewApiClient> Identity::CreateServiceClient(absl::string_view display_name) {
-  return RegisterApiClient(display_name, {std::string(auth::kInternalScope)}, "");
+  return RegisterApiClient(display_name, {std::string(auth::kInternalScope)}, "", {});
 }
 
 absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view display_name,
                                                          const std::vector<std::string>& scopes,
-                                                         const std::string& created_by) {
+                                                         const std::string& created_by,
+                                                         const RetryKey& retry) {
   ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(display_name));
   if (scopes.empty()) return InvalidArgument("INVALID_SCOPE", "give at least one scope");
   for (const std::string& scope : scopes) {
@@ -404,8 +407,23 @@ absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view displ
                    .scopes = scopes,
                    .created_by = created_by,
                    .created_at = clock_.Now()};
-  RETURN_IF_ERROR(
-      store_.Transact([&](IdentityTransaction& tx) { return tx.InsertApiClient(client); }));
+  // The answer of a retry: the first call's client id and secret (a secret is base64url, no
+  // spaces).
+  std::optional<NewApiClient> first_call;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    first_call.reset();
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> first,
+        tx.ClaimRequest(created_by, "CreateApiClient", retry,
+                        absl::StrCat(created.client_id, " ", created.client_secret), clock_.Now()));
+    if (first) {
+      std::pair<std::string, std::string> answer = absl::StrSplit(*first, absl::MaxSplits(' ', 1));
+      first_call = NewApiClient{.client_id = answer.first, .client_secret = answer.second};
+      return absl::OkStatus();
+    }
+    return tx.InsertApiClient(client);
+  }));
+  if (first_call) return *std::move(first_call);
   log::Info("api client created").With("client_id", client.id).With("by", created_by);
   return created;
 }
@@ -449,8 +467,9 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
 absl::StatusOr<int64_t> Identity::PurgeExpired() {
   int64_t deleted = 0;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(deleted, tx.PurgeExpired(clock_.Now(), settings_.refresh_token_ttl,
-                                              settings_.login_protection.window));
+    ASSIGN_OR_RETURN(
+        deleted, tx.PurgeExpired(clock_.Now(), settings_.refresh_token_ttl,
+                                 settings_.login_protection.window, settings_.create_retry_window));
     return absl::OkStatus();
   }));
   return deleted;

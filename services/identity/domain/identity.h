@@ -28,6 +28,8 @@ struct IdentitySettings {
   absl::Duration refresh_grace = absl::Seconds(30);
   absl::Duration service_token_ttl = absl::Minutes(15);
   absl::Duration login_code_ttl = absl::Hours(24 * 30);
+  // How long a create with a request id is answered again rather than made anew.
+  absl::Duration create_retry_window = absl::Hours(1);
   LoginProtectionPolicy login_protection;
 };
 
@@ -101,13 +103,17 @@ class Identity {
                                      absl::string_view replacement,
                                      const std::string& client_address);
 
+  // A retry of the caller's `retry.request_id` within the retry window answers the first call's
+  // client and secret; the id with other arguments is ALREADY_EXISTS (REQUEST_ID_REUSED).
   absl::StatusOr<NewApiClient> CreateApiClient(const auth::Claims& caller,
                                                absl::string_view display_name,
-                                               const std::vector<std::string>& scopes);
+                                               const std::vector<std::string>& scopes,
+                                               const RetryKey& retry = {});
   absl::StatusOr<IssuedServiceToken> IssueServiceToken(absl::string_view client_id,
                                                        absl::string_view client_secret,
                                                        const std::vector<std::string>& scopes);
-  // Deletes expired refresh tokens, long-dead sessions and stale failure records. Periodic.
+  // Deletes expired refresh tokens, long-dead sessions, stale failure records and retried
+  // creates' claims older than the retry window. Periodic.
   absl::StatusOr<int64_t> PurgeExpired();
 
   // For Parta's own services (internal RPC).
@@ -135,10 +141,11 @@ class Identity {
 
  private:
   absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
-  // `created_by`: the operator's account id, empty for the command line.
+  // `created_by`: the operator's account id, empty for the command line (which has no retry).
   absl::StatusOr<NewApiClient> RegisterApiClient(absl::string_view display_name,
                                                  const std::vector<std::string>& scopes,
-                                                 const std::string& created_by);
+                                                 const std::string& created_by,
+                                                 const RetryKey& retry);
   struct Authenticated {
     Account account;
     std::string login_key;  // whose failure record the caller clears on success

@@ -19,6 +19,17 @@ class IdentityTransaction {
  public:
   virtual ~IdentityTransaction() = default;
 
+  // Claims `retry.request_id` of `caller_id` for `operation` with this call's `answer` until the
+  // transaction ends (a concurrent claim of the same id waits for it); the answer is stored
+  // sealed, as it may hold a secret. nullopt: the claim is this call's (also when there is no
+  // request id); otherwise the answer of the call that made it. ALREADY_EXISTS
+  // (REQUEST_ID_REUSED) when that call asked something else.
+  virtual absl::StatusOr<std::optional<std::string>> ClaimRequest(absl::string_view caller_id,
+                                                                  absl::string_view operation,
+                                                                  const RetryKey& retry,
+                                                                  absl::string_view answer,
+                                                                  absl::Time now) = 0;
+
   // ALREADY_EXISTS (ACCOUNT_EXISTS) when the e-mail or phone is taken.
   virtual absl::Status InsertAccount(const Account& account) = 0;
   virtual absl::StatusOr<std::optional<Account>> FindAccount(absl::string_view id) = 0;
@@ -58,9 +69,10 @@ class IdentityTransaction {
                                                   absl::string_view reason) = 0;
   // Deletes what can no longer be used: refresh tokens past expiry, sessions idle or revoked for
   // longer than `session_age`, login failure records older than `failure_age` that block
-  // nothing. Returns the rows deleted.
+  // nothing, claims of retried creates older than `request_age`. Returns the rows deleted.
   virtual absl::StatusOr<int64_t> PurgeExpired(absl::Time now, absl::Duration session_age,
-                                               absl::Duration failure_age) = 0;
+                                               absl::Duration failure_age,
+                                               absl::Duration request_age) = 0;
 
   virtual absl::Status InsertRefreshToken(const RefreshToken& token) = 0;
   // Reads the token row and locks it until the transaction ends.

@@ -68,7 +68,10 @@ std::unique_ptr<::grpc::ClientContext> IdentityFixture::Context(const std::strin
   request.set_login(login);
   request.set_password(password);
   request.set_device("test");
-  return stub_->Login(Context().get(), request, pair);
+  v1::LoginResponse response;
+  ::grpc::Status status = stub_->Login(Context().get(), request, &response);
+  if (pair != nullptr) *pair = response.tokens();
+  return status;
 }
 
 IdentityFixture::ServiceClient IdentityFixture::CreateServiceClient() {
@@ -98,7 +101,7 @@ std::string IdentityFixture::ServiceToken() {
   v1::IssueServiceTokenRequest grant;
   grant.set_client_id(client.id);
   grant.set_client_secret(client.secret);
-  v1::ServiceToken token;
+  v1::IssueServiceTokenResponse token;
   REQUIRE(stub_->IssueServiceToken(Context().get(), grant, &token).ok());
   return token.access_token();
 }

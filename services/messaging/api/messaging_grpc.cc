@@ -29,6 +29,19 @@ template <typename Request, typename Response, typename UseCase>
                        });
 }
 
+// A unary call whose response carries, in one field, the resource a use case of the caller
+// returns: `field` is the response's mutable accessor of it. The resource is moved in, not copied.
+template <typename Request, typename Response, typename Resource, typename UseCase>
+::grpc::ServerUnaryReactor* Unary(grpc::RpcRuntime& runtime, ::grpc::CallbackServerContext* context,
+                                  const Request* request, Response* response,
+                                  Resource* (Response::*field)(), UseCase use_case) {
+  return runtime.Serve(context, request, response,
+                       [field, use_case = std::move(use_case)](const CallContext& call,
+                                                               const Request& req, Response& resp) {
+                         return Answer(use_case(call.user_id(), req), *(resp.*field)());
+                       });
+}
+
 // A write into a chat: in a direct chat, only while its two people may contact each other.
 template <typename Write>
 auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& chat_id, Write write)
@@ -50,8 +63,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::GetChat(::grpc::CallbackServerContext* context,
                                                           const v1::GetChatRequest* request,
-                                                          v1::Chat* response) {
-  return Unary(runtime_, context, request, response,
+                                                          v1::GetChatResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::GetChatResponse::mutable_chat,
                [this](const std::string& caller, const v1::GetChatRequest& req) {
                  return use_.inbox.GetChat(caller, req.chat_id());
                });
@@ -59,18 +72,19 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::SendMessage(
     ::grpc::CallbackServerContext* context, const v1::SendMessageRequest* request,
-    v1::Message* response) {
+    v1::SendMessageResponse* response) {
   // Sends share transactions (SendBatcher): no thread waits for a commit. A send into a direct
   // chat (or a chat not seen yet) first asks the directory, on a worker, never on this thread.
+  // The message is moved into the response, not copied.
   return runtime_.ServeAsync(
       context, request, response,
-      [this](const CallContext& call, const v1::SendMessageRequest& req, v1::Message& resp,
-             grpc::RpcRuntime::Finish finish) {
+      [this](const CallContext& call, const v1::SendMessageRequest& req,
+             v1::SendMessageResponse& resp, grpc::RpcRuntime::Finish finish) {
         auto send = [this, &req, &resp](const std::string& caller,
                                         grpc::RpcRuntime::Finish finish) {
           use_.sends.Send(caller, req,
                           [&resp, finish = std::move(finish)](absl::StatusOr<v1::Message> sent) {
-                            finish(Answer(std::move(sent), resp));
+                            finish(Answer(std::move(sent), *resp.mutable_message()));
                           });
         };
         if (!use_.direct.MayNeedCheck(req.chat_id())) {
@@ -103,8 +117,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::EditMessage(
     ::grpc::CallbackServerContext* context, const v1::EditMessageRequest* request,
-    v1::Message* response) {
-  return Unary(runtime_, context, request, response,
+    v1::EditMessageResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::EditMessageResponse::mutable_message,
                [this](const std::string& caller, const v1::EditMessageRequest& req) {
                  return Gated(use_.direct, caller, req.chat_id(),
                               [&] { return use_.messages.Edit(caller, req); });
@@ -113,8 +127,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::DeleteMessage(
     ::grpc::CallbackServerContext* context, const v1::DeleteMessageRequest* request,
-    v1::Message* response) {
-  return Unary(runtime_, context, request, response,
+    v1::DeleteMessageResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::DeleteMessageResponse::mutable_message,
                [this](const std::string& caller, const v1::DeleteMessageRequest& req) {
                  return use_.messages.Delete(caller, req);
                });
@@ -122,8 +136,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::MarkRead(::grpc::CallbackServerContext* context,
                                                            const v1::MarkReadRequest* request,
-                                                           v1::Chat* response) {
-  return Unary(runtime_, context, request, response,
+                                                           v1::MarkReadResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::MarkReadResponse::mutable_chat,
                [this](const std::string& caller, const v1::MarkReadRequest& req) {
                  return use_.inbox.MarkRead(caller, req);
                });
@@ -149,8 +163,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ReactToMessage(
     ::grpc::CallbackServerContext* context, const v1::ReactToMessageRequest* request,
-    v1::Message* response) {
-  return Unary(runtime_, context, request, response,
+    v1::ReactToMessageResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::ReactToMessageResponse::mutable_message,
                [this](const std::string& caller, const v1::ReactToMessageRequest& req) {
                  return Gated(use_.direct, caller, req.chat_id(),
                               [&] { return use_.actions.React(caller, req); });
@@ -159,8 +173,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::PinMessage(::grpc::CallbackServerContext* context,
                                                              const v1::PinMessageRequest* request,
-                                                             v1::Message* response) {
-  return Unary(runtime_, context, request, response,
+                                                             v1::PinMessageResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::PinMessageResponse::mutable_message,
                [this](const std::string& caller, const v1::PinMessageRequest& req) {
                  return Gated(use_.direct, caller, req.chat_id(),
                               [&] { return use_.actions.Pin(caller, req); });
@@ -169,8 +183,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::VotePoll(::grpc::CallbackServerContext* context,
                                                            const v1::VotePollRequest* request,
-                                                           v1::Message* response) {
-  return Unary(runtime_, context, request, response,
+                                                           v1::VotePollResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::VotePollResponse::mutable_message,
                [this](const std::string& caller, const v1::VotePollRequest& req) {
                  return Gated(use_.direct, caller, req.chat_id(),
                               [&] { return use_.actions.Vote(caller, req); });
@@ -179,8 +193,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ClosePoll(::grpc::CallbackServerContext* context,
                                                             const v1::ClosePollRequest* request,
-                                                            v1::Message* response) {
-  return Unary(runtime_, context, request, response,
+                                                            v1::ClosePollResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::ClosePollResponse::mutable_message,
                [this](const std::string& caller, const v1::ClosePollRequest& req) {
                  return Gated(use_.direct, caller, req.chat_id(),
                               [&] { return use_.actions.ClosePoll(caller, req); });
@@ -189,8 +203,9 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::AcknowledgeMessage(
     ::grpc::CallbackServerContext* context, const v1::AcknowledgeMessageRequest* request,
-    v1::Message* response) {
+    v1::AcknowledgeMessageResponse* response) {
   return Unary(runtime_, context, request, response,
+               &v1::AcknowledgeMessageResponse::mutable_message,
                [this](const std::string& caller, const v1::AcknowledgeMessageRequest& req) {
                  return use_.actions.Acknowledge(caller, req);
                });
@@ -207,8 +222,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ReportMessage(
     ::grpc::CallbackServerContext* context, const v1::ReportMessageRequest* request,
-    v1::Report* response) {
-  return Unary(runtime_, context, request, response,
+    v1::ReportMessageResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::ReportMessageResponse::mutable_report,
                [this](const std::string& caller, const v1::ReportMessageRequest& req) {
                  return use_.moderation.Report(caller, req);
                });
@@ -225,8 +240,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ResolveReport(
     ::grpc::CallbackServerContext* context, const v1::ResolveReportRequest* request,
-    v1::Report* response) {
-  return Unary(runtime_, context, request, response,
+    v1::ResolveReportResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::ResolveReportResponse::mutable_report,
                [this](const std::string& caller, const v1::ResolveReportRequest& req) {
                  return use_.moderation.Resolve(caller, req);
                });
@@ -234,8 +249,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::MuteMember(::grpc::CallbackServerContext* context,
                                                              const v1::MuteMemberRequest* request,
-                                                             v1::ChatMember* response) {
-  return Unary(runtime_, context, request, response,
+                                                             v1::MuteMemberResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::MuteMemberResponse::mutable_member,
                [this](const std::string& caller, const v1::MuteMemberRequest& req) {
                  return use_.moderation.Mute(caller, req);
                });
@@ -243,8 +258,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::CreateGroupChat(
     ::grpc::CallbackServerContext* context, const v1::CreateGroupChatRequest* request,
-    v1::Chat* response) {
-  return Unary(runtime_, context, request, response,
+    v1::CreateGroupChatResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::CreateGroupChatResponse::mutable_chat,
                [this](const std::string& caller, const v1::CreateGroupChatRequest& req) {
                  return use_.admin.CreateGroup(caller, req);
                });
@@ -252,8 +267,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::OpenDirectChat(
     ::grpc::CallbackServerContext* context, const v1::OpenDirectChatRequest* request,
-    v1::Chat* response) {
-  return Unary(runtime_, context, request, response,
+    v1::OpenDirectChatResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::OpenDirectChatResponse::mutable_chat,
                [this](const std::string& caller, const v1::OpenDirectChatRequest& req) {
                  return use_.admin.OpenDirect(caller, req);
                });
@@ -270,7 +285,7 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::AddChatMembers(
     ::grpc::CallbackServerContext* context, const v1::AddChatMembersRequest* request,
-    v1::ListChatMembersResponse* response) {
+    v1::AddChatMembersResponse* response) {
   return Unary(runtime_, context, request, response,
                [this](const std::string& caller, const v1::AddChatMembersRequest& req) {
                  return use_.admin.AddMembers(caller, req);
@@ -290,8 +305,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::SetChatMemberRole(
     ::grpc::CallbackServerContext* context, const v1::SetChatMemberRoleRequest* request,
-    v1::ChatMember* response) {
-  return Unary(runtime_, context, request, response,
+    v1::SetChatMemberRoleResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::SetChatMemberRoleResponse::mutable_member,
                [this](const std::string& caller, const v1::SetChatMemberRoleRequest& req) {
                  return use_.admin.SetMemberRole(caller, req);
                });
@@ -299,8 +314,8 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::UpdateChat(::grpc::CallbackServerContext* context,
                                                              const v1::UpdateChatRequest* request,
-                                                             v1::Chat* response) {
-  return Unary(runtime_, context, request, response,
+                                                             v1::UpdateChatResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::UpdateChatResponse::mutable_chat,
                [this](const std::string& caller, const v1::UpdateChatRequest& req) {
                  return use_.admin.Update(caller, req);
                });
@@ -329,10 +344,9 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
     events::v1::ListMySubscriptionsResponse* response) {
   return runtime_.Serve(
       context, request, response,
-      [this](const CallContext& call, const events::v1::ListMySubscriptionsRequest&,
+      [this](const CallContext& call, const events::v1::ListMySubscriptionsRequest& req,
              events::v1::ListMySubscriptionsResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(std::vector<std::string> channels, inbox_.ChannelsOf(call.user_id()));
-        for (std::string& channel : channels) resp.add_channels(std::move(channel));
+        ASSIGN_OR_RETURN(resp, inbox_.ChannelsOf(call.user_id(), req));
         return absl::OkStatus();
       });
 }

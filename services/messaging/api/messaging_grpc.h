@@ -43,22 +43,22 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
                                         v1::ListChatsResponse* response) override;
   ::grpc::ServerUnaryReactor* GetChat(::grpc::CallbackServerContext* context,
                                       const v1::GetChatRequest* request,
-                                      v1::Chat* response) override;
+                                      v1::GetChatResponse* response) override;
   ::grpc::ServerUnaryReactor* SendMessage(::grpc::CallbackServerContext* context,
                                           const v1::SendMessageRequest* request,
-                                          v1::Message* response) override;
+                                          v1::SendMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* ListMessages(::grpc::CallbackServerContext* context,
                                            const v1::ListMessagesRequest* request,
                                            v1::ListMessagesResponse* response) override;
   ::grpc::ServerUnaryReactor* EditMessage(::grpc::CallbackServerContext* context,
                                           const v1::EditMessageRequest* request,
-                                          v1::Message* response) override;
+                                          v1::EditMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* DeleteMessage(::grpc::CallbackServerContext* context,
                                             const v1::DeleteMessageRequest* request,
-                                            v1::Message* response) override;
+                                            v1::DeleteMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* MarkRead(::grpc::CallbackServerContext* context,
                                        const v1::MarkReadRequest* request,
-                                       v1::Chat* response) override;
+                                       v1::MarkReadResponse* response) override;
   ::grpc::ServerUnaryReactor* ListChatChanges(::grpc::CallbackServerContext* context,
                                               const v1::ListChatChangesRequest* request,
                                               v1::ListChatChangesResponse* response) override;
@@ -67,55 +67,55 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
       v1::ListMessageVersionsResponse* response) override;
   ::grpc::ServerUnaryReactor* ReactToMessage(::grpc::CallbackServerContext* context,
                                              const v1::ReactToMessageRequest* request,
-                                             v1::Message* response) override;
+                                             v1::ReactToMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* PinMessage(::grpc::CallbackServerContext* context,
                                          const v1::PinMessageRequest* request,
-                                         v1::Message* response) override;
+                                         v1::PinMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* VotePoll(::grpc::CallbackServerContext* context,
                                        const v1::VotePollRequest* request,
-                                       v1::Message* response) override;
+                                       v1::VotePollResponse* response) override;
   ::grpc::ServerUnaryReactor* ClosePoll(::grpc::CallbackServerContext* context,
                                         const v1::ClosePollRequest* request,
-                                        v1::Message* response) override;
+                                        v1::ClosePollResponse* response) override;
   ::grpc::ServerUnaryReactor* AcknowledgeMessage(::grpc::CallbackServerContext* context,
                                                  const v1::AcknowledgeMessageRequest* request,
-                                                 v1::Message* response) override;
+                                                 v1::AcknowledgeMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* ListAcknowledgements(
       ::grpc::CallbackServerContext* context, const v1::ListAcknowledgementsRequest* request,
       v1::ListAcknowledgementsResponse* response) override;
   ::grpc::ServerUnaryReactor* ReportMessage(::grpc::CallbackServerContext* context,
                                             const v1::ReportMessageRequest* request,
-                                            v1::Report* response) override;
+                                            v1::ReportMessageResponse* response) override;
   ::grpc::ServerUnaryReactor* ListReports(::grpc::CallbackServerContext* context,
                                           const v1::ListReportsRequest* request,
                                           v1::ListReportsResponse* response) override;
   ::grpc::ServerUnaryReactor* ResolveReport(::grpc::CallbackServerContext* context,
                                             const v1::ResolveReportRequest* request,
-                                            v1::Report* response) override;
+                                            v1::ResolveReportResponse* response) override;
   ::grpc::ServerUnaryReactor* MuteMember(::grpc::CallbackServerContext* context,
                                          const v1::MuteMemberRequest* request,
-                                         v1::ChatMember* response) override;
+                                         v1::MuteMemberResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateGroupChat(::grpc::CallbackServerContext* context,
                                               const v1::CreateGroupChatRequest* request,
-                                              v1::Chat* response) override;
+                                              v1::CreateGroupChatResponse* response) override;
   ::grpc::ServerUnaryReactor* OpenDirectChat(::grpc::CallbackServerContext* context,
                                              const v1::OpenDirectChatRequest* request,
-                                             v1::Chat* response) override;
+                                             v1::OpenDirectChatResponse* response) override;
   ::grpc::ServerUnaryReactor* ListChatMembers(::grpc::CallbackServerContext* context,
                                               const v1::ListChatMembersRequest* request,
                                               v1::ListChatMembersResponse* response) override;
   ::grpc::ServerUnaryReactor* AddChatMembers(::grpc::CallbackServerContext* context,
                                              const v1::AddChatMembersRequest* request,
-                                             v1::ListChatMembersResponse* response) override;
+                                             v1::AddChatMembersResponse* response) override;
   ::grpc::ServerUnaryReactor* RemoveChatMember(::grpc::CallbackServerContext* context,
                                                const v1::RemoveChatMemberRequest* request,
                                                v1::RemoveChatMemberResponse* response) override;
   ::grpc::ServerUnaryReactor* SetChatMemberRole(::grpc::CallbackServerContext* context,
                                                 const v1::SetChatMemberRoleRequest* request,
-                                                v1::ChatMember* response) override;
+                                                v1::SetChatMemberRoleResponse* response) override;
   ::grpc::ServerUnaryReactor* UpdateChat(::grpc::CallbackServerContext* context,
                                          const v1::UpdateChatRequest* request,
-                                         v1::Chat* response) override;
+                                         v1::UpdateChatResponse* response) override;
   ::grpc::ServerUnaryReactor* SearchMessages(::grpc::CallbackServerContext* context,
                                              const v1::SearchMessagesRequest* request,
                                              v1::SearchMessagesResponse* response) override;

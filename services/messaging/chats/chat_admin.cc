@@ -1,15 +1,19 @@
 #include "services/messaging/chats/chat_admin.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
+#include <openssl/sha.h>
 
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "libs/core/page_token.h"
 #include "libs/core/status.h"
+#include "libs/pg/arrays.h"
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/school_roles.h"
-#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -60,20 +64,47 @@ v1::ListChatMembersResponse MembersOf(pqxx::transaction_base& tx, const std::str
         ToProto(ChatRoleFromName(row[1].as<std::string>()).value_or(ChatRole::kReader)));
     member.set_read_sequence(row[2].as<int64_t>());
     if (!row[3].is_null()) {
-      *member.mutable_muted_until() = TimeUtil::MicrosecondsToTimestamp(row[3].as<int64_t>());
+      *member.mutable_mute_end_time() = TimeUtil::MicrosecondsToTimestamp(row[3].as<int64_t>());
     }
   }
   return response;
 }
 
-// A new chat's row, locked (just inserted) for its first changes.
-Chat InsertChat(pqxx::transaction_base& tx, Chat chat, const std::string& direct_key) {
+// What makes two CreateGroupChat calls the same: SHA-256 of everything asked but the request id.
+std::string CreateRequestHash(const v1::CreateGroupChatRequest& req) {
+  v1::CreateGroupChatRequest asked = req;
+  asked.clear_request_id();
+  std::string material;
+  {
+    google::protobuf::io::StringOutputStream out(&material);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    asked.SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+// Who made a group, and with which request (`request_id` empty: none to answer again).
+struct Creation {
+  std::string creator_id;
+  std::string request_id;
+  std::string request_hash;
+};
+
+// A new chat's row, locked (just inserted) for its first changes. A second group of the same
+// creator and request id is a unique violation (ALREADY_EXISTS from the pool).
+Chat InsertChat(pqxx::transaction_base& tx, Chat chat, const std::string& direct_key,
+                const Creation& creation = {}) {
   tx.exec_params(
-      "INSERT INTO chats (id, school_id, kind, title, settings, direct_key, "
-      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, nullif($6, ''), " PARTA_PG_TS(
-          "$7") ", " PARTA_PG_TS("$7") ")",
+      "INSERT INTO chats (id, school_id, kind, title, settings, direct_key, created_at, "
+      "updated_at, creator_id, create_request_id, create_request_hash) VALUES ($1, $2, $3, $4, "
+      "$5, nullif($6, ''), " PARTA_PG_TS("$7") ", " PARTA_PG_TS(
+          "$7") ", nullif($8, '')::uuid, nullif($9, ''), decode(nullif($10, ''), 'hex'))",
       chat.id, chat.school_id, std::string(NameOf(chat.kind)), chat.title,
-      pqxx::binarystring(StoredSettings(chat.settings)), direct_key, pg::ToMicros(chat.created_at));
+      pqxx::binarystring(StoredSettings(chat.settings)), direct_key, pg::ToMicros(chat.created_at),
+      creation.creator_id, creation.request_id, pg::Hex(creation.request_hash));
   return chat;
 }
 
@@ -88,6 +119,26 @@ absl::Status ChatAdmin::CheckContacts(const std::string& school_id, const std::s
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<v1::Chat>> ChatAdmin::GroupMadeBy(const std::string& caller,
+                                                               const std::string& request_id,
+                                                               const std::string& request_hash) {
+  return pool_.ReadFor<std::optional<v1::Chat>>(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::optional<v1::Chat>> {
+        pqxx::result made = tx.exec_params(
+            "SELECT id::text, create_request_hash FROM chats "
+            "WHERE creator_id = $1::uuid AND create_request_id = $2",
+            caller, request_id);
+        if (made.empty()) return std::nullopt;
+        if (pqxx::binarystring(made[0][1]).str() != request_hash) {
+          return AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another group");
+        }
+        // He may have left the school, and with it the group, since.
+        std::optional<ChatAccess> access = ReadChat(tx, made[0][0].as<std::string>(), caller);
+        if (!access || !access->member) return NotChatMember();
+        return ChatToProto(*access);
+      });
+}
+
 absl::StatusOr<v1::Chat> ChatAdmin::CreateGroup(const std::string& caller,
                                                 const v1::CreateGroupChatRequest& req) {
   if (!IsUuid(req.school_id())) return InvalidArgument("INVALID_SCHOOL_ID", "school_id is a UUID");
@@ -98,6 +149,16 @@ absl::StatusOr<v1::Chat> ChatAdmin::CreateGroup(const std::string& caller,
   RETURN_IF_ERROR(ValidateUserIds(people));
   if (people.size() + 1 > kMaxGroupMembers) {
     return InvalidArgument("TOO_MANY_MEMBERS", "a group has at most 500 members");
+  }
+  const Creation creation{.creator_id = caller,
+                          .request_id = req.request_id(),
+                          .request_hash = req.request_id().empty() ? "" : CreateRequestHash(req)};
+  if (!creation.request_id.empty()) {
+    RETURN_IF_ERROR(ValidateRequestId(creation.request_id));
+    // A retry: the group the first call made.
+    ASSIGN_OR_RETURN(std::optional<v1::Chat> made,
+                     GroupMadeBy(caller, creation.request_id, creation.request_hash));
+    if (made) return *std::move(made);
   }
   absl::Status may = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     if (!HoldsRole(tx, req.school_id(), caller, SchoolRole::kTeacher) &&
@@ -117,7 +178,7 @@ absl::StatusOr<v1::Chat> ChatAdmin::CreateGroup(const std::string& caller,
                                     .kind = ChatKind::kGroup,
                                     .title = req.title(),
                                     .created_at = now},
-                               "");
+                               "", creation);
         SetMember(tx, chat, caller, ChatRole::kOwner, ids_, now);
         for (const std::string& person : people) {
           SetMember(tx, chat, person, ChatRole::kMember, ids_, now);
@@ -125,6 +186,13 @@ absl::StatusOr<v1::Chat> ChatAdmin::CreateGroup(const std::string& caller,
         return ChatToProto(*ReadChat(tx, chat.id, caller));
       });
   if (created.ok()) committed_();
+  if (!creation.request_id.empty() && !created.ok() &&
+      created.status().code() == absl::StatusCode::kAlreadyExists) {
+    // A retry racing the first call: it waited for the first call's commit on the request id.
+    ASSIGN_OR_RETURN(std::optional<v1::Chat> made,
+                     GroupMadeBy(caller, creation.request_id, creation.request_hash));
+    if (made) return *std::move(made);
+  }
   return created;
 }
 
@@ -205,7 +273,7 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::ListMembers(
       });
 }
 
-absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
+absl::StatusOr<v1::AddChatMembersResponse> ChatAdmin::AddMembers(
     const std::string& caller, const v1::AddChatMembersRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   std::set<std::string> unique(req.user_ids().begin(), req.user_ids().end());
@@ -222,9 +290,9 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
     return CheckInSchool(tx, school_id, people);
   }));
   RETURN_IF_ERROR(CheckContacts(school_id, caller, people));
-  absl::StatusOr<v1::ListChatMembersResponse> added =
-      pool_.TransactFor<v1::ListChatMembersResponse>(
-          [&](pqxx::work& tx) -> absl::StatusOr<v1::ListChatMembersResponse> {
+  absl::StatusOr<v1::AddChatMembersResponse> added =
+      pool_.TransactFor<v1::AddChatMembersResponse>(
+          [&](pqxx::work& tx) -> absl::StatusOr<v1::AddChatMembersResponse> {
             // Checked again under the chat's lock: the settings may have changed meanwhile.
             std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
             if (!access || !access->member) return NotChatMember();
@@ -244,7 +312,9 @@ absl::StatusOr<v1::ListChatMembersResponse> ChatAdmin::AddMembers(
                 SetMember(tx, access->chat, person, ChatRole::kMember, ids_, now);
               }
             }
-            return MembersOf(tx, req.chat_id());
+            v1::AddChatMembersResponse response;
+            response.mutable_members()->Swap(MembersOf(tx, req.chat_id()).mutable_members());
+            return response;
           });
   if (added.ok()) committed_();
   return added;

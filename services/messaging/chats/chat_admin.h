@@ -6,6 +6,7 @@
 // their members and titles are the directory's.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,8 @@ class ChatAdmin {
         contact_(std::move(contact)),
         committed_(std::move(committed)) {}
 
+  // Makes a group; with a request id, a retry by the caller answers the group the first call
+  // made (the same id with another request: ALREADY_EXISTS `REQUEST_ID_REUSED`).
   absl::StatusOr<v1::Chat> CreateGroup(const std::string& caller,
                                        const v1::CreateGroupChatRequest& req);
   // Opens the pair's direct chat, or the one they had: a party who had left it (contact had
@@ -35,14 +38,20 @@ class ChatAdmin {
                                       const v1::OpenDirectChatRequest& req);
   absl::StatusOr<v1::ListChatMembersResponse> ListMembers(const std::string& caller,
                                                           const v1::ListChatMembersRequest& req);
-  absl::StatusOr<v1::ListChatMembersResponse> AddMembers(const std::string& caller,
-                                                         const v1::AddChatMembersRequest& req);
+  absl::StatusOr<v1::AddChatMembersResponse> AddMembers(const std::string& caller,
+                                                        const v1::AddChatMembersRequest& req);
   absl::Status RemoveMember(const std::string& caller, const v1::RemoveChatMemberRequest& req);
   absl::StatusOr<v1::ChatMember> SetMemberRole(const std::string& caller,
                                                const v1::SetChatMemberRoleRequest& req);
   absl::StatusOr<v1::Chat> Update(const std::string& caller, const v1::UpdateChatRequest& req);
 
  private:
+  // The group `caller` made with `request_id`, as he sees it now; nullopt when he made none
+  // with it. A group made from another request (`request_hash` differs) is ALREADY_EXISTS
+  // `REQUEST_ID_REUSED`.
+  absl::StatusOr<std::optional<v1::Chat>> GroupMadeBy(const std::string& caller,
+                                                      const std::string& request_id,
+                                                      const std::string& request_hash);
   // Every one of `user_ids` may be contacted by `caller` in the school.
   absl::Status CheckContacts(const std::string& school_id, const std::string& caller,
                              const std::vector<std::string>& user_ids);

@@ -192,7 +192,7 @@ v1::Chat ChatToProto(const ChatAccess& access, int unread) {
     proto.set_unread_count(unread);
     proto.set_history_start_sequence(access.member->history_start);
     if (access.member->muted_until > pg::FromMicros(0)) {
-      *proto.mutable_muted_until() =
+      *proto.mutable_mute_end_time() =
           TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(access.member->muted_until));
     }
   }

@@ -19,6 +19,9 @@ constexpr int kMaxSyncCursors = 2000;
 constexpr int kDefaultChatsPage = 100;
 constexpr int kMaxChatsPage = 500;
 constexpr absl::string_view kChatsList = "chats";
+constexpr int kDefaultChannelsPage = 500;
+constexpr int kMaxChannelsPage = 1000;
+constexpr absl::string_view kChannelsList = "subscriptions";
 constexpr absl::string_view kNoChat = "00000000-0000-0000-0000-000000000000";
 
 // After the chat's columns: the member's unread count, and the tables they come from.
@@ -242,17 +245,32 @@ absl::Status Inbox::MayWrite(const std::string& caller, const std::string& chat_
   });
 }
 
-absl::StatusOr<std::vector<std::string>> Inbox::ChannelsOf(const std::string& caller) {
-  return pool_.ReadFor<std::vector<std::string>>(
-      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<std::string>> {
+absl::StatusOr<events::v1::ListMySubscriptionsResponse> Inbox::ChannelsOf(
+    const std::string& caller, const events::v1::ListMySubscriptionsRequest& req) {
+  ASSIGN_OR_RETURN(int page_size,
+                   PageSize(req.page_size(), kDefaultChannelsPage, kMaxChannelsPage));
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), kChannelsList, caller, 1));
+  std::string after = key.empty() ? std::string(kNoChat) : key[0];
+  if (!IsUuid(after)) return InvalidPageToken();
+  return pool_.ReadFor<events::v1::ListMySubscriptionsResponse>(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<events::v1::ListMySubscriptionsResponse> {
+        // By chat id, like ListChats: joining or leaving a chat moves no other chat.
         pqxx::result rows = pg::ExecPrepared(
-            tx, "messaging_channels_of",
-            "SELECT chat_id::text FROM chat_members WHERE user_id = $1::uuid AND active", caller);
-        std::vector<std::string> channels;
-        for (const pqxx::row& row : rows) {
-          channels.push_back(realtime::ChatChannel(row[0].as<std::string>()));
+            tx, "messaging_channels_page",
+            "SELECT chat_id::text FROM chat_members WHERE user_id = $1::uuid AND active "
+            "AND chat_id > $2::uuid ORDER BY chat_id LIMIT $3",
+            caller, after, page_size + 1);
+        events::v1::ListMySubscriptionsResponse response;
+        const int count = std::min(static_cast<int>(rows.size()), page_size);
+        for (int i = 0; i < count; ++i) {
+          response.add_channels(realtime::ChatChannel(rows[i][0].as<std::string>()));
         }
-        return channels;
+        if (static_cast<int>(rows.size()) > page_size) {
+          response.set_next_page_token(
+              EncodePageToken(kChannelsList, caller, {rows[count - 1][0].as<std::string>()}));
+        }
+        return response;
       });
 }
 

@@ -33,8 +33,9 @@ class Inbox {
   // OK when the caller may write in the chat now (typing indicators ask this).
   absl::Status MayWrite(const std::string& caller, const std::string& chat_id);
 
-  // The channels (chats) whose changes the caller's sockets follow.
-  absl::StatusOr<std::vector<std::string>> ChannelsOf(const std::string& caller);
+  // A page of the channels (chats, by chat id) whose changes the caller's sockets follow.
+  absl::StatusOr<events::v1::ListMySubscriptionsResponse> ChannelsOf(
+      const std::string& caller, const events::v1::ListMySubscriptionsRequest& req);
 
  private:
   pg::Pool& pool_;

@@ -68,6 +68,30 @@ absl::Status ValidateTextContent(const v1::Text& text) {
   return ValidateMentions(MentionedUsers(text));
 }
 
+// The parts of a message's text an edit changes: those its update_mask names.
+struct TextEdit {
+  bool body = false;
+  bool mentions = false;
+};
+
+// As UpdateChat: a mask naming nothing, or a path of no editable field, is INVALID_ARGUMENT
+// `INVALID_UPDATE_MASK`.
+absl::StatusOr<TextEdit> TextEditOf(const google::protobuf::FieldMask& mask) {
+  if (mask.paths().empty()) {
+    return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names the fields to change");
+  }
+  TextEdit edit;
+  for (const std::string& path : mask.paths()) {
+    if (path == "text" || path == "text.body") edit.body = true;
+    if (path == "text" || path == "text.mentions") edit.mentions = true;
+    if (path != "text" && path != "text.body" && path != "text.mentions") {
+      return InvalidArgument("INVALID_UPDATE_MASK",
+                             "update_mask holds text, text.body or text.mentions");
+    }
+  }
+  return edit;
+}
+
 absl::Status ValidateContent(const v1::SendMessageRequest& req) {
   switch (req.content_case()) {
     case v1::SendMessageRequest::kText:
@@ -369,7 +393,9 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
                                            const v1::EditMessageRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   RETURN_IF_ERROR(ValidateMessageId(req.message_id()));
-  RETURN_IF_ERROR(ValidateTextContent(req.text()));
+  ASSIGN_OR_RETURN(TextEdit edit, TextEditOf(req.update_mask()));
+  if (edit.body) RETURN_IF_ERROR(ValidateText(req.text().body()));
+  if (edit.mentions) RETURN_IF_ERROR(ValidateMentions(MentionedUsers(req.text())));
   bool appended = false;
   absl::StatusOr<v1::Message> edited =
       pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
@@ -390,8 +416,14 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
           return Error(absl::StatusCode::kFailedPrecondition, "NOT_TEXT",
                        "only text messages are edited");
         }
-        RETURN_IF_ERROR(CheckMentions(tx, chat, MentionedUsers(req.text())));
-        if (message.text().SerializeAsString() == req.text().SerializeAsString()) {
+        // What the mask leaves out stays as it is.
+        v1::Text text = message.text();
+        if (edit.body) text.set_body(req.text().body());
+        if (edit.mentions) {
+          *text.mutable_mentions() = req.text().mentions();
+          RETURN_IF_ERROR(CheckMentions(tx, chat, MentionedUsers(text)));
+        }
+        if (message.text().SerializeAsString() == text.SerializeAsString()) {
           Decorate(tx, caller, {&message});
           return message;
         }
@@ -400,7 +432,7 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
             "INSERT INTO message_versions (message_id, content, reason, replaced_at) "
             "VALUES ($1, $2, 'edited', " PARTA_PG_TS("$3") ")",
             message.id(), pqxx::binarystring(before.data(), before.size()), pg::ToMicros(now));
-        *message.mutable_text() = req.text();
+        *message.mutable_text() = std::move(text);
         *message.mutable_edit_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
         std::string stored = StoredPart(message);
         tx.exec_params("UPDATE messages SET content = $3, body = $4, edited_at = " PARTA_PG_TS(

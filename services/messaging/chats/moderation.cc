@@ -4,14 +4,15 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/core/page_token.h"
 #include "libs/core/status.h"
+#include "libs/grpc/request_values.h"
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_deletion.h"
 #include "services/messaging/chats/message_rows.h"
 #include "services/messaging/chats/moderation_log.h"
 #include "services/messaging/chats/school_roles.h"
-#include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
 
@@ -73,7 +74,7 @@ void SetMute(pqxx::transaction_base& tx, Chat& chat, const std::string& user_id,
   change.set_actor_id(actor);
   change.mutable_member_muted()->set_user_id(user_id);
   if (!lifting) {
-    *change.mutable_member_muted()->mutable_muted_until() =
+    *change.mutable_member_muted()->mutable_mute_end_time() =
         TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(until));
   }
   AppendChange(tx, chat, std::move(change), ids, now);
@@ -85,8 +86,10 @@ absl::StatusOr<v1::ChatMember> Moderation::Mute(const std::string& caller,
                                                 const v1::MuteMemberRequest& req) {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
   if (!IsUuid(req.user_id())) return InvalidArgument("INVALID_USER_ID", "user_id is an account id");
-  absl::Duration duration = absl::Seconds(req.duration_seconds());
-  if (req.duration_seconds() != 0) RETURN_IF_ERROR(ValidateMuteDuration(duration));
+  // No duration, or zero, lifts the mute; anything else is 60 s to 30 days.
+  ASSIGN_OR_RETURN(absl::Duration duration, grpc::DurationOf(req.duration(), "INVALID_DURATION"));
+  const bool lifting = duration == absl::ZeroDuration();
+  if (!lifting) RETURN_IF_ERROR(ValidateMuteDuration(duration));
   absl::StatusOr<v1::ChatMember> muted =
       pool_.TransactFor<v1::ChatMember>([&](pqxx::work& tx) -> absl::StatusOr<v1::ChatMember> {
         std::optional<ChatAccess> access = LockChat(tx, req.chat_id(), caller);
@@ -101,22 +104,22 @@ absl::StatusOr<v1::ChatMember> Moderation::Mute(const std::string& caller,
                        "moderators are not muted");
         }
         absl::Time now = clock_.Now();
-        absl::Time until = req.duration_seconds() == 0 ? now : now + duration;
+        absl::Time until = lifting ? now : now + duration;
         SetMute(tx, access->chat, req.user_id(), until, caller, now, ids_);
         LogModeration(tx,
                       {.school_id = access->chat.school_id,
                        .chat_id = access->chat.id,
                        .actor_id = caller,
-                       .action = req.duration_seconds() == 0 ? "unmute" : "mute",
+                       .action = lifting ? "unmute" : "mute",
                        .target_user_id = req.user_id(),
-                       .details = absl::StrCat(req.duration_seconds(), "s")},
+                       .details = TimeUtil::ToString(req.duration())},
                       now);
         v1::ChatMember member;
         member.set_user_id(req.user_id());
         member.set_role(ToProto(target->member->role));
         member.set_read_sequence(target->member->read_sequence);
-        if (req.duration_seconds() != 0) {
-          *member.mutable_muted_until() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(until));
+        if (!lifting) {
+          *member.mutable_mute_end_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(until));
         }
         return member;
       });
@@ -215,6 +218,7 @@ absl::StatusOr<v1::ListReportsResponse> Moderation::ListReports(const std::strin
 absl::StatusOr<v1::Report> Moderation::Resolve(const std::string& caller,
                                                const v1::ResolveReportRequest& req) {
   std::string state;
+  absl::Duration mute = absl::ZeroDuration();
   switch (req.action()) {
     case v1::REPORT_ACTION_KEEP:
       state = "kept";
@@ -222,10 +226,12 @@ absl::StatusOr<v1::Report> Moderation::Resolve(const std::string& caller,
     case v1::REPORT_ACTION_REMOVE:
       state = "removed";
       break;
-    case v1::REPORT_ACTION_REMOVE_AND_MUTE:
+    case v1::REPORT_ACTION_REMOVE_AND_MUTE: {
       state = "removed_and_muted";
-      RETURN_IF_ERROR(ValidateMuteDuration(absl::Seconds(req.mute_seconds())));
+      ASSIGN_OR_RETURN(mute, grpc::DurationOf(req.mute_duration(), "INVALID_DURATION"));
+      RETURN_IF_ERROR(ValidateMuteDuration(mute));
       break;
+    }
     default:
       return InvalidArgument("INVALID_ACTION", "action is KEEP, REMOVE or REMOVE_AND_MUTE");
   }
@@ -258,8 +264,7 @@ absl::StatusOr<v1::Report> Moderation::Resolve(const std::string& caller,
           }
           if (req.action() == v1::REPORT_ACTION_REMOVE_AND_MUTE &&
               ReadChat(tx, report.chat_id(), report.author_id())->member) {
-            SetMute(tx, chat->chat, report.author_id(), now + absl::Seconds(req.mute_seconds()),
-                    caller, now, ids_);
+            SetMute(tx, chat->chat, report.author_id(), now + mute, caller, now, ids_);
           }
           changed = true;
         }

@@ -15,7 +15,7 @@ absl::StatusOr<bool> DirectoryContacts::MayContact(const std::string& school_id,
   request.set_subject(subject);
   request.set_permission("member.contact");
   request.set_resource(absl::StrCat("schools/", school_id, "/members/", user_id));
-  directory::v1::CheckPermissionResponse response;
+  directory::v1::CheckSubjectPermissionResponse response;
   auto context = grpc::MakeClientContext({.timeout = absl::Seconds(3), .bearer_token = token});
   ::grpc::Status status = stub_->CheckSubjectPermission(context.get(), request, &response);
   // A school or person the subject does not know is simply not contactable.

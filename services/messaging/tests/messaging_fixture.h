@@ -8,7 +8,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "parta/messaging/v1/messaging.grpc.pb.h"
 #include "services/directory/tests/directory_fixture.h"
@@ -47,6 +49,20 @@ class MessagingFixture {
     return ((*stub_).*method)(context.get(), request, response);
   }
 
+  // A call whose response wraps one resource (GetChatResponse's chat, SendMessageResponse's
+  // message…): `resource` gets it, so tests read it as the HTTP body does (response_body).
+  template <typename Request, typename Response, typename Resource,
+            typename = std::enable_if_t<!std::is_same_v<Response, Resource>>>
+  ::grpc::Status Call(::grpc::Status (v1::MessagingService::Stub::*method)(::grpc::ClientContext*,
+                                                                           const Request&,
+                                                                           Response*),
+                      const std::string& user_id, const Request& request, Resource* resource) {
+    Response response;
+    ::grpc::Status status = Call(method, user_id, request, &response);
+    if (status.ok()) *resource = WrappedIn<Resource>(response);  // a refusal leaves it as it was
+    return status;
+  }
+
   // The user's chat of `kind` (of the class, for class chats) once messaging has made it and
   // put him in; fails the test after 10 s.
   v1::Chat WaitForChat(const std::string& user_id, v1::ChatKind kind,
@@ -67,6 +83,19 @@ class MessagingFixture {
 
  private:
   MessagingFixture() = default;
+
+  // The one field of `response` that holds a `Resource`.
+  template <typename Resource>
+  static const Resource& WrappedIn(const google::protobuf::Message& response) {
+    const google::protobuf::Descriptor& type = *response.GetDescriptor();
+    for (int i = 0; i < type.field_count(); ++i) {
+      const google::protobuf::FieldDescriptor& field = *type.field(i);
+      if (!field.is_repeated() && field.message_type() == Resource::descriptor()) {
+        return static_cast<const Resource&>(response.GetReflection()->GetMessage(response, &field));
+      }
+    }
+    throw std::logic_error(type.full_name() + " holds no " + Resource::descriptor()->full_name());
+  }
 
   std::unique_ptr<directory::testing::DirectoryFixture> directory_;
   std::unique_ptr<parta::testing::TestSchema> schema_;

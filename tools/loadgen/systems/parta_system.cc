@@ -209,11 +209,11 @@ absl::StatusOr<int64_t> PartaCluster::LastSequence(const std::string& chat,
   auto stub = msg::MessagingService::NewStub(bench::Channel(messaging_->port()));
   msg::GetChatRequest request;
   request.set_chat_id(chat);
-  msg::Chat response;
+  msg::GetChatResponse response;
   const ::grpc::Status status =
       stub->GetChat(Context(signer_.User(user)).get(), request, &response);
   if (!status.ok()) return absl::UnavailableError("GetChat: " + status.error_message());
-  return response.last_sequence();
+  return response.chat().last_sequence();
 }
 
 PartaFanout::PartaFanout(PartaCluster& cluster, PartaAudience audience)

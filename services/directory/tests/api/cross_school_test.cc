@@ -36,13 +36,14 @@ Attempt Rpc(DirectoryFixture& f,
 std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
   using W = const SchoolWorld&;
   std::map<std::string, Attempt> attempts;
-  attempts["GetSchool"] = Rpc<v1::GetSchoolRequest, v1::School>(f, &Stub::GetSchool, [](W, W b) {
-    v1::GetSchoolRequest r;
-    r.set_school_id(b.school_id);
-    return r;
-  });
+  attempts["GetSchool"] =
+      Rpc<v1::GetSchoolRequest, v1::GetSchoolResponse>(f, &Stub::GetSchool, [](W, W b) {
+        v1::GetSchoolRequest r;
+        r.set_school_id(b.school_id);
+        return r;
+      });
   attempts["UpdateSchool"] =
-      Rpc<v1::UpdateSchoolRequest, v1::School>(f, &Stub::UpdateSchool, [](W, W b) {
+      Rpc<v1::UpdateSchoolRequest, v1::UpdateSchoolResponse>(f, &Stub::UpdateSchool, [](W, W b) {
         v1::UpdateSchoolRequest r;
         r.mutable_school()->set_id(b.school_id);
         r.mutable_school()->set_description("взлом");
@@ -55,8 +56,8 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_school_id(b.school_id);
         return r;
       });
-  attempts["RemoveMemberRole"] =
-      Rpc<v1::RemoveMemberRoleRequest, v1::Member>(f, &Stub::RemoveMemberRole, [](W, W b) {
+  attempts["RemoveMemberRole"] = Rpc<v1::RemoveMemberRoleRequest, v1::RemoveMemberRoleResponse>(
+      f, &Stub::RemoveMemberRole, [](W, W b) {
         v1::RemoveMemberRoleRequest r;
         r.set_school_id(b.school_id);
         r.set_user_id(b.teacher);
@@ -64,23 +65,25 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["RemoveMemberRole of a foreign member in the home school"] =
-      Rpc<v1::RemoveMemberRoleRequest, v1::Member>(f, &Stub::RemoveMemberRole, [](W a, W b) {
-        v1::RemoveMemberRoleRequest r;
-        r.set_school_id(a.school_id);
-        r.set_user_id(b.teacher);
-        r.set_role(v1::ROLE_TEACHER);
-        return r;
-      });
+      Rpc<v1::RemoveMemberRoleRequest, v1::RemoveMemberRoleResponse>(
+          f, &Stub::RemoveMemberRole, [](W a, W b) {
+            v1::RemoveMemberRoleRequest r;
+            r.set_school_id(a.school_id);
+            r.set_user_id(b.teacher);
+            r.set_role(v1::ROLE_TEACHER);
+            return r;
+          });
   attempts["SetTeacherSubjects"] =
-      Rpc<v1::SetTeacherSubjectsRequest, v1::Member>(f, &Stub::SetTeacherSubjects, [](W, W b) {
-        v1::SetTeacherSubjectsRequest r;
-        r.set_school_id(b.school_id);
-        r.set_user_id(b.teacher);
-        r.add_subjects("Физика");
-        return r;
-      });
+      Rpc<v1::SetTeacherSubjectsRequest, v1::SetTeacherSubjectsResponse>(
+          f, &Stub::SetTeacherSubjects, [](W, W b) {
+            v1::SetTeacherSubjectsRequest r;
+            r.set_school_id(b.school_id);
+            r.set_user_id(b.teacher);
+            r.add_subjects("Физика");
+            return r;
+          });
   attempts["CreateClass"] =
-      Rpc<v1::CreateClassRequest, v1::Class>(f, &Stub::CreateClass, [](W, W b) {
+      Rpc<v1::CreateClassRequest, v1::CreateClassResponse>(f, &Stub::CreateClass, [](W, W b) {
         v1::CreateClassRequest r;
         r.set_school_id(b.school_id);
         r.mutable_class_()->set_grade(9);
@@ -89,7 +92,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["CreateClass led by a foreign teacher"] =
-      Rpc<v1::CreateClassRequest, v1::Class>(f, &Stub::CreateClass, [](W a, W b) {
+      Rpc<v1::CreateClassRequest, v1::CreateClassResponse>(f, &Stub::CreateClass, [](W a, W b) {
         v1::CreateClassRequest r;
         r.set_school_id(a.school_id);
         r.mutable_class_()->set_grade(9);
@@ -98,14 +101,15 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.mutable_class_()->set_class_teacher_id(b.teacher);
         return r;
       });
-  attempts["GetClass"] = Rpc<v1::GetClassRequest, v1::Class>(f, &Stub::GetClass, [](W, W b) {
-    v1::GetClassRequest r;
-    r.set_school_id(b.school_id);
-    r.set_class_id(b.class_id);
-    return r;
-  });
+  attempts["GetClass"] =
+      Rpc<v1::GetClassRequest, v1::GetClassResponse>(f, &Stub::GetClass, [](W, W b) {
+        v1::GetClassRequest r;
+        r.set_school_id(b.school_id);
+        r.set_class_id(b.class_id);
+        return r;
+      });
   attempts["GetClass of a foreign class through the home school"] =
-      Rpc<v1::GetClassRequest, v1::Class>(f, &Stub::GetClass, [](W a, W b) {
+      Rpc<v1::GetClassRequest, v1::GetClassResponse>(f, &Stub::GetClass, [](W a, W b) {
         v1::GetClassRequest r;
         r.set_school_id(a.school_id);
         r.set_class_id(b.class_id);
@@ -118,7 +122,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["UpdateClass"] =
-      Rpc<v1::UpdateClassRequest, v1::Class>(f, &Stub::UpdateClass, [](W a, W b) {
+      Rpc<v1::UpdateClassRequest, v1::UpdateClassResponse>(f, &Stub::UpdateClass, [](W a, W b) {
         v1::UpdateClassRequest r;
         r.set_school_id(a.school_id);
         r.mutable_class_()->set_id(b.class_id);
@@ -127,28 +131,29 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["ArchiveClass"] =
-      Rpc<v1::ArchiveClassRequest, v1::Class>(f, &Stub::ArchiveClass, [](W, W b) {
+      Rpc<v1::ArchiveClassRequest, v1::ArchiveClassResponse>(f, &Stub::ArchiveClass, [](W, W b) {
         v1::ArchiveClassRequest r;
         r.set_school_id(b.school_id);
         r.set_class_id(b.class_id);
         return r;
       });
-  attempts["GetClassRoster"] =
-      Rpc<v1::GetClassRosterRequest, v1::ClassRoster>(f, &Stub::GetClassRoster, [](W a, W b) {
+  attempts["GetClassRoster"] = Rpc<v1::GetClassRosterRequest, v1::GetClassRosterResponse>(
+      f, &Stub::GetClassRoster, [](W a, W b) {
         v1::GetClassRosterRequest r;
         r.set_school_id(a.school_id);
         r.set_class_id(b.class_id);
         return r;
       });
   attempts["GetClassRoster in the foreign school"] =
-      Rpc<v1::GetClassRosterRequest, v1::ClassRoster>(f, &Stub::GetClassRoster, [](W, W b) {
-        v1::GetClassRosterRequest r;
-        r.set_school_id(b.school_id);
-        r.set_class_id(b.class_id);
-        return r;
-      });
-  attempts["AddClassTeacher"] =
-      Rpc<v1::AddClassTeacherRequest, v1::ClassRoster>(f, &Stub::AddClassTeacher, [](W a, W b) {
+      Rpc<v1::GetClassRosterRequest, v1::GetClassRosterResponse>(f, &Stub::GetClassRoster,
+                                                                 [](W, W b) {
+                                                                   v1::GetClassRosterRequest r;
+                                                                   r.set_school_id(b.school_id);
+                                                                   r.set_class_id(b.class_id);
+                                                                   return r;
+                                                                 });
+  attempts["AddClassTeacher"] = Rpc<v1::AddClassTeacherRequest, v1::AddClassTeacherResponse>(
+      f, &Stub::AddClassTeacher, [](W a, W b) {
         v1::AddClassTeacherRequest r;
         r.set_school_id(a.school_id);
         r.set_class_id(a.class_id);
@@ -157,7 +162,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["MoveStudent into a foreign class"] =
-      Rpc<v1::MoveStudentRequest, v1::ClassRoster>(f, &Stub::MoveStudent, [](W a, W b) {
+      Rpc<v1::MoveStudentRequest, v1::MoveStudentResponse>(f, &Stub::MoveStudent, [](W a, W b) {
         v1::MoveStudentRequest r;
         r.set_school_id(a.school_id);
         r.set_student_id(a.student);
@@ -165,7 +170,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["MoveStudent a foreign student"] =
-      Rpc<v1::MoveStudentRequest, v1::ClassRoster>(f, &Stub::MoveStudent, [](W a, W b) {
+      Rpc<v1::MoveStudentRequest, v1::MoveStudentResponse>(f, &Stub::MoveStudent, [](W a, W b) {
         v1::MoveStudentRequest r;
         r.set_school_id(a.school_id);
         r.set_student_id(b.student);
@@ -193,7 +198,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
             return r;
           });
   attempts["CreateParentInvitation"] =
-      Rpc<v1::CreateParentInvitationRequest, v1::CreateInvitationResponse>(
+      Rpc<v1::CreateParentInvitationRequest, v1::CreateParentInvitationResponse>(
           f, &Stub::CreateParentInvitation, [](W a, W b) {
             v1::CreateParentInvitationRequest r;
             r.set_school_id(a.school_id);
@@ -201,7 +206,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
             return r;
           });
   attempts["CreateParentInvitation in the foreign school"] =
-      Rpc<v1::CreateParentInvitationRequest, v1::CreateInvitationResponse>(
+      Rpc<v1::CreateParentInvitationRequest, v1::CreateParentInvitationResponse>(
           f, &Stub::CreateParentInvitation, [](W, W b) {
             v1::CreateParentInvitationRequest r;
             r.set_school_id(b.school_id);
@@ -214,20 +219,21 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_school_id(b.school_id);
         return r;
       });
-  attempts["RevokeInvitation"] =
-      Rpc<v1::RevokeInvitationRequest, v1::Invitation>(f, &Stub::RevokeInvitation, [](W a, W b) {
+  attempts["RevokeInvitation"] = Rpc<v1::RevokeInvitationRequest, v1::RevokeInvitationResponse>(
+      f, &Stub::RevokeInvitation, [](W a, W b) {
         v1::RevokeInvitationRequest r;
         r.set_school_id(a.school_id);
         r.set_invitation_id(b.open_invitation_id);
         return r;
       });
   attempts["RevokeInvitation in the foreign school"] =
-      Rpc<v1::RevokeInvitationRequest, v1::Invitation>(f, &Stub::RevokeInvitation, [](W, W b) {
-        v1::RevokeInvitationRequest r;
-        r.set_school_id(b.school_id);
-        r.set_invitation_id(b.open_invitation_id);
-        return r;
-      });
+      Rpc<v1::RevokeInvitationRequest, v1::RevokeInvitationResponse>(
+          f, &Stub::RevokeInvitation, [](W, W b) {
+            v1::RevokeInvitationRequest r;
+            r.set_school_id(b.school_id);
+            r.set_invitation_id(b.open_invitation_id);
+            return r;
+          });
   attempts["ListParentLinks"] = Rpc<v1::ListParentLinksRequest, v1::ListParentLinksResponse>(
       f, &Stub::ListParentLinks, [](W a, W b) {
         v1::ListParentLinksRequest r;
@@ -235,49 +241,54 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_student_id(b.student);
         return r;
       });
-  attempts["ConfirmParentLink"] =
-      Rpc<v1::ConfirmParentLinkRequest, v1::ParentLink>(f, &Stub::ConfirmParentLink, [](W a, W b) {
+  attempts["ConfirmParentLink"] = Rpc<v1::ConfirmParentLinkRequest, v1::ConfirmParentLinkResponse>(
+      f, &Stub::ConfirmParentLink, [](W a, W b) {
         v1::ConfirmParentLinkRequest r;
         r.set_school_id(a.school_id);
         r.set_link_id(b.parent_link_id);
         return r;
       });
-  attempts["UpdateStudentSettings"] = Rpc<v1::UpdateStudentSettingsRequest, v1::StudentSettings>(
-      f, &Stub::UpdateStudentSettings, [](W a, W b) {
-        v1::UpdateStudentSettingsRequest r;
-        r.set_school_id(a.school_id);
-        r.set_student_id(b.student);
-        r.mutable_settings()->set_safe_mode(false);
-        return r;
-      });
+  attempts["UpdateStudentSettings"] =
+      Rpc<v1::UpdateStudentSettingsRequest, v1::UpdateStudentSettingsResponse>(
+          f, &Stub::UpdateStudentSettings, [](W a, W b) {
+            v1::UpdateStudentSettingsRequest r;
+            r.set_school_id(a.school_id);
+            r.set_student_id(b.student);
+            r.mutable_settings()->set_safe_mode(false);
+            r.mutable_update_mask()->add_paths("safe_mode");
+            return r;
+          });
   attempts["ListJoinRequests"] = Rpc<v1::ListJoinRequestsRequest, v1::ListJoinRequestsResponse>(
       f, &Stub::ListJoinRequests, [](W, W b) {
         v1::ListJoinRequestsRequest r;
         r.set_school_id(b.school_id);
         return r;
       });
-  attempts["ApproveJoinRequest"] = Rpc<v1::ApproveJoinRequestRequest, v1::JoinRequest>(
-      f, &Stub::ApproveJoinRequest, [](W a, W b) {
-        v1::ApproveJoinRequestRequest r;
-        r.set_school_id(a.school_id);
-        r.set_request_id(b.pending_request_id);
-        return r;
-      });
+  attempts["ApproveJoinRequest"] =
+      Rpc<v1::ApproveJoinRequestRequest, v1::ApproveJoinRequestResponse>(
+          f, &Stub::ApproveJoinRequest, [](W a, W b) {
+            v1::ApproveJoinRequestRequest r;
+            r.set_school_id(a.school_id);
+            r.set_request_id(b.pending_request_id);
+            return r;
+          });
   attempts["ApproveJoinRequest in the foreign school"] =
-      Rpc<v1::ApproveJoinRequestRequest, v1::JoinRequest>(f, &Stub::ApproveJoinRequest, [](W, W b) {
-        v1::ApproveJoinRequestRequest r;
-        r.set_school_id(b.school_id);
-        r.set_request_id(b.pending_request_id);
-        return r;
-      });
+      Rpc<v1::ApproveJoinRequestRequest, v1::ApproveJoinRequestResponse>(
+          f, &Stub::ApproveJoinRequest, [](W, W b) {
+            v1::ApproveJoinRequestRequest r;
+            r.set_school_id(b.school_id);
+            r.set_request_id(b.pending_request_id);
+            return r;
+          });
   attempts["DeclineJoinRequest"] =
-      Rpc<v1::DeclineJoinRequestRequest, v1::JoinRequest>(f, &Stub::DeclineJoinRequest, [](W, W b) {
-        v1::DeclineJoinRequestRequest r;
-        r.set_school_id(b.school_id);
-        r.set_request_id(b.pending_request_id);
-        r.set_reason("нет");
-        return r;
-      });
+      Rpc<v1::DeclineJoinRequestRequest, v1::DeclineJoinRequestResponse>(
+          f, &Stub::DeclineJoinRequest, [](W, W b) {
+            v1::DeclineJoinRequestRequest r;
+            r.set_school_id(b.school_id);
+            r.set_request_id(b.pending_request_id);
+            r.set_reason("нет");
+            return r;
+          });
   attempts["RolloverAcademicYear"] =
       Rpc<v1::RolloverAcademicYearRequest, v1::RolloverAcademicYearResponse>(
           f, &Stub::RolloverAcademicYear, [](W, W b) {
@@ -287,7 +298,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
             return r;
           });
   attempts["CreateLesson"] =
-      Rpc<v1::CreateLessonRequest, v1::Lesson>(f, &Stub::CreateLesson, [](W, W b) {
+      Rpc<v1::CreateLessonRequest, v1::CreateLessonResponse>(f, &Stub::CreateLesson, [](W, W b) {
         v1::CreateLessonRequest r;
         r.set_school_id(b.school_id);
         r.mutable_lesson()->set_class_id(b.class_id);
@@ -299,7 +310,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         return r;
       });
   attempts["CreateLesson for a foreign class with a foreign teacher"] =
-      Rpc<v1::CreateLessonRequest, v1::Lesson>(f, &Stub::CreateLesson, [](W a, W b) {
+      Rpc<v1::CreateLessonRequest, v1::CreateLessonResponse>(f, &Stub::CreateLesson, [](W a, W b) {
         v1::CreateLessonRequest r;
         r.set_school_id(a.school_id);
         r.mutable_lesson()->set_class_id(b.class_id);
@@ -317,20 +328,21 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_lesson_id(b.lesson_id);
         return r;
       });
-  attempts["GetClassTimetable"] =
-      Rpc<v1::GetClassTimetableRequest, v1::Timetable>(f, &Stub::GetClassTimetable, [](W a, W b) {
+  attempts["GetClassTimetable"] = Rpc<v1::GetClassTimetableRequest, v1::GetClassTimetableResponse>(
+      f, &Stub::GetClassTimetable, [](W a, W b) {
         v1::GetClassTimetableRequest r;
         r.set_school_id(a.school_id);
         r.set_class_id(b.class_id);
         return r;
       });
   attempts["GetTeacherTimetable"] =
-      Rpc<v1::GetTeacherTimetableRequest, v1::Timetable>(f, &Stub::GetTeacherTimetable, [](W, W b) {
-        v1::GetTeacherTimetableRequest r;
-        r.set_school_id(b.school_id);
-        r.set_teacher_id(b.teacher);
-        return r;
-      });
+      Rpc<v1::GetTeacherTimetableRequest, v1::GetTeacherTimetableResponse>(
+          f, &Stub::GetTeacherTimetable, [](W, W b) {
+            v1::GetTeacherTimetableRequest r;
+            r.set_school_id(b.school_id);
+            r.set_teacher_id(b.teacher);
+            return r;
+          });
   attempts["ImportRoster"] =
       Rpc<v1::ImportRosterRequest, v1::ImportRosterResponse>(f, &Stub::ImportRoster, [](W, W b) {
         v1::ImportRosterRequest r;
@@ -349,8 +361,8 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
             r.set_class_id(b.class_id);
             return r;
           });
-  attempts["ConfirmMember"] =
-      Rpc<v1::ConfirmMemberRequest, v1::Member>(f, &Stub::ConfirmMember, [](W a, W b) {
+  attempts["ConfirmMember"] = Rpc<v1::ConfirmMemberRequest, v1::ConfirmMemberResponse>(
+      f, &Stub::ConfirmMember, [](W a, W b) {
         v1::ConfirmMemberRequest r;
         r.set_school_id(a.school_id);
         r.set_user_id(b.teacher);
@@ -366,7 +378,7 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
             return r;
           });
   attempts["ConfirmMember in the foreign school"] =
-      Rpc<v1::ConfirmMemberRequest, v1::Member>(f, &Stub::ConfirmMember, [](W, W b) {
+      Rpc<v1::ConfirmMemberRequest, v1::ConfirmMemberResponse>(f, &Stub::ConfirmMember, [](W, W b) {
         v1::ConfirmMemberRequest r;
         r.set_school_id(b.school_id);
         r.set_user_id(b.teacher);

@@ -68,8 +68,9 @@ TEST_CASE("A whole school joins through invitations and sees itself", "[director
   v1::GetClassRosterRequest roster_request;
   roster_request.set_school_id(w.school_id);
   roster_request.set_class_id(w.class_id);
-  v1::ClassRoster roster;
-  REQUIRE_RPC_OK(f->Call(&Stub::GetClassRoster, w.parent, roster_request, &roster));
+  v1::GetClassRosterResponse got;
+  REQUIRE_RPC_OK(f->Call(&Stub::GetClassRoster, w.parent, roster_request, &got));
+  const v1::ClassRoster& roster = got.roster();
   CHECK(roster.class_().display_name() == "5А");
   CHECK(roster.class_().class_teacher_id() == w.teacher);
   REQUIRE(roster.student_ids_size() == 1);
@@ -102,7 +103,7 @@ TEST_CASE("A whole school joins through invitations and sees itself", "[director
 
 TEST_CASE("CreateSchool is for operators and refuses bad registration data", "[directory][api]") {
   PARTA_DIRECTORY_FIXTURE(f);
-  v1::School created;
+  v1::CreateSchoolResponse created;
   CHECK_RPC_ERROR(
       f->Call(&Stub::CreateSchool, DirectoryFixture::NewUser(), SchoolRequest(1), &created),
       PERMISSION_DENIED, "OPERATOR_ONLY");
@@ -124,7 +125,7 @@ TEST_CASE("CreateSchool is for operators and refuses bad registration data", "[d
 
   REQUIRE_RPC_OK(
       f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), SchoolRequest(3), &created));
-  CHECK(created.name() == "МБОУ «Гимназия № 1»");
+  CHECK(created.school().name() == "МБОУ «Гимназия № 1»");
   CHECK_RPC_ERROR(
       f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), SchoolRequest(3), &created),
       ALREADY_EXISTS, "SCHOOL_EXISTS");
@@ -144,12 +145,12 @@ TEST_CASE("Only the school's admins edit it, field by field", "[directory][api]"
   request.mutable_school()->set_id(w.school_id);
   request.mutable_school()->set_description("Лучшая школа района");
   request.mutable_update_mask()->add_paths("description");
-  v1::School updated;
+  v1::UpdateSchoolResponse updated;
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateSchool, w.teacher, request, &updated), PERMISSION_DENIED,
                   "NOT_SCHOOL_ADMIN");
   REQUIRE_RPC_OK(f->Call(&Stub::UpdateSchool, w.admin, request, &updated));
-  CHECK(updated.description() == "Лучшая школа района");
-  CHECK(updated.name() == "Школа № 5");
+  CHECK(updated.school().description() == "Лучшая школа района");
+  CHECK(updated.school().name() == "Школа № 5");
 
   request.mutable_update_mask()->set_paths(0, "id");
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateSchool, w.admin, request, &updated), INVALID_ARGUMENT,
@@ -169,12 +170,12 @@ TEST_CASE("Classes: Latin look-alikes are one class, grades and letters are chec
   request.mutable_class_()->set_grade(5);
   request.mutable_class_()->set_letter("a");  // Latin, lower case: the existing "5А"
   request.mutable_class_()->set_academic_year(2026);
-  v1::Class created;
+  v1::CreateClassResponse created;
   CHECK_RPC_ERROR(f->Call(&Stub::CreateClass, w.admin, request, &created), ALREADY_EXISTS,
                   "CLASS_EXISTS");
   request.mutable_class_()->set_letter("б");
   REQUIRE_RPC_OK(f->Call(&Stub::CreateClass, w.admin, request, &created));
-  CHECK(created.display_name() == "5Б");
+  CHECK(created.class_().display_name() == "5Б");
 
   request.mutable_class_()->set_grade(12);
   CHECK_RPC_ERROR(f->Call(&Stub::CreateClass, w.admin, request, &created), INVALID_ARGUMENT,
@@ -201,11 +202,11 @@ TEST_CASE("Creates retried with their request id answer the first result and mak
   // A school, asked twice by the operator after a lost answer.
   v1::CreateSchoolRequest school_request = SchoolRequest(61);
   school_request.set_request_id("школа-1");
-  v1::School school, again;
+  v1::CreateSchoolResponse school, again;
   REQUIRE_RPC_OK(f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), school_request, &school));
   const int schools = SchoolCount(*f);
   REQUIRE_RPC_OK(f->CallWithToken(&Stub::CreateSchool, f->OperatorToken(), school_request, &again));
-  CHECK(again.id() == school.id());
+  CHECK(again.school().id() == school.school().id());
   CHECK(SchoolCount(*f) == schools);
   // The same id for something else is refused, and nothing is made.
   school_request.mutable_school()->set_name("Другая школа");
@@ -221,12 +222,12 @@ TEST_CASE("Creates retried with their request id answer the first result and mak
   class_request.mutable_class_()->set_grade(5);
   class_request.mutable_class_()->set_letter("Г");
   class_request.mutable_class_()->set_academic_year(2026);
-  v1::Class made, retried;
+  v1::CreateClassResponse made, retried;
   REQUIRE_RPC_OK(f->Call(&Stub::CreateClass, w.admin, class_request, &made));
   // Without the id the same class would be CLASS_EXISTS; with it, the first answer.
   REQUIRE_RPC_OK(f->Call(&Stub::CreateClass, w.admin, class_request, &retried));
-  CHECK(retried.id() == made.id());
-  CHECK(retried.display_name() == "5Г");
+  CHECK(retried.class_().id() == made.class_().id());
+  CHECK(retried.class_().display_name() == "5Г");
   // Request ids are the caller's own: another admin's same id is his own create (refused here
   // for what it asks, not answered with the first admin's class), and the permission is checked
   // again on a retry.
@@ -263,9 +264,10 @@ TEST_CASE("Creates retried with their request id answer the first result and mak
   parent_invite.set_school_id(w.school_id);
   parent_invite.set_student_id(w.student);
   parent_invite.set_request_id("папа");
-  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, parent_invite, &first));
-  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, parent_invite, &second));
-  CHECK(second.code() == first.code());
+  v1::CreateParentInvitationResponse parent_first, parent_second;
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, parent_invite, &parent_first));
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, parent_invite, &parent_second));
+  CHECK(parent_second.code() == parent_first.code());
 }
 
 TEST_CASE("A class is renamed, archived, and its students move within the school",
@@ -279,9 +281,9 @@ TEST_CASE("A class is renamed, archived, and its students move within the school
   rename.mutable_class_()->set_id(other);
   rename.mutable_class_()->set_letter("в");
   rename.mutable_update_mask()->add_paths("letter");
-  v1::Class renamed;
+  v1::UpdateClassResponse renamed;
   REQUIRE_RPC_OK(f->Call(&Stub::UpdateClass, w.admin, rename, &renamed));
-  CHECK(renamed.display_name() == "5В");
+  CHECK(renamed.class_().display_name() == "5В");
   rename.mutable_class_()->set_letter("A");  // clashes with 5А
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateClass, w.admin, rename, &renamed), ALREADY_EXISTS,
                   "CLASS_EXISTS");
@@ -290,10 +292,10 @@ TEST_CASE("A class is renamed, archived, and its students move within the school
   move.set_school_id(w.school_id);
   move.set_student_id(w.student);
   move.set_to_class_id(other);
-  v1::ClassRoster roster;
+  v1::MoveStudentResponse roster;
   REQUIRE_RPC_OK(f->Call(&Stub::MoveStudent, w.admin, move, &roster));
-  REQUIRE(roster.student_ids_size() == 1);
-  CHECK(roster.student_ids(0) == w.student);
+  REQUIRE(roster.roster().student_ids_size() == 1);
+  CHECK(roster.roster().student_ids(0) == w.student);
   CHECK(f->Allowed(w.student, "class.students_chat", ClassResource(w, other)));
   CHECK_FALSE(f->Allowed(w.student, "class.students_chat", ClassResource(w, w.class_id)));
 
@@ -304,9 +306,9 @@ TEST_CASE("A class is renamed, archived, and its students move within the school
   v1::ArchiveClassRequest archive;
   archive.set_school_id(w.school_id);
   archive.set_class_id(other);
-  v1::Class archived;
+  v1::ArchiveClassResponse archived;
   REQUIRE_RPC_OK(f->Call(&Stub::ArchiveClass, w.admin, archive, &archived));
-  CHECK(archived.archived());
+  CHECK(archived.class_().archived());
   REQUIRE_RPC_OK(f->Call(&Stub::ArchiveClass, w.admin, archive, &archived));  // no change
   CHECK_FALSE(f->Allowed(w.student, "class.students_chat", ClassResource(w, other)));
   move.set_student_id(w.student);
@@ -350,11 +352,11 @@ TEST_CASE("Invitations expire, are revoked, are used up, and redeem idempotently
   v1::RevokeInvitationRequest revoke;
   revoke.set_school_id(w.school_id);
   revoke.set_invitation_id(created.invitation().id());
-  v1::Invitation revoked;
+  v1::RevokeInvitationResponse revoked;
   CHECK_RPC_ERROR(f->Call(&Stub::RevokeInvitation, w.teacher, revoke, &revoked), PERMISSION_DENIED,
                   "NOT_SCHOOL_ADMIN");
   REQUIRE_RPC_OK(f->Call(&Stub::RevokeInvitation, w.admin, revoke, &revoked));
-  CHECK(revoked.revoked());
+  CHECK(revoked.invitation().revoked());
   CHECK_RPC_ERROR(Redeem(*f, DirectoryFixture::NewUser(), created.code()), FAILED_PRECONDITION,
                   "INVITATION_REVOKED");
 
@@ -385,10 +387,32 @@ TEST_CASE("Invitations expire, are revoked, are used up, and redeem idempotently
   CHECK_RPC_ERROR(f->Call(&Stub::CreateInvitation, w.admin, invite, &created), INVALID_ARGUMENT,
                   "INVALID_MAX_USES");
   invite.set_max_uses(1);
-  invite.set_ttl_seconds(10);
+  invite.mutable_ttl()->set_seconds(10);
   CHECK_RPC_ERROR(f->Call(&Stub::CreateInvitation, w.admin, invite, &created), INVALID_ARGUMENT,
                   "INVALID_TTL");
-  invite.set_ttl_seconds(0);
+  invite.mutable_ttl()->set_seconds(31 * 24 * 3600);
+  CHECK_RPC_ERROR(f->Call(&Stub::CreateInvitation, w.admin, invite, &created), INVALID_ARGUMENT,
+                  "INVALID_TTL");
+  invite.mutable_ttl()->set_seconds(-3600);
+  CHECK_RPC_ERROR(f->Call(&Stub::CreateInvitation, w.admin, invite, &created), INVALID_ARGUMENT,
+                  "INVALID_TTL");
+  invite.mutable_ttl()->set_seconds(3600);
+  invite.mutable_ttl()->set_nanos(-1);  // not a valid Duration: signs differ
+  CHECK_RPC_ERROR(f->Call(&Stub::CreateInvitation, w.admin, invite, &created), INVALID_ARGUMENT,
+                  "INVALID_TTL");
+  // An hour and a half second: fractions are accepted, and the invitation expires after it.
+  invite.mutable_ttl()->set_nanos(500'000'000);
+  const absl::Time asked = f->clock().Now();
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateInvitation, w.admin, invite, &created));
+  const absl::Duration lifetime =
+      absl::FromUnixSeconds(created.invitation().expire_time().seconds()) +
+      absl::Nanoseconds(created.invitation().expire_time().nanos()) - asked;
+  CHECK(lifetime > absl::Seconds(3600) + absl::Milliseconds(500) - absl::Microseconds(1));
+  CHECK(lifetime <= absl::Seconds(3600) + absl::Milliseconds(500));
+  f->clock().Advance(absl::Seconds(3601));
+  CHECK_RPC_ERROR(Redeem(*f, DirectoryFixture::NewUser(), created.code()), FAILED_PRECONDITION,
+                  "INVITATION_EXPIRED");
+  invite.clear_ttl();
   CHECK_RPC_ERROR(f->Call(&Stub::CreateInvitation, w.teacher, invite, &created), PERMISSION_DENIED,
                   "NOT_SCHOOL_ADMIN");
 }
@@ -413,9 +437,9 @@ TEST_CASE("Only a teacher of the class invites students to it", "[directory][api
   add.set_class_id(w.class_id);
   add.set_user_id(other_teacher);
   add.set_subject("Математика");
-  v1::ClassRoster roster;
+  v1::AddClassTeacherResponse roster;
   REQUIRE_RPC_OK(f->Call(&Stub::AddClassTeacher, w.admin, add, &roster));
-  CHECK(roster.teachers_size() == 2);
+  CHECK(roster.roster().teachers_size() == 2);
   REQUIRE_RPC_OK(f->Call(&Stub::CreateInvitation, other_teacher, invite, &created));
 
   // A student already in a class of this year cannot join another one by invitation.
@@ -431,7 +455,7 @@ TEST_CASE("A parent stays pending until confirmed, and a parent invitation is fo
   v1::CreateParentInvitationRequest invite;
   invite.set_school_id(w.school_id);
   invite.set_student_id(w.student);
-  v1::CreateInvitationResponse invitation;
+  v1::CreateParentInvitationResponse invitation;
   CHECK_RPC_ERROR(f->Call(&Stub::CreateParentInvitation, w.employee, invite, &invitation),
                   PERMISSION_DENIED, "NOT_ALLOWED_FOR_STUDENT");
   REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.parent, invite, &invitation));
@@ -450,20 +474,20 @@ TEST_CASE("A parent stays pending until confirmed, and a parent invitation is fo
   CHECK_FALSE(f->Allowed(mother, "class.parents_chat", ClassResource(w, w.class_id)));
   v1::GetSchoolRequest get;
   get.set_school_id(w.school_id);
-  v1::School school;
+  v1::GetSchoolResponse school;
   CHECK_RPC_ERROR(f->Call(&Stub::GetSchool, mother, get, &school), NOT_FOUND, "SCHOOL_NOT_FOUND");
 
   v1::ConfirmParentLinkRequest confirm;
   confirm.set_school_id(w.school_id);
   confirm.set_link_id(redeemed.parent_link().id());
-  v1::ParentLink link;
+  v1::ConfirmParentLinkResponse link;
   CHECK_RPC_ERROR(f->Call(&Stub::ConfirmParentLink, mother, confirm, &link), NOT_FOUND,
                   "SCHOOL_NOT_FOUND");
   CHECK_RPC_ERROR(f->Call(&Stub::ConfirmParentLink, w.student, confirm, &link), PERMISSION_DENIED,
                   "NOT_ALLOWED_FOR_STUDENT");
   REQUIRE_RPC_OK(f->Call(&Stub::ConfirmParentLink, w.parent, confirm, &link));  // the father
-  CHECK(link.state() == v1::PARENT_LINK_STATE_CONFIRMED);
-  CHECK(link.confirmed_by() == w.parent);
+  CHECK(link.parent_link().state() == v1::PARENT_LINK_STATE_CONFIRMED);
+  CHECK(link.parent_link().confirmed_by() == w.parent);
   CHECK_RPC_ERROR(f->Call(&Stub::ConfirmParentLink, w.admin, confirm, &link), FAILED_PRECONDITION,
                   "PARENT_LINK_NOT_PENDING");
   CHECK(f->Allowed(mother, "class.parents_chat", ClassResource(w, w.class_id)));
@@ -520,11 +544,11 @@ TEST_CASE("The number of parents per child is capped", "[directory][api]") {
   v1::CreateParentInvitationRequest invite;
   invite.set_school_id(w.school_id);
   invite.set_student_id(w.student);
-  v1::CreateInvitationResponse invitation;
+  v1::CreateParentInvitationResponse invitation;
   REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, invite, &invitation));
   std::string other_invitation;
   {
-    v1::CreateInvitationResponse second;
+    v1::CreateParentInvitationResponse second;
     REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, invite, &second));
     other_invitation = second.code();
   }
@@ -577,15 +601,58 @@ TEST_CASE("Safe mode decides who may contact a student, and only his parents cha
   update.set_school_id(w.school_id);
   update.set_student_id(w.student);
   update.mutable_settings()->set_safe_mode(false);
-  v1::StudentSettings settings;
+  update.mutable_update_mask()->add_paths("safe_mode");
+  v1::UpdateStudentSettingsResponse settings;
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.student, update, &settings),
                   PERMISSION_DENIED, "NOT_ALLOWED_FOR_STUDENT");
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.teacher, update, &settings),
                   PERMISSION_DENIED, "NOT_ALLOWED_FOR_STUDENT");
   REQUIRE_RPC_OK(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings));
-  CHECK_FALSE(settings.safe_mode());
+  CHECK_FALSE(settings.settings().safe_mode());
+  CHECK(settings.settings().student_id() == w.student);
   CHECK(f->Allowed(stranger, "member.contact", student));
   CHECK(f->Allowed(other_teacher, "member.contact", student));
+}
+
+TEST_CASE("UpdateStudentSettings changes only what its update mask names", "[directory][api]") {
+  PARTA_DIRECTORY_FIXTURE(f);
+  SchoolWorld w = f->BuildSchool();
+  v1::UpdateStudentSettingsRequest update;
+  update.set_school_id(w.school_id);
+  update.set_student_id(w.student);
+  update.mutable_settings()->set_safe_mode(false);
+  v1::UpdateStudentSettingsResponse settings;
+  // No mask, or a mask naming a field that cannot change: refused, and safe mode stays on.
+  CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings),
+                  INVALID_ARGUMENT, "INVALID_UPDATE_MASK");
+  for (const char* path : {"student_id", "school_id", "safeMode", "nonsense"}) {
+    update.mutable_update_mask()->clear_paths();
+    update.mutable_update_mask()->add_paths(path);
+    CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings),
+                    INVALID_ARGUMENT, "INVALID_UPDATE_MASK");
+  }
+  update.mutable_update_mask()->add_paths("safe_mode");  // with an unknown path still there
+  CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings),
+                  INVALID_ARGUMENT, "INVALID_UPDATE_MASK");
+  std::string stranger = f->Join(w.school_id, f->Token(w.admin), v1::ROLE_TEACHER);
+  CHECK_FALSE(f->Allowed(stranger, "member.contact", MemberResource(w, w.student)));
+
+  // The ids of the body are not what the mask changes: the path's student is the one changed.
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("safe_mode");
+  update.mutable_settings()->set_student_id(w.parent);
+  update.mutable_settings()->set_school_id(DirectoryFixture::NewUser());
+  REQUIRE_RPC_OK(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings));
+  CHECK(settings.settings().school_id() == w.school_id);
+  CHECK(settings.settings().student_id() == w.student);
+  CHECK_FALSE(settings.settings().safe_mode());
+  CHECK(f->Allowed(stranger, "member.contact", MemberResource(w, w.student)));
+
+  // Back on, by an admin.
+  update.mutable_settings()->set_safe_mode(true);
+  REQUIRE_RPC_OK(f->Call(&Stub::UpdateStudentSettings, w.admin, update, &settings));
+  CHECK(settings.settings().safe_mode());
+  CHECK_FALSE(f->Allowed(stranger, "member.contact", MemberResource(w, w.student)));
 }
 
 TEST_CASE("A removed teacher loses access at once", "[directory][api]") {
@@ -599,11 +666,11 @@ TEST_CASE("A removed teacher loses access at once", "[directory][api]") {
   remove.set_school_id(w.school_id);
   remove.set_user_id(w.teacher);
   remove.set_role(v1::ROLE_TEACHER);
-  v1::Member member;
+  v1::RemoveMemberRoleResponse member;
   CHECK_RPC_ERROR(f->Call(&Stub::RemoveMemberRole, w.teacher, remove, &member), PERMISSION_DENIED,
                   "NOT_SCHOOL_ADMIN");
   REQUIRE_RPC_OK(f->Call(&Stub::RemoveMemberRole, w.admin, remove, &member));
-  CHECK(member.roles_size() == 0);
+  CHECK(member.member().roles_size() == 0);
   CHECK_FALSE(f->Allowed(w.teacher, "class.moderate", roster));
   CHECK_FALSE(f->Allowed(w.teacher, "member.contact", MemberResource(w, w.student)));
   CHECK_RPC_ERROR(f->Call(&Stub::RemoveMemberRole, w.admin, remove, &member), NOT_FOUND,
@@ -637,15 +704,16 @@ TEST_CASE("CheckPermission refuses unknown permissions and malformed resources",
   subject.set_subject(w.teacher);
   subject.set_permission("class.moderate");
   subject.set_resource(ClassResource(w, w.class_id));
-  CHECK_RPC_ERROR(f->Call(&Stub::CheckSubjectPermission, w.admin, subject, &response),
+  v1::CheckSubjectPermissionResponse subject_response;
+  CHECK_RPC_ERROR(f->Call(&Stub::CheckSubjectPermission, w.admin, subject, &subject_response),
                   PERMISSION_DENIED, "INTERNAL_ONLY");
-  REQUIRE_RPC_OK(
-      f->CallWithToken(&Stub::CheckSubjectPermission, f->ServiceToken(), subject, &response));
-  CHECK(response.allowed());
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::CheckSubjectPermission, f->ServiceToken(), subject,
+                                  &subject_response));
+  CHECK(subject_response.allowed());
   subject.set_subject("nobody");
-  CHECK_RPC_ERROR(
-      f->CallWithToken(&Stub::CheckSubjectPermission, f->ServiceToken(), subject, &response),
-      INVALID_ARGUMENT, "INVALID_SUBJECT");
+  CHECK_RPC_ERROR(f->CallWithToken(&Stub::CheckSubjectPermission, f->ServiceToken(), subject,
+                                   &subject_response),
+                  INVALID_ARGUMENT, "INVALID_SUBJECT");
 }
 
 TEST_CASE("ListEvents gives a school's events in sequence order to services only",
@@ -667,11 +735,27 @@ TEST_CASE("ListEvents gives a school's events in sequence order to services only
       CHECK(response.events(i).event().generation() > response.events(i - 1).event().generation());
     }
   }
-  request.set_after_sequence(response.events_size() - 2);
+  CHECK_FALSE(response.has_more());
+  const int64_t last = response.events(response.events_size() - 1).sequence();
+  request.set_after_sequence(last - 2);
   request.set_page_size(1);
   REQUIRE_RPC_OK(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), request, &response));
   REQUIRE(response.events_size() == 1);
   CHECK(response.events(0).sequence() == request.after_sequence() + 1);
+  CHECK(response.has_more());
+  request.set_page_size(2);  // exactly the two that are left
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), request, &response));
+  REQUIRE(response.events_size() == 2);
+  CHECK(response.events(1).sequence() == last);
+  CHECK_FALSE(response.has_more());
+  request.set_after_sequence(last);
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), request, &response));
+  CHECK(response.events_size() == 0);
+  CHECK_FALSE(response.has_more());
+  request.set_page_size(1001);
+  CHECK_RPC_ERROR(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), request, &response),
+                  INVALID_ARGUMENT, "INVALID_PAGE_SIZE");
+  request.set_page_size(0);
   request.set_after_sequence(-1);
   CHECK_RPC_ERROR(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), request, &response),
                   INVALID_ARGUMENT, "INVALID_SEQUENCE");

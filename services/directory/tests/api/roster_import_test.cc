@@ -65,7 +65,11 @@ std::vector<std::pair<int, std::string>> Rejections(const v1::ImportRosterRespon
   request.set_login(username);
   request.set_code(code);
   request.set_new_password("Пароль ученика пятого класса 2026");
-  return identity.stub().ActivateManagedAccount(IdentityFixture::Context().get(), request, pair);
+  identity_v1::ActivateManagedAccountResponse response;
+  ::grpc::Status status =
+      identity.stub().ActivateManagedAccount(IdentityFixture::Context().get(), request, &response);
+  *pair = response.tokens();
+  return status;
 }
 
 TEST_CASE("A roster import: a dry run, line-by-line rejections, accounts once, idempotent again",
@@ -93,9 +97,9 @@ TEST_CASE("A roster import: a dry run, line-by-line rejections, accounts once, i
   v1::GetClassRosterRequest roster_request;
   roster_request.set_school_id(w.school_id);
   roster_request.set_class_id(w.class_id);
-  v1::ClassRoster roster;
+  v1::GetClassRosterResponse roster;
   REQUIRE_RPC_OK(f.Call(&Stub::GetClassRoster, w.admin, roster_request, &roster));
-  CHECK(roster.student_ids_size() == 1);  // nothing written
+  CHECK(roster.roster().student_ids_size() == 1);  // nothing written
 
   request.set_dry_run(false);
   v1::ImportRosterResponse imported;
@@ -109,7 +113,7 @@ TEST_CASE("A roster import: a dry run, line-by-line rejections, accounts once, i
   CHECK(petr.login_code().size() == 14);
   CHECK(imported.people(2).role() == v1::ROLE_TEACHER);
   REQUIRE_RPC_OK(f.Call(&Stub::GetClassRoster, w.admin, roster_request, &roster));
-  CHECK(roster.student_ids_size() == 3);
+  CHECK(roster.roster().student_ids_size() == 3);
   CHECK(f.Allowed(petr.account_id(), "class.students_chat",
                   absl::StrCat("schools/", w.school_id, "/classes/", w.class_id)));
 
@@ -127,7 +131,7 @@ TEST_CASE("A roster import: a dry run, line-by-line rejections, accounts once, i
     CHECK(again.people(i).account_id() == imported.people(i).account_id());
   }
   REQUIRE_RPC_OK(f.Call(&Stub::GetClassRoster, w.admin, roster_request, &roster));
-  CHECK(roster.student_ids_size() == 3);
+  CHECK(roster.roster().student_ids_size() == 3);
 
   // The class teacher prints new codes for his class; the old ones stop working.
   v1::IssueClassLoginCodesRequest print;
@@ -149,17 +153,17 @@ TEST_CASE("A roster import: a dry run, line-by-line rejections, accounts once, i
   v1::ConfirmMemberRequest confirm;
   confirm.set_school_id(w.school_id);
   confirm.set_user_id(imported.people(2).account_id());
-  v1::Member member;
+  v1::ConfirmMemberResponse member;
   CHECK_RPC_ERROR(f.Call(&Stub::ConfirmMember, w.teacher, confirm, &member), PERMISSION_DENIED,
                   "NOT_SCHOOL_ADMIN");
   REQUIRE_RPC_OK(f.Call(&Stub::ConfirmMember, w.admin, confirm, &member));
   identity_v1::GetAccountRequest get;
   get.set_account_id(imported.people(2).account_id());
-  identity_v1::Account account;
+  identity_v1::GetAccountResponse account;
   REQUIRE(s.identity->stub()
               .GetAccount(IdentityFixture::Context(s.identity->ServiceToken()).get(), get, &account)
               .ok());
-  CHECK(account.verification_level() == identity_v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  CHECK(account.account().verification_level() == identity_v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
   confirm.set_user_id(petr.account_id());
   CHECK_RPC_ERROR(f.Call(&Stub::ConfirmMember, w.admin, confirm, &member), FAILED_PRECONDITION,
                   "NOT_STAFF");
@@ -202,7 +206,7 @@ TEST_CASE("Without client credentials for identity, imports say so", "[directory
   v1::ConfirmMemberRequest confirm;
   confirm.set_school_id(w.school_id);
   confirm.set_user_id(w.teacher);
-  v1::Member member;
+  v1::ConfirmMemberResponse member;
   CHECK_RPC_ERROR(f->Call(&Stub::ConfirmMember, w.admin, confirm, &member), FAILED_PRECONDITION,
                   "IDENTITY_CLIENT_NOT_CONFIGURED");
 }

@@ -20,7 +20,10 @@ using Stub = v1::DirectoryService::Stub;
   request.set_role(role);
   request.set_class_id(class_id);
   request.set_message(message);
-  return f.Call(&Stub::CreateJoinRequest, user, request, out);
+  v1::CreateJoinRequestResponse response;
+  ::grpc::Status status = f.Call(&Stub::CreateJoinRequest, user, request, &response);
+  *out = response.join_request();
+  return status;
 }
 
 TEST_CASE("Join requests: asked, collapsed, listed by who decides, approved once",
@@ -49,14 +52,14 @@ TEST_CASE("Join requests: asked, collapsed, listed by who decides, approved once
   v1::ApproveJoinRequestRequest approve;
   approve.set_school_id(w.school_id);
   approve.set_request_id(first.id());
-  v1::JoinRequest decided;
+  v1::ApproveJoinRequestResponse decided;
   CHECK_RPC_ERROR(f->Call(&Stub::ApproveJoinRequest, other_teacher, approve, &decided),
                   PERMISSION_DENIED, "NOT_CLASS_TEACHER");
   CHECK_RPC_ERROR(f->Call(&Stub::ApproveJoinRequest, newcomer, approve, &decided), NOT_FOUND,
                   "SCHOOL_NOT_FOUND");
   REQUIRE_RPC_OK(f->Call(&Stub::ApproveJoinRequest, w.teacher, approve, &decided));
-  CHECK(decided.state() == v1::JOIN_REQUEST_STATE_APPROVED);
-  CHECK(decided.decided_by() == w.teacher);
+  CHECK(decided.join_request().state() == v1::JOIN_REQUEST_STATE_APPROVED);
+  CHECK(decided.join_request().decided_by() == w.teacher);
   CHECK_RPC_ERROR(f->Call(&Stub::ApproveJoinRequest, w.admin, approve, &decided),
                   FAILED_PRECONDITION, "JOIN_REQUEST_NOT_PENDING");
   CHECK(f->Allowed(newcomer, "class.students_chat",
@@ -64,7 +67,7 @@ TEST_CASE("Join requests: asked, collapsed, listed by who decides, approved once
   CHECK_RPC_ERROR(AskToJoin(*f, newcomer, w, v1::ROLE_STUDENT, w.class_id, &second),
                   FAILED_PRECONDITION, "ALREADY_MEMBER");
 
-  v1::ListJoinRequestsResponse mine;
+  v1::ListMyJoinRequestsResponse mine;
   REQUIRE_RPC_OK(
       f->Call(&Stub::ListMyJoinRequests, newcomer, v1::ListMyJoinRequestsRequest(), &mine));
   REQUIRE(mine.requests_size() == 1);
@@ -81,15 +84,15 @@ TEST_CASE("Join requests: declined with a reason, expired, and bad input refused
   v1::DeclineJoinRequestRequest decline;
   decline.set_school_id(w.school_id);
   decline.set_request_id(asked.id());
-  v1::JoinRequest decided;
+  v1::DeclineJoinRequestResponse decided;
   CHECK_RPC_ERROR(f->Call(&Stub::DeclineJoinRequest, w.admin, decline, &decided), INVALID_ARGUMENT,
                   "INVALID_REASON");
   decline.set_reason("Вакансий нет");
   CHECK_RPC_ERROR(f->Call(&Stub::DeclineJoinRequest, w.teacher, decline, &decided),
                   PERMISSION_DENIED, "NOT_SCHOOL_ADMIN");
   REQUIRE_RPC_OK(f->Call(&Stub::DeclineJoinRequest, w.admin, decline, &decided));
-  CHECK(decided.state() == v1::JOIN_REQUEST_STATE_DECLINED);
-  CHECK(decided.decline_reason() == "Вакансий нет");
+  CHECK(decided.join_request().state() == v1::JOIN_REQUEST_STATE_DECLINED);
+  CHECK(decided.join_request().decline_reason() == "Вакансий нет");
   CHECK_FALSE(f->Allowed(applicant, "school.read", "schools/" + w.school_id));
 
   // A new request after the decision is a new one; left alone, it expires.
@@ -98,7 +101,8 @@ TEST_CASE("Join requests: declined with a reason, expired, and bad input refused
   v1::ApproveJoinRequestRequest approve;
   approve.set_school_id(w.school_id);
   approve.set_request_id(asked.id());
-  CHECK_RPC_ERROR(f->Call(&Stub::ApproveJoinRequest, w.admin, approve, &decided),
+  v1::ApproveJoinRequestResponse approved;
+  CHECK_RPC_ERROR(f->Call(&Stub::ApproveJoinRequest, w.admin, approve, &approved),
                   FAILED_PRECONDITION, "JOIN_REQUEST_EXPIRED");
   v1::ListJoinRequestsRequest list;
   list.set_school_id(w.school_id);
@@ -154,10 +158,10 @@ TEST_CASE("Timetable: no class or teacher in two lessons at once, weeks in the s
   SchoolWorld w = f->BuildSchool();
   std::string other_class = f->CreateClass(w.school_id, w.admin, 6, "Б");
   std::string other_teacher = f->Join(w.school_id, f->Token(w.admin), v1::ROLE_TEACHER);
-  v1::Lesson lesson;
+  v1::CreateLessonResponse lesson;
   REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin,
                          LessonRequest(w, 1, "08:30", "09:15", w.class_id, w.teacher), &lesson));
-  CHECK(lesson.start_time() == "08:30");
+  CHECK(lesson.lesson().start_time() == "08:30");
   CHECK_RPC_ERROR(
       f->Call(&Stub::CreateLesson, w.admin,
               LessonRequest(w, 1, "09:00", "09:45", w.class_id, other_teacher), &lesson),
@@ -171,11 +175,11 @@ TEST_CASE("Timetable: no class or teacher in two lessons at once, weeks in the s
   v1::CreateLessonRequest tuesday = LessonRequest(w, 2, "08:30", "09:15", other_class, w.teacher);
   tuesday.set_request_id("вторник-1");
   REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin, tuesday, &lesson));
-  std::string tuesday_lesson = lesson.id();
+  std::string tuesday_lesson = lesson.lesson().id();
   // Retried after a lost answer: the same lesson, not TEACHER_BUSY against itself.
-  v1::Lesson retried;
+  v1::CreateLessonResponse retried;
   REQUIRE_RPC_OK(f->Call(&Stub::CreateLesson, w.admin, tuesday, &retried));
-  CHECK(retried.id() == tuesday_lesson);
+  CHECK(retried.lesson().id() == tuesday_lesson);
 
   CHECK_RPC_ERROR(f->Call(&Stub::CreateLesson, w.teacher,
                           LessonRequest(w, 3, "08:30", "09:15", w.class_id, w.teacher), &lesson),
@@ -197,8 +201,9 @@ TEST_CASE("Timetable: no class or teacher in two lessons at once, weeks in the s
   week.set_school_id(w.school_id);
   week.set_teacher_id(w.teacher);
   week.set_week_of("2026-12-03");  // a Thursday
-  v1::Timetable timetable;
-  REQUIRE_RPC_OK(f->Call(&Stub::GetTeacherTimetable, w.student, week, &timetable));
+  v1::GetTeacherTimetableResponse teacher_week;
+  REQUIRE_RPC_OK(f->Call(&Stub::GetTeacherTimetable, w.student, week, &teacher_week));
+  const v1::Timetable& timetable = teacher_week.timetable();
   CHECK(timetable.time_zone() == "Europe/Moscow");
   CHECK(timetable.week_start() == "2026-11-30");
   REQUIRE(timetable.entries_size() == 4);  // with the Saturday lesson of every built school
@@ -208,14 +213,15 @@ TEST_CASE("Timetable: no class or teacher in two lessons at once, weeks in the s
             absl::FromCivil(absl::CivilMinute(2026, 11, 30, 5, 30), absl::UTCTimeZone())));
   CHECK(timetable.entries(2).lesson().weekday() == 2);
   week.set_week_of("3 December");
-  CHECK_RPC_ERROR(f->Call(&Stub::GetTeacherTimetable, w.student, week, &timetable),
+  CHECK_RPC_ERROR(f->Call(&Stub::GetTeacherTimetable, w.student, week, &teacher_week),
                   INVALID_ARGUMENT, "INVALID_DATE");
 
   v1::GetClassTimetableRequest class_week;
   class_week.set_school_id(w.school_id);
   class_week.set_class_id(w.class_id);
-  REQUIRE_RPC_OK(f->Call(&Stub::GetClassTimetable, w.parent, class_week, &timetable));
-  CHECK(timetable.entries_size() == 2);
+  v1::GetClassTimetableResponse class_timetable;
+  REQUIRE_RPC_OK(f->Call(&Stub::GetClassTimetable, w.parent, class_week, &class_timetable));
+  CHECK(class_timetable.timetable().entries_size() == 2);
 
   v1::DeleteLessonRequest remove;
   remove.set_school_id(w.school_id);
@@ -240,7 +246,7 @@ TEST_CASE(
   add.set_class_id(w.class_id);
   add.set_user_id(w.teacher);
   add.set_subject("Литература");
-  v1::ClassRoster ignored;
+  v1::AddClassTeacherResponse ignored;
   REQUIRE_RPC_OK(f->Call(&Stub::AddClassTeacher, w.admin, add, &ignored));
 
   v1::RolloverAcademicYearRequest request;
@@ -276,8 +282,9 @@ TEST_CASE(
   v1::GetClassRosterRequest roster_request;
   roster_request.set_school_id(w.school_id);
   roster_request.set_class_id(sixth);
-  v1::ClassRoster roster;
-  REQUIRE_RPC_OK(f->Call(&Stub::GetClassRoster, w.admin, roster_request, &roster));
+  v1::GetClassRosterResponse got;
+  REQUIRE_RPC_OK(f->Call(&Stub::GetClassRoster, w.admin, roster_request, &got));
+  const v1::ClassRoster& roster = got.roster();
   CHECK(roster.class_().display_name() == "6А");
   CHECK(roster.class_().academic_year() == 2027);
   CHECK(roster.class_().class_teacher_id() == w.teacher);

@@ -47,9 +47,9 @@ TEST_CASE("Two concurrent redemptions of a one-use invitation: exactly one wins"
   v1::GetClassRosterRequest roster_request;
   roster_request.set_school_id(w.school_id);
   roster_request.set_class_id(w.class_id);
-  v1::ClassRoster roster;
+  v1::GetClassRosterResponse roster;
   REQUIRE_RPC_OK(f->Call(&Stub::GetClassRoster, w.teacher, roster_request, &roster));
-  CHECK(roster.student_ids_size() == 1 + 5);
+  CHECK(roster.roster().student_ids_size() == 1 + 5);
 }
 
 TEST_CASE("One adult redeeming the same parent invitation twice at once gets one link",
@@ -59,7 +59,7 @@ TEST_CASE("One adult redeeming the same parent invitation twice at once gets one
   v1::CreateParentInvitationRequest invite;
   invite.set_school_id(w.school_id);
   invite.set_student_id(w.student);
-  v1::CreateInvitationResponse created;
+  v1::CreateParentInvitationResponse created;
   REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, invite, &created));
   std::string mother = DirectoryFixture::NewUser();
   std::vector<std::string> links(4);
@@ -180,7 +180,7 @@ TEST_CASE("A removed teacher loses access at once, also while Redis is down",
     request.set_subject(w.teacher);
     request.set_permission("class.moderate");
     request.set_resource(absl::StrCat("schools/", w.school_id, "/classes/", w.class_id));
-    v1::CheckPermissionResponse response;
+    v1::CheckSubjectPermissionResponse response;
     ::grpc::Status status =
         f->CallWithToken(&Stub::CheckSubjectPermission, service, request, &response);
     INFO(status.error_message());
@@ -192,7 +192,7 @@ TEST_CASE("A removed teacher loses access at once, also while Redis is down",
   // The admin's session is checked while Redis is up, so his token passes afterwards.
   v1::GetSchoolRequest get;
   get.set_school_id(w.school_id);
-  v1::School school;
+  v1::GetSchoolResponse school;
   REQUIRE_RPC_OK(f->Call(&Stub::GetSchool, w.admin, get, &school));
   std::string admin_token = f->Token(w.admin);
 
@@ -202,7 +202,7 @@ TEST_CASE("A removed teacher loses access at once, also while Redis is down",
   remove.set_school_id(w.school_id);
   remove.set_user_id(w.teacher);
   remove.set_role(v1::ROLE_TEACHER);
-  v1::Member member;
+  v1::RemoveMemberRoleResponse member;
   REQUIRE_RPC_OK(f->Call(&Stub::RemoveMemberRole, w.admin, remove, &member));
   CHECK_FALSE(teacher_may_moderate());
   redis.Start();
@@ -224,7 +224,7 @@ TEST_CASE("A cached answer is void once the school's generation moves",
   move.set_school_id(w.school_id);
   move.set_student_id(stranger);
   move.set_to_class_id(w.class_id);
-  v1::ClassRoster roster;
+  v1::MoveStudentResponse roster;
   REQUIRE_RPC_OK(f->Call(&Stub::MoveStudent, w.admin, move, &roster));
   CHECK(f->Allowed(stranger, "member.contact", student));
 }

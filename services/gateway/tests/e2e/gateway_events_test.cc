@@ -85,6 +85,24 @@ TEST_CASE("a socket with a valid token is accepted and says ready after subscrib
   CHECK((*error)["id"] == "d1");
 }
 
+TEST_CASE("a socket follows the channels of every page of a service's listing",
+          "[e2e][events]") {
+  PARTA_GATEWAY_FIXTURE(f);
+  // The backend answers one channel per page: the room, then two more.
+  f->backend().ListExtraChannels(2);
+  const std::string token = f->SignUp("pages@example.ru");
+  auto socket = f->Connect(token);
+  REQUIRE(socket);
+  std::optional<json> ready = socket->ReadType("ready", kWait);
+  REQUIRE(ready);
+  CHECK((*ready)["channels"] == 4);  // the user's channel, the room and the two on later pages
+  CHECK((*ready)["unavailable"].empty());
+  f->PublishNotice(f->backend().ExtraChannel(2), "с последней страницы");
+  std::optional<json> last = socket->ReadType("event", kWait);
+  REQUIRE(last);
+  CHECK((*last)["channel"] == f->backend().ExtraChannel(2));
+}
+
 TEST_CASE("a socket without a valid token is refused or closed", "[e2e][events]") {
   PARTA_GATEWAY_FIXTURE(f);
   int status = 0;
@@ -341,12 +359,23 @@ TEST_CASE("presence is seen across gateways, by the user himself only", "[e2e][e
   REQUIRE(socket);
   REQUIRE(socket->ReadType("ready", kWait));
   CHECK(Eventually([&] { return presence_of(token, second->http_port())["online"] == true; }));
+  // While online, the entry says until when the newest heartbeat keeps the user online.
+  json online = presence_of(token, second->http_port());
+  REQUIRE(online["onlineExpireTime"].is_string());
+  absl::Time expire_time;
+  std::string parse_error;
+  REQUIRE(absl::ParseTime(absl::RFC3339_full, online["onlineExpireTime"].get<std::string>(),
+                          &expire_time, &parse_error));
+  CHECK(expire_time > absl::Now() - absl::Seconds(1));
+  CHECK_FALSE(online.contains("onlineUntil"));
   json hidden = presence_of(stranger, second->http_port());
   CHECK(hidden["visible"] == false);
   CHECK(hidden["online"] == false);
+  CHECK_FALSE(hidden.contains("onlineExpireTime"));
 
   socket.reset();
   CHECK(Eventually([&] { return presence_of(token, f->port())["online"] == false; }));
+  CHECK_FALSE(presence_of(token, f->port()).contains("onlineExpireTime"));
   CHECK(Eventually([&] {
     absl::MutexLock lock(&mu);
     return changes == std::vector<bool>{true, false};

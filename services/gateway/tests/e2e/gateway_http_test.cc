@@ -31,6 +31,14 @@ TEST_CASE("a client registers, logs in and reads its profile over HTTP", "[e2e][
   const std::string token = login.json()["accessToken"];
   CHECK_FALSE(token.empty());
   CHECK(absl::EndsWith(login.json()["accessTokenExpireTime"].get<std::string>(), "Z"));
+  CHECK_FALSE(login.json().contains("tokens"));  // response_body: the pair itself
+
+  ClientResponse refreshed = f->Send("POST", "/v1/sessions:refresh",
+                                     json{{"refreshToken", login.json()["refreshToken"]}}.dump());
+  INFO(refreshed.body);
+  REQUIRE(refreshed.status == 200);
+  CHECK(refreshed.json()["sessionId"] == login.json()["sessionId"]);
+  CHECK(refreshed.json()["refreshToken"] != login.json()["refreshToken"]);
 
   ClientResponse me = f->Get("/v1/me", token);
   INFO(me.body);
@@ -47,7 +55,16 @@ TEST_CASE("a client registers, logs in and reads its profile over HTTP", "[e2e][
       f->Send("PATCH", "/v1/me", R"({"displayName":"Анна П.","updateMask":"displayName"})", token);
   INFO(renamed.body);
   CHECK(renamed.status == 200);
+  CHECK(renamed.json()["displayName"] == "Анна П.");  // response_body: the account itself
   CHECK(f->Get("/v1/me", token).json()["displayName"] == "Анна П.");
+
+  // The signing keys, and how long they may be cached as a JSON Duration.
+  ClientResponse keys = f->Get("/v1/jwks");
+  INFO(keys.body);
+  REQUIRE(keys.status == 200);
+  CHECK(keys.json()["jwksJson"].is_string());
+  CHECK(keys.json()["maxAge"] == "300s");
+  CHECK_FALSE(keys.json().contains("maxAgeSeconds"));
 }
 
 TEST_CASE("tokens are checked at the gateway", "[e2e][http]") {

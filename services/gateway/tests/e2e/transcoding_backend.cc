@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "libs/core/status.h"
 #include "libs/grpc/status.h"
 #include "parta/events/v1/events.grpc.pb.h"
@@ -94,6 +95,10 @@ class TranscodingBackend::Subscriptions final
     absl::MutexLock lock(&mu_);
     room_listed_ = listed;
   }
+  void ListExtra(int count) {
+    absl::MutexLock lock(&mu_);
+    extra_channels_ = count;
+  }
   void Hold(bool hold) {
     absl::MutexLock lock(&mu_);
     hold_ = hold;
@@ -107,25 +112,40 @@ class TranscodingBackend::Subscriptions final
   const std::string& room_;
   absl::Mutex mu_;
   bool room_listed_ ABSL_GUARDED_BY(mu_) = true;
+  int extra_channels_ ABSL_GUARDED_BY(mu_) = 0;
   bool hold_ ABSL_GUARDED_BY(mu_) = false;
   bool held_ ABSL_GUARDED_BY(mu_) = false;
 
   ::grpc::Status ListMySubscriptions(::grpc::ServerContext* context,
-                                     const events::v1::ListMySubscriptionsRequest*,
+                                     const events::v1::ListMySubscriptionsRequest* request,
                                      events::v1::ListMySubscriptionsResponse* response) override {
     if (Metadata(*context, "authorization").empty()) {
       return grpc::ToGrpcStatus(Unauthenticated("TOKEN_REQUIRED", "sign in"), "testing.parta");
     }
+    // The page token is the index of the page's channel.
+    int index = 0;
+    if (!request->page_token().empty() &&
+        (!absl::SimpleAtoi(request->page_token(), &index) || index < 1)) {
+      return grpc::ToGrpcStatus(InvalidArgument("INVALID_PAGE_TOKEN", "not a token of ours"),
+                                "testing.parta");
+    }
     absl::MutexLock lock(&mu_);
     // The answer is what was true when the call came; a held call answers that later.
-    const bool listed = room_listed_;
+    std::vector<std::string> channels;
+    if (room_listed_) channels.push_back(room_);
+    for (int n = 1; n <= extra_channels_; ++n) {
+      channels.push_back(room_ + ":extra:" + std::to_string(n));
+    }
     if (hold_) {
       held_ = true;
       mu_.Await(absl::Condition(
           +[](bool* hold) { return !*hold; }, &hold_));
       held_ = false;
     }
-    if (listed) response->add_channels(room_);
+    if (index < static_cast<int>(channels.size())) response->add_channels(channels[index]);
+    if (index + 1 < static_cast<int>(channels.size())) {
+      response->set_next_page_token(std::to_string(index + 1));
+    }
     return ::grpc::Status::OK;
   }
 };
@@ -175,6 +195,7 @@ TranscodingBackend::~TranscodingBackend() { server_->Shutdown(); }
 std::vector<std::string> TranscodingBackend::typing() const { return signals_->typing(); }
 
 void TranscodingBackend::ListRoom(bool listed) { subscriptions_->ListRoom(listed); }
+void TranscodingBackend::ListExtraChannels(int count) { subscriptions_->ListExtra(count); }
 void TranscodingBackend::HoldListings(bool hold) { subscriptions_->Hold(hold); }
 bool TranscodingBackend::WaitForHeldListing(absl::Duration timeout) {
   return subscriptions_->WaitForHeld(timeout);

@@ -24,6 +24,22 @@ using testing::ReasonOf;
     CHECK(ReasonOf(rpc_status_) == (expected_reason));                    \
   } while (false)
 
+// The access token of a new platform operator with login `email`.
+std::string OperatorToken(IdentityFixture& f, const std::string& email) {
+  v1::Account account;
+  REQUIRE(f.Register(email, &account).ok());
+  REQUIRE(f.pool()
+              .Transact([&](pqxx::work& tx) {
+                tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1",
+                               account.id());
+                return absl::OkStatus();
+              })
+              .ok());
+  v1::TokenPair pair;
+  REQUIRE(f.Login(email, &pair).ok());
+  return pair.access_token();
+}
+
 TEST_CASE("Register, Login and GetMe return the person's own account", "[identity][api]") {
   PARTA_IDENTITY_FIXTURE(f);
   v1::Account registered;
@@ -40,10 +56,10 @@ TEST_CASE("Register, Login and GetMe return the person's own account", "[identit
   CHECK(pair.refresh_token().size() == 43);
   CHECK(pair.access_token_expire_time().seconds() > absl::ToUnixSeconds(f->clock().Now()));
 
-  v1::Account me;
+  v1::GetMeResponse me;
   REQUIRE(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me).ok());
-  CHECK(me.id() == registered.id());
-  CHECK(me.email() == "anna.petrovna@school.ru");
+  CHECK(me.account().id() == registered.id());
+  CHECK(me.account().email() == "anna.petrovna@school.ru");
 }
 
 TEST_CASE("Register with a phone number stores it in E.164 and logs in by any spelling",
@@ -114,8 +130,10 @@ TEST_CASE("An unknown login and a wrong password give the same error", "[identit
   long_device.set_login("teacher@school.ru");
   long_device.set_password(kPassword);
   long_device.set_device(std::string(201, 'd'));
-  CHECK_RPC_ERROR(f->stub().Login(IdentityFixture::Context().get(), long_device, &pair),
-                  INVALID_ARGUMENT, "INVALID_DEVICE");
+  v1::LoginResponse long_device_response;
+  CHECK_RPC_ERROR(
+      f->stub().Login(IdentityFixture::Context().get(), long_device, &long_device_response),
+      INVALID_ARGUMENT, "INVALID_DEVICE");
 }
 
 TEST_CASE("GetMe refuses missing, malformed, tampered and foreign tokens", "[identity][api]") {
@@ -123,7 +141,7 @@ TEST_CASE("GetMe refuses missing, malformed, tampered and foreign tokens", "[ide
   REQUIRE(f->Register("teacher@school.ru").ok());
   v1::TokenPair pair;
   REQUIRE(f->Login("teacher@school.ru", &pair).ok());
-  v1::Account me;
+  v1::GetMeResponse me;
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context().get(), {}, &me), UNAUTHENTICATED,
                   "TOKEN_REQUIRED");
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context("garbage").get(), {}, &me),
@@ -138,7 +156,7 @@ TEST_CASE("GetMe refuses missing, malformed, tampered and foreign tokens", "[ide
   auth::Ed25519PrivateKey foreign = auth::Ed25519PrivateKey::Generate();
   auth::Claims claims{.issuer = "parta-identity",
                       .audience = "parta",
-                      .subject = me.id(),
+                      .subject = me.account().id(),
                       .session_id = pair.session_id(),
                       .token_id = "x",
                       .issued_at = f->clock().Now(),
@@ -164,19 +182,20 @@ TEST_CASE("Refresh rotates the pair and refuses what is not a live refresh token
 
   v1::RefreshRequest request;
   request.set_refresh_token(first.refresh_token());
-  v1::TokenPair second;
-  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &second).ok());
+  v1::RefreshResponse refreshed;
+  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &refreshed).ok());
+  const v1::TokenPair second = refreshed.tokens();
   CHECK(second.refresh_token() != first.refresh_token());
   CHECK(second.access_token() != first.access_token());
   CHECK(second.session_id() == first.session_id());
-  v1::Account me;
+  v1::GetMeResponse me;
   CHECK(f->stub().GetMe(IdentityFixture::Context(second.access_token()).get(), {}, &me).ok());
 
   request.set_refresh_token("");
-  CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), request, &second),
+  CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), request, &refreshed),
                   INVALID_ARGUMENT, "REFRESH_TOKEN_REQUIRED");
   request.set_refresh_token("made-up");
-  CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), request, &second),
+  CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), request, &refreshed),
                   UNAUTHENTICATED, "INVALID_REFRESH_TOKEN");
 }
 
@@ -189,12 +208,12 @@ TEST_CASE("Logout ends the session for its access and refresh tokens", "[identit
   v1::LogoutResponse out;
   REQUIRE(f->stub().Logout(IdentityFixture::Context(pair.access_token()).get(), {}, &out).ok());
 
-  v1::Account me;
+  v1::GetMeResponse me;
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me),
                   UNAUTHENTICATED, "SESSION_REVOKED");
   v1::RefreshRequest request;
   request.set_refresh_token(pair.refresh_token());
-  v1::TokenPair renewed;
+  v1::RefreshResponse renewed;
   CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), request, &renewed),
                   UNAUTHENTICATED, "SESSION_REVOKED");
   // The person's other session is untouched.
@@ -217,6 +236,9 @@ TEST_CASE("GetSigningKeys publishes the key that verifies issued tokens", "[iden
   REQUIRE(claims.ok());
   CHECK(claims->session_id == pair.session_id());
   CHECK(keys.jwks_json().find("\"d\"") == std::string::npos);  // no private part
+  // How long the set may be cached, as a Duration of whole seconds.
+  CHECK(keys.max_age().seconds() == 300);
+  CHECK(keys.max_age().nanos() == 0);
 }
 
 TEST_CASE("Every response carries a request id, the caller's own when given", "[identity][api]") {
@@ -239,11 +261,11 @@ TEST_CASE("UpdateProfile changes the display name named in the mask only", "[ide
   v1::UpdateProfileRequest request;
   request.set_display_name("  Мария Ивановна Соколова ");
   request.mutable_update_mask()->add_paths("display_name");
-  v1::Account updated;
+  v1::UpdateProfileResponse updated;
   REQUIRE(f->stub()
               .UpdateProfile(IdentityFixture::Context(pair.access_token()).get(), request, &updated)
               .ok());
-  CHECK(updated.display_name() == "Мария Ивановна Соколова");
+  CHECK(updated.account().display_name() == "Мария Ивановна Соколова");
 
   request.clear_update_mask();
   CHECK_RPC_ERROR(f->stub().UpdateProfile(IdentityFixture::Context(pair.access_token()).get(),
@@ -254,9 +276,9 @@ TEST_CASE("UpdateProfile changes the display name named in the mask only", "[ide
   CHECK_RPC_ERROR(f->stub().UpdateProfile(IdentityFixture::Context(pair.access_token()).get(),
                                           request, &updated),
                   INVALID_ARGUMENT, "INVALID_DISPLAY_NAME");
-  v1::Account me;
+  v1::GetMeResponse me;
   REQUIRE(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me).ok());
-  CHECK(me.display_name() == "Мария Ивановна Соколова");
+  CHECK(me.account().display_name() == "Мария Ивановна Соколова");
 }
 
 TEST_CASE("A person lists and revokes only their own sessions", "[identity][api]") {
@@ -292,7 +314,7 @@ TEST_CASE("A person lists and revokes only their own sessions", "[identity][api]
   REQUIRE(f->stub()
               .RevokeSession(IdentityFixture::Context(laptop.access_token()).get(), request, &out)
               .ok());
-  v1::Account me;
+  v1::GetMeResponse me;
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(phone.access_token()).get(), {}, &me),
                   UNAUTHENTICATED, "SESSION_REVOKED");
   CHECK(f->stub().GetMe(IdentityFixture::Context(stranger.access_token()).get(), {}, &me).ok());
@@ -402,7 +424,7 @@ TEST_CASE("ChangePassword needs the current password and ends every other sessio
   REQUIRE(call().ok());
   CHECK(response.revoked_sessions() == 1);
 
-  v1::Account me;
+  v1::GetMeResponse me;
   CHECK(f->stub().GetMe(IdentityFixture::Context(here.access_token()).get(), {}, &me).ok());
   CHECK_RPC_ERROR(
       f->stub().GetMe(IdentityFixture::Context(elsewhere.access_token()).get(), {}, &me),
@@ -450,7 +472,7 @@ TEST_CASE(
   v1::IssueServiceTokenRequest grant;
   grant.set_client_id(client.client_id());
   grant.set_client_secret("wrong");
-  v1::ServiceToken service;
+  v1::IssueServiceTokenResponse service;
   CHECK_RPC_ERROR(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &service),
                   UNAUTHENTICATED, "INVALID_CLIENT");
   grant.set_client_secret(client.client_secret());
@@ -463,23 +485,109 @@ TEST_CASE(
 
   v1::GetAccountRequest get;
   get.set_account_id(teacher.id());
-  v1::Account account;
+  v1::GetAccountResponse account;
   REQUIRE(f->stub()
               .GetAccount(IdentityFixture::Context(service.access_token()).get(), get, &account)
               .ok());
-  CHECK(account.email() == "teacher@school.ru");
+  CHECK(account.account().email() == "teacher@school.ru");
   CHECK_RPC_ERROR(
       f->stub().GetAccount(IdentityFixture::Context(user.access_token()).get(), get, &account),
       PERMISSION_DENIED, "INTERNAL_ONLY");
   CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context().get(), get, &account),
                   UNAUTHENTICATED, "TOKEN_REQUIRED");
-  CHECK_RPC_ERROR(
-      f->stub().GetMe(IdentityFixture::Context(service.access_token()).get(), {}, &account),
-      PERMISSION_DENIED, "USER_TOKEN_REQUIRED");
+  v1::GetMeResponse me;
+  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(service.access_token()).get(), {}, &me),
+                  PERMISSION_DENIED, "USER_TOKEN_REQUIRED");
   get.set_account_id("00000000-0000-7000-8000-000000000000");
   CHECK_RPC_ERROR(
       f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(), get, &account),
       NOT_FOUND, "ACCOUNT_NOT_FOUND");
+}
+
+TEST_CASE("CreateApiClient answers a retry with the first client and secret, per caller",
+          "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  std::string op = OperatorToken(*f, "operator@parta.ru");
+  const std::string other_op = OperatorToken(*f, "second.operator@parta.ru");
+  auto create_client = [&](const std::string& token, const v1::CreateApiClientRequest& request,
+                           v1::CreateApiClientResponse* response) {
+    return f->stub().CreateApiClient(IdentityFixture::Context(token).get(), request, response);
+  };
+  auto count_of = [&](const std::string& table) {
+    int64_t count = -1;
+    REQUIRE(f->pool()
+                .Transact([&](pqxx::work& tx) {
+                  count = tx.exec("SELECT count(*) FROM " + table)[0][0].as<int64_t>();
+                  return absl::OkStatus();
+                })
+                .ok());
+    return count;
+  };
+  v1::CreateApiClientRequest create;
+  create.set_display_name("Moscow e-journal");
+  create.add_scopes("parta.internal");
+  create.set_request_id("журнал-1");
+
+  v1::CreateApiClientResponse first, retried;
+  REQUIRE(create_client(op, create, &first).ok());
+  REQUIRE(create_client(op, create, &retried).ok());
+  CHECK(retried.client_id() == first.client_id());
+  CHECK(retried.client_secret() == first.client_secret());
+  CHECK(count_of("api_clients") == 1);
+  v1::IssueServiceTokenRequest grant;
+  grant.set_client_id(retried.client_id());
+  grant.set_client_secret(retried.client_secret());
+  v1::IssueServiceTokenResponse token;
+  CHECK(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &token).ok());
+  // The answer kept for retries holds the secret sealed, never in the clear.
+  std::string kept;
+  REQUIRE(f->pool()
+              .Transact([&](pqxx::work& tx) {
+                kept =
+                    pqxx::binarystring(tx.exec("SELECT sealed_answer FROM create_requests")[0][0])
+                        .str();
+                return absl::OkStatus();
+              })
+              .ok());
+  CHECK(kept.find(first.client_secret()) == std::string::npos);
+  CHECK(kept.find(first.client_id()) == std::string::npos);
+
+  // The same id with other arguments is refused and makes nothing.
+  v1::CreateApiClientRequest changed = create;
+  changed.set_display_name("Kazan e-journal");
+  v1::CreateApiClientResponse refused;
+  CHECK_RPC_ERROR(create_client(op, changed, &refused), ALREADY_EXISTS, "REQUEST_ID_REUSED");
+  CHECK(count_of("api_clients") == 1);
+
+  // Another operator's same id is his own.
+  v1::CreateApiClientResponse others;
+  REQUIRE(create_client(other_op, create, &others).ok());
+  CHECK(others.client_id() != first.client_id());
+  CHECK(count_of("api_clients") == 2);
+
+  // Without an id every call registers a client; an id over 100 bytes is refused.
+  v1::CreateApiClientRequest no_id = create;
+  no_id.clear_request_id();
+  v1::CreateApiClientResponse one, two;
+  REQUIRE(create_client(op, no_id, &one).ok());
+  REQUIRE(create_client(op, no_id, &two).ok());
+  CHECK(one.client_id() != two.client_id());
+  CHECK(count_of("api_clients") == 4);
+  v1::CreateApiClientRequest long_id = create;
+  long_id.set_request_id(std::string(101, 'x'));
+  CHECK_RPC_ERROR(create_client(op, long_id, &refused), INVALID_ARGUMENT, "INVALID_REQUEST_ID");
+
+  // After the retry window (an hour) the claim is purged and the id registers anew.
+  f->clock().Advance(absl::Hours(1) + absl::Minutes(1));
+  REQUIRE(f->app().PurgeExpired().ok());
+  CHECK(count_of("create_requests") == 0);
+  v1::TokenPair fresh;
+  REQUIRE(f->Login("operator@parta.ru", &fresh).ok());
+  op = fresh.access_token();
+  v1::CreateApiClientResponse later;
+  REQUIRE(create_client(op, create, &later).ok());
+  CHECK(later.client_id() != first.client_id());
+  CHECK(count_of("api_clients") == 5);
 }
 
 TEST_CASE("Another service verifies identity's tokens with keys fetched over gRPC",
@@ -531,7 +639,11 @@ v1::CreateManagedAccountsResponse CreatePupils(IdentityFixture& f, const std::st
   request.set_code(code);
   request.set_new_password(password);
   request.set_device("школьный планшет");
-  return f.stub().ActivateManagedAccount(IdentityFixture::Context().get(), request, pair);
+  v1::ActivateManagedAccountResponse response;
+  ::grpc::Status status =
+      f.stub().ActivateManagedAccount(IdentityFixture::Context().get(), request, &response);
+  *pair = response.tokens();
+  return status;
 }
 
 TEST_CASE("School-managed accounts: created once per key, activated with a one-time code",
@@ -565,9 +677,9 @@ TEST_CASE("School-managed accounts: created once per key, activated with a one-t
   std::string upper_login = pupil.account().username();
   for (char& c : upper_login) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   REQUIRE(Activate(*f, upper_login, typed, kPupilPassword, &pair).ok());
-  v1::Account me;
+  v1::GetMeResponse me;
   REQUIRE(f->stub().GetMe(IdentityFixture::Context(pair.access_token()).get(), {}, &me).ok());
-  CHECK(me.id() == pupil.account().id());
+  CHECK(me.account().id() == pupil.account().id());
   const v1::TokenPair first_activation = pair;
   // The code is spent; the password works.
   CHECK(ReasonOf(Activate(*f, pupil.account().username(), pupil.login_code(), kPupilPassword,
@@ -580,7 +692,7 @@ TEST_CASE("School-managed accounts: created once per key, activated with a one-t
   // ends every session opened before it, as a password change does.
   v1::IssueLoginCodesRequest reissue;
   reissue.add_account_ids(pupil.account().id());
-  v1::CreateManagedAccountsResponse codes;
+  v1::IssueLoginCodesResponse codes;
   REQUIRE(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue, &codes).ok());
   v1::TokenPair reactivated;
   REQUIRE(Activate(*f, pupil.account().username(), codes.accounts(0).login_code(),
@@ -594,7 +706,7 @@ TEST_CASE("School-managed accounts: created once per key, activated with a one-t
                     UNAUTHENTICATED, "SESSION_REVOKED");
     v1::RefreshRequest refresh;
     refresh.set_refresh_token(old->refresh_token());
-    v1::TokenPair renewed;
+    v1::RefreshResponse renewed;
     CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), refresh, &renewed),
                     UNAUTHENTICATED, "SESSION_REVOKED");
   }
@@ -632,20 +744,21 @@ TEST_CASE("Managed-account RPCs refuse bad input and users", "[identity][api][ma
 
   v1::IssueLoginCodesRequest reissue;
   reissue.add_account_ids(adult.id());
+  v1::IssueLoginCodesResponse codes;
   CHECK(ReasonOf(f->stub().IssueLoginCodes(IdentityFixture::Context(service).get(), reissue,
-                                           &response)) == "ACCOUNT_NOT_MANAGED");
+                                           &codes)) == "ACCOUNT_NOT_MANAGED");
 
   v1::RaiseVerificationLevelRequest raise;
   raise.set_account_id(adult.id());
   raise.set_level(v1::VERIFICATION_LEVEL_NONE);
-  v1::Account raised;
+  v1::RaiseVerificationLevelResponse raised;
   CHECK(ReasonOf(f->stub().RaiseVerificationLevel(IdentityFixture::Context(service).get(), raise,
                                                   &raised)) == "INVALID_LEVEL");
   raise.set_level(v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
   REQUIRE(f->stub()
               .RaiseVerificationLevel(IdentityFixture::Context(service).get(), raise, &raised)
               .ok());
-  CHECK(raised.verification_level() == v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  CHECK(raised.account().verification_level() == v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
   CHECK(ReasonOf(f->stub().RaiseVerificationLevel(
             IdentityFixture::Context(user.access_token()).get(), raise, &raised)) ==
         "INTERNAL_ONLY");

@@ -64,16 +64,18 @@ TEST_CASE("A refresh retried within the grace returns the same pair and reuse af
 
   v1::RefreshRequest request;
   request.set_refresh_token(first.refresh_token());
-  v1::TokenPair tab_a, tab_b;
-  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &tab_a).ok());
+  v1::RefreshResponse refreshed_a, refreshed_b;
+  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &refreshed_a).ok());
   f->clock().Advance(absl::Seconds(20));
-  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &tab_b).ok());
+  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), request, &refreshed_b).ok());
+  const v1::TokenPair& tab_a = refreshed_a.tokens();
+  const v1::TokenPair& tab_b = refreshed_b.tokens();
   CHECK(tab_b.refresh_token() == tab_a.refresh_token());
   CHECK(tab_b.access_token() == tab_a.access_token());
 
   // Past the grace, the spent token is a stolen one: the session ends for everyone.
   f->clock().Advance(absl::Seconds(11));
-  v1::TokenPair reused;
+  v1::RefreshResponse reused;
   ::grpc::Status status = f->stub().Refresh(IdentityFixture::Context().get(), request, &reused);
   CHECK(status.error_code() == ::grpc::StatusCode::UNAUTHENTICATED);
   CHECK(ReasonOf(status) == "REFRESH_TOKEN_REUSED");
@@ -81,7 +83,7 @@ TEST_CASE("A refresh retried within the grace returns the same pair and reuse af
   request.set_refresh_token(tab_a.refresh_token());
   status = f->stub().Refresh(IdentityFixture::Context().get(), request, &reused);
   CHECK(ReasonOf(status) == "SESSION_REVOKED");
-  v1::Account me;
+  v1::GetMeResponse me;
   status = f->stub().GetMe(IdentityFixture::Context(tab_a.access_token()).get(), {}, &me);
   CHECK(ReasonOf(status) == "SESSION_REVOKED");
 }
@@ -96,7 +98,7 @@ TEST_CASE("Key rotation: a previous key's token verifies until it expires and a 
     config.key_check_interval = absl::Minutes(1);
   });
   REQUIRE(f->Register("teacher@school.ru").ok());
-  v1::Account me;
+  v1::GetMeResponse me;
   auto get_me = [&](const std::string& token) {
     return f->stub().GetMe(IdentityFixture::Context(token).get(), {}, &me);
   };
@@ -123,9 +125,13 @@ TEST_CASE("Key rotation: a previous key's token verifies until it expires and a 
   // t = 77 min: the old key is gone; a token it signs now (a leaked key) is refused.
   f->clock().Advance(absl::Minutes(6));
   REQUIRE(f->app().key_ring().Maintain().ok());
-  auth::Claims claims{.issuer = "parta-identity", .audience = "parta", .subject = me.id(),
-                      .session_id = new_pair.session_id(), .token_id = "forged",
-                      .issued_at = f->clock().Now(), .not_before = f->clock().Now(),
+  auth::Claims claims{.issuer = "parta-identity",
+                      .audience = "parta",
+                      .subject = me.account().id(),
+                      .session_id = new_pair.session_id(),
+                      .token_id = "forged",
+                      .issued_at = f->clock().Now(),
+                      .not_before = f->clock().Now(),
                       .expires_at = f->clock().Now() + absl::Minutes(15)};
   std::string forged = auth::SignToken(old_signer->key, *old_kid, claims);
   CHECK(ReasonOf(get_me(forged)) == "UNKNOWN_KEY");
@@ -157,7 +163,10 @@ using testing::kPassword;
   v1::LoginRequest request;
   request.set_login(login);
   request.set_password(password);
-  return f.stub().Login(context.get(), request, pair);
+  v1::LoginResponse response;
+  ::grpc::Status status = f.stub().Login(context.get(), request, &response);
+  *pair = response.tokens();
+  return status;
 }
 
 TEST_CASE("Failed logins make the login wait a growing delay, never a lockout",
@@ -333,7 +342,7 @@ TEST_CASE("The purge deletes expired refresh tokens and dead sessions, and a pur
 
   v1::RefreshRequest request;
   request.set_refresh_token(old_pair.refresh_token());
-  v1::TokenPair renewed;
+  v1::RefreshResponse renewed;
   CHECK(ReasonOf(f->stub().Refresh(IdentityFixture::Context().get(), request, &renewed)) ==
         "INVALID_REFRESH_TOKEN");
   request.set_refresh_token(fresh_pair.refresh_token());

@@ -1,6 +1,8 @@
 // Groups and direct chats: who makes them, who is in them, their settings and history limits.
 
 #include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
 
 #include "libs/core/random.h"
 #include "services/messaging/tests/messaging_fixture.h"
@@ -65,11 +67,11 @@ TEST_CASE("Groups: made by teachers with people of their school, run by their ow
   v1::AddChatMembersRequest add;
   add.set_chat_id(group.id());
   add.add_user_ids(classmate);
-  v1::ListChatMembersResponse members;
-  CHECK_REFUSED(f->Call(&Stub::AddChatMembers, w.student, add, &members), PERMISSION_DENIED,
+  v1::AddChatMembersResponse added;
+  CHECK_REFUSED(f->Call(&Stub::AddChatMembers, w.student, add, &added), PERMISSION_DENIED,
                 "NOT_ALLOWED_BY_SETTINGS");
-  REQUIRE(f->Call(&Stub::AddChatMembers, w.teacher, add, &members).ok());
-  CHECK(members.members_size() == 3);
+  REQUIRE(f->Call(&Stub::AddChatMembers, w.teacher, add, &added).ok());
+  CHECK(added.members_size() == 3);  // the whole group
   v1::ListMessagesRequest history;
   history.set_chat_id(group.id());
   v1::ListMessagesResponse page;
@@ -97,6 +99,7 @@ TEST_CASE("Groups: made by teachers with people of their school, run by their ow
                 "OWNER_STAYS");
   remove.set_user_id(classmate);
   REQUIRE(f->Call(&Stub::RemoveChatMember, w.student, remove, &removed).ok());
+  v1::ListChatMembersResponse members;
   REQUIRE(f->Call(
                &Stub::ListChatMembers, w.teacher,
                [&] {
@@ -122,8 +125,92 @@ TEST_CASE("Groups: made by teachers with people of their school, run by their ow
   CHECK(updated.title() == "Физика: подготовка");
   v1::Chat students = f->WaitForChat(w.teacher, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
   add.set_chat_id(students.id());
-  CHECK_REFUSED(f->Call(&Stub::AddChatMembers, w.teacher, add, &members), FAILED_PRECONDITION,
+  CHECK_REFUSED(f->Call(&Stub::AddChatMembers, w.teacher, add, &added), FAILED_PRECONDITION,
                 "NOT_A_GROUP");
+}
+
+// The caller's groups of that title.
+int GroupsTitled(MessagingFixture& f, const std::string& user_id, const std::string& title) {
+  v1::ListChatsRequest list;
+  list.set_page_size(500);
+  v1::ListChatsResponse chats;
+  REQUIRE(f.Call(&Stub::ListChats, user_id, list, &chats).ok());
+  REQUIRE(chats.next_page_token().empty());
+  int found = 0;
+  for (const v1::Chat& chat : chats.chats()) {
+    if (chat.kind() == v1::CHAT_KIND_GROUP && chat.title() == title) ++found;
+  }
+  return found;
+}
+
+TEST_CASE("CreateGroupChat retried with its request id makes one group", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  SchoolWorld w = f->directory().BuildSchool();
+  f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  v1::CreateGroupChatRequest create;
+  create.set_school_id(w.school_id);
+  create.set_title("Кружок робототехники");
+  create.add_member_ids(w.student);
+  create.set_request_id("group-request-1");
+  v1::CreateGroupChatResponse first;
+  REQUIRE(f->Call(&Stub::CreateGroupChat, w.teacher, create, &first).ok());
+  CHECK(first.chat().kind() == v1::CHAT_KIND_GROUP);
+  CHECK(first.chat().my_role() == v1::CHAT_ROLE_OWNER);
+
+  // A retry after a lost answer: the same group, nothing made twice.
+  v1::CreateGroupChatResponse again;
+  REQUIRE(f->Call(&Stub::CreateGroupChat, w.teacher, create, &again).ok());
+  CHECK(again.chat().id() == first.chat().id());
+  CHECK(again.chat().my_role() == v1::CHAT_ROLE_OWNER);
+  CHECK(GroupsTitled(*f, w.teacher, "Кружок робототехники") == 1);
+  CHECK(GroupsTitled(*f, w.student, "Кружок робототехники") == 1);
+
+  // The same id for another request is refused; the first group stays as it was.
+  v1::CreateGroupChatRequest other = create;
+  other.set_title("Кружок шахмат");
+  CHECK_REFUSED(f->Call(&Stub::CreateGroupChat, w.teacher, other, &again), ALREADY_EXISTS,
+                "REQUEST_ID_REUSED");
+  other = create;
+  other.clear_member_ids();
+  CHECK_REFUSED(f->Call(&Stub::CreateGroupChat, w.teacher, other, &again), ALREADY_EXISTS,
+                "REQUEST_ID_REUSED");
+  CHECK(GroupsTitled(*f, w.teacher, "Кружок шахмат") == 0);
+
+  // Another person's request ids are his own.
+  v1::CreateGroupChatResponse admins;
+  REQUIRE(f->Call(&Stub::CreateGroupChat, w.admin, create, &admins).ok());
+  CHECK(admins.chat().id() != first.chat().id());
+  CHECK(GroupsTitled(*f, w.student, "Кружок робототехники") == 2);
+
+  // Without a request id every call makes a group; a request id is 1-64 printable characters.
+  create.set_title("Без ключа");
+  create.clear_request_id();
+  REQUIRE(f->Call(&Stub::CreateGroupChat, w.teacher, create, &again).ok());
+  REQUIRE(f->Call(&Stub::CreateGroupChat, w.teacher, create, &again).ok());
+  CHECK(GroupsTitled(*f, w.teacher, "Без ключа") == 2);
+  for (const std::string& bad : {std::string("с пробелом"), std::string(65, 'x')}) {
+    create.set_request_id(bad);
+    CHECK_REFUSED(f->Call(&Stub::CreateGroupChat, w.teacher, create, &again), INVALID_ARGUMENT,
+                  "INVALID_REQUEST_ID");
+  }
+
+  // Retries racing the first call all answer the one group it makes.
+  create.set_title("Гонка");
+  create.set_request_id("group-request-race");
+  std::vector<std::string> made(4);
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < made.size(); ++i) {
+    callers.emplace_back([&, i] {
+      v1::CreateGroupChatResponse response;
+      if (f->Call(&Stub::CreateGroupChat, w.teacher, create, &response).ok()) {
+        made[i] = response.chat().id();
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  for (const std::string& id : made) CHECK(id == made[0]);
+  CHECK_FALSE(made[0].empty());
+  CHECK(GroupsTitled(*f, w.teacher, "Гонка") == 1);
 }
 
 TEST_CASE("Direct chats only where the visibility table allows contact", "[messaging][api]") {

@@ -25,7 +25,7 @@ void MakeParent(MessagingFixture& f, const std::string& school_id, const std::st
   dir::CreateParentInvitationRequest invite;
   invite.set_school_id(school_id);
   invite.set_student_id(student);
-  dir::CreateInvitationResponse invitation;
+  dir::CreateParentInvitationResponse invitation;
   REQUIRE_RPC_OK(
       f.directory().Call(&DirStub::CreateParentInvitation, student, invite, &invitation));
   dir::RedeemInvitationRequest redeem;
@@ -35,7 +35,7 @@ void MakeParent(MessagingFixture& f, const std::string& school_id, const std::st
   dir::ConfirmParentLinkRequest confirm;
   confirm.set_school_id(school_id);
   confirm.set_link_id(redeemed.parent_link().id());
-  dir::ParentLink link;
+  dir::ConfirmParentLinkResponse link;
   REQUIRE_RPC_OK(f.directory().Call(&DirStub::ConfirmParentLink, confirmer, confirm, &link));
 }
 
@@ -60,7 +60,7 @@ void RemoveRole(MessagingFixture& f, const std::string& school_id, const std::st
   remove.set_school_id(school_id);
   remove.set_user_id(user);
   remove.set_role(role);
-  dir::Member member;
+  dir::RemoveMemberRoleResponse member;
   REQUIRE_RPC_OK(f.directory().Call(&DirStub::RemoveMemberRole, admin, remove, &member));
 }
 
@@ -70,7 +70,8 @@ void SetSafeMode(MessagingFixture& f, const std::string& school_id, const std::s
   update.set_school_id(school_id);
   update.set_student_id(student);
   update.mutable_settings()->set_safe_mode(on);
-  dir::StudentSettings settings;
+  update.mutable_update_mask()->add_paths("safe_mode");
+  dir::UpdateStudentSettingsResponse settings;
   REQUIRE_RPC_OK(f.directory().Call(&DirStub::UpdateStudentSettings, parent, update, &settings));
 }
 
@@ -298,6 +299,7 @@ TEST_CASE(
   edit.set_chat_id(direct.id());
   edit.set_message_id(answer.id());
   edit.mutable_text()->set_body("Спасибо, приду! А во сколько?");
+  edit.mutable_update_mask()->add_paths("text");
   v1::Message edited;
   CHECK_REFUSED(f->Call(&Stub::EditMessage, w.student, edit, &edited), PERMISSION_DENIED,
                 "CONTACT_NOT_ALLOWED");

@@ -271,7 +271,7 @@ TEST_CASE("A parents' chat announcement asks for acknowledgement - its author se
   dir::CreateParentInvitationRequest invite;
   invite.set_school_id(c.w.school_id);
   invite.set_student_id(classmate);
-  dir::CreateInvitationResponse invitation;
+  dir::CreateParentInvitationResponse invitation;
   REQUIRE(f->directory()
               .Call(&dir::DirectoryService::Stub::CreateParentInvitation, classmate, invite,
                     &invitation)
@@ -286,7 +286,7 @@ TEST_CASE("A parents' chat announcement asks for acknowledgement - its author se
   dir::ConfirmParentLinkRequest confirm;
   confirm.set_school_id(c.w.school_id);
   confirm.set_link_id(redeemed.parent_link().id());
-  dir::ParentLink link;
+  dir::ConfirmParentLinkResponse link;
   REQUIRE(f->directory()
               .Call(&dir::DirectoryService::Stub::ConfirmParentLink, c.w.teacher, confirm, &link)
               .ok());

@@ -158,6 +158,7 @@ TEST_CASE("Who is not a member reads, writes, edits and syncs nothing of a chat"
     edit.set_chat_id(chat_id);
     edit.set_message_id(message.id());
     edit.mutable_text()->set_body("Взлом");
+    edit.mutable_update_mask()->add_paths("text");
     CHECK_REFUSED(f->Call(&Stub::EditMessage, outsider, edit, &ignored), PERMISSION_DENIED,
                   "NOT_CHAT_MEMBER");
     v1::DeleteMessageRequest remove;
@@ -188,6 +189,7 @@ TEST_CASE("Who is not a member reads, writes, edits and syncs nothing of a chat"
   edit.set_chat_id(parents.id());
   edit.set_message_id(message.id());
   edit.mutable_text()->set_body("Подмена");
+  edit.mutable_update_mask()->add_paths("text");
   v1::Message ignored;
   CHECK_REFUSED(f->Call(&Stub::EditMessage, c.world.teacher, edit, &ignored), NOT_FOUND,
                 "MESSAGE_NOT_FOUND");
@@ -213,6 +215,108 @@ TEST_CASE("The channel: readers read, admins and teachers post", "[messaging][ap
   }
 }
 
+TEST_CASE("EditMessage changes only what its update_mask names", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::SendMessageRequest question = TextRequest(c.chat.id(), "ask-1", "Когда контрольная?");
+  question.mutable_text()->add_mentions()->set_user_id(c.world.teacher);
+  v1::Message asked;
+  REQUIRE(f->Call(&Stub::SendMessage, c.world.student, question, &asked).ok());
+
+  v1::EditMessageRequest edit;
+  edit.set_chat_id(c.chat.id());
+  edit.set_message_id(asked.id());
+  edit.mutable_text()->set_body("Когда контрольная по алгебре?");
+  // As UpdateChat: no mask, or a path of no editable field, is refused and changes nothing.
+  v1::EditMessageResponse response;
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.world.student, edit, &response), INVALID_ARGUMENT,
+                "INVALID_UPDATE_MASK");
+  for (const char* path : {"author_id", "text.nothing", "poll", "body"}) {
+    edit.mutable_update_mask()->Clear();
+    edit.mutable_update_mask()->add_paths("text.body");
+    edit.mutable_update_mask()->add_paths(path);
+    INFO(path);
+    CHECK_REFUSED(f->Call(&Stub::EditMessage, c.world.student, edit, &response), INVALID_ARGUMENT,
+                  "INVALID_UPDATE_MASK");
+  }
+
+  // The body alone: the mentions stay.
+  edit.mutable_update_mask()->Clear();
+  edit.mutable_update_mask()->add_paths("text.body");
+  REQUIRE(f->Call(&Stub::EditMessage, c.world.student, edit, &response).ok());
+  CHECK(response.message().id() == asked.id());
+  CHECK(response.message().text().body() == "Когда контрольная по алгебре?");
+  REQUIRE(response.message().text().mentions_size() == 1);
+  CHECK(response.message().text().mentions(0).user_id() == c.world.teacher);
+  CHECK(response.message().has_edit_time());
+
+  // The mentions alone: the body stays, whatever the request's body says (even empty).
+  edit.mutable_update_mask()->Clear();
+  edit.mutable_update_mask()->add_paths("text.mentions");
+  edit.mutable_text()->Clear();
+  REQUIRE(f->Call(&Stub::EditMessage, c.world.student, edit, &response).ok());
+  CHECK(response.message().text().body() == "Когда контрольная по алгебре?");
+  CHECK(response.message().text().mentions_size() == 0);
+
+  // "text" is both: an empty body is then refused, like a send's.
+  edit.mutable_update_mask()->Clear();
+  edit.mutable_update_mask()->add_paths("text");
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.world.student, edit, &response), INVALID_ARGUMENT,
+                "EMPTY_MESSAGE");
+  edit.mutable_text()->set_body("Контрольная в пятницу?");
+  edit.mutable_text()->add_mentions()->set_user_id(c.world.teacher);
+  REQUIRE(f->Call(&Stub::EditMessage, c.world.student, edit, &response).ok());
+  CHECK(response.message().text().body() == "Контрольная в пятницу?");
+  CHECK(response.message().text().mentions_size() == 1);
+  // A mention of someone outside the chat is checked only when the mentions change.
+  edit.mutable_text()->mutable_mentions(0)->set_user_id(c.world.parent);
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.world.student, edit, &response), INVALID_ARGUMENT,
+                "INVALID_MENTION");
+
+  // The chat's history holds the message as the last edit left it.
+  v1::ListMessagesRequest history;
+  history.set_chat_id(c.chat.id());
+  history.set_after_sequence(asked.sequence() - 1);
+  history.set_page_size(1);
+  v1::ListMessagesResponse page;
+  REQUIRE(f->Call(&Stub::ListMessages, c.world.teacher, history, &page).ok());
+  REQUIRE(page.messages_size() == 1);
+  CHECK(page.messages(0).text().body() == "Контрольная в пятницу?");
+  CHECK(page.messages(0).text().mentions(0).user_id() == c.world.teacher);
+}
+
+TEST_CASE("Every RPC that changes or reads one thing answers it in a response of its own",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  ClassChat c = MakeClassChat(*f);
+  v1::SendMessageResponse sent;
+  REQUIRE(f->Call(&Stub::SendMessage, c.world.student,
+                  TextRequest(c.chat.id(), "own-1", "Всем привет"), &sent)
+              .ok());
+  CHECK(sent.message().text().body() == "Всем привет");
+  CHECK(sent.message().author_id() == c.world.student);
+  v1::GetChatRequest get;
+  get.set_chat_id(c.chat.id());
+  v1::GetChatResponse got;
+  REQUIRE(f->Call(&Stub::GetChat, c.world.student, get, &got).ok());
+  CHECK(got.chat().id() == c.chat.id());
+  CHECK(got.chat().last_sequence() == sent.message().sequence());
+  v1::MarkReadRequest read;
+  read.set_chat_id(c.chat.id());
+  read.set_sequence(sent.message().sequence());
+  v1::MarkReadResponse marked;
+  REQUIRE(f->Call(&Stub::MarkRead, c.classmate, read, &marked).ok());
+  CHECK(marked.chat().read_sequence() == sent.message().sequence());
+  v1::ReactToMessageRequest react;
+  react.set_chat_id(c.chat.id());
+  react.set_message_id(sent.message().id());
+  react.set_emoji("👍");
+  v1::ReactToMessageResponse reacted;
+  REQUIRE(f->Call(&Stub::ReactToMessage, c.classmate, react, &reacted).ok());
+  REQUIRE(reacted.message().reactions_size() == 1);
+  CHECK(reacted.message().reactions(0).mine());
+}
+
 TEST_CASE("Edits and deletions take sequences - the deleted disappears from history and sync",
           "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);
@@ -224,6 +328,7 @@ TEST_CASE("Edits and deletions take sequences - the deleted disappears from hist
   edit.set_chat_id(c.chat.id());
   edit.set_message_id(typo.id());
   edit.mutable_text()->set_body("Привет");
+  edit.mutable_update_mask()->add_paths("text");
   v1::Message edited;
   CHECK_REFUSED(f->Call(&Stub::EditMessage, c.classmate, edit, &edited), PERMISSION_DENIED,
                 "NOT_MESSAGE_AUTHOR");
@@ -333,6 +438,7 @@ TEST_CASE("The change log redacts by message: a deleted one everywhere, replaced
     request.set_chat_id(message.chat_id());
     request.set_message_id(message.id());
     request.mutable_text()->set_body(text);
+    request.mutable_update_mask()->add_paths("text");
     v1::Message edited;
     REQUIRE(f->Call(&Stub::EditMessage, author, request, &edited).ok());
   };
@@ -397,8 +503,8 @@ TEST_CASE("The change log redacts by message: a deleted one everywhere, replaced
   v1::AddChatMembersRequest add;
   add.set_chat_id(group.id());
   add.add_user_ids(c.world.employee);
-  v1::ListChatMembersResponse members;
-  REQUIRE(f->Call(&Stub::AddChatMembers, c.world.teacher, add, &members).ok());
+  v1::AddChatMembersResponse added;
+  REQUIRE(f->Call(&Stub::AddChatMembers, c.world.teacher, add, &added).ok());
 
   const int64_t joined = ChangesAfter(*f, c.world.teacher, group.id(), 0).back().sequence();
   edit(c.world.teacher, before, "Старая новость, исправленная");

@@ -1,6 +1,8 @@
 // Moderation: mutes, read-only mode, reports to the school's admins with the evidence kept
 // until resolved, earlier versions for moderators, the moderation log.
 
+#include <google/protobuf/util/time_util.h>
+
 #include <catch2/catch.hpp>
 
 #include "libs/core/random.h"
@@ -14,6 +16,7 @@ using directory::testing::SchoolWorld;
 using testing::MessagingFixture;
 namespace dir = directory::v1;
 using Stub = v1::MessagingService::Stub;
+using google::protobuf::util::TimeUtil;
 
 v1::SendMessageRequest Text(const std::string& chat_id, const std::string& body) {
   v1::SendMessageRequest request;
@@ -57,6 +60,7 @@ TEST_CASE(
   edit.set_chat_id(chat.id());
   edit.set_message_id(rude.id());
   edit.mutable_text()->set_body("Привет");
+  edit.mutable_update_mask()->add_paths("text");
   v1::Message edited;
   REQUIRE(f->Call(&Stub::EditMessage, w.student, edit, &edited).ok());
   v1::DeleteMessageRequest remove;
@@ -94,13 +98,19 @@ TEST_CASE(
   resolve.set_school_id(w.school_id);
   resolve.set_report_id(filed.id());
   resolve.set_action(v1::REPORT_ACTION_REMOVE_AND_MUTE);
-  resolve.set_mute_seconds(10);
   v1::Report resolved;
   CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved), INVALID_ARGUMENT,
+                "INVALID_DURATION");  // no duration with REMOVE_AND_MUTE
+  resolve.mutable_mute_duration()->set_seconds(10);
+  CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved), INVALID_ARGUMENT,
                 "INVALID_DURATION");
-  resolve.set_mute_seconds(3600);
+  resolve.mutable_mute_duration()->set_seconds(-3600);
+  CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved), INVALID_ARGUMENT,
+                "INVALID_DURATION");
+  resolve.mutable_mute_duration()->set_seconds(3600);
   CHECK_REFUSED(f->Call(&Stub::ResolveReport, w.teacher, resolve, &resolved), PERMISSION_DENIED,
                 "NOT_SCHOOL_ADMIN");
+  const absl::Time resolve_time = f->clock().Now();
   REQUIRE(f->Call(&Stub::ResolveReport, w.admin, resolve, &resolved).ok());
   CHECK(resolved.state() == v1::REPORT_STATE_REMOVED_AND_MUTED);
   CHECK(resolved.resolved_by() == w.admin);
@@ -119,7 +129,8 @@ TEST_CASE(
       f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Я больше не буду"), &ignored),
       PERMISSION_DENIED, "MEMBER_MUTED");
   v1::Chat seen = *f->ChatOf(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
-  CHECK(seen.has_muted_until());
+  CHECK(TimeUtil::TimestampToMicroseconds(seen.mute_end_time()) ==
+        absl::ToUnixMicros(resolve_time + absl::Hours(1)));
   f->clock().Advance(absl::Hours(2));
   REQUIRE(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Извините"), &ignored).ok());
 
@@ -143,21 +154,38 @@ TEST_CASE("Moderators mute members for a while and switch read-only mode", "[mes
   v1::MuteMemberRequest mute;
   mute.set_chat_id(chat.id());
   mute.set_user_id(w.student);
-  mute.set_duration_seconds(600);
+  mute.mutable_duration()->set_seconds(600);
   v1::ChatMember member;
   v1::Message ignored;
   CHECK_REFUSED(f->Call(&Stub::MuteMember, w.student, mute, &member), PERMISSION_DENIED,
                 "NOT_MODERATOR");
   REQUIRE(f->Call(&Stub::MuteMember, w.teacher, mute, &member).ok());
-  CHECK(member.has_muted_until());
+  CHECK(member.user_id() == w.student);
+  CHECK(TimeUtil::TimestampToMicroseconds(member.mute_end_time()) ==
+        absl::ToUnixMicros(f->clock().Now() + absl::Seconds(600)));
   CHECK_REFUSED(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "А?"), &ignored),
                 PERMISSION_DENIED, "MEMBER_MUTED");
-  mute.set_duration_seconds(0);
+  // The chat's members see the mute, with its end, among the chat's changes.
+  v1::ListChatChangesRequest changes_request;
+  changes_request.set_chat_id(chat.id());
+  changes_request.set_after_sequence(chat.last_sequence());
+  v1::ListChatChangesResponse changes;
+  REQUIRE(f->Call(&Stub::ListChatChanges, w.student, changes_request, &changes).ok());
+  std::vector<events::v1::MemberMuted> mutes;
+  for (const events::v1::Event& change : changes.changes()) {
+    if (change.chat_change().has_member_muted())
+      mutes.push_back(change.chat_change().member_muted());
+  }
+  REQUIRE(mutes.size() == 1);
+  CHECK(mutes[0].user_id() == w.student);
+  CHECK(mutes[0].mute_end_time() == member.mute_end_time());
+  // No duration lifts the mute.
+  mute.clear_duration();
   REQUIRE(f->Call(&Stub::MuteMember, w.teacher, mute, &member).ok());
-  CHECK_FALSE(member.has_muted_until());
+  CHECK_FALSE(member.has_mute_end_time());
   REQUIRE(f->Call(&Stub::SendMessage, w.student, Text(chat.id(), "Спасибо"), &ignored).ok());
   mute.set_user_id(w.teacher);
-  mute.set_duration_seconds(600);
+  mute.mutable_duration()->set_seconds(600);
   v1::Chat parents = f->WaitForChat(w.parent, v1::CHAT_KIND_CLASS_PARENTS, w.class_id);
   CHECK_REFUSED(f->Call(&Stub::MuteMember, w.teacher, mute, &member), FAILED_PRECONDITION,
                 "CANNOT_MUTE_MODERATOR");
@@ -189,6 +217,41 @@ TEST_CASE("Moderators mute members for a while and switch read-only mode", "[mes
   update.mutable_update_mask()->add_paths("members");
   CHECK_REFUSED(f->Call(&Stub::UpdateChat, w.teacher, update, &updated), INVALID_ARGUMENT,
                 "INVALID_UPDATE_MASK");
+}
+
+TEST_CASE("A mute lasts a Duration of 60 seconds to 30 days, fractions kept", "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  SchoolWorld w = f->directory().BuildSchool();
+  v1::Chat chat = f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  v1::MuteMemberRequest mute;
+  mute.set_chat_id(chat.id());
+  mute.set_user_id(w.student);
+  v1::MuteMemberResponse response;
+  auto mute_for = [&](int64_t seconds, int32_t nanos) {
+    mute.mutable_duration()->set_seconds(seconds);
+    mute.mutable_duration()->set_nanos(nanos);
+    return f->Call(&Stub::MuteMember, w.teacher, mute, &response);
+  };
+  CHECK_REFUSED(mute_for(-600, 0), INVALID_ARGUMENT, "INVALID_DURATION");
+  CHECK_REFUSED(mute_for(59, 999'999'999), INVALID_ARGUMENT, "INVALID_DURATION");
+  CHECK_REFUSED(mute_for(30 * 24 * 3600, 1), INVALID_ARGUMENT, "INVALID_DURATION");
+  // Not Durations at all: nanos of another sign than the seconds, or beyond a second.
+  CHECK_REFUSED(mute_for(600, -1), INVALID_ARGUMENT, "INVALID_DURATION");
+  CHECK_REFUSED(mute_for(600, 1'000'000'000), INVALID_ARGUMENT, "INVALID_DURATION");
+  CHECK_FALSE(f->ChatOf(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->has_mute_end_time());
+
+  REQUIRE(mute_for(60, 0).ok());
+  REQUIRE(mute_for(30 * 24 * 3600, 0).ok());
+  REQUIRE(mute_for(600, 500'000'000).ok());
+  CHECK(response.member().user_id() == w.student);
+  const int64_t end = absl::ToUnixMicros(f->clock().Now() + absl::Milliseconds(600'500));
+  CHECK(TimeUtil::TimestampToMicroseconds(response.member().mute_end_time()) == end);
+  v1::Chat seen = *f->ChatOf(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  CHECK(TimeUtil::TimestampToMicroseconds(seen.mute_end_time()) == end);
+  // A zero Duration lifts it, like none.
+  REQUIRE(mute_for(0, 0).ok());
+  CHECK_FALSE(response.member().has_mute_end_time());
+  CHECK_FALSE(f->ChatOf(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id)->has_mute_end_time());
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "libs/core/random.h"
+#include "libs/grpc/client.h"
+#include "parta/events/v1/events.grpc.pb.h"
 #include "services/messaging/tests/messaging_fixture.h"
 
 namespace parta::messaging {
@@ -48,7 +50,7 @@ std::string AddParent(MessagingFixture& f, const SchoolWorld& w, const std::stri
   dir::CreateParentInvitationRequest invite;
   invite.set_school_id(w.school_id);
   invite.set_student_id(student);
-  dir::CreateInvitationResponse invitation;
+  dir::CreateParentInvitationResponse invitation;
   REQUIRE(
       f.directory()
           .Call(&dir::DirectoryService::Stub::CreateParentInvitation, student, invite, &invitation)
@@ -63,7 +65,7 @@ std::string AddParent(MessagingFixture& f, const SchoolWorld& w, const std::stri
   dir::ConfirmParentLinkRequest confirm;
   confirm.set_school_id(w.school_id);
   confirm.set_link_id(redeemed.parent_link().id());
-  dir::ParentLink link;
+  dir::ConfirmParentLinkResponse link;
   REQUIRE(f.directory()
               .Call(&dir::DirectoryService::Stub::ConfirmParentLink, w.teacher, confirm, &link)
               .ok());
@@ -320,6 +322,7 @@ TEST_CASE("ListMessageVersions and ListReports page with tokens of their own lis
     edit.set_chat_id(chat.id());
     edit.set_message_id(draft.id());
     edit.mutable_text()->set_body("Версия " + std::to_string(i));
+    edit.mutable_update_mask()->add_paths("text");
     v1::Message edited;
     REQUIRE(f->Call(&Stub::EditMessage, w.student, edit, &edited).ok());
   }
@@ -426,6 +429,84 @@ TEST_CASE("ListMessageVersions and ListReports page with tokens of their own lis
   queue.set_page_size(201);
   CHECK_REFUSED(f->Call(&Stub::ListReports, w.admin, queue, &refused), INVALID_ARGUMENT,
                 "INVALID_PAGE");
+}
+
+TEST_CASE("ListMySubscriptions pages the caller's chats by chat id with tokens bound to him",
+          "[messaging][api]") {
+  PARTA_MESSAGING_FIXTURE(f);
+  SchoolWorld w = f->directory().BuildSchool();
+  f->WaitForChat(w.student, v1::CHAT_KIND_CLASS_STUDENTS, w.class_id);
+  f->WaitForChat(w.student, v1::CHAT_KIND_CHANNEL);
+  for (int i = 0; i < 4; ++i) {
+    v1::CreateGroupChatRequest create;
+    create.set_school_id(w.school_id);
+    create.set_title("Кружок " + std::to_string(i));
+    create.add_member_ids(w.student);
+    v1::Chat group;
+    REQUIRE(f->Call(&Stub::CreateGroupChat, w.teacher, create, &group).ok());
+  }
+  f->WaitForRoster(w.school_id);
+  auto subscriptions = events::v1::SubscriptionService::NewStub(
+      grpc::MakeChannel("127.0.0.1:" + std::to_string(f->port())));
+  auto list = [&](const std::string& caller, const events::v1::ListMySubscriptionsRequest& request,
+                  events::v1::ListMySubscriptionsResponse* response) {
+    auto context = directory::testing::DirectoryFixture::Context(f->Token(caller));
+    return subscriptions->ListMySubscriptions(context.get(), request, response);
+  };
+
+  // Every chat he is in, by chat id.
+  std::vector<std::string> expected;
+  v1::ListChatsRequest chats_request;
+  chats_request.set_page_size(500);
+  v1::ListChatsResponse chats;
+  REQUIRE(f->Call(&Stub::ListChats, w.student, chats_request, &chats).ok());
+  for (const v1::Chat& chat : chats.chats()) expected.push_back("parta:chat:" + chat.id());
+  REQUIRE(expected.size() >= 6);  // the class's chat, the channel and the four groups
+  std::sort(expected.begin(), expected.end());
+  events::v1::ListMySubscriptionsRequest request;
+  events::v1::ListMySubscriptionsResponse page;
+  REQUIRE(list(w.student, request, &page).ok());  // the default page holds them all
+  CHECK(page.next_page_token().empty());
+  CHECK(std::vector<std::string>(page.channels().begin(), page.channels().end()) == expected);
+
+  // Two at a time: each once, in order, without an empty last page.
+  std::vector<std::string> walked;
+  int pages = 0;
+  request.set_page_size(2);
+  do {
+    REQUIRE(list(w.student, request, &page).ok());
+    ++pages;
+    REQUIRE(page.channels_size() <= 2);
+    walked.insert(walked.end(), page.channels().begin(), page.channels().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty() && pages < 100);
+  CHECK(walked == expected);
+  CHECK(pages == (static_cast<int>(expected.size()) + 1) / 2);
+
+  // A token is the caller's own listing's: not another person's, not another list's.
+  request.clear_page_token();
+  REQUIRE(list(w.student, request, &page).ok());
+  const std::string token = page.next_page_token();
+  REQUIRE_FALSE(token.empty());
+  events::v1::ListMySubscriptionsResponse refused;
+  request.set_page_token(token);
+  CHECK_REFUSED(list(w.teacher, request, &refused), INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+  request.set_page_token(Garbled(token));
+  CHECK_REFUSED(list(w.student, request, &refused), INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+  chats_request.set_page_size(1);
+  REQUIRE(f->Call(&Stub::ListChats, w.student, chats_request, &chats).ok());
+  REQUIRE_FALSE(chats.next_page_token().empty());
+  request.set_page_token(chats.next_page_token());
+  CHECK_REFUSED(list(w.student, request, &refused), INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+
+  // 1-1,000 a page.
+  request.clear_page_token();
+  for (int size : {1001, -1}) {
+    request.set_page_size(size);
+    CHECK_REFUSED(list(w.student, request, &refused), INVALID_ARGUMENT, "INVALID_PAGE");
+  }
+  request.set_page_size(1000);
+  CHECK(list(w.student, request, &page).ok());
 }
 
 }  // namespace

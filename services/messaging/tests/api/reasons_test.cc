@@ -64,6 +64,7 @@ TEST_CASE("Limits and malformed requests are refused with their reasons", "[mess
   edit.set_chat_id(chat.id());
   edit.set_message_id(poll.id());
   edit.mutable_text()->set_body("Текст");
+  edit.mutable_update_mask()->add_paths("text");
   v1::Message ignored;
   CHECK_REFUSED(f->Call(&Stub::EditMessage, w.teacher, edit, &ignored), FAILED_PRECONDITION,
                 "NOT_TEXT");

@@ -84,7 +84,7 @@ TEST_CASE("Chats follow the roster: a student added joins, one removed loses acc
   remove.set_school_id(w.school_id);
   remove.set_user_id(newcomer);
   remove.set_role(dir::ROLE_STUDENT);
-  dir::Member member;
+  dir::RemoveMemberRoleResponse member;
   REQUIRE(f->directory()
               .Call(&dir::DirectoryService::Stub::RemoveMemberRole, w.admin, remove, &member)
               .ok());

@@ -90,8 +90,8 @@ TEST_CASE("Search: Russian word forms, only what the caller's history shows", "[
   v1::AddChatMembersRequest add;
   add.set_chat_id(group.id());
   add.add_user_ids(w.employee);
-  v1::ListChatMembersResponse members;
-  REQUIRE(f->Call(&Stub::AddChatMembers, w.teacher, add, &members).ok());
+  v1::AddChatMembersResponse added;
+  REQUIRE(f->Call(&Stub::AddChatMembers, w.teacher, add, &added).ok());
   CHECK(Found(*f, w.employee, "секретная").empty());
   CHECK(Found(*f, w.student, "секретная").size() == 1);
   v1::RemoveChatMemberRequest leave;
@@ -144,6 +144,7 @@ TEST_CASE("Cross-school: another school's chats and messages are out of reach of
       edit.set_chat_id(chat_id);
       edit.set_message_id(message_id);
       edit.mutable_text()->set_body("Подмена");
+      edit.mutable_update_mask()->add_paths("text");
       CHECK_REFUSED(f->Call(&Stub::EditMessage, intruder, edit, &message), PERMISSION_DENIED,
                     "NOT_CHAT_MEMBER");
       v1::DeleteMessageRequest remove;
@@ -183,7 +184,7 @@ TEST_CASE("Cross-school: another school's chats and messages are out of reach of
       v1::MuteMemberRequest mute;
       mute.set_chat_id(chat_id);
       mute.set_user_id(b.student);
-      mute.set_duration_seconds(600);
+      mute.mutable_duration()->set_seconds(600);
       v1::ChatMember member;
       CHECK_REFUSED(f->Call(&Stub::MuteMember, intruder, mute, &member), PERMISSION_DENIED,
                     "NOT_CHAT_MEMBER");

@@ -266,18 +266,18 @@ TEST_CASE(
       request.set_chat_id(chat_id);
       request.set_request_id(absl::StrCat(name, "-", i));
       request.mutable_text()->set_body(absl::StrCat("Сообщение ", i, " от ", name));
-      v1::Message message;
+      v1::SendMessageResponse sent;
       absl::Time deadline = absl::Now() + absl::Seconds(30);
       while (true) {
         auto context = Context(token);
-        ::grpc::Status status = current()->SendMessage(context.get(), request, &message);
+        ::grpc::Status status = current()->SendMessage(context.get(), request, &sent);
         if (status.ok()) break;
         REQUIRE(absl::Now() < deadline);
         absl::SleepFor(absl::Milliseconds(20));
       }
       absl::MutexLock lock(&acks_mu);
-      auto [it, inserted] = acks.emplace(request.request_id(), message.id());
-      CHECK(it->second == message.id());  // a retry after the crash got the same message
+      auto [it, inserted] = acks.emplace(request.request_id(), sent.message().id());
+      CHECK(it->second == sent.message().id());  // a retry after the crash got the same message
       acknowledged++;
     }
   };
