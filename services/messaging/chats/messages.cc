@@ -141,6 +141,15 @@ bool ActiveMember(pqxx::transaction_base& tx, const std::string& chat_id,
               .empty();
 }
 
+// Whether `member` may mention everyone, if `text` does: the chat's `mention_all` setting decides.
+absl::Status CheckMentionAll(const Chat& chat, const Membership& member, const v1::Text& text) {
+  if (MentionsAll(text) && !InAudience(chat.kind, chat.settings.mention_all, member.role)) {
+    return PermissionDenied("MENTION_ALL_NOT_ALLOWED",
+                            "the chat's settings do not let the caller mention everyone");
+  }
+  return absl::OkStatus();
+}
+
 // Fills `message`'s content from the request, checking what depends on the chat.
 absl::Status Compose(pqxx::transaction_base& tx, const std::string& caller, const Chat& chat,
                      const Membership& member, const v1::SendMessageRequest& req,
@@ -148,11 +157,7 @@ absl::Status Compose(pqxx::transaction_base& tx, const std::string& caller, cons
   switch (req.content_case()) {
     case v1::SendMessageRequest::kText:
       RETURN_IF_ERROR(CheckMentions(tx, chat, MentionedUsers(req.text())));
-      if (MentionsAll(req.text()) &&
-          !InAudience(chat.kind, chat.settings.mention_all, member.role)) {
-        return PermissionDenied("MENTION_ALL_NOT_ALLOWED",
-                                "the chat's settings do not let the caller mention everyone");
-      }
+      RETURN_IF_ERROR(CheckMentionAll(chat, member, req.text()));
       *message.mutable_text() = req.text();
       return absl::OkStatus();
     case v1::SendMessageRequest::kPoll: {
@@ -422,6 +427,8 @@ absl::StatusOr<v1::Message> Messages::Edit(const std::string& caller,
         if (edit.mentions) {
           *text.mutable_mentions() = req.text().mentions();
           RETURN_IF_ERROR(CheckMentions(tx, chat, MentionedUsers(text)));
+          // An @all the message already had stays; adding one takes the chat's leave.
+          if (!MentionsAll(message.text())) RETURN_IF_ERROR(CheckMentionAll(chat, member, text));
         }
         if (message.text().SerializeAsString() == text.SerializeAsString()) {
           Decorate(tx, caller, {&message});

@@ -186,7 +186,23 @@ TEST_CASE(
   everyone.mutable_text()->add_mentions()->set_all(true);
   CHECK_REFUSED(f->Call(&Stub::SendMessage, c.w.student, everyone, &ignored), PERMISSION_DENIED,
                 "MENTION_ALL_NOT_ALLOWED");
-  REQUIRE(f->Call(&Stub::SendMessage, c.w.teacher, everyone, &ignored).ok());
+  v1::Message announced;
+  REQUIRE(f->Call(&Stub::SendMessage, c.w.teacher, everyone, &announced).ok());
+  // Nor can the pupil add everyone to his message by editing it; the teacher's edit of his own
+  // announcement keeps its @all.
+  v1::EditMessageRequest add_everyone;
+  add_everyone.set_chat_id(c.students.id());
+  add_everyone.set_message_id(mentioned.id());
+  add_everyone.mutable_text()->add_mentions()->set_all(true);
+  add_everyone.mutable_update_mask()->add_paths("text.mentions");
+  CHECK_REFUSED(f->Call(&Stub::EditMessage, c.w.student, add_everyone, &ignored),
+                PERMISSION_DENIED, "MENTION_ALL_NOT_ALLOWED");
+  add_everyone.set_message_id(announced.id());
+  add_everyone.mutable_text()->set_body("Внимание всем! Завтра экскурсия");
+  add_everyone.mutable_update_mask()->add_paths("text.body");
+  v1::Message reannounced;
+  REQUIRE(f->Call(&Stub::EditMessage, c.w.teacher, add_everyone, &reannounced).ok());
+  CHECK(reannounced.text().mentions(0).all());
 
   // The teacher forwards the pupil's question to the parents.
   v1::SendMessageRequest forward = Request(c.parents.id());
