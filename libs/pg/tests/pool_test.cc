@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <latch>
 #include <thread>
 
 #include "libs/pg/pool.h"
@@ -46,11 +47,17 @@ TEST_CASE("Serializable transactions that conflict are retried until both succee
     return absl::OkStatus();
   }));
   std::atomic<int> attempts{0};
+  // Both first attempts read before either writes, so one of them must fail and be retried.
+  std::latch both_read(2);
   auto increment = [&] {
+    bool first_attempt = true;
     return pool->TransactSerializable([&](pqxx::transaction<pqxx::serializable>& tx) {
       attempts.fetch_add(1);
       int n = tx.exec1("SELECT n FROM counter")[0].as<int>();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // widen the race window
+      if (first_attempt) {
+        first_attempt = false;
+        both_read.arrive_and_wait();
+      }
       tx.exec_params("UPDATE counter SET n = $1", n + 1);
       return absl::OkStatus();
     });
