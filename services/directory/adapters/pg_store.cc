@@ -715,14 +715,12 @@ class PgDirectoryTx final : public DirectoryTx {
 
   absl::StatusOr<std::vector<ParentLink>> EndParentLinks(absl::string_view school_id,
                                                          absl::string_view parent_id) override {
-    pqxx::result rows = tx_.exec_params(
-        absl::StrCat("DELETE FROM parent_links WHERE school_id = $1 AND parent_id = $2 "
-                     "RETURNING ",
-                     kLinkColumns),
-        std::string(school_id), std::string(parent_id));
-    std::vector<ParentLink> links;
-    for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
-    return links;
+    return DeleteLinks("parent_id", school_id, parent_id);
+  }
+
+  absl::StatusOr<std::vector<ParentLink>> EndStudentLinks(absl::string_view school_id,
+                                                          absl::string_view student_id) override {
+    return DeleteLinks("student_id", school_id, student_id);
   }
 
   absl::Status DeleteParentLink(absl::string_view link_id) override {
@@ -997,6 +995,19 @@ class PgDirectoryTx final : public DirectoryTx {
   static absl::Status ClassExists() {
     return AlreadyExists("CLASS_EXISTS",
                          "the school has an active class with this grade and letter that year");
+  }
+
+  // Deletes the school's links of one parent or one student (`side`: the column naming him).
+  absl::StatusOr<std::vector<ParentLink>> DeleteLinks(absl::string_view side,
+                                                      absl::string_view school_id,
+                                                      absl::string_view person_id) {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("DELETE FROM parent_links WHERE school_id = $1 AND ", side,
+                     " = $2 RETURNING ", kLinkColumns),
+        std::string(school_id), std::string(person_id));
+    std::vector<ParentLink> links;
+    for (const pqxx::row& row : rows) links.push_back(LinkFromRow(row));
+    return links;
   }
 
   absl::StatusOr<std::vector<Member>> QueryMembers(absl::string_view school_id,

@@ -143,6 +143,9 @@ class DirectoryTx {
   // Deletes the parent's links in the school (his parent role ended); returns them.
   virtual absl::StatusOr<std::vector<ParentLink>> EndParentLinks(absl::string_view school_id,
                                                                  absl::string_view parent_id) = 0;
+  // Deletes the student's links in the school (his student role ended); returns them.
+  virtual absl::StatusOr<std::vector<ParentLink>> EndStudentLinks(
+      absl::string_view school_id, absl::string_view student_id) = 0;
 
   // Deletes one parent link.
   virtual absl::Status DeleteParentLink(absl::string_view link_id) = 0;

@@ -97,7 +97,8 @@ std::string DirectoryFixture::CreateSchool(const std::string& name) {
 }
 
 std::string DirectoryFixture::Join(const std::string& school_id, const std::string& inviter_token,
-                                   v1::Role role, const std::string& class_id) {
+                                   v1::Role role, const std::string& class_id,
+                                   const std::string& user) {
   v1::CreateInvitationRequest invite;
   invite.set_school_id(school_id);
   invite.set_role(role);
@@ -105,12 +106,12 @@ std::string DirectoryFixture::Join(const std::string& school_id, const std::stri
   v1::CreateInvitationResponse invitation;
   REQUIRE_RPC_OK(CallWithToken(&v1::DirectoryService::Stub::CreateInvitation, inviter_token, invite,
                                &invitation));
-  std::string user = NewUser();
+  const std::string account = user.empty() ? NewUser() : user;
   v1::RedeemInvitationRequest redeem;
   redeem.set_code(invitation.code());
   v1::RedeemInvitationResponse redeemed;
-  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::RedeemInvitation, user, redeem, &redeemed));
-  return user;
+  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::RedeemInvitation, account, redeem, &redeemed));
+  return account;
 }
 
 std::string DirectoryFixture::CreateClass(const std::string& school_id, const std::string& admin,

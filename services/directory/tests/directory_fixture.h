@@ -72,10 +72,10 @@ class DirectoryFixture {
 
   // A school by the operator (a fresh valid INN each time); its id.
   std::string CreateSchool(const std::string& name = "Школа № 5");
-  // Invites a new account to `role` (as `inviter`, with the class for students) and redeems
-  // the invitation; the new account's id.
+  // Invites `user` (by default a new account) to `role` (as `inviter`, with the class for
+  // students) and redeems the invitation; the account's id.
   std::string Join(const std::string& school_id, const std::string& inviter_token, v1::Role role,
-                   const std::string& class_id = "");
+                   const std::string& class_id = "", const std::string& user = "");
   std::string CreateClass(const std::string& school_id, const std::string& admin, int grade,
                           const std::string& letter, const std::string& class_teacher = "");
   SchoolWorld BuildSchool(const std::string& name = "Школа № 5");

@@ -682,6 +682,45 @@ TEST_CASE("A removed teacher loses access at once", "[directory][api]") {
                   "LAST_ADMIN");
 }
 
+TEST_CASE("A pupil who leaves the school ends his parents' links there", "[directory][api]") {
+  PARTA_DIRECTORY_FIXTURE(f);
+  SchoolWorld w = f->BuildSchool();
+  v1::ListParentLinksRequest list;
+  list.set_school_id(w.school_id);
+  list.set_student_id(w.student);
+  v1::ListParentLinksResponse links;
+  REQUIRE_RPC_OK(f->Call(&Stub::ListParentLinks, w.admin, list, &links));
+  REQUIRE(links.links_size() == 1);
+  CHECK(f->Allowed(w.parent, "member.contact", MemberResource(w, w.student)));
+
+  v1::RemoveMemberRoleRequest remove;
+  remove.set_school_id(w.school_id);
+  remove.set_user_id(w.student);
+  remove.set_role(v1::ROLE_STUDENT);
+  v1::RemoveMemberRoleResponse member;
+  REQUIRE_RPC_OK(f->Call(&Stub::RemoveMemberRole, w.admin, remove, &member));
+  CHECK_FALSE(f->Allowed(w.parent, "member.contact", MemberResource(w, w.student)));
+  // Back in the school, he is nobody's child there until a parent is linked anew.
+  f->Join(w.school_id, f->Token(w.teacher), v1::ROLE_STUDENT, w.class_id, w.student);
+  REQUIRE_RPC_OK(f->Call(&Stub::ListParentLinks, w.admin, list, &links));
+  CHECK(links.links_size() == 0);
+  CHECK_FALSE(f->Allowed(w.parent, "member.contact", MemberResource(w, w.student)));
+  // The ended link is an event, so messaging's copy of it ends too.
+  v1::ListEventsRequest events;
+  events.set_school_id(w.school_id);
+  v1::ListEventsResponse listed;
+  bool ended = false;
+  do {
+    REQUIRE_RPC_OK(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), events, &listed));
+    for (const v1::StreamedEvent& e : listed.events()) {
+      ended = ended || (e.event().has_parent_link_ended() &&
+                        e.event().parent_link_ended().link().id() == w.parent_link_id);
+      events.set_after_sequence(e.sequence());
+    }
+  } while (listed.has_more());
+  CHECK(ended);
+}
+
 TEST_CASE("CheckPermission refuses unknown permissions and malformed resources",
           "[directory][api]") {
   PARTA_DIRECTORY_FIXTURE(f);
