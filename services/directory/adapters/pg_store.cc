@@ -723,8 +723,12 @@ class PgDirectoryTx final : public DirectoryTx {
     return DeleteLinks("student_id", school_id, student_id);
   }
 
-  absl::Status DeleteParentLink(absl::string_view link_id) override {
-    tx_.exec_params("DELETE FROM parent_links WHERE id = $1", std::string(link_id));
+  absl::Status RevokeParentInvitations(absl::string_view school_id,
+                                       absl::string_view student_id) override {
+    tx_.exec_params(
+        "UPDATE invitations SET revoked = true WHERE school_id = $1 AND student_id = $2 AND "
+        "NOT revoked",
+        std::string(school_id), std::string(student_id));
     return absl::OkStatus();
   }
 

@@ -197,12 +197,8 @@ absl::StatusOr<Member> Directory::RemoveMemberRole(const Caller& caller,
             school_id,
             {.kind = Change::Kind::kStudentRemoved, .user_id = user_id, .class_id = class_id}));
       }
-      // His parents' links in this school end with him: a pupil who comes back is linked anew.
-      ASSIGN_OR_RETURN(std::vector<ParentLink> ended, tx.EndStudentLinks(school_id, user_id));
-      for (const ParentLink& link : ended) {
-        RETURN_IF_ERROR(recorder.Record(
-            school_id, {.kind = Change::Kind::kParentLinkEnded, .parent_link = link}));
-      }
+      // His family's ties to this school end with him: a pupil who comes back is linked anew.
+      RETURN_IF_ERROR(EndStudentFamily(tx, recorder, school_id, user_id));
     }
     if (role == Role::kTeacher) {
       ASSIGN_OR_RETURN(std::vector<TeachingPost> removed,

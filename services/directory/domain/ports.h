@@ -146,9 +146,9 @@ class DirectoryTx {
   // Deletes the student's links in the school (his student role ended); returns them.
   virtual absl::StatusOr<std::vector<ParentLink>> EndStudentLinks(
       absl::string_view school_id, absl::string_view student_id) = 0;
-
-  // Deletes one parent link.
-  virtual absl::Status DeleteParentLink(absl::string_view link_id) = 0;
+  // Revokes the school's unrevoked invitations of parents to the student.
+  virtual absl::Status RevokeParentInvitations(absl::string_view school_id,
+                                               absl::string_view student_id) = 0;
 
   virtual absl::Status InsertJoinRequest(const JoinRequest& request) = 0;
   // The pending request of `user_id` for `role` in the school, locked.

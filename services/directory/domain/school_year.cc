@@ -197,20 +197,7 @@ absl::Status Graduate(DirectoryTx& tx, Recorder& recorder, const std::string& sc
   RETURN_IF_ERROR(recorder.Record(
       school_id,
       {.kind = Change::Kind::kRoleRemoved, .user_id = student_id, .role = Role::kStudent}));
-  ASSIGN_OR_RETURN(std::vector<ParentLink> links, tx.ListParentLinks(school_id, student_id));
-  for (const ParentLink& link : links) {
-    RETURN_IF_ERROR(tx.DeleteParentLink(link.id));
-    RETURN_IF_ERROR(
-        recorder.Record(school_id, {.kind = Change::Kind::kParentLinkEnded, .parent_link = link}));
-    ASSIGN_OR_RETURN(PersonFacts parent, tx.LoadFacts(school_id, link.parent_id));
-    if (parent.Has(Role::kParent) && parent.children.empty()) {
-      RETURN_IF_ERROR(tx.RemoveRole(school_id, link.parent_id, Role::kParent).status());
-      RETURN_IF_ERROR(recorder.Record(
-          school_id,
-          {.kind = Change::Kind::kRoleRemoved, .user_id = link.parent_id, .role = Role::kParent}));
-    }
-  }
-  return absl::OkStatus();
+  return EndStudentFamily(tx, recorder, school_id, student_id);
 }
 
 }  // namespace

@@ -93,6 +93,24 @@ absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
 
 // Grants `role` (students also join `class_id`): how invitations and approved join requests
 // make members. A student is in one class per academic year.
+absl::Status EndStudentFamily(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
+                              const std::string& student_id) {
+  RETURN_IF_ERROR(tx.RevokeParentInvitations(school_id, student_id));
+  ASSIGN_OR_RETURN(std::vector<ParentLink> ended, tx.EndStudentLinks(school_id, student_id));
+  for (const ParentLink& link : ended) {
+    RETURN_IF_ERROR(
+        recorder.Record(school_id, {.kind = Change::Kind::kParentLinkEnded, .parent_link = link}));
+    ASSIGN_OR_RETURN(PersonFacts parent, tx.LoadFacts(school_id, link.parent_id));
+    if (parent.Has(Role::kParent) && parent.children.empty()) {
+      RETURN_IF_ERROR(tx.RemoveRole(school_id, link.parent_id, Role::kParent).status());
+      RETURN_IF_ERROR(recorder.Record(
+          school_id,
+          {.kind = Change::Kind::kRoleRemoved, .user_id = link.parent_id, .role = Role::kParent}));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                              const std::string& user_id, Role role, const std::string& class_id,
                              absl::Time now) {

@@ -72,6 +72,10 @@ absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
 absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                              const std::string& user_id, Role role, const std::string& class_id,
                              absl::Time now);
+// A student leaves the school's families: his parent links end, invitations for his parents are
+// revoked, and a parent left with no child in the school loses the parent role.
+absl::Status EndStudentFamily(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
+                              const std::string& student_id);
 // A page size of 1–`max` (0: the default); INVALID_PAGE_SIZE otherwise.
 absl::StatusOr<int> PageSize(int requested, int max);
 // The token of the page after the item `key` of the list `list` bound to `scope`

@@ -682,9 +682,15 @@ TEST_CASE("A removed teacher loses access at once", "[directory][api]") {
                   "LAST_ADMIN");
 }
 
-TEST_CASE("A pupil who leaves the school ends his parents' links there", "[directory][api]") {
+TEST_CASE("A pupil who leaves the school ends his family's ties there", "[directory][api]") {
   PARTA_DIRECTORY_FIXTURE(f);
   SchoolWorld w = f->BuildSchool();
+  // An invitation for a second parent, not yet redeemed when he leaves.
+  v1::CreateParentInvitationRequest invite;
+  invite.set_school_id(w.school_id);
+  invite.set_student_id(w.student);
+  v1::CreateParentInvitationResponse pending;
+  REQUIRE_RPC_OK(f->Call(&Stub::CreateParentInvitation, w.student, invite, &pending));
   v1::ListParentLinksRequest list;
   list.set_school_id(w.school_id);
   list.set_student_id(w.student);
@@ -700,11 +706,22 @@ TEST_CASE("A pupil who leaves the school ends his parents' links there", "[direc
   v1::RemoveMemberRoleResponse member;
   REQUIRE_RPC_OK(f->Call(&Stub::RemoveMemberRole, w.admin, remove, &member));
   CHECK_FALSE(f->Allowed(w.parent, "member.contact", MemberResource(w, w.student)));
-  // Back in the school, he is nobody's child there until a parent is linked anew.
+  // His only child gone, the parent is no longer a member of the school.
+  v1::ListMembershipsResponse memberships;
+  REQUIRE_RPC_OK(
+      f->Call(&Stub::ListMemberships, w.parent, v1::ListMembershipsRequest(), &memberships));
+  CHECK(memberships.memberships_size() == 0);
+  // Back in the school, he is nobody's child there until a parent is linked anew, and the
+  // invitation made before he left links no one.
   f->Join(w.school_id, f->Token(w.teacher), v1::ROLE_STUDENT, w.class_id, w.student);
   REQUIRE_RPC_OK(f->Call(&Stub::ListParentLinks, w.admin, list, &links));
   CHECK(links.links_size() == 0);
   CHECK_FALSE(f->Allowed(w.parent, "member.contact", MemberResource(w, w.student)));
+  v1::RedeemInvitationRequest redeem;
+  redeem.set_code(pending.code());
+  v1::RedeemInvitationResponse redeemed;
+  CHECK_RPC_ERROR(f->Call(&Stub::RedeemInvitation, f->NewUser(), redeem, &redeemed),
+                  FAILED_PRECONDITION, "INVITATION_REVOKED");
   // The ended link is an event, so messaging's copy of it ends too.
   v1::ListEventsRequest events;
   events.set_school_id(w.school_id);
