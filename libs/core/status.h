@@ -44,6 +44,9 @@ inline absl::Status Unauthenticated(absl::string_view reason, absl::string_view 
 inline absl::Status PermissionDenied(absl::string_view reason, absl::string_view message) {
   return Error(absl::StatusCode::kPermissionDenied, reason, message);
 }
+inline absl::Status FailedPrecondition(absl::string_view reason, absl::string_view message) {
+  return Error(absl::StatusCode::kFailedPrecondition, reason, message);
+}
 inline absl::Status ResourceExhausted(absl::string_view reason, absl::string_view message) {
   return Error(absl::StatusCode::kResourceExhausted, reason, message);
 }

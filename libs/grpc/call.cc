@@ -173,6 +173,7 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
       if (access != Access::kPublic) return claims.status();
     } else {
       call.caller = *std::move(claims);
+      call.bearer_token = std::string(authorization);
     }
   }
   switch (access) {

@@ -37,6 +37,9 @@ namespace parta::grpc {
 struct CallContext {
   // The verified token of the caller; empty for anonymous calls of public RPCs.
   std::optional<auth::Claims> caller;
+  // The caller's token as he sent it (verified when `caller` is set), for calls made in his
+  // name to other services.
+  std::string bearer_token;
   std::string request_id;
   // The client's IP address: the gRPC peer, or the first untrusted hop of x-forwarded-for when
   // the peer is a trusted proxy.
