@@ -339,6 +339,18 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                });
 }
 
+::grpc::ServerUnaryReactor* MessagingGrpcService::PostCallNotice(
+    ::grpc::CallbackServerContext* context, const v1::PostCallNoticeRequest* request,
+    v1::PostCallNoticeResponse* response) {
+  // ACCESS_INTERNAL: the runtime admits only service tokens; the notice is the author's, not
+  // the calling service's.
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::PostCallNoticeRequest& req,
+                               v1::PostCallNoticeResponse& resp) {
+                          return Answer(use_.messages.PostCallNotice(req), *resp.mutable_message());
+                        });
+}
+
 ::grpc::ServerUnaryReactor* SubscriptionGrpcService::ListMySubscriptions(
     ::grpc::CallbackServerContext* context, const events::v1::ListMySubscriptionsRequest* request,
     events::v1::ListMySubscriptionsResponse* response) {

@@ -2,8 +2,9 @@
 
 // gRPC face of messaging: MessagingService for clients (through the gateway), and the two
 // services the gateway calls for sockets: SubscriptionService (the chats a user's sockets
-// follow) and ClientSignalService (typing, acknowledgements). The caller is always the verified
-// token's subject.
+// follow) and ClientSignalService (typing, acknowledgements). The caller is the verified token's
+// subject, except in PostCallNotice: Parta's own services (a service token) post call notices in
+// the name of the account the request names.
 
 #include "libs/grpc/call.h"
 #include "libs/redis/client.h"
@@ -122,6 +123,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* Sync(::grpc::CallbackServerContext* context,
                                    const v1::SyncRequest* request,
                                    v1::SyncResponse* response) override;
+  ::grpc::ServerUnaryReactor* PostCallNotice(::grpc::CallbackServerContext* context,
+                                             const v1::PostCallNoticeRequest* request,
+                                             v1::PostCallNoticeResponse* response) override;
 
  private:
   MessagingUseCases use_;

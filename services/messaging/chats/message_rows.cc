@@ -71,6 +71,9 @@ std::string StoredPart(const v1::Message& message) {
     case v1::Message::kAward:
       *stored.mutable_award() = message.award();
       break;
+    case v1::Message::kCall:
+      *stored.mutable_call() = message.call();
+      break;
     case v1::Message::CONTENT_NOT_SET:
       break;
   }
@@ -93,6 +96,10 @@ std::string SearchableText(const v1::Message& message) {
     }
     case v1::Message::kAward:
       return message.award().comment();
+    case v1::Message::kCall:
+      // What clients show for it, so that a search for calls finds them.
+      return message.call().kind() == v1::CALL_NOTICE_KIND_ENDED ? "звонок завершён"
+                                                                 : "звонок начат";
     case v1::Message::CONTENT_NOT_SET:
       break;
   }

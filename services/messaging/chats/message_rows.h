@@ -27,7 +27,8 @@ v1::Message MessageFromRow(const std::string& chat_id, const pqxx::row& row);
 // acknowledgement request.
 std::string StoredPart(const v1::Message& message);
 
-// The words of a message that search finds.
+// The words of a message that search finds (for a call notice, "звонок начат" or "звонок
+// завершён").
 std::string SearchableText(const v1::Message& message);
 
 // Fills in, for `reader`, what changes after posting: reactions (and his own), pins, poll

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
+#include "libs/grpc/request_values.h"
 #include "libs/pg/arrays.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
@@ -38,14 +39,84 @@ absl::StatusOr<std::pair<Chat, Membership>> LockForMember(pqxx::transaction_base
   return std::make_pair(std::move(access->chat), *access->member);
 }
 
+std::string Sha256(const std::string& material) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
 // What makes two sends the same: everything asked but the request id.
 std::string RequestHash(const v1::SendMessageRequest& req) {
   v1::SendMessageRequest asked = req;
   asked.clear_request_id();
-  std::string material = asked.SerializeAsString();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+  return Sha256(asked.SerializeAsString());
+}
+
+// The same for call notices. The request type's name leads, so that a notice and a send never
+// hash alike (they share the author's request ids in a chat).
+std::string RequestHash(const v1::PostCallNoticeRequest& req) {
+  v1::PostCallNoticeRequest asked = req;
+  asked.clear_request_id();
+  return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());
+}
+
+// A start names the call and nothing else; an end adds its length and how many took part.
+absl::Status ValidateCallNotice(const v1::CallNotice& notice) {
+  auto invalid = [](absl::string_view why) { return InvalidArgument("INVALID_CALL_NOTICE", why); };
+  if (!ValidateRequestId(notice.call_id()).ok()) {  // opaque, as request ids are
+    return invalid("call_id is 1-64 printable ASCII characters");
+  }
+  switch (notice.kind()) {
+    case v1::CALL_NOTICE_KIND_STARTED:
+      if (notice.has_duration() || notice.participant_count() != 0) {
+        return invalid("a call's start carries no duration and no participant count");
+      }
+      return absl::OkStatus();
+    case v1::CALL_NOTICE_KIND_ENDED: {
+      if (!notice.has_duration()) return invalid("a call's end carries its duration");
+      ASSIGN_OR_RETURN(absl::Duration duration,
+                       grpc::DurationOf(notice.duration(), "INVALID_CALL_NOTICE"));
+      if (duration < absl::ZeroDuration()) return invalid("a call's duration is zero or more");
+      if (notice.participant_count() < 0) {
+        return invalid("a call's participant count is zero or more");
+      }
+      return absl::OkStatus();
+    }
+    default:
+      break;
+  }
+  return invalid("kind is CALL_NOTICE_KIND_STARTED or CALL_NOTICE_KIND_ENDED");
+}
+
+// Whether `user_id` is or ever was a member of the chat (his row stays after he leaves).
+bool EverMember(pqxx::transaction_base& tx, const std::string& chat_id,
+                const std::string& user_id) {
+  return !pg::ExecPrepared(tx, "messaging_ever_member",
+                           "SELECT 1 FROM chat_members WHERE chat_id = $1::uuid "
+                           "AND user_id = $2::uuid",
+                           chat_id, user_id)
+              .empty();
+}
+
+// The message `author` posted in the chat with `request_id` before (the post is a retry, also
+// one racing the first call: it waited for the chat's lock), when what was asked then hashes
+// as `request_hash`; ALREADY_EXISTS `REQUEST_ID_REUSED` when it was something else.
+absl::StatusOr<v1::Message> EarlierPost(pqxx::transaction_base& tx, const std::string& chat_id,
+                                        const std::string& author, const std::string& request_id,
+                                        const std::string& request_hash) {
+  pqxx::result earlier = pg::ExecPrepared(
+      tx, "messaging_message_by_request",
+      std::string("SELECT ") + kMessageColumns +
+          ", m.request_hash FROM messages m "
+          "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
+      chat_id, author, request_id);
+  pqxx::binarystring hash(earlier[0][kMessageColumnCount]);
+  if (hash.str() != request_hash) {
+    return AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another message");
+  }
+  v1::Message message = MessageFromRow(chat_id, earlier[0]);
+  Decorate(tx, author, {&message});
+  return message;
 }
 
 std::vector<std::string> MentionedUsers(const v1::Text& text) {
@@ -190,6 +261,10 @@ absl::Status Compose(pqxx::transaction_base& tx, const std::string& caller, cons
       absl::StatusOr<v1::Message> original = FindMessage(
           tx, source->chat.id, req.forward().message_id(), source->member->history_start);
       if (!original.ok() || original->deleted()) return not_found;
+      if (original->has_call()) {
+        // A notice stands for a call of its own chat, posted by the service that ran it.
+        return InvalidArgument("NOT_FORWARDABLE", "a call notice is not forwarded");
+      }
       v1::Message copy;
       copy.ParseFromString(StoredPart(*original));
       copy.clear_acknowledgement_requested();
@@ -330,21 +405,8 @@ absl::StatusOr<v1::Message> Messages::SendOne(pqxx::transaction_base& tx, const 
   // The batch's view of the chat: its counter advances with each send numbered in it.
   Chat& chat = batch.chats.try_emplace(lock.access->chat.id, lock.access->chat).first->second;
   const Membership& member = *lock.access->member;
-  // A retry (also one racing the first call: it waited for the chat's lock).
   if (lock.sent_before) {
-    pqxx::result earlier = pg::ExecPrepared(
-        tx, "messaging_message_by_request",
-        std::string("SELECT ") + kMessageColumns +
-            ", m.request_hash FROM messages m "
-            "WHERE m.chat_id = $1::uuid AND m.author_id = $2::uuid AND m.request_id = $3",
-        req.chat_id(), caller, req.request_id());
-    pqxx::binarystring hash(earlier[0][kMessageColumnCount]);
-    if (hash.str() != job.request_hash) {
-      return AlreadyExists("REQUEST_ID_REUSED", "this request_id was used for another message");
-    }
-    v1::Message message = MessageFromRow(req.chat_id(), earlier[0]);
-    Decorate(tx, caller, {&message});
-    return message;
+    return EarlierPost(tx, req.chat_id(), caller, req.request_id(), job.request_hash);
   }
   RETURN_IF_ERROR(MayPost(chat, member, now));
   if (req.request_acknowledgement()) {
@@ -364,21 +426,66 @@ absl::StatusOr<v1::Message> Messages::SendOne(pqxx::transaction_base& tx, const 
   }
   v1::Message message;
   RETURN_IF_ERROR(Compose(tx, caller, chat, member, req, message));
-  message.set_chat_id(chat.id);
-  message.set_id(ids_.NewId());
-  message.set_sequence(chat.last_sequence + 1);  // the row is locked: the next change's
-  message.set_author_id(caller);
-  message.set_request_id(req.request_id());
-  *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
   message.set_reply_to_message_id(req.reply_to_message_id());
   for (const std::string& id : req.attachment_ids()) message.add_attachment_ids(id);
   message.set_acknowledgement_requested(req.request_acknowledgement());
+  return Post(chat, std::move(message), caller, req.request_id(), job.request_hash, now, batch);
+}
+
+v1::Message Messages::Post(Chat& chat, v1::Message message, const std::string& author,
+                           const std::string& request_id, const std::string& request_hash,
+                           absl::Time now, BatchState& batch) {
+  message.set_chat_id(chat.id);
+  message.set_id(ids_.NewId());
+  message.set_sequence(chat.last_sequence + 1);  // the row is locked: the next change's
+  message.set_author_id(author);
+  message.set_request_id(request_id);
+  *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(pg::ToMicros(now));
   events::v1::ChatChange change;
-  change.set_actor_id(caller);
+  change.set_actor_id(author);
   *change.mutable_message_posted() = message;
   batch.changes.Append(chat, std::move(change), ids_, now);
-  batch.rows.Add(message, job.request_hash);
+  batch.rows.Add(message, request_hash);
   return message;
+}
+
+absl::StatusOr<v1::Message> Messages::PostCallNotice(const v1::PostCallNoticeRequest& req) {
+  RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
+  if (!IsUuid(req.author_id())) {
+    return InvalidArgument("INVALID_USER_ID", "author_id is an account id");
+  }
+  RETURN_IF_ERROR(ValidateRequestId(req.request_id()));
+  RETURN_IF_ERROR(ValidateCallNotice(req.notice()));
+  const std::string request_hash = RequestHash(req);
+  bool appended = false;
+  absl::StatusOr<v1::Message> posted =
+      pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
+        appended = false;
+        // Locked as a send's chat is: one order with every other change of the chat.
+        const SendLock lock =
+            LockChatsForSends(tx, {{req.chat_id(), req.author_id(), req.request_id()}}).front();
+        if (!lock.access) return NotFound("CHAT_NOT_FOUND", "no such chat");
+        if (!lock.access->member && !EverMember(tx, req.chat_id(), req.author_id())) {
+          return Error(absl::StatusCode::kFailedPrecondition, "AUTHOR_NOT_MEMBER",
+                       "the call's host never was a member of this chat");
+        }
+        if (lock.sent_before) {
+          return EarlierPost(tx, req.chat_id(), req.author_id(), req.request_id(), request_hash);
+        }
+        Chat chat = lock.access->chat;
+        if (chat.archived) return ChatArchived();
+        v1::Message notice;
+        *notice.mutable_call() = req.notice();
+        BatchState batch;
+        v1::Message message = Post(chat, std::move(notice), req.author_id(), req.request_id(),
+                                   request_hash, clock_.Now(), batch);
+        batch.changes.Write(tx);
+        batch.rows.Write(tx);
+        appended = true;
+        return message;
+      });
+  if (posted.ok() && appended) committed_();
+  return posted;
 }
 
 absl::StatusOr<v1::Message> Messages::Send(const std::string& caller,

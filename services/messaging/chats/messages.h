@@ -56,6 +56,10 @@ class Messages {
   std::vector<absl::StatusOr<v1::Message>> SendAllIn(pqxx::transaction_base& tx,
                                                      const std::vector<const SendJob*>& jobs,
                                                      bool& appended);
+  // A call notice, in the name of its author, for a service (the caller is not a person): the
+  // author a member of the chat now or before, the chat not archived; otherwise as a send
+  // (sequence, change, request id), in a transaction of its own.
+  absl::StatusOr<v1::Message> PostCallNotice(const v1::PostCallNoticeRequest& req);
   absl::StatusOr<v1::Message> Edit(const std::string& caller, const v1::EditMessageRequest& req);
   absl::StatusOr<v1::Message> Delete(const std::string& caller,
                                      const v1::DeleteMessageRequest& req);
@@ -68,6 +72,12 @@ class Messages {
   struct BatchState;
   absl::StatusOr<v1::Message> SendOne(pqxx::transaction_base& tx, const SendJob& job,
                                       const SendLock& lock, absl::Time now, BatchState& batch);
+  // What every post shares once it is allowed: `message` (its content filled in) numbered as
+  // the chat's next change, by `author` with `request_id` at `now`, its row and its
+  // `message_posted` change added to the batch's writes. The chat must be the batch's view of it.
+  v1::Message Post(Chat& chat, v1::Message message, const std::string& author,
+                   const std::string& request_id, const std::string& request_hash, absl::Time now,
+                   BatchState& batch);
 
   pg::Pool& pool_;
   IdGenerator& ids_;
