@@ -2,6 +2,8 @@
 
 #include <prometheus/registry.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -70,6 +72,18 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.http.write_timeout = env.Duration("PARTA_HTTP_WRITE_TIMEOUT", config.http.write_timeout);
   config.rest.backend_timeout = env.Duration("PARTA_BACKEND_TIMEOUT", config.rest.backend_timeout);
   config.rest.access_log = env.Bool("PARTA_ACCESS_LOG", true);
+  if (std::string demo = env.String("PARTA_GATEWAY_DEMO_DIR", ""); !demo.empty()) {
+    for (const char* name : {"call.html", "call.js"}) {
+      std::ifstream in(demo + "/" + name);
+      std::stringstream content;
+      content << in.rdbuf();
+      if (!in || content.str().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid configuration: PARTA_GATEWAY_DEMO_DIR has no readable ", name));
+      }
+      config.rest.demo_files[name] = content.str();
+    }
+  }
   config.rest.cors_origins =
       absl::StrSplit(env.String("PARTA_CORS_ORIGINS", ""), ',', absl::SkipWhitespace());
   config.verify.issuer = env.String("PARTA_AUTH_ISSUER", config.verify.issuer);

@@ -4,6 +4,7 @@
 #include "parta/gateway/v1/presence.pb.h"
 #include "parta/identity/v1/identity.pb.h"
 #include "parta/messaging/v1/messaging.pb.h"
+#include "parta/signaling/v1/signaling.pb.h"
 #include "parta/testing/v1/echo.pb.h"
 #include "parta/testing/v1/transcoding.pb.h"
 
@@ -15,6 +16,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices() {
       identity::v1::GetMeRequest::descriptor()->file(),
       directory::v1::GetSchoolRequest::descriptor()->file(),
       messaging::v1::GetChatRequest::descriptor()->file(),
+      signaling::v1::GetCallRequest::descriptor()->file(),
       // The gateway's own API (backend "gateway", served in-process).
       gateway::v1::GetPresenceRequest::descriptor()->file(),
       // Test services: routed only where a `testing` backend is configured (tests, benchmarks).

@@ -46,8 +46,17 @@ constexpr absl::string_view kSecurityHeaders =
     "Cache-Control: no-store\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n"
-    "Referrer-Policy: no-referrer\r\n"
+    "Referrer-Policy: no-referrer\r\n";
+// The content security policy of every answer that does not bring its own (a page).
+constexpr absl::string_view kContentSecurityPolicy =
     "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
+
+bool HasOwnPolicy(const HttpResponse& answer) {
+  for (const auto& [name, value] : answer.headers) {
+    if (name == "Content-Security-Policy") return true;
+  }
+  return false;
+}
 
 // An answer as bytes on the wire: status line, headers, body in one buffer.
 std::string Serialize(const HttpResponse& answer, bool keep_alive) {
@@ -57,6 +66,7 @@ std::string Serialize(const HttpResponse& answer, bool keep_alive) {
   wire.reserve(256 + answer.body.size());
   absl::StrAppend(&wire, "HTTP/1.1 ", answer.status, " ",
                   absl::string_view(reason.data(), reason.size()), "\r\n", kSecurityHeaders);
+  if (!HasOwnPolicy(answer)) absl::StrAppend(&wire, kContentSecurityPolicy);
   if (!answer.content_type.empty())
     absl::StrAppend(&wire, "Content-Type: ", answer.content_type, "\r\n");
   for (const auto& [name, value] : answer.headers)

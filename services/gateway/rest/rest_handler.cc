@@ -38,6 +38,19 @@ HttpResponse JsonResponse(int status, std::string body) {
   return response;
 }
 
+// A file of the calls' demo client: its own scripts, the gateway's API and media only.
+HttpResponse DemoFileResponse(absl::string_view name, const std::string& content) {
+  HttpResponse response;
+  response.content_type = absl::EndsWith(name, ".js") ? "text/javascript; charset=utf-8"
+                                                      : "text/html; charset=utf-8";
+  response.body = content;
+  response.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self' "
+      "ws: wss:; media-src 'self' blob: mediastream:; frame-ancestors 'none'");
+  return response;
+}
+
 // A backend failure without a reason of its own gets one that says where it failed.
 absl::Status FromBackend(const ::grpc::Status& status) {
   absl::Status converted = grpc::FromGrpcStatus(status);
@@ -153,6 +166,14 @@ void RestHandler::Handle(HttpRequest request, Responder respond) {
   if (http.method == "GET" && path == "/v1/openapi.json" && !openapi_document_.empty()) {
     exchange->route_label = "GET /v1/openapi.json";
     return Finish(exchange, JsonResponse(200, openapi_document_));
+  }
+
+  if (http.method == "GET" && absl::StartsWith(path, "/demo/")) {
+    auto file = options_.demo_files.find(path.substr(6));
+    if (file != options_.demo_files.end()) {
+      exchange->route_label = "GET /demo";
+      return Finish(exchange, DemoFileResponse(file->first, file->second));
+    }
   }
 
   RouteTable::Match match = routes_.Find(http.method, path);

@@ -3,11 +3,13 @@
 // The HTTP face of the services: every request is matched against the route table, its token
 // verified, transcoded to the route's RPC, sent to the backend with a deadline, and the answer
 // (or the error, by the standard status table) transcoded back. The gateway's own endpoints:
-// GET /healthz (alive), GET /readyz (keys loaded, backends reachable), GET /v1/openapi.json.
+// GET /healthz (alive), GET /readyz (keys loaded, backends reachable), GET /v1/openapi.json,
+// and, where configured, the calls' demo client GET /demo/call.html.
 // Every answer carries `x-request-id` (and, from the server, the security headers); CORS for
 // configured origins.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +37,9 @@ struct RestOptions {
   std::vector<std::string> trusted_proxies;            // whose X-Forwarded-For is believed
   std::vector<std::string> cors_origins;               // exact origins, or "*"
   bool access_log = true;                              // one JSON line per request
+  // The calls' demo client (services/signaling/web): file name → content, served at
+  // GET /demo/<name>; empty: not served.
+  std::map<std::string, std::string, std::less<>> demo_files;
 };
 
 // Decides whether a request may go on (rate limits); answers with the refusal when not.
