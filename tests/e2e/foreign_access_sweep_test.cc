@@ -59,6 +59,7 @@ enum class Kind {
   kLesson,
   kReport,
   kSession,
+  kCall,
   kResource,        // a resource name: schools/{id}/members/{id}
   kIdempotencyKey,  // a client's request id: fresh for every call
   kOmit,            // known, deliberately left empty (see the reason in the table)
@@ -91,6 +92,11 @@ const std::map<std::string, IdField>& IdFields() {
       {"lessonId", {Kind::kLesson}},
       {"reportId", {Kind::kReport}},
       {"sessionId", {Kind::kSession}},
+      {"callId", {Kind::kCall}},
+      {"toUserId", {Kind::kUser}},
+      {"publisherUserId", {Kind::kUser}},
+      {"subscriptionId",
+       {Kind::kOmit, "names one of the caller's own media subscriptions (SubscribeMedia)"}},
       {"resource", {Kind::kResource}},
       // In a body `requestId` is the client's idempotency key; in a path, a join request.
       {"requestId", {Kind::kIdempotencyKey}},
@@ -284,7 +290,7 @@ struct Target {
 struct World {
   std::string name;  // "A" or "B"
   std::string school_id, class_id, invitation_id, parent_link_id, join_request_id, lesson_id,
-      report_id, session_id;
+      report_id, session_id, call_id;
   std::map<std::string, Person> people;
   Person leaver;  // a teacher who opened a direct chat, then was removed from the school
   std::vector<Target> targets;
@@ -325,6 +331,8 @@ struct World {
         return report_id;
       case Kind::kSession:
         return session_id;
+      case Kind::kCall:
+        return call_id;
       case Kind::kResource:
         return absl::StrCat("schools/", school_id, "/members/", IdOf("teacher"));
       default:
@@ -335,7 +343,8 @@ struct World {
   // Every id of the world, to recognise them in answers.
   std::set<std::string> Ids() const {
     std::set<std::string> ids = {school_id,       class_id,  invitation_id, parent_link_id,
-                                 join_request_id, lesson_id, report_id,     session_id};
+                                 join_request_id, lesson_id, report_id,     session_id,
+                                 call_id};
     for (const auto& [key, person] : people) ids.insert(person.id);
     ids.insert(leaver.id);
     for (const Target& target : targets) {
@@ -451,6 +460,11 @@ class WorldBuilder {
               teacher)["id"];
     std::string direct =
         s_.Ok("POST", base + "/directChats", {{"userId", w.person("parent").id}}, teacher)["id"];
+    // A call in the direct chat, with both of its people in it.
+    w.call_id = s_.Ok("POST", "/v1/chats/" + direct + "/calls", {{"requestId", Key()}},
+                      teacher)["call"]["id"];
+    s_.Ok("POST", "/v1/calls/" + w.call_id + ":join", json::object(),
+          w.person("parent").token);
     std::string leaver =
         s_.Join(w.school_id, "leaver@" + domain, {{"role", "ROLE_TEACHER"}}, admin);
     w.leaver = {"leaver", leaver, g_.UserIdOf(leaver)};
@@ -989,7 +1003,8 @@ std::optional<Secret> Leaked(const ClientResponse& answer, const std::vector<Sec
 // not found where the request puts it.
 bool RefusesReference(const std::string& reason) {
   static const auto* reasons =
-      new std::set<std::string>{"NOT_IN_SCHOOL", "NOT_A_TEACHER", "INVALID_MENTION"};
+      new std::set<std::string>{"NOT_IN_SCHOOL", "NOT_A_TEACHER", "INVALID_MENTION",
+                                "PEER_NOT_IN_CALL"};
   return reasons->count(reason) || absl::EndsWith(reason, "_NOT_FOUND");
 }
 
@@ -997,7 +1012,10 @@ TEST_CASE(
     "No route of the gateway lets anyone act on or read another school's objects, nor "
     "shows a private chat to those outside it",
     "[e2e][security]") {
-  auto system = SystemFixture::Start();
+  // Calls stay live through the sweep without heartbeats.
+  auto system = SystemFixture::Start([](signaling::SignalingConfig& config) {
+    config.calls.heartbeat_interval = absl::Hours(1);
+  });
   if (!system) return;
   SystemFixture& s = *system;
   absl::Time started = absl::Now();

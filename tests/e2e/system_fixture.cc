@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -9,19 +12,30 @@ namespace parta::testing {
 
 using nlohmann::json;
 
-std::unique_ptr<SystemFixture> SystemFixture::Start() {
+std::unique_ptr<SystemFixture> SystemFixture::Start(
+    const std::function<void(signaling::SignalingConfig&)>& adjust_signaling) {
   std::unique_ptr<SystemFixture> system(new SystemFixture());
   system->directory_schema_ = TestSchema::Create();
   system->messaging_schema_ = TestSchema::Create();
-  if (!system->directory_schema_ || !system->messaging_schema_) return nullptr;
+  system->signaling_schema_ = TestSchema::Create();
+  if (!system->directory_schema_ || !system->messaging_schema_ || !system->signaling_schema_) {
+    return nullptr;
+  }
   SystemFixture* s = system.get();
   system->gateway_ = gateway::testing::GatewayFixture::Start(
       [](gateway::GatewayConfig& config) {
         config.events.subscription_backends = {"messaging"};
         config.events.signal_backend = "messaging";
+        for (const char* name : {"call.html", "call.js"}) {
+          std::ifstream file(absl::StrCat(PARTA_DEMO_DIR, "/", name));
+          std::stringstream content;
+          content << file.rdbuf();
+          config.rest.demo_files[name] = content.str();
+        }
       },
       nullptr,
-      [s](identity::testing::IdentityFixture& identity, gateway::GatewayConfig& config) {
+      [s, &adjust_signaling](identity::testing::IdentityFixture& identity,
+                             gateway::GatewayConfig& config) {
         const std::string events_key = "parta:events:directory:" + s->directory_schema_->name();
         identity::testing::IdentityFixture::ServiceClient client = identity.CreateServiceClient();
         directory::DirectoryConfig directory;
@@ -66,6 +80,30 @@ std::unique_ptr<SystemFixture> SystemFixture::Start() {
         REQUIRE(messaging_app.ok());
         s->messaging_ = *std::move(messaging_app);
         config.backends["messaging"] = absl::StrCat("127.0.0.1:", s->messaging_->grpc_port());
+
+        identity::testing::IdentityFixture::ServiceClient signaling_client =
+            identity.CreateServiceClient();
+        signaling::SignalingConfig signaling;
+        signaling.pg_uri = s->signaling_schema_->uri();
+        signaling.redis_uri = config.redis_uri;
+        signaling.identity_address = config.backends["identity"];
+        signaling.identity_client_id = signaling_client.id;
+        signaling.identity_client_secret = signaling_client.secret;
+        signaling.messaging_address = config.backends["messaging"];
+        signaling.grpc_listen = "127.0.0.1:0";
+        signaling.metrics_listen.clear();
+        signaling.trusted_proxies = {"127.0.0.1"};
+        signaling.worker_threads = 4;
+        signaling.heartbeats_key = "parta:calls:heartbeats:" + s->signaling_schema_->name();
+        if (adjust_signaling) adjust_signaling(signaling);
+        REQUIRE(
+            signaling::MigrateSignaling(signaling.pg_uri, signaling::DefaultMigrationsDir()).ok());
+        absl::StatusOr<std::unique_ptr<signaling::SignalingApp>> signaling_app =
+            signaling::SignalingApp::Start(signaling, s->clock_);
+        INFO(signaling_app.status().ToString());
+        REQUIRE(signaling_app.ok());
+        s->signaling_ = *std::move(signaling_app);
+        config.backends["signaling"] = absl::StrCat("127.0.0.1:", s->signaling_->grpc_port());
       });
   if (!system->gateway_) return nullptr;
   return system;
@@ -73,6 +111,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start() {
 
 SystemFixture::~SystemFixture() {
   gateway_.reset();
+  if (signaling_) signaling_->Shutdown(absl::ZeroDuration());
   if (messaging_) messaging_->Shutdown(absl::ZeroDuration());
   if (directory_) directory_->Shutdown(absl::ZeroDuration());
 }

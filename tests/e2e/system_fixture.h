@@ -1,8 +1,8 @@
 #pragma once
 
-// The whole system on one machine for e2e stories: the real identity, directory and messaging
-// services, each with its own schema in the test PostgreSQL, on the test Redis, behind a real
-// gateway spoken to over HTTP and WebSocket (services/gateway/tests/e2e/gateway_fixture.h).
+// The whole system on one machine for e2e stories: the real identity, directory, messaging and
+// signaling services, each with its own schema in the test PostgreSQL, on the test Redis, behind
+// a real gateway spoken to over HTTP and WebSocket (services/gateway/tests/e2e/gateway_fixture.h).
 
 #include <functional>
 #include <memory>
@@ -15,13 +15,16 @@
 #include "services/directory/directory_app.h"
 #include "services/gateway/tests/e2e/gateway_fixture.h"
 #include "services/messaging/messaging_app.h"
+#include "services/signaling/signaling_app.h"
 
 namespace parta::testing {
 
 class SystemFixture {
  public:
-  // nullptr when there is no test server.
-  static std::unique_ptr<SystemFixture> Start();
+  // nullptr when there is no test server. `adjust_signaling` changes signaling's config (ICE
+  // servers, media servers) before it starts.
+  static std::unique_ptr<SystemFixture> Start(
+      const std::function<void(signaling::SignalingConfig&)>& adjust_signaling = nullptr);
   ~SystemFixture();
 
   gateway::testing::GatewayFixture& gateway() { return *gateway_; }
@@ -56,8 +59,10 @@ class SystemFixture {
   SystemClock clock_;
   std::unique_ptr<TestSchema> directory_schema_;
   std::unique_ptr<TestSchema> messaging_schema_;
+  std::unique_ptr<TestSchema> signaling_schema_;
   std::unique_ptr<directory::DirectoryApp> directory_;
   std::unique_ptr<messaging::MessagingApp> messaging_;
+  std::unique_ptr<signaling::SignalingApp> signaling_;
   std::unique_ptr<gateway::testing::GatewayFixture> gateway_;
 };
 
