@@ -186,7 +186,11 @@ absl::StatusOr<std::unique_ptr<SignalingApp>> SignalingApp::Start(
     }
   });
 
-  RETURN_IF_ERROR(host.Serve({parts->service.get()}));
+  // A failed start stops the background tasks before the parts they use are destroyed.
+  if (absl::Status served = host.Serve({parts->service.get()}); !served.ok()) {
+    host.Shutdown(absl::ZeroDuration());
+    return served;
+  }
   return std::unique_ptr<SignalingApp>(new SignalingApp(std::move(parts)));
 }
 

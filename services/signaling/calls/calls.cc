@@ -151,9 +151,16 @@ absl::StatusOr<v1::StartCallResponse> Calls::Start(const Caller& caller,
     ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(*stored));
   } else {
     notices_pending_();
-    ASSIGN_OR_RETURN(v1::JoinCallResponse joined,
-                     JoinAs({.call = *stored, .chat = chat}, caller));
-    *response.mutable_call() = std::move(*joined.mutable_call());
+    absl::StatusOr<v1::JoinCallResponse> joined = JoinAs({.call = *stored, .chat = chat}, caller);
+    if (!joined.ok()) {
+      // A call nobody could enter is not left live, blocking the chat's next one.
+      if (absl::Status ended = EndAs(*stored, v1::CALL_END_REASON_EVERYONE_LEFT, "").status();
+          !ended.ok()) {
+        log::Warning("a call that failed to start stays live").With("error", ended.ToString());
+      }
+      return joined.status();
+    }
+    *response.mutable_call() = std::move(*joined->mutable_call());
   }
   FillParticipation(caller.user_id, response);
   return response;
@@ -244,7 +251,9 @@ absl::Status Calls::LeaveAs(const CallRecord& call, const std::string& user_id,
     absl::Status left = reason == v1::LEAVE_REASON_REMOVED
                             ? media_->Kick(RoomOf(call), call.id, user_id)
                             : media_->Leave(RoomOf(call), call.id, user_id);
-    if (!left.ok()) log::Warning("a participant's media was not closed").With("error", left.ToString());
+    if (!left.ok()) {
+      log::Warning("a participant's media was not closed").With("error", left.ToString());
+    }
   }
   ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
   events::v1::CallChange change;
@@ -317,6 +326,12 @@ absl::StatusOr<v1::HeartbeatResponse> Calls::Heartbeat(const Caller& caller,
     if (!stay) {
       RETURN_IF_ERROR(RequireParticipant(caller, call_id).status());
       return NotInCall();
+    }
+    // Put back only someone who may still be there: a member of the chat, not removed.
+    RETURN_IF_ERROR(AccessCall(caller, call_id).status());
+    ASSIGN_OR_RETURN(bool removed, store_.IsRemoved(call_id, caller.user_id));
+    if (removed) {
+      return PermissionDenied("REMOVED_FROM_CALL", "a host removed the caller from this call");
     }
     v1::Participant participant;
     participant.set_user_id(caller.user_id);
@@ -429,11 +444,13 @@ absl::Status Calls::Moderate(const Caller& caller, const v1::ModerateParticipant
       return LeaveAs(call, request.user_id(), v1::LEAVE_REASON_REMOVED, caller.user_id);
     }
     case v1::ModerateParticipantRequest::kMuteMicrophone: {
-      if (call.topology == v1::CALL_TOPOLOGY_SFU) {
-        if (media_ == nullptr) return FailedPrecondition("NO_MEDIA_SERVER", "no media server");
-        RETURN_IF_ERROR(media_->Mute(RoomOf(call), call.id, request.user_id(),
-                                     request.mute_microphone()));
+      // Only a media server holds a mute a client cannot undo.
+      if (call.topology != v1::CALL_TOPOLOGY_SFU) {
+        return FailedPrecondition("NOT_SFU", "a peer-to-peer call has no media server to mute at");
       }
+      if (media_ == nullptr) return FailedPrecondition("NO_MEDIA_SERVER", "no media server");
+      RETURN_IF_ERROR(media_->Mute(RoomOf(call), call.id, request.user_id(),
+                                   request.mute_microphone()));
       target->set_muted_by_host(request.mute_microphone());
       if (request.mute_microphone()) target->mutable_media()->set_microphone(false);
       break;
@@ -548,11 +565,12 @@ absl::StatusOr<int> Calls::DropVanished() {
   int dropped = 0;
   for (const Vanished& gone : overdue) {
     absl::StatusOr<CallRecord> call = store_.Find(gone.call_id);
-    if (!call.ok()) {
+    if (call.status().code() == absl::StatusCode::kNotFound) {
       // A stray entry (the call's row is gone): forget it.
       RETURN_IF_ERROR(live_.Leave(gone.call_id, gone.user_id).status());
       continue;
     }
+    RETURN_IF_ERROR(call.status());
     RETURN_IF_ERROR(LeaveAs(*call, gone.user_id, v1::LEAVE_REASON_TIMED_OUT, ""));
     ++dropped;
   }

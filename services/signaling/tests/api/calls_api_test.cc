@@ -374,6 +374,12 @@ TEST_CASE("The host removes a participant for good, and only hosts moderate", "[
   empty.set_user_id(student);
   CHECK_REFUSED(f->Call(&Stub::ModerateParticipant, teacher, empty, &moderated), INVALID_ARGUMENT,
                 "EMPTY_ACTION");
+  // A peer-to-peer call has no media server to hold a mute.
+  v1::ModerateParticipantRequest mute = ForCall<v1::ModerateParticipantRequest>(call.id());
+  mute.set_user_id(student);
+  mute.set_mute_microphone(true);
+  CHECK_REFUSED(f->Call(&Stub::ModerateParticipant, teacher, mute, &moderated),
+                FAILED_PRECONDITION, "NOT_SFU");
   remove.set_user_id(student);
   REQUIRE(f->Call(&Stub::ModerateParticipant, teacher, remove, &moderated).ok());
   events::v1::Event left = student_events->Take(ChangeOf(events::v1::CallChange::kParticipantLeft));
