@@ -56,4 +56,8 @@ class PrivateJanus {
   pid_t pid_ = -1;
 };
 
+// An SDP offer of a browser's shape (audio mid 0 Opus, video mid 1 VP8, sendonly, a fresh DTLS
+// fingerprint), made by hand: Janus negotiates it, though no media will ever flow.
+std::string HandMadeSdpOffer();
+
 }  // namespace parta::testing

@@ -75,32 +75,6 @@ std::vector<std::string> Sorted(std::vector<std::string> ids) {
   return ids;
 }
 
-// An SDP offer of a browser's shape (audio mid 0, video mid 1, sendonly), made by hand: Janus
-// negotiates it, though no media will flow.
-std::string HandMadeOffer() {
-  std::vector<std::string> fingerprint;
-  for (unsigned char byte : RandomBytes(32)) fingerprint.push_back(absl::StrFormat("%02X", byte));
-  const std::string fp = absl::StrJoin(fingerprint, ":");
-  std::vector<std::string> lines = {"v=0",
-                                    "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
-                                    "s=-",
-                                    "t=0 0",
-                                    "a=group:BUNDLE 0 1",
-                                    "a=msid-semantic: WMS"};
-  auto media = [&](const std::string& kind, const std::string& mid, const std::string& payload,
-                   const std::string& rtpmap, const std::string& ssrc) {
-    lines.insert(
-        lines.end(),
-        {absl::StrCat("m=", kind, " 9 UDP/TLS/RTP/SAVPF ", payload), "c=IN IP4 0.0.0.0",
-         "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=ice-options:trickle",
-         absl::StrCat("a=fingerprint:sha-256 ", fp), "a=setup:actpass", absl::StrCat("a=mid:", mid),
-         "a=sendonly", "a=rtcp-mux", absl::StrCat("a=rtpmap:", payload, " ", rtpmap),
-         absl::StrCat("a=ssrc:", ssrc, " cname:parta")});
-  };
-  media("audio", "0", "111", "opus/48000/2", "1111");
-  media("video", "1", "96", "VP8/90000", "2222");
-  return absl::StrJoin(lines, "\r\n") + "\r\n";
-}
 
 template <typename Request>
 Request ForCall(const std::string& call_id) {
@@ -133,7 +107,7 @@ v1::JoinCallResponse Join(SignalingFixture& f, const std::string& user,
 v1::PublishMediaRequest Offer(const std::string& call_id) {
   v1::PublishMediaRequest publish = ForCall<v1::PublishMediaRequest>(call_id);
   publish.mutable_offer()->set_type(v1::SDP_TYPE_OFFER);
-  publish.mutable_offer()->set_sdp(HandMadeOffer());
+  publish.mutable_offer()->set_sdp(parta::testing::HandMadeSdpOffer());
   return publish;
 }
 
@@ -244,7 +218,7 @@ TEST_CASE(
   v1::AnswerSubscriptionRequest answer = ForCall<v1::AnswerSubscriptionRequest>(call.id());
   answer.set_subscription_id(NewUuidV7(absl::Now()));
   answer.mutable_answer()->set_type(v1::SDP_TYPE_ANSWER);
-  answer.mutable_answer()->set_sdp(HandMadeOffer());
+  answer.mutable_answer()->set_sdp(parta::testing::HandMadeSdpOffer());
   v1::AnswerSubscriptionResponse answered;
   CHECK_REFUSED(f->Call(&Stub::AnswerSubscription, anna, answer, &answered), NOT_FOUND,
                 "SUBSCRIPTION_NOT_FOUND");
