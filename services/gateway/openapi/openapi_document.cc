@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "parta/events/v1/events.pb.h"
+#include "services/gateway/transcoding/response_mapping.h"
 
 namespace parta::gateway {
 namespace {
@@ -277,13 +278,19 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& version
       operation["requestBody"] = {
           {"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
     }
-    json response_schema =
-        route.response_body.empty()
-            ? writer.MessageSchema(*method.output_type())
-            : writer.FieldSchema(*method.output_type()->FindFieldByName(route.response_body));
+    json ok_content;
+    if (IsRawBody(*method.output_type())) {
+      // A file: its media type is the RPC's to say.
+      ok_content = {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}};
+    } else {
+      json response_schema =
+          route.response_body.empty()
+              ? writer.MessageSchema(*method.output_type())
+              : writer.FieldSchema(*method.output_type()->FindFieldByName(route.response_body));
+      ok_content = {{"application/json", {{"schema", response_schema}}}};
+    }
     operation["responses"] = {
-        {"200", {{"description", "OK"},
-                 {"content", {{"application/json", {{"schema", response_schema}}}}}}},
+        {"200", {{"description", "OK"}, {"content", ok_content}}},
         {"default", {{"description", "an error; see `reason`"},
                      {"content", {{"application/json",
                                    {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};

@@ -287,6 +287,7 @@ void RestHandler::Forward(const std::shared_ptr<Exchange>& exchange) {
 }
 
 void RestHandler::Answer(const std::shared_ptr<Exchange>& exchange, const Message& response) {
+  if (IsRawBody(*response.GetDescriptor())) return Finish(exchange, RawBodyResponse(response));
   absl::StatusOr<std::string> json = MapResponse(*exchange->route, response);
   if (!json.ok()) return Fail(exchange, json.status());
   Finish(exchange, JsonResponse(200, *std::move(json)));

@@ -1,6 +1,10 @@
 #include "services/gateway/transcoding/response_mapping.h"
 
+#include <cstring>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/core/status.h"
 #include "nlohmann/json.hpp"
@@ -21,7 +25,44 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   return out;
 }
 
+// RFC 5987 value characters: the rest is percent-encoded.
+bool IsAttrChar(unsigned char c) {
+  return absl::ascii_isalnum(c) || std::strchr("!#$&+-.^_`|~", c) != nullptr;
+}
+
+std::string ContentDisposition(const std::string& file_name) {
+  std::string fallback;
+  std::string encoded;
+  for (unsigned char c : file_name) {
+    fallback.push_back(c < 0x80 && IsAttrChar(c) ? static_cast<char>(c) : '_');
+    if (IsAttrChar(c)) {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&encoded, absl::StrFormat("%%%02X", c));
+    }
+  }
+  return absl::StrCat("attachment; filename=\"", fallback, "\"; filename*=UTF-8''", encoded);
+}
+
 }  // namespace
+
+bool IsRawBody(const google::protobuf::Descriptor& response_type) {
+  return response_type.full_name() == "parta.api.v1.HttpBody";
+}
+
+HttpResponse RawBodyResponse(const google::protobuf::Message& body) {
+  const google::protobuf::Descriptor& type = *body.GetDescriptor();
+  const google::protobuf::Reflection& fields = *body.GetReflection();
+  HttpResponse response;
+  response.content_type = fields.GetString(body, type.FindFieldByName("content_type"));
+  if (response.content_type.empty()) response.content_type = "application/octet-stream";
+  response.body = fields.GetString(body, type.FindFieldByName("data"));
+  const std::string file_name = fields.GetString(body, type.FindFieldByName("file_name"));
+  if (!file_name.empty()) {
+    response.headers.emplace_back("Content-Disposition", ContentDisposition(file_name));
+  }
+  return response;
+}
 
 absl::StatusOr<std::string> MapResponse(const Route& route,
                                         const google::protobuf::Message& response) {

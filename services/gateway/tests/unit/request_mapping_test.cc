@@ -3,6 +3,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/testing/status_matchers.h"
 #include "nlohmann/json.hpp"
+#include "parta/api/v1/http_body.pb.h"
 #include "parta/testing/v1/transcoding.pb.h"
 #include "services/gateway/linked_services.h"
 #include "services/gateway/routing/route_table.h"
@@ -191,6 +192,30 @@ TEST_CASE("bodies nested deeper than the limit are refused before they are parse
   tv1::UpdateClassRequest update;
   CHECK_STATUS(Map("PATCH", "/v1/academies/7/classes/9", deep, update), kInvalidArgument,
                "JSON_TOO_DEEP");
+}
+
+TEST_CASE("A raw body answers as it is, a named one as a download with an RFC 6266 name",
+          "[gateway][unit]") {
+  api::v1::HttpBody body;
+  CHECK(IsRawBody(*body.GetDescriptor()));
+  CHECK_FALSE(IsRawBody(*tv1::Filter::descriptor()));
+  body.set_data(std::string("\xEF\xBB\xBFa;b\r\n", 8));
+  HttpResponse plain = RawBodyResponse(body);
+  CHECK(plain.content_type == "application/octet-stream");
+  CHECK(plain.body == body.data());
+  CHECK(plain.headers.empty());
+
+  body.set_content_type("text/csv; charset=utf-8");
+  body.set_file_name("посещаемость 5А.csv");
+  HttpResponse file = RawBodyResponse(body);
+  CHECK(file.content_type == "text/csv; charset=utf-8");
+  REQUIRE(file.headers.size() == 1);
+  CHECK(file.headers[0].first == "Content-Disposition");
+  // The ASCII stand-in replaces every other byte; the UTF-8 name is percent-encoded.
+  CHECK(file.headers[0].second ==
+        "attachment; filename=\"_________________________5__.csv\"; "
+        "filename*=UTF-8''%D0%BF%D0%BE%D1%81%D0%B5%D1%89%D0%B0%D0%B5%D0%BC%D0%BE%D1%81%D1%82%D1%8C"
+        "%205%D0%90.csv");
 }
 
 }  // namespace
