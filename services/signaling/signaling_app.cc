@@ -45,6 +45,7 @@ absl::StatusOr<SignalingConfig> SignalingConfigFromEnvironment(Config& env) {
   const absl::Status common =
       grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 4, config);
   config.messaging_address = env.RequiredString("PARTA_MESSAGING_ADDR");
+  config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
   config.identity_client_id = env.String("PARTA_SIGNALING_CLIENT_ID", "");
   config.identity_client_secret = env.String("PARTA_SIGNALING_CLIENT_SECRET", "");
   config.calls.heartbeat_interval =
@@ -101,6 +102,7 @@ struct SignalingApp::Parts {
   std::unique_ptr<CallStore> store;
   std::unique_ptr<LiveState> live;
   std::unique_ptr<CallChats> chats;
+  std::unique_ptr<CallPeople> people;
   std::unique_ptr<IceServers> ice;
   std::unique_ptr<Calls> calls;
   // After the calls: destroyed (its events drained into them) while they still exist.
@@ -144,8 +146,10 @@ absl::StatusOr<std::unique_ptr<SignalingApp>> SignalingApp::Start(
   parts->store = std::make_unique<CallStore>(host.pool());
   parts->live =
       std::make_unique<LiveState>(host.redis(), config.heartbeats_key, clock, host.ids());
-  parts->chats = std::make_unique<CallChats>(grpc::MakeChannel(config.messaging_address),
-                                             std::move(service_tokens));
+  parts->chats =
+      std::make_unique<CallChats>(grpc::MakeChannel(config.messaging_address), service_tokens);
+  parts->people = std::make_unique<CallPeople>(grpc::MakeChannel(config.directory_address),
+                                               host.identity_channel(), service_tokens);
   parts->ice = std::make_unique<IceServers>(config.ice, clock);
   if (config.janus.enabled()) {
     JanusSettings janus = config.janus;
@@ -161,7 +165,8 @@ absl::StatusOr<std::unique_ptr<SignalingApp>> SignalingApp::Start(
                      JanusMedia::Create(std::move(janus), host.redis(), std::move(callbacks)));
   }
   parts->calls = std::make_unique<Calls>(
-      *parts->store, *parts->live, *parts->chats, *parts->ice, parts->media.get(), clock,
+      *parts->store, *parts->live, *parts->chats, *parts->people, *parts->ice,
+      parts->media.get(), clock,
       host.ids(), config.calls, [p] {
         if (p->notices_task) p->notices_task->Wake();
       });

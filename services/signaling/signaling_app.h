@@ -26,7 +26,9 @@ struct SignalingConfig : grpc::ServiceSettings {
     pg_pool_size = 16;
   }
   std::string messaging_address;  // the calls' chats
-  // The service's API client at identity (scope parta.internal), for the chats' notices.
+  std::string directory_address;  // the calls' schools: admins, time zones
+  // The service's API client at identity (scope parta.internal), for the chats' notices and
+  // people's names in attendance exports.
   std::string identity_client_id;
   std::string identity_client_secret;
   CallSettings calls;

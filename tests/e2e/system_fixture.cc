@@ -90,6 +90,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         signaling.identity_client_id = signaling_client.id;
         signaling.identity_client_secret = signaling_client.secret;
         signaling.messaging_address = config.backends["messaging"];
+        signaling.directory_address = config.backends["directory"];
         signaling.grpc_listen = "127.0.0.1:0";
         signaling.metrics_listen.clear();
         signaling.trusted_proxies = {"127.0.0.1"};

@@ -172,4 +172,47 @@ template <typename Request, typename Response, typename Handler>
                       v1::ModerateParticipantResponse&) { return calls_.Moderate(caller, req); });
 }
 
+::grpc::ServerUnaryReactor* SignalingGrpcService::SetCallControls(
+    ::grpc::CallbackServerContext* context, const v1::SetCallControlsRequest* request,
+    v1::SetCallControlsResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const Caller& caller, const v1::SetCallControlsRequest& req,
+                      v1::SetCallControlsResponse& resp) -> absl::Status {
+                 ASSIGN_OR_RETURN(*resp.mutable_call(), calls_.SetControls(caller, req));
+                 return absl::OkStatus();
+               });
+}
+
+::grpc::ServerUnaryReactor* SignalingGrpcService::MuteEveryone(
+    ::grpc::CallbackServerContext* context, const v1::MuteEveryoneRequest* request,
+    v1::MuteEveryoneResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const Caller& caller, const v1::MuteEveryoneRequest& req,
+                      v1::MuteEveryoneResponse& resp) -> absl::Status {
+                 ASSIGN_OR_RETURN(std::vector<std::string> muted,
+                                  calls_.MuteEveryone(caller, req.call_id()));
+                 for (std::string& user_id : muted) resp.add_muted_user_ids(std::move(user_id));
+                 return absl::OkStatus();
+               });
+}
+
+::grpc::ServerUnaryReactor* SignalingGrpcService::AdmitParticipant(
+    ::grpc::CallbackServerContext* context, const v1::AdmitParticipantRequest* request,
+    v1::AdmitParticipantResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const Caller& caller, const v1::AdmitParticipantRequest& req,
+                      v1::AdmitParticipantResponse&) { return calls_.Admit(caller, req); });
+}
+
+::grpc::ServerUnaryReactor* SignalingGrpcService::ExportAttendance(
+    ::grpc::CallbackServerContext* context, const v1::ExportAttendanceRequest* request,
+    api::v1::HttpBody* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const Caller& caller, const v1::ExportAttendanceRequest& req,
+                      api::v1::HttpBody& resp) -> absl::Status {
+                 ASSIGN_OR_RETURN(resp, calls_.ExportAttendance(caller, req.call_id()));
+                 return absl::OkStatus();
+               });
+}
+
 }  // namespace parta::signaling

@@ -59,6 +59,18 @@ class SignalingGrpcService final : public v1::SignalingService::CallbackService 
   ::grpc::ServerUnaryReactor* ModerateParticipant(
       ::grpc::CallbackServerContext* context, const v1::ModerateParticipantRequest* request,
       v1::ModerateParticipantResponse* response) override;
+  ::grpc::ServerUnaryReactor* SetCallControls(::grpc::CallbackServerContext* context,
+                                              const v1::SetCallControlsRequest* request,
+                                              v1::SetCallControlsResponse* response) override;
+  ::grpc::ServerUnaryReactor* MuteEveryone(::grpc::CallbackServerContext* context,
+                                           const v1::MuteEveryoneRequest* request,
+                                           v1::MuteEveryoneResponse* response) override;
+  ::grpc::ServerUnaryReactor* AdmitParticipant(::grpc::CallbackServerContext* context,
+                                               const v1::AdmitParticipantRequest* request,
+                                               v1::AdmitParticipantResponse* response) override;
+  ::grpc::ServerUnaryReactor* ExportAttendance(::grpc::CallbackServerContext* context,
+                                               const v1::ExportAttendanceRequest* request,
+                                               api::v1::HttpBody* response) override;
 
  private:
   Calls& calls_;

@@ -10,7 +10,9 @@ namespace {
 constexpr const char* kCallColumns =
     "id::text, chat_id::text, school_id::text, host_id::text, topology, profile, "
     PARTA_PG_US("started_at") ", " PARTA_PG_US("ended_at") ", coalesce(end_reason, ''), locked, "
-    "coalesce(media_server, ''), coalesce(room, 0)";
+    "coalesce(media_server, ''), coalesce(room, 0), waiting_room";
+// How many columns kCallColumns reads: a query's own columns come after them.
+constexpr int kCallColumnCount = 13;
 
 std::string TopologyName(v1::CallTopology topology) {
   return topology == v1::CALL_TOPOLOGY_PEER_TO_PEER ? "peer_to_peer" : "sfu";
@@ -89,6 +91,7 @@ CallRecord CallOf(const pqxx::row& row) {
   call.locked = row[9].as<bool>();
   call.media_server = row[10].as<std::string>();
   call.room = row[11].as<int64_t>();
+  call.waiting_room = row[12].as<bool>();
   return call;
 }
 
@@ -167,6 +170,21 @@ absl::StatusOr<CallRecord> CallStore::FindLive(const std::string& chat_id) {
         absl::StrCat("SELECT ", kCallColumns, " FROM calls WHERE chat_id = $1 AND ended_at IS NULL"),
         chat_id);
     if (rows.empty()) return NotFound("NO_LIVE_CALL", "the chat has no live call");
+    return CallOf(rows[0]);
+  });
+}
+
+absl::StatusOr<CallRecord> CallStore::SetControls(const std::string& call_id,
+                                                  std::optional<bool> locked,
+                                                  std::optional<bool> waiting_room) {
+  return pool_.TransactFor<CallRecord>([&](pqxx::work& tx) -> absl::StatusOr<CallRecord> {
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("UPDATE calls SET locked = coalesce($2, locked), "
+                     "waiting_room = coalesce($3, waiting_room) "
+                     "WHERE id = $1 AND ended_at IS NULL RETURNING ",
+                     kCallColumns),
+        call_id, locked, waiting_room);
+    if (rows.empty()) return FailedPrecondition("CALL_ENDED", "the call is over");
     return CallOf(rows[0]);
   });
 }
@@ -302,7 +320,7 @@ absl::StatusOr<std::vector<PendingNotice>> CallStore::PendingNotices(int limit) 
                  limit)) {
           CallRecord call = CallOf(row);
           // The start first: the chat shows them in order.
-          bool start_posted = row[12].as<bool>();
+          bool start_posted = row[kCallColumnCount].as<bool>();
           notices.push_back({.call = std::move(call), .ended = start_posted});
         }
         return notices;

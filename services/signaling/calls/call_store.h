@@ -26,6 +26,7 @@ struct CallRecord {
   std::optional<absl::Time> ended_at;
   v1::CallEndReason end_reason = v1::CALL_END_REASON_UNSPECIFIED;
   bool locked = false;
+  bool waiting_room = false;
   // SFU calls: the Janus instance and the room.
   std::string media_server;
   int64_t room = 0;
@@ -61,6 +62,11 @@ class CallStore {
   absl::StatusOr<CallRecord> Find(const std::string& call_id);
   // NOT_FOUND `NO_LIVE_CALL` when the chat has none.
   absl::StatusOr<CallRecord> FindLive(const std::string& chat_id);
+
+  // Sets a live call's lock and waiting room (unset: unchanged); the call as it is now.
+  // FAILED_PRECONDITION `CALL_ENDED` when the call is over.
+  absl::StatusOr<CallRecord> SetControls(const std::string& call_id, std::optional<bool> locked,
+                                         std::optional<bool> waiting_room);
 
   // Opens a stay of `user_id` in a live call; false when he has one open already (his place is
   // kept). FAILED_PRECONDITION `CALL_ENDED` when the call is over.

@@ -1,10 +1,12 @@
 #include "services/signaling/calls/calls.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/grpc/request_values.h"
+#include "services/signaling/attendance/attendance_csv.h"
 #include "services/signaling/domain/policy.h"
 #include "services/signaling/domain/validation.h"
 
@@ -36,12 +38,13 @@ std::vector<std::string> UserIds(const std::vector<v1::Participant>& people) {
 
 }  // namespace
 
-Calls::Calls(CallStore& store, LiveState& live, CallChats& chats, const IceServers& ice,
-             CallMedia* media, const Clock& clock, IdGenerator& ids, CallSettings settings,
-             std::function<void()> notices_pending)
+Calls::Calls(CallStore& store, LiveState& live, CallChats& chats, CallPeople& people,
+             const IceServers& ice, CallMedia* media, const Clock& clock, IdGenerator& ids,
+             CallSettings settings, std::function<void()> notices_pending)
     : store_(store),
       live_(live),
       chats_(chats),
+      people_(people),
       ice_(ice),
       media_(media),
       clock_(clock),
@@ -94,12 +97,15 @@ absl::StatusOr<v1::Call> Calls::CallProto(const CallRecord& call) {
   if (call.ended_at) *proto.mutable_end_time() = TimestampOf(*call.ended_at);
   proto.set_end_reason(call.end_reason);
   proto.set_locked(call.locked);
+  proto.set_waiting_room(call.waiting_room);
   // The sequence first: a change after this read has a higher number than the state shows.
   ASSIGN_OR_RETURN(int64_t sequence, live_.Sequence(call.id));
   proto.set_sequence(sequence);
   if (call.live()) {
     ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
     for (v1::Participant& person : people) *proto.add_participants() = std::move(person);
+    ASSIGN_OR_RETURN(std::vector<v1::WaitingPerson> waiting, live_.Waiting(call.id));
+    for (v1::WaitingPerson& person : waiting) *proto.add_waiting() = std::move(person);
   }
   return proto;
 }
@@ -195,9 +201,43 @@ absl::StatusOr<v1::JoinCallResponse> Calls::JoinAs(const Access& access, const C
   if (call.locked && !ControlsCall(role)) {
     return FailedPrecondition("CALL_LOCKED", "a host locked the call");
   }
+  v1::JoinCallResponse response;
   ASSIGN_OR_RETURN(std::optional<v1::Participant> earlier, live_.Find(call.id, caller.user_id));
+  if (!earlier && call.waiting_room && !ControlsCall(role)) {
+    ASSIGN_OR_RETURN(bool admitted, live_.WasAdmitted(call.id, caller.user_id));
+    if (!admitted) {
+      RETURN_IF_ERROR(Knock(call, caller.user_id, role));
+      ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(call));
+      FillParticipation(caller.user_id, response);
+      response.clear_ice_servers();  // media credentials come with admission
+      response.set_waiting(true);
+      return response;
+    }
+  }
+  RETURN_IF_ERROR(Enter(call, caller.user_id, role, earlier, caller.user_id));
+  ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(call));
+  FillParticipation(caller.user_id, response);
+  return response;
+}
+
+absl::Status Calls::Knock(const CallRecord& call, const std::string& user_id, v1::CallRole role) {
+  v1::WaitingPerson person;
+  person.set_user_id(user_id);
+  person.set_role(role);
+  *person.mutable_since() = TimestampOf(clock_.Now());
+  ASSIGN_OR_RETURN(bool knocked, live_.Wait(call.id, person, Deadline()));
+  if (!knocked) return absl::OkStatus();  // waiting already: his knock was renewed
+  events::v1::CallChange change;
+  change.set_actor_id(user_id);
+  *change.mutable_participant_waiting() = person;
+  return AnnounceToCall(call.id, std::move(change), {user_id});
+}
+
+absl::Status Calls::Enter(const CallRecord& call, const std::string& user_id, v1::CallRole role,
+                          const std::optional<v1::Participant>& earlier,
+                          const std::string& actor_id) {
   v1::Participant participant;
-  participant.set_user_id(caller.user_id);
+  participant.set_user_id(user_id);
   participant.set_role(role);
   *participant.mutable_join_time() = TimestampOf(clock_.Now());
   const bool lesson_pupil = call.profile == v1::CALL_PROFILE_LESSON && !ControlsCall(role);
@@ -211,29 +251,42 @@ absl::StatusOr<v1::JoinCallResponse> Calls::JoinAs(const Access& access, const C
 
   const int capacity = CapacityOf(call.topology, settings_.sfu_capacity);
   ASSIGN_OR_RETURN(bool entered, live_.Enter(call.id, participant, capacity, Deadline()));
-  absl::StatusOr<bool> opened = store_.OpenStay(call.id, caller.user_id, role, clock_.Now());
+  absl::StatusOr<bool> opened = store_.OpenStay(call.id, user_id, role, clock_.Now());
   if (opened.ok() && call.topology == v1::CALL_TOPOLOGY_SFU) {
-    absl::Status in_room = media_ ? media_->Enter(RoomOf(call), call.id, caller.user_id)
+    absl::Status in_room = media_ ? media_->Enter(RoomOf(call), call.id, user_id)
                                   : FailedPrecondition("NO_MEDIA_SERVER", "no media server");
     if (!in_room.ok()) opened = in_room;
   }
   if (!opened.ok()) {
     if (entered) {
-      (void)live_.Leave(call.id, caller.user_id);
-      (void)store_.CloseStay(call.id, caller.user_id, v1::LEAVE_REASON_LEFT, clock_.Now());
+      (void)live_.Leave(call.id, user_id);
+      (void)store_.CloseStay(call.id, user_id, v1::LEAVE_REASON_LEFT, clock_.Now());
     }
     return opened.status();
   }
   events::v1::CallChange change;
-  change.set_actor_id(caller.user_id);
+  change.set_actor_id(actor_id);
   *change.mutable_participant_joined() = participant;
-  ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
-  RETURN_IF_ERROR(live_.Announce(call.id, std::move(change), UserIds(people)));
+  return AnnounceToCall(call.id, std::move(change));
+}
 
-  v1::JoinCallResponse response;
-  ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(call));
-  FillParticipation(caller.user_id, response);
-  return response;
+absl::Status Calls::AnnounceToCall(const std::string& call_id, events::v1::CallChange change,
+                                   std::vector<std::string> also) {
+  ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call_id));
+  ASSIGN_OR_RETURN(std::vector<v1::WaitingPerson> waiting, live_.Waiting(call_id));
+  std::vector<std::string> recipients = UserIds(people);
+  // Those waiting hear about the waiting room only: the call's own business is for those in it.
+  const bool about_waiting = change.has_participant_waiting() || change.has_wait_ended() ||
+                             change.has_controls_changed() || change.has_call_ended();
+  if (about_waiting) {
+    for (const v1::WaitingPerson& person : waiting) recipients.push_back(person.user_id());
+  }
+  for (std::string& user_id : also) {
+    if (std::find(recipients.begin(), recipients.end(), user_id) == recipients.end()) {
+      recipients.push_back(std::move(user_id));
+    }
+  }
+  return live_.Announce(call_id, std::move(change), recipients);
 }
 
 absl::Status Calls::Leave(const Caller& caller, const std::string& call_id) {
@@ -244,6 +297,9 @@ absl::Status Calls::Leave(const Caller& caller, const std::string& call_id) {
 
 absl::Status Calls::LeaveAs(const CallRecord& call, const std::string& user_id,
                             v1::LeaveReason reason, const std::string& actor_id) {
+  ASSIGN_OR_RETURN(std::optional<v1::WaitingPerson> knock,
+                   live_.EndWait(call.id, user_id, /*admitted=*/false));
+  if (knock) return EndedWait(call, user_id, v1::WAIT_OUTCOME_LEFT, actor_id);
   ASSIGN_OR_RETURN(bool was_in, live_.Leave(call.id, user_id));
   ASSIGN_OR_RETURN(bool stayed, store_.CloseStay(call.id, user_id, reason, clock_.Now()));
   if (!was_in && !stayed) return absl::OkStatus();  // someone else took him out first
@@ -255,14 +311,12 @@ absl::Status Calls::LeaveAs(const CallRecord& call, const std::string& user_id,
       log::Warning("a participant's media was not closed").With("error", left.ToString());
     }
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
   events::v1::CallChange change;
   change.set_actor_id(actor_id);
   change.mutable_participant_left()->set_user_id(user_id);
   change.mutable_participant_left()->set_reason(reason);
-  std::vector<std::string> recipients = UserIds(people);
-  recipients.push_back(user_id);  // his other devices
-  RETURN_IF_ERROR(live_.Announce(call.id, std::move(change), recipients));
+  RETURN_IF_ERROR(AnnounceToCall(call.id, std::move(change), {user_id}));  // his other devices
+  ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
   if (people.empty()) {
     ASSIGN_OR_RETURN(std::vector<Stay> open, store_.OpenStays(call.id));
     if (open.empty()) return EndAs(call, v1::CALL_END_REASON_EVERYONE_LEFT, actor_id).status();
@@ -287,6 +341,9 @@ absl::StatusOr<v1::Call> Calls::End(const Caller& caller, const std::string& cal
 absl::StatusOr<v1::Call> Calls::EndAs(const CallRecord& call, v1::CallEndReason reason,
                                       const std::string& actor_id) {
   ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
+  ASSIGN_OR_RETURN(std::vector<v1::WaitingPerson> waiting, live_.Waiting(call.id));
+  std::vector<std::string> everyone = UserIds(people);
+  for (const v1::WaitingPerson& person : waiting) everyone.push_back(person.user_id());
   ASSIGN_OR_RETURN(bool ended_now, store_.End(call.id, reason, clock_.Now()));
   ASSIGN_OR_RETURN(CallRecord ended, store_.Find(call.id));
   ASSIGN_OR_RETURN(v1::Call proto, CallProto(ended));
@@ -295,8 +352,8 @@ absl::StatusOr<v1::Call> Calls::EndAs(const CallRecord& call, v1::CallEndReason 
   events::v1::CallChange change;
   change.set_actor_id(actor_id);
   *change.mutable_call_ended() = proto;
-  RETURN_IF_ERROR(live_.Announce(call.id, std::move(change), UserIds(people)));
-  RETURN_IF_ERROR(live_.Drop(call.id, UserIds(people)));
+  RETURN_IF_ERROR(live_.Announce(call.id, std::move(change), everyone));
+  RETURN_IF_ERROR(live_.Drop(call.id, everyone));
   if (call.topology == v1::CALL_TOPOLOGY_SFU && media_ != nullptr &&
       reason != v1::CALL_END_REASON_MEDIA_SERVER_LOST) {
     if (absl::Status destroyed = media_->DestroyRoom(RoomOf(call)); !destroyed.ok()) {
@@ -349,8 +406,7 @@ absl::StatusOr<v1::HeartbeatResponse> Calls::Heartbeat(const Caller& caller,
     if (entered) {
       events::v1::CallChange change;
       *change.mutable_participant_joined() = participant;
-      ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call_id));
-      RETURN_IF_ERROR(live_.Announce(call_id, std::move(change), UserIds(people)));
+      RETURN_IF_ERROR(AnnounceToCall(call_id, std::move(change)));
     }
     response.set_resync(true);
   }
@@ -375,8 +431,7 @@ absl::StatusOr<v1::Participant> Calls::SetMediaState(const Caller& caller,
   events::v1::CallChange change;
   change.set_actor_id(caller.user_id);
   *change.mutable_participant_updated() = participant;
-  ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(request.call_id()));
-  RETURN_IF_ERROR(live_.Announce(request.call_id(), std::move(change), UserIds(people)));
+  RETURN_IF_ERROR(AnnounceToCall(request.call_id(), std::move(change)));
   return participant;
 }
 
@@ -423,52 +478,135 @@ absl::Status Calls::SendSignal(const Caller& caller, const v1::SendSignalRequest
   return live_.Relay(request.to_user_id(), std::move(signal));
 }
 
+absl::StatusOr<Calls::Access> Calls::AccessAsHost(const Caller& caller,
+                                                  const std::string& call_id) {
+  ASSIGN_OR_RETURN(Access access, AccessCall(caller, call_id));
+  if (!ControlsCall(RoleInCall(access.chat, caller.user_id, access.call.host_id))) {
+    return HostOnly();
+  }
+  if (!access.call.live()) return CallEnded();
+  return access;
+}
+
 absl::Status Calls::Moderate(const Caller& caller, const v1::ModerateParticipantRequest& request) {
   RETURN_IF_ERROR(CheckId(request.user_id(), "INVALID_USER_ID", "user_id"));
-  ASSIGN_OR_RETURN(Access access, AccessCall(caller, request.call_id()));
+  ASSIGN_OR_RETURN(Access access, AccessAsHost(caller, request.call_id()));
   const CallRecord& call = access.call;
-  if (!ControlsCall(RoleInCall(access.chat, caller.user_id, call.host_id))) return HostOnly();
-  if (!call.live()) return CallEnded();
   ASSIGN_OR_RETURN(std::optional<v1::Participant> target,
                    live_.Find(call.id, request.user_id()));
   if (!target) return FailedPrecondition("PEER_NOT_IN_CALL", "that person is not in the call");
-  if (request.action_case() == v1::ModerateParticipantRequest::ACTION_NOT_SET) {
-    return InvalidArgument("EMPTY_ACTION", "say what to do: mute_microphone, allow_screen, remove");
-  }
   switch (request.action_case()) {
-    case v1::ModerateParticipantRequest::kRemove: {
+    case v1::ModerateParticipantRequest::kRemove:
       if (request.user_id() == call.host_id || request.user_id() == caller.user_id) {
         return FailedPrecondition("HOST_NOT_REMOVABLE", "the host (and oneself) stays");
       }
       RETURN_IF_ERROR(store_.Remove(call.id, request.user_id(), caller.user_id, clock_.Now()));
       return LeaveAs(call, request.user_id(), v1::LEAVE_REASON_REMOVED, caller.user_id);
-    }
-    case v1::ModerateParticipantRequest::kMuteMicrophone: {
-      // Only a media server holds a mute a client cannot undo.
-      if (call.topology != v1::CALL_TOPOLOGY_SFU) {
-        return FailedPrecondition("NOT_SFU", "a peer-to-peer call has no media server to mute at");
-      }
-      if (media_ == nullptr) return FailedPrecondition("NO_MEDIA_SERVER", "no media server");
-      RETURN_IF_ERROR(media_->Mute(RoomOf(call), call.id, request.user_id(),
-                                   request.mute_microphone()));
-      target->set_muted_by_host(request.mute_microphone());
-      if (request.mute_microphone()) target->mutable_media()->set_microphone(false);
-      break;
-    }
+    case v1::ModerateParticipantRequest::kMuteMicrophone:
+      return HostMute(call, *target, request.mute_microphone(), caller.user_id);
     case v1::ModerateParticipantRequest::kAllowScreen:
       target->set_screen_allowed(request.allow_screen());
       if (!request.allow_screen()) target->mutable_media()->set_screen(false);
-      break;
+      return Replace(call.id, *target, caller.user_id);
     default:
-      break;
+      return InvalidArgument("EMPTY_ACTION", "say what to do: mute_microphone, allow_screen, remove");
   }
-  ASSIGN_OR_RETURN(bool updated, live_.Update(call.id, *target));
+}
+
+absl::Status Calls::HostMute(const CallRecord& call, v1::Participant& participant, bool mute,
+                             const std::string& actor_id) {
+  // Only a media server holds a mute a client cannot undo.
+  if (call.topology != v1::CALL_TOPOLOGY_SFU) {
+    return FailedPrecondition("NOT_SFU", "a peer-to-peer call has no media server to mute at");
+  }
+  if (media_ == nullptr) return FailedPrecondition("NO_MEDIA_SERVER", "no media server");
+  RETURN_IF_ERROR(media_->Mute(RoomOf(call), call.id, participant.user_id(), mute));
+  participant.set_muted_by_host(mute);
+  if (mute) participant.mutable_media()->set_microphone(false);
+  return Replace(call.id, participant, actor_id);
+}
+
+absl::Status Calls::Replace(const std::string& call_id, const v1::Participant& participant,
+                            const std::string& actor_id) {
+  ASSIGN_OR_RETURN(bool updated, live_.Update(call_id, participant));
   if (!updated) return FailedPrecondition("PEER_NOT_IN_CALL", "that person left the call");
   events::v1::CallChange change;
-  change.set_actor_id(caller.user_id);
-  *change.mutable_participant_updated() = *target;
+  change.set_actor_id(actor_id);
+  *change.mutable_participant_updated() = participant;
+  return AnnounceToCall(call_id, std::move(change));
+}
+
+absl::StatusOr<std::vector<std::string>> Calls::MuteEveryone(const Caller& caller,
+                                                             const std::string& call_id) {
+  ASSIGN_OR_RETURN(Access access, AccessAsHost(caller, call_id));
+  const CallRecord& call = access.call;
+  if (call.topology != v1::CALL_TOPOLOGY_SFU) {
+    return FailedPrecondition("NOT_SFU", "a peer-to-peer call has no media server to mute at");
+  }
   ASSIGN_OR_RETURN(std::vector<v1::Participant> people, live_.People(call.id));
-  return live_.Announce(call.id, std::move(change), UserIds(people));
+  std::vector<std::string> muted;
+  for (v1::Participant& person : people) {
+    if (ControlsCall(person.role()) || person.muted_by_host()) continue;
+    absl::Status done = HostMute(call, person, true, caller.user_id);
+    if (absl::IsFailedPrecondition(done) && ReasonOf(done) == "PEER_NOT_IN_CALL") continue;
+    RETURN_IF_ERROR(done);
+    muted.push_back(person.user_id());
+  }
+  return muted;
+}
+
+absl::StatusOr<v1::Call> Calls::SetControls(const Caller& caller,
+                                            const v1::SetCallControlsRequest& request) {
+  ASSIGN_OR_RETURN(Access access, AccessAsHost(caller, request.call_id()));
+  if (!request.has_locked() && !request.has_waiting_room()) {
+    return InvalidArgument("EMPTY_CONTROLS", "say what to set: locked, waiting_room");
+  }
+  ASSIGN_OR_RETURN(
+      CallRecord call,
+      store_.SetControls(access.call.id,
+                         request.has_locked() ? std::optional<bool>(request.locked()) : std::nullopt,
+                         request.has_waiting_room() ? std::optional<bool>(request.waiting_room())
+                                                    : std::nullopt));
+  events::v1::CallChange change;
+  change.set_actor_id(caller.user_id);
+  change.mutable_controls_changed()->set_locked(call.locked);
+  change.mutable_controls_changed()->set_waiting_room(call.waiting_room);
+  RETURN_IF_ERROR(AnnounceToCall(call.id, std::move(change)));
+  if (!call.waiting_room) {
+    // No waiting room: everyone waiting comes in.
+    ASSIGN_OR_RETURN(std::vector<v1::WaitingPerson> waiting, live_.Waiting(call.id));
+    for (const v1::WaitingPerson& person : waiting) {
+      absl::Status admitted = AdmitAs(call, person.user_id(), true, caller.user_id);
+      if (!admitted.ok() && ReasonOf(admitted) != "NOT_WAITING") return admitted;
+    }
+  }
+  return CallProto(call);
+}
+
+absl::Status Calls::Admit(const Caller& caller, const v1::AdmitParticipantRequest& request) {
+  RETURN_IF_ERROR(CheckId(request.user_id(), "INVALID_USER_ID", "user_id"));
+  ASSIGN_OR_RETURN(Access access, AccessAsHost(caller, request.call_id()));
+  return AdmitAs(access.call, request.user_id(), request.admit(), caller.user_id);
+}
+
+absl::Status Calls::AdmitAs(const CallRecord& call, const std::string& user_id, bool admit,
+                            const std::string& actor_id) {
+  ASSIGN_OR_RETURN(std::optional<v1::WaitingPerson> knock, live_.EndWait(call.id, user_id, admit));
+  if (!knock) return FailedPrecondition("NOT_WAITING", "that person is not waiting to come in");
+  RETURN_IF_ERROR(EndedWait(call, user_id,
+                            admit ? v1::WAIT_OUTCOME_ADMITTED : v1::WAIT_OUTCOME_DECLINED,
+                            actor_id));
+  if (!admit) return absl::OkStatus();
+  return Enter(call, user_id, knock->role(), std::nullopt, actor_id);
+}
+
+absl::Status Calls::EndedWait(const CallRecord& call, const std::string& user_id,
+                              v1::WaitOutcome outcome, const std::string& actor_id) {
+  events::v1::CallChange change;
+  change.set_actor_id(actor_id);
+  change.mutable_wait_ended()->set_user_id(user_id);
+  change.mutable_wait_ended()->set_outcome(outcome);
+  return AnnounceToCall(call.id, std::move(change), {user_id});
 }
 
 absl::StatusOr<v1::SessionDescription> Calls::Publish(const Caller& caller,
@@ -529,6 +667,52 @@ absl::Status Calls::Trickle(const Caller& caller, const v1::TrickleMediaRequest&
                          {request.candidates().begin(), request.candidates().end()});
 }
 
+absl::StatusOr<api::v1::HttpBody> Calls::ExportAttendance(const Caller& caller,
+                                                          const std::string& call_id) {
+  // The call's hosts (members of its chat who control it) and the school's admins, who need
+  // not be in the chat.
+  absl::StatusOr<Access> access = AccessCall(caller, call_id);
+  if (!access.ok() && !absl::IsPermissionDenied(access.status())) return access.status();
+  if (!access.ok() || !ControlsCall(RoleInCall(access->chat, caller.user_id, access->call.host_id))) {
+    absl::StatusOr<CallRecord> call = store_.Find(call_id);
+    if (!call.ok()) return access.ok() ? HostOnly() : access.status();
+    ASSIGN_OR_RETURN(bool admin, people_.AdministersSchool(caller.bearer, call->school_id));
+    if (!admin) return access.ok() ? HostOnly() : access.status();
+  }
+  ASSIGN_OR_RETURN(CallRecord call, store_.Find(call_id));
+  ASSIGN_OR_RETURN(std::vector<Stay> stays, store_.Attendance(call.id));
+
+  std::string zone_name = "UTC";
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (absl::StatusOr<std::string> school_zone = people_.SchoolTimeZone(caller.bearer, call.school_id);
+      school_zone.ok() && absl::LoadTimeZone(*school_zone, &zone)) {
+    zone_name = *school_zone;
+  } else {
+    zone = absl::UTCTimeZone();
+  }
+  absl::flat_hash_map<std::string, std::string> names;
+  std::vector<AttendanceRow> rows;
+  rows.reserve(stays.size());
+  for (const Stay& stay : stays) {
+    auto [name, fresh] = names.try_emplace(stay.user_id);
+    if (fresh) {
+      ASSIGN_OR_RETURN(name->second, people_.DisplayName(stay.user_id));
+    }
+    rows.push_back({.user_id = stay.user_id,
+                    .name = name->second,
+                    .role = stay.role,
+                    .joined = stay.joined_at,
+                    .left = stay.left_at,
+                    .reason = stay.leave_reason});
+  }
+  api::v1::HttpBody body;
+  body.set_content_type("text/csv; charset=utf-8");
+  body.set_data(AttendanceCsv(rows, zone, zone_name));
+  body.set_file_name(absl::StrCat("attendance-", absl::FormatTime("%Y-%m-%d", call.started_at, zone),
+                                  "-", call.id.substr(0, 8), ".csv"));
+  return body;
+}
+
 void Calls::MediaChanged(const std::string& call_id, const std::string& user_id,
                          bool publishing) {
   absl::StatusOr<std::optional<v1::Participant>> participant = live_.Find(call_id, user_id);
@@ -540,10 +724,7 @@ void Calls::MediaChanged(const std::string& call_id, const std::string& user_id,
   if (!updated.ok() || !*updated) return;
   events::v1::CallChange change;
   *change.mutable_participant_updated() = person;
-  absl::StatusOr<std::vector<v1::Participant>> people = live_.People(call_id);
-  if (!people.ok()) return;
-  if (absl::Status announced = live_.Announce(call_id, std::move(change), UserIds(*people));
-      !announced.ok()) {
+  if (absl::Status announced = AnnounceToCall(call_id, std::move(change)); !announced.ok()) {
     log::Warning("a publication change was not announced").With("error", announced.ToString());
   }
 }

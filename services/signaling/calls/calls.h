@@ -1,12 +1,14 @@
 #pragma once
 
-// The use cases of calls: start, join, leave, end, heartbeats, media state, relayed WebRTC
-// messages, the hosts' controls, and the background work that keeps calls honest (vanished
+// The use cases of calls: start, join (or wait to be admitted), leave, end, heartbeats, media
+// state, relayed WebRTC messages, the hosts' controls, the attendance export, and the background
+// work that keeps calls honest (vanished
 // participants leave, the chat's notices get posted). Every use case first checks that the
 // caller may touch the call: a member of its chat, as messaging sees him; participants' own
 // messages (heartbeats, signals) check only that he is in the call.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "services/signaling/calls/live_state.h"
 #include "services/signaling/chats/call_chats.h"
 #include "services/signaling/ice/ice_servers.h"
+#include "services/signaling/people/call_people.h"
 #include "services/signaling/sfu/call_media.h"
 
 namespace parta::signaling {
@@ -42,9 +45,9 @@ class Calls {
  public:
   // `media` may be null: calls that need the SFU are then refused (`NO_MEDIA_SERVER`).
   // `notices_pending` wakes the task that posts the chat's notices.
-  Calls(CallStore& store, LiveState& live, CallChats& chats, const IceServers& ice,
-        CallMedia* media, const Clock& clock, IdGenerator& ids, CallSettings settings,
-        std::function<void()> notices_pending);
+  Calls(CallStore& store, LiveState& live, CallChats& chats, CallPeople& people,
+        const IceServers& ice, CallMedia* media, const Clock& clock, IdGenerator& ids,
+        CallSettings settings, std::function<void()> notices_pending);
 
   absl::StatusOr<v1::StartCallResponse> Start(const Caller& caller,
                                               const v1::StartCallRequest& request);
@@ -61,6 +64,15 @@ class Calls {
                                                           const std::string& call_id);
   absl::Status SendSignal(const Caller& caller, const v1::SendSignalRequest& request);
   absl::Status Moderate(const Caller& caller, const v1::ModerateParticipantRequest& request);
+  absl::StatusOr<v1::Call> SetControls(const Caller& caller,
+                                       const v1::SetCallControlsRequest& request);
+  // Who was muted now.
+  absl::StatusOr<std::vector<std::string>> MuteEveryone(const Caller& caller,
+                                                        const std::string& call_id);
+  absl::Status Admit(const Caller& caller, const v1::AdmitParticipantRequest& request);
+  // The attendance as a CSV file (attendance/attendance_csv.h).
+  absl::StatusOr<api::v1::HttpBody> ExportAttendance(const Caller& caller,
+                                                     const std::string& call_id);
 
   // SFU calls: the JSEP relayed between the participant and the media server.
   absl::StatusOr<v1::SessionDescription> Publish(const Caller& caller,
@@ -96,8 +108,31 @@ class Calls {
     v1::Participant participant;
   };
   absl::StatusOr<Presence> RequireParticipant(const Caller& caller, const std::string& call_id);
+  // AccessCall for a host of a live call: HOST_ONLY, CALL_ENDED otherwise.
+  absl::StatusOr<Access> AccessAsHost(const Caller& caller, const std::string& call_id);
 
   absl::StatusOr<v1::JoinCallResponse> JoinAs(const Access& access, const Caller& caller);
+  // Puts someone in the waiting room; the call hears of it.
+  absl::Status Knock(const CallRecord& call, const std::string& user_id, v1::CallRole role);
+  // Puts someone in the call (`earlier`: his state when he is in it already) and the media
+  // server's room, opens his stay; the call hears of it.
+  absl::Status Enter(const CallRecord& call, const std::string& user_id, v1::CallRole role,
+                     const std::optional<v1::Participant>& earlier, const std::string& actor_id);
+  // Ends a wait (admitted or declined by `actor_id`, or withdrawn); admitted people enter.
+  absl::Status AdmitAs(const CallRecord& call, const std::string& user_id, bool admit,
+                       const std::string& actor_id);
+  absl::Status EndedWait(const CallRecord& call, const std::string& user_id,
+                         v1::WaitOutcome outcome, const std::string& actor_id);
+  // A host's mute at the media server, then Replace.
+  absl::Status HostMute(const CallRecord& call, v1::Participant& participant, bool mute,
+                        const std::string& actor_id);
+  // Stores a participant's new state and tells the call (PEER_NOT_IN_CALL when he left).
+  absl::Status Replace(const std::string& call_id, const v1::Participant& participant,
+                       const std::string& actor_id);
+  // Publishes a change to everyone in the call, to those waiting when it concerns them, and to
+  // `also`.
+  absl::Status AnnounceToCall(const std::string& call_id, events::v1::CallChange change,
+                              std::vector<std::string> also = {});
   absl::Status LeaveAs(const CallRecord& call, const std::string& user_id,
                        v1::LeaveReason reason, const std::string& actor_id);
   absl::StatusOr<v1::Call> EndAs(const CallRecord& call, v1::CallEndReason reason,
@@ -116,6 +151,7 @@ class Calls {
   CallStore& store_;
   LiveState& live_;
   CallChats& chats_;
+  CallPeople& people_;
   const IceServers& ice_;
   CallMedia* media_;
   const Clock& clock_;

@@ -16,6 +16,14 @@ std::string PeopleKey(absl::string_view call_id) {
   return absl::StrCat("parta:call:{", call_id, "}:people");
 }
 
+std::string WaitingKey(absl::string_view call_id) {
+  return absl::StrCat("parta:call:{", call_id, "}:waiting");
+}
+
+std::string AdmittedKey(absl::string_view call_id) {
+  return absl::StrCat("parta:call:{", call_id, "}:admitted");
+}
+
 std::string SequenceKey(absl::string_view call_id) {
   return absl::StrCat("parta:call:{", call_id, "}:sequence");
 }
@@ -46,11 +54,33 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 )lua";
 
-// KEYS: people, beats. ARGV: user id, deadline, beat member. 1 when moved, 0 when not in.
+// KEYS: people, waiting, beats. ARGV: user id, deadline, beat member. 1 when moved, 0 when he
+// is neither in the call nor waiting.
 constexpr const char* kBeat = R"lua(
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 return 1
+)lua";
+
+// KEYS: waiting, beats. ARGV: user id, person, deadline, beat member. 1 when he knocked now,
+// 0 when he was waiting already.
+constexpr const char* kWait = R"lua(
+local knocked = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return knocked
+)lua";
+
+// KEYS: waiting, admitted, beats. ARGV: user id, beat member, "1" when admitted. His knock, or
+// false when he was not waiting.
+constexpr const char* kEndWait = R"lua(
+local person = redis.call('HGET', KEYS[1], ARGV[1])
+if not person then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[2])
+if ARGV[3] == '1' then redis.call('SADD', KEYS[2], ARGV[1]) end
+return person
 )lua";
 
 // KEYS: sequence. ARGV: the floor for a lost counter. The next number.
@@ -100,10 +130,60 @@ absl::StatusOr<bool> LiveState::Leave(const std::string& call_id, const std::str
 absl::StatusOr<bool> LiveState::Beat(const std::string& call_id, const std::string& user_id,
                                      absl::Time deadline) {
   ASSIGN_OR_RETURN(int64_t moved,
-                   Integer(redis_.Command({"EVAL", kBeat, "2", PeopleKey(call_id),
-                                           beats_key_, user_id, Millis(deadline),
+                   Integer(redis_.Command({"EVAL", kBeat, "3", PeopleKey(call_id),
+                                           WaitingKey(call_id), beats_key_, user_id,
+                                           Millis(deadline),
                                            BeatMember(call_id, user_id)})));
   return moved == 1;
+}
+
+absl::StatusOr<bool> LiveState::Wait(const std::string& call_id,
+                                     const v1::WaitingPerson& person, absl::Time deadline) {
+  ASSIGN_OR_RETURN(int64_t knocked,
+                   Integer(redis_.Command({"EVAL", kWait, "2", WaitingKey(call_id), beats_key_,
+                                           person.user_id(), person.SerializeAsString(),
+                                           Millis(deadline),
+                                           BeatMember(call_id, person.user_id())})));
+  return knocked == 1;
+}
+
+absl::StatusOr<std::optional<v1::WaitingPerson>> LiveState::EndWait(const std::string& call_id,
+                                                                    const std::string& user_id,
+                                                                    bool admitted) {
+  ASSIGN_OR_RETURN(redis::Value reply,
+                   redis_.Command({"EVAL", kEndWait, "3", WaitingKey(call_id),
+                                   AdmittedKey(call_id), beats_key_, user_id,
+                                   BeatMember(call_id, user_id), admitted ? "1" : "0"}));
+  if (reply.is_nil()) return std::nullopt;
+  v1::WaitingPerson person;
+  if (!person.ParseFromString(reply.text)) {
+    return Internal("CALL_STATE_CORRUPT", "a waiting person's state does not parse");
+  }
+  return person;
+}
+
+absl::StatusOr<bool> LiveState::WasAdmitted(const std::string& call_id,
+                                            const std::string& user_id) {
+  ASSIGN_OR_RETURN(int64_t member,
+                   Integer(redis_.Command({"SISMEMBER", AdmittedKey(call_id), user_id})));
+  return member == 1;
+}
+
+absl::StatusOr<std::vector<v1::WaitingPerson>> LiveState::Waiting(const std::string& call_id) {
+  ASSIGN_OR_RETURN(redis::Value reply, redis_.Command({"HVALS", WaitingKey(call_id)}));
+  std::vector<v1::WaitingPerson> waiting(reply.elements.size());
+  for (size_t i = 0; i < reply.elements.size(); ++i) {
+    if (!waiting[i].ParseFromString(reply.elements[i].text)) {
+      return Internal("CALL_STATE_CORRUPT", "a waiting person's state does not parse");
+    }
+  }
+  std::sort(waiting.begin(), waiting.end(),
+            [](const v1::WaitingPerson& a, const v1::WaitingPerson& b) {
+              using google::protobuf::util::TimeUtil;
+              if (a.since() != b.since()) return a.since() < b.since();
+              return a.user_id() < b.user_id();
+            });
+  return waiting;
 }
 
 absl::StatusOr<std::optional<v1::Participant>> LiveState::Find(const std::string& call_id,
@@ -134,7 +214,8 @@ absl::StatusOr<std::vector<v1::Participant>> LiveState::People(const std::string
 }
 
 absl::Status LiveState::Drop(const std::string& call_id, const std::vector<std::string>& user_ids) {
-  std::vector<std::vector<std::string>> commands = {{"DEL", PeopleKey(call_id)}};
+  std::vector<std::vector<std::string>> commands = {
+      {"DEL", PeopleKey(call_id), WaitingKey(call_id), AdmittedKey(call_id)}};
   // The sequence stays a while: late readers of the ended call still see it grow.
   commands.push_back({"EXPIRE", SequenceKey(call_id), "86400"});
   if (!user_ids.empty()) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // A live call's fast state in Redis, shared by every signaling instance: who is in it with his
-// media state (a hash per call), heartbeats (one sorted set of deadlines for all calls, so any
+// media state (a hash per call), who waits in its waiting room and who was admitted, heartbeats (one sorted set of deadlines for all calls, so any
 // instance finds who vanished), and the call's sequence of changes. Changes are published to
 // the participants' own channels (parta:user:<id>), which their sockets follow.
 //
@@ -44,7 +44,21 @@ class LiveState {
   absl::StatusOr<bool> Update(const std::string& call_id, const v1::Participant& participant);
   // Takes a participant out; false when he was not in (someone else took him out first).
   absl::StatusOr<bool> Leave(const std::string& call_id, const std::string& user_id);
-  // Moves his heartbeat deadline; false when he is not in the call.
+  // Puts someone in the call's waiting room with a heartbeat deadline (a knock without
+  // heartbeats lapses). False when he was waiting already: his knock is renewed.
+  absl::StatusOr<bool> Wait(const std::string& call_id, const v1::WaitingPerson& person,
+                            absl::Time deadline);
+  // Takes him out of the waiting room: his knock as it was, or nothing when he was not waiting
+  // (someone else ended his wait first). `admitted`: he is not asked to wait again.
+  absl::StatusOr<std::optional<v1::WaitingPerson>> EndWait(const std::string& call_id,
+                                                           const std::string& user_id,
+                                                           bool admitted);
+  // Whether a host admitted him into the call before.
+  absl::StatusOr<bool> WasAdmitted(const std::string& call_id, const std::string& user_id);
+  // Everyone waiting, by the time he knocked.
+  absl::StatusOr<std::vector<v1::WaitingPerson>> Waiting(const std::string& call_id);
+
+  // Moves his heartbeat deadline; false when he is neither in the call nor waiting.
   absl::StatusOr<bool> Beat(const std::string& call_id, const std::string& user_id,
                             absl::Time deadline);
   // The participant, if in the call.
@@ -52,7 +66,7 @@ class LiveState {
                                                       const std::string& user_id);
   // Everyone in the call, by join time.
   absl::StatusOr<std::vector<v1::Participant>> People(const std::string& call_id);
-  // Forgets an ended call's state.
+  // Forgets an ended call's state (`user_ids`: everyone in it or waiting).
   absl::Status Drop(const std::string& call_id, const std::vector<std::string>& user_ids);
 
   // Participants whose deadline passed, at most `limit`.

@@ -105,6 +105,7 @@ std::unique_ptr<SignalingFixture> SignalingFixture::Start(
   config.pg_pool_size = 6;
   config.redis_uri = messaging->config().redis_uri;
   config.messaging_address = "127.0.0.1:" + std::to_string(messaging->port());
+  config.directory_address = "127.0.0.1:" + std::to_string(messaging->directory().app().grpc_port());
   config.identity_address = "127.0.0.1:1";  // keys and service tokens come from the fixture
   config.grpc_listen = "127.0.0.1:0";
   config.metrics_listen.clear();

@@ -392,6 +392,108 @@ TEST_CASE("The host removes a participant for good, and only hosts moderate", "[
                 FAILED_PRECONDITION, "PEER_NOT_IN_CALL");
 }
 
+TEST_CASE("A locked call lets nobody else in, and a waiting room holds newcomers until a host "
+          "lets them in or declines them",
+          "[signaling][api]") {
+  PARTA_SIGNALING_FIXTURE(f);
+  DirectCall d = MakeDirectChat(*f);
+  const std::string teacher = d.world.teacher, student = d.world.student;
+  SchoolWorld other = f->directory().BuildSchool("Школа № 7");
+  auto teacher_events = f->Listen(teacher);
+  auto student_events = f->Listen(student);
+  v1::Call call = Start(*f, teacher, d.chat.id());
+
+  v1::SetCallControlsRequest controls = ForCall<v1::SetCallControlsRequest>(call.id());
+  v1::SetCallControlsResponse controlled;
+  CHECK_REFUSED(f->Call(&Stub::SetCallControls, teacher, controls, &controlled), INVALID_ARGUMENT,
+                "EMPTY_CONTROLS");
+  controls.set_locked(true);
+  CHECK_REFUSED(f->Call(&Stub::SetCallControls, student, controls, &controlled),
+                PERMISSION_DENIED, "HOST_ONLY");
+  CHECK_REFUSED(f->Call(&Stub::SetCallControls, other.teacher, controls, &controlled),
+                PERMISSION_DENIED, "NOT_CHAT_MEMBER");
+  REQUIRE(f->Call(&Stub::SetCallControls, teacher, controls, &controlled).ok());
+  CHECK(controlled.call().locked());
+  CHECK(teacher_events->Take(ChangeOf(events::v1::CallChange::kControlsChanged))
+            .call_change()
+            .controls_changed()
+            .locked());
+  v1::JoinCallResponse joined;
+  CHECK_REFUSED(f->Call(&Stub::JoinCall, student, ForCall<v1::JoinCallRequest>(call.id()), &joined),
+                FAILED_PRECONDITION, "CALL_LOCKED");
+  // The host himself still comes back into a locked call.
+  CHECK(Join(*f, teacher, call.id()).call().locked());
+
+  // Unlocked, with a waiting room: the student knocks and waits.
+  controls.set_locked(false);
+  controls.set_waiting_room(true);
+  REQUIRE(f->Call(&Stub::SetCallControls, teacher, controls, &controlled).ok());
+  CHECK_FALSE(controlled.call().locked());
+  CHECK(controlled.call().waiting_room());
+  joined = Join(*f, student, call.id());
+  CHECK(joined.waiting());
+  CHECK(joined.ice_servers().empty());
+  REQUIRE(joined.call().waiting_size() == 1);
+  CHECK(joined.call().waiting(0).user_id() == student);
+  CHECK(joined.call().participants_size() == 1);
+  CHECK(teacher_events->Take(ChangeOf(events::v1::CallChange::kParticipantWaiting))
+            .call_change()
+            .participant_waiting()
+            .user_id() == student);
+  // Waiting is not being in: he may not send, but his heartbeats keep his knock.
+  v1::SetMediaStateRequest media = ForCall<v1::SetMediaStateRequest>(call.id());
+  v1::SetMediaStateResponse media_set;
+  CHECK_REFUSED(f->Call(&Stub::SetMediaState, student, media, &media_set), FAILED_PRECONDITION,
+                "NOT_IN_CALL");
+  v1::HeartbeatResponse beat;
+  REQUIRE(f->Call(&Stub::Heartbeat, student, ForCall<v1::HeartbeatRequest>(call.id()), &beat).ok());
+  CHECK_FALSE(beat.resync());
+
+  // Declined: told so, and may knock again; a knock withdrawn tells the host.
+  v1::AdmitParticipantRequest decline = ForCall<v1::AdmitParticipantRequest>(call.id());
+  decline.set_user_id(student);
+  v1::AdmitParticipantResponse decided;
+  REQUIRE(f->Call(&Stub::AdmitParticipant, teacher, decline, &decided).ok());
+  CHECK(student_events->Take(ChangeOf(events::v1::CallChange::kWaitEnded))
+            .call_change()
+            .wait_ended()
+            .outcome() == v1::WAIT_OUTCOME_DECLINED);
+  CHECK_REFUSED(f->Call(&Stub::AdmitParticipant, teacher, decline, &decided), FAILED_PRECONDITION,
+                "NOT_WAITING");
+  CHECK(Join(*f, student, call.id()).waiting());
+  v1::LeaveCallResponse left;
+  REQUIRE(f->Call(&Stub::LeaveCall, student, ForCall<v1::LeaveCallRequest>(call.id()), &left).ok());
+  events::v1::Event withdrawn = teacher_events->Take([&](const events::v1::Event& e) {
+    return e.has_call_change() &&
+           e.call_change().wait_ended().outcome() == v1::WAIT_OUTCOME_LEFT;
+  });
+  CHECK(withdrawn.call_change().wait_ended().user_id() == student);
+  v1::GetCallResponse read;
+  REQUIRE(f->Call(&Stub::GetCall, teacher, ForCall<v1::GetCallRequest>(call.id()), &read).ok());
+  CHECK(read.call().waiting().empty());
+  CHECK(read.call().state() == v1::CALL_STATE_LIVE);  // a knock leaving ends nothing
+
+  // A knock without heartbeats lapses (the host keeps beating).
+  CHECK(Join(*f, student, call.id()).waiting());
+  const absl::Duration interval = f->config().calls.heartbeat_interval;
+  f->clock().Advance(interval * 2);
+  REQUIRE(f->Call(&Stub::Heartbeat, teacher, ForCall<v1::HeartbeatRequest>(call.id()), &beat).ok());
+  f->clock().Advance(interval * 2);
+  teacher_events->Take([&](const events::v1::Event& e) {
+    return e.has_call_change() && e.call_change().wait_ended().user_id() == student &&
+           e.call_change().wait_ended().outcome() == v1::WAIT_OUTCOME_LEFT;
+  });
+  REQUIRE(f->Call(&Stub::Heartbeat, teacher, ForCall<v1::HeartbeatRequest>(call.id()), &beat).ok());
+
+  // Knocking again, then the host ends the call: the one waiting hears it too.
+  CHECK(Join(*f, student, call.id()).waiting());
+  v1::EndCallResponse ended;
+  REQUIRE(f->Call(&Stub::EndCall, teacher, ForCall<v1::EndCallRequest>(call.id()), &ended).ok());
+  student_events->Take(ChangeOf(events::v1::CallChange::kCallEnded));
+  CHECK_REFUSED(f->Call(&Stub::SetCallControls, teacher, controls, &controlled),
+                FAILED_PRECONDITION, "CALL_ENDED");
+}
+
 TEST_CASE("ICE servers: TURN credentials of the REST scheme, for participants only",
           "[signaling][api]") {
   PARTA_SIGNALING_FIXTURE(f, [](SignalingConfig& config) {

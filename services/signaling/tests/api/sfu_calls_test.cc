@@ -146,6 +146,106 @@ Lesson MakeLesson(SignalingFixture& f, int pupils = 3) {
   return l;
 }
 
+v1::SetCallControlsRequest Controls(const std::string& call_id) {
+  return ForCall<v1::SetCallControlsRequest>(call_id);
+}
+
+TEST_CASE("A lesson's waiting room lets pupils into the Janus room when a host admits them, and "
+          "a host mutes everyone there at once",
+          "[signaling][sfu][integration]") {
+  PARTA_SFU_FIXTURE(f, 1);
+  Lesson l = MakeLesson(*f);
+  const std::string teacher = l.world.teacher;
+  const std::string anna = l.pupils[0], boris = l.pupils[1], vera = l.pupils[2];
+  auto teacher_events = f->Listen(teacher);
+  auto anna_events = f->Listen(anna);
+
+  v1::Call call = Start(*f, teacher, l.chat.id());
+  const uint64_t room = RoomOf(f->janus(), call.id());
+  REQUIRE(room != 0);
+  v1::SetCallControlsRequest waiting_room = Controls(call.id());
+  waiting_room.set_waiting_room(true);
+  v1::SetCallControlsResponse controlled;
+  CHECK_REFUSED(f->Call(&Stub::SetCallControls, anna, waiting_room, &controlled),
+                PERMISSION_DENIED, "HOST_ONLY");
+  REQUIRE(f->Call(&Stub::SetCallControls, teacher, waiting_room, &controlled).ok());
+  CHECK(controlled.call().waiting_room());
+
+  // Anna and Boris knock: they wait outside the Janus room; the teacher sees them.
+  v1::JoinCallResponse knocked = Join(*f, anna, call.id());
+  CHECK(knocked.waiting());
+  CHECK(knocked.ice_servers().empty());
+  Join(*f, boris, call.id());
+  events::v1::Event waiting =
+      teacher_events->Take(ChangeOf(events::v1::CallChange::kParticipantWaiting));
+  CHECK(waiting.call_change().participant_waiting().user_id() == anna);
+  CHECK(waiting.call_change().participant_waiting().role() == v1::CALL_ROLE_PARTICIPANT);
+  CHECK(PeopleIn(f->janus(), room) == std::vector<std::string>{teacher});
+  v1::PublishMediaResponse published;
+  CHECK_REFUSED(f->Call(&Stub::PublishMedia, anna, Offer(call.id()), &published),
+                FAILED_PRECONDITION, "NOT_IN_CALL");
+  v1::GetCallResponse read;
+  REQUIRE(f->Call(&Stub::GetCall, teacher, ForCall<v1::GetCallRequest>(call.id()), &read).ok());
+  REQUIRE(read.call().waiting_size() == 2);
+  CHECK(read.call().waiting(0).user_id() == anna);
+  CHECK(read.call().participants_size() == 1);
+
+  // Admitted: Anna is in the room and hears of it; a pupil may not admit; Vera never knocked.
+  v1::AdmitParticipantRequest admit = ForCall<v1::AdmitParticipantRequest>(call.id());
+  admit.set_user_id(anna);
+  admit.set_admit(true);
+  v1::AdmitParticipantResponse admitted;
+  CHECK_REFUSED(f->Call(&Stub::AdmitParticipant, boris, admit, &admitted), PERMISSION_DENIED,
+                "HOST_ONLY");
+  REQUIRE(f->Call(&Stub::AdmitParticipant, teacher, admit, &admitted).ok());
+  events::v1::Event outcome = anna_events->Take(ChangeOf(events::v1::CallChange::kWaitEnded));
+  CHECK(outcome.call_change().wait_ended().outcome() == v1::WAIT_OUTCOME_ADMITTED);
+  anna_events->Take([&](const events::v1::Event& e) {
+    return e.has_call_change() && e.call_change().participant_joined().user_id() == anna;
+  });
+  CHECK(PeopleIn(f->janus(), room) == Sorted({teacher, anna}));
+  CHECK_REFUSED(f->Call(&Stub::AdmitParticipant, teacher, admit, &admitted), FAILED_PRECONDITION,
+                "NOT_WAITING");
+  admit.set_user_id(vera);
+  CHECK_REFUSED(f->Call(&Stub::AdmitParticipant, teacher, admit, &admitted), FAILED_PRECONDITION,
+                "NOT_WAITING");
+  // An admitted pupil who rejoins is not asked to wait again.
+  CHECK_FALSE(Join(*f, anna, call.id()).waiting());
+
+  // The waiting room off: everyone waiting comes in.
+  waiting_room.set_waiting_room(false);
+  REQUIRE(f->Call(&Stub::SetCallControls, teacher, waiting_room, &controlled).ok());
+  CHECK(controlled.call().waiting().empty());
+  CHECK(PeopleIn(f->janus(), room) == Sorted({teacher, anna, boris}));
+
+  // The teacher lets both speak, then mutes everyone at once: the pupils, not himself.
+  for (const std::string& pupil : {anna, boris}) {
+    v1::ModerateParticipantRequest unmute = Moderation(call.id(), pupil);
+    unmute.set_mute_microphone(false);
+    v1::ModerateParticipantResponse moderated;
+    REQUIRE(f->Call(&Stub::ModerateParticipant, teacher, unmute, &moderated).ok());
+  }
+  v1::MuteEveryoneResponse muted;
+  CHECK_REFUSED(f->Call(&Stub::MuteEveryone, anna, ForCall<v1::MuteEveryoneRequest>(call.id()),
+                        &muted),
+                PERMISSION_DENIED, "HOST_ONLY");
+  REQUIRE(f->Call(&Stub::MuteEveryone, teacher, ForCall<v1::MuteEveryoneRequest>(call.id()),
+                  &muted)
+              .ok());
+  CHECK(Sorted({muted.muted_user_ids().begin(), muted.muted_user_ids().end()}) ==
+        Sorted({anna, boris}));
+  REQUIRE(f->Call(&Stub::GetCall, teacher, ForCall<v1::GetCallRequest>(call.id()), &read).ok());
+  for (const v1::Participant& person : read.call().participants()) {
+    INFO(person.user_id());
+    CHECK(person.muted_by_host() == (person.user_id() != teacher));
+  }
+  // Nobody left to mute: nothing happens.
+  REQUIRE(f->Call(&Stub::MuteEveryone, teacher, ForCall<v1::MuteEveryoneRequest>(call.id()),
+                  &muted)
+              .ok());
+  CHECK(muted.muted_user_ids().empty());
+}
+
 TEST_CASE(
     "A lesson runs on Janus: pupils come in muted, publications are answered by Janus, "
     "a removed pupil is kicked there, and the end destroys the room",
