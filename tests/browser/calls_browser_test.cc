@@ -3,10 +3,13 @@
 // client (calls_*.mjs) signed in as real Parta users.
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "libs/testing/janus_server.h"
 #include "libs/testing/turn_server.h"
 #include "tests/browser/node_runner.h"
@@ -148,6 +151,26 @@ TEST_CASE("A teacher's lesson through Janus: four Chromium pages see each other,
   CHECK(notices[0]["kind"] == "CALL_NOTICE_KIND_ENDED");
   CHECK(notices[0]["participantCount"] == 4);
   CHECK(notices[1]["kind"] == "CALL_NOTICE_KIND_STARTED");
+
+  // The attendance lists the four people, each with his join and leave times.
+  const std::string call_id = notices[0]["callId"];
+  auto attendance = system->Call("GET", "/v1/calls/" + call_id + "/attendance", nullptr, c.teacher);
+  REQUIRE(attendance.status == 200);
+  std::vector<std::string> rows =
+      absl::StrSplit(attendance.body.substr(3), "\r\n", absl::SkipEmpty());  // after the BOM
+  REQUIRE(rows.size() == 5);
+  std::set<std::string> people;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    std::vector<std::string> fields = absl::StrSplit(rows[i], ';');
+    REQUIRE(fields.size() == 7);
+    people.insert(fields[1]);
+    CHECK_FALSE(fields[3].empty());  // joined
+    CHECK_FALSE(fields[4].empty());  // left
+  }
+  std::set<std::string> expected = {system->gateway().UserIdOf(c.teacher)};
+  for (const std::string& pupil : pupils) expected.insert(system->gateway().UserIdOf(pupil));
+  CHECK(people == expected);
+  CHECK(absl::StrContains(attendance.body, ";удалён ведущим\r\n"));
 }
 
 }  // namespace

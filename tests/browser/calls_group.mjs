@@ -1,6 +1,7 @@
 // A lesson through the SFU between Chromium pages: the teacher starts a call in his class's
 // students' chat, three pupils join from pages of their own, all on the gateway's demo client
 // (media through Parta's Janus, every JSEP message relayed by the signaling service). Checked:
+//   0. the last pupil knocks at the waiting room the teacher opened, and is let in;
 //   1. every page decodes every other page's video; the teacher is heard, the pupils (who come in
 //      muted at the SFU) are not; a pupil cannot answer or trickle for another's subscription;
 //   2. the teacher lets the first pupil speak: the other pages receive his audio; the teacher
@@ -154,13 +155,37 @@ async function main() {
     const callId = await within(teacher.page.evaluate(
       (chat) => window.parta.startCall(chat).then((c) => c.id), options.chat), timeoutMs,
       'the teacher\'s start');
-    for (const pupil of pupils) {
+    const cameInMuted = (call, pupil) => {
+      const me = (call.participants || []).find((p) => p.userId === pupil.userId);
+      if (!me || !me.mutedByHost) throw new Error(`${pupil.name} did not come in muted`);
+    };
+    for (const pupil of pupils.slice(0, 2)) {
       const call = await within(pupil.page.evaluate((id) => window.parta.joinCall(id), callId),
                                 timeoutMs, `${pupil.name}'s join`);
-      const me = call.participants.find((p) => p.userId === pupil.userId);
-      if (!me || !me.mutedByHost) throw new Error(`${pupil.name} did not come in muted`);
+      cameInMuted(call, pupil);
       step(`${pupil.name} joined`);
     }
+    // The last one comes late: the teacher has opened the waiting room, and lets him in.
+    const late = pupils[2];
+    await teacher.page.evaluate(() => window.parta.setControls({ waitingRoom: true }));
+    const knock = await within(late.page.evaluate((id) => window.parta.joinCall(id), callId),
+                               timeoutMs, `${late.name}'s knock`);
+    if ((knock.participants || []).some((p) => p.userId === late.userId)) {
+      throw new Error(`${late.name} came in past the waiting room`);
+    }
+    const knocked = await pollUntil(
+      () => teacher.page.evaluate((id) => window.parta.state.events.some(
+        (e) => e.participantWaiting && e.participantWaiting.userId === id), late.userId),
+      (seen) => seen, { timeoutMs });
+    if (!knocked.met) throw new Error(`the teacher did not see ${late.name} knock`);
+    await teacher.page.evaluate((id) => window.parta.admit(id, true), late.userId);
+    const admitted = await pollUntil(
+      () => late.page.evaluate(() => window.parta.state.call),
+      (call) => call !== null, { timeoutMs });
+    if (!admitted.met) throw new Error(`${late.name} was not let in`);
+    cameInMuted(admitted.value, late);
+    summary.waitingRoom = 'admitted';
+    step(`${late.name} was let in from the waiting room`);
 
     // 1. Every page decodes every other's video.
     const pairs = [];

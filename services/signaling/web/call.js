@@ -1,5 +1,6 @@
 // The calls' demo client (served with call.html by the gateway at /demo/): signs in with an
-// access token, starts or joins a chat's call, and shows every participant's video. Peer-to-peer
+// access token, starts or joins a chat's call (waiting to be let in when it has a waiting room),
+// and shows every participant's video. Peer-to-peer
 // calls (direct chats) relay their SDP and ICE candidates through SendSignal; SFU calls publish
 // to and subscribe from the call's media server through PublishMedia and SubscribeMedia. The
 // browser tests drive it through `window.parta`.
@@ -9,6 +10,8 @@
 const parta = (() => {
   const state = {
     token: "", userId: "", socket: null, call: null, iceServers: [], heartbeat: null,
+    waiting: null,        // the call whose waiting room we are in
+    heartbeatSeconds: 5,
     local: null,          // the camera and microphone
     peers: new Map(),     // peer-to-peer: user id → {pc, pending candidates}
     publisher: null,      // SFU: our publication's peer connection
@@ -101,6 +104,9 @@ const parta = (() => {
   async function onEvent(event) {
     if (event.callSignal && state.call && event.callSignal.callId === state.call.id) {
       return onSignal(event.callSignal);
+    }
+    if (event.callChange && state.waiting && event.callChange.callId === state.waiting.id) {
+      return onWaitingChange(event.callChange);
     }
     if (!event.callChange || !state.call || event.callChange.callId !== state.call.id) return;
     const change = event.callChange;
@@ -236,6 +242,39 @@ const parta = (() => {
 
   // ---- the call
 
+  // ---- the waiting room
+
+  // Knocked: heartbeats keep the knock until a host lets us in (we are put in the call and told
+  // with our own participant_joined) or declines.
+  function wait(call, heartbeatSeconds) {
+    state.waiting = call;
+    state.heartbeatSeconds = heartbeatSeconds;
+    state.heartbeat = setInterval(() => {
+      api("POST", "/v1/calls/" + call.id + ":heartbeat", {}).catch(fail);
+    }, heartbeatSeconds * 1000 / 2);
+    log("waiting for a host to let us in");
+    return call;
+  }
+
+  async function onWaitingChange(change) {
+    state.events.push(change);
+    const call = state.waiting;
+    const mine = (id) => id === state.userId;
+    if (change.participantJoined && mine(change.participantJoined.userId)) {
+      clearInterval(state.heartbeat);
+      state.waiting = null;
+      log("let in");
+      const ice = await api("GET", "/v1/calls/" + call.id + "/iceServers");
+      const now = await api("GET", "/v1/calls/" + call.id);
+      await enter(now, ice.iceServers, state.heartbeatSeconds);
+    } else if ((change.waitEnded && mine(change.waitEnded.userId) &&
+                change.waitEnded.outcome !== "WAIT_OUTCOME_ADMITTED") || change.callEnded) {
+      clearInterval(state.heartbeat);
+      state.waiting = null;
+      log("not let in: " + (change.callEnded ? "the call ended" : change.waitEnded.outcome));
+    }
+  }
+
   async function enter(call, iceServers, heartbeatSeconds) {
     state.call = call;
     state.iceServers = iceServers || [];
@@ -291,9 +330,12 @@ const parta = (() => {
                                 {requestId: crypto.randomUUID()});
       return enter(started.call, started.iceServers, durationSeconds(started.heartbeatInterval));
     },
+    // Joins, or knocks when the call has a waiting room (`state.waiting` until let in).
     async joinCall(callId) {
       const joined = await api("POST", "/v1/calls/" + callId + ":join", {});
-      return enter(joined.call, joined.iceServers, durationSeconds(joined.heartbeatInterval));
+      const heartbeat = durationSeconds(joined.heartbeatInterval);
+      if (joined.waiting) return wait(joined.call, heartbeat);
+      return enter(joined.call, joined.iceServers, heartbeat);
     },
     async liveCall(chatId) {
       return api("GET", "/v1/chats/" + chatId + "/calls:live");
@@ -304,6 +346,14 @@ const parta = (() => {
       return api("POST", "/v1/calls/" + state.call.id + ":moderate",
                  Object.assign({userId}, action));
     },
+    // A host's controls: {locked, waitingRoom}; letting in (or not) someone waiting; muting all.
+    setControls(controls) {
+      return api("POST", "/v1/calls/" + state.call.id + ":setControls", controls);
+    },
+    admit(userId, admit) {
+      return api("POST", "/v1/calls/" + state.call.id + ":admit", {userId, admit});
+    },
+    muteEveryone() { return api("POST", "/v1/calls/" + state.call.id + ":muteEveryone", {}); },
     // The peer connection that receives `userId`'s media (peer to peer, or a subscription).
     peerConnection(userId) {
       const entry = state.peers.get(userId) || state.subscriptions.get(userId);
