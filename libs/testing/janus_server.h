@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "libs/testing/sdp_offer.h"
+
 namespace parta::testing {
 
 // The secrets of a Janus; several instances of one deployment share them.
@@ -55,9 +57,5 @@ class PrivateJanus {
   int rtp_first_port_ = 0;
   pid_t pid_ = -1;
 };
-
-// An SDP offer of a browser's shape (audio mid 0 Opus, video mid 1 VP8, sendonly, a fresh DTLS
-// fingerprint), made by hand: Janus negotiates it, though no media will ever flow.
-std::string HandMadeSdpOffer();
 
 }  // namespace parta::testing

@@ -11,7 +11,8 @@ constexpr char kKeyId[] = "bench";
 
 class KeyServer::Endpoint final : public identity::v1::IdentityService::CallbackService {
  public:
-  explicit Endpoint(auth::KeySet keys) : jwks_(auth::KeySetToJwks(keys)) {}
+  Endpoint(auth::KeySet keys, std::string service_token)
+      : jwks_(auth::KeySetToJwks(keys)), service_token_(std::move(service_token)) {}
   ::grpc::ServerUnaryReactor* GetSigningKeys(
       ::grpc::CallbackServerContext* context, const identity::v1::GetSigningKeysRequest*,
       identity::v1::GetSigningKeysResponse* response) override {
@@ -22,8 +23,22 @@ class KeyServer::Endpoint final : public identity::v1::IdentityService::Callback
     return reactor;
   }
 
+  // Any client gets the signer's service token (services post on their own behalf with it).
+  ::grpc::ServerUnaryReactor* IssueServiceToken(
+      ::grpc::CallbackServerContext* context, const identity::v1::IssueServiceTokenRequest*,
+      identity::v1::IssueServiceTokenResponse* response) override {
+    response->set_access_token(service_token_.substr(std::string("Bearer ").size()));
+    response->mutable_expire_time()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+    response->add_scopes(std::string(auth::kInternalScope));
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(::grpc::Status::OK);
+    return reactor;
+  }
+
  private:
   const std::string jwks_;
+  const std::string service_token_;
 };
 
 auth::KeySet Signer::Keys() const { return {{kKeyId, key_.PublicKey()}}; }
@@ -51,7 +66,7 @@ std::string Signer::Sign(auth::Claims claims) const {
 
 absl::StatusOr<std::unique_ptr<KeyServer>> KeyServer::Start(const Signer& signer) {
   std::unique_ptr<KeyServer> server(new KeyServer());
-  server->endpoint_ = std::make_unique<Endpoint>(signer.Keys());
+  server->endpoint_ = std::make_unique<Endpoint>(signer.Keys(), signer.Service());
   ::grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(server->endpoint_.get());

@@ -31,7 +31,8 @@ class Signer {
   auth::Ed25519PrivateKey key_;
 };
 
-// Serves the signer's public key as identity's GetSigningKeys on 127.0.0.1.
+// Serves the signer's public key as identity's GetSigningKeys on 127.0.0.1, and its service token
+// (scope parta.internal, two hours) as IssueServiceToken to any client id and secret.
 class KeyServer {
  public:
   static absl::StatusOr<std::unique_ptr<KeyServer>> Start(const Signer& signer);

@@ -1,7 +1,7 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
 //   parta-bench [--quick] [--results DIR]
-//               tokens|rpc|login|school-login|gateway|directory|messaging|all
+//               tokens|rpc|login|school-login|gateway|directory|messaging|calls|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
                                "../../services/messaging/parta-messaging")
                                   .lexically_normal()
                                   .string();
+  settings.signaling_binary = (std::filesystem::path(settings.self).parent_path() /
+                               "../../services/signaling/parta-signaling")
+                                  .lexically_normal()
+                                  .string();
   const char* pg = std::getenv("PARTA_BENCH_PG");
   const char* redis = std::getenv("PARTA_BENCH_REDIS");
   settings.pg_uri = pg ? pg : "";
@@ -65,10 +69,11 @@ int main(int argc, char** argv) {
   bool all = command == "all";
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
       command != "school-login" &&
-      command != "gateway" && command != "directory" && command != "messaging") {
+      command != "gateway" && command != "directory" && command != "messaging" &&
+      command != "calls") {
     std::fprintf(stderr,
                  "usage: parta-bench [--quick] [--results DIR] "
-                 "tokens|rpc|login|school-login|gateway|directory|messaging|all\n");
+                 "tokens|rpc|login|school-login|gateway|directory|messaging|calls|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -86,5 +91,6 @@ int main(int argc, char** argv) {
   if (all || command == "gateway") failures += BenchGateway(settings);
   if (all || command == "directory") failures += BenchDirectory(settings);
   if (all || command == "messaging") failures += BenchMessaging(settings);
+  if (all || command == "calls") failures += BenchCalls(settings);
   return failures == 0 ? 0 : 1;
 }

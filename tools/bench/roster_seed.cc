@@ -57,6 +57,11 @@ absl::StatusOr<SeededSchool> SeedSchool(redis::Pool& redis, const std::string& e
   for (int c = 0; c < plan.classes; ++c) {
     dir::DirectoryEvent klass;
     dir::Class& fields = *klass.mutable_class_created()->mutable_class_();
+    if (plan.class_teachers) {
+      school.class_teachers.push_back(NewUuidV7(absl::Now()));
+      RETURN_IF_ERROR(writer.GrantRole(school.class_teachers.back(), dir::ROLE_TEACHER));
+      fields.set_class_teacher_id(school.class_teachers.back());
+    }
     fields.set_id(NewUuidV7(absl::Now()));
     fields.set_school_id(school.id);
     fields.set_display_name(absl::StrCat(c % 11 + 1, "Б-", c));

@@ -14,8 +14,9 @@
 namespace parta::bench {
 
 struct SchoolPlan {
-  int classes = 0;  // each with `students_per_class` students and no teacher
+  int classes = 0;  // each with `students_per_class` students
   int students_per_class = 0;
+  bool class_teachers = false;  // each class with a class teacher of its own (else none)
   int students_without_class = 0;
   int teachers = 0;
 };
@@ -23,6 +24,7 @@ struct SchoolPlan {
 struct SeededSchool {
   std::string id;
   std::vector<std::vector<std::string>> class_students;  // per class, user ids
+  std::vector<std::string> class_teachers;               // per class, with `class_teachers`
   std::vector<std::string> students_without_class;
   std::vector<std::string> teachers;
 };

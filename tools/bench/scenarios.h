@@ -21,6 +21,7 @@ struct Settings {
   std::string gateway_binary;            // parta-gateway
   std::string directory_binary;          // parta-directory
   std::string messaging_binary;          // parta-messaging
+  std::string signaling_binary;          // parta-signaling
   std::string self;                      // this executable, to start the echo servers
   std::string pg_uri;                    // a database the benchmark may create schemas in
   std::string redis_uri;
@@ -42,6 +43,11 @@ int BenchDirectory(const Settings& settings);
 
 // S8: acknowledged durable sends over 1,000 chats beside pgbench writing the same rows.
 int BenchMessaging(const Settings& settings);
+
+// S9: 100 lessons x 25 pupils join through the gateway (JoinCall + PublishMedia until Janus's
+// answer) beside the same joins straight against Janus's API, and one relayed signalling message
+// (SendSignal to the peer's WebSocket) at 1,000 messages/s.
+int BenchCalls(const Settings& settings);
 
 // A school behind one address: `count` people log in through the gateway (default rate limits)
 // from one client address at once, retrying what is refused; the time until all are in beside

@@ -36,8 +36,36 @@ struct Connection {
 struct Parsed {
   int status = -1;
   size_t length = 0;  // of the whole response
+  std::string body;   // decoded when it came in chunks
   absl::Duration retry_after = absl::ZeroDuration();
 };
+
+// Decodes a chunked body starting at `from` (Janus answers so); false while incomplete. Sets
+// `end` past the last chunk. Trailers are not expected.
+bool DecodeChunks(absl::string_view in, size_t from, std::string& body, size_t& end) {
+  body.clear();
+  size_t at = from;
+  while (true) {
+    const size_t line_end = in.find("\r\n", at);
+    if (line_end == absl::string_view::npos) return false;
+    absl::string_view size_text = in.substr(at, line_end - at);
+    size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions
+    size_t size = 0;
+    if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(size_text), &size)) {
+      end = in.size();  // unparsable: take it all, the answer fails
+      return true;
+    }
+    at = line_end + 2;
+    if (size == 0) {
+      if (in.size() < at + 2) return false;
+      end = at + 2;
+      return true;
+    }
+    if (in.size() < at + size + 2) return false;
+    body.append(in.data() + at, size);
+    at += size + 2;
+  }
+}
 
 // Parses one response at the front of `in`; nullopt while incomplete.
 std::optional<Parsed> ParseResponse(const std::string& in) {
@@ -51,6 +79,7 @@ std::optional<Parsed> ParseResponse(const std::string& in) {
   }
   parsed.status = status;
   size_t length = 0;
+  bool chunked = false;
   const absl::string_view headers = absl::string_view(in).substr(0, end);
   size_t pos = 0;
   while ((pos = headers.find("\r\n", pos)) != absl::string_view::npos) {
@@ -59,14 +88,23 @@ std::optional<Parsed> ParseResponse(const std::string& in) {
     if (absl::StartsWithIgnoreCase(line, "content-length:")) {
       (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(15)), &length);
     }
+    if (absl::StartsWithIgnoreCase(line, "transfer-encoding:") &&
+        absl::AsciiStrToLower(line).find("chunked") != std::string::npos) {
+      chunked = true;
+    }
     int seconds = 0;
     if (absl::StartsWithIgnoreCase(line, "retry-after:") &&
         absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(12)), &seconds)) {
       parsed.retry_after = absl::Seconds(seconds);
     }
   }
+  if (chunked) {
+    if (!DecodeChunks(in, end + 4, parsed.body, parsed.length)) return std::nullopt;
+    return parsed;
+  }
   if (in.size() < end + 4 + length) return std::nullopt;
   parsed.length = end + 4 + length;
+  parsed.body = in.substr(end + 4, length);
   return parsed;
 }
 
@@ -183,9 +221,8 @@ class HttpLoad::Impl {
     while (connection.busy) {
       std::optional<Parsed> response = ParseResponse(connection.in);
       if (!response) break;
-      const size_t header_end = connection.in.find("\r\n\r\n") + 4;
       Reply reply{.status = response->status,
-                  .body = connection.in.substr(header_end, response->length - header_end),
+                  .body = std::move(response->body),
                   .retry_after = response->retry_after};
       connection.in.erase(0, response->length);
       connection.busy = false;

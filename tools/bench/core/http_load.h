@@ -3,7 +3,8 @@
 // An HTTP/1.1 load client for open-loop latency measurements: keep-alive connections to one
 // loopback port, spread over source addresses 127.0.0.2…, driven by one epoll thread. Each
 // operation sends the next prepared request on a free connection (or waits for one) and
-// succeeds on a 200 answer. Peak throughput is measured with wrk instead.
+// succeeds on a 200 answer. Answers carry a Content-Length or come in chunks (Janus's API).
+// Peak throughput is measured with wrk instead.
 
 #include <memory>
 #include <string>
