@@ -18,7 +18,7 @@ using pg::ToMicros;
 constexpr char kAccountColumns[] =
     "id::text, coalesce(email, ''), coalesce(phone, ''), display_name, state, verification, "
     "is_operator, password_hash, " PARTA_PG_US("created_at")
-    ", coalesce(username, ''), coalesce(external_key, '')";
+    ", coalesce(username, ''), coalesce(external_key, ''), guest";
 
 AccountState ParseState(const std::string& text) {
   if (text == "locked") return AccountState::kLocked;
@@ -42,6 +42,7 @@ Account AccountFromRow(const pqxx::row& row) {
                  .state = ParseState(row[4].as<std::string>()),
                  .verification = ParseVerification(row[5].as<std::string>()),
                  .is_operator = row[6].as<bool>(),
+                 .guest = row[11].as<bool>(),
                  .password_hash = row[7].as<std::string>(),
                  .created_at = FromMicros(row[8].as<int64_t>())};
 }
@@ -68,7 +69,7 @@ RefreshToken RefreshFromRow(const pqxx::row& row) {
 constexpr char kSessionColumns[] =
     "id::text, account_id::text, device, client_address, " PARTA_PG_US("created_at")
     ", " PARTA_PG_US("last_used_at") ", " PARTA_PG_US("revoked_at")
-    ", coalesce(revoke_reason, '')";
+    ", coalesce(revoke_reason, ''), " PARTA_PG_US("expires_at");
 
 Session SessionFromRow(const pqxx::row& row) {
   Session session{.id = row[0].as<std::string>(),
@@ -79,6 +80,7 @@ Session SessionFromRow(const pqxx::row& row) {
                   .last_used_at = FromMicros(row[5].as<int64_t>()),
                   .revoke_reason = row[7].as<std::string>()};
   if (!row[6].is_null()) session.revoked_at = FromMicros(row[6].as<int64_t>());
+  if (!row[8].is_null()) session.expires_at = FromMicros(row[8].as<int64_t>());
   return session;
 }
 
@@ -125,12 +127,12 @@ class PgIdentityTransaction final : public IdentityTransaction {
     try {
       tx_.exec_params(
           "INSERT INTO accounts (id, email, phone, display_name, is_operator, password_hash, "
-          "created_at, updated_at, username, external_key) VALUES ($1, $2, $3, $4, $5, $6, "
-          PARTA_PG_TS("$7") ", " PARTA_PG_TS("$7") ", $8, $9)",
+          "created_at, updated_at, username, external_key, guest) VALUES ($1, $2, $3, $4, $5, "
+          "$6, " PARTA_PG_TS("$7") ", " PARTA_PG_TS("$7") ", $8, $9, $10)",
           account.id, NullIfEmpty(account.email), NullIfEmpty(account.phone),
           account.display_name, account.is_operator, account.password_hash,
           ToMicros(account.created_at), NullIfEmpty(account.username),
-          NullIfEmpty(account.external_key));
+          NullIfEmpty(account.external_key), account.guest);
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("ACCOUNT_EXISTS", "an account with this login already exists");
     }
@@ -213,10 +215,13 @@ class PgIdentityTransaction final : public IdentityTransaction {
 
   absl::Status InsertSession(const Session& session) override {
     tx_.exec_params(
-        "INSERT INTO sessions (id, account_id, device, client_address, created_at, last_used_at) "
-        "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$6") ")",
+        "INSERT INTO sessions (id, account_id, device, client_address, created_at, last_used_at, "
+        "expires_at) VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$6") ", "
+        PARTA_PG_TS("$7") ")",
         session.id, session.account_id, session.device, session.client_address,
-        ToMicros(session.created_at), ToMicros(session.last_used_at));
+        ToMicros(session.created_at), ToMicros(session.last_used_at),
+        session.expires_at ? std::optional<int64_t>(ToMicros(*session.expires_at))
+                           : std::nullopt);
     return absl::OkStatus();
   }
 

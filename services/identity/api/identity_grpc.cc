@@ -51,6 +51,7 @@ void ToProto(const Account& account, v1::Account& out) {
   out.set_verification_level(ToProto(account.verification));
   out.set_operator_(account.is_operator);
   out.set_username(account.username);
+  out.set_guest(account.guest);
   *out.mutable_create_time() = ToProto(account.created_at);
 }
 
@@ -325,6 +326,26 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
         ASSIGN_OR_RETURN(Account account,
                          identity_.RaiseVerificationLevel(req.account_id(), level));
         ToProto(account, *resp.mutable_account());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::CreateGuestSession(
+    ::grpc::CallbackServerContext* context, const v1::CreateGuestSessionRequest* request,
+    v1::CreateGuestSessionResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::CreateGuestSessionRequest& req,
+             v1::CreateGuestSessionResponse& resp) -> absl::Status {
+        // Unset is zero, which the use case refuses like any other duration out of range.
+        absl::Duration valid_for =
+            absl::Seconds(req.valid_for().seconds()) + absl::Nanoseconds(req.valid_for().nanos());
+        ASSIGN_OR_RETURN(GuestSession guest,
+                         identity_.CreateGuestSession(req.display_name(), valid_for));
+        ToProto(guest.account, *resp.mutable_account());
+        resp.set_access_token(guest.tokens.access_token);
+        resp.set_refresh_token(guest.tokens.refresh_token);
+        *resp.mutable_expire_time() = ToProto(guest.expires_at);
         return absl::OkStatus();
       });
 }

@@ -66,6 +66,9 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* RaiseVerificationLevel(
       ::grpc::CallbackServerContext* context, const v1::RaiseVerificationLevelRequest* request,
       v1::RaiseVerificationLevelResponse* response) override;
+  ::grpc::ServerUnaryReactor* CreateGuestSession(
+      ::grpc::CallbackServerContext* context, const v1::CreateGuestSessionRequest* request,
+      v1::CreateGuestSessionResponse* response) override;
   ::grpc::ServerUnaryReactor* GetSigningKeys(::grpc::CallbackServerContext* context,
                                              const v1::GetSigningKeysRequest* request,
                                              v1::GetSigningKeysResponse* response) override;

@@ -24,7 +24,11 @@ struct Account {
   AccountState state = AccountState::kActive;
   VerificationLevel verification = VerificationLevel::kNone;
   bool is_operator = false;
-  std::string password_hash;  // argon2id encoded; never leaves the service
+  // Let into one call by a guest link: no login, no password, one session with an end.
+  bool guest = false;
+  // argon2id encoded; never leaves the service. Empty (no password verifies) for a guest and for
+  // a school-managed account before activation.
+  std::string password_hash;
   absl::Time created_at;
 };
 
@@ -38,6 +42,8 @@ struct Session {
   absl::Time last_used_at;
   std::optional<absl::Time> revoked_at;
   std::string revoke_reason;
+  // When the session ends whatever its use (a guest's); none: it lasts while it is used.
+  std::optional<absl::Time> expires_at;
 };
 
 // Where a session stands in the newest-first order of an account's sessions.
@@ -65,6 +71,13 @@ struct IssuedTokens {
   std::string refresh_token;
   absl::Time refresh_expires_at;
   std::string session_id;
+};
+
+// A guest account and the tokens of its one session, which ends at `expires_at`.
+struct GuestSession {
+  Account account;
+  IssuedTokens tokens;
+  absl::Time expires_at;
 };
 
 // An API client of the client-credentials grant (a Parta service, a regional system).

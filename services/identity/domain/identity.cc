@@ -38,6 +38,10 @@ constexpr absl::string_view kSessionsList = "sessions";
 // Whole seconds, as tokens carry them: a re-issued token then matches the first one exactly.
 absl::Time TruncateToSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
 
+// CreateGuestSession: how long a guest's session may last.
+constexpr absl::Duration kMinGuestLifetime = absl::Minutes(1);
+constexpr absl::Duration kMaxGuestLifetime = absl::Hours(24);
+
 }  // namespace
 
 Identity::Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& keys,
@@ -51,6 +55,12 @@ Identity::Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& 
       ids_(ids),
       settings_(std::move(settings)),
       address_throttle_(settings_.login_protection) {}
+
+absl::Time Identity::RefreshExpiry(absl::Time now, const Session& session) const {
+  absl::Time expires_at = now + settings_.refresh_token_ttl;
+  if (session.expires_at) expires_at = std::min(expires_at, *session.expires_at);
+  return expires_at;
+}
 
 absl::StatusOr<Account> Identity::Register(const RegisterInput& input) {
   return CreateAccount(input, /*is_operator=*/false);
@@ -180,7 +190,8 @@ absl::StatusOr<IssuedTokens> Identity::Login(const LoginInput& input) {
 
 absl::StatusOr<IssuedTokens> Identity::OpenSession(
     const Account& account, const std::string& device, const std::string& client_address,
-    const std::function<absl::Status(IdentityTransaction&)>& also) {
+    const std::function<absl::Status(IdentityTransaction&)>& also,
+    std::optional<absl::Duration> lifetime) {
   absl::Time now = TruncateToSeconds(clock_.Now());
   ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.CurrentSigner());
   Session session{.id = ids_.NewId(),
@@ -189,11 +200,12 @@ absl::StatusOr<IssuedTokens> Identity::OpenSession(
                   .client_address = client_address,
                   .created_at = now,
                   .last_used_at = now};
+  if (lifetime) session.expires_at = TruncateToSeconds(now + *lifetime);
   std::string refresh_token = refresh_tokens_.NewToken();
   RefreshToken record{.token_hash = RefreshTokenCodec::Hash(refresh_token),
                       .session_id = session.id,
                       .issued_at = now,
-                      .expires_at = now + settings_.refresh_token_ttl,
+                      .expires_at = RefreshExpiry(now, session),
                       .access_key_id = signer.kid};
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     RETURN_IF_ERROR(also(tx));
@@ -228,7 +240,7 @@ absl::StatusOr<IssuedTokens> Identity::Refresh(absl::string_view presented) {
     if (!session || session->revoked_at) {
       return Unauthenticated("SESSION_REVOKED", "the session has ended");
     }
-    if (token->expires_at <= now) {
+    if (token->expires_at <= now || (session->expires_at && *session->expires_at <= now)) {
       return Unauthenticated("REFRESH_TOKEN_EXPIRED", "the refresh token has expired");
     }
     ASSIGN_OR_RETURN(account, tx.FindAccount(session->account_id));
@@ -240,7 +252,7 @@ absl::StatusOr<IssuedTokens> Identity::Refresh(absl::string_view presented) {
       issued = RefreshToken{.token_hash = successor_hash,
                             .session_id = session->id,
                             .issued_at = now,
-                            .expires_at = now + settings_.refresh_token_ttl,
+                            .expires_at = RefreshExpiry(now, *session),
                             .access_key_id = signer.kid};
       RETURN_IF_ERROR(tx.MarkRefreshTokenRotated(presented_hash, now));
       RETURN_IF_ERROR(tx.InsertRefreshToken(issued));
@@ -348,6 +360,9 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller, absl::s
                                              absl::string_view replacement,
                                              const std::string& client_address) {
   ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
+  if (account.guest) {
+    return FailedPrecondition("GUEST_ACCOUNT", "a guest account has no password");
+  }
   // A stolen token must not become an unlimited password oracle: the same limits as Login.
   std::string login_key = !account.email.empty()   ? account.email
                           : !account.phone.empty() ? account.phone
@@ -485,8 +500,33 @@ absl::StatusOr<Account> Identity::GetAccount(absl::string_view account_id) {
   return *std::move(account);
 }
 
+absl::StatusOr<GuestSession> Identity::CreateGuestSession(absl::string_view display_name,
+                                                          absl::Duration valid_for) {
+  Account account;
+  ASSIGN_OR_RETURN(account.display_name, NormalizeDisplayName(display_name));
+  if (valid_for < kMinGuestLifetime || valid_for > kMaxGuestLifetime) {
+    return InvalidArgument("INVALID_VALID_FOR", "valid_for must be 1 minute to 24 hours");
+  }
+  account.id = ids_.NewId();
+  account.guest = true;
+  account.created_at = clock_.Now();
+  // No login and an empty password hash, which no password verifies: a guest never signs in.
+  ASSIGN_OR_RETURN(
+      IssuedTokens tokens,
+      OpenSession(
+          account, /*device=*/"guest link", /*client_address=*/"",
+          [&](IdentityTransaction& tx) { return tx.InsertAccount(account); }, valid_for));
+  log::Info("guest session created")
+      .With("account_id", account.id)
+      .With("session_id", tokens.session_id);
+  absl::Time expires_at = tokens.refresh_expires_at;
+  return GuestSession{
+      .account = std::move(account), .tokens = std::move(tokens), .expires_at = expires_at};
+}
+
 std::string Identity::SignAccessToken(const Account& account, absl::string_view session_id,
                                       absl::string_view token_id, absl::Time issued_at,
+                                      absl::Time expires_at,
                                       const KeyRing::Signer& signer) const {
   auth::Claims claims;
   claims.issuer = settings_.issuer;
@@ -496,7 +536,7 @@ std::string Identity::SignAccessToken(const Account& account, absl::string_view 
   claims.token_id = std::string(token_id);
   claims.issued_at = issued_at;
   claims.not_before = issued_at;
-  claims.expires_at = issued_at + settings_.access_token_ttl;
+  claims.expires_at = expires_at;
   claims.is_operator = account.is_operator;
   return auth::SignToken(signer.key, signer.kid, claims);
 }
@@ -508,9 +548,13 @@ absl::StatusOr<IssuedTokens> Identity::IssuePair(const Account& account,
   ASSIGN_OR_RETURN(KeyRing::Signer signer, keys_.SignerById(record.access_key_id));
   // The token id is derived from the refresh token's hash: one access token per refresh token.
   std::string token_id = record.token_hash.substr(0, 32);
+  // An access token never outlives its refresh token, so a guest's ends with his session.
+  absl::Time access_expires_at =
+      std::min(record.issued_at + settings_.access_token_ttl, record.expires_at);
   return IssuedTokens{
-      .access_token = SignAccessToken(account, session_id, token_id, record.issued_at, signer),
-      .access_expires_at = record.issued_at + settings_.access_token_ttl,
+      .access_token = SignAccessToken(account, session_id, token_id, record.issued_at,
+                                      access_expires_at, signer),
+      .access_expires_at = access_expires_at,
       .refresh_token = std::string(refresh_token),
       .refresh_expires_at = record.expires_at,
       .session_id = std::string(session_id)};

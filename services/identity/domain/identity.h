@@ -4,6 +4,7 @@
 // caller's verified token arrives as auth::Claims and is the only source of "who".
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,10 @@ class Identity {
       const std::vector<NewManagedAccount>& accounts);
   absl::StatusOr<std::vector<ManagedCredentials>> IssueLoginCodes(
       const std::vector<std::string>& account_ids);
+  // A guest account (no login, no password) with one session that ends `valid_for` (1 minute to
+  // 24 hours) from now: INVALID_DISPLAY_NAME, INVALID_VALID_FOR.
+  absl::StatusOr<GuestSession> CreateGuestSession(absl::string_view display_name,
+                                                  absl::Duration valid_for);
   // Raises the verification level; a lower or equal level changes nothing.
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
                                                  VerificationLevel level);
@@ -163,18 +168,23 @@ class Identity {
       const std::function<absl::Status(IdentityTransaction&)>& also = nullptr);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
   // Opens a session for `account` and issues its first pair; `also` runs in the same
-  // transaction (clearing the login's failures, setting a password).
+  // transaction (clearing the login's failures, setting a password, inserting a guest). With a
+  // `lifetime`, the session ends that long from now (its end truncated to whole seconds).
   absl::StatusOr<IssuedTokens> OpenSession(
       const Account& account, const std::string& device, const std::string& client_address,
-      const std::function<absl::Status(IdentityTransaction&)>& also);
+      const std::function<absl::Status(IdentityTransaction&)>& also,
+      std::optional<absl::Duration> lifetime = std::nullopt);
   // A new login code for a managed account, stored in `tx`.
   absl::StatusOr<ManagedCredentials> NewLoginCode(IdentityTransaction& tx, Account account,
                                                   absl::Time now);
-  // The access token of `account` for `session`, issued at `issued_at` with key `signer`.
-  // Deterministic: the same inputs give the same token.
+  // The access token of `account` for `session`, issued at `issued_at`, expiring at
+  // `expires_at`, with key `signer`. Deterministic: the same inputs give the same token.
   std::string SignAccessToken(const Account& account, absl::string_view session_id,
                               absl::string_view token_id, absl::Time issued_at,
-                              const KeyRing::Signer& signer) const;
+                              absl::Time expires_at, const KeyRing::Signer& signer) const;
+  // When a refresh token issued at `now` for `session` expires: the refresh-token lifetime, but
+  // never after the session's end.
+  absl::Time RefreshExpiry(absl::Time now, const Session& session) const;
   absl::StatusOr<IssuedTokens> IssuePair(const Account& account, absl::string_view session_id,
                                          absl::string_view refresh_token,
                                          const RefreshToken& record) const;

@@ -769,5 +769,127 @@ TEST_CASE("Managed-account RPCs refuse bad input and users", "[identity][api][ma
         "INVALID_CODE");
 }
 
+v1::CreateGuestSessionRequest GuestRequest(const std::string& display_name,
+                                           absl::Duration valid_for) {
+  v1::CreateGuestSessionRequest request;
+  request.set_display_name(display_name);
+  request.mutable_valid_for()->set_seconds(absl::ToInt64Seconds(valid_for));
+  return request;
+}
+
+TEST_CASE("A guest session acts as a signed-in user until its end and never after",
+          "[identity][api][guest]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  std::string service = f->ServiceToken();
+  const int64_t start = absl::ToUnixSeconds(f->clock().Now());
+  v1::CreateGuestSessionResponse guest;
+  REQUIRE(f->stub()
+              .CreateGuestSession(IdentityFixture::Context(service).get(),
+                                  GuestRequest("Лектор Иванов", absl::Minutes(20)), &guest)
+              .ok());
+  CHECK(guest.account().guest());
+  CHECK(guest.account().display_name() == "Лектор Иванов");
+  CHECK(guest.account().email().empty());
+  CHECK(guest.account().phone().empty());
+  CHECK(guest.account().username().empty());
+  CHECK(guest.account().state() == v1::ACCOUNT_STATE_ACTIVE);
+  CHECK(guest.account().verification_level() == v1::VERIFICATION_LEVEL_NONE);
+  CHECK(guest.expire_time().seconds() == start + 20 * 60);
+
+  v1::GetMeResponse me;
+  REQUIRE(f->stub().GetMe(IdentityFixture::Context(guest.access_token()).get(), {}, &me).ok());
+  CHECK(me.account().id() == guest.account().id());
+  CHECK(me.account().guest());
+  v1::GetAccountRequest get;
+  get.set_account_id(guest.account().id());
+  v1::GetAccountResponse got;
+  REQUIRE(f->stub().GetAccount(IdentityFixture::Context(service).get(), get, &got).ok());
+  CHECK(got.account().guest());
+
+  // No password to change, and no login to sign in with.
+  v1::ChangePasswordRequest change;
+  change.set_current_password(kPassword);
+  change.set_new_password("Мороз и солнце, день чудесный 1826");
+  v1::ChangePasswordResponse changed;
+  CHECK_RPC_ERROR(f->stub().ChangePassword(IdentityFixture::Context(guest.access_token()).get(),
+                                           change, &changed),
+                  FAILED_PRECONDITION, "GUEST_ACCOUNT");
+  v1::TokenPair pair;
+  CHECK_RPC_ERROR(f->Login("Лектор Иванов", &pair), UNAUTHENTICATED, "INVALID_CREDENTIALS");
+
+  // Before the end a refresh works, but the new pair ends with the session.
+  f->clock().Advance(absl::Minutes(10));
+  v1::RefreshRequest refresh;
+  refresh.set_refresh_token(guest.refresh_token());
+  v1::RefreshResponse renewed;
+  REQUIRE(f->stub().Refresh(IdentityFixture::Context().get(), refresh, &renewed).ok());
+  CHECK(renewed.tokens().access_token_expire_time().seconds() == guest.expire_time().seconds());
+  CHECK(renewed.tokens().refresh_token_expire_time().seconds() == guest.expire_time().seconds());
+  REQUIRE(
+      f->stub().GetMe(IdentityFixture::Context(renewed.tokens().access_token()).get(), {}, &me).ok());
+
+  // After it (and the verifiers' 30 s of clock-skew leeway), neither the access token (within
+  // its usual 15 minutes) nor a refresh works.
+  f->clock().Advance(absl::Minutes(10) + absl::Seconds(31));
+  CHECK_RPC_ERROR(
+      f->stub().GetMe(IdentityFixture::Context(renewed.tokens().access_token()).get(), {}, &me),
+      UNAUTHENTICATED, "TOKEN_EXPIRED");
+  refresh.set_refresh_token(renewed.tokens().refresh_token());
+  CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), refresh, &renewed),
+                  UNAUTHENTICATED, "REFRESH_TOKEN_EXPIRED");
+}
+
+TEST_CASE("A guest's first access token ends with a session shorter than its lifetime",
+          "[identity][api][guest]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  v1::CreateGuestSessionResponse guest;
+  REQUIRE(f->stub()
+              .CreateGuestSession(IdentityFixture::Context(f->ServiceToken()).get(),
+                                  GuestRequest("Гость", absl::Minutes(5)), &guest)
+              .ok());
+  v1::GetMeResponse me;
+  f->clock().Advance(absl::Minutes(4));
+  REQUIRE(f->stub().GetMe(IdentityFixture::Context(guest.access_token()).get(), {}, &me).ok());
+  // Past the end and the verifiers' 30 s of clock-skew leeway, well within 15 minutes.
+  f->clock().Advance(absl::Minutes(1) + absl::Seconds(31));
+  CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(guest.access_token()).get(), {}, &me),
+                  UNAUTHENTICATED, "TOKEN_EXPIRED");
+  v1::RefreshRequest refresh;
+  refresh.set_refresh_token(guest.refresh_token());
+  v1::RefreshResponse renewed;
+  CHECK_RPC_ERROR(f->stub().Refresh(IdentityFixture::Context().get(), refresh, &renewed),
+                  UNAUTHENTICATED, "REFRESH_TOKEN_EXPIRED");
+}
+
+TEST_CASE("CreateGuestSession refuses users, bad names and lifetimes out of range",
+          "[identity][api][guest]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  std::string service = f->ServiceToken();
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair user;
+  REQUIRE(f->Login("teacher@school.ru", &user).ok());
+  v1::CreateGuestSessionResponse guest;
+  auto create = [&](const std::string& token, const v1::CreateGuestSessionRequest& request) {
+    return f->stub().CreateGuestSession(IdentityFixture::Context(token).get(), request, &guest);
+  };
+  CHECK_RPC_ERROR(create(user.access_token(), GuestRequest("Гость", absl::Hours(1))),
+                  PERMISSION_DENIED, "INTERNAL_ONLY");
+  CHECK_RPC_ERROR(create(service, GuestRequest("", absl::Hours(1))), INVALID_ARGUMENT,
+                  "INVALID_DISPLAY_NAME");
+  CHECK_RPC_ERROR(create(service, GuestRequest("Гость\x01", absl::Hours(1))), INVALID_ARGUMENT,
+                  "INVALID_DISPLAY_NAME");
+  v1::CreateGuestSessionRequest unset;
+  unset.set_display_name("Гость");
+  CHECK_RPC_ERROR(create(service, unset), INVALID_ARGUMENT, "INVALID_VALID_FOR");
+  CHECK_RPC_ERROR(create(service, GuestRequest("Гость", absl::Seconds(59))), INVALID_ARGUMENT,
+                  "INVALID_VALID_FOR");
+  CHECK_RPC_ERROR(create(service, GuestRequest("Гость", absl::Hours(24) + absl::Seconds(1))),
+                  INVALID_ARGUMENT, "INVALID_VALID_FOR");
+  CHECK_RPC_ERROR(create(service, GuestRequest("Гость", -absl::Hours(1))), INVALID_ARGUMENT,
+                  "INVALID_VALID_FOR");
+  CHECK(create(service, GuestRequest("Гость", absl::Minutes(1))).ok());
+  CHECK(create(service, GuestRequest("Гость", absl::Hours(24))).ok());
+}
+
 }  // namespace
 }  // namespace parta::identity
