@@ -50,7 +50,8 @@ std::string KeyId(const std::optional<CreatedKey>& key) {
 
 constexpr char kSchoolColumns[] =
     "id::text, name, short_name, region_code, address, time_zone, inn, ogrn, description, "
-    "contacts, logo_content_id, " PARTA_PG_US("created_at") ", " PARTA_PG_US("updated_at");
+    "contacts, logo_content_id, call_guests_allowed, " PARTA_PG_US("created_at") ", "
+    PARTA_PG_US("updated_at");
 
 School SchoolFromRow(const pqxx::row& row) {
   return School{.id = row[0].as<std::string>(),
@@ -64,8 +65,9 @@ School SchoolFromRow(const pqxx::row& row) {
                 .description = row[8].as<std::string>(),
                 .contacts = row[9].as<std::string>(),
                 .logo_content_id = row[10].as<std::string>(),
-                .created_at = FromMicros(row[11].as<int64_t>()),
-                .updated_at = FromMicros(row[12].as<int64_t>())};
+                .call_guests_allowed = row[11].as<bool>(),
+                .created_at = FromMicros(row[12].as<int64_t>()),
+                .updated_at = FromMicros(row[13].as<int64_t>())};
 }
 
 constexpr char kClassColumns[] =
@@ -287,10 +289,12 @@ class PgDirectoryTx final : public DirectoryTx {
     try {
       tx_.exec_params(
           "INSERT INTO schools (id, name, short_name, region_code, address, time_zone, inn, ogrn, "
-          "description, contacts, logo_content_id, created_at, updated_at) VALUES ($1, $2, $3, "
-          "$4, $5, $6, $7, $8, $9, $10, $11, " PARTA_PG_TS("$12") ", " PARTA_PG_TS("$12") ")",
+          "description, contacts, logo_content_id, call_guests_allowed, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, " PARTA_PG_TS("$13") ", "
+          PARTA_PG_TS("$13") ")",
           s.id, s.name, s.short_name, s.region_code, s.address, s.time_zone, s.inn, s.ogrn,
-          s.description, s.contacts, s.logo_content_id, ToMicros(s.created_at));
+          s.description, s.contacts, s.logo_content_id, s.call_guests_allowed,
+          ToMicros(s.created_at));
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("SCHOOL_EXISTS", "a school with this INN is registered already");
     }
@@ -309,9 +313,11 @@ class PgDirectoryTx final : public DirectoryTx {
       tx_.exec_params(
           "UPDATE schools SET name = $2, short_name = $3, region_code = $4, address = $5, "
           "time_zone = $6, inn = $7, ogrn = $8, description = $9, contacts = $10, "
-          "logo_content_id = $11, updated_at = " PARTA_PG_TS("$12") " WHERE id = $1",
+          "logo_content_id = $11, call_guests_allowed = $12, updated_at = " PARTA_PG_TS("$13")
+          " WHERE id = $1",
           s.id, s.name, s.short_name, s.region_code, s.address, s.time_zone, s.inn, s.ogrn,
-          s.description, s.contacts, s.logo_content_id, ToMicros(s.updated_at));
+          s.description, s.contacts, s.logo_content_id, s.call_guests_allowed,
+          ToMicros(s.updated_at));
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("SCHOOL_EXISTS", "a school with this INN is registered already");
     }

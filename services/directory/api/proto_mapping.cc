@@ -54,6 +54,7 @@ void ToProto(const School& school, v1::School& out) {
   out.set_description(school.description);
   out.set_contacts(school.contacts);
   out.set_logo_content_id(school.logo_content_id);
+  out.set_call_guests_allowed(school.call_guests_allowed);
   *out.mutable_create_time() = ToProto(school.created_at);
   *out.mutable_update_time() = ToProto(school.updated_at);
 }
@@ -69,7 +70,8 @@ School FromProto(const v1::School& in) {
                 .ogrn = in.ogrn(),
                 .description = in.description(),
                 .contacts = in.contacts(),
-                .logo_content_id = in.logo_content_id()};
+                .logo_content_id = in.logo_content_id(),
+                .call_guests_allowed = in.call_guests_allowed()};
 }
 
 void ToProto(const SchoolClass& school_class, v1::Class& out) {

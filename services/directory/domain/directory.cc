@@ -87,8 +87,8 @@ absl::StatusOr<School> Directory::GetSchool(const Caller& caller, const std::str
 
 absl::StatusOr<School> Directory::UpdateSchool(const Caller& caller, SchoolUpdate update) {
   static const std::vector<std::string> kEditable = {
-      "name", "short_name", "region_code", "address",  "time_zone",
-      "inn",  "ogrn",       "description", "contacts", "logo_content_id"};
+      "name", "short_name",  "region_code", "address",         "time_zone",          "inn",
+      "ogrn", "description", "contacts",    "logo_content_id", "call_guests_allowed"};
   if (update.paths.empty()) {
     return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names no field");
   }
@@ -118,6 +118,7 @@ absl::StatusOr<School> Directory::UpdateSchool(const Caller& caller, SchoolUpdat
       if (path == "description") next.description = in.description;
       if (path == "contacts") next.contacts = in.contacts;
       if (path == "logo_content_id") next.logo_content_id = in.logo_content_id;
+      if (path == "call_guests_allowed") next.call_guests_allowed = in.call_guests_allowed;
     }
     RETURN_IF_ERROR(NormalizeSchool(next));
     next.updated_at = clock_.Now();

@@ -37,6 +37,8 @@ struct School {
   std::string description;
   std::string contacts;
   std::string logo_content_id;
+  // Hosts of the school's calls may invite people without an account by guest links.
+  bool call_guests_allowed = false;
   absl::Time created_at;
   absl::Time updated_at;
 };

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "services/directory/tests/directory_fixture.h"
 
 namespace parta::directory {
@@ -159,6 +160,61 @@ TEST_CASE("Only the school's admins edit it, field by field", "[directory][api]"
   request.mutable_school()->set_inn("1234567890");
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateSchool, w.admin, request, &updated), INVALID_ARGUMENT,
                   "INVALID_INN");
+}
+
+TEST_CASE("Guest links in calls are off until the school's admins or an operator turn them on",
+          "[directory][api]") {
+  PARTA_DIRECTORY_FIXTURE(f);
+  SchoolWorld w = f->BuildSchool();
+  v1::GetSchoolRequest get;
+  get.set_school_id(w.school_id);
+  v1::GetSchoolResponse got;
+  REQUIRE_RPC_OK(f->Call(&Stub::GetSchool, w.student, get, &got));
+  CHECK_FALSE(got.school().call_guests_allowed());
+
+  // As a client sends it over HTTP: PATCH /v1/schools/{id}?updateMask=callGuestsAllowed.
+  v1::UpdateSchoolRequest request;
+  std::string json =
+      absl::StrCat(R"({"school":{"id":")", w.school_id,
+                   R"(","callGuestsAllowed":true},"updateMask":"callGuestsAllowed"})");
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json, &request).ok());
+  REQUIRE(request.update_mask().paths_size() == 1);
+  CHECK(request.update_mask().paths(0) == "call_guests_allowed");
+
+  v1::UpdateSchoolResponse updated;
+  CHECK_RPC_ERROR(f->Call(&Stub::UpdateSchool, w.teacher, request, &updated), PERMISSION_DENIED,
+                  "NOT_SCHOOL_ADMIN");
+  REQUIRE_RPC_OK(f->Call(&Stub::GetSchool, w.teacher, get, &got));
+  CHECK_FALSE(got.school().call_guests_allowed());
+
+  REQUIRE_RPC_OK(f->Call(&Stub::UpdateSchool, w.admin, request, &updated));
+  CHECK(updated.school().call_guests_allowed());
+  CHECK(updated.school().name() == "Школа № 5");
+  REQUIRE_RPC_OK(f->Call(&Stub::GetSchool, w.teacher, get, &got));
+  CHECK(got.school().call_guests_allowed());
+
+  // Another field's change leaves it as it is; the event carries the school with it.
+  v1::UpdateSchoolRequest describe;
+  describe.mutable_school()->set_id(w.school_id);
+  describe.mutable_school()->set_description("Открытые уроки с гостями");
+  describe.mutable_update_mask()->add_paths("description");
+  REQUIRE_RPC_OK(f->Call(&Stub::UpdateSchool, w.admin, describe, &updated));
+  CHECK(updated.school().call_guests_allowed());
+  v1::ListEventsRequest events_request;
+  events_request.set_school_id(w.school_id);
+  v1::ListEventsResponse events;
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::ListEvents, f->ServiceToken(), events_request, &events));
+  REQUIRE(events.events_size() > 0);
+  const v1::DirectoryEvent& last = events.events(events.events_size() - 1).event();
+  REQUIRE(last.has_school_updated());
+  CHECK(last.school_updated().school().call_guests_allowed());
+
+  // An operator may turn it off again.
+  request.mutable_school()->set_call_guests_allowed(false);
+  REQUIRE_RPC_OK(f->CallWithToken(&Stub::UpdateSchool, f->OperatorToken(), request, &updated));
+  CHECK_FALSE(updated.school().call_guests_allowed());
+  REQUIRE_RPC_OK(f->Call(&Stub::GetSchool, w.admin, get, &got));
+  CHECK_FALSE(got.school().call_guests_allowed());
 }
 
 TEST_CASE("Classes: Latin look-alikes are one class, grades and letters are checked",
