@@ -2,7 +2,7 @@
 // so that a new RPC, message or service cannot forget it:
 //   - every RPC declares who may call it ((parta.api.v1.access), not UNSPECIFIED);
 //   - every RPC has a request message of its own named <Rpc>Request, and a response message of
-//     its own named <Rpc>Response;
+//     its own named <Rpc>Response, or parta.api.v1.HttpBody for a file the gateway sends as it is;
 //   - List… RPCs page: `int32 page_size` and `string page_token` in, `string next_page_token` out
 //     (or, for a log read by sequence, `after_sequence`/`before_sequence` in and `has_more` out);
 //   - Create… RPCs take a `string request_id`, so a retry after a lost answer is answered with
@@ -168,11 +168,13 @@ void CheckService(const ServiceDescriptor& service,
     lint.Check(method.options().GetExtension(api::v1::access) != api::v1::ACCESS_UNSPECIFIED,
                "access-declared", name);
     requests[method.input_type()].push_back(name);
-    responses[method.output_type()].push_back(name);
     lint.Check(method.input_type()->name() == method.name() + "Request", "request-named-rpc",
                name);
-    lint.Check(method.output_type()->name() == method.name() + "Response", "response-named-rpc",
-               name);
+    if (method.output_type()->full_name() != "parta.api.v1.HttpBody") {
+      responses[method.output_type()].push_back(name);
+      lint.Check(method.output_type()->name() == method.name() + "Response",
+                 "response-named-rpc", name);
+    }
     const Descriptor& in = *method.input_type();
     const Descriptor& out = *method.output_type();
     if (absl::StartsWith(method.name(), "List")) {

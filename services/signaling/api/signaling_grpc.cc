@@ -215,4 +215,27 @@ template <typename Request, typename Response, typename Handler>
                });
 }
 
+::grpc::ServerUnaryReactor* SignalingGrpcService::CreateGuestLink(
+    ::grpc::CallbackServerContext* context, const v1::CreateGuestLinkRequest* request,
+    v1::CreateGuestLinkResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const Caller& caller, const v1::CreateGuestLinkRequest& req,
+                      v1::CreateGuestLinkResponse& resp) -> absl::Status {
+                 ASSIGN_OR_RETURN(resp, calls_.CreateGuestLink(caller, req));
+                 return absl::OkStatus();
+               });
+}
+
+::grpc::ServerUnaryReactor* SignalingGrpcService::JoinAsGuest(
+    ::grpc::CallbackServerContext* context, const v1::JoinAsGuestRequest* request,
+    v1::JoinAsGuestResponse* response) {
+  // A public RPC: the code is the only credential, whoever calls.
+  return runtime_.Serve(context, request, response,
+                        [this](const grpc::CallContext&, const v1::JoinAsGuestRequest& req,
+                               v1::JoinAsGuestResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(resp, calls_.JoinAsGuest(req));
+                          return absl::OkStatus();
+                        });
+}
+
 }  // namespace parta::signaling

@@ -71,6 +71,12 @@ class SignalingGrpcService final : public v1::SignalingService::CallbackService 
   ::grpc::ServerUnaryReactor* ExportAttendance(::grpc::CallbackServerContext* context,
                                                const v1::ExportAttendanceRequest* request,
                                                api::v1::HttpBody* response) override;
+  ::grpc::ServerUnaryReactor* CreateGuestLink(::grpc::CallbackServerContext* context,
+                                              const v1::CreateGuestLinkRequest* request,
+                                              v1::CreateGuestLinkResponse* response) override;
+  ::grpc::ServerUnaryReactor* JoinAsGuest(::grpc::CallbackServerContext* context,
+                                          const v1::JoinAsGuestRequest* request,
+                                          v1::JoinAsGuestResponse* response) override;
 
  private:
   Calls& calls_;

@@ -294,6 +294,63 @@ absl::StatusOr<bool> CallStore::IsRemoved(const std::string& call_id, const std:
   });
 }
 
+absl::Status CallStore::CreateGuestLink(const std::string& code_hash, const std::string& call_id,
+                                        const std::string& created_by, absl::Time at,
+                                        absl::Time expires_at) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    tx.exec_params("INSERT INTO call_guest_links (code_hash, call_id, created_by, created_at, "
+                   "expires_at) VALUES ($1, $2, $3, " PARTA_PG_TS("$4") ", " PARTA_PG_TS("$5") ")",
+                   pqxx::binarystring(code_hash.data(), code_hash.size()), call_id, created_by, pg::ToMicros(at),
+                   pg::ToMicros(expires_at));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<GuestLink> CallStore::FindGuestLink(const std::string& code_hash) {
+  return pool_.ReadFor<GuestLink>([&](pqxx::nontransaction& tx) -> absl::StatusOr<GuestLink> {
+    pqxx::result rows = tx.exec_params(
+        "SELECT call_id::text, " PARTA_PG_US("expires_at") ", used_by IS NOT NULL "
+        "FROM call_guest_links WHERE code_hash = $1",
+        pqxx::binarystring(code_hash.data(), code_hash.size()));
+    if (rows.empty()) return NotFound("GUEST_LINK_NOT_FOUND", "no such guest link");
+    return GuestLink{.call_id = rows[0][0].as<std::string>(),
+                     .expires_at = pg::FromMicros(rows[0][1].as<int64_t>()),
+                     .used = rows[0][2].as<bool>()};
+  });
+}
+
+absl::Status CallStore::UseGuestLink(const std::string& code_hash, const std::string& guest_id,
+                                     const std::string& display_name, absl::Time at) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result spent = tx.exec_params(
+        "UPDATE call_guest_links SET used_by = $2, used_at = " PARTA_PG_TS("$3")
+        " WHERE code_hash = $1 AND used_by IS NULL AND expires_at > " PARTA_PG_TS("$3")
+        " RETURNING call_id::text",
+        pqxx::binarystring(code_hash.data(), code_hash.size()), guest_id, pg::ToMicros(at));
+    if (spent.empty()) {
+      pqxx::result link = tx.exec_params(
+          "SELECT used_by IS NOT NULL FROM call_guest_links WHERE code_hash = $1",
+          pqxx::binarystring(code_hash.data(), code_hash.size()));
+      if (!link.empty() && link[0][0].as<bool>()) {
+        return FailedPrecondition("GUEST_LINK_USED", "this guest link was used already");
+      }
+      return FailedPrecondition("GUEST_LINK_EXPIRED", "this guest link has expired");
+    }
+    tx.exec_params("INSERT INTO call_guests (call_id, user_id, display_name, joined_at) "
+                   "VALUES ($1, $2, $3, " PARTA_PG_TS("$4") ")",
+                   spent[0][0].as<std::string>(), guest_id, display_name, pg::ToMicros(at));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> CallStore::IsGuest(const std::string& call_id, const std::string& user_id) {
+  return pool_.ReadFor<bool>([&](pqxx::nontransaction& tx) -> absl::StatusOr<bool> {
+    return !tx.exec_params("SELECT 1 FROM call_guests WHERE call_id = $1 AND user_id = $2",
+                           call_id, user_id)
+                .empty();
+  });
+}
+
 absl::StatusOr<std::vector<CallRecord>> CallStore::LiveCallsOn(const std::string& media_server) {
   return pool_.ReadFor<std::vector<CallRecord>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<CallRecord>> {

@@ -43,6 +43,13 @@ struct Stay {
   v1::LeaveReason leave_reason = v1::LEAVE_REASON_UNSPECIFIED;
 };
 
+// A guest link as stored.
+struct GuestLink {
+  std::string call_id;
+  absl::Time expires_at;
+  bool used = false;
+};
+
 // A chat notice still to post.
 struct PendingNotice {
   CallRecord call;
@@ -90,6 +97,20 @@ class CallStore {
   absl::Status Remove(const std::string& call_id, const std::string& user_id,
                       const std::string& removed_by, absl::Time at);
   absl::StatusOr<bool> IsRemoved(const std::string& call_id, const std::string& user_id);
+
+  // Stores a guest link by its code's hash.
+  absl::Status CreateGuestLink(const std::string& code_hash, const std::string& call_id,
+                               const std::string& created_by, absl::Time at,
+                               absl::Time expires_at);
+  // NOT_FOUND `GUEST_LINK_NOT_FOUND` when there is none.
+  absl::StatusOr<GuestLink> FindGuestLink(const std::string& code_hash);
+  // Spends a link on the guest account it made and makes him a guest of its call, at once;
+  // FAILED_PRECONDITION `GUEST_LINK_USED` when someone spent it first, `GUEST_LINK_EXPIRED`
+  // when it expired meanwhile.
+  absl::Status UseGuestLink(const std::string& code_hash, const std::string& guest_id,
+                            const std::string& display_name, absl::Time at);
+  // Whether `user_id` came to the call by one of its guest links.
+  absl::StatusOr<bool> IsGuest(const std::string& call_id, const std::string& user_id);
 
   // Live calls placed on a media server.
   absl::StatusOr<std::vector<CallRecord>> LiveCallsOn(const std::string& media_server);

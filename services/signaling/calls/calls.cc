@@ -65,8 +65,19 @@ absl::StatusOr<Calls::Access> Calls::AccessCall(const Caller& caller,
     return PermissionDenied("NOT_CHAT_MEMBER", "the caller is not a member of the call's chat");
   }
   RETURN_IF_ERROR(call.status());
-  ASSIGN_OR_RETURN(messaging::v1::Chat chat, chats_.ChatOf(caller.bearer, call->chat_id));
-  return Access{.call = *std::move(call), .chat = std::move(chat)};
+  absl::StatusOr<messaging::v1::Chat> chat = chats_.ChatOf(caller.bearer, call->chat_id);
+  if (absl::IsPermissionDenied(chat.status())) {
+    // Not in the chat: one of the call's guests touches the call, and nothing of its chat.
+    ASSIGN_OR_RETURN(bool guest, store_.IsGuest(call->id, caller.user_id));
+    if (guest) return Access{.call = *std::move(call), .guest = true};
+  }
+  RETURN_IF_ERROR(chat.status());
+  return Access{.call = *std::move(call), .chat = *std::move(chat)};
+}
+
+v1::CallRole Calls::RoleOf(const Access& access, const std::string& user_id) {
+  if (access.guest) return v1::CALL_ROLE_GUEST;
+  return RoleInCall(access.chat, user_id, access.call.host_id);
 }
 
 absl::StatusOr<Calls::Presence> Calls::RequireParticipant(const Caller& caller,
@@ -110,13 +121,18 @@ absl::StatusOr<v1::Call> Calls::CallProto(const CallRecord& call) {
   return proto;
 }
 
+google::protobuf::Duration Calls::HeartbeatInterval() const {
+  google::protobuf::Duration interval;
+  interval.set_seconds(absl::ToInt64Seconds(settings_.heartbeat_interval));
+  interval.set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(settings_.heartbeat_interval % absl::Seconds(1))));
+  return interval;
+}
+
 template <typename Response>
 void Calls::FillParticipation(const std::string& user_id, Response& response) const {
   for (v1::IceServer& server : ice_.For(user_id)) *response.add_ice_servers() = std::move(server);
-  response.mutable_heartbeat_interval()->set_seconds(
-      absl::ToInt64Seconds(settings_.heartbeat_interval));
-  response.mutable_heartbeat_interval()->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(settings_.heartbeat_interval % absl::Seconds(1))));
+  *response.mutable_heartbeat_interval() = HeartbeatInterval();
 }
 
 absl::StatusOr<v1::StartCallResponse> Calls::Start(const Caller& caller,
@@ -197,21 +213,27 @@ absl::StatusOr<v1::JoinCallResponse> Calls::JoinAs(const Access& access, const C
   if (removed) {
     return PermissionDenied("REMOVED_FROM_CALL", "a host removed the caller from this call");
   }
-  const v1::CallRole role = RoleInCall(access.chat, caller.user_id, call.host_id);
-  if (call.locked && !ControlsCall(role)) {
-    return FailedPrecondition("CALL_LOCKED", "a host locked the call");
-  }
+  const v1::CallRole role = RoleOf(access, caller.user_id);
   v1::JoinCallResponse response;
   ASSIGN_OR_RETURN(std::optional<v1::Participant> earlier, live_.Find(call.id, caller.user_id));
-  if (!earlier && call.waiting_room && !ControlsCall(role)) {
+  // A lock keeps newcomers out; who is in keeps his place.
+  if (call.locked && !earlier && !ControlsCall(role)) {
+    return FailedPrecondition("CALL_LOCKED", "a host locked the call");
+  }
+  // Guests always wait for a host; others when the call has a waiting room.
+  const bool waits = role == v1::CALL_ROLE_GUEST || (call.waiting_room && !ControlsCall(role));
+  if (!earlier && waits) {
     ASSIGN_OR_RETURN(bool admitted, live_.WasAdmitted(call.id, caller.user_id));
     if (!admitted) {
-      RETURN_IF_ERROR(Knock(call, caller.user_id, role));
-      ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(call));
-      FillParticipation(caller.user_id, response);
-      response.clear_ice_servers();  // media credentials come with admission
-      response.set_waiting(true);
-      return response;
+      ASSIGN_OR_RETURN(bool waiting, Knock(call, caller.user_id, role));
+      if (waiting) {
+        ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(call));
+        // ICE servers once in (GetIceServers).
+        *response.mutable_heartbeat_interval() = HeartbeatInterval();
+        response.set_waiting(true);
+        return response;
+      }
+      ASSIGN_OR_RETURN(earlier, live_.Find(call.id, caller.user_id));  // in after all
     }
   }
   RETURN_IF_ERROR(Enter(call, caller.user_id, role, earlier, caller.user_id));
@@ -220,17 +242,32 @@ absl::StatusOr<v1::JoinCallResponse> Calls::JoinAs(const Access& access, const C
   return response;
 }
 
-absl::Status Calls::Knock(const CallRecord& call, const std::string& user_id, v1::CallRole role) {
+absl::StatusOr<bool> Calls::Knock(const CallRecord& call, const std::string& user_id,
+                                  v1::CallRole role) {
   v1::WaitingPerson person;
   person.set_user_id(user_id);
   person.set_role(role);
-  *person.mutable_since() = TimestampOf(clock_.Now());
-  ASSIGN_OR_RETURN(bool knocked, live_.Wait(call.id, person, Deadline()));
-  if (!knocked) return absl::OkStatus();  // waiting already: his knock was renewed
-  events::v1::CallChange change;
-  change.set_actor_id(user_id);
-  *change.mutable_participant_waiting() = person;
-  return AnnounceToCall(call.id, std::move(change), {user_id});
+  *person.mutable_knock_time() = TimestampOf(clock_.Now());
+  ASSIGN_OR_RETURN(KnockOutcome knock, live_.Wait(call.id, person, Deadline()));
+  if (knock == KnockOutcome::kInCall) return false;
+  if (knock == KnockOutcome::kKnocked) {
+    events::v1::CallChange change;
+    change.set_actor_id(user_id);
+    *change.mutable_participant_waiting() = person;
+    RETURN_IF_ERROR(AnnounceToCall(call.id, std::move(change), {user_id}));
+  }
+  // The call may have ended or closed its waiting room since it was read. The knock is in Redis
+  // before this read, and those changes commit before they read Redis: one side sees the other.
+  ASSIGN_OR_RETURN(CallRecord now, store_.Find(call.id));
+  if (!now.live()) {
+    (void)live_.EndWait(call.id, user_id, /*admitted=*/false);
+    return CallEnded();
+  }
+  if (now.waiting_room || role == v1::CALL_ROLE_GUEST) return true;
+  ASSIGN_OR_RETURN(std::optional<v1::WaitingPerson> mine,
+                   live_.EndWait(call.id, user_id, /*admitted=*/true));
+  if (mine) RETURN_IF_ERROR(EndedWait(now, user_id, v1::WAIT_OUTCOME_ADMITTED, ""));
+  return false;  // no waiting room any more: he comes in
 }
 
 absl::Status Calls::Enter(const CallRecord& call, const std::string& user_id, v1::CallRole role,
@@ -327,10 +364,10 @@ absl::Status Calls::LeaveAs(const CallRecord& call, const std::string& user_id,
 absl::StatusOr<v1::Call> Calls::End(const Caller& caller, const std::string& call_id) {
   ASSIGN_OR_RETURN(Access access, AccessCall(caller, call_id));
   if (!access.call.live()) return CallProto(access.call);
-  const v1::CallRole role = RoleInCall(access.chat, caller.user_id, access.call.host_id);
+  const v1::CallRole role = RoleOf(access, caller.user_id);
   bool may_end = ControlsCall(role);
-  if (access.call.topology == v1::CALL_TOPOLOGY_PEER_TO_PEER) {
-    // Either of two people hangs up for both.
+  if (access.call.topology == v1::CALL_TOPOLOGY_PEER_TO_PEER && !access.guest) {
+    // Either of two people of the chat hangs up for both; a guest only leaves.
     ASSIGN_OR_RETURN(std::optional<v1::Participant> in, live_.Find(call_id, caller.user_id));
     may_end = may_end || in.has_value();
   }
@@ -481,7 +518,7 @@ absl::Status Calls::SendSignal(const Caller& caller, const v1::SendSignalRequest
 absl::StatusOr<Calls::Access> Calls::AccessAsHost(const Caller& caller,
                                                   const std::string& call_id) {
   ASSIGN_OR_RETURN(Access access, AccessCall(caller, call_id));
-  if (!ControlsCall(RoleInCall(access.chat, caller.user_id, access.call.host_id))) {
+  if (!ControlsCall(RoleOf(access, caller.user_id))) {
     return HostOnly();
   }
   if (!access.call.live()) return CallEnded();
@@ -521,6 +558,10 @@ absl::Status Calls::HostMute(const CallRecord& call, v1::Participant& participan
   }
   if (media_ == nullptr) return FailedPrecondition("NO_MEDIA_SERVER", "no media server");
   RETURN_IF_ERROR(media_->Mute(RoomOf(call), call.id, participant.user_id(), mute));
+  // His state as it is after the media server's round trip, not as it was read before.
+  ASSIGN_OR_RETURN(std::optional<v1::Participant> now, live_.Find(call.id, participant.user_id()));
+  if (!now) return FailedPrecondition("PEER_NOT_IN_CALL", "that person left the call");
+  participant = *std::move(now);
   participant.set_muted_by_host(mute);
   if (mute) participant.mutable_media()->set_microphone(false);
   return Replace(call.id, participant, actor_id);
@@ -576,8 +617,13 @@ absl::StatusOr<v1::Call> Calls::SetControls(const Caller& caller,
     // No waiting room: everyone waiting comes in.
     ASSIGN_OR_RETURN(std::vector<v1::WaitingPerson> waiting, live_.Waiting(call.id));
     for (const v1::WaitingPerson& person : waiting) {
+      // Guests wait for a host's word in any case.
+      if (person.role() == v1::CALL_ROLE_GUEST) continue;
       absl::Status admitted = AdmitAs(call, person.user_id(), true, caller.user_id);
-      if (!admitted.ok() && ReasonOf(admitted) != "NOT_WAITING") return admitted;
+      if (!admitted.ok() && ReasonOf(admitted) != "NOT_WAITING") {
+        // He waits on (a full call): the others still come in.
+        log::Warning("someone waiting was not let in").With("error", admitted.ToString());
+      }
     }
   }
   return CallProto(call);
@@ -593,11 +639,17 @@ absl::Status Calls::AdmitAs(const CallRecord& call, const std::string& user_id, 
                             const std::string& actor_id) {
   ASSIGN_OR_RETURN(std::optional<v1::WaitingPerson> knock, live_.EndWait(call.id, user_id, admit));
   if (!knock) return FailedPrecondition("NOT_WAITING", "that person is not waiting to come in");
-  RETURN_IF_ERROR(EndedWait(call, user_id,
-                            admit ? v1::WAIT_OUTCOME_ADMITTED : v1::WAIT_OUTCOME_DECLINED,
-                            actor_id));
-  if (!admit) return absl::OkStatus();
-  return Enter(call, user_id, knock->role(), std::nullopt, actor_id);
+  if (!admit) return EndedWait(call, user_id, v1::WAIT_OUTCOME_DECLINED, actor_id);
+  if (absl::Status entered = Enter(call, user_id, knock->role(), std::nullopt, actor_id);
+      !entered.ok()) {
+    // Not in after all (the call is full, the media server failed, it ended): he waits again,
+    // and a host may try again.
+    if (absl::Status back = live_.Wait(call.id, *knock, Deadline()).status(); !back.ok()) {
+      log::Warning("an admitted guest's knock was lost").With("error", back.ToString());
+    }
+    return entered;
+  }
+  return EndedWait(call, user_id, v1::WAIT_OUTCOME_ADMITTED, actor_id);
 }
 
 absl::Status Calls::EndedWait(const CallRecord& call, const std::string& user_id,
@@ -673,21 +725,27 @@ absl::StatusOr<api::v1::HttpBody> Calls::ExportAttendance(const Caller& caller,
   // not be in the chat.
   absl::StatusOr<Access> access = AccessCall(caller, call_id);
   if (!access.ok() && !absl::IsPermissionDenied(access.status())) return access.status();
-  if (!access.ok() || !ControlsCall(RoleInCall(access->chat, caller.user_id, access->call.host_id))) {
+  if (!access.ok() || !ControlsCall(RoleOf(*access, caller.user_id))) {
+    // Whatever goes wrong on the admins' path, someone outside the chat learns only that.
+    const absl::Status refusal = access.ok() ? HostOnly() : access.status();
     absl::StatusOr<CallRecord> call = store_.Find(call_id);
-    if (!call.ok()) return access.ok() ? HostOnly() : access.status();
-    ASSIGN_OR_RETURN(bool admin, people_.AdministersSchool(caller.bearer, call->school_id));
-    if (!admin) return access.ok() ? HostOnly() : access.status();
+    if (!call.ok()) return refusal;
+    absl::StatusOr<bool> admin = people_.AdministersSchool(caller.bearer, call->school_id);
+    if (!admin.ok() && access.ok()) return admin.status();
+    if (!admin.ok() || !*admin) return refusal;
   }
   ASSIGN_OR_RETURN(CallRecord call, store_.Find(call_id));
   ASSIGN_OR_RETURN(std::vector<Stay> stays, store_.Attendance(call.id));
 
   std::string zone_name = "UTC";
   absl::TimeZone zone = absl::UTCTimeZone();
-  if (absl::StatusOr<std::string> school_zone = people_.SchoolTimeZone(caller.bearer, call.school_id);
-      school_zone.ok() && absl::LoadTimeZone(*school_zone, &zone)) {
-    zone_name = *school_zone;
+  if (absl::StatusOr<directory::v1::School> school = people_.SchoolOf(caller.bearer, call.school_id);
+      school.ok() && absl::LoadTimeZone(school->time_zone(), &zone)) {
+    zone_name = school->time_zone();
   } else {
+    log::Warning("an attendance export falls back to UTC")
+        .With("error", school.ok() ? "unknown time zone " + school->time_zone()
+                                   : school.status().ToString());
     zone = absl::UTCTimeZone();
   }
   absl::flat_hash_map<std::string, std::string> names;
@@ -711,6 +769,59 @@ absl::StatusOr<api::v1::HttpBody> Calls::ExportAttendance(const Caller& caller,
   body.set_file_name(absl::StrCat("attendance-", absl::FormatTime("%Y-%m-%d", call.started_at, zone),
                                   "-", call.id.substr(0, 8), ".csv"));
   return body;
+}
+
+absl::StatusOr<v1::CreateGuestLinkResponse> Calls::CreateGuestLink(
+    const Caller& caller, const v1::CreateGuestLinkRequest& request) {
+  ASSIGN_OR_RETURN(Access access, AccessAsHost(caller, request.call_id()));
+  absl::Duration valid_for = absl::Hours(2);
+  if (request.has_valid_for()) {
+    valid_for = absl::Seconds(request.valid_for().seconds()) +
+                absl::Nanoseconds(request.valid_for().nanos());
+    if (valid_for < absl::Minutes(5) || valid_for > absl::Hours(24)) {
+      return InvalidArgument("INVALID_VALID_FOR", "a guest link works for 5 minutes to 24 hours");
+    }
+  }
+  ASSIGN_OR_RETURN(directory::v1::School school,
+                   people_.SchoolOf(caller.bearer, access.call.school_id));
+  if (!school.call_guests_allowed()) {
+    return FailedPrecondition("GUESTS_NOT_ALLOWED",
+                              "the school does not let its calls have guests");
+  }
+  const std::string code = RandomCode(kGuestCodeLength);
+  const absl::Time now = clock_.Now();
+  RETURN_IF_ERROR(store_.CreateGuestLink(HashGuestCode(code), access.call.id, caller.user_id, now,
+                                         now + valid_for));
+  v1::CreateGuestLinkResponse response;
+  response.set_code(code);
+  *response.mutable_expire_time() = TimestampOf(now + valid_for);
+  return response;
+}
+
+absl::StatusOr<v1::JoinAsGuestResponse> Calls::JoinAsGuest(const v1::JoinAsGuestRequest& request) {
+  ASSIGN_OR_RETURN(std::string code, CheckGuestCode(request.code()));
+  const std::string code_hash = HashGuestCode(code);
+  ASSIGN_OR_RETURN(GuestLink link, store_.FindGuestLink(code_hash));
+  if (link.used) return FailedPrecondition("GUEST_LINK_USED", "this guest link was used already");
+  const absl::Time now = clock_.Now();
+  if (link.expires_at <= now) {
+    return FailedPrecondition("GUEST_LINK_EXPIRED", "this guest link has expired");
+  }
+  ASSIGN_OR_RETURN(CallRecord call, store_.Find(link.call_id));
+  if (!call.live()) return CallEnded();
+  if (call.locked) return FailedPrecondition("CALL_LOCKED", "a host locked the call");
+  ASSIGN_OR_RETURN(GuestAccount guest,
+                   people_.CreateGuest(request.display_name(), link.expires_at - now));
+  RETURN_IF_ERROR(store_.UseGuestLink(code_hash, guest.user_id, request.display_name(), now));
+  RETURN_IF_ERROR(Knock(call, guest.user_id, v1::CALL_ROLE_GUEST).status());
+  v1::JoinAsGuestResponse response;
+  response.set_user_id(guest.user_id);
+  response.set_access_token(guest.access_token);
+  response.set_refresh_token(guest.refresh_token);
+  *response.mutable_expire_time() = TimestampOf(guest.expires_at);
+  ASSIGN_OR_RETURN(*response.mutable_call(), CallProto(call));
+  *response.mutable_heartbeat_interval() = HeartbeatInterval();
+  return response;
 }
 
 void Calls::MediaChanged(const std::string& call_id, const std::string& user_id,

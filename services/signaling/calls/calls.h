@@ -70,6 +70,10 @@ class Calls {
   absl::StatusOr<std::vector<std::string>> MuteEveryone(const Caller& caller,
                                                         const std::string& call_id);
   absl::Status Admit(const Caller& caller, const v1::AdmitParticipantRequest& request);
+  absl::StatusOr<v1::CreateGuestLinkResponse> CreateGuestLink(
+      const Caller& caller, const v1::CreateGuestLinkRequest& request);
+  // Without a caller: the code is the guest's only credential.
+  absl::StatusOr<v1::JoinAsGuestResponse> JoinAsGuest(const v1::JoinAsGuestRequest& request);
   // The attendance as a CSV file (attendance/attendance_csv.h).
   absl::StatusOr<api::v1::HttpBody> ExportAttendance(const Caller& caller,
                                                      const std::string& call_id);
@@ -96,11 +100,15 @@ class Calls {
 
  private:
   // The call and its chat as the caller sees it, or why he may not touch it.
+  // A guest of the call (came by a guest link) has no chat.
   struct Access {
     CallRecord call;
     messaging::v1::Chat chat;
+    bool guest = false;
   };
   absl::StatusOr<Access> AccessCall(const Caller& caller, const std::string& call_id);
+  // His part in the call: a guest, or as the chat makes him.
+  static v1::CallRole RoleOf(const Access& access, const std::string& user_id);
   // The call with the caller in it as a participant (his state), or why not: a caller who is
   // not in it gets NOT_IN_CALL if he may see the call, NOT_CHAT_MEMBER otherwise.
   struct Presence {
@@ -112,13 +120,15 @@ class Calls {
   absl::StatusOr<Access> AccessAsHost(const Caller& caller, const std::string& call_id);
 
   absl::StatusOr<v1::JoinCallResponse> JoinAs(const Access& access, const Caller& caller);
-  // Puts someone in the waiting room; the call hears of it.
-  absl::Status Knock(const CallRecord& call, const std::string& user_id, v1::CallRole role);
+  // Puts someone in the waiting room; the call hears of it. False when he need not wait after
+  // all: he is in the call, or the waiting room closed meanwhile (then he is let in: enter him).
+  absl::StatusOr<bool> Knock(const CallRecord& call, const std::string& user_id,
+                             v1::CallRole role);
   // Puts someone in the call (`earlier`: his state when he is in it already) and the media
   // server's room, opens his stay; the call hears of it.
   absl::Status Enter(const CallRecord& call, const std::string& user_id, v1::CallRole role,
                      const std::optional<v1::Participant>& earlier, const std::string& actor_id);
-  // Ends a wait (admitted or declined by `actor_id`, or withdrawn); admitted people enter.
+  // Ends a wait as a host decides: admitted people enter (and wait again if they cannot).
   absl::Status AdmitAs(const CallRecord& call, const std::string& user_id, bool admit,
                        const std::string& actor_id);
   absl::Status EndedWait(const CallRecord& call, const std::string& user_id,
@@ -146,6 +156,7 @@ class Calls {
   // What a participant needs to take part: ICE servers and the heartbeat interval.
   template <typename Response>
   void FillParticipation(const std::string& user_id, Response& response) const;
+  google::protobuf::Duration HeartbeatInterval() const;
   absl::Time Deadline() const;
 
   CallStore& store_;

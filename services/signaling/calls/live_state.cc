@@ -34,13 +34,14 @@ std::string BeatMember(absl::string_view call_id, absl::string_view user_id) {
 
 std::string Millis(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
 
-// KEYS: people, beats. ARGV: user id, participant, capacity, deadline, beat member.
-// 1: entered, 0: back in (state replaced), -1: the call is full.
+// KEYS: people, beats, waiting. ARGV: user id, participant, capacity, deadline, beat member.
+// 1: entered (and no longer waiting), 0: back in (state replaced), -1: the call is full.
 constexpr const char* kEnter = R"lua(
 local present = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1
 if not present and tonumber(ARGV[3]) > 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
   return -1
 end
+redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 if present then return 0 end
@@ -64,9 +65,10 @@ redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 return 1
 )lua";
 
-// KEYS: waiting, beats. ARGV: user id, person, deadline, beat member. 1 when he knocked now,
-// 0 when he was waiting already.
+// KEYS: waiting, beats, people. ARGV: user id, person, deadline, beat member. 1 when he knocked
+// now, 0 when he was waiting already, -1 when he is in the call.
 constexpr const char* kWait = R"lua(
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return -1 end
 local knocked = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 return knocked
@@ -100,8 +102,8 @@ absl::StatusOr<bool> LiveState::Enter(const std::string& call_id,
                                       const v1::Participant& participant, int capacity,
                                       absl::Time deadline) {
   ASSIGN_OR_RETURN(int64_t entered,
-                   Integer(redis_.Command({"EVAL", kEnter, "2", PeopleKey(call_id),
-                                           beats_key_, participant.user_id(),
+                   Integer(redis_.Command({"EVAL", kEnter, "3", PeopleKey(call_id),
+                                           beats_key_, WaitingKey(call_id), participant.user_id(),
                                            participant.SerializeAsString(),
                                            absl::StrCat(capacity), Millis(deadline),
                                            BeatMember(call_id, participant.user_id())})));
@@ -137,14 +139,15 @@ absl::StatusOr<bool> LiveState::Beat(const std::string& call_id, const std::stri
   return moved == 1;
 }
 
-absl::StatusOr<bool> LiveState::Wait(const std::string& call_id,
-                                     const v1::WaitingPerson& person, absl::Time deadline) {
+absl::StatusOr<KnockOutcome> LiveState::Wait(const std::string& call_id,
+                                      const v1::WaitingPerson& person, absl::Time deadline) {
   ASSIGN_OR_RETURN(int64_t knocked,
-                   Integer(redis_.Command({"EVAL", kWait, "2", WaitingKey(call_id), beats_key_,
-                                           person.user_id(), person.SerializeAsString(),
-                                           Millis(deadline),
+                   Integer(redis_.Command({"EVAL", kWait, "3", WaitingKey(call_id), beats_key_,
+                                           PeopleKey(call_id), person.user_id(),
+                                           person.SerializeAsString(), Millis(deadline),
                                            BeatMember(call_id, person.user_id())})));
-  return knocked == 1;
+  if (knocked < 0) return KnockOutcome::kInCall;
+  return knocked == 1 ? KnockOutcome::kKnocked : KnockOutcome::kRenewed;
 }
 
 absl::StatusOr<std::optional<v1::WaitingPerson>> LiveState::EndWait(const std::string& call_id,
@@ -180,7 +183,7 @@ absl::StatusOr<std::vector<v1::WaitingPerson>> LiveState::Waiting(const std::str
   std::sort(waiting.begin(), waiting.end(),
             [](const v1::WaitingPerson& a, const v1::WaitingPerson& b) {
               using google::protobuf::util::TimeUtil;
-              if (a.since() != b.since()) return a.since() < b.since();
+              if (a.knock_time() != b.knock_time()) return a.knock_time() < b.knock_time();
               return a.user_id() < b.user_id();
             });
   return waiting;

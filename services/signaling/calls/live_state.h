@@ -28,6 +28,13 @@ struct Vanished {
   std::string user_id;
 };
 
+// What a knock at a waiting room did.
+enum class KnockOutcome {
+  kKnocked,  // he waits now
+  kRenewed,  // he was waiting already: his knock was renewed
+  kInCall,   // he is in the call: nothing to wait for
+};
+
 class LiveState {
  public:
   // `beats_key`: the sorted set of every participant's heartbeat deadline, shared by the
@@ -35,7 +42,8 @@ class LiveState {
   LiveState(redis::Pool& redis, std::string beats_key, const Clock& clock, IdGenerator& ids)
       : redis_(redis), beats_key_(std::move(beats_key)), clock_(clock), ids_(ids) {}
 
-  // Puts a participant in (or back in) a call with a heartbeat deadline. In a call holding
+  // Puts a participant in (or back in) a call with a heartbeat deadline, out of its waiting
+  // room. In a call holding
   // `capacity` people (0: no limit) a newcomer beyond it is refused: FAILED_PRECONDITION
   // `CALL_FULL`. True when he was not in it.
   absl::StatusOr<bool> Enter(const std::string& call_id, const v1::Participant& participant,
@@ -44,10 +52,10 @@ class LiveState {
   absl::StatusOr<bool> Update(const std::string& call_id, const v1::Participant& participant);
   // Takes a participant out; false when he was not in (someone else took him out first).
   absl::StatusOr<bool> Leave(const std::string& call_id, const std::string& user_id);
-  // Puts someone in the call's waiting room with a heartbeat deadline (a knock without
-  // heartbeats lapses). False when he was waiting already: his knock is renewed.
-  absl::StatusOr<bool> Wait(const std::string& call_id, const v1::WaitingPerson& person,
-                            absl::Time deadline);
+  // Puts someone who is not in the call in its waiting room with a heartbeat deadline (a knock
+  // without heartbeats lapses).
+  absl::StatusOr<KnockOutcome> Wait(const std::string& call_id, const v1::WaitingPerson& person,
+                             absl::Time deadline);
   // Takes him out of the waiting room: his knock as it was, or nothing when he was not waiting
   // (someone else ended his wait first). `admitted`: he is not asked to wait again.
   absl::StatusOr<std::optional<v1::WaitingPerson>> EndWait(const std::string& call_id,

@@ -1,5 +1,9 @@
 #include "services/signaling/domain/validation.h"
 
+#include <openssl/sha.h>
+
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/random.h"
@@ -66,6 +70,20 @@ absl::Status CheckIceCandidate(const v1::IceCandidate& candidate) {
                            "a candidate is one line starting \"candidate:\", at most 1 KiB");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CheckGuestCode(absl::string_view code) {
+  std::optional<std::string> normalized = NormalizeCode(code, kGuestCodeLength);
+  if (!normalized) {
+    return InvalidArgument("INVALID_CODE", "a guest link's code has 26 letters and digits");
+  }
+  return *std::move(normalized);
+}
+
+std::string HashGuestCode(absl::string_view code) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(code.data()), code.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
 }  // namespace parta::signaling

@@ -41,15 +41,15 @@ absl::StatusOr<bool> CallPeople::AdministersSchool(const std::string& bearer,
   return response.allowed();
 }
 
-absl::StatusOr<std::string> CallPeople::SchoolTimeZone(const std::string& bearer,
-                                                       const std::string& school_id) {
+absl::StatusOr<directory::v1::School> CallPeople::SchoolOf(const std::string& bearer,
+                                                           const std::string& school_id) {
   directory::v1::GetSchoolRequest request;
   request.set_school_id(school_id);
   directory::v1::GetSchoolResponse response;
   auto context = grpc::MakeClientContext({.timeout = kTimeout, .bearer_token = bearer});
   RETURN_IF_ERROR(From(directory_->GetSchool(context.get(), request, &response),
                        "DIRECTORY_UNAVAILABLE", "the directory"));
-  return response.school().time_zone();
+  return std::move(*response.mutable_school());
 }
 
 absl::StatusOr<std::string> CallPeople::DisplayName(const std::string& user_id) {
@@ -62,6 +62,24 @@ absl::StatusOr<std::string> CallPeople::DisplayName(const std::string& user_id) 
   if (status.error_code() == ::grpc::StatusCode::NOT_FOUND) return std::string();
   RETURN_IF_ERROR(From(status, "IDENTITY_UNAVAILABLE", "identity"));
   return response.account().display_name();
+}
+
+absl::StatusOr<GuestAccount> CallPeople::CreateGuest(const std::string& display_name,
+                                                     absl::Duration valid_for) {
+  ASSIGN_OR_RETURN(std::string token, service_tokens_());
+  identity::v1::CreateGuestSessionRequest request;
+  request.set_display_name(display_name);
+  request.mutable_valid_for()->set_seconds(absl::ToInt64Seconds(valid_for));
+  identity::v1::CreateGuestSessionResponse response;
+  auto context = grpc::MakeClientContext({.timeout = kTimeout, .bearer_token = token});
+  RETURN_IF_ERROR(From(identity_->CreateGuestSession(context.get(), request, &response),
+                       "IDENTITY_UNAVAILABLE", "identity"));
+  return GuestAccount{
+      .user_id = response.account().id(),
+      .access_token = response.access_token(),
+      .refresh_token = response.refresh_token(),
+      .expires_at = absl::FromUnixSeconds(response.expire_time().seconds()) +
+                    absl::Nanoseconds(response.expire_time().nanos())};
 }
 
 }  // namespace parta::signaling

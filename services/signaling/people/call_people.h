@@ -1,8 +1,8 @@
 #pragma once
 
 // The people around a call as the rest of Parta knows them: whether someone administers the
-// call's school and the school's time zone (directory, asked with the caller's own token), and
-// people's display names (identity, asked with the service's own token).
+// call's school and the school itself (directory, asked with the caller's own token), people's
+// display names and guest accounts (identity, asked with the service's own token).
 
 #include <functional>
 #include <memory>
@@ -11,10 +11,19 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "parta/directory/v1/directory.grpc.pb.h"
 #include "parta/identity/v1/identity.grpc.pb.h"
 
 namespace parta::signaling {
+
+// A guest account made for a guest link, with its session.
+struct GuestAccount {
+  std::string user_id;
+  std::string access_token;
+  std::string refresh_token;
+  absl::Time expires_at;
+};
 
 class CallPeople {
  public:
@@ -28,12 +37,16 @@ class CallPeople {
   // `DIRECTORY_UNAVAILABLE` when the directory does not answer.
   virtual absl::StatusOr<bool> AdministersSchool(const std::string& bearer,
                                                  const std::string& school_id);
-  // The school's IANA time zone, as the caller may read it.
-  virtual absl::StatusOr<std::string> SchoolTimeZone(const std::string& bearer,
-                                                     const std::string& school_id);
+  // The school as the caller may read it (its time zone, whether it allows guests).
+  virtual absl::StatusOr<directory::v1::School> SchoolOf(const std::string& bearer,
+                                                         const std::string& school_id);
   // A person's display name; empty when his account is gone. UNAVAILABLE
   // `IDENTITY_UNAVAILABLE` when identity does not answer.
   virtual absl::StatusOr<std::string> DisplayName(const std::string& user_id);
+  // A guest account named `display_name` whose session ends after `valid_for`. INVALID_ARGUMENT
+  // `INVALID_DISPLAY_NAME` as identity judges the name.
+  virtual absl::StatusOr<GuestAccount> CreateGuest(const std::string& display_name,
+                                                   absl::Duration valid_for);
 
  private:
   std::unique_ptr<directory::v1::DirectoryService::Stub> directory_;
