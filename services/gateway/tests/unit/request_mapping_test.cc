@@ -199,7 +199,7 @@ TEST_CASE("A raw body answers as it is, a named one as a download with an RFC 62
   api::v1::HttpBody body;
   CHECK(IsRawBody(*body.GetDescriptor()));
   CHECK_FALSE(IsRawBody(*tv1::Filter::descriptor()));
-  body.set_data(std::string("\xEF\xBB\xBFa;b\r\n", 8));
+  body.set_data(std::string("\xEF\xBB\xBF" "a;b\r\n", 8));
   HttpResponse plain = RawBodyResponse(body);
   CHECK(plain.content_type == "application/octet-stream");
   CHECK(plain.body == body.data());
