@@ -38,7 +38,7 @@ std::string Local(absl::Time t, absl::TimeZone zone) {
 std::string CsvField(std::string value) {
   if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
                          value[0] == '@' || value[0] == '\t' || value[0] == '\r')) {
-    value.insert(0, "'");
+    value = absl::StrCat("'", value);
   }
   const bool quote = value.find_first_of(";\"\r\n") != std::string::npos ||
                      (!value.empty() && (value.front() == ' ' || value.back() == ' '));
