@@ -725,16 +725,21 @@ absl::StatusOr<api::v1::HttpBody> Calls::ExportAttendance(const Caller& caller,
   // not be in the chat.
   absl::StatusOr<Access> access = AccessCall(caller, call_id);
   if (!access.ok() && !absl::IsPermissionDenied(access.status())) return access.status();
+  std::optional<CallRecord> found;
+  if (access.ok()) found = access->call;
   if (!access.ok() || !ControlsCall(RoleOf(*access, caller.user_id))) {
     // Whatever goes wrong on the admins' path, someone outside the chat learns only that.
     const absl::Status refusal = access.ok() ? HostOnly() : access.status();
-    absl::StatusOr<CallRecord> call = store_.Find(call_id);
-    if (!call.ok()) return refusal;
-    absl::StatusOr<bool> admin = people_.AdministersSchool(caller.bearer, call->school_id);
+    if (!found) {
+      absl::StatusOr<CallRecord> stored = store_.Find(call_id);
+      if (!stored.ok()) return refusal;
+      found = *std::move(stored);
+    }
+    absl::StatusOr<bool> admin = people_.AdministersSchool(caller.bearer, found->school_id);
     if (!admin.ok() && access.ok()) return admin.status();
     if (!admin.ok() || !*admin) return refusal;
   }
-  ASSIGN_OR_RETURN(CallRecord call, store_.Find(call_id));
+  const CallRecord& call = *found;
   ASSIGN_OR_RETURN(std::vector<Stay> stays, store_.Attendance(call.id));
 
   std::string zone_name = "UTC";

@@ -494,6 +494,41 @@ TEST_CASE("A locked call lets nobody else in, and a waiting room holds newcomers
                 FAILED_PRECONDITION, "CALL_ENDED");
 }
 
+TEST_CASE("A guest link stops working when it expires, and a code must look like one",
+          "[signaling][api]") {
+  PARTA_SIGNALING_FIXTURE(f, [](SignalingConfig& config) {
+    config.calls.heartbeat_interval = absl::Hours(6);  // the host stays through the wait
+  });
+  DirectCall d = MakeDirectChat(*f);
+  v1::Call call = Start(*f, d.world.teacher, d.chat.id());
+  v1::CreateGuestLinkRequest create = ForCall<v1::CreateGuestLinkRequest>(call.id());
+  create.mutable_valid_for()->set_seconds(600);
+  v1::CreateGuestLinkResponse link;
+  CHECK_REFUSED(f->Call(&Stub::CreateGuestLink, d.world.teacher, create, &link),
+                FAILED_PRECONDITION, "GUESTS_NOT_ALLOWED");
+  directory::v1::UpdateSchoolRequest allow;
+  allow.mutable_school()->set_id(d.world.school_id);
+  allow.mutable_school()->set_call_guests_allowed(true);
+  allow.mutable_update_mask()->add_paths("call_guests_allowed");
+  directory::v1::UpdateSchoolResponse allowed;
+  REQUIRE(f->directory()
+              .Call(&directory::v1::DirectoryService::Stub::UpdateSchool, d.world.admin, allow,
+                    &allowed)
+              .ok());
+  REQUIRE(f->Call(&Stub::CreateGuestLink, d.world.teacher, create, &link).ok());
+
+  v1::JoinAsGuestRequest join;
+  join.set_display_name("Лектор");
+  v1::JoinAsGuestResponse joined;
+  join.set_code("short");
+  CHECK_REFUSED(f->Call(&Stub::JoinAsGuest, d.world.student, join, &joined), INVALID_ARGUMENT,
+                "INVALID_CODE");
+  join.set_code(link.code());
+  f->clock().Advance(absl::Seconds(601));
+  CHECK_REFUSED(f->Call(&Stub::JoinAsGuest, d.world.student, join, &joined), FAILED_PRECONDITION,
+                "GUEST_LINK_EXPIRED");
+}
+
 TEST_CASE("ICE servers: TURN credentials of the REST scheme, for participants only",
           "[signaling][api]") {
   PARTA_SIGNALING_FIXTURE(f, [](SignalingConfig& config) {
