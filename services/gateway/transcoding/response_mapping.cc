@@ -55,7 +55,11 @@ HttpResponse RawBodyResponse(const google::protobuf::Message& body) {
   const google::protobuf::Reflection& fields = *body.GetReflection();
   HttpResponse response;
   response.content_type = fields.GetString(body, type.FindFieldByName("content_type"));
-  if (response.content_type.empty()) response.content_type = "application/octet-stream";
+  // A header value is one line: anything else is not a media type the gateway passes on.
+  if (response.content_type.empty() ||
+      response.content_type.find_first_of("\r\n") != std::string::npos) {
+    response.content_type = "application/octet-stream";
+  }
   response.body = fields.GetString(body, type.FindFieldByName("data"));
   const std::string file_name = fields.GetString(body, type.FindFieldByName("file_name"));
   if (!file_name.empty()) {

@@ -204,6 +204,8 @@ TEST_CASE("A raw body answers as it is, a named one as a download with an RFC 62
   CHECK(plain.content_type == "application/octet-stream");
   CHECK(plain.body == body.data());
   CHECK(plain.headers.empty());
+  body.set_content_type("text/csv\r\nSet-Cookie: a=b");
+  CHECK(RawBodyResponse(body).content_type == "application/octet-stream");
 
   body.set_content_type("text/csv; charset=utf-8");
   body.set_file_name("посещаемость 5А.csv");
