@@ -30,6 +30,7 @@ absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
   const absl::Status common =
       grpc::ReadServiceSettings(env, DefaultMigrationsDir(), config.send_writers + 3, config);
   config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
+  config.content_address = env.String("PARTA_CONTENT_ADDR", "");
   config.identity_client_id = env.String("PARTA_MESSAGING_CLIENT_ID", "");
   config.identity_client_secret = env.String("PARTA_MESSAGING_CLIENT_SECRET", "");
   config.directory_events_key =
@@ -48,6 +49,8 @@ struct MessagingApp::Parts {
   std::unique_ptr<ServiceHost> host;      // before the service's parts: destroyed after them
   std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
   std::unique_ptr<DirectoryContacts> contacts;
+  std::unique_ptr<ContentAttachments> content;
+  std::unique_ptr<AttachmentAccess> attachment_access;
   std::unique_ptr<Messages> messages;
   std::unique_ptr<SendBatcher> sends;
   std::unique_ptr<Inbox> inbox;
@@ -134,21 +137,26 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   parts->direct_checks =
       std::make_unique<DirectChatChecks>(pool, ids, clock, contact, committed);
   parts->search = std::make_unique<Search>(pool);
+  parts->content = std::make_unique<ContentAttachments>(
+      config.content_address.empty() ? nullptr : grpc::MakeChannel(config.content_address));
+  parts->attachment_access = std::make_unique<AttachmentAccess>(pool);
   parts->roster = std::make_unique<RosterChats>(ids, clock);
 
   auth::TokenVerifier::Options token_options = host.TokenOptions();
   token_options.revocation_outage_grace = config.revocation_outage_grace;
   host.CheckTokens(parts->keys.get(), nullptr, token_options);
-  parts->messaging_service =
-      std::make_unique<MessagingGrpcService>(MessagingUseCases{.messages = *parts->messages,
-                                                               .sends = *parts->sends,
-                                                               .inbox = *parts->inbox,
-                                                               .actions = *parts->actions,
-                                                               .moderation = *parts->moderation,
-                                                               .admin = *parts->admin,
-                                                               .search = *parts->search,
-                                                               .direct = *parts->direct},
-                                             host.runtime());
+  parts->messaging_service = std::make_unique<MessagingGrpcService>(
+      MessagingUseCases{.messages = *parts->messages,
+                        .sends = *parts->sends,
+                        .inbox = *parts->inbox,
+                        .actions = *parts->actions,
+                        .moderation = *parts->moderation,
+                        .admin = *parts->admin,
+                        .search = *parts->search,
+                        .direct = *parts->direct,
+                        .content = *parts->content,
+                        .attachment_access = *parts->attachment_access},
+      host.runtime());
   parts->subscription_service =
       std::make_unique<SubscriptionGrpcService>(*parts->inbox, host.runtime());
   parts->signal_service =

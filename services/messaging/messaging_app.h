@@ -29,6 +29,9 @@ struct MessagingConfig : grpc::ServiceSettings {
     outbox_retention = absl::Hours(24);
   }
   std::string directory_address;  // ListEvents, to catch up on the roster
+  // The content service, which checks a message's attachments (DescribeAttachments); empty:
+  // none, and messages with attachments are refused (`CONTENT_SERVICE_UNAVAILABLE`).
+  std::string content_address;
   // The service's API client at identity (scope parta.internal), for the directory's
   // ListEvents; without it the roster follows Redis only and cannot fill gaps.
   std::string identity_client_id;

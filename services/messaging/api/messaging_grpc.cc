@@ -74,8 +74,10 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
     ::grpc::CallbackServerContext* context, const v1::SendMessageRequest* request,
     v1::SendMessageResponse* response) {
   // Sends share transactions (SendBatcher): no thread waits for a commit. A send into a direct
-  // chat (or a chat not seen yet) first asks the directory, on a worker, never on this thread.
-  // The message is moved into the response, not copied.
+  // chat (or a chat not seen yet) first asks the directory, and a send with attachments the
+  // content service (with the author's own token), on a worker, never on this thread, and before
+  // the send's transaction: no RPC is made while the chat's row is locked. The message is moved
+  // into the response, not copied.
   return runtime_.ServeAsync(
       context, request, response,
       [this](const CallContext& call, const v1::SendMessageRequest& req,
@@ -87,14 +89,23 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                             finish(Answer(std::move(sent), *resp.mutable_message()));
                           });
         };
-        if (!use_.direct.MayNeedCheck(req.chat_id())) {
+        const bool attachments = !req.attachment_ids().empty();
+        if (!attachments && !use_.direct.MayNeedCheck(req.chat_id())) {
           send(call.user_id(), std::move(finish));
           return;
         }
         auto shared_finish = std::make_shared<grpc::RpcRuntime::Finish>(std::move(finish));
         bool queued = runtime_.executor().TrySubmit(
-            [this, send, caller = call.user_id(), &req, shared_finish] {
-              if (absl::Status may = use_.direct.MayWrite(caller, req.chat_id()); !may.ok()) {
+            [this, send, attachments, caller = call.user_id(), token = call.bearer_token,
+             request_id = call.request_id, &req, shared_finish] {
+              absl::Status may = use_.direct.MayWrite(caller, req.chat_id());
+              // A request refused anyway is not worth content's time.
+              if (may.ok() && attachments) may = use_.messages.Check(req).status();
+              if (may.ok() && attachments) {
+                may = use_.content.Check(
+                    token, request_id, {req.attachment_ids().begin(), req.attachment_ids().end()});
+              }
+              if (!may.ok()) {
                 (*shared_finish)(may);
                 return;
               }
@@ -349,6 +360,15 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                                v1::PostCallNoticeResponse& resp) {
                           return Answer(use_.messages.PostCallNotice(req), *resp.mutable_message());
                         });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::CheckAttachmentAccess(
+    ::grpc::CallbackServerContext* context, const v1::CheckAttachmentAccessRequest* request,
+    v1::CheckAttachmentAccessResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::CheckAttachmentAccessRequest& req) {
+                 return use_.attachment_access.Check(caller, req);
+               });
 }
 
 ::grpc::ServerUnaryReactor* SubscriptionGrpcService::ListMySubscriptions(

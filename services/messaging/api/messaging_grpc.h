@@ -10,6 +10,7 @@
 #include "libs/redis/client.h"
 #include "parta/events/v1/events.grpc.pb.h"
 #include "parta/messaging/v1/messaging.grpc.pb.h"
+#include "services/messaging/chats/attachment_access.h"
 #include "services/messaging/chats/chat_admin.h"
 #include "services/messaging/chats/direct_chats.h"
 #include "services/messaging/chats/inbox.h"
@@ -18,6 +19,7 @@
 #include "services/messaging/chats/moderation.h"
 #include "services/messaging/chats/search.h"
 #include "services/messaging/chats/send_batcher.h"
+#include "services/messaging/content/content_attachments.h"
 
 namespace parta::messaging {
 
@@ -32,6 +34,10 @@ struct MessagingUseCases {
   Search& search;
   // Writes into direct chats: only while the two may contact each other.
   DirectChatGate& direct;
+  // Attachments of a send, checked by the content service before the send's transaction.
+  const ContentAttachments& content;
+  // Who may read an attached content version (the content service asks).
+  AttachmentAccess& attachment_access;
 };
 
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
@@ -126,6 +132,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* PostCallNotice(::grpc::CallbackServerContext* context,
                                              const v1::PostCallNoticeRequest* request,
                                              v1::PostCallNoticeResponse* response) override;
+  ::grpc::ServerUnaryReactor* CheckAttachmentAccess(
+      ::grpc::CallbackServerContext* context, const v1::CheckAttachmentAccessRequest* request,
+      v1::CheckAttachmentAccessResponse* response) override;
 
  private:
   MessagingUseCases use_;

@@ -287,20 +287,12 @@ absl::Status Compose(pqxx::transaction_base& tx, const std::string& caller, cons
 }  // namespace
 
 Messages::Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, MessagingSettings settings,
-                   std::function<void()> committed, AttachmentCheck attachments)
+                   std::function<void()> committed)
     : pool_(pool),
       ids_(ids),
       clock_(clock),
       settings_(settings),
-      committed_(std::move(committed)),
-      attachments_(attachments ? std::move(attachments)
-                               : [](const std::string&, const std::string&,
-                                    const std::vector<std::string>&) {
-                                   return Error(absl::StatusCode::kFailedPrecondition,
-                                                "CONTENT_SERVICE_UNAVAILABLE",
-                                                "attachments cannot be checked: there is no "
-                                                "content service yet");
-                                 }) {}
+      committed_(std::move(committed)) {}
 
 absl::StatusOr<std::string> Messages::Check(const v1::SendMessageRequest& req) const {
   RETURN_IF_ERROR(ValidateChatId(req.chat_id()));
@@ -313,10 +305,19 @@ absl::StatusOr<std::string> Messages::Check(const v1::SendMessageRequest& req) c
   return RequestHash(req);
 }
 
-// The rows of new messages of one transaction, written together in one round trip.
+// The rows of new messages of one transaction, written together in one round trip, and the
+// content versions they carry (message_attachments) in one more when there are any.
 class MessageRows {
  public:
   void Add(const v1::Message& message, const std::string& request_hash) {
+    // A version attached twice (by the author and by the message he forwards) is one row.
+    absl::flat_hash_set<std::string> attached;
+    for (const std::string& version_id : message.attachment_ids()) {
+      if (!attached.insert(version_id).second) continue;
+      attached_versions_.push_back(version_id);
+      attached_chats_.push_back(message.chat_id());
+      attached_sequences_.push_back(message.sequence());
+    }
     chat_ids_.push_back(message.chat_id());
     sequences_.push_back(message.sequence());
     ids_.push_back(message.id());
@@ -345,12 +346,20 @@ class MessageRows {
         pg::TextArray(authors_), pg::TextArray(request_ids_), pg::TextArray(hashes_),
         pg::TextArray(replies_to_), pg::TextArray(contents_), pg::TextArray(bodies_),
         pg::Int64Array(created_));
+    if (attached_versions_.empty()) return;
+    pg::ExecPrepared(tx, "messaging_insert_message_attachments",
+                     "INSERT INTO message_attachments (version_id, chat_id, sequence) "
+                     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[])",
+                     pg::TextArray(attached_versions_), pg::TextArray(attached_chats_),
+                     pg::Int64Array(attached_sequences_));
   }
 
  private:
   std::vector<std::string> chat_ids_, ids_, authors_, request_ids_, hashes_, replies_to_, contents_,
       bodies_;
   std::vector<int64_t> sequences_, created_;
+  std::vector<std::string> attached_versions_, attached_chats_;
+  std::vector<int64_t> attached_sequences_;
 };
 
 // What a batch of sends shares: each chat as the batch has numbered it, the changes and rows
@@ -419,10 +428,6 @@ absl::StatusOr<v1::Message> Messages::SendOne(pqxx::transaction_base& tx, const 
                        req.chat_id(), req.reply_to_message_id(), member.history_start)
           .empty()) {
     return InvalidArgument("REPLY_NOT_FOUND", "the message answered is not in this chat");
-  }
-  if (!req.attachment_ids().empty()) {
-    RETURN_IF_ERROR(attachments_(caller, chat.school_id,
-                                 {req.attachment_ids().begin(), req.attachment_ids().end()}));
   }
   v1::Message message;
   RETURN_IF_ERROR(Compose(tx, caller, chat, member, req, message));

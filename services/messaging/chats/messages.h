@@ -24,20 +24,16 @@ struct MessagingSettings {
   absl::Duration delete_window = absl::Hours(24);
 };
 
-// Checks that `caller` may attach these library items in the school (the content service's
-// answer). Without a content service every attachment is refused with FAILED_PRECONDITION
-// `CONTENT_SERVICE_UNAVAILABLE`.
-using AttachmentCheck =
-    std::function<absl::Status(const std::string& caller, const std::string& school_id,
-                               const std::vector<std::string>& content_ids)>;
-
 class Messages {
  public:
   // `committed` runs after every committed change (wakes the relay).
   Messages(pg::Pool& pool, IdGenerator& ids, const Clock& clock, MessagingSettings settings,
-           std::function<void()> committed, AttachmentCheck attachments = nullptr);
+           std::function<void()> committed);
 
-  // A send in a transaction of its own.
+  // A send in a transaction of its own. Its attachments (content versions) are the caller's to
+  // have checked with the content service before (ContentAttachments): that is an RPC, never
+  // made under the chat's lock. A message's attachments, its own and a forwarded message's, are
+  // recorded with it (message_attachments) for AttachmentAccess.
   absl::StatusOr<v1::Message> Send(const std::string& caller, const v1::SendMessageRequest& req);
 
   // One send: who asks, what, and the hash of what he asks (Check).
@@ -49,9 +45,9 @@ class Messages {
   // The two halves of sends for SendBatcher's shared transactions: the request's checks that
   // need no database (the hash that tells a retry from a reused request id), then a batch of
   // sends, sorted by chat id, in `tx`: their chats locked in one round trip, each send checked
-  // under the lock, what they add written in two more. One result per send; a refused send
-  // writes nothing, so the others go on (`appended`: whether any made a change; retries make
-  // none).
+  // under the lock, what they add written in two more (three when they carry attachments).
+  // One result per send; a refused send writes nothing, so the others go on (`appended`:
+  // whether any made a change; retries make none).
   absl::StatusOr<std::string> Check(const v1::SendMessageRequest& req) const;
   std::vector<absl::StatusOr<v1::Message>> SendAllIn(pqxx::transaction_base& tx,
                                                      const std::vector<const SendJob*>& jobs,
@@ -84,7 +80,6 @@ class Messages {
   const Clock& clock_;
   const MessagingSettings settings_;
   const std::function<void()> committed_;
-  const AttachmentCheck attachments_;
 };
 
 }  // namespace parta::messaging

@@ -37,6 +37,10 @@ class MessagingFixture {
 
   void StartMessaging();
   void StopMessaging();
+  // The content service messaging asks about attachments ("127.0.0.1:<port>"), for the next
+  // StartMessaging: start the fixture without messaging (Start(false)), start content, give
+  // its address here, then StartMessaging. Empty (the default): no content service.
+  void SetContentAddress(std::string address) { config_.content_address = std::move(address); }
 
   std::string Token(const std::string& user_id) const { return directory_->Token(user_id); }
 

@@ -163,8 +163,8 @@ TEST_CASE("Awards: a teacher of the chat to a student of the chat", "[messaging]
 }
 
 TEST_CASE(
-    "Mentions of members and of everyone - forwards keep their origin - attachments wait "
-    "for the content service",
+    "Mentions of members and of everyone - forwards keep their origin - attachments need a "
+    "content service",
     "[messaging][api]") {
   PARTA_MESSAGING_FIXTURE(f);
   Class c = MakeClass(*f);
@@ -225,6 +225,7 @@ TEST_CASE(
   v1::SendMessageRequest attached = Request(c.students.id());
   attached.mutable_text()->set_body("Домашнее задание во вложении");
   attached.add_attachment_ids(NewUuidV7(absl::Now()));
+  // This fixture gives messaging no content service (attachments_test.cc gives one).
   CHECK_REFUSED(f->Call(&Stub::SendMessage, c.w.teacher, attached, &ignored), FAILED_PRECONDITION,
                 "CONTENT_SERVICE_UNAVAILABLE");
   attached.clear_attachment_ids();
