@@ -42,6 +42,8 @@ const std::vector<PermissionInfo>& Table() {
        "be in the school's staff chat"},
       {Permission::kSchoolTimetableManage, "school.timetable.manage", ResourceKind::kSchool, false,
        Bit(R::kSchoolAdmin), "add and remove lessons"},
+      {Permission::kSchoolLibraryPublish, "school.library.publish", ResourceKind::kSchool, false,
+       Bit(R::kSchoolAdmin) | Bit(R::kSchoolTeacher), "publish files in the school's library"},
       {Permission::kClassRead, "class.read", ResourceKind::kClass, false, kAnyMember,
        "read the class"},
       {Permission::kClassRosterRead, "class.roster.read", ResourceKind::kClass, false,

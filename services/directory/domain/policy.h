@@ -29,6 +29,7 @@ enum class Permission {
   kSchoolChannelPost,
   kSchoolStaffChat,
   kSchoolTimetableManage,
+  kSchoolLibraryPublish,
   // on a class
   kClassRead,
   kClassRosterRead,

@@ -38,6 +38,7 @@ TEST_CASE("School permissions: every role against every action", "[directory][un
       {Permission::kSchoolChannelPost, {"admin", "teacher"}},
       {Permission::kSchoolStaffChat, {"admin", "teacher", "employee"}},
       {Permission::kSchoolTimetableManage, {"admin"}},
+      {Permission::kSchoolLibraryPublish, {"admin", "teacher"}},
   };
   for (const auto& [permission, who_may] : allowed) {
     for (const Who& who : people) {

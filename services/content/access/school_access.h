@@ -1,0 +1,36 @@
+#pragma once
+
+// What schools allow, as the directory answers for the caller (asked with his own token):
+// reading a school (its members) and publishing in its library (its teachers and admins).
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "parta/directory/v1/directory.grpc.pb.h"
+
+namespace parta::content {
+
+class SchoolAccess {
+ public:
+  virtual ~SchoolAccess() = default;
+  // Whether the bearer of `token` may do `permission` ("school.read", "school.library.publish")
+  // in the school. UNAVAILABLE `DIRECTORY_UNAVAILABLE` when the directory does not answer.
+  virtual absl::StatusOr<bool> Allowed(const std::string& token, const std::string& school_id,
+                                       const std::string& permission) = 0;
+};
+
+class DirectorySchoolAccess final : public SchoolAccess {
+ public:
+  explicit DirectorySchoolAccess(std::string address) : address_(std::move(address)) {}
+  absl::StatusOr<bool> Allowed(const std::string& token, const std::string& school_id,
+                               const std::string& permission) override;
+
+ private:
+  const std::string address_;
+  std::once_flag once_;
+  std::unique_ptr<directory::v1::DirectoryService::Stub> stub_;
+};
+
+}  // namespace parta::content

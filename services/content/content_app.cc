@@ -1,0 +1,177 @@
+#include "services/content/content_app.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/pg/migrations.h"
+#include "libs/service_host/service_host.h"
+#include "services/content/access/chat_access.h"
+#include "services/content/access/school_access.h"
+#include "services/content/api/content_grpc.h"
+#include "services/content/domain/grants.h"
+#include "services/content/files/downloads.h"
+#include "services/content/files/items.h"
+#include "services/content/files/library.h"
+#include "services/content/files/uploads.h"
+#include "services/content/scanning/clamav_client.h"
+#include "services/content/scanning/scanner.h"
+#include "services/content/storage/file_blob_store.h"
+#include "services/content/storage/media_sniffer.h"
+#include "services/content/store/content_store.h"
+
+#ifndef PARTA_CONTENT_MIGRATIONS_DIR
+#error "the build defines PARTA_CONTENT_MIGRATIONS_DIR"
+#endif
+
+namespace parta::content {
+namespace {
+
+// The smallest signing key: 256 bits.
+constexpr size_t kMinKeyBytes = 32;
+
+absl::StatusOr<std::string> KeyFromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError("cannot read the key file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string key(absl::StripAsciiWhitespace(text.str()));
+  if (key.size() < kMinKeyBytes) {
+    return absl::InvalidArgumentError("the key file " + path + " holds fewer than 32 bytes");
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
+  ContentConfig config;
+  const absl::Status common = grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 2, config);
+  config.messaging_address = env.RequiredString("PARTA_MESSAGING_ADDR");
+  config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
+  config.store_root = env.RequiredString("PARTA_CONTENT_STORE_DIR");
+  const std::string key_file = env.RequiredString("PARTA_CONTENT_SIGNING_KEY_FILE");
+  ContentSettings& content = config.content;
+  content.max_file_bytes =
+      env.Int("PARTA_MAX_FILE_BYTES", content.max_file_bytes, 1, int64_t{1} << 40);
+  content.user_quota =
+      env.Int("PARTA_CONTENT_USER_QUOTA_BYTES", content.user_quota, 0, int64_t{1} << 50);
+  content.upload_lifetime = env.Duration("PARTA_CONTENT_UPLOAD_LIFETIME", content.upload_lifetime);
+  content.link_lifetime = env.Duration("PARTA_CONTENT_LINK_LIFETIME", content.link_lifetime);
+  content.read_token_lifetime =
+      env.Duration("PARTA_CONTENT_READ_TOKEN_LIFETIME", content.read_token_lifetime);
+  content.scanning = env.Bool("PARTA_CONTENT_SCANNING", true);
+  config.clamd_address = env.String("PARTA_CONTENT_CLAMD_ADDR", "");
+  config.scan_interval = env.Duration("PARTA_CONTENT_SCAN_INTERVAL", config.scan_interval);
+  RETURN_IF_ERROR(env.Validate());
+  RETURN_IF_ERROR(common);
+  ASSIGN_OR_RETURN(config.signing_key, KeyFromFile(key_file));
+  if (content.scanning && config.clamd_address.empty()) {
+    return absl::InvalidArgumentError(
+        "invalid configuration: PARTA_CONTENT_CLAMD_ADDR is required while scanning is on "
+        "(PARTA_CONTENT_SCANNING=false serves files unscanned)");
+  }
+  return config;
+}
+
+struct ContentApp::Parts {
+  std::unique_ptr<auth::KeySource> keys;  // given by tests; otherwise the host asks identity
+  std::unique_ptr<ServiceHost> host;      // before the service's parts: destroyed after them
+  std::unique_ptr<FileBlobStore> blobs;
+  std::unique_ptr<MediaSniffer> sniffer;
+  std::unique_ptr<GrantSigner> signer;
+  std::unique_ptr<ContentStore> store;
+  std::unique_ptr<MessagingChatAccess> chats;
+  std::unique_ptr<DirectorySchoolAccess> schools;
+  std::unique_ptr<Library> library;
+  std::unique_ptr<Uploads> uploads;
+  std::unique_ptr<Items> items;
+  std::unique_ptr<Downloads> downloads;
+  std::unique_ptr<ClamAvClient> clamav;
+  std::unique_ptr<Scanner> scanner;
+  std::unique_ptr<ContentGrpcService> service;
+  PeriodicTask* scan_task = nullptr;
+};
+
+std::string DefaultMigrationsDir() { return PARTA_CONTENT_MIGRATIONS_DIR; }
+
+absl::Status MigrateContent(const std::string& pg_uri, const std::string& migrations_dir) {
+  return pg::MigrateDatabase(pg_uri, migrations_dir);
+}
+
+absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
+    const ContentConfig& config, const Clock& clock, std::unique_ptr<auth::KeySource> keys,
+    std::function<std::string()> messaging_address) {
+  if (config.signing_key.size() < kMinKeyBytes) {
+    return absl::InvalidArgumentError("the content signing key has fewer than 32 bytes");
+  }
+  auto parts = std::make_unique<Parts>();
+  parts->keys = std::move(keys);
+  ASSIGN_OR_RETURN(parts->blobs, FileBlobStore::Open(config.store_root));
+  ASSIGN_OR_RETURN(parts->sniffer, MediaSniffer::Open());
+  ASSIGN_OR_RETURN(parts->host,
+                   ServiceHost::Start(config, clock,
+                                      {.name = "content",
+                                       .services = {"parta.content.v1.ContentService"}}));
+  ServiceHost& host = *parts->host;
+  if (!messaging_address) {
+    messaging_address = [address = config.messaging_address] { return address; };
+  }
+  parts->signer = std::make_unique<GrantSigner>(config.signing_key);
+  parts->store = std::make_unique<ContentStore>(host.pool());
+  parts->chats = std::make_unique<MessagingChatAccess>(std::move(messaging_address));
+  Parts* p = parts.get();
+  parts->uploads = std::make_unique<Uploads>(*parts->store, *parts->blobs, *parts->sniffer, clock,
+                                             host.ids(), config.content, [p] {
+                                               if (p->scan_task) p->scan_task->Wake();
+                                             });
+  parts->schools = std::make_unique<DirectorySchoolAccess>(config.directory_address);
+  parts->items = std::make_unique<Items>(*parts->store, *parts->blobs);
+  parts->library = std::make_unique<Library>(*parts->store, *parts->schools, clock);
+  parts->downloads =
+      std::make_unique<Downloads>(*parts->store, *parts->blobs, *parts->chats, *parts->schools,
+                                  *parts->signer, clock, config.content);
+
+  host.CheckTokens(parts->keys.get(), nullptr, host.TokenOptions());
+  parts->service = std::make_unique<ContentGrpcService>(
+      *parts->uploads, *parts->items, *parts->library, *parts->downloads, host.runtime());
+  Uploads* uploads = parts->uploads.get();
+  host.Every("expired-uploads", config.sweep_interval, [uploads] {
+    if (absl::StatusOr<int> dropped = uploads->DropExpired(); !dropped.ok()) {
+      log::Warning("expired uploads not dropped").With("error", dropped.status().ToString());
+    }
+  });
+
+  if (config.content.scanning) {
+    if (config.clamd_address.empty()) {
+      return absl::InvalidArgumentError("scanning is on but no clamd address is set");
+    }
+    parts->clamav = std::make_unique<ClamAvClient>(config.clamd_address);
+    parts->scanner = std::make_unique<Scanner>(*parts->store, *parts->blobs, *parts->clamav,
+                                               host.redis(), clock, host.ids());
+    Scanner* scanner = parts->scanner.get();
+    parts->scan_task = &host.Every("virus-scan", config.scan_interval, [scanner] {
+      if (absl::StatusOr<int> scanned = scanner->ScanPending(); !scanned.ok()) {
+        log::Warning("versions wait for their scan").With("error", scanned.status().ToString());
+      }
+    });
+  }
+
+  if (absl::Status served = host.Serve({parts->service.get()}); !served.ok()) {
+    host.Shutdown(absl::ZeroDuration());
+    return served;
+  }
+  return std::unique_ptr<ContentApp>(new ContentApp(std::move(parts)));
+}
+
+ContentApp::ContentApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+ContentApp::~ContentApp() { Shutdown(absl::ZeroDuration()); }
+
+int ContentApp::grpc_port() const { return parts_->host->grpc_port(); }
+
+void ContentApp::Shutdown(absl::Duration grace) { parts_->host->Shutdown(grace); }
+
+}  // namespace parta::content

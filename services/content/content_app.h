@@ -1,0 +1,73 @@
+#pragma once
+
+// The content service assembled from its parts, in dependency order. main.cc builds it from the
+// environment; api and integration tests build it from a config of their own.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/token_verifier.h"
+#include "libs/core/clock.h"
+#include "libs/core/config.h"
+#include "libs/grpc/service_settings.h"
+#include "services/content/files/content_settings.h"
+
+namespace parta::content {
+
+// The common settings (grpc::ServiceSettings) and content's own.
+struct ContentConfig : grpc::ServiceSettings {
+  ContentConfig() {
+    grpc_listen = "127.0.0.1:7105";
+    metrics_listen = "127.0.0.1:9105";
+  }
+  // Messaging: which chats' messages carry a version.
+  std::string messaging_address;
+  // The directory: who may read a school's library and publish in it.
+  std::string directory_address;
+  // The folder of the file-system blob store.
+  std::string store_root;
+  // The key that signs read tokens and download links (at least 32 bytes; every instance of a
+  // deployment shares it).
+  std::string signing_key;
+  ContentSettings content;
+  // clamd ("unix:/path/clamd.sock" or "host:port"), required while `content.scanning` is on.
+  std::string clamd_address;
+  // How often versions waiting for a scan are looked for (besides at once after an upload).
+  absl::Duration scan_interval = absl::Seconds(5);
+  // How often expired uploads are dropped.
+  absl::Duration sweep_interval = absl::Minutes(1);
+};
+
+// Reads PARTA_* variables (documented in the service's README).
+absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env);
+
+class ContentApp {
+ public:
+  // Connects and serves. `keys` supplies the token signing keys (identity's JWKS when null).
+  // `messaging_address`, when given, is asked for messaging's address on first use instead of
+  // the config (tests start messaging after content). `clock` must outlive the app.
+  static absl::StatusOr<std::unique_ptr<ContentApp>> Start(
+      const ContentConfig& config, const Clock& clock,
+      std::unique_ptr<auth::KeySource> keys = nullptr,
+      std::function<std::string()> messaging_address = nullptr);
+  ~ContentApp();
+
+  int grpc_port() const;
+  // Graceful drain: calls in flight finish within `grace`, background work stops.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  struct Parts;
+  explicit ContentApp(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// Applies the service's migrations (the `migrate` command). Needs only the database.
+absl::Status MigrateContent(const std::string& pg_uri, const std::string& migrations_dir);
+
+// Where the migrations are when PARTA_MIGRATIONS_DIR is not set (the source tree's folder).
+std::string DefaultMigrationsDir();
+
+}  // namespace parta::content

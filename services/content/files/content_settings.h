@@ -1,0 +1,27 @@
+#pragma once
+
+// The content service's limits and lifetimes (PARTA_CONTENT_* settings, see the README).
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace parta::content {
+
+struct ContentSettings {
+  // The largest file (PARTA_MAX_FILE_BYTES, the gateway's setting of the same name).
+  int64_t max_file_bytes = int64_t{2} << 30;
+  // Bytes one person may keep, his open uploads included.
+  int64_t user_quota = int64_t{10} << 30;
+  // How long an upload may take, and how long a finished one answers GetUpload.
+  absl::Duration upload_lifetime = absl::Hours(24);
+  // How long OpenDownload's read token works (one download, however slow).
+  absl::Duration read_token_lifetime = absl::Hours(6);
+  // How long a signed download link works.
+  absl::Duration link_lifetime = absl::Minutes(10);
+  // Whether versions are scanned before anyone but their uploader may fetch them. Off: every
+  // version is served as soon as it is complete.
+  bool scanning = false;
+};
+
+}  // namespace parta::content
