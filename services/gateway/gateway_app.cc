@@ -72,6 +72,8 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.http.write_timeout = env.Duration("PARTA_HTTP_WRITE_TIMEOUT", config.http.write_timeout);
   config.rest.backend_timeout = env.Duration("PARTA_BACKEND_TIMEOUT", config.rest.backend_timeout);
   config.rest.access_log = env.Bool("PARTA_ACCESS_LOG", true);
+  config.max_file_bytes =
+      env.Int("PARTA_MAX_FILE_BYTES", config.max_file_bytes, 1, int64_t{1} << 50);
   if (std::string demo = env.String("PARTA_GATEWAY_DEMO_DIR", ""); !demo.empty()) {
     for (const char* name : {"call.html", "call.js"}) {
       std::ifstream in(demo + "/" + name);
@@ -144,6 +146,7 @@ struct GatewayApp::Parts {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<EventsHandler> events;
   std::unique_ptr<RestHandler> rest;
+  std::unique_ptr<FileTransfers> files;  // null without a content backend
   std::unique_ptr<HttpServer> http;
   absl::Mutex ready_mu;
   absl::Status ready ABSL_GUARDED_BY(ready_mu) = Unavailable("STARTING", "the gateway is starting");
@@ -228,7 +231,18 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
       std::make_unique<RestHandler>(*parts->routes, *parts->backends, parts->presence_api.get(),
                                     *parts->authenticator, parts->limiter.get(), *parts->metrics,
                                     config.rest, ready, OpenApiDocument(*parts->routes, "v1"));
-  ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get()));
+  if (parts->backends->Has("content")) {
+    parts->files = std::make_unique<FileTransfers>(
+        parts->backends->Channel("content"), *parts->authenticator, parts->limiter.get(),
+        *parts->metrics,
+        FileTransferOptions{.max_file_bytes = config.max_file_bytes,
+                            .backend_timeout = config.rest.backend_timeout,
+                            .trusted_proxies = config.rest.trusted_proxies,
+                            .cors_origins = config.rest.cors_origins,
+                            .access_log = config.rest.access_log});
+  }
+  ASSIGN_OR_RETURN(parts->http, HttpServer::Start(config.http, *parts->rest, parts->events.get(),
+                                                  parts->files.get()));
   if (!config.port_file.empty()) WritePortFile(config.port_file, parts->http->port());
   log::Info("gateway serving")
       .With("address", config.http.listen_address)
@@ -259,6 +273,7 @@ void GatewayApp::Shutdown(absl::Duration grace) {
   parts_->http->Shutdown(grace);
   parts_->events->Stop();
   parts_->rest->Shutdown();
+  if (parts_->files) parts_->files->Shutdown();
   parts_->auth_pool->Stop();
   parts_->worker->Stop();
 }

@@ -12,6 +12,7 @@
 #include "libs/auth/token.h"
 #include "libs/core/config.h"
 #include "services/gateway/events/events_handler.h"
+#include "services/gateway/files/file_transfers.h"
 #include "services/gateway/http/http_server.h"
 #include "services/gateway/limits/rate_limiter.h"
 #include "services/gateway/rest/rest_handler.h"
@@ -27,6 +28,9 @@ struct GatewayConfig {
   absl::flat_hash_map<std::string, std::string> backends;
   RestOptions rest;
   EventsOptions events;
+  // The file transfers (tus uploads, downloads): served when a `content` backend is configured.
+  // The deadline, proxies, CORS origins and access log come from `rest`.
+  int64_t max_file_bytes = int64_t{2} << 30;
   bool rate_limits_enabled = true;
   RateLimits rate_limits;
   // How often /readyz's answer is recomputed (off the I/O threads: it talks to Redis and identity).

@@ -1,5 +1,6 @@
 #include "services/gateway/linked_services.h"
 
+#include "parta/content/v1/content.pb.h"
 #include "parta/directory/v1/directory.pb.h"
 #include "parta/gateway/v1/presence.pb.h"
 #include "parta/identity/v1/identity.pb.h"
@@ -17,6 +18,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices() {
       directory::v1::GetSchoolRequest::descriptor()->file(),
       messaging::v1::GetChatRequest::descriptor()->file(),
       signaling::v1::GetCallRequest::descriptor()->file(),
+      content::v1::GetItemRequest::descriptor()->file(),
       // The gateway's own API (backend "gateway", served in-process).
       gateway::v1::GetPresenceRequest::descriptor()->file(),
       // Test services: routed only where a `testing` backend is configured (tests, benchmarks).

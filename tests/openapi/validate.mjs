@@ -15,6 +15,9 @@ try {
     ["/v1/me", "patch"],
     ["/v1/presence", "get"],
     ["/v1/events", "get"],
+    ["/v1/uploads", "post"],
+    ["/v1/uploads/{upload_id}", "patch"],
+    ["/v1/files/{version_id}", "get"],
   ];
   for (const [path, method] of required) {
     if (!api.paths[path] || !api.paths[path][method]) {

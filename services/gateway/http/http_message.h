@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 
 namespace parta::gateway {
@@ -25,6 +26,23 @@ struct HttpRequest {
   std::string forwarded_for;   // x-forwarded-for
   std::string websocket_protocols;  // sec-websocket-protocol
   std::string peer_address;         // the TCP peer's IP address
+  // Every header as sent (names as sent), for transfer requests only (http/transfer.h): their
+  // handlers read protocol headers (tus, Range, conditionals) the other routes never need.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header named `name` (case-insensitive) of `headers`; empty when absent.
+  absl::string_view header(absl::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (absl::EqualsIgnoreCase(key, name)) return value;
+    }
+    return absl::string_view();
+  }
+  bool has_header(absl::string_view name) const {
+    for (const auto& entry : headers) {
+      if (absl::EqualsIgnoreCase(entry.first, name)) return true;
+    }
+    return false;
+  }
 
   absl::string_view path() const {
     return absl::string_view(target).substr(0, target.find('?'));

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <limits>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -21,6 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/core/log.h"
@@ -43,42 +46,69 @@ using Socket = tcp::socket::rebind_executor<Executor>::other;
 
 // Sent with every answer, including the server's own refusals.
 constexpr absl::string_view kSecurityHeaders =
-    "Cache-Control: no-store\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n"
     "Referrer-Policy: no-referrer\r\n";
-// The content security policy of every answer that does not bring its own (a page).
+// The caching rule of every answer that does not bring its own (a file, revalidated by ETag).
+constexpr absl::string_view kCacheControl = "Cache-Control: no-store\r\n";
+// The content security policy of every answer that does not bring its own (a page, a file).
 constexpr absl::string_view kContentSecurityPolicy =
     "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
 
-bool HasOwnPolicy(const HttpResponse& answer) {
+bool HasOwnHeader(const HttpResponse& answer, absl::string_view header) {
   for (const auto& [name, value] : answer.headers) {
-    if (name == "Content-Security-Policy") return true;
+    if (absl::EqualsIgnoreCase(name, header)) return true;
   }
   return false;
 }
 
-// An answer as bytes on the wire: status line, headers, body in one buffer.
-std::string Serialize(const HttpResponse& answer, bool keep_alive) {
-  const auto status = static_cast<http::status>(answer.status);
-  const beast::string_view reason = http::obsolete_reason(status);
+// The status line's text; Beast knows the registered codes, the rest are the gateway's own.
+absl::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 460: return "Checksum Mismatch";  // tus checksum extension
+    case 499: return "Client Closed Request";
+    default: break;
+  }
+  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  return absl::string_view(reason.data(), reason.size());
+}
+
+// An answer's status line and headers; `content_length` is left out when absent.
+std::string SerializeHead(const HttpResponse& answer, std::optional<uint64_t> content_length,
+                          bool keep_alive) {
   std::string wire;
-  wire.reserve(256 + answer.body.size());
-  absl::StrAppend(&wire, "HTTP/1.1 ", answer.status, " ",
-                  absl::string_view(reason.data(), reason.size()), "\r\n", kSecurityHeaders);
-  if (!HasOwnPolicy(answer)) absl::StrAppend(&wire, kContentSecurityPolicy);
+  wire.reserve(512);
+  absl::StrAppend(&wire, "HTTP/1.1 ", answer.status, " ", ReasonPhrase(answer.status), "\r\n",
+                  kSecurityHeaders);
+  if (!HasOwnHeader(answer, "Cache-Control")) absl::StrAppend(&wire, kCacheControl);
+  if (!HasOwnHeader(answer, "Content-Security-Policy")) {
+    absl::StrAppend(&wire, kContentSecurityPolicy);
+  }
   if (!answer.content_type.empty())
     absl::StrAppend(&wire, "Content-Type: ", answer.content_type, "\r\n");
   for (const auto& [name, value] : answer.headers)
     absl::StrAppend(&wire, name, ": ", value, "\r\n");
-  if (answer.status != 204 && answer.status != 304) {
-    absl::StrAppend(&wire, "Content-Length: ", answer.body.size(), "\r\n");
-  }
+  if (content_length) absl::StrAppend(&wire, "Content-Length: ", *content_length, "\r\n");
   if (!keep_alive) wire += "Connection: close\r\n";
   wire += "\r\n";
-  wire += answer.body;
   return wire;
 }
+
+bool HasBody(int status) { return status != 204 && status != 304; }
+
+// An answer as bytes on the wire: status line, headers, body in one buffer. `head_only`
+// (a HEAD request) announces the body's length and leaves the body out.
+std::string Serialize(const HttpResponse& answer, bool keep_alive, bool head_only = false) {
+  std::string wire = SerializeHead(
+      answer, HasBody(answer.status) ? std::optional<uint64_t>(answer.body.size()) : std::nullopt,
+      keep_alive);
+  if (!head_only) wire += answer.body;
+  return wire;
+}
+
+// "No limit" for a parser. Not boost::none: Beast 1.81 compares a Content-Length with the
+// optional limit directly, and every length is greater than none.
+constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
   return absl::ToChronoNanoseconds(duration);
@@ -86,15 +116,14 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration duration) {
 
 // A header's value, "" when absent; `key` is an http::field or a name.
 template <typename Key>
-std::string HeaderValue(const http::request<http::string_body>& message, Key key) {
+std::string HeaderValue(const http::fields& message, Key key) {
   auto it = message.find(key);
   return it == message.end() ? std::string() : std::string(it->value());
 }
 
 // Every line of a list header, in order, joined with ", " as one line (RFC 9110 §5.3): a
 // proxy may append its own line instead of extending the client's.
-std::string ListHeaderValue(const http::request<http::string_body>& message,
-                            absl::string_view name) {
+std::string ListHeaderValue(const http::fields& message, absl::string_view name) {
   std::string joined;
   auto [it, end] = message.equal_range(boost::beast::string_view(name.data(), name.size()));
   for (; it != end; ++it) {
@@ -102,6 +131,22 @@ std::string ListHeaderValue(const http::request<http::string_body>& message,
     joined.append(it->value().data(), it->value().size());
   }
   return joined;
+}
+
+// The plain request of a request's headers (the body is added by the caller).
+HttpRequest PlainRequest(const http::request_header<>& message, const std::string& peer_address) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.authorization = HeaderValue(message, http::field::authorization);
+  request.content_type = HeaderValue(message, http::field::content_type);
+  request.origin = HeaderValue(message, http::field::origin);
+  request.request_id = HeaderValue(message, "x-request-id");
+  request.traceparent = HeaderValue(message, "traceparent");
+  request.forwarded_for = ListHeaderValue(message, "x-forwarded-for");
+  request.websocket_protocols = HeaderValue(message, http::field::sec_websocket_protocol);
+  request.peer_address = peer_address;
+  return request;
 }
 
 // Something the server must be able to end when it drains.
@@ -119,8 +164,9 @@ class Drainable {
 
 class HttpServer::Impl {
  public:
-  Impl(const HttpServerOptions& options, HttpHandler& handler, WebSocketHandler* websockets)
-      : options_(options), handler_(handler), websockets_(websockets) {
+  Impl(const HttpServerOptions& options, HttpHandler& handler, WebSocketHandler* websockets,
+       TransferHandler* transfers)
+      : options_(options), handler_(handler), websockets_(websockets), transfers_(transfers) {
     for (int i = 0; i < std::max(1, options.threads); ++i) {
       contexts_.push_back(std::make_unique<asio::io_context>(1));
       guards_.push_back(asio::make_work_guard(*contexts_.back()));
@@ -196,6 +242,7 @@ class HttpServer::Impl {
   const HttpServerOptions& options() const { return options_; }
   HttpHandler& handler() { return handler_; }
   WebSocketHandler* websockets() { return websockets_; }
+  TransferHandler* transfers() { return transfers_; }
   bool draining() const { return draining_; }
 
  private:
@@ -214,6 +261,7 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   HttpHandler& handler_;
   WebSocketHandler* const websockets_;
+  TransferHandler* const transfers_;
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;
@@ -421,7 +469,9 @@ class WebSocketSession final : public Drainable,
   std::optional<websocket::close_reason> close_reason_ ABSL_GUARDED_BY(mu_);
 };
 
-// One HTTP connection: read a request, answer it, repeat while keep-alive.
+// One HTTP connection: read a request, answer it, repeat while keep-alive. The headers come
+// first; a transfer's body is then streamed through a StreamedExchange, any other request's
+// body is read whole within the body limit.
 class HttpSession final : public Drainable, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(HttpServer::Impl& server, Socket socket)
@@ -444,15 +494,87 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     });
   }
 
+  Executor executor() { return stream_.get_executor(); }
+
+  // The transfer's side, on the I/O thread (StreamedExchange hops here).
+  void TransferRead(size_t max_bytes, TransferExchange::ReadDone done);
+  void TransferRespond(HttpResponse response);
+  void TransferStart(HttpResponse head, uint64_t content_length, TransferExchange::WriteDone done);
+  void TransferWrite(std::string piece, TransferExchange::WriteDone done);
+  void TransferEnd();
+  // The handler dropped the exchange without answering, or a read or write failed.
+  void TransferAbandoned() { Close(); }
+
  private:
   void Read() {
     if (server_.draining()) return Close();
     const HttpServerOptions& options = server_.options();
-    parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(options.max_header_bytes));
-    parser_->body_limit(options.max_body_bytes);
+    parser_.reset();
+    transfer_parser_.reset();
+    unread_body_ = false;
+    head_only_ = false;
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    // The body limit depends on the route (transfers have none): checked once the headers are in.
+    header_parser_->body_limit(kNoBodyLimit);
     idle_ = true;
+    // One deadline for the whole request (headers and body) of ordinary requests.
     stream_.expires_after(ToChrono(options.read_timeout));
+    http::async_read_header(stream_, buffer_, *header_parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  // Answers a read error the client should hear of; false when there is none (the connection
+  // just ends).
+  bool RefuseReadError(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      Refuse(431, "HEADERS_TOO_LARGE", "the request headers are too large");
+      return true;
+    }
+    if (ec == http::error::body_limit) {
+      Refuse(413, "BODY_TOO_LARGE", "the request body is too large");
+      return true;
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      Refuse(400, "MALFORMED_HTTP", "the request is not valid HTTP/1.1");
+      return true;
+    }
+    return false;
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) {
+      idle_ = false;
+      if (!RefuseReadError(ec)) Close();  // end of stream, timeout, reset, drain
+      return;
+    }
+    const auto& header = header_parser_->get();
+    if (static_cast<size_t>(std::distance(header.begin(), header.end())) >
+        server_.options().max_header_count) {
+      idle_ = false;
+      return Refuse(431, "TOO_MANY_HEADERS", "the request has too many headers");
+    }
+    TransferHandler* transfers = server_.transfers();
+    if (transfers != nullptr && !websocket::is_upgrade(header)) {
+      const beast::string_view target = header.target();
+      const beast::string_view method = header.method_string();
+      const absl::string_view path(target.data(), std::min(target.size(), target.find('?')));
+      if (transfers->IsTransfer(absl::string_view(method.data(), method.size()), path)) {
+        return StartTransfer();
+      }
+    }
+    const size_t max_body_bytes = server_.options().max_body_bytes;
+    if (header_parser_->content_length().value_or(0) > max_body_bytes) {
+      idle_ = false;
+      unread_body_ = true;
+      return Refuse(413, "BODY_TOO_LARGE", "the request body is too large");
+    }
+    parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
+    parser_->body_limit(max_body_bytes);  // chunked bodies are counted as they come
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
@@ -461,36 +583,13 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
 
   void OnRead(beast::error_code ec) {
     idle_ = false;
-    if (ec == http::error::header_limit) {
-      return Refuse(431, "HEADERS_TOO_LARGE", "the request headers are too large");
+    if (ec) {
+      if (!RefuseReadError(ec)) Close();
+      return;
     }
-    if (ec == http::error::body_limit) {
-      return Refuse(413, "BODY_TOO_LARGE", "the request body is too large");
-    }
-    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
-        ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return Refuse(400, "MALFORMED_HTTP", "the request is not valid HTTP/1.1");
-    }
-    if (ec) return Close();  // end of stream, timeout, reset, drain
-
     http::request<http::string_body>& message = parser_->get();
-    if (static_cast<size_t>(std::distance(message.begin(), message.end())) >
-        server_.options().max_header_count) {
-      return Refuse(431, "TOO_MANY_HEADERS", "the request has too many headers");
-    }
     keep_alive_ = message.keep_alive();
-
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.authorization = HeaderValue(message, http::field::authorization);
-    request.content_type = HeaderValue(message, http::field::content_type);
-    request.origin = HeaderValue(message, http::field::origin);
-    request.request_id = HeaderValue(message, "x-request-id");
-    request.traceparent = HeaderValue(message, "traceparent");
-    request.forwarded_for = ListHeaderValue(message, "x-forwarded-for");
-    request.websocket_protocols = HeaderValue(message, http::field::sec_websocket_protocol);
-    request.peer_address = peer_address_;
+    HttpRequest request = PlainRequest(message, peer_address_);
 
     WebSocketHandler* websockets = server_.websockets();
     if (websocket::is_upgrade(message) && websockets != nullptr &&
@@ -517,6 +616,8 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     });
   }
 
+  void StartTransfer();
+
   void OnUpgradeDecision(http::request<http::string_body> upgrade,
                          WebSocketHandler::Decision decision) {
     if (decision.refusal) {
@@ -535,16 +636,22 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     Write(std::move(response));
   }
 
-  void Write(HttpResponse answer) {
+  void Write(HttpResponse answer, bool head_only = false) {
     keep_alive_ = keep_alive_ && !server_.draining();
-    wire_ = Serialize(answer, keep_alive_);
+    wire_ = Serialize(answer, keep_alive_, head_only);
     stream_.expires_after(ToChrono(server_.options().write_timeout));
     asio::async_write(stream_, asio::buffer(wire_), [self = shared_from_this()](
                                                        beast::error_code ec, size_t) {
       std::string().swap(self->wire_);
-      if (ec || !self->keep_alive_) return self->Close();
-      self->Read();
+      if (ec) return self->Close();
+      self->Continue();
     });
+  }
+
+  // After a complete answer: the next request, or the end of the connection.
+  void Continue() {
+    if (!keep_alive_) return unread_body_ ? LingeringClose() : Close();
+    Read();
   }
 
   void Close() {
@@ -553,15 +660,248 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
     stream_.close();
   }
 
+  // Ends a connection whose request body was not read to its end (an early refusal): closing
+  // with unread bytes would send a reset that can destroy the answer before the client reads
+  // it, so the rest is read and dropped for a short while first (at most a second and 1 MiB).
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(1));
+    linger_buffer_.resize(64 * 1024);
+    DiscardInput(1024 * 1024);
+  }
+  void DiscardInput(size_t budget) {
+    stream_.async_read_some(asio::buffer(linger_buffer_), [self = shared_from_this(), budget](
+                                                              beast::error_code ec, size_t n) {
+      if (ec || n >= budget) {
+        std::string().swap(self->linger_buffer_);
+        return self->stream_.close();
+      }
+      self->DiscardInput(budget - n);
+    });
+  }
+
   HttpServer::Impl& server_;
   Stream stream_;
   beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::string wire_;  // the answer being written
+  std::optional<http::request_parser<http::buffer_body>> transfer_parser_;
+  std::string wire_;  // the answer (or a transfer answer's head) being written
   std::string peer_address_;
   bool keep_alive_ = false;
   bool idle_ = false;  // waiting for a request (the only state a drain may cut)
+  // Transfers: one body piece in flight each way.
+  std::string body_piece_;      // what the parser reads into
+  std::string answer_piece_;    // what is being written
+  bool head_only_ = false;      // a HEAD request: headers without a body
+  bool expect_continue_ = false;
+  bool unread_body_ = false;    // answered before the request body ended
+  uint64_t announced_bytes_ = 0;
+  uint64_t written_bytes_ = 0;
+  std::string linger_buffer_;
 };
+
+// The handler's view of one transfer: hops to the connection's thread, ignores calls after the
+// exchange is over, and closes the connection when dropped unanswered.
+class StreamedExchange final : public TransferExchange,
+                               public std::enable_shared_from_this<StreamedExchange> {
+ public:
+  explicit StreamedExchange(std::shared_ptr<HttpSession> session)
+      : session_(std::move(session)) {}
+
+  ~StreamedExchange() override {
+    if (!over_.exchange(true)) {
+      asio::post(session_->executor(), [session = session_] { session->TransferAbandoned(); });
+    }
+  }
+
+  void ReadBody(size_t max_bytes, ReadDone done) override {
+    if (over_) {
+      asio::post(session_->executor(), [done = std::move(done)] {
+        done(Unavailable("EXCHANGE_OVER", "the exchange is over"));
+      });
+      return;
+    }
+    asio::post(session_->executor(),
+               [self = shared_from_this(), max_bytes, done = std::move(done)]() mutable {
+                 self->session_->TransferRead(max_bytes, [self, done = std::move(done)](
+                                                             absl::StatusOr<BodyPiece> piece) {
+                   if (!piece.ok()) self->over_ = true;
+                   done(std::move(piece));
+                 });
+               });
+  }
+
+  void Respond(HttpResponse response) override {
+    if (over_.exchange(true)) return;
+    asio::post(session_->executor(),
+               [session = session_, response = std::move(response)]() mutable {
+                 session->TransferRespond(std::move(response));
+               });
+  }
+
+  void StartResponse(HttpResponse head, uint64_t content_length, WriteDone done) override {
+    if (over_ || started_.exchange(true)) return Refuse(std::move(done));
+    Write([session = session_, head = std::move(head), content_length](WriteDone written) mutable {
+      session->TransferStart(std::move(head), content_length, std::move(written));
+    }, std::move(done));
+  }
+
+  void WriteBody(std::string piece, WriteDone done) override {
+    if (over_ || !started_) return Refuse(std::move(done));
+    Write([session = session_, piece = std::move(piece)](WriteDone written) mutable {
+      session->TransferWrite(std::move(piece), std::move(written));
+    }, std::move(done));
+  }
+
+  void EndResponse() override {
+    if (!started_ || over_.exchange(true)) return;
+    asio::post(session_->executor(), [session = session_] { session->TransferEnd(); });
+  }
+
+ private:
+  // A write the exchange can no longer make still gets its answer, so no handler waits forever.
+  void Refuse(WriteDone done) {
+    asio::post(session_->executor(), [done = std::move(done)] { done(false); });
+  }
+
+  // Runs a write on the connection's thread; a failed write ends the exchange.
+  template <typename Operation>
+  void Write(Operation operation, WriteDone done) {
+    asio::post(session_->executor(), [self = shared_from_this(), operation = std::move(operation),
+                                      done = std::move(done)]() mutable {
+      operation([self, done = std::move(done)](bool written) {
+        if (!written) self->over_ = true;
+        done(written);
+      });
+    });
+  }
+
+  const std::shared_ptr<HttpSession> session_;
+  std::atomic<bool> over_{false};
+  std::atomic<bool> started_{false};
+};
+
+void HttpSession::StartTransfer() {
+  idle_ = false;
+  const auto& header = header_parser_->get();
+  keep_alive_ = header.keep_alive();
+  HttpRequest request = PlainRequest(header, peer_address_);
+  for (const auto& field : header) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  head_only_ = header.method() == http::verb::head;
+  expect_continue_ = absl::EqualsIgnoreCase(HeaderValue(header, http::field::expect),
+                                            "100-continue");
+  unread_body_ = false;
+  announced_bytes_ = written_bytes_ = 0;
+  transfer_parser_.emplace(std::move(*header_parser_));
+  header_parser_.reset();
+  transfer_parser_->body_limit(kNoBodyLimit);  // the transfer handler keeps its own limits
+  server_.transfers()->HandleTransfer(std::move(request),
+                                      std::make_shared<StreamedExchange>(shared_from_this()));
+}
+
+void HttpSession::TransferRead(size_t max_bytes, TransferExchange::ReadDone done) {
+  using BodyPiece = TransferExchange::BodyPiece;
+  if (transfer_parser_->is_done()) return done(BodyPiece{.data = {}, .end = true});
+  if (expect_continue_) {
+    expect_continue_ = false;
+    wire_ = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(ToChrono(server_.options().write_timeout));
+    asio::async_write(stream_, asio::buffer(wire_),
+                      [self = shared_from_this(), max_bytes, done = std::move(done)](
+                          beast::error_code ec, size_t) mutable {
+                        std::string().swap(self->wire_);
+                        if (ec) {
+                          self->Close();
+                          return done(Unavailable("CLIENT_GONE", "the client went away"));
+                        }
+                        self->TransferRead(max_bytes, std::move(done));
+                      });
+    return;
+  }
+  body_piece_.resize(std::max<size_t>(1, max_bytes));
+  auto& body = transfer_parser_->get().body();
+  body.data = body_piece_.data();
+  body.size = body_piece_.size();
+  // Each piece re-arms the deadline: slow but steady uploads go on, stalled ones end.
+  stream_.expires_after(ToChrono(server_.options().read_timeout));
+  http::async_read_some(
+      stream_, buffer_, *transfer_parser_,
+      [self = shared_from_this(), max_bytes, done = std::move(done)](beast::error_code ec,
+                                                                     size_t) mutable {
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+          self->keep_alive_ = false;
+          self->Close();
+          return done(Unavailable("CLIENT_GONE", "the request body did not arrive"));
+        }
+        auto& body = self->transfer_parser_->get().body();
+        const size_t received = self->body_piece_.size() - body.size;
+        body.data = nullptr;
+        body.size = 0;
+        const bool end = self->transfer_parser_->is_done();
+        // Chunk framing may arrive without any of the body: read on.
+        if (received == 0 && !end) return self->TransferRead(max_bytes, std::move(done));
+        BodyPiece piece{.data = std::move(self->body_piece_), .end = end};
+        piece.data.resize(received);
+        self->body_piece_.clear();
+        done(std::move(piece));
+      });
+}
+
+void HttpSession::TransferRespond(HttpResponse response) {
+  unread_body_ = !transfer_parser_->is_done();
+  if (unread_body_) keep_alive_ = false;
+  Write(std::move(response), head_only_);
+}
+
+void HttpSession::TransferStart(HttpResponse head, uint64_t content_length,
+                                TransferExchange::WriteDone done) {
+  unread_body_ = !transfer_parser_->is_done();
+  if (unread_body_) keep_alive_ = false;
+  keep_alive_ = keep_alive_ && !server_.draining();
+  announced_bytes_ = head_only_ ? 0 : content_length;
+  written_bytes_ = 0;
+  wire_ = SerializeHead(head, HasBody(head.status) ? std::optional<uint64_t>(content_length)
+                                                   : std::nullopt,
+                        keep_alive_);
+  stream_.expires_after(ToChrono(server_.options().write_timeout));
+  asio::async_write(stream_, asio::buffer(wire_),
+                    [self = shared_from_this(), done = std::move(done)](beast::error_code ec,
+                                                                        size_t) {
+                      std::string().swap(self->wire_);
+                      if (ec) self->Close();
+                      done(!ec);
+                    });
+}
+
+void HttpSession::TransferWrite(std::string piece, TransferExchange::WriteDone done) {
+  if (written_bytes_ + piece.size() > announced_bytes_) {
+    // More than announced would corrupt the connection's framing: a bug, cut the answer.
+    log::Error("a transfer wrote more than its Content-Length");
+    Close();
+    return done(false);
+  }
+  answer_piece_ = std::move(piece);
+  // Each piece re-arms the deadline: a client that takes the answer slowly but steadily is kept.
+  stream_.expires_after(ToChrono(server_.options().write_timeout));
+  asio::async_write(stream_, asio::buffer(answer_piece_),
+                    [self = shared_from_this(), done = std::move(done)](beast::error_code ec,
+                                                                        size_t written) {
+                      std::string().swap(self->answer_piece_);
+                      self->written_bytes_ += written;
+                      if (ec) self->Close();
+                      done(!ec);
+                    });
+}
+
+void HttpSession::TransferEnd() {
+  if (written_bytes_ != announced_bytes_) return Close();  // cut short: the client must see it
+  Continue();
+}
 
 }  // namespace
 
@@ -585,8 +925,9 @@ void HttpServer::Impl::Accept() {
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                               HttpHandler& handler,
-                                                              WebSocketHandler* websockets) {
-  auto impl = std::make_unique<Impl>(options, handler, websockets);
+                                                              WebSocketHandler* websockets,
+                                                              TransferHandler* transfers) {
+  auto impl = std::make_unique<Impl>(options, handler, websockets, transfers);
   RETURN_IF_ERROR(impl->Listen());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

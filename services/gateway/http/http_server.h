@@ -9,6 +9,8 @@
 //     (slow, trickling and half-open clients are cut off), and take an answer within
 //     `write_timeout`.
 // Requests go to the HttpHandler one at a time per connection (keep-alive, no pipelining).
+// Transfers (http/transfer.h) are recognised by their headers and streamed instead: no body
+// limit (their handler keeps its own), the read and write timeouts apply to each piece.
 // Every answer carries the security headers (no-store, nosniff, DENY framing, no referrer, a
 // deny-all Content-Security-Policy).
 
@@ -19,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/gateway/http/http_message.h"
+#include "services/gateway/http/transfer.h"
 #include "services/gateway/http/websocket.h"
 
 namespace parta::gateway {
@@ -38,10 +41,12 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // Binds and starts serving. `websockets` (may be null: no upgrade is accepted) gets upgrade
-  // requests on `options.websocket.path`. Both handlers must outlive the server.
+  // requests on `options.websocket.path`; `transfers` (may be null: none) the requests it
+  // claims. Every handler must outlive the server.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                            HttpHandler& handler,
-                                                           WebSocketHandler* websockets);
+                                                           WebSocketHandler* websockets,
+                                                           TransferHandler* transfers = nullptr);
   ~HttpServer();  // Shutdown(0)
 
   int port() const;

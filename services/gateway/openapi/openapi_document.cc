@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "parta/events/v1/events.pb.h"
+#include "services/gateway/openapi/transfer_paths.h"
 #include "services/gateway/transcoding/response_mapping.h"
 
 namespace parta::gateway {
@@ -304,6 +305,13 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& version
     paths[path.path][verb] = std::move(operation);
   }
   paths["/v1/events"] = EventsPath(writer);
+  // The streamed file routes exist where content is linked (files/file_transfers.h).
+  for (const Route& route : routes.routes()) {
+    if (route.backend == "content") {
+      AddFileTransferPaths(paths);
+      break;
+    }
+  }
   writer.schemas()["Error"] = ErrorSchema();
 
   json document = {

@@ -51,23 +51,6 @@ HttpResponse DemoFileResponse(absl::string_view name, const std::string& content
   return response;
 }
 
-// A backend failure without a reason of its own gets one that says where it failed.
-absl::Status FromBackend(const ::grpc::Status& status) {
-  absl::Status converted = grpc::FromGrpcStatus(status);
-  if (!ReasonOf(converted).empty()) return converted;
-  switch (converted.code()) {
-    case absl::StatusCode::kUnavailable:
-      return Unavailable("BACKEND_UNAVAILABLE", "the service is unavailable; try again");
-    case absl::StatusCode::kDeadlineExceeded:
-      return Error(absl::StatusCode::kDeadlineExceeded, "BACKEND_TIMEOUT",
-                   "the service did not answer in time");
-    case absl::StatusCode::kCancelled:
-      return Error(absl::StatusCode::kCancelled, "CANCELLED", "the call was cancelled");
-    default:
-      return converted;
-  }
-}
-
 }  // namespace
 
 struct RestHandler::Exchange {
@@ -90,6 +73,22 @@ struct BackendCall {
   ::grpc::ByteBuffer request;
   ::grpc::ByteBuffer response;
 };
+
+absl::Status FromBackend(const ::grpc::Status& status) {
+  absl::Status converted = grpc::FromGrpcStatus(status);
+  if (!ReasonOf(converted).empty()) return converted;
+  switch (converted.code()) {
+    case absl::StatusCode::kUnavailable:
+      return Unavailable("BACKEND_UNAVAILABLE", "the service is unavailable; try again");
+    case absl::StatusCode::kDeadlineExceeded:
+      return Error(absl::StatusCode::kDeadlineExceeded, "BACKEND_TIMEOUT",
+                   "the service did not answer in time");
+    case absl::StatusCode::kCancelled:
+      return Error(absl::StatusCode::kCancelled, "CANCELLED", "the call was cancelled");
+    default:
+      return converted;
+  }
+}
 
 HttpResponse ErrorResponse(const absl::Status& status, absl::string_view request_id,
                            int http_status) {
@@ -117,6 +116,7 @@ RestHandler::RestHandler(const RouteTable& routes, Backends& backends, LocalBack
       admission_(admission),
       metrics_(metrics),
       options_(std::move(options)),
+      cors_(options_.cors_origins),
       ready_(std::move(ready)),
       openapi_document_(std::move(openapi_document)) {}
 
@@ -144,13 +144,8 @@ void RestHandler::Handle(HttpRequest request, Responder respond) {
     HttpResponse response;
     response.status = 204;
     response.content_type.clear();
-    if (AllowedOrigin(http.origin)) {
-      response.headers.emplace_back("Access-Control-Allow-Methods",
-                                    "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-      response.headers.emplace_back("Access-Control-Allow-Headers",
-                                    "authorization, content-type, x-request-id, traceparent");
-      response.headers.emplace_back("Access-Control-Max-Age", "600");
-    }
+    cors_.DecoratePreflight(http.origin, "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+                            "authorization, content-type, x-request-id, traceparent", response);
     return Finish(exchange, std::move(response));
   }
   if (http.method == "GET" && path == "/healthz") {
@@ -297,23 +292,11 @@ void RestHandler::Fail(const std::shared_ptr<Exchange>& exchange, const absl::St
   Finish(exchange, ErrorResponse(status, exchange->request_id));
 }
 
-bool RestHandler::AllowedOrigin(absl::string_view origin) const {
-  if (origin.empty()) return false;
-  for (const std::string& allowed : options_.cors_origins) {
-    if (allowed == "*" || allowed == origin) return true;
-  }
-  return false;
-}
-
 void RestHandler::Decorate(const HttpRequest& request, absl::string_view request_id,
                            HttpResponse& response) const {
   // The security headers are the server's: it adds them to every answer.
   response.headers.emplace_back("x-request-id", std::string(request_id));
-  if (AllowedOrigin(request.origin)) {
-    response.headers.emplace_back("Access-Control-Allow-Origin", request.origin);
-    response.headers.emplace_back("Vary", "Origin");
-    response.headers.emplace_back("Access-Control-Expose-Headers", "x-request-id, Retry-After");
-  }
+  cors_.Decorate(request.origin, response);
 }
 
 void RestHandler::Finish(const std::shared_ptr<Exchange>& exchange, HttpResponse response) {

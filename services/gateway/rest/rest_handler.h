@@ -24,11 +24,13 @@
 #include "services/gateway/gateway_metrics.h"
 #include "services/gateway/http/http_message.h"
 #include "services/gateway/rest/backends.h"
+#include "services/gateway/rest/cors_policy.h"
 #include "services/gateway/routing/route_table.h"
 
 namespace grpc {
 class ClientContext;
-}
+class Status;
+}  // namespace grpc
 
 namespace parta::gateway {
 
@@ -93,7 +95,6 @@ class RestHandler final : public HttpHandler {
   void Answer(const std::shared_ptr<Exchange>& exchange, const google::protobuf::Message& response);
   void Fail(const std::shared_ptr<Exchange>& exchange, const absl::Status& status);
   void Finish(const std::shared_ptr<Exchange>& exchange, HttpResponse response);
-  bool AllowedOrigin(absl::string_view origin) const;
 
   const RouteTable& routes_;
   Backends& backends_;
@@ -102,6 +103,7 @@ class RestHandler final : public HttpHandler {
   Admission* const admission_;
   GatewayMetrics& metrics_;
   const RestOptions options_;
+  const CorsPolicy cors_;
   const std::function<absl::Status()> ready_;
   const std::string openapi_document_;
 
@@ -115,5 +117,9 @@ class RestHandler final : public HttpHandler {
 // `http_status` replaces the table's code (405, 413, 415, 431: HTTP-only errors).
 HttpResponse ErrorResponse(const absl::Status& status, absl::string_view request_id,
                            int http_status = 0);
+
+// A backend's gRPC status; one without a reason of its own gets one that says where it failed
+// (BACKEND_UNAVAILABLE, BACKEND_TIMEOUT, CANCELLED).
+absl::Status FromBackend(const ::grpc::Status& status);
 
 }  // namespace parta::gateway

@@ -1,13 +1,10 @@
 #include "services/gateway/transcoding/response_mapping.h"
 
-#include <cstring>
-
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/core/status.h"
 #include "nlohmann/json.hpp"
+#include "services/gateway/transcoding/content_disposition.h"
 
 namespace parta::gateway {
 namespace {
@@ -23,25 +20,6 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
                                  std::string(status.message())));
   }
   return out;
-}
-
-// RFC 5987 value characters: the rest is percent-encoded.
-bool IsAttrChar(unsigned char c) {
-  return absl::ascii_isalnum(c) || std::strchr("!#$&+-.^_`|~", c) != nullptr;
-}
-
-std::string ContentDisposition(const std::string& file_name) {
-  std::string fallback;
-  std::string encoded;
-  for (unsigned char c : file_name) {
-    fallback.push_back(c < 0x80 && IsAttrChar(c) ? static_cast<char>(c) : '_');
-    if (IsAttrChar(c)) {
-      encoded.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&encoded, absl::StrFormat("%%%02X", c));
-    }
-  }
-  return absl::StrCat("attachment; filename=\"", fallback, "\"; filename*=UTF-8''", encoded);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <functional>
+#include <limits>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -62,20 +63,25 @@ ClientResponse HttpRequest(int port, const std::string& method, const std::strin
   request.set(http::field::host, "127.0.0.1");
   // insert, not set: a header given twice (its name spelled differently) goes out as two lines.
   for (const auto& [name, value] : headers) request.insert(name, value);
-  if (!body.empty() && !headers.count("content-type")) {
+  if (!body.empty() && !headers.count("content-type") && !headers.count("Content-Type")) {
     request.set(http::field::content_type, "application/json");
   }
   request.body() = body;
   request.prepare_payload();
-  http::response<http::string_body> response;
+  // Files come back whole, however large; a HEAD answer announces a body it does not send.
+  http::response_parser<http::string_body> parser;
+  // Not boost::none: Beast 1.81 compares a Content-Length with the optional limit directly.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (request.method() == http::verb::head) parser.skip(true);
   beast::flat_buffer buffer;
   stream.expires_after(ToChrono(timeout));
   stream.async_connect(Loopback(port), [&](beast::error_code ec) {
     if (ec) return;
     http::async_write(stream, request, [&](beast::error_code ec, size_t) {
       if (ec) return;
-      http::async_read(stream, buffer, response, [&](beast::error_code ec, size_t) {
+      http::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
         if (ec) return;
+        http::response<http::string_body>& response = parser.get();
         result.status = static_cast<int>(response.result_int());
         for (const auto& field : response) {
           result.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
@@ -127,6 +133,16 @@ RawResult RawExchange(int port, const std::vector<std::string>& pieces, absl::Du
   });
   context.run();
   return result;
+}
+
+void WriteThenClose(int port, const std::string& bytes) {
+  asio::io_context context;
+  tcp::socket socket(context);
+  beast::error_code ec;
+  socket.connect(Loopback(port), ec);
+  if (ec) return;
+  asio::write(socket, asio::buffer(bytes), ec);
+  socket.close(ec);
 }
 
 class WebSocketClient::Impl {

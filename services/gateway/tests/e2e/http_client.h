@@ -40,6 +40,10 @@ struct RawResult {
 RawResult RawExchange(int port, const std::vector<std::string>& pieces, absl::Duration pause,
                       absl::Duration timeout);
 
+// Writes `bytes` and closes the connection at once, without reading: a client that goes away
+// in the middle of its request.
+void WriteThenClose(int port, const std::string& bytes);
+
 class WebSocketClient {
  public:
   struct Options {

@@ -1,0 +1,38 @@
+#pragma once
+
+// GET and HEAD /v1/files/{version_id}: a version's bytes, for its bearer-token reader or the
+// holder of a signed link (`?link=`). OpenDownload checks access once and gives a read token;
+// the bytes then come with ReadContent in 1 MiB pieces, each written to the client before the
+// next is asked for, so a download holds one piece whatever the file's size; a read token that
+// expires midway is renewed with another OpenDownload. Ranges (single:
+// 206; several: 206 multipart/byteranges), If-None-Match (304) and If-Range against the strong
+// ETag (the SHA-256), Content-Disposition with the original name, and a sandboxing CSP.
+
+#include <memory>
+#include <string>
+
+#include "services/gateway/files/content_calls.h"
+#include "services/gateway/files/file_exchange.h"
+
+namespace parta::gateway {
+
+class FileDownloads {
+ public:
+  FileDownloads(ContentCalls& content, const CorsPolicy& cors) : content_(content), cors_(cors) {}
+
+  // OPTIONS: the CORS preflight (Range and the conditionals are allowed).
+  void Options(const std::shared_ptr<FileExchange>& exchange) const;
+  // GET or HEAD; `link` is the signed link of the query string ("" when none).
+  void Download(const std::shared_ptr<FileExchange>& exchange, const std::string& version_id,
+                const std::string& link);
+
+ private:
+  ContentCalls& content_;
+  const CorsPolicy& cors_;
+};
+
+// A media type the gateway passes on as it is: `type/subtype` of token characters only (no
+// parameters, no spaces); anything else is served as application/octet-stream.
+bool IsPlainMediaType(absl::string_view media_type);
+
+}  // namespace parta::gateway
