@@ -19,7 +19,11 @@ int RunBrowserScript(const std::string& script, const std::vector<std::string>& 
         "playwright-core is not installed: run 'npm ci' in tests/browser "
         "('tools/parta test' does)");
   }
-  std::vector<std::string> command = {PARTA_NODE, folder + "/" + script};
+  return RunNodeScript(folder + "/" + script, args);
+}
+
+int RunNodeScript(const std::string& script_path, const std::vector<std::string>& args) {
+  std::vector<std::string> command = {PARTA_NODE, script_path};
   command.insert(command.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : command) argv.push_back(arg.data());

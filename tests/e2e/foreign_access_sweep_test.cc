@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -60,6 +61,9 @@ enum class Kind {
   kReport,
   kSession,
   kCall,
+  kItem,     // the teacher's file (content), published in the school's library
+  kVersion,  // its version, also attached in the students' chat
+  kUpload,   // the teacher's unfinished upload
   kResource,        // a resource name: schools/{id}/members/{id}
   kIdempotencyKey,  // a client's request id: fresh for every call
   kOmit,            // known, deliberately left empty (see the reason in the table)
@@ -101,9 +105,16 @@ const std::map<std::string, IdField>& IdFields() {
       // In a body `requestId` is the client's idempotency key; in a path, a join request.
       {"requestId", {Kind::kIdempotencyKey}},
       {"path:requestId", {Kind::kJoinRequest}},
-      {"attachmentIds", {Kind::kOmit, "content ids: the content service does not exist yet"}},
-      {"logoContentId", {Kind::kOmit, "content ids: the content service does not exist yet"}},
-      {"avatarContentId", {Kind::kOmit, "content ids: the content service does not exist yet"}},
+      {"attachmentIds", {Kind::kVersion}},
+      {"versionId", {Kind::kVersion}},
+      {"itemId", {Kind::kItem}},
+      {"uploadId", {Kind::kUpload}},
+      {"parta.content.v1.Item.ownerUserId", {Kind::kOmit, "output only"}},
+      {"parta.content.v1.Item.librarySchoolIds", {Kind::kOmit, "changes through :publishToSchool"}},
+      {"parta.content.v1.Version.id", {Kind::kOmit, "output only"}},
+      {"parta.content.v1.Version.itemId", {Kind::kOmit, "output only"}},
+      {"logoContentId", {Kind::kOmit, "a content id the directory keeps without asking content yet"}},
+      {"avatarContentId", {Kind::kOmit, "a content id messaging keeps without asking content yet"}},
       // Fields of resources sent whole in a body that the server sets itself.
       {"parta.directory.v1.School.id", {Kind::kOmit, "assigned by the server"}},
       {"parta.directory.v1.Class.id", {Kind::kOmit, "assigned by the server"}},
@@ -290,7 +301,7 @@ struct Target {
 struct World {
   std::string name;  // "A" or "B"
   std::string school_id, class_id, invitation_id, parent_link_id, join_request_id, lesson_id,
-      report_id, session_id, call_id;
+      report_id, session_id, call_id, item_id, version_id, upload_id;
   std::map<std::string, Person> people;
   Person leaver;  // a teacher who opened a direct chat, then was removed from the school
   std::vector<Target> targets;
@@ -333,6 +344,12 @@ struct World {
         return session_id;
       case Kind::kCall:
         return call_id;
+      case Kind::kItem:
+        return item_id;
+      case Kind::kVersion:
+        return version_id;
+      case Kind::kUpload:
+        return upload_id;
       case Kind::kResource:
         return absl::StrCat("schools/", school_id, "/members/", IdOf("teacher"));
       default:
@@ -344,7 +361,7 @@ struct World {
   std::set<std::string> Ids() const {
     std::set<std::string> ids = {school_id,       class_id,  invitation_id, parent_link_id,
                                  join_request_id, lesson_id, report_id,     session_id,
-                                 call_id};
+                                 call_id,         item_id,   version_id,    upload_id};
     for (const auto& [key, person] : people) ids.insert(person.id);
     ids.insert(leaver.id);
     for (const Target& target : targets) {
@@ -358,6 +375,19 @@ struct World {
 class WorldBuilder {
  public:
   explicit WorldBuilder(SystemFixture& system) : s_(system), g_(system.gateway()) {}
+
+  // A tus creation request; with bytes, the whole file in it (creation-with-upload), without,
+  // an upload of 16 bytes left unfinished.
+  gateway::testing::ClientResponse TusCreate(const std::string& token, const std::string& name,
+                                             const std::string& bytes) {
+    std::map<std::string, std::string> headers = {
+        {"Authorization", "Bearer " + token},
+        {"Tus-Resumable", "1.0.0"},
+        {"Upload-Length", std::to_string(bytes.empty() ? 16 : bytes.size())},
+        {"Upload-Metadata", "filename " + absl::Base64Escape(name)}};
+    if (!bytes.empty()) headers["Content-Type"] = "application/offset+octet-stream";
+    return gateway::testing::HttpRequest(g_.port(), "POST", "/v1/uploads", bytes, headers);
+  }
 
   World Build(const std::string& name, const std::string& operator_token, const std::string& inn) {
     World w;
@@ -478,6 +508,25 @@ class WorldBuilder {
             /*acknowledgement=*/true);
     AddChat(w, "staff", staff, admin, "employee", {"admin", "teacher", "employee"});
     AddChat(w, "channel", channel, admin, "pupil2", everyone);
+
+    // A file of the teacher: in the school's library and attached in the students' chat; and
+    // an upload of his not finished yet.
+    gateway::testing::ClientResponse uploaded = TusCreate(teacher, "Конспект.txt", "Конспект\n");
+    REQUIRE(uploaded.status == 201);
+    w.item_id = uploaded.header("parta-item-id");
+    w.version_id = uploaded.header("parta-version-id");
+    REQUIRE(SystemFixture::Eventually([&] {
+      return s_.Call("POST", "/v1/items/" + w.item_id + ":publishToSchool",
+                     {{"schoolId", w.school_id}}, teacher)
+                 .status == 200;
+    }, absl::Seconds(30)));
+    s_.Ok("POST", "/v1/chats/" + students + "/messages",
+          {{"requestId", Key()}, {"text", {{"body", "Конспект"}}}, {"attachmentIds", {w.version_id}}},
+          teacher);
+    gateway::testing::ClientResponse started = TusCreate(teacher, "Черновик.txt", "");
+    REQUIRE(started.status == 201);
+    const std::string location = started.header("location");
+    w.upload_id = location.substr(location.rfind('/') + 1);
     AddChat(w, "group", group, teacher, "pupil1", {"teacher", "pupil1"});
     AddChat(w, "direct", direct, teacher, "parent", {"teacher", "parent"});
     AddChat(w, "direct (leaver)", leaver_direct, leaver, "employee", {"employee"});
@@ -599,7 +648,17 @@ struct Operation {
   std::vector<std::string> path_params;  // names as in the path
   json query_params = json::array();
   std::optional<json> body_schema;
+  // Headers a client must send (tus), with plausible values, and whether the body is raw bytes.
+  std::map<std::string, std::string> headers;
 };
+
+// A plausible value of a required header of the transfer routes.
+std::string HeaderValue(const std::string& name) {
+  if (name == "Tus-Resumable") return "1.0.0";
+  if (name == "Upload-Offset") return "0";
+  if (name == "Upload-Length") return "16";
+  return "1";
+}
 
 std::vector<Operation> Operations(const json& document) {
   std::vector<Operation> operations;
@@ -614,6 +673,13 @@ std::vector<Operation> Operations(const json& document) {
       for (const json& parameter : spec.value("parameters", json::array())) {
         if (parameter["in"] == "path") op.path_params.push_back(parameter["name"]);
         if (parameter["in"] == "query") op.query_params.push_back(parameter);
+        if (parameter["in"] == "header" && parameter.value("required", false)) {
+          op.headers[parameter["name"]] = HeaderValue(parameter["name"]);
+        }
+      }
+      // A tus body: raw bytes, as a tus client sends them.
+      if (spec.contains("x-parta-raw-body")) {
+        op.headers["Content-Type"] = spec["x-parta-raw-body"].value("mediaType", "");
       }
       if (spec.contains("requestBody")) {
         op.body_schema = spec["requestBody"]["content"]["application/json"]["schema"];
@@ -644,6 +710,7 @@ struct Call {
   std::string method;
   std::string target;
   json body;             // null: none
+  std::map<std::string, std::string> headers;  // besides the token (the transfer routes)
   bool foreign = false;  // names at least one object of the other school
   std::string searched;  // a marker the request itself carries
   std::string Key() const { return method + " " + target + " " + body.dump(); }
@@ -720,6 +787,7 @@ class RequestBuilder {
       searched_.clear();
       Call call;
       call.method = op_.method;
+      call.headers = op_.headers;
       std::string path = op_.path;
       std::set<std::string> bound;
       bool dotted_id = false;
@@ -834,6 +902,7 @@ class RequestBuilder {
       if (absl::EndsWith(body_name, ".Chat")) return "title";
       if (absl::EndsWith(body_name, ".StudentSettings")) return "safeMode";
       if (absl::EndsWith(body_name, ".EditMessageRequest")) return "text";
+      if (absl::EndsWith(body_name, ".content.v1.Item")) return "title";
       return std::nullopt;
     }
     if (name == "afterSequence" || name == "sequence") return std::to_string(target.after_sequence);
@@ -1098,7 +1167,11 @@ TEST_CASE(
 
   auto send = [&](const Call& call, const std::string& token) {
     ++tally.calls;
-    return s.Call(call.method, call.target, call.body, token);
+    if (call.headers.empty()) return s.Call(call.method, call.target, call.body, token);
+    std::map<std::string, std::string> headers = call.headers;
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return gateway::testing::HttpRequest(s.gateway().port(), call.method, call.target,
+                                         call.body.is_null() ? "" : call.body.dump(), headers);
   };
 
   // Reads first, then changes, deletions last: a hole found early does not spoil the rest.

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -18,9 +19,15 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
   system->directory_schema_ = TestSchema::Create();
   system->messaging_schema_ = TestSchema::Create();
   system->signaling_schema_ = TestSchema::Create();
-  if (!system->directory_schema_ || !system->messaging_schema_ || !system->signaling_schema_) {
+  system->content_schema_ = TestSchema::Create();
+  if (!system->directory_schema_ || !system->messaging_schema_ || !system->signaling_schema_ ||
+      !system->content_schema_) {
     return nullptr;
   }
+  system->clamd_ = std::make_unique<PrivateClamd>();
+  system->content_folder_ = (std::filesystem::temp_directory_path() /
+                             ("parta-content-" + system->content_schema_->name()))
+                                .string();
   SystemFixture* s = system.get();
   system->gateway_ = gateway::testing::GatewayFixture::Start(
       [](gateway::GatewayConfig& config) {
@@ -58,6 +65,33 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         s->directory_ = *std::move(directory_app);
         config.backends["directory"] = absl::StrCat("127.0.0.1:", s->directory_->grpc_port());
 
+        // Content before messaging (which checks attachments with it); content asks messaging
+        // for chats' access only once it serves.
+        content::ContentConfig content;
+        content.pg_uri = s->content_schema_->uri();
+        content.redis_uri = config.redis_uri;
+        content.identity_address = config.backends["identity"];
+        content.directory_address = config.backends["directory"];
+        content.grpc_listen = "127.0.0.1:0";
+        content.metrics_listen.clear();
+        content.trusted_proxies = {"127.0.0.1"};
+        content.worker_threads = 4;
+        content.store_root = s->content_folder_;
+        content.signing_key = absl::StrCat("e2e-signing-key-", s->content_schema_->name(),
+                                           "-0123456789abcdef");
+        content.content.scanning = true;
+        content.clamd_address = s->clamd_->address();
+        content.scan_interval = absl::Milliseconds(200);
+        REQUIRE(content::MigrateContent(content.pg_uri, content::DefaultMigrationsDir()).ok());
+        absl::StatusOr<std::unique_ptr<content::ContentApp>> content_app =
+            content::ContentApp::Start(content, s->clock_, nullptr, [s] {
+              return absl::StrCat("127.0.0.1:", s->messaging_->grpc_port());
+            });
+        INFO(content_app.status().ToString());
+        REQUIRE(content_app.ok());
+        s->content_ = *std::move(content_app);
+        config.backends["content"] = absl::StrCat("127.0.0.1:", s->content_->grpc_port());
+
         identity::testing::IdentityFixture::ServiceClient messaging_client =
             identity.CreateServiceClient();
         messaging::MessagingConfig messaging;
@@ -68,6 +102,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         messaging.identity_client_secret = messaging_client.secret;
         messaging.directory_address = config.backends["directory"];
         messaging.directory_events_key = events_key;
+        messaging.content_address = config.backends["content"];
         messaging.grpc_listen = "127.0.0.1:0";
         messaging.metrics_listen.clear();
         messaging.trusted_proxies = {"127.0.0.1"};
@@ -113,8 +148,13 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
 SystemFixture::~SystemFixture() {
   gateway_.reset();
   if (signaling_) signaling_->Shutdown(absl::ZeroDuration());
+  if (content_) content_->Shutdown(absl::ZeroDuration());
   if (messaging_) messaging_->Shutdown(absl::ZeroDuration());
   if (directory_) directory_->Shutdown(absl::ZeroDuration());
+  if (!content_folder_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(content_folder_, ignored);
+  }
 }
 
 json SystemFixture::Ok(const std::string& method, const std::string& target, const json& body,

@@ -1,8 +1,9 @@
 #pragma once
 
-// The whole system on one machine for e2e stories: the real identity, directory, messaging and
-// signaling services, each with its own schema in the test PostgreSQL, on the test Redis, behind
-// a real gateway spoken to over HTTP and WebSocket (services/gateway/tests/e2e/gateway_fixture.h).
+// The whole system on one machine for e2e stories: the real identity, directory, messaging,
+// signaling and content services (content with a private clamd and a blob folder of its own),
+// each with its own schema in the test PostgreSQL, on the test Redis, behind a real gateway
+// spoken to over HTTP and WebSocket (services/gateway/tests/e2e/gateway_fixture.h).
 
 #include <functional>
 #include <memory>
@@ -11,7 +12,9 @@
 
 #include "absl/time/time.h"
 #include "libs/core/clock.h"
+#include "libs/testing/clamav_server.h"
 #include "libs/testing/fixtures.h"
+#include "services/content/content_app.h"
 #include "services/directory/directory_app.h"
 #include "services/gateway/tests/e2e/gateway_fixture.h"
 #include "services/messaging/messaging_app.h"
@@ -60,9 +63,13 @@ class SystemFixture {
   std::unique_ptr<TestSchema> directory_schema_;
   std::unique_ptr<TestSchema> messaging_schema_;
   std::unique_ptr<TestSchema> signaling_schema_;
+  std::unique_ptr<TestSchema> content_schema_;
+  std::unique_ptr<PrivateClamd> clamd_;
+  std::string content_folder_;
   std::unique_ptr<directory::DirectoryApp> directory_;
   std::unique_ptr<messaging::MessagingApp> messaging_;
   std::unique_ptr<signaling::SignalingApp> signaling_;
+  std::unique_ptr<content::ContentApp> content_;
   std::unique_ptr<gateway::testing::GatewayFixture> gateway_;
 };
 
