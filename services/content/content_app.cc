@@ -111,10 +111,10 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
   parts->keys = std::move(keys);
   ASSIGN_OR_RETURN(parts->blobs, FileBlobStore::Open(config.store_root));
   ASSIGN_OR_RETURN(parts->sniffer, MediaSniffer::Open());
-  ASSIGN_OR_RETURN(parts->host,
-                   ServiceHost::Start(config, clock,
-                                      {.name = "content",
-                                       .services = {"parta.content.v1.ContentService"}}));
+  ASSIGN_OR_RETURN(
+      parts->host,
+      ServiceHost::Start(config, clock,
+                         {.name = "content", .services = {"parta.content.v1.ContentService"}}));
   ServiceHost& host = *parts->host;
   if (!messaging_address) {
     messaging_address = [address = config.messaging_address] { return address; };

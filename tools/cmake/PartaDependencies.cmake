@@ -16,6 +16,7 @@ pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(libmagic REQUIRED IMPORTED_TARGET libmagic)
+pkg_check_modules(poppler REQUIRED IMPORTED_TARGET poppler-cpp)
 include(Catch)
 
 # Libraries without CMake or pkg-config metadata.

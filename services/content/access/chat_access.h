@@ -4,12 +4,12 @@
 // chat while the message exists. Messaging keeps the messages and the memberships, so it
 // answers, asked with the reader's own token.
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "parta/messaging/v1/messaging.grpc.pb.h"

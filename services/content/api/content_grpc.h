@@ -17,57 +17,60 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
  public:
   ContentGrpcService(Uploads& uploads, Items& items, Library& library, Downloads& downloads,
                      grpc::RpcRuntime& runtime)
-      : uploads_(uploads), items_(items), library_(library), downloads_(downloads),
+      : uploads_(uploads),
+        items_(items),
+        library_(library),
+        downloads_(downloads),
         runtime_(runtime) {}
 
   ::grpc::ServerUnaryReactor* CreateUpload(::grpc::CallbackServerContext* context,
-                                  const v1::CreateUploadRequest* request,
-                                  v1::CreateUploadResponse* response) override;
+                                           const v1::CreateUploadRequest* request,
+                                           v1::CreateUploadResponse* response) override;
   ::grpc::ServerUnaryReactor* GetUpload(::grpc::CallbackServerContext* context,
-                                  const v1::GetUploadRequest* request,
-                                  v1::GetUploadResponse* response) override;
+                                        const v1::GetUploadRequest* request,
+                                        v1::GetUploadResponse* response) override;
   ::grpc::ServerUnaryReactor* AppendUpload(::grpc::CallbackServerContext* context,
-                                  const v1::AppendUploadRequest* request,
-                                  v1::AppendUploadResponse* response) override;
+                                           const v1::AppendUploadRequest* request,
+                                           v1::AppendUploadResponse* response) override;
   ::grpc::ServerUnaryReactor* ConfirmUpload(::grpc::CallbackServerContext* context,
-                                  const v1::ConfirmUploadRequest* request,
-                                  v1::ConfirmUploadResponse* response) override;
+                                            const v1::ConfirmUploadRequest* request,
+                                            v1::ConfirmUploadResponse* response) override;
   ::grpc::ServerUnaryReactor* CancelUpload(::grpc::CallbackServerContext* context,
-                                  const v1::CancelUploadRequest* request,
-                                  v1::CancelUploadResponse* response) override;
+                                           const v1::CancelUploadRequest* request,
+                                           v1::CancelUploadResponse* response) override;
   ::grpc::ServerUnaryReactor* GetItem(::grpc::CallbackServerContext* context,
-                                  const v1::GetItemRequest* request,
-                                  v1::GetItemResponse* response) override;
+                                      const v1::GetItemRequest* request,
+                                      v1::GetItemResponse* response) override;
   ::grpc::ServerUnaryReactor* ListMyFiles(::grpc::CallbackServerContext* context,
-                                  const v1::ListMyFilesRequest* request,
-                                  v1::ListMyFilesResponse* response) override;
+                                          const v1::ListMyFilesRequest* request,
+                                          v1::ListMyFilesResponse* response) override;
   ::grpc::ServerUnaryReactor* DeleteItem(::grpc::CallbackServerContext* context,
-                                  const v1::DeleteItemRequest* request,
-                                  v1::DeleteItemResponse* response) override;
+                                         const v1::DeleteItemRequest* request,
+                                         v1::DeleteItemResponse* response) override;
   ::grpc::ServerUnaryReactor* OpenDownload(::grpc::CallbackServerContext* context,
-                                  const v1::OpenDownloadRequest* request,
-                                  v1::OpenDownloadResponse* response) override;
+                                           const v1::OpenDownloadRequest* request,
+                                           v1::OpenDownloadResponse* response) override;
   ::grpc::ServerUnaryReactor* ReadContent(::grpc::CallbackServerContext* context,
-                                  const v1::ReadContentRequest* request,
-                                  v1::ReadContentResponse* response) override;
+                                          const v1::ReadContentRequest* request,
+                                          v1::ReadContentResponse* response) override;
   ::grpc::ServerUnaryReactor* CreateDownloadLink(::grpc::CallbackServerContext* context,
-                                  const v1::CreateDownloadLinkRequest* request,
-                                  v1::CreateDownloadLinkResponse* response) override;
-  ::grpc::ServerUnaryReactor* DescribeAttachments(::grpc::CallbackServerContext* context,
-                                  const v1::DescribeAttachmentsRequest* request,
-                                  v1::DescribeAttachmentsResponse* response) override;
+                                                 const v1::CreateDownloadLinkRequest* request,
+                                                 v1::CreateDownloadLinkResponse* response) override;
+  ::grpc::ServerUnaryReactor* DescribeAttachments(
+      ::grpc::CallbackServerContext* context, const v1::DescribeAttachmentsRequest* request,
+      v1::DescribeAttachmentsResponse* response) override;
   ::grpc::ServerUnaryReactor* UpdateItem(::grpc::CallbackServerContext* context,
-                                  const v1::UpdateItemRequest* request,
-                                  v1::UpdateItemResponse* response) override;
+                                         const v1::UpdateItemRequest* request,
+                                         v1::UpdateItemResponse* response) override;
   ::grpc::ServerUnaryReactor* PublishToSchool(::grpc::CallbackServerContext* context,
-                                  const v1::PublishToSchoolRequest* request,
-                                  v1::PublishToSchoolResponse* response) override;
+                                              const v1::PublishToSchoolRequest* request,
+                                              v1::PublishToSchoolResponse* response) override;
   ::grpc::ServerUnaryReactor* WithdrawFromSchool(::grpc::CallbackServerContext* context,
-                                  const v1::WithdrawFromSchoolRequest* request,
-                                  v1::WithdrawFromSchoolResponse* response) override;
-  ::grpc::ServerUnaryReactor* SearchSchoolLibrary(::grpc::CallbackServerContext* context,
-                                  const v1::SearchSchoolLibraryRequest* request,
-                                  v1::SearchSchoolLibraryResponse* response) override;
+                                                 const v1::WithdrawFromSchoolRequest* request,
+                                                 v1::WithdrawFromSchoolResponse* response) override;
+  ::grpc::ServerUnaryReactor* SearchSchoolLibrary(
+      ::grpc::CallbackServerContext* context, const v1::SearchSchoolLibraryRequest* request,
+      v1::SearchSchoolLibraryResponse* response) override;
 
  private:
   Uploads& uploads_;

@@ -15,8 +15,8 @@ absl::Status CheckText(absl::string_view text, int min, int max, absl::string_vi
                        absl::string_view what) {
   const int length = text::Utf8Length(text);
   if (length < min || length > max) {
-    return InvalidArgument(reason, absl::StrCat(what, " is ", min, " to ", max,
-                                                " characters of UTF-8"));
+    return InvalidArgument(reason,
+                           absl::StrCat(what, " is ", min, " to ", max, " characters of UTF-8"));
   }
   return absl::OkStatus();
 }
@@ -28,8 +28,8 @@ absl::Status CheckCatalogueFields(const v1::Item& item, const std::vector<std::s
     if (path == "title") {
       RETURN_IF_ERROR(CheckText(item.title(), 1, 255, "INVALID_TITLE", "a title"));
     } else if (path == "description") {
-      RETURN_IF_ERROR(CheckText(item.description(), 0, 5000, "INVALID_DESCRIPTION",
-                                "a description"));
+      RETURN_IF_ERROR(
+          CheckText(item.description(), 0, 5000, "INVALID_DESCRIPTION", "a description"));
     } else if (path == "subject") {
       RETURN_IF_ERROR(CheckText(item.subject(), 0, 100, "INVALID_SUBJECT", "a subject"));
     } else if (path == "grades") {

@@ -13,8 +13,8 @@ absl::string_view TopLevel(absl::string_view media_type) {
 
 bool IsDocument(absl::string_view type) {
   return type == "application/pdf" || type == "text/plain" || type == "application/rtf" ||
-         type == "text/rtf" || type == "application/msword" ||
-         type == "application/vnd.ms-excel" || type == "application/vnd.ms-powerpoint" ||
+         type == "text/rtf" || type == "application/msword" || type == "application/vnd.ms-excel" ||
+         type == "application/vnd.ms-powerpoint" ||
          absl::StartsWith(type, "application/vnd.openxmlformats-officedocument.") ||
          absl::StartsWith(type, "application/vnd.oasis.opendocument.");
 }

@@ -1,6 +1,7 @@
 #include "services/content/files/downloads.h"
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
 #include "services/content/domain/media_types.h"
 #include "services/content/domain/validation.h"
@@ -8,14 +9,10 @@
 namespace parta::content {
 namespace {
 
+using google::protobuf::util::TimeUtil;
+
 // A message may carry at most this many attachments (messaging's own limit).
 constexpr int kMaxAttachments = 10;
-
-void SetTime(google::protobuf::Timestamp* out, absl::Time time) {
-  const int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
 
 absl::Status VersionNotFound() {
   return NotFound("VERSION_NOT_FOUND", "no such version that you may read");
@@ -26,8 +23,13 @@ absl::Status VersionNotFound() {
 Downloads::Downloads(ContentStore& store, BlobStore& blobs, ChatAccess& chats,
                      SchoolAccess& schools, const GrantSigner& signer, const Clock& clock,
                      ContentSettings settings)
-    : store_(store), blobs_(blobs), chats_(chats), schools_(schools), signer_(signer),
-      clock_(clock), settings_(settings) {}
+    : store_(store),
+      blobs_(blobs),
+      chats_(chats),
+      schools_(schools),
+      signer_(signer),
+      clock_(clock),
+      settings_(settings) {}
 
 absl::StatusOr<VersionRow> Downloads::Readable(const Reader& reader,
                                                const std::string& version_id) {
@@ -35,14 +37,18 @@ absl::StatusOr<VersionRow> Downloads::Readable(const Reader& reader,
   absl::StatusOr<VersionRow> version = store_.GetVersion(version_id);
   if (!version.ok()) return version.status();
   if (version->owner_user_id == reader.user_id) return version;
+  // A school's library, then chats: a directory that does not answer still leaves the chats.
   ASSIGN_OR_RETURN(const std::vector<std::string> libraries, store_.LibrariesOf(version_id));
+  absl::Status directory_failure;
   for (const std::string& school_id : libraries) {
-    ASSIGN_OR_RETURN(const bool member, schools_.Allowed(reader.token, school_id, "school.read"));
-    if (member) return version;
+    absl::StatusOr<bool> member = schools_.Allowed(reader.token, school_id, "school.read");
+    if (member.ok() && *member) return version;
+    if (!member.ok()) directory_failure = member.status();
   }
   ASSIGN_OR_RETURN(const bool in_chat, chats_.MayRead(reader.token, version_id));
-  if (!in_chat) return VersionNotFound();
-  return version;
+  if (in_chat) return version;
+  if (!directory_failure.ok()) return directory_failure;
+  return VersionNotFound();
 }
 
 absl::Status Downloads::Servable(const VersionRow& version, const std::string& user_id) const {
@@ -62,29 +68,29 @@ absl::Status Downloads::Servable(const VersionRow& version, const std::string& u
 absl::StatusOr<v1::OpenDownloadResponse> Downloads::Open(const Reader& reader,
                                                          const v1::OpenDownloadRequest& req) {
   VersionRow version;
-  std::string user_id = reader.user_id;
   if (!req.link().empty()) {
     // A link was made by someone who could read the version then; it speaks for him until it
-    // expires, minutes later.
+    // expires, minutes later. Links are made for clean versions only (CreateLink), and the scan
+    // below judges whoever holds the link as himself: nothing unscanned goes out by a link.
     ASSIGN_OR_RETURN(const LinkGrant link, signer_.VerifyLink(req.link(), clock_.Now()));
     if (link.version_id != req.version_id()) {
       return PermissionDenied("INVALID_LINK", "the link is for another version");
     }
     ASSIGN_OR_RETURN(version, store_.GetVersion(link.version_id));
-    user_id = link.user_id;
   } else if (!reader.user_id.empty()) {
     ASSIGN_OR_RETURN(version, Readable(reader, req.version_id()));
   } else {
     return Unauthenticated("LINK_REQUIRED", "sign in or use a download link");
   }
-  RETURN_IF_ERROR(Servable(version, user_id));
+  RETURN_IF_ERROR(Servable(version, reader.user_id));
   const absl::Time expire = clock_.Now() + settings_.read_token_lifetime;
   v1::OpenDownloadResponse response;
   response.set_read_token(signer_.SignRead({.version_id = version.version.id(),
                                             .sha256 = version.version.sha256(),
                                             .size = version.version.size(),
                                             .expire_time = expire}));
-  SetTime(response.mutable_read_expire_time(), expire);
+  *response.mutable_read_expire_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(expire));
   response.set_inline_safe(InlineSafe(version.version.media_type()));
   *response.mutable_version() = std::move(version.version);
   return response;
@@ -92,9 +98,10 @@ absl::StatusOr<v1::OpenDownloadResponse> Downloads::Open(const Reader& reader,
 
 absl::StatusOr<std::string> Downloads::Read(const v1::ReadContentRequest& req) {
   ASSIGN_OR_RETURN(const ReadGrant grant, signer_.VerifyRead(req.read_token(), clock_.Now()));
-  if (req.length() <= 0 || req.length() > kMaxChunkBytes) {
+  if (req.length() <= 0) return InvalidArgument("INVALID_LENGTH", "read at least one byte");
+  if (req.length() > kMaxChunkBytes) {
     return InvalidArgument("CHUNK_TOO_LARGE",
-                           absl::StrCat("read 1 to ", kMaxChunkBytes, " bytes at a time"));
+                           absl::StrCat("read at most ", kMaxChunkBytes, " bytes at a time"));
   }
   if (req.offset() < 0 || req.offset() > grant.size) {
     return Error(absl::StatusCode::kOutOfRange, "OFFSET_BEYOND_END",
@@ -112,13 +119,14 @@ absl::StatusOr<std::string> Downloads::Read(const v1::ReadContentRequest& req) {
 absl::StatusOr<v1::CreateDownloadLinkResponse> Downloads::CreateLink(
     const Reader& reader, const std::string& version_id) {
   ASSIGN_OR_RETURN(const VersionRow version, Readable(reader, version_id));
-  RETURN_IF_ERROR(Servable(version, reader.user_id));
+  // A link is for others to fetch with: only what is served to anyone.
+  RETURN_IF_ERROR(Servable(version, /*user_id=*/""));
   const absl::Time expire = clock_.Now() + settings_.link_lifetime;
   v1::CreateDownloadLinkResponse response;
   response.set_link(signer_.SignLink(
       {.version_id = version_id, .user_id = reader.user_id, .expire_time = expire}));
   response.set_url(absl::StrCat("/v1/files/", version_id, "?link=", response.link()));
-  SetTime(response.mutable_expire_time(), expire);
+  *response.mutable_expire_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(expire));
   return response;
 }
 

@@ -31,8 +31,7 @@ absl::StatusOr<v1::ListMyFilesResponse> Items::ListMine(const std::string& calle
     if (!absl::SimpleAtoi(key[0], &micros) || !IsUuid(key[1])) return InvalidPageToken();
     after = ContentStore::ItemKey{.create_time = absl::FromUnixMicros(micros), .id = key[1]};
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Item> items,
-                   store_.ListItems(caller, after, page_size + 1));
+  ASSIGN_OR_RETURN(std::vector<v1::Item> items, store_.ListItems(caller, after, page_size + 1));
   v1::ListMyFilesResponse response;
   const bool more = static_cast<int>(items.size()) > page_size;
   if (more) items.resize(static_cast<size_t>(page_size));
@@ -55,8 +54,9 @@ absl::Status Items::Delete(const std::string& caller, const std::string& item_id
     absl::StatusOr<bool> removed =
         store_.RemoveBlobIfUnused(sha256, [&] { return blobs_.Remove(sha256); });
     if (!removed.ok()) {
-      log::Warning("unused blob not removed").With("blob", sha256).With("error",
-                                                                        removed.status().ToString());
+      log::Warning("unused blob not removed")
+          .With("blob", sha256)
+          .With("error", removed.status().ToString());
     }
   }
   return absl::OkStatus();

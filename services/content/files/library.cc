@@ -28,8 +28,8 @@ absl::StatusOr<v1::Item> Library::Publish(const std::string& caller, const std::
   RETURN_IF_ERROR(CheckId(req.item_id(), "INVALID_ITEM_ID"));
   RETURN_IF_ERROR(CheckId(req.school_id(), "INVALID_SCHOOL_ID"));
   ASSIGN_OR_RETURN(const v1::Item item, store_.GetItem(req.item_id(), caller));
-  ASSIGN_OR_RETURN(const bool may, schools_.Allowed(token, req.school_id(),
-                                                    "school.library.publish"));
+  ASSIGN_OR_RETURN(const bool may,
+                   schools_.Allowed(token, req.school_id(), "school.library.publish"));
   if (!may) {
     return PermissionDenied("LIBRARY_PUBLISH_DENIED",
                             "only the school's teachers and admins publish in its library");
@@ -60,9 +60,8 @@ absl::StatusOr<v1::SearchSchoolLibraryResponse> Library::Search(
   RETURN_IF_ERROR(CheckQuery(req.query()));
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 20, 100));
   // The page token is bound to the school and the whole query: another query starts over.
-  const std::string scope = absl::StrCat(req.school_id(), "|", req.query(), "|", req.subject(),
-                                         "|", req.grade(), "|", req.max_age_label(), "|",
-                                         req.kind());
+  const std::string scope = absl::StrCat(req.school_id(), "|", req.query(), "|", req.subject(), "|",
+                                         req.grade(), "|", req.max_age_label(), "|", req.kind());
   ASSIGN_OR_RETURN(const std::vector<std::string> key,
                    DecodePageToken(req.page_token(), kLibraryList, scope, 1));
   int offset = 0;
@@ -71,16 +70,15 @@ absl::StatusOr<v1::SearchSchoolLibraryResponse> Library::Search(
   }
   ASSIGN_OR_RETURN(const bool member, schools_.Allowed(token, req.school_id(), "school.read"));
   if (!member) return NotFound("SCHOOL_NOT_FOUND", "no such school of yours");
-  ContentStore::LibraryQuery query{.school_id = req.school_id(),
-                                   .query = req.query(),
-                                   .subject = req.subject(),
-                                   .grade = req.grade(),
-                                   .max_age_label = static_cast<int>(req.max_age_label()),
-                                   .kind = req.kind() == v1::ITEM_KIND_UNSPECIFIED
-                                               ? ""
-                                               : KindName(req.kind()),
-                                   .offset = offset,
-                                   .limit = page_size + 1};
+  ContentStore::LibraryQuery query{
+      .school_id = req.school_id(),
+      .query = req.query(),
+      .subject = req.subject(),
+      .grade = req.grade(),
+      .max_age_label = static_cast<int>(req.max_age_label()),
+      .kind = req.kind() == v1::ITEM_KIND_UNSPECIFIED ? "" : KindName(req.kind()),
+      .offset = offset,
+      .limit = page_size + 1};
   ASSIGN_OR_RETURN(std::vector<v1::Item> items, store_.SearchLibrary(query));
   v1::SearchSchoolLibraryResponse response;
   const bool more = static_cast<int>(items.size()) > page_size;

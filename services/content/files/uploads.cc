@@ -2,21 +2,18 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/grpc/request_values.h"
-#include "libs/text/utf8.h"
 #include "services/content/domain/media_types.h"
 #include "services/content/domain/validation.h"
+#include "services/content/storage/document_text.h"
 
 namespace parta::content {
 namespace {
 
-void SetTime(google::protobuf::Timestamp* out, absl::Time time) {
-  const int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
+using google::protobuf::util::TimeUtil;
 
 v1::Upload UploadOf(const UploadRow& row) {
   v1::Upload upload;
@@ -24,19 +21,9 @@ v1::Upload UploadOf(const UploadRow& row) {
   upload.set_file_name(row.file_name);
   upload.set_size(row.size);
   upload.set_offset(row.committed);
-  SetTime(upload.mutable_expire_time(), row.expire_time);
+  *upload.mutable_expire_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(row.expire_time));
   return upload;
-}
-
-// What search reads of a file: the start of a plain-text one (its first bytes, cut at a whole
-// character); nothing of other types.
-std::optional<std::string> SearchableText(absl::string_view media_type, absl::string_view head) {
-  if (!absl::StartsWith(media_type, "text/")) return std::nullopt;
-  for (size_t cut = 0; cut < 4 && cut < head.size(); ++cut) {
-    const absl::string_view text = head.substr(0, head.size() - cut);
-    if (text::Utf8Length(text) >= 0) return std::string(text);
-  }
-  return std::nullopt;  // not UTF-8 (an old Windows-1251 file): found by its title only
 }
 
 absl::Status OffsetMismatch(const UploadRow& upload) {
@@ -49,8 +36,13 @@ absl::Status OffsetMismatch(const UploadRow& upload) {
 Uploads::Uploads(ContentStore& store, BlobStore& blobs, const MediaSniffer& sniffer,
                  const Clock& clock, IdGenerator& ids, ContentSettings settings,
                  std::function<void()> completed)
-    : store_(store), blobs_(blobs), sniffer_(sniffer), clock_(clock), ids_(ids),
-      settings_(settings), completed_(std::move(completed)) {}
+    : store_(store),
+      blobs_(blobs),
+      sniffer_(sniffer),
+      clock_(clock),
+      ids_(ids),
+      settings_(settings),
+      completed_(std::move(completed)) {}
 
 absl::StatusOr<v1::Upload> Uploads::Create(const std::string& caller,
                                            const v1::CreateUploadRequest& req) {
@@ -64,8 +56,8 @@ absl::StatusOr<v1::Upload> Uploads::Create(const std::string& caller,
   if (!req.item_id().empty()) RETURN_IF_ERROR(CheckId(req.item_id(), "INVALID_ITEM_ID"));
   if (req.size() <= 0) return InvalidArgument("EMPTY_FILE", "a file has at least one byte");
   if (req.size() > settings_.max_file_bytes) {
-    return FailedPrecondition("FILE_TOO_LARGE", absl::StrCat("files are at most ",
-                                                             settings_.max_file_bytes, " bytes"));
+    return FailedPrecondition(
+        "FILE_TOO_LARGE", absl::StrCat("files are at most ", settings_.max_file_bytes, " bytes"));
   }
   const absl::Time now = clock_.Now();
   const UploadRow row{.id = ids_.NewId(),
@@ -109,11 +101,14 @@ absl::StatusOr<v1::Upload> Uploads::Append(const std::string& caller,
               return OffsetMismatch(current);
             }
             if (req.offset() + length > current.size) {
-              return InvalidArgument(
-                  "BEYOND_UPLOAD_SIZE",
-                  absl::StrCat("the upload is ", current.size, " bytes; these end at ",
-                               req.offset() + length));
+              return InvalidArgument("BEYOND_UPLOAD_SIZE",
+                                     absl::StrCat("the upload is ", current.size,
+                                                  " bytes; these end at ", req.offset() + length));
             }
+            // Never leave a hole: a staging file shorter than what counted (a power cut) is
+            // rewound by GetUpload, which the client asks after this refusal.
+            ASSIGN_OR_RETURN(const int64_t on_disk, blobs_.StagedSize(current.id));
+            if (on_disk < req.offset()) return OffsetMismatch(current);
             RETURN_IF_ERROR(blobs_.WriteStaged(current.id, req.offset(), req.data()));
             const int64_t end = req.offset() + length;
             if (req.hold()) return ContentStore::Offsets{current.committed, end};
@@ -161,18 +156,29 @@ absl::Status Uploads::Cancel(const std::string& caller, const std::string& uploa
 }
 
 absl::StatusOr<v1::Upload> Uploads::Finish(const UploadRow& row) {
+  if (row.version_id.empty() && row.committed > 0) {
+    // Bytes counted may be missing from disk after a power cut: the upload goes on from what
+    // is really there (a tus client asks HEAD before it resumes).
+    ASSIGN_OR_RETURN(const int64_t on_disk, blobs_.StagedSize(row.id));
+    if (on_disk < row.committed) {
+      ASSIGN_OR_RETURN(const UploadRow rewound, store_.RewindUpload(row.id, on_disk));
+      return UploadOf(rewound);
+    }
+  }
   v1::Upload upload = UploadOf(row);
   if (row.committed < row.size) return upload;
   if (!row.version_id.empty()) {
-    // Complete already: its item, unless deleted since.
+    // Complete already: its version and item, unless deleted since.
     absl::StatusOr<VersionRow> version = store_.GetVersion(row.version_id);
     if (version.ok()) {
       ASSIGN_OR_RETURN(*upload.mutable_item(),
                        store_.GetItem(version->version.item_id(), row.owner_user_id));
+      *upload.mutable_version() = std::move(version->version);
     }
     return upload;
   }
   ASSIGN_OR_RETURN(*upload.mutable_item(), Complete(row));
+  *upload.mutable_version() = upload.item().current_version();
   return upload;
 }
 
@@ -182,15 +188,19 @@ absl::StatusOr<v1::Item> Uploads::Complete(const UploadRow& upload) {
   if (!DeclaredTypeFits(upload.declared_media_type, media_type)) {
     Discard(upload);
     return FailedPrecondition(
-        "TYPE_MISMATCH", absl::StrCat("the file was declared ", upload.declared_media_type,
-                                      " but its bytes are ", media_type,
-                                      "; the upload is discarded"));
+        "TYPE_MISMATCH",
+        absl::StrCat("the file was declared ", upload.declared_media_type, " but its bytes are ",
+                     media_type, "; the upload is discarded"));
   }
-  const CompletedBytes bytes{
+  CompletedBytes bytes{
       .sha256 = summary.sha256,
       .media_type = media_type,
       .scan_state = settings_.scanning ? v1::SCAN_STATE_PENDING : v1::SCAN_STATE_CLEAN,
-      .text = SearchableText(media_type, summary.head)};
+      .text = ExtractText(media_type, summary.head)};
+  if (NeedsWholeFile(media_type, upload.size)) {
+    absl::StatusOr<std::string> whole = blobs_.ReadStaged(upload.id, 0, upload.size);
+    if (whole.ok()) bytes.text = ExtractText(media_type, *whole);
+  }
   absl::StatusOr<v1::Item> item = store_.CompleteUpload(
       upload, bytes, settings_.user_quota, ids_.NewId(), ids_.NewId(), clock_.Now(),
       [&] { return blobs_.Promote(upload.id, summary.sha256); });
@@ -202,18 +212,20 @@ absl::StatusOr<v1::Item> Uploads::Complete(const UploadRow& upload) {
   }
   if (completed_) completed_();
   if (absl::Status removed = blobs_.RemoveStaged(upload.id); !removed.ok()) {
-    log::Warning("staging file not removed").With("upload", upload.id).With("error",
-                                                                            removed.ToString());
+    log::Warning("staging file not removed")
+        .With("upload", upload.id)
+        .With("error", removed.ToString());
   }
   return item;
 }
 
 void Uploads::Discard(const UploadRow& upload) {
-  absl::Status dropped = store_.DropUpload(upload.id);
-  if (dropped.ok()) dropped = blobs_.RemoveStaged(upload.id);
+  const absl::Status dropped =
+      store_.DropUpload(upload.id, [&] { return blobs_.RemoveStaged(upload.id); });
   if (!dropped.ok()) {
-    log::Warning("refused upload not discarded").With("upload", upload.id).With(
-        "error", dropped.ToString());
+    log::Warning("refused upload not discarded")
+        .With("upload", upload.id)
+        .With("error", dropped.ToString());
   }
 }
 
@@ -221,9 +233,8 @@ absl::StatusOr<int> Uploads::DropExpired() {
   ASSIGN_OR_RETURN(std::vector<UploadRow> expired, store_.ExpiredUploads(clock_.Now(), 500));
   int dropped = 0;
   for (const UploadRow& upload : expired) {
-    RETURN_IF_ERROR(store_.DeleteExpiredUpload(upload.id, clock_.Now(), [&] {
-      return blobs_.RemoveStaged(upload.id);
-    }));
+    RETURN_IF_ERROR(store_.DeleteExpiredUpload(upload.id, clock_.Now(),
+                                               [&] { return blobs_.RemoveStaged(upload.id); }));
     ++dropped;
   }
   return dropped;

@@ -64,6 +64,11 @@ absl::StatusOr<ScanVerdict> ParseClamdReply(absl::string_view reply) {
   if (absl::ConsumeSuffix(&reply, " FOUND")) {
     return ScanVerdict{.infected = true, .signature = std::string(reply)};
   }
+  // clamd answered but could not judge these bytes (a size limit, an archive it cannot open):
+  // the file stays unscanned, the others go on.
+  if (absl::EndsWith(reply, " ERROR")) {
+    return FailedPrecondition("SCAN_FAILED", absl::StrCat("clamd: ", reply));
+  }
   return ScannerUnavailable(absl::StrCat("unexpected answer: ", reply));
 }
 
@@ -90,8 +95,8 @@ absl::StatusOr<int> ClamAvClient::Connect() const {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
-    if (::getaddrinfo(address_.substr(0, colon).c_str(), address_.substr(colon + 1).c_str(),
-                      &hints, &found) != 0 ||
+    if (::getaddrinfo(address_.substr(0, colon).c_str(), address_.substr(colon + 1).c_str(), &hints,
+                      &found) != 0 ||
         found == nullptr) {
       return ScannerUnavailable(absl::StrCat("cannot resolve ", address_));
     }

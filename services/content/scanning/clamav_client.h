@@ -34,7 +34,8 @@ class ClamAvClient {
 };
 
 // clamd's answer to INSTREAM ("stream: OK", "stream: <name> FOUND", "… ERROR") as a verdict;
-// UNAVAILABLE `SCANNER_UNAVAILABLE` for an error. Exposed for tests.
+// FAILED_PRECONDITION `SCAN_FAILED` when clamd could not judge the bytes ("… ERROR"),
+// UNAVAILABLE `SCANNER_UNAVAILABLE` for anything else. Exposed for tests.
 absl::StatusOr<ScanVerdict> ParseClamdReply(absl::string_view reply);
 
 }  // namespace parta::content

@@ -1,5 +1,6 @@
 #include "services/content/scanning/scanner.h"
 
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/realtime/channels.h"
@@ -14,6 +15,13 @@ absl::StatusOr<int> Scanner::ScanPending() {
     absl::StatusOr<ScanVerdict> verdict = clamav_.Scan(blobs_, blob.sha256, blob.size);
     if (absl::IsNotFound(verdict.status())) {
       continue;  // the blob went with its last version meanwhile
+    }
+    if (absl::IsFailedPrecondition(verdict.status())) {
+      // These bytes cannot be judged: they stay unserved; the rest of the queue goes on.
+      log::Warning("a file could not be scanned")
+          .With("blob", blob.sha256)
+          .With("error", verdict.status().ToString());
+      continue;
     }
     if (!verdict.ok()) return verdict.status();
     ASSIGN_OR_RETURN(const std::vector<ContentStore::ScannedVersion> versions,
@@ -31,13 +39,13 @@ absl::StatusOr<int> Scanner::ScanPending() {
 
 void Scanner::TellUploaders(const std::vector<ContentStore::ScannedVersion>& versions,
                             const ScanVerdict& verdict) {
-  const int64_t micros = absl::ToUnixMicros(clock_.Now());
+  const google::protobuf::Timestamp now =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
   for (const ContentStore::ScannedVersion& version : versions) {
     events::v1::Envelope envelope;
     events::v1::Event& event = *envelope.mutable_event();
     event.set_id(ids_.NewId());
-    event.mutable_time()->set_seconds(micros / 1000000);
-    event.mutable_time()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+    *event.mutable_time() = now;
     events::v1::FileScanned& scanned = *event.mutable_file_scanned();
     scanned.set_item_id(version.item_id);
     scanned.set_version_id(version.version_id);

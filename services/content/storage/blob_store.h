@@ -33,6 +33,11 @@ class BlobStore {
   // The SHA-256 and first bytes of the first `size` bytes, flushed to disk first.
   virtual absl::StatusOr<StagedSummary> SummarizeStaged(const std::string& upload_id,
                                                         int64_t size) = 0;
+  // How many bytes the staging file holds (0 when there is none).
+  virtual absl::StatusOr<int64_t> StagedSize(const std::string& upload_id) = 0;
+  // Up to `length` bytes of the staging file from `offset`.
+  virtual absl::StatusOr<std::string> ReadStaged(const std::string& upload_id, int64_t offset,
+                                                 int64_t length) = 0;
   // Makes the staging file's bytes the blob `sha256`, replacing a file of that name (its bytes
   // are the same) atomically; the staging file stays until RemoveStaged. Call only while holding
   // the blob's row lock.

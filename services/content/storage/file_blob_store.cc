@@ -22,7 +22,8 @@ constexpr size_t kHeadBytes = 64 * 1024;
 constexpr size_t kHashBuffer = 1024 * 1024;
 
 absl::Status IoError(absl::string_view what, const std::string& path) {
-  return Unavailable("BLOB_STORE_FAILED", absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  return Unavailable("BLOB_STORE_FAILED",
+                     absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 // A file descriptor closed on scope exit.
@@ -74,7 +75,7 @@ absl::StatusOr<size_t> ReadAt(int fd, int64_t offset, char* out, size_t length,
 absl::StatusOr<std::string> HashRange(int fd, int64_t from, int64_t to, const std::string& path,
                                       std::string* head_out = nullptr) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                   &EVP_MD_CTX_free);
+                                                                  &EVP_MD_CTX_free);
   EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
   std::vector<char> buffer(kHashBuffer);
   int64_t at = from;
@@ -115,6 +116,11 @@ std::string FileBlobStore::StagedPath(const std::string& upload_id) const {
 }
 
 std::string FileBlobStore::BlobPath(const std::string& sha256) const {
+  // A blob's name is 64 hex digits, whatever a caller passes: never a path of its own.
+  if (sha256.size() != 64 ||
+      sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return absl::StrCat(root_, "/blobs/invalid-name");
+  }
   return absl::StrCat(root_, "/blobs/", sha256.substr(0, 2), "/", sha256.substr(2, 2), "/", sha256);
 }
 
@@ -186,9 +192,28 @@ absl::Status FileBlobStore::RemoveStaged(const std::string& upload_id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> FileBlobStore::StagedSize(const std::string& upload_id) {
+  const std::string path = StagedPath(upload_id);
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return 0;
+    return IoError("cannot read the size of", path);
+  }
+  return static_cast<int64_t>(info.st_size);
+}
+
+absl::StatusOr<std::string> FileBlobStore::ReadStaged(const std::string& upload_id,
+                                                      int64_t offset, int64_t length) {
+  return ReadFile(StagedPath(upload_id), offset, length);
+}
+
 absl::StatusOr<std::string> FileBlobStore::Read(const std::string& sha256, int64_t offset,
                                                 int64_t length) {
-  const std::string path = BlobPath(sha256);
+  return ReadFile(BlobPath(sha256), offset, length);
+}
+
+absl::StatusOr<std::string> FileBlobStore::ReadFile(const std::string& path, int64_t offset,
+                                                    int64_t length) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.ok()) {
     if (errno == ENOENT) return NotFound("BLOB_MISSING", "the version's bytes are gone");

@@ -25,6 +25,9 @@ class FileBlobStore final : public BlobStore {
                                          int64_t to) override;
   absl::StatusOr<StagedSummary> SummarizeStaged(const std::string& upload_id,
                                                 int64_t size) override;
+  absl::StatusOr<int64_t> StagedSize(const std::string& upload_id) override;
+  absl::StatusOr<std::string> ReadStaged(const std::string& upload_id, int64_t offset,
+                                         int64_t length) override;
   absl::Status Promote(const std::string& upload_id, const std::string& sha256) override;
   absl::Status RemoveStaged(const std::string& upload_id) override;
   absl::StatusOr<std::string> Read(const std::string& sha256, int64_t offset,
@@ -37,6 +40,9 @@ class FileBlobStore final : public BlobStore {
  private:
   explicit FileBlobStore(std::string root) : root_(std::move(root)) {}
   std::string StagedPath(const std::string& upload_id) const;
+  // Up to `length` bytes of a file from `offset`; NOT_FOUND `BLOB_MISSING` when it is gone.
+  static absl::StatusOr<std::string> ReadFile(const std::string& path, int64_t offset,
+                                              int64_t length);
 
   const std::string root_;
 };

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
 #include "services/content/domain/media_types.h"
@@ -12,8 +13,8 @@ namespace {
 
 constexpr const char* kUploadColumns =
     "id::text, owner_user_id::text, coalesce(item_id::text, ''), file_name, size, "
-    "declared_media_type, committed, held_end, coalesce(version_id::text, ''), "
-    PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at");
+    "declared_media_type, committed, held_end, coalesce(version_id::text, ''), " PARTA_PG_US(
+        "created_at") ", " PARTA_PG_US("expires_at");
 
 constexpr const char* kItemColumns =
     "i.id::text, i.kind, i.owner_user_id::text, i.title, " PARTA_PG_US("i.created_at") ", "
@@ -46,11 +47,16 @@ UploadRow UploadOf(const pqxx::row& row) {
 
 std::string KindName(v1::ItemKind kind) {
   switch (kind) {
-    case v1::ITEM_KIND_DOCUMENT: return "document";
-    case v1::ITEM_KIND_IMAGE: return "image";
-    case v1::ITEM_KIND_AUDIO: return "audio";
-    case v1::ITEM_KIND_VIDEO: return "video";
-    default: return "file";
+    case v1::ITEM_KIND_DOCUMENT:
+      return "document";
+    case v1::ITEM_KIND_IMAGE:
+      return "image";
+    case v1::ITEM_KIND_AUDIO:
+      return "audio";
+    case v1::ITEM_KIND_VIDEO:
+      return "video";
+    default:
+      return "file";
   }
 }
 
@@ -71,8 +77,7 @@ v1::ScanState ScanStateOf(const std::string& name) {
 }
 
 void SetTime(google::protobuf::Timestamp* out, int64_t micros) {
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
 }
 
 // The version columns of kItemColumns from `first` on.
@@ -101,14 +106,16 @@ v1::Item ItemOf(const pqxx::row& row) {
   *item.mutable_current_version() = VersionOf(row, 6, item.id());
   item.set_description(row[14].as<std::string>());
   item.set_subject(row[15].as<std::string>());
-  for (absl::string_view grade : absl::StrSplit(row[16].as<std::string>(), ',', absl::SkipEmpty())) {
+  for (absl::string_view grade :
+       absl::StrSplit(row[16].as<std::string>(), ',', absl::SkipEmpty())) {
     int value = 0;
     if (absl::SimpleAtoi(grade, &value)) item.add_grades(value);
   }
   item.set_age_label(static_cast<v1::AgeLabel>(row[17].as<int>()));
   item.set_licence(row[18].as<std::string>());
   item.set_language(row[19].as<std::string>());
-  for (absl::string_view school : absl::StrSplit(row[20].as<std::string>(), ',', absl::SkipEmpty())) {
+  for (absl::string_view school :
+       absl::StrSplit(row[20].as<std::string>(), ',', absl::SkipEmpty())) {
     item.add_library_school_ids(std::string(school));
   }
   return item;
@@ -141,12 +148,13 @@ void LockQuota(pqxx::work& tx, const std::string& owner) {
 
 // The bytes `owner` uses: his versions and his open uploads (but `except_upload`).
 int64_t SpaceUsed(pqxx::work& tx, const std::string& owner, const std::string& except_upload) {
-  return tx.exec_params1(
-               "SELECT (SELECT coalesce(sum(v.size), 0) FROM versions v JOIN items i "
-               "        ON i.id = v.item_id WHERE i.owner_user_id = $1)"
-               "     + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_user_id = $1 "
-               "        AND version_id IS NULL AND id::text <> $2)",
-               owner, except_upload)[0]
+  return tx
+      .exec_params1(
+          "SELECT (SELECT coalesce(sum(v.size), 0) FROM versions v JOIN items i "
+          "        ON i.id = v.item_id WHERE i.owner_user_id = $1)"
+          "     + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_user_id = $1 "
+          "        AND version_id IS NULL AND id::text <> $2)",
+          owner, except_upload)[0]
       .as<int64_t>();
 }
 
@@ -161,20 +169,24 @@ absl::Status QuotaExceeded(int64_t used, int64_t size, int64_t quota) {
 
 std::string ScanStateName(v1::ScanState state) {
   switch (state) {
-    case v1::SCAN_STATE_CLEAN: return "clean";
-    case v1::SCAN_STATE_INFECTED: return "infected";
-    default: return "pending";
+    case v1::SCAN_STATE_CLEAN:
+      return "clean";
+    case v1::SCAN_STATE_INFECTED:
+      return "infected";
+    default:
+      return "pending";
   }
 }
 
-absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload,
-                                                     const RetryKey& key, int64_t quota) {
+absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload, const RetryKey& key,
+                                                     int64_t quota) {
   return pool_.TransactFor<UploadRow>([&](pqxx::work& tx) -> absl::StatusOr<UploadRow> {
     LockQuota(tx, upload.owner_user_id);
-    const pqxx::result earlier = tx.exec_params(
-        absl::StrCat("SELECT ", kUploadColumns, ", request_fingerprint FROM uploads "
-                     "WHERE owner_user_id = $1 AND request_id = $2"),
-        upload.owner_user_id, key.request_id);
+    const pqxx::result earlier =
+        tx.exec_params(absl::StrCat("SELECT ", kUploadColumns,
+                                    ", request_fingerprint FROM uploads "
+                                    "WHERE owner_user_id = $1 AND request_id = $2"),
+                       upload.owner_user_id, key.request_id);
     if (!earlier.empty()) {
       if (pqxx::binarystring(earlier[0][11]).str() != key.fingerprint) {
         return AlreadyExists("REQUEST_ID_REUSED",
@@ -190,12 +202,19 @@ absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload,
     }
     const int64_t used = SpaceUsed(tx, upload.owner_user_id, "");
     if (used + upload.size > quota) return QuotaExceeded(used, upload.size, quota);
+    if (tx.exec_params1("SELECT count(*) FROM uploads WHERE owner_user_id = $1 "
+                        "AND version_id IS NULL",
+                        upload.owner_user_id)[0]
+            .as<int>() >= kMaxOpenUploads) {
+      return ResourceExhausted(
+          "TOO_MANY_UPLOADS",
+          absl::StrCat("at most ", kMaxOpenUploads, " uploads may be unfinished at once"));
+    }
     const pqxx::row row = tx.exec_params1(
         absl::StrCat("INSERT INTO uploads (id, owner_user_id, request_id, request_fingerprint, "
                      "item_id, file_name, size, declared_media_type, created_at, expires_at) "
                      "VALUES ($1, $2, $3, $4, nullif($5, '')::uuid, $6, $7, $8, ",
-                     PARTA_PG_TS("$9"), ", ", PARTA_PG_TS("$10"), ") RETURNING ",
-                     kUploadColumns),
+                     PARTA_PG_TS("$9"), ", ", PARTA_PG_TS("$10"), ") RETURNING ", kUploadColumns),
         upload.id, upload.owner_user_id, key.request_id, pqxx::binarystring(key.fingerprint),
         upload.item_id, upload.file_name, upload.size, upload.declared_media_type,
         pg::ToMicros(upload.create_time), pg::ToMicros(upload.expire_time));
@@ -206,10 +225,12 @@ absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload,
 absl::StatusOr<UploadRow> ContentStore::GetUpload(const std::string& id, const std::string& owner,
                                                   absl::Time now) {
   return pool_.ReadFor<UploadRow>([&](pqxx::nontransaction& tx) -> absl::StatusOr<UploadRow> {
-    const pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kUploadColumns, " FROM uploads WHERE id = $1 AND owner_user_id = $2 "
-                     "AND expires_at > ", PARTA_PG_TS("$3")),
-        id, owner, pg::ToMicros(now));
+    const pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kUploadColumns,
+                                    " FROM uploads WHERE id = $1 AND owner_user_id = $2 "
+                                    "AND expires_at > ",
+                                    PARTA_PG_TS("$3")),
+                       id, owner, pg::ToMicros(now));
     if (rows.empty()) return UploadNotFound();
     return UploadOf(rows[0]);
   });
@@ -221,10 +242,12 @@ absl::StatusOr<UploadRow> ContentStore::ChangeUpload(
   // The change writes to the staging file: a retry of the transaction writes the same bytes at
   // the same place again, which is harmless.
   return pool_.TransactFor<UploadRow>([&](pqxx::work& tx) -> absl::StatusOr<UploadRow> {
-    const pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kUploadColumns, " FROM uploads WHERE id = $1 AND owner_user_id = $2 "
-                     "AND expires_at > ", PARTA_PG_TS("$3"), " FOR UPDATE"),
-        id, owner, pg::ToMicros(now));
+    const pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kUploadColumns,
+                                    " FROM uploads WHERE id = $1 AND owner_user_id = $2 "
+                                    "AND expires_at > ",
+                                    PARTA_PG_TS("$3"), " FOR UPDATE"),
+                       id, owner, pg::ToMicros(now));
     if (rows.empty()) return UploadNotFound();
     UploadRow upload = UploadOf(rows[0]);
     absl::StatusOr<Offsets> offsets = change(upload);
@@ -255,12 +278,9 @@ absl::Status ContentStore::CancelUpload(const std::string& id, const std::string
   });
 }
 
-absl::StatusOr<v1::Item> ContentStore::CompleteUpload(const UploadRow& upload,
-                                                      const CompletedBytes& bytes, int64_t quota,
-                                                      const std::string& item_id,
-                                                      const std::string& version_id,
-                                                      absl::Time now,
-                                                      const std::function<absl::Status()>& promote) {
+absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
+    const UploadRow& upload, const CompletedBytes& bytes, int64_t quota, const std::string& item_id,
+    const std::string& version_id, absl::Time now, const std::function<absl::Status()>& promote) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
     LockQuota(tx, upload.owner_user_id);
     const pqxx::result current = tx.exec_params(
@@ -268,9 +288,12 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(const UploadRow& upload,
         upload.id);
     if (current.empty()) return UploadNotFound();
     if (const std::string done = current[0][0].as<std::string>(); !done.empty()) {
-      const pqxx::row item = tx.exec_params1("SELECT item_id::text FROM versions WHERE id = $1",
-                                             done);
-      return GetItem(item[0].as<std::string>(), upload.owner_user_id);
+      const pqxx::result item = tx.exec_params(
+          absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
+                       "WHERE i.id = (SELECT item_id FROM versions WHERE id = $1)"),
+          done);
+      if (item.empty()) return ItemNotFound();
+      return ItemOf(item[0]);
     }
     if (current[0][1].as<int64_t>() != upload.size) {
       return FailedPrecondition("UPLOAD_INCOMPLETE", "the upload has not arrived whole");
@@ -284,9 +307,10 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(const UploadRow& upload,
     int number = 1;
     if (item.empty()) {
       item = item_id;
-      tx.exec_params("INSERT INTO items (id, owner_user_id, kind, title, created_at, updated_at) "
-                     "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$5") ")",
-                     item, upload.owner_user_id, kind, upload.file_name, pg::ToMicros(now));
+      tx.exec_params(
+          "INSERT INTO items (id, owner_user_id, kind, title, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$5") ")",
+          item, upload.owner_user_id, kind, upload.file_name, pg::ToMicros(now));
     } else {
       const pqxx::result locked = tx.exec_params(
           "UPDATE items SET kind = $2, updated_at = " PARTA_PG_TS("$3")
@@ -298,14 +322,15 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(const UploadRow& upload,
     }
 
     // The blob row, locked: a removal of the same bytes waits for this commit, or this waits
-    // for its end and makes the row (and the file) again.
-    tx.exec_params("INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, " PARTA_PG_TS("$3")
-                   ") ON CONFLICT (sha256) DO NOTHING",
+    // for its end and makes the row (and the file) again. DO UPDATE is what waits for a
+    // removal holding the row, inserts anew once it is gone, and locks the row either way.
+    tx.exec_params("INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, " PARTA_PG_TS(
+                       "$3") ") ON CONFLICT (sha256) DO UPDATE SET size = EXCLUDED.size",
                    bytes.sha256, upload.size, pg::ToMicros(now));
-    tx.exec_params("SELECT 1 FROM blobs WHERE sha256 = $1 FOR UPDATE", bytes.sha256);
     RETURN_IF_ERROR(promote());
 
-    // Bytes scanned before keep their verdict: a scan is of the bytes, not of the version.
+    // Bytes scanned before keep their verdict: a scan is of the bytes, not of the version. An
+    // infected verdict wins, and holds even where scanning is off now.
     tx.exec_params("INSERT INTO versions (id, item_id, number, file_name, size, media_type, "
                    "sha256, scan_state, scan_signature, uploader_id, created_at, text_content) "
                    "SELECT $1::uuid, $2::uuid, $3::int, $4::text, $5::bigint, $6::text, $7::text, "
@@ -313,8 +338,7 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(const UploadRow& upload,
                    "$9::uuid, " PARTA_PG_TS("$10::bigint") ", $11::text"
                    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT scan_state, scan_signature "
                    "FROM versions WHERE sha256 = $7::text AND scan_state <> 'pending' "
-                   "AND $8::text = 'pending' "
-                   "LIMIT 1) known ON true",
+                   "ORDER BY scan_state = 'infected' DESC LIMIT 1) known ON true",
                    version_id, item, number, upload.file_name, upload.size, bytes.media_type,
                    bytes.sha256, ScanStateName(bytes.scan_state), upload.owner_user_id,
                    pg::ToMicros(now), bytes.text);
@@ -326,20 +350,39 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(const UploadRow& upload,
   });
 }
 
-absl::Status ContentStore::DropUpload(const std::string& id) {
+absl::Status ContentStore::DropUpload(const std::string& id,
+                                      const std::function<absl::Status()>& remove_bytes) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    tx.exec_params("DELETE FROM uploads WHERE id = $1 AND version_id IS NULL", id);
+    if (tx.exec_params("SELECT 1 FROM uploads WHERE id = $1 AND version_id IS NULL FOR UPDATE", id)
+            .empty()) {
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(remove_bytes());
+    tx.exec_params("DELETE FROM uploads WHERE id = $1", id);
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<UploadRow> ContentStore::RewindUpload(const std::string& id, int64_t offset) {
+  return pool_.TransactFor<UploadRow>([&](pqxx::work& tx) -> absl::StatusOr<UploadRow> {
+    const pqxx::result rows = tx.exec_params(
+        absl::StrCat("UPDATE uploads SET committed = least(committed, $2), "
+                     "held_end = least(committed, $2) WHERE id = $1 AND version_id IS NULL "
+                     "RETURNING ",
+                     kUploadColumns),
+        id, offset);
+    if (rows.empty()) return UploadNotFound();
+    return UploadOf(rows[0]);
   });
 }
 
 absl::StatusOr<v1::Item> ContentStore::GetItem(const std::string& item_id,
                                                const std::string& owner) {
   return pool_.ReadFor<v1::Item>([&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::Item> {
-    const pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
-                     "WHERE i.id = $1 AND i.owner_user_id = $2"),
-        item_id, owner);
+    const pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
+                                    "WHERE i.id = $1 AND i.owner_user_id = $2"),
+                       item_id, owner);
     if (rows.empty()) return ItemNotFound();
     return ItemOf(rows[0]);
   });
@@ -353,7 +396,8 @@ absl::StatusOr<std::vector<v1::Item>> ContentStore::ListItems(const std::string&
         const pqxx::result rows = tx.exec_params(
             absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
                          "WHERE i.owner_user_id = $1 AND ($2 = '' OR (i.created_at, i.id) < (",
-                         PARTA_PG_TS("$3"), ", nullif($2, '')::uuid)) "
+                         PARTA_PG_TS("$3"),
+                         ", nullif($2, '')::uuid)) "
                          "ORDER BY i.created_at DESC, i.id DESC LIMIT $4"),
             owner, after ? after->id : "", after ? pg::ToMicros(after->create_time) : 0, limit);
         std::vector<v1::Item> items;
@@ -408,9 +452,9 @@ absl::StatusOr<v1::Item> ContentStore::UpdateItem(const v1::Item& item,
                                   : path == "licence"     ? item.licence()
                                                           : item.language();
         // The path is one the mask check allowed; quoted all the same.
-        tx.exec_params(absl::StrCat("UPDATE items SET ", tx.quote_name(path),
-                                    " = $2 WHERE id = $1"),
-                       item.id(), value);
+        tx.exec_params(
+            absl::StrCat("UPDATE items SET ", tx.quote_name(path), " = $2 WHERE id = $1"),
+            item.id(), value);
       }
     }
     tx.exec_params("UPDATE items SET updated_at = " PARTA_PG_TS("$2") " WHERE id = $1", item.id(),
@@ -423,8 +467,7 @@ absl::StatusOr<v1::Item> ContentStore::UpdateItem(const v1::Item& item,
   });
 }
 
-absl::StatusOr<v1::Item> ContentStore::Publish(const std::string& item_id,
-                                               const std::string& owner,
+absl::StatusOr<v1::Item> ContentStore::Publish(const std::string& item_id, const std::string& owner,
                                                const std::string& school_id, absl::Time now) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
     if (tx.exec_params("SELECT 1 FROM items WHERE id = $1 AND owner_user_id = $2 FOR UPDATE",
@@ -432,9 +475,10 @@ absl::StatusOr<v1::Item> ContentStore::Publish(const std::string& item_id,
             .empty()) {
       return ItemNotFound();
     }
-    tx.exec_params("INSERT INTO library_entries (item_id, school_id, published_by, published_at) "
-                   "VALUES ($1, $2, $3, " PARTA_PG_TS("$4") ") ON CONFLICT DO NOTHING",
-                   item_id, school_id, owner, pg::ToMicros(now));
+    tx.exec_params(
+        "INSERT INTO library_entries (item_id, school_id, published_by, published_at) "
+        "VALUES ($1, $2, $3, " PARTA_PG_TS("$4") ") ON CONFLICT DO NOTHING",
+        item_id, school_id, owner, pg::ToMicros(now));
     RefreshLibrarySearch(tx, item_id);
     return ItemOf(tx.exec_params1(
         absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion, "WHERE i.id = $1"),
@@ -489,10 +533,10 @@ absl::StatusOr<std::vector<std::string>> ContentStore::LibrariesOf(const std::st
   return pool_.ReadFor<std::vector<std::string>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<std::string>> {
         std::vector<std::string> schools;
-        for (const pqxx::row& row : tx.exec_params(
-                 "SELECT e.school_id::text FROM versions v JOIN library_entries e "
-                 "ON e.item_id = v.item_id WHERE v.id = $1",
-                 version_id)) {
+        for (const pqxx::row& row :
+             tx.exec_params("SELECT e.school_id::text FROM versions v JOIN library_entries e "
+                            "ON e.item_id = v.item_id WHERE v.id = $1",
+                            version_id)) {
           schools.push_back(row[0].as<std::string>());
         }
         return schools;
@@ -570,10 +614,11 @@ absl::StatusOr<VersionRow> ContentStore::GetVersion(const std::string& version_i
 absl::StatusOr<std::vector<UploadRow>> ContentStore::ExpiredUploads(absl::Time now, int limit) {
   return pool_.ReadFor<std::vector<UploadRow>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<UploadRow>> {
-        const pqxx::result rows = tx.exec_params(
-            absl::StrCat("SELECT ", kUploadColumns, " FROM uploads WHERE expires_at <= ",
-                         PARTA_PG_TS("$1"), " ORDER BY expires_at LIMIT $2"),
-            pg::ToMicros(now), limit);
+        const pqxx::result rows =
+            tx.exec_params(absl::StrCat("SELECT ", kUploadColumns,
+                                        " FROM uploads WHERE expires_at <= ", PARTA_PG_TS("$1"),
+                                        " ORDER BY expires_at LIMIT $2"),
+                           pg::ToMicros(now), limit);
         std::vector<UploadRow> uploads;
         for (const pqxx::row& row : rows) uploads.push_back(UploadOf(row));
         return uploads;

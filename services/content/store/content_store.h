@@ -24,8 +24,8 @@ struct UploadRow {
   std::string file_name;
   int64_t size = 0;
   std::string declared_media_type;
-  int64_t committed = 0;  // bytes that count
-  int64_t held_end = 0;   // written up to here; bytes past `committed` wait for a checksum
+  int64_t committed = 0;   // bytes that count
+  int64_t held_end = 0;    // written up to here; bytes past `committed` wait for a checksum
   std::string version_id;  // set once complete
   absl::Time create_time;
   absl::Time expire_time;
@@ -46,13 +46,17 @@ struct CompletedBytes {
   std::optional<std::string> text;
 };
 
+// Unfinished uploads one person may have at once.
+inline constexpr int kMaxOpenUploads = 100;
+
 class ContentStore {
  public:
   explicit ContentStore(pg::Pool& pool) : pool_(pool) {}
 
   // Records a new upload, or answers the one the same request id made (ALREADY_EXISTS
   // `REQUEST_ID_REUSED` when it asked for something else). RESOURCE_EXHAUSTED `QUOTA_EXCEEDED`
-  // when the owner's stored bytes and open uploads leave less than its size of `quota`.
+  // when the owner's stored bytes and open uploads leave less than its size of `quota`, or
+  // `TOO_MANY_UPLOADS` when he has kMaxOpenUploads unfinished.
   // NOT_FOUND `ITEM_NOT_FOUND` for a new version of an item that is not the owner's.
   absl::StatusOr<UploadRow> CreateUpload(const UploadRow& upload, const RetryKey& key,
                                          int64_t quota);
@@ -87,8 +91,12 @@ class ContentStore {
                                           const std::string& version_id, absl::Time now,
                                           const std::function<absl::Status()>& promote);
 
-  // Drops an upload whose bytes were refused at completion (its staging file is the caller's).
-  absl::Status DropUpload(const std::string& id);
+  // Drops an upload whose bytes were refused at completion; `remove_bytes` runs under its row
+  // lock before the row goes.
+  absl::Status DropUpload(const std::string& id, const std::function<absl::Status()>& remove_bytes);
+
+  // Sets an unfinished upload back to `offset` (what its staging file really holds).
+  absl::StatusOr<UploadRow> RewindUpload(const std::string& id, int64_t offset);
 
   // An item of `owner` with its newest version (NOT_FOUND `ITEM_NOT_FOUND`).
   absl::StatusOr<v1::Item> GetItem(const std::string& item_id, const std::string& owner);

@@ -1,7 +1,6 @@
 #include "services/content/tests/content_fixture.h"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "libs/core/random.h"
@@ -129,8 +128,11 @@ bool ContentFixture::BlobStored(const std::string& sha256) const {
 }
 
 bool ContentFixture::Staged(const std::string& upload_id) const {
-  return std::filesystem::exists(std::filesystem::path(config_.store_root) / "staging" /
-                                 upload_id);
+  return std::filesystem::exists(StagedPath(upload_id));
+}
+
+std::string ContentFixture::StagedPath(const std::string& upload_id) const {
+  return (std::filesystem::path(config_.store_root) / "staging" / upload_id).string();
 }
 
 }  // namespace parta::content::testing

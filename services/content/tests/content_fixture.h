@@ -36,12 +36,11 @@ class ContentFixture {
 
   template <typename Request, typename Response>
   ::grpc::Status Call(::grpc::Status (v1::ContentService::Stub::*method)(::grpc::ClientContext*,
-                                                                         const Request&,
-                                                                         Response*),
+                                                                         const Request&, Response*),
                       const std::string& user_id, const Request& request, Response* response) {
     // An empty user calls without a token.
-    auto context = directory::testing::DirectoryFixture::Context(
-        user_id.empty() ? std::string() : Token(user_id));
+    auto context = directory::testing::DirectoryFixture::Context(user_id.empty() ? std::string()
+                                                                                 : Token(user_id));
     return ((*stub_).*method)(context.get(), request, response);
   }
 
@@ -54,8 +53,9 @@ class ContentFixture {
   std::string Download(const std::string& user_id, const std::string& version_id);
   // Whether the blob of `sha256` is in the store's folder.
   bool BlobStored(const std::string& sha256) const;
-  // Whether the staging file of an upload is in the store's folder.
+  // Whether the staging file of an upload is in the store's folder, and where it would be.
   bool Staged(const std::string& upload_id) const;
+  std::string StagedPath(const std::string& upload_id) const;
 
  private:
   ContentFixture() = default;
@@ -71,7 +71,7 @@ class ContentFixture {
 }  // namespace parta::content::testing
 
 // `var` names the fixture (a reference); the test returns when there is no test server.
-#define PARTA_CONTENT_FIXTURE(var, ...)                                                \
-  auto var##_owned = ::parta::content::testing::ContentFixture::Start(__VA_ARGS__);    \
-  if (!var##_owned) return;                                                            \
+#define PARTA_CONTENT_FIXTURE(var, ...)                                             \
+  auto var##_owned = ::parta::content::testing::ContentFixture::Start(__VA_ARGS__); \
+  if (!var##_owned) return;                                                         \
   ::parta::content::testing::ContentFixture& var = *var##_owned

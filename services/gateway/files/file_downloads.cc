@@ -21,7 +21,7 @@ namespace {
 
 namespace cv1 = content::v1;
 
-// The most bytes asked of one ReadContent (the service gives up to 4 MiB).
+// The most bytes asked of one ReadContent (the service gives up to 2 MiB).
 constexpr int64_t kReadBytes = 1024 * 1024;
 
 // A file answer may be shown by the browser (inline images, PDFs): it must never run scripts or

@@ -17,7 +17,7 @@ namespace {
 
 namespace cv1 = content::v1;
 
-// The most bytes sent in one AppendUpload (the service takes up to 4 MiB).
+// The most bytes sent in one AppendUpload (the service takes up to 2 MiB).
 constexpr size_t kAppendBytes = 1024 * 1024;
 
 // tus answers for the errors its clients act on; the rest follow the standard table.
@@ -25,7 +25,11 @@ int TusStatusOf(const absl::Status& status) {
   const std::string reason = ReasonOf(status);
   if (reason == "OFFSET_MISMATCH") return 409;
   if (reason == "CHECKSUM_MISMATCH") return kChecksumMismatchStatus;
-  if (reason == "BEYOND_UPLOAD_SIZE" || reason == "FILE_TOO_LARGE") return 413;
+  // A quota is not a rate: no Retry-After, and the upload is gone.
+  if (reason == "BEYOND_UPLOAD_SIZE" || reason == "FILE_TOO_LARGE" ||
+      reason == "QUOTA_EXCEEDED") {
+    return 413;
+  }
   return 0;
 }
 
@@ -45,7 +49,10 @@ void AddUploadState(const cv1::Upload& upload, HttpResponse& response) {
   }
   if (upload.has_item()) {
     response.headers.emplace_back("Parta-Item-Id", upload.item().id());
-    response.headers.emplace_back("Parta-Version-Id", upload.item().current_version().id());
+    // The version this upload made (the item may have newer ones since).
+    response.headers.emplace_back(
+        "Parta-Version-Id",
+        upload.has_version() ? upload.version().id() : upload.item().current_version().id());
   }
 }
 
@@ -298,7 +305,11 @@ void TusUploads::Create(const std::shared_ptr<FileExchange>& exchange) {
           AddUploadState(*upload, response);
           exchange->Respond(std::move(response));
         };
-        if (!with_body) return answer(created->upload());
+        // A retried creation answers an upload that already has bytes: its body is not sent
+        // again at another offset; the client goes on with PATCH from Upload-Offset.
+        if (!with_body || created->upload().offset() != 0 || created->upload().has_item()) {
+          return answer(created->upload());
+        }
         std::make_shared<UploadPump>(content_, exchange, created->upload(), std::move(digest),
                                      std::move(answer))
             ->Start();

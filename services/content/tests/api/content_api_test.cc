@@ -2,12 +2,15 @@
 // their refusals, held pieces and checksums, completion into versions, sharing of identical
 // bytes and their removal, downloads by owners, chat members, links and strangers.
 
-#include <catch2/catch.hpp>
-
 #include <openssl/sha.h>
+
+#include <filesystem>
+
+#include <catch2/catch.hpp>
 
 #include "absl/strings/escaping.h"
 #include "libs/core/random.h"
+#include "services/content/store/content_store.h"
 #include "services/content/tests/content_fixture.h"
 
 namespace parta::content {
@@ -35,9 +38,7 @@ std::string Sha256Hex(const std::string& bytes) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
-std::string Sha256Raw(const std::string& bytes) {
-  return absl::HexStringToBytes(Sha256Hex(bytes));
-}
+std::string Sha256Raw(const std::string& bytes) { return absl::HexStringToBytes(Sha256Hex(bytes)); }
 
 v1::CreateUploadRequest NewUpload(const std::string& name, int64_t size,
                                   const std::string& request_id = "up-1") {
@@ -102,11 +103,14 @@ TEST_CASE("An upload arrives in pieces and becomes a version typed from its byte
   CHECK(after.offset() == 100000);
   CHECK_FALSE(after.has_item());
   // A retried creation answers the same upload, where it stands.
-  CHECK(Create(f, teacher, [&] {
-          auto req = NewUpload("Контрольная работа 5А.pdf", static_cast<int64_t>(bytes.size()));
-          req.set_declared_media_type("application/pdf");
-          return req;
-        }()).offset() == 100000);
+  CHECK(Create(f, teacher,
+               [&] {
+                 auto req =
+                     NewUpload("Контрольная работа 5А.pdf", static_cast<int64_t>(bytes.size()));
+                 req.set_declared_media_type("application/pdf");
+                 return req;
+               }())
+            .offset() == 100000);
 
   REQUIRE_RPC_OK(Append(f, teacher, upload.id(), 100000, bytes.substr(100000), &after));
   REQUIRE(after.has_item());
@@ -130,7 +134,7 @@ TEST_CASE("An upload arrives in pieces and becomes a version typed from its byte
   REQUIRE_RPC_OK(f.Call(&Stub::GetUpload, teacher, get, &got));
   CHECK(got.upload().item().id() == item.id());
   CHECK_RPC_ERROR(Append(f, teacher, upload.id(), static_cast<int64_t>(bytes.size()), "x"),
-                     FAILED_PRECONDITION, "UPLOAD_COMPLETE");
+                  FAILED_PRECONDITION, "UPLOAD_COMPLETE");
   v1::GetItemRequest get_item;
   get_item.set_item_id(item.id());
   v1::GetItemResponse item_read;
@@ -148,40 +152,39 @@ TEST_CASE("Uploads refuse what is wrong before anything is stored", "[content][a
   v1::CreateUploadResponse ignored;
 
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("a/b.txt", 10), &ignored),
-                     INVALID_ARGUMENT, "INVALID_FILE_NAME");
+                  INVALID_ARGUMENT, "INVALID_FILE_NAME");
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("a\tb.txt", 10), &ignored),
-                     INVALID_ARGUMENT, "INVALID_FILE_NAME");
+                  INVALID_ARGUMENT, "INVALID_FILE_NAME");
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("пусто.txt", 0), &ignored),
-                     INVALID_ARGUMENT, "EMPTY_FILE");
+                  INVALID_ARGUMENT, "EMPTY_FILE");
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("big.bin", (1 << 20) + 1), &ignored),
-                     FAILED_PRECONDITION, "FILE_TOO_LARGE");
+                  FAILED_PRECONDITION, "FILE_TOO_LARGE");
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("x.txt", 10, ""), &ignored),
-                     INVALID_ARGUMENT, "INVALID_REQUEST_ID");
+                  INVALID_ARGUMENT, "INVALID_REQUEST_ID");
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, "", NewUpload("x.txt", 10), &ignored),
-                     UNAUTHENTICATED, "TOKEN_REQUIRED");
+                  UNAUTHENTICATED, "TOKEN_REQUIRED");
 
   // The quota counts open uploads by their declared size.
   const v1::Upload first = Create(f, user, NewUpload("one.bin", 1 << 20, "q-1"));
-  CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("two.bin", 600 * 1024, "q-2"),
-                            &ignored),
-                     RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
+  CHECK_RPC_ERROR(
+      f.Call(&Stub::CreateUpload, user, NewUpload("two.bin", 600 * 1024, "q-2"), &ignored),
+      RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
   // The same request id for another file.
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, user, NewUpload("other.bin", 5, "q-1"), &ignored),
-                     ALREADY_EXISTS, "REQUEST_ID_REUSED");
+                  ALREADY_EXISTS, "REQUEST_ID_REUSED");
 
   // Pieces: at the wrong offset, past the size, of someone else's upload.
   REQUIRE_RPC_OK(Append(f, user, first.id(), 0, Bytes(1000)));
   CHECK_RPC_ERROR(Append(f, user, first.id(), 0, Bytes(10)), FAILED_PRECONDITION,
-                     "OFFSET_MISMATCH");
+                  "OFFSET_MISMATCH");
   CHECK_RPC_ERROR(Append(f, user, first.id(), 2000, Bytes(10)), FAILED_PRECONDITION,
-                     "OFFSET_MISMATCH");
+                  "OFFSET_MISMATCH");
   CHECK_RPC_ERROR(Append(f, user, first.id(), 1000, Bytes((1 << 20) - 999)), INVALID_ARGUMENT,
-                     "BEYOND_UPLOAD_SIZE");
-  CHECK_RPC_ERROR(Append(f, stranger, first.id(), 1000, Bytes(10)), NOT_FOUND,
-                     "UPLOAD_NOT_FOUND");
+                  "BEYOND_UPLOAD_SIZE");
+  CHECK_RPC_ERROR(Append(f, stranger, first.id(), 1000, Bytes(10)), NOT_FOUND, "UPLOAD_NOT_FOUND");
   CHECK_RPC_ERROR(Append(f, user, "not-an-id", 0, "x"), INVALID_ARGUMENT, "INVALID_UPLOAD_ID");
   CHECK_RPC_ERROR(Append(f, user, first.id(), 1000, std::string((2 << 20) + 1, 'x')),
-                     INVALID_ARGUMENT, "CHUNK_TOO_LARGE");
+                  INVALID_ARGUMENT, "CHUNK_TOO_LARGE");
   v1::GetUploadRequest get;
   get.set_upload_id(first.id());
   v1::GetUploadResponse got;
@@ -194,7 +197,7 @@ TEST_CASE("Uploads refuse what is wrong before anything is stored", "[content][a
   cancel.set_upload_id(first.id());
   v1::CancelUploadResponse cancelled;
   CHECK_RPC_ERROR(f.Call(&Stub::CancelUpload, stranger, cancel, &cancelled), NOT_FOUND,
-                     "UPLOAD_NOT_FOUND");
+                  "UPLOAD_NOT_FOUND");
   REQUIRE_RPC_OK(f.Call(&Stub::CancelUpload, user, cancel, &cancelled));
   CHECK_FALSE(f.Staged(first.id()));
   CHECK_RPC_ERROR(f.Call(&Stub::GetUpload, user, get, &got), NOT_FOUND, "UPLOAD_NOT_FOUND");
@@ -247,12 +250,12 @@ TEST_CASE("Held pieces count only when their checksum holds", "[content][api]") 
   confirm.set_from_offset(20000);
   confirm.set_sha256(Sha256Raw(bytes.substr(20000, 10000)));
   CHECK_RPC_ERROR(f.Call(&Stub::ConfirmUpload, user, confirm, &confirmed), FAILED_PRECONDITION,
-                     "CHECKSUM_MISMATCH");
+                  "CHECKSUM_MISMATCH");
   CHECK_RPC_ERROR(f.Call(&Stub::ConfirmUpload, user, confirm, &confirmed), FAILED_PRECONDITION,
-                     "NOTHING_HELD");
+                  "NOTHING_HELD");
   confirm.set_sha256("short");
   CHECK_RPC_ERROR(f.Call(&Stub::ConfirmUpload, user, confirm, &confirmed), INVALID_ARGUMENT,
-                     "INVALID_CHECKSUM");
+                  "INVALID_CHECKSUM");
 
   // Sent again from the committed offset, then the rest unheld: complete and whole.
   REQUIRE_RPC_OK(Append(f, user, upload.id(), 20000, bytes.substr(20000), &after));
@@ -279,6 +282,44 @@ TEST_CASE("An upload survives a restart of the service and resumes", "[content][
   CHECK(f.Download(user, after.item().current_version().id()) == bytes);
 }
 
+TEST_CASE("Bytes lost from disk after a power cut are asked for again", "[content][api]") {
+  PARTA_CONTENT_FIXTURE(f);
+  const std::string user = directory::testing::DirectoryFixture::NewUser();
+  const std::string bytes = Bytes(100000, 'p');
+  const v1::Upload upload = Create(f, user, NewUpload("power.bin", 100000));
+  REQUIRE_RPC_OK(Append(f, user, upload.id(), 0, bytes.substr(0, 80000)));
+  // The last writes never reached the disk.
+  std::filesystem::resize_file(f.StagedPath(upload.id()), 30000);
+  CHECK_RPC_ERROR(Append(f, user, upload.id(), 80000, bytes.substr(80000)), FAILED_PRECONDITION,
+                  "OFFSET_MISMATCH");
+  v1::GetUploadRequest get;
+  get.set_upload_id(upload.id());
+  v1::GetUploadResponse got;
+  REQUIRE_RPC_OK(f.Call(&Stub::GetUpload, user, get, &got));
+  CHECK(got.upload().offset() == 30000);
+  v1::Upload after;
+  REQUIRE_RPC_OK(Append(f, user, upload.id(), 30000, bytes.substr(30000), &after));
+  REQUIRE(after.has_item());
+  CHECK(after.version().id() == after.item().current_version().id());
+  CHECK(f.Download(user, after.version().id()) == bytes);
+}
+
+TEST_CASE("A person has at most 100 unfinished uploads", "[content][api]") {
+  PARTA_CONTENT_FIXTURE(f);
+  const std::string user = directory::testing::DirectoryFixture::NewUser();
+  for (int i = 0; i < kMaxOpenUploads; ++i) {
+    Create(f, user, NewUpload("part.bin", 10, "open-" + std::to_string(i)));
+  }
+  v1::CreateUploadResponse refused;
+  CHECK_RPC_ERROR(
+      f.Call(&Stub::CreateUpload, user, NewUpload("one-more.bin", 10, "open-x"), &refused),
+      RESOURCE_EXHAUSTED, "TOO_MANY_UPLOADS");
+  // A finished one leaves room.
+  const v1::Upload first = Create(f, user, NewUpload("part.bin", 10, "open-0"));
+  REQUIRE_RPC_OK(Append(f, user, first.id(), 0, Bytes(10)));
+  Create(f, user, NewUpload("one-more.bin", 10, "open-x"));
+}
+
 TEST_CASE("Expired uploads are dropped with their bytes", "[content][api]") {
   PARTA_CONTENT_FIXTURE(f);
   const std::string user = directory::testing::DirectoryFixture::NewUser();
@@ -290,8 +331,7 @@ TEST_CASE("Expired uploads are dropped with their bytes", "[content][api]") {
   CHECK_RPC_ERROR(Append(f, user, upload.id(), 500, Bytes(500)), NOT_FOUND, "UPLOAD_NOT_FOUND");
 }
 
-TEST_CASE("Identical bytes are stored once and removed with their last version",
-          "[content][api]") {
+TEST_CASE("Identical bytes are stored once and removed with their last version", "[content][api]") {
   PARTA_CONTENT_FIXTURE(f);
   const std::string alice = directory::testing::DirectoryFixture::NewUser();
   const std::string bob = directory::testing::DirectoryFixture::NewUser();
@@ -305,13 +345,11 @@ TEST_CASE("Identical bytes are stored once and removed with their last version",
   v1::DeleteItemRequest remove;
   remove.set_item_id(first.id());
   v1::DeleteItemResponse removed;
-  CHECK_RPC_ERROR(f.Call(&Stub::DeleteItem, bob, remove, &removed), NOT_FOUND,
-                     "ITEM_NOT_FOUND");
+  CHECK_RPC_ERROR(f.Call(&Stub::DeleteItem, bob, remove, &removed), NOT_FOUND, "ITEM_NOT_FOUND");
   REQUIRE_RPC_OK(f.Call(&Stub::DeleteItem, alice, remove, &removed));
   CHECK(f.BlobStored(sha));  // Bob's version still refers to it
   CHECK(f.Download(bob, second.current_version().id()) == bytes);
-  CHECK_RPC_ERROR(Open(f, alice, first.current_version().id()), NOT_FOUND,
-                     "VERSION_NOT_FOUND");
+  CHECK_RPC_ERROR(Open(f, alice, first.current_version().id()), NOT_FOUND, "VERSION_NOT_FOUND");
 
   remove.set_item_id(second.id());
   REQUIRE_RPC_OK(f.Call(&Stub::DeleteItem, bob, remove, &removed));
@@ -332,7 +370,7 @@ TEST_CASE("A new upload of an item is its next version", "[content][api]") {
   req.set_item_id(item.id());
   v1::CreateUploadResponse ignored;
   CHECK_RPC_ERROR(f.Call(&Stub::CreateUpload, stranger, req, &ignored), NOT_FOUND,
-                     "ITEM_NOT_FOUND");
+                  "ITEM_NOT_FOUND");
   const v1::Upload upload = Create(f, user, req);
   v1::Upload after;
   REQUIRE_RPC_OK(Append(f, user, upload.id(), 0, second, &after));
@@ -363,7 +401,7 @@ TEST_CASE("A new upload of an item is its next version", "[content][api]") {
   CHECK(page.items(0).id() == item.id());
   CHECK(page.next_page_token().empty());
   CHECK_RPC_ERROR(f.Call(&Stub::ListMyFiles, stranger, list, &page), INVALID_ARGUMENT,
-                     "INVALID_PAGE_TOKEN");
+                  "INVALID_PAGE_TOKEN");
   v1::GetItemRequest get;
   get.set_item_id(item.id());
   v1::GetItemResponse got;
@@ -403,40 +441,39 @@ TEST_CASE("Downloads: the owner, links bound to a person and a version, read tok
   REQUIRE_RPC_OK(f.Call(&Stub::ReadContent, "", read, &got));
   CHECK(got.data() == bytes.substr(bytes.size() - 10));
   read.set_offset(static_cast<int64_t>(bytes.size()) + 1);
-  CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), OUT_OF_RANGE,
-                     "OFFSET_BEYOND_END");
+  CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), OUT_OF_RANGE, "OFFSET_BEYOND_END");
   read.set_offset(0);
+  read.set_length(0);
+  CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), INVALID_ARGUMENT, "INVALID_LENGTH");
   read.set_length((2 << 20) + 1);
-  CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), INVALID_ARGUMENT,
-                     "CHUNK_TOO_LARGE");
+  CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), INVALID_ARGUMENT, "CHUNK_TOO_LARGE");
   read.set_length(10);
   read.set_read_token(opened.read_token() + "x");
   CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), PERMISSION_DENIED,
-                     "INVALID_READ_TOKEN");
+                  "INVALID_READ_TOKEN");
 
   // A link: anyone holding it opens that version, for minutes, in its maker's name.
   v1::CreateDownloadLinkRequest make;
   make.set_version_id(version);
   v1::CreateDownloadLinkResponse link;
   CHECK_RPC_ERROR(f.Call(&Stub::CreateDownloadLink, stranger, make, &link), NOT_FOUND,
-                     "VERSION_NOT_FOUND");
+                  "VERSION_NOT_FOUND");
   REQUIRE_RPC_OK(f.Call(&Stub::CreateDownloadLink, owner, make, &link));
   CHECK(link.url() == "/v1/files/" + version + "?link=" + link.link());
   REQUIRE_RPC_OK(Open(f, "", version, &opened, link.link()));
   CHECK(opened.version().id() == version);
   CHECK_RPC_ERROR(Open(f, "", other.current_version().id(), nullptr, link.link()),
-                     PERMISSION_DENIED, "INVALID_LINK");
+                  PERMISSION_DENIED, "INVALID_LINK");
   CHECK_RPC_ERROR(Open(f, "", version, nullptr, link.link().substr(0, link.link().size() - 2)),
-                     PERMISSION_DENIED, "INVALID_LINK");
+                  PERMISSION_DENIED, "INVALID_LINK");
 
   const std::string read_token = opened.read_token();
   f.clock().Advance(f.config().content.link_lifetime + absl::Seconds(1));
-  CHECK_RPC_ERROR(Open(f, "", version, nullptr, link.link()), PERMISSION_DENIED,
-                     "LINK_EXPIRED");
+  CHECK_RPC_ERROR(Open(f, "", version, nullptr, link.link()), PERMISSION_DENIED, "LINK_EXPIRED");
   f.clock().Advance(f.config().content.read_token_lifetime);
   read.set_read_token(read_token);
   CHECK_RPC_ERROR(f.Call(&Stub::ReadContent, "", read, &got), PERMISSION_DENIED,
-                     "READ_TOKEN_EXPIRED");
+                  "READ_TOKEN_EXPIRED");
 }
 
 TEST_CASE("A file attached in a class chat is its members' to read while the message exists",
@@ -462,11 +499,11 @@ TEST_CASE("A file attached in a class chat is its members' to read while the mes
   send.add_attachment_ids(version);
   msg::Message sent;
   // Someone who may not read the file cannot attach it.
-  CHECK_RPC_ERROR(f.messaging().Call(&msg::MessagingService::Stub::SendMessage, world.student,
-                                        send, &sent),
-                     NOT_FOUND, "VERSION_NOT_FOUND");
-  REQUIRE_RPC_OK(f.messaging().Call(&msg::MessagingService::Stub::SendMessage, world.teacher,
-                                      send, &sent));
+  CHECK_RPC_ERROR(
+      f.messaging().Call(&msg::MessagingService::Stub::SendMessage, world.student, send, &sent),
+      NOT_FOUND, "VERSION_NOT_FOUND");
+  REQUIRE_RPC_OK(
+      f.messaging().Call(&msg::MessagingService::Stub::SendMessage, world.teacher, send, &sent));
   CHECK(sent.attachment_ids_size() == 1);
 
   CHECK(f.Download(world.student, version) == bytes);
@@ -481,7 +518,7 @@ TEST_CASE("A file attached in a class chat is its members' to read while the mes
   remove.set_message_id(sent.id());
   msg::DeleteMessageResponse removed;
   REQUIRE_RPC_OK(f.messaging().Call(&msg::MessagingService::Stub::DeleteMessage, world.teacher,
-                                      remove, &removed));
+                                    remove, &removed));
   CHECK_RPC_ERROR(Open(f, world.student, version), NOT_FOUND, "VERSION_NOT_FOUND");
   CHECK(f.Download(world.teacher, version) == bytes);
 }

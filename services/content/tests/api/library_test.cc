@@ -7,6 +7,7 @@
 
 #include "google/protobuf/field_mask.pb.h"
 #include "services/content/tests/content_fixture.h"
+#include "services/content/tests/pdf_sample.h"
 
 namespace parta::content {
 namespace {
@@ -73,6 +74,11 @@ TEST_CASE("A school's library: published by its teachers, found by word forms by
   f.clock().Advance(absl::Seconds(1));
   const v1::Item physics = Describe(f, a.teacher, f.Upload(a.teacher, "Опыты.txt", "Маятник\n"),
                                     "Физика", {7}, "Лабораторные работы по механике");
+  f.clock().Advance(absl::Seconds(1));
+  const v1::Item geometry =
+      Describe(f, a.teacher,
+               f.Upload(a.teacher, "Геометрия.pdf", testing::SamplePdf("Pythagorean theorem")),
+               "Математика", {8}, "");
   CHECK(fractions.subject() == "Математика");
   CHECK(fractions.grades_size() == 2);
   CHECK(fractions.age_label() == v1::AGE_LABEL_6);
@@ -82,11 +88,14 @@ TEST_CASE("A school's library: published by its teachers, found by word forms by
                   PERMISSION_DENIED, "LIBRARY_PUBLISH_DENIED");
   CHECK_RPC_ERROR(Publish(f, b.teacher, f.Upload(b.teacher, "чужой.txt", "y").id(), a.school_id),
                   PERMISSION_DENIED, "LIBRARY_PUBLISH_DENIED");
-  CHECK_RPC_ERROR(Publish(f, b.teacher, fractions.id(), b.school_id), NOT_FOUND,
-                  "ITEM_NOT_FOUND");
+  CHECK_RPC_ERROR(Publish(f, b.teacher, fractions.id(), b.school_id), NOT_FOUND, "ITEM_NOT_FOUND");
   REQUIRE_RPC_OK(Publish(f, a.teacher, fractions.id(), a.school_id));
   REQUIRE_RPC_OK(Publish(f, a.teacher, physics.id(), a.school_id));
   REQUIRE_RPC_OK(Publish(f, a.teacher, physics.id(), a.school_id));  // again: nothing changes
+  REQUIRE_RPC_OK(Publish(f, a.teacher, geometry.id(), a.school_id));
+  // A PDF's text (English words stem too).
+  CHECK(Titles(f, a.student, Query(a.school_id, "theorems")) ==
+        std::vector<std::string>{"Геометрия.pdf"});
 
   // Word forms of the title, the description and the text.
   CHECK(Titles(f, a.student, Query(a.school_id, "дробь")) == std::vector<std::string>{"Дроби.txt"});
@@ -96,7 +105,7 @@ TEST_CASE("A school's library: published by its teachers, found by word forms by
         std::vector<std::string>{"Опыты.txt"});
   CHECK(Titles(f, a.student, Query(a.school_id, "химия")).empty());
   CHECK(Titles(f, a.student, Query(a.school_id, "")) ==
-        (std::vector<std::string>{"Опыты.txt", "Дроби.txt"}));
+        (std::vector<std::string>{"Геометрия.pdf", "Опыты.txt", "Дроби.txt"}));
   v1::SearchSchoolLibraryRequest filtered = Query(a.school_id, "");
   filtered.set_grade(6);
   CHECK(Titles(f, a.student, filtered) == std::vector<std::string>{"Дроби.txt"});
@@ -109,11 +118,12 @@ TEST_CASE("A school's library: published by its teachers, found by word forms by
 
   // Paging.
   v1::SearchSchoolLibraryRequest paged = Query(a.school_id, "");
-  paged.set_page_size(1);
+  paged.set_page_size(2);
   v1::SearchSchoolLibraryResponse page;
   REQUIRE_RPC_OK(f.Call(&Stub::SearchSchoolLibrary, a.student, paged, &page));
-  REQUIRE(page.items_size() == 1);
-  CHECK(page.items(0).title() == "Опыты.txt");
+  REQUIRE(page.items_size() == 2);
+  CHECK(page.items(0).title() == "Геометрия.pdf");
+  CHECK(page.items(1).title() == "Опыты.txt");
   paged.set_page_token(page.next_page_token());
   REQUIRE_RPC_OK(f.Call(&Stub::SearchSchoolLibrary, a.student, paged, &page));
   REQUIRE(page.items_size() == 1);
@@ -126,8 +136,7 @@ TEST_CASE("A school's library: published by its teachers, found by word forms by
   // Members read what their library shows; another school's people neither find nor read it.
   const std::string version = fractions.current_version().id();
   CHECK(f.Download(a.student, version).find("знаменателями") != std::string::npos);
-  CHECK_RPC_ERROR(f.Call(&Stub::SearchSchoolLibrary, b.student, Query(a.school_id, "дробь"),
-                         &page),
+  CHECK_RPC_ERROR(f.Call(&Stub::SearchSchoolLibrary, b.student, Query(a.school_id, "дробь"), &page),
                   NOT_FOUND, "SCHOOL_NOT_FOUND");
   v1::OpenDownloadRequest open;
   open.set_version_id(version);
@@ -164,12 +173,17 @@ TEST_CASE("An item's catalogue fields are checked", "[content][api]") {
   };
   CHECK_RPC_ERROR(update([](v1::Item& i) { i.add_grades(12); }, "grades"), INVALID_ARGUMENT,
                   "INVALID_GRADES");
-  CHECK_RPC_ERROR(update([](v1::Item& i) { i.add_grades(5); i.add_grades(5); }, "grades"),
+  CHECK_RPC_ERROR(update(
+                      [](v1::Item& i) {
+                        i.add_grades(5);
+                        i.add_grades(5);
+                      },
+                      "grades"),
                   INVALID_ARGUMENT, "INVALID_GRADES");
   CHECK_RPC_ERROR(update([](v1::Item& i) { i.set_title(""); }, "title"), INVALID_ARGUMENT,
                   "INVALID_TITLE");
-  CHECK_RPC_ERROR(update([](v1::Item& i) { i.set_language("rus"); }, "language"),
-                  INVALID_ARGUMENT, "INVALID_LANGUAGE");
+  CHECK_RPC_ERROR(update([](v1::Item& i) { i.set_language("rus"); }, "language"), INVALID_ARGUMENT,
+                  "INVALID_LANGUAGE");
   CHECK_RPC_ERROR(update([](v1::Item& i) { i.set_owner_user_id("x"); }, "owner_user_id"),
                   INVALID_ARGUMENT, "INVALID_UPDATE_MASK");
   REQUIRE_RPC_OK(update([](v1::Item& i) { i.set_title("Контурная карта «Россия»"); }, "title"));

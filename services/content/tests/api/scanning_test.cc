@@ -27,22 +27,21 @@ class ScanNotices {
     REQUIRE(endpoint.ok());
     subscriber_ = std::make_unique<redis::Subscriber>(
         *endpoint, std::vector<std::string>{realtime::UserChannel(user_id)},
-        redis::Subscriber::Callbacks{
-            .on_message =
-                [this](const std::string&, const std::string& message) {
-                  events::v1::Envelope envelope;
-                  if (!envelope.ParseFromString(message) ||
-                      !envelope.event().has_file_scanned()) {
-                    return;
-                  }
-                  absl::MutexLock lock(&mu_);
-                  notices_.push_back(envelope.event().file_scanned());
-                },
-            .on_subscribed =
-                [this](bool) {
-                  absl::MutexLock lock(&mu_);
-                  subscribed_ = true;
-                }});
+        redis::Subscriber::Callbacks{.on_message =
+                                         [this](const std::string&, const std::string& message) {
+                                           events::v1::Envelope envelope;
+                                           if (!envelope.ParseFromString(message) ||
+                                               !envelope.event().has_file_scanned()) {
+                                             return;
+                                           }
+                                           absl::MutexLock lock(&mu_);
+                                           notices_.push_back(envelope.event().file_scanned());
+                                         },
+                                     .on_subscribed =
+                                         [this](bool) {
+                                           absl::MutexLock lock(&mu_);
+                                           subscribed_ = true;
+                                         }});
     absl::MutexLock lock(&mu_);
     REQUIRE(mu_.AwaitWithTimeout(absl::Condition(&subscribed_), absl::Seconds(10)));
   }
@@ -96,9 +95,8 @@ SharedFile ShareInClass(ContentFixture& f, const std::string& name, const std::s
   SharedFile shared;
   shared.world = f.directory().BuildSchool();
   f.messaging().WaitForRoster(shared.world.school_id);
-  const msg::Chat chat = f.messaging().WaitForChat(shared.world.teacher,
-                                                   msg::CHAT_KIND_CLASS_STUDENTS,
-                                                   shared.world.class_id);
+  const msg::Chat chat = f.messaging().WaitForChat(
+      shared.world.teacher, msg::CHAT_KIND_CLASS_STUDENTS, shared.world.class_id);
   shared.item = f.Upload(shared.world.teacher, name, bytes);
   msg::SendMessageRequest send;
   send.set_chat_id(chat.id());
@@ -106,8 +104,8 @@ SharedFile ShareInClass(ContentFixture& f, const std::string& name, const std::s
   send.mutable_text()->set_body("Файл к уроку");
   send.add_attachment_ids(shared.item.current_version().id());
   msg::Message sent;
-  REQUIRE_RPC_OK(f.messaging().Call(&msg::MessagingService::Stub::SendMessage,
-                                    shared.world.teacher, send, &sent));
+  REQUIRE_RPC_OK(f.messaging().Call(&msg::MessagingService::Stub::SendMessage, shared.world.teacher,
+                                    send, &sent));
   return shared;
 }
 
@@ -132,25 +130,24 @@ TEST_CASE("The EICAR file is quarantined: served to nobody, and its uploader is 
   CHECK_RPC_ERROR(Open(f, world.teacher, version), FAILED_PRECONDITION, "VERSION_QUARANTINED");
 
   // It cannot be attached, and the same bytes uploaded again are known at once.
-  const msg::Chat chat = f.messaging().WaitForChat(world.teacher, msg::CHAT_KIND_CLASS_STUDENTS,
-                                                   world.class_id);
+  const msg::Chat chat =
+      f.messaging().WaitForChat(world.teacher, msg::CHAT_KIND_CLASS_STUDENTS, world.class_id);
   msg::SendMessageRequest send;
   send.set_chat_id(chat.id());
   send.set_request_id("virus");
   send.mutable_text()->set_body("!");
   send.add_attachment_ids(version);
   msg::Message sent;
-  CHECK_RPC_ERROR(f.messaging().Call(&msg::MessagingService::Stub::SendMessage, world.teacher,
-                                     send, &sent),
-                  FAILED_PRECONDITION, "VERSION_QUARANTINED");
+  CHECK_RPC_ERROR(
+      f.messaging().Call(&msg::MessagingService::Stub::SendMessage, world.teacher, send, &sent),
+      FAILED_PRECONDITION, "VERSION_QUARANTINED");
   const v1::Item again = f.Upload(world.teacher, "again.txt", parta::testing::EicarTestFile());
   CHECK(again.current_version().scan_state() == v1::SCAN_STATE_INFECTED);
 
   // Parta's own signature, inside other bytes.
   const v1::Item custom =
       f.Upload(world.teacher, "report.txt", "Отчёт\nPARTA-TEST-MALWARE-SIGNATURE\nконец\n");
-  CHECK(notices.Take(custom.current_version().id()).signature() ==
-        "Parta.Test.Custom.UNOFFICIAL");
+  CHECK(notices.Take(custom.current_version().id()).signature() == "Parta.Test.Custom.UNOFFICIAL");
 }
 
 TEST_CASE("A file reaches a chat's members only after its scan", "[content][api][scan]") {
@@ -168,11 +165,18 @@ TEST_CASE("A file reaches a chat's members only after its scan", "[content][api]
   CHECK(f.Download(shared.world.teacher, version) == bytes);
   CHECK_RPC_ERROR(Open(f, shared.world.student, version), FAILED_PRECONDITION,
                   "VERSION_NOT_SCANNED");
+  // Not by a link either: links are for clean files.
+  v1::CreateDownloadLinkRequest make;
+  make.set_version_id(version);
+  v1::CreateDownloadLinkResponse link;
+  CHECK_RPC_ERROR(f.Call(&Stub::CreateDownloadLink, shared.world.teacher, make, &link),
+                  FAILED_PRECONDITION, "VERSION_NOT_SCANNED");
 
   ScanNotices notices(f.config().redis_uri, shared.world.teacher);
   clamd.Start();
   CHECK_FALSE(notices.Take(version).infected());
   CHECK(f.Download(shared.world.student, version) == bytes);
+  REQUIRE_RPC_OK(f.Call(&Stub::CreateDownloadLink, shared.world.teacher, make, &link));
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ TEST_CASE("clamd's answers become verdicts, and anything else an outage", "[cont
   CHECK(found->infected);
   CHECK(found->signature == "Win.Test.EICAR_HDB-1");
   CHECK(ReasonOf(ParseClamdReply("INSTREAM size limit exceeded. ERROR").status()) ==
-        "SCANNER_UNAVAILABLE");
+        "SCAN_FAILED");
+  CHECK(ReasonOf(ParseClamdReply("UNKNOWN COMMAND").status()) == "SCANNER_UNAVAILABLE");
   CHECK(ReasonOf(ParseClamdReply("").status()) == "SCANNER_UNAVAILABLE");
 }
 

@@ -1,7 +1,6 @@
 #include "services/content/storage/file_blob_store.h"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "absl/strings/escaping.h"
@@ -13,8 +12,8 @@ namespace {
 
 // A fresh folder under the test's temporary directory.
 std::string FreshRoot(const std::string& name) {
-  const auto root = std::filesystem::temp_directory_path() / ("parta-content-" + name + "-" +
-                                                              std::to_string(::getpid()));
+  const auto root = std::filesystem::temp_directory_path() /
+                    ("parta-content-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
   return root.string();
 }
@@ -55,7 +54,8 @@ TEST_CASE("Held bytes are hashed by range and can be cut off", "[content][unit]"
   REQUIRE((*store)->WriteStaged("u", 0, "abcdef").ok());
   absl::StatusOr<std::string> digest = (*store)->HashStaged("u", 3, 6);
   REQUIRE(digest.ok());
-  CHECK(absl::BytesToHexString(*digest) == "cb8379ac2098aa165029e3938a51da0bcecfc008fd6795f401178647f96c5b34");  // SHA-256 of "def"
+  CHECK(absl::BytesToHexString(*digest) ==
+        "cb8379ac2098aa165029e3938a51da0bcecfc008fd6795f401178647f96c5b34");  // SHA-256 of "def"
   REQUIRE((*store)->TruncateStaged("u", 3).ok());
   CHECK(ReasonOf((*store)->HashStaged("u", 0, 6).status()) == "STAGED_FILE_SHORT");
   std::filesystem::remove_all(root);
@@ -67,8 +67,7 @@ TEST_CASE("Types come from the bytes, not from names", "[content][unit]") {
   CHECK((*sniffer)->TypeOf("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n") == "application/pdf");
   CHECK((*sniffer)->TypeOf(std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16)) == "image/png");
   CHECK((*sniffer)->TypeOf("Привет, класс! Завтра контрольная.\n") == "text/plain");
-  CHECK((*sniffer)->TypeOf("<!DOCTYPE html><html><script>alert(1)</script></html>") ==
-        "text/html");
+  CHECK((*sniffer)->TypeOf("<!DOCTYPE html><html><script>alert(1)</script></html>") == "text/html");
 }
 
 }  // namespace

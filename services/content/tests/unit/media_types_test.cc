@@ -32,8 +32,8 @@ TEST_CASE("A declared type must not contradict the bytes", "[content][unit]") {
   CHECK(DeclaredTypeFits("image/jpeg", "image/png"));
   CHECK(DeclaredTypeFits("Application/PDF; charset=binary", "application/pdf"));
   CHECK(DeclaredTypeFits("text/csv", "text/plain"));
-  CHECK(DeclaredTypeFits(
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/zip"));
+  CHECK(DeclaredTypeFits("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                         "application/zip"));
   CHECK(DeclaredTypeFits("application/msword", "application/CDFV2"));
 
   CHECK_FALSE(DeclaredTypeFits("image/png", "application/pdf"));

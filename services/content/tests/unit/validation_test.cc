@@ -24,7 +24,8 @@ TEST_CASE("File names: Cyrillic kept, paths and controls refused", "[content][un
   CHECK(NameReason("   ") == "INVALID_FILE_NAME");
   CHECK(NameReason(std::string("a\nb.txt")) == "INVALID_FILE_NAME");
   CHECK(NameReason(std::string("a\0b", 3)) == "INVALID_FILE_NAME");
-  CHECK(NameReason("a\x7f" "b") == "INVALID_FILE_NAME");
+  CHECK(NameReason("a\x7f"
+                   "b") == "INVALID_FILE_NAME");
   // U+202E RIGHT-TO-LEFT OVERRIDE: "photo<RLO>gnp.exe" shows as "photoexe.png".
   CHECK(NameReason("photo\xE2\x80\xAEgnp.exe") == "INVALID_FILE_NAME");
   CHECK(NameReason("\xC3\x28.txt") == "INVALID_FILE_NAME");  // not UTF-8
