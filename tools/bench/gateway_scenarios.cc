@@ -32,6 +32,7 @@
 #include "tools/bench/core/http_load.h"
 #include "tools/bench/core/load.h"
 #include "tools/bench/core/report.h"
+#include "tools/bench/nginx_process.h"
 #include "tools/bench/scenarios.h"
 
 namespace parta::bench {
@@ -52,55 +53,6 @@ std::string TempDir(const std::string& name) {
   std::filesystem::create_directories(dir);
   return dir.string();
 }
-
-bool Listening(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  return ok;
-}
-
-// nginx answering `return 200` on every path, access log off, one worker per core.
-class Nginx {
- public:
-  static std::unique_ptr<Nginx> Start() {
-    auto nginx = std::unique_ptr<Nginx>(new Nginx());
-    nginx->dir_ = TempDir("nginx");
-    nginx->port_ = FreePort();
-    const std::string conf = nginx->dir_ + "/nginx.conf";
-    std::ofstream(conf) << "worker_processes auto;\ndaemon off;\npid " << nginx->dir_
-                        << "/nginx.pid;\nerror_log " << nginx->dir_ << "/error.log;\n"
-                        << "events { worker_connections 16384; }\n"
-                        << "http { access_log off;\n  server { listen 127.0.0.1:" << nginx->port_
-                        << ";\n    location / { default_type application/json; "
-                           "return 200 '{\"status\":\"ok\"}'; } } }\n";
-    nginx->pid_ = Spawn({"/usr/sbin/nginx", "-c", conf, "-p", nginx->dir_ + "/"},
-                        ChildEnvironment({}));
-    for (int i = 0; i < 200 && !Listening(nginx->port_); ++i)
-      absl::SleepFor(absl::Milliseconds(25));
-    if (!Listening(nginx->port_)) return nullptr;
-    return nginx;
-  }
-  ~Nginx() {
-    if (pid_ > 0) {
-      kill(pid_, SIGQUIT);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::filesystem::remove_all(dir_);
-  }
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-
- private:
-  Nginx() = default;
-  std::string dir_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
 
 struct WrkResult {
   double per_second = 0;
@@ -176,7 +128,8 @@ int BenchGateway(const Settings& settings) {
   Report report("S6/S4b gateway: HTTP ceiling, authenticated GET, idle WebSockets");
   RaiseOpenFileLimit();
 
-  std::unique_ptr<Nginx> nginx = Nginx::Start();
+  std::unique_ptr<NginxProcess> nginx = NginxProcess::Start(
+      "location / { default_type application/json; return 200 '{\"status\":\"ok\"}'; }");
   if (!nginx) return Fail("nginx did not start (tools/parta bench installs it)");
   absl::StatusOr<Child> identity = StartIdentityForBench(settings);
   if (!identity.ok()) return Fail(identity.status().ToString());

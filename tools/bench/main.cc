@@ -1,7 +1,7 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
 //   parta-bench [--quick] [--results DIR]
-//               tokens|rpc|login|school-login|gateway|directory|messaging|calls|all
+//               tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
                                "../../services/signaling/parta-signaling")
                                   .lexically_normal()
                                   .string();
+  settings.content_binary = (std::filesystem::path(settings.self).parent_path() /
+                             "../../services/content/parta-content")
+                                .lexically_normal()
+                                .string();
   const char* pg = std::getenv("PARTA_BENCH_PG");
   const char* redis = std::getenv("PARTA_BENCH_REDIS");
   settings.pg_uri = pg ? pg : "";
@@ -70,10 +74,10 @@ int main(int argc, char** argv) {
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
       command != "school-login" &&
       command != "gateway" && command != "directory" && command != "messaging" &&
-      command != "calls") {
+      command != "calls" && command != "content") {
     std::fprintf(stderr,
                  "usage: parta-bench [--quick] [--results DIR] "
-                 "tokens|rpc|login|school-login|gateway|directory|messaging|calls|all\n");
+                 "tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -92,5 +96,6 @@ int main(int argc, char** argv) {
   if (all || command == "directory") failures += BenchDirectory(settings);
   if (all || command == "messaging") failures += BenchMessaging(settings);
   if (all || command == "calls") failures += BenchCalls(settings);
+  if (all || command == "content") failures += BenchContent(settings);
   return failures == 0 ? 0 : 1;
 }

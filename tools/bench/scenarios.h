@@ -22,6 +22,7 @@ struct Settings {
   std::string directory_binary;          // parta-directory
   std::string messaging_binary;          // parta-messaging
   std::string signaling_binary;          // parta-signaling
+  std::string content_binary;            // parta-content
   std::string self;                      // this executable, to start the echo servers
   std::string pg_uri;                    // a database the benchmark may create schemas in
   std::string redis_uri;
@@ -48,6 +49,11 @@ int BenchMessaging(const Settings& settings);
 // answer) beside the same joins straight against Janus's API, and one relayed signalling message
 // (SendSignal to the peer's WebSocket) at 1,000 messages/s.
 int BenchCalls(const Settings& settings);
+
+// S10: a 1 MiB and a 100 MiB file downloaded through the gateway over 32 connections (whole and
+// by 1 MiB ranges) beside nginx serving the same bytes with sendfile; 100 MiB tus uploads beside
+// write + fsync of the same bytes; the gateway's and content's memory per transfer.
+int BenchContent(const Settings& settings);
 
 // A school behind one address: `count` people log in through the gateway (default rate limits)
 // from one client address at once, retrying what is refused; the time until all are in beside
