@@ -1,6 +1,5 @@
 #include "libs/testing/clamav_server.h"
 
-#include <catch2/catch.hpp>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -8,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -67,9 +67,8 @@ PrivateClamd::PrivateClamd()
   std::filesystem::create_directories(folder_ + "/db");
   std::filesystem::copy_file(PARTA_CLAMAV_DEPLOY_DIR "/parta-test.ndb",
                              folder_ + "/db/parta-test.ndb");
-  std::ofstream(folder_ + "/clamd.conf")
-      << absl::StrReplaceAll(ReadFile(PARTA_CLAMAV_DEPLOY_DIR "/clamd.conf.in"),
-                             {{"@FOLDER@", folder_}});
+  std::ofstream(folder_ + "/clamd.conf") << absl::StrReplaceAll(
+      ReadFile(PARTA_CLAMAV_DEPLOY_DIR "/clamd.conf.in"), {{"@FOLDER@", folder_}});
   Start();
 }
 

@@ -3,10 +3,9 @@
 // chat; once it is scanned the pupils download it (whole, by range, by a signed link), while
 // pupils and teachers of another school cannot; the EICAR test file reaches nobody.
 
-#include <catch2/catch.hpp>
-
 #include <openssl/sha.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -47,9 +46,9 @@ School MakeSchool(SystemFixture& s, GatewayFixture& g, const std::string& op, in
                     {"ogrn", "1027700132195"}},
                    op)["id"];
   school.admin = s.Join(school.id, "admin@" + domain, {{"role", "ROLE_ADMIN"}}, op);
-  school.class_id = s.Ok("POST", "/v1/schools/" + school.id + "/classes",
-                         {{"grade", 5}, {"letter", "А"}, {"academicYear", 2026}},
-                         school.admin)["id"];
+  school.class_id =
+      s.Ok("POST", "/v1/schools/" + school.id + "/classes",
+           {{"grade", 5}, {"letter", "А"}, {"academicYear", 2026}}, school.admin)["id"];
   school.teacher = s.Join(school.id, "teacher@" + domain, {{"role", "ROLE_TEACHER"}}, school.admin);
   s.Ok("PATCH",
        "/v1/schools/" + school.id + "/classes/" + school.class_id + "?updateMask=classTeacherId",
@@ -87,8 +86,8 @@ ClientResponse Fetch(GatewayFixture& g, const std::string& target, const std::st
 }
 
 // A whole small file in the tus creation request itself (creation-with-upload).
-ClientResponse TusUploadAtOnce(GatewayFixture& g, const std::string& token,
-                               const std::string& name, const std::string& bytes) {
+ClientResponse TusUploadAtOnce(GatewayFixture& g, const std::string& token, const std::string& name,
+                               const std::string& bytes) {
   return HttpRequest(g.port(), "POST", "/v1/uploads", bytes,
                      {{"Authorization", "Bearer " + token},
                       {"Tus-Resumable", "1.0.0"},
@@ -111,16 +110,16 @@ TEST_CASE("A presentation uploaded over a dropped connection reaches the class a
   // quarters and a new client resumes from what the server has.
   const std::string name = "Презентация к уроку 5А.pdf";
   const std::string bytes = Presentation(24 << 20);
-  const auto folder = std::filesystem::temp_directory_path() /
-                      ("parta-tus-" + std::to_string(::getpid()));
+  const auto folder =
+      std::filesystem::temp_directory_path() / ("parta-tus-" + std::to_string(::getpid()));
   std::filesystem::create_directories(folder);
   const std::string file = (folder / "presentation.pdf").string();
   const std::string result_file = (folder / "result.json").string();
   std::ofstream(file, std::ios::binary) << bytes;
-  const int exit_code = parta::testing::RunNodeScript(
-      std::string(PARTA_TUS_TESTS_DIR) + "/upload_resumed.mjs",
-      {absl::StrCat("http://127.0.0.1:", g.port()), a.teacher, file, name, "application/pdf",
-       result_file});
+  const int exit_code =
+      parta::testing::RunNodeScript(std::string(PARTA_TUS_TESTS_DIR) + "/upload_resumed.mjs",
+                                    {absl::StrCat("http://127.0.0.1:", g.port()), a.teacher, file,
+                                     name, "application/pdf", result_file});
   REQUIRE(exit_code == 0);
   const json result = json::parse(parta::testing::ReadTextFile(result_file));
   std::filesystem::remove_all(folder);
@@ -151,10 +150,12 @@ TEST_CASE("A presentation uploaded over a dropped connection reaches the class a
   // Once scanned, a pupil downloads it, named as it was uploaded.
   const std::string path = "/v1/files/" + version;
   ClientResponse whole;
-  REQUIRE(SystemFixture::Eventually([&] {
-    whole = Fetch(g, path, a.pupil);
-    return whole.status != 400 || whole.reason() != "VERSION_NOT_SCANNED";
-  }, absl::Seconds(30)));
+  REQUIRE(SystemFixture::Eventually(
+      [&] {
+        whole = Fetch(g, path, a.pupil);
+        return whole.status != 400 || whole.reason() != "VERSION_NOT_SCANNED";
+      },
+      absl::Seconds(30)));
   REQUIRE(whole.status == 200);
   CHECK(whole.body == bytes);
   CHECK(whole.header("content-type") == "application/pdf");
@@ -198,16 +199,18 @@ TEST_CASE("The EICAR file is quarantined and reaches nobody", "[e2e][content]") 
   const std::string op = s.SignUpOperator("operator@parta.ru");
   School a = MakeSchool(s, g, op, 1);
 
-  ClientResponse created = TusUploadAtOnce(g, a.teacher, "eicar.com.txt",
-                                           parta::testing::EicarTestFile());
+  ClientResponse created =
+      TusUploadAtOnce(g, a.teacher, "eicar.com.txt", parta::testing::EicarTestFile());
   REQUIRE(created.status == 201);
   const std::string version = created.header("parta-version-id");
   const std::string item = created.header("parta-item-id");
   REQUIRE_FALSE(version.empty());
-  REQUIRE(SystemFixture::Eventually([&] {
-    return s.Ok("GET", "/v1/items/" + item, nullptr, a.teacher)["currentVersion"]["scanState"] ==
-           "SCAN_STATE_INFECTED";
-  }, absl::Seconds(30)));
+  REQUIRE(SystemFixture::Eventually(
+      [&] {
+        return s.Ok("GET", "/v1/items/" + item, nullptr,
+                    a.teacher)["currentVersion"]["scanState"] == "SCAN_STATE_INFECTED";
+      },
+      absl::Seconds(30)));
 
   ClientResponse own = Fetch(g, "/v1/files/" + version, a.teacher);
   CHECK(own.status == 400);
