@@ -117,7 +117,6 @@ class UploadPump : public std::enable_shared_from_this<UploadPump> {
       if (end) Complete();
       return;
     }
-    if (holding()) digest_.Update(buffer_);
     cv1::AppendUploadRequest request;
     request.set_upload_id(upload_.id());
     request.set_offset(next_offset());
@@ -137,63 +136,38 @@ class UploadPump : public std::enable_shared_from_this<UploadPump> {
                           });
   }
 
-  // The body ended and every piece was written.
+  // The body ended and every piece was written. Held pieces count once the service finds the
+  // client's checksum in them (CHECKSUM_MISMATCH otherwise, and they are dropped); the bytes
+  // are hashed there, where they are, not here too.
   void Complete() {
     if (!holding()) return finished_(upload_);
-    const bool intact = digest_.Finish() == *checksum_;
     if (sent_ == 0) {
       // An empty body holds nothing to confirm: only its digest is checked.
-      if (intact) return finished_(upload_);
+      if (Sha256Stream().Finish() == *checksum_) return finished_(upload_);
       return finished_(Error(absl::StatusCode::kFailedPrecondition, "CHECKSUM_MISMATCH",
                              "the body's SHA-256 is not Upload-Checksum's"));
     }
     cv1::ConfirmUploadRequest request;
     request.set_upload_id(upload_.id());
     request.set_from_offset(start_offset_);
-    // The client's digest: when it differs from the bytes', the service drops them.
     request.set_sha256(*checksum_);
     content_.ConfirmUpload(
         exchange_->caller(), std::move(request),
-        [self = shared_from_this(), intact](absl::StatusOr<cv1::ConfirmUploadResponse> response) {
-          if (!intact) {
-            return self->finished_(Error(absl::StatusCode::kFailedPrecondition, "CHECKSUM_MISMATCH",
-                                         "the body's SHA-256 is not Upload-Checksum's"));
-          }
+        [self = shared_from_this()](absl::StatusOr<cv1::ConfirmUploadResponse> response) {
           if (!response.ok()) return self->finished_(response.status());
           self->finished_(response->upload());
         });
   }
 
-  // An error ends the PATCH; bytes held for a checksum are dropped first, so that the upload
-  // stands where it stood and the client can resume from its offset.
-  void Stop(absl::Status error) {
-    if (!holding() || sent_ == 0 || ReasonOf(error) == "CHECKSUM_MISMATCH") {
-      return finished_(std::move(error));
-    }
-    DropHeld([self = shared_from_this(), error = std::move(error)] { self->finished_(error); });
-  }
+  // An error ends the PATCH. Bytes held for a checksum never counted, and the service drops
+  // them when the client's next PATCH starts again from the upload's offset (HEAD's answer),
+  // so nothing here has to undo them: a late undo could drop a newer PATCH's bytes.
+  void Stop(absl::Status error) { finished_(std::move(error)); }
 
   void OnClientGone() {
     exchange_->RecordAbandoned();
-    if (holding()) {
-      // Unverified bytes never count; what was held is dropped.
-      if (sent_ > 0) DropHeld([] {});
-      return;
-    }
-    // Resumability: what arrived before the connection broke is kept.
-    Append(/*end=*/false, /*then_stop=*/true);
-  }
-
-  // ContentService has no call to drop held bytes but the failing confirmation: a digest no
-  // bytes have (all zeros) drops them (CHECKSUM_MISMATCH, expected).
-  void DropHeld(std::function<void()> then) {
-    cv1::ConfirmUploadRequest request;
-    request.set_upload_id(upload_.id());
-    request.set_from_offset(start_offset_);
-    request.set_sha256(std::string(32, '\0'));
-    content_.ConfirmUpload(
-        exchange_->caller(), std::move(request),
-        [then = std::move(then)](absl::StatusOr<cv1::ConfirmUploadResponse>) { then(); });
+    // Unverified bytes never count; resumability keeps what arrived unheld.
+    if (!holding()) Append(/*end=*/false, /*then_stop=*/true);
   }
 
   ContentCalls& content_;
@@ -203,7 +177,6 @@ class UploadPump : public std::enable_shared_from_this<UploadPump> {
   int64_t sent_ = 0;                           // bytes of this body written (held or counted)
   std::string buffer_;                         // read, not yet written: at most kAppendBytes
   const std::optional<std::string> checksum_;  // the client's SHA-256, when it sent one
-  Sha256Stream digest_;
   Finished finished_;
 };
 

@@ -169,10 +169,12 @@ class ContentDouble::Service final : public cv1::ContentService::Service {
     auto it = uploads_.find(request->upload_id());
     if (it == uploads_.end()) return Refuse(NotFound("UPLOAD_NOT_FOUND", "no such upload"));
     StoredUpload& stored = it->second;
-    if (size > kMaxChunk) return Refuse(InvalidArgument("CHUNK_TOO_LARGE", "at most 4 MiB"));
+    if (size > kMaxChunk) return Refuse(InvalidArgument("CHUNK_TOO_LARGE", "at most 2 MiB"));
     if (stored.upload.has_item()) {
       return Refuse(FailedPrecondition("UPLOAD_COMPLETE", "the upload is complete"));
     }
+    // As the service does: writing from the counted offset starts over, dropping held bytes.
+    if (request->offset() == static_cast<int64_t>(stored.bytes.size())) stored.held.clear();
     const int64_t stands = static_cast<int64_t>(stored.bytes.size() + stored.held.size());
     if (request->offset() != stands) {
       return Refuse(

@@ -254,7 +254,7 @@ TEST_CASE("a checksummed PATCH counts only when its SHA-256 matches", "[e2e][fil
   CHECK(corrupted.status == 460);
   CHECK(corrupted.reason() == "CHECKSUM_MISMATCH");
   CHECK(t.Head(token, id).header("upload-offset") == "0");
-  CHECK(content.seen().held_appends >= 2);  // held, in pieces, then dropped
+  CHECK(content.seen().held_appends >= 2);  // held, in pieces, and never counted
 
   ClientResponse intact =
       t.Patch(token, id, 0, first, {{"upload-checksum", "sha256 " + Base64Sha256(first)}});
