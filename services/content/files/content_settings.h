@@ -15,8 +15,10 @@ struct ContentSettings {
   int64_t user_quota = int64_t{10} << 30;
   // How long an upload may take, and how long a finished one answers GetUpload.
   absl::Duration upload_lifetime = absl::Hours(24);
-  // How long OpenDownload's read token works (one download, however slow).
-  absl::Duration read_token_lifetime = absl::Hours(6);
+  // How long OpenDownload's read token works. The gateway opens a long download again when its
+  // token runs out, so access is asked again at least this often: someone who left the chat
+  // stops getting its file within this time.
+  absl::Duration read_token_lifetime = absl::Minutes(15);
   // How long a signed download link works.
   absl::Duration link_lifetime = absl::Minutes(10);
   // Whether versions are scanned before anyone but their uploader may fetch them. Off: every
