@@ -77,6 +77,8 @@ bool Trusted(absl::string_view ip, const std::vector<std::string>& proxies) {
   return false;
 }
 
+absl::Status ServerBusy() { return ResourceExhausted("SERVER_BUSY", "the server is busy; retry"); }
+
 }  // namespace
 
 bool ValidNetwork(absl::string_view network) {
@@ -157,8 +159,14 @@ Access RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) c
 }
 
 absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context, Access access,
-                                              std::optional<absl::StatusOr<auth::Claims>> cached) {
+                                              CachedClaims cached, std::string request_id) {
+  if (context.IsCancelled()) return absl::CancelledError("the client cancelled the call");
+  if (std::chrono::system_clock::now() > context.deadline()) {
+    return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                 "the call's deadline passed before it could run");
+  }
   CallContext call;
+  call.request_id = std::move(request_id);
   call.client_address = ClientAddress(context.peer(), AllMetadata(context, "x-forwarded-for"),
                                       options_.trusted_proxies);
   call.user_agent = std::string(Metadata(context, "user-agent"));
@@ -199,56 +207,113 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
     ::grpc::CallbackServerContext* context, const google::protobuf::Descriptor& request_type,
     bool may_block, std::function<void(const CallContext&, Finish)> run) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::string request_id(Metadata(*context, "x-request-id"));
-  if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId(absl::Now());
-  context->AddInitialMetadata("x-request-id", request_id);
-  Access access = AccessFor(request_type);
-  if (!may_block) {
-    // Inline only when admission needs no I/O either.
-    absl::string_view authorization = Metadata(*context, "authorization");
-    bool has_token = absl::StartsWith(authorization, "Bearer ");
-    std::optional<absl::StatusOr<auth::Claims>> cached;
-    if (has_token) cached = verifier_.VerifyFromCache(authorization.substr(7));
-    if (!has_token || cached.has_value()) {
-      Run(context, reactor, access, std::move(cached), run, std::move(request_id));
-      return reactor;
-    }
-  }
-  bool queued = executor_.TrySubmit(
-      [this, context, reactor, access, run = std::move(run), request_id]() mutable {
-        Run(context, reactor, access, std::nullopt, run, std::move(request_id));
-      });
-  if (!queued) {
-    reactor->Finish(ToGrpcStatus(ResourceExhausted("SERVER_BUSY", "the server is busy; retry"),
-                                 options_.error_domain));
-  }
+  std::string request_id = TagRequestId(*context);
+  const Access access = AccessFor(request_type);
+  const bool started =
+      Dispatch(*context, may_block,
+               [this, context, reactor, access, run = std::move(run),
+                request_id = std::move(request_id)](CachedClaims cached) mutable {
+                 Run(context, reactor, access, std::move(cached), run, std::move(request_id));
+               });
+  if (!started) reactor->Finish(ToGrpcStatus(ServerBusy(), options_.error_domain));
   return reactor;
 }
 
+std::string RpcRuntime::TagRequestId(::grpc::CallbackServerContext& context) {
+  std::string request_id(Metadata(context, "x-request-id"));
+  if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId(absl::Now());
+  context.AddInitialMetadata("x-request-id", request_id);
+  return request_id;
+}
+
+bool RpcRuntime::Dispatch(::grpc::CallbackServerContext& context, bool may_block,
+                          std::function<void(CachedClaims)> admit) {
+  if (!may_block) {
+    // Inline only when admission needs no I/O either.
+    absl::string_view authorization = Metadata(context, "authorization");
+    const bool has_token = absl::StartsWith(authorization, "Bearer ");
+    CachedClaims cached;
+    if (has_token) cached = verifier_.VerifyFromCache(authorization.substr(7));
+    if (!has_token || cached.has_value()) {
+      admit(std::move(cached));
+      return true;
+    }
+  }
+  return executor_.TrySubmit([admit = std::move(admit)] { admit(std::nullopt); });
+}
+
 void RpcRuntime::Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
-                     Access access, std::optional<absl::StatusOr<auth::Claims>> cached,
+                     Access access, CachedClaims cached,
                      const std::function<void(const CallContext&, Finish)>& run,
                      std::string request_id) {
   log::ScopedRequestId scoped(request_id);
   Finish finish = [reactor, domain = options_.error_domain](absl::Status status) {
     reactor->Finish(ToGrpcStatus(status, domain));
   };
-  if (context->IsCancelled()) {
-    finish(absl::CancelledError("the client cancelled the call"));
-    return;
-  }
-  if (std::chrono::system_clock::now() > context->deadline()) {
-    finish(Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
-                 "the call's deadline passed before it could run"));
-    return;
-  }
-  absl::StatusOr<CallContext> call = Admit(*context, access, std::move(cached));
+  absl::StatusOr<CallContext> call =
+      Admit(*context, access, std::move(cached), std::move(request_id));
   if (!call.ok()) {
     finish(call.status());
     return;
   }
-  call->request_id = std::move(request_id);
   run(*call, std::move(finish));
+}
+
+RpcRuntime::StreamCall::StreamCall(RpcRuntime& runtime, ::grpc::CallbackServerContext* context,
+                                   const google::protobuf::Descriptor& request_type)
+    : runtime_(runtime), context_(context), access_(runtime.AccessFor(request_type)) {}
+
+void RpcRuntime::StreamCall::Begin() {
+  request_id_ = runtime_.TagRequestId(*context_);
+  // Admission never blocks when the token is cached, and reading needs no thread: only the
+  // handler's steps go to the executor.
+  const bool started =
+      runtime_.Dispatch(*context_, /*may_block=*/false, [this](CachedClaims cached) {
+        log::ScopedRequestId scoped(request_id_);
+        absl::StatusOr<CallContext> call =
+            runtime_.Admit(*context_, access_, std::move(cached), request_id_);
+        if (!call.ok()) {
+          End(call.status());
+          return;
+        }
+        call_ = *std::move(call);
+        ReadNext();
+      });
+  if (!started) End(ServerBusy());
+}
+
+void RpcRuntime::StreamCall::Received(bool ok) {
+  if (ok) {
+    OnExecutor([this] {
+      absl::Status handled = HandleMessage(call_);
+      if (handled.ok()) {
+        ReadNext();
+      } else {
+        End(handled);
+      }
+    });
+  } else if (context_->IsCancelled()) {
+    // The client cancelled, went away or ran out of time: nobody reads the status, but the
+    // handler may keep what arrived.
+    OnExecutor([this] {
+      HandleAbandoned(call_);
+      End(absl::CancelledError("the client cancelled the call"));
+    });
+  } else {
+    OnExecutor([this] { End(HandleEnd(call_)); });
+  }
+}
+
+void RpcRuntime::StreamCall::OnExecutor(std::function<void()> step) {
+  const bool queued = runtime_.executor_.TrySubmit([this, step = std::move(step)] {
+    log::ScopedRequestId scoped(request_id_);
+    step();
+  });
+  if (!queued) End(ServerBusy());
+}
+
+void RpcRuntime::StreamCall::End(const absl::Status& status) {
+  FinishCall(ToGrpcStatus(status, runtime_.options_.error_domain));
 }
 
 }  // namespace parta::grpc

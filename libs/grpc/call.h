@@ -1,6 +1,6 @@
 #pragma once
 
-// How every Parta service serves a unary RPC (callback API):
+// How every Parta service serves a unary or client-streaming RPC (callback API):
 //   1. the method's access option (parta.api.v1.access) decides which token is needed;
 //   2. the call runs on the service's bounded executor, never on gRPC's threads (handlers may
 //      block on Postgres); a full executor answers RESOURCE_EXHAUSTED at once;
@@ -17,6 +17,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,28 @@ struct CallContext {
 };
 
 enum class Access { kPublic, kUser, kInternal };
+
+// Serves one client-streaming call (RpcRuntime::ServeClientStream): made for the call, its
+// methods run on the executor (they may block), one at a time and in order, and the next
+// message is read only once OnMessage has returned, so a client that sends faster than the
+// handler writes is held back by gRPC's flow control instead of filling memory. At most one of
+// OnEnd and OnAbandoned runs, neither when admission refused the call, OnMessage failed or the
+// executor was full.
+template <typename Request, typename Response>
+class ClientStreamHandler {
+ public:
+  using RequestType = Request;
+  using ResponseType = Response;
+
+  virtual ~ClientStreamHandler() = default;
+  // One message. An error ends the call with it: no further message is read.
+  virtual absl::Status OnMessage(const CallContext& call, const Request& message) = 0;
+  // The client sent its last message and waits for the answer: fills `response` or fails.
+  virtual absl::Status OnEnd(const CallContext& call, Response& response) = 0;
+  // The call ended without an answer anyone will read: the client cancelled or went away, or
+  // the deadline passed.
+  virtual void OnAbandoned(const CallContext& /*call*/) {}
+};
 
 class RpcRuntime {
  public:
@@ -111,6 +134,26 @@ class RpcRuntime {
         });
   }
 
+  // A client-streaming RPC: admission as for unary calls (the access option of the method
+  // whose request type is Request; inline when the token is known from cache), then each
+  // message, the end of the stream or its cancellation goes to `handler` on the executor. A full
+  // executor ends the call with RESOURCE_EXHAUSTED `SERVER_BUSY`, mid-stream too.
+  //
+  //   ::grpc::ServerReadReactor<UploadFileRequest>* UploadFile(
+  //       ::grpc::CallbackServerContext* ctx, UploadFileResponse* response) override {
+  //     return runtime_.ServeClientStream(ctx, response, std::make_unique<UploadFileCall>(…));
+  //   }
+  template <typename Handler>
+  ::grpc::ServerReadReactor<typename Handler::RequestType>* ServeClientStream(
+      ::grpc::CallbackServerContext* context, typename Handler::ResponseType* response,
+      std::unique_ptr<Handler> handler) {
+    auto* reactor =
+        new StreamReactor<typename Handler::RequestType, typename Handler::ResponseType>(
+            *this, context, response, std::move(handler));
+    reactor->Start();
+    return reactor;
+  }
+
   // The executor that runs blocking handlers (for asynchronous handlers' blocking parts).
   BoundedExecutor& executor() { return executor_; }
 
@@ -118,22 +161,99 @@ class RpcRuntime {
   Access AccessFor(const google::protobuf::Descriptor& request_type) const;
 
  private:
+  using CachedClaims = std::optional<absl::StatusOr<auth::Claims>>;
+
+  // The part of a client-streaming call that does not depend on its message types: admission,
+  // the hand-offs to the executor, the end of the call (call.cc).
+  class StreamCall {
+   public:
+    virtual ~StreamCall() = default;
+
+   protected:
+    StreamCall(RpcRuntime& runtime, ::grpc::CallbackServerContext* context,
+               const google::protobuf::Descriptor& request_type);
+    // Admits the call, then reads the first message.
+    void Begin();
+    // A read finished: a message to handle (`ok`), or the end of the stream or the call.
+    void Received(bool ok);
+
+   private:
+    virtual void ReadNext() = 0;
+    virtual absl::Status HandleMessage(const CallContext& call) = 0;
+    virtual absl::Status HandleEnd(const CallContext& call) = 0;
+    virtual void HandleAbandoned(const CallContext& call) = 0;
+    virtual void FinishCall(const ::grpc::Status& status) = 0;
+    // Runs `step` on the executor, or ends the call SERVER_BUSY. The caller touches nothing of
+    // the call afterwards: `step` may have ended it already.
+    void OnExecutor(std::function<void()> step);
+    // Finishes the call; the reactor may be gone when it returns.
+    void End(const absl::Status& status);
+
+    RpcRuntime& runtime_;
+    ::grpc::CallbackServerContext* const context_;
+    const Access access_;
+    std::string request_id_;
+    CallContext call_;  // set by admission, before the first read
+  };
+
+  template <typename Request, typename Response>
+  class StreamReactor;
+
   ::grpc::ServerUnaryReactor* ServeErased(::grpc::CallbackServerContext* context,
                                           const google::protobuf::Descriptor& request_type,
                                           bool may_block,
                                           std::function<void(const CallContext&, Finish)> run);
   // Runs one call to the end: deadline, admission, handler, Finish.
   void Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
-           Access access, std::optional<absl::StatusOr<auth::Claims>> cached,
+           Access access, CachedClaims cached,
            const std::function<void(const CallContext&, Finish)>& run, std::string request_id);
-  // `cached`: the verifier's answer if it was already known without blocking.
+  // The call's request id (the client's `x-request-id`, or a new one), echoed in its metadata.
+  std::string TagRequestId(::grpc::CallbackServerContext& context);
+  // Runs `admit` at once on the calling (gRPC's) thread when `may_block` is false and the
+  // caller's token is known without I/O (none, or the verifier's cache answers), otherwise on
+  // the executor. False when the executor is full: the caller answers ServerBusy().
+  [[nodiscard]] bool Dispatch(::grpc::CallbackServerContext& context, bool may_block,
+                              std::function<void(CachedClaims)> admit);
+  // Whether the call may run (not cancelled, its deadline not passed) and who calls: the
+  // CallContext of the handlers. `cached`: the verifier's answer if it was already known without
+  // blocking.
   absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context, Access access,
-                                    std::optional<absl::StatusOr<auth::Claims>> cached);
+                                    CachedClaims cached, std::string request_id);
 
   BoundedExecutor& executor_;
   auth::TokenVerifier& verifier_;
   const Options options_;
   absl::flat_hash_map<const google::protobuf::Descriptor*, Access> access_by_request_;
+};
+
+template <typename Request, typename Response>
+class RpcRuntime::StreamReactor final : public ::grpc::ServerReadReactor<Request>,
+                                        private RpcRuntime::StreamCall {
+ public:
+  StreamReactor(RpcRuntime& runtime, ::grpc::CallbackServerContext* context, Response* response,
+                std::unique_ptr<ClientStreamHandler<Request, Response>> handler)
+      : StreamCall(runtime, context, *Request::descriptor()),
+        response_(response),
+        handler_(std::move(handler)) {}
+
+  void Start() { Begin(); }
+  void OnReadDone(bool ok) override { Received(ok); }
+  void OnDone() override { delete this; }
+
+ private:
+  void ReadNext() override { this->StartRead(&message_); }
+  absl::Status HandleMessage(const CallContext& call) override {
+    return handler_->OnMessage(call, message_);
+  }
+  absl::Status HandleEnd(const CallContext& call) override {
+    return handler_->OnEnd(call, *response_);
+  }
+  void HandleAbandoned(const CallContext& call) override { handler_->OnAbandoned(call); }
+  void FinishCall(const ::grpc::Status& status) override { this->Finish(status); }
+
+  Request message_;  // the one read in flight, or the one being handled
+  Response* const response_;
+  const std::unique_ptr<ClientStreamHandler<Request, Response>> handler_;
 };
 
 // Reads the access option of a method descriptor; undeclared means internal.

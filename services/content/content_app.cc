@@ -1,5 +1,6 @@
 #include "services/content/content_app.h"
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -9,18 +10,28 @@
 #include "libs/pg/migrations.h"
 #include "libs/service_host/service_host.h"
 #include "services/content/access/chat_access.h"
+#include "services/content/access/read_access.h"
 #include "services/content/access/school_access.h"
 #include "services/content/api/content_grpc.h"
 #include "services/content/domain/grants.h"
+#include "services/content/files/articles.h"
 #include "services/content/files/downloads.h"
 #include "services/content/files/items.h"
 #include "services/content/files/library.h"
+#include "services/content/files/platform_library.h"
+#include "services/content/files/school_spaces.h"
 #include "services/content/files/uploads.h"
+#include "services/content/previews/preview_maker.h"
 #include "services/content/scanning/clamav_client.h"
 #include "services/content/scanning/scanner.h"
 #include "services/content/storage/file_blob_store.h"
 #include "services/content/storage/media_sniffer.h"
 #include "services/content/store/content_store.h"
+#include "services/content/store/folder_store.h"
+#include "services/content/store/platform_store.h"
+#include "services/content/store/rendition_store.h"
+#include "services/content/store/school_space_store.h"
+#include "services/content/store/sharing_store.h"
 
 #ifndef PARTA_CONTENT_MIGRATIONS_DIR
 #error "the build defines PARTA_CONTENT_MIGRATIONS_DIR"
@@ -58,6 +69,8 @@ absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
       env.Int("PARTA_MAX_FILE_BYTES", content.max_file_bytes, 1, int64_t{1} << 40);
   content.user_quota =
       env.Int("PARTA_CONTENT_USER_QUOTA_BYTES", content.user_quota, 0, int64_t{1} << 50);
+  content.school_quota =
+      env.Int("PARTA_CONTENT_SCHOOL_QUOTA_BYTES", content.school_quota, 0, int64_t{1} << 50);
   content.upload_lifetime = env.Duration("PARTA_CONTENT_UPLOAD_LIFETIME", content.upload_lifetime);
   content.link_lifetime = env.Duration("PARTA_CONTENT_LINK_LIFETIME", content.link_lifetime);
   content.read_token_lifetime =
@@ -65,6 +78,8 @@ absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
   content.scanning = env.Bool("PARTA_CONTENT_SCANNING", true);
   config.clamd_address = env.String("PARTA_CONTENT_CLAMD_ADDR", "");
   config.scan_interval = env.Duration("PARTA_CONTENT_SCAN_INTERVAL", config.scan_interval);
+  config.previews = env.Bool("PARTA_CONTENT_PREVIEWS", config.previews);
+  config.preview_interval = env.Duration("PARTA_CONTENT_PREVIEW_INTERVAL", config.preview_interval);
   RETURN_IF_ERROR(env.Validate());
   RETURN_IF_ERROR(common);
   ASSIGN_OR_RETURN(config.signing_key, KeyFromFile(key_file));
@@ -83,16 +98,29 @@ struct ContentApp::Parts {
   std::unique_ptr<MediaSniffer> sniffer;
   std::unique_ptr<GrantSigner> signer;
   std::unique_ptr<ContentStore> store;
+  std::unique_ptr<FolderStore> folders;
+  std::unique_ptr<PlatformStore> platform_store;
+  std::unique_ptr<SchoolSpaceStore> space_store;
   std::unique_ptr<MessagingChatAccess> chats;
   std::unique_ptr<DirectorySchoolAccess> schools;
+  std::unique_ptr<SharingStore> sharing;
+  std::unique_ptr<ReadAccess> access;
   std::unique_ptr<Library> library;
+  std::unique_ptr<PlatformLibrary> platform;
+  std::unique_ptr<SchoolSpaces> spaces;
   std::unique_ptr<Uploads> uploads;
   std::unique_ptr<Items> items;
+  std::unique_ptr<ArticleStore> article_store;
+  std::unique_ptr<Articles> articles;
   std::unique_ptr<Downloads> downloads;
   std::unique_ptr<ClamAvClient> clamav;
   std::unique_ptr<Scanner> scanner;
   std::unique_ptr<ContentGrpcService> service;
   PeriodicTask* scan_task = nullptr;
+  std::unique_ptr<RenditionStore> renditions;
+  std::unique_ptr<PreviewMaker> previews;
+  // Set once the task exists; read by its own runs (a full batch wakes it again) and by others.
+  std::atomic<PeriodicTask*> preview_task = nullptr;
 };
 
 std::string DefaultMigrationsDir() { return PARTA_CONTENT_MIGRATIONS_DIR; }
@@ -121,28 +149,62 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
   }
   parts->signer = std::make_unique<GrantSigner>(config.signing_key);
   parts->store = std::make_unique<ContentStore>(host.pool());
+  parts->folders = std::make_unique<FolderStore>(host.pool());
+  parts->platform_store = std::make_unique<PlatformStore>(host.pool());
+  parts->space_store = std::make_unique<SchoolSpaceStore>(host.pool());
+  parts->sharing = std::make_unique<SharingStore>(host.pool());
   parts->chats = std::make_unique<MessagingChatAccess>(std::move(messaging_address));
   Parts* p = parts.get();
   parts->uploads = std::make_unique<Uploads>(*parts->store, *parts->blobs, *parts->sniffer, clock,
                                              host.ids(), config.content, [p] {
                                                if (p->scan_task) p->scan_task->Wake();
+                                               // Clean at once when scanning is off, or when
+                                               // the bytes were judged before.
+                                               if (PeriodicTask* t = p->preview_task) t->Wake();
                                              });
   parts->schools = std::make_unique<DirectorySchoolAccess>(config.directory_address);
-  parts->items = std::make_unique<Items>(*parts->store, *parts->blobs);
-  parts->library = std::make_unique<Library>(*parts->store, *parts->schools, clock);
-  parts->downloads =
-      std::make_unique<Downloads>(*parts->store, *parts->blobs, *parts->chats, *parts->schools,
-                                  *parts->signer, clock, config.content);
+  parts->access = std::make_unique<ReadAccess>(*parts->sharing, *parts->schools, *parts->chats);
+  parts->items = std::make_unique<Items>(*parts->store, *parts->folders, *parts->blobs,
+                                         *parts->access, clock, host.ids());
+  parts->library = std::make_unique<Library>(*parts->store, *parts->folders, *parts->space_store,
+                                             *parts->schools, clock, config.content.school_quota);
+  parts->platform =
+      std::make_unique<PlatformLibrary>(*parts->store, *parts->platform_store, clock, host.ids());
+  parts->spaces = std::make_unique<SchoolSpaces>(*parts->space_store, *parts->schools, clock);
+  parts->downloads = std::make_unique<Downloads>(*parts->store, *parts->blobs, *parts->access,
+                                                 *parts->signer, clock, config.content);
 
   host.CheckTokens(parts->keys.get(), nullptr, host.TokenOptions());
+  parts->article_store = std::make_unique<ArticleStore>(host.pool());
+  parts->articles =
+      std::make_unique<Articles>(*parts->store, *parts->article_store, clock, host.ids());
   parts->service = std::make_unique<ContentGrpcService>(
-      *parts->uploads, *parts->items, *parts->library, *parts->downloads, host.runtime());
+      *parts->uploads, *parts->items, *parts->articles, *parts->library, *parts->platform,
+      *parts->spaces, *parts->downloads, host.runtime());
   Uploads* uploads = parts->uploads.get();
   host.Every("expired-uploads", config.sweep_interval, [uploads] {
     if (absl::StatusOr<int> dropped = uploads->DropExpired(); !dropped.ok()) {
       log::Warning("expired uploads not dropped").With("error", dropped.status().ToString());
     }
   });
+
+  if (config.previews) {
+    RETURN_IF_ERROR(StartVips());
+    parts->renditions = std::make_unique<RenditionStore>(host.pool());
+    parts->previews = std::make_unique<PreviewMaker>(*parts->renditions, *parts->blobs, clock);
+    PreviewMaker* maker = parts->previews.get();
+    parts->preview_task = &host.Every("previews", config.preview_interval, [p, maker] {
+      absl::StatusOr<PreviewMaker::Round> round = maker->MakeWaiting();
+      if (!round.ok()) {
+        log::Warning("files wait for their previews").With("error", round.status().ToString());
+        return;
+      }
+      if (round->failed > 0) {
+        log::Info("files got no previews (see rendition_jobs)").With("files", round->failed);
+      }
+      if (PeriodicTask* self = p->preview_task; round->more && self != nullptr) self->Wake();
+    });
+  }
 
   if (config.content.scanning) {
     if (config.clamd_address.empty()) {
@@ -152,9 +214,11 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
     parts->scanner = std::make_unique<Scanner>(*parts->store, *parts->blobs, *parts->clamav,
                                                host.redis(), clock, host.ids());
     Scanner* scanner = parts->scanner.get();
-    parts->scan_task = &host.Every("virus-scan", config.scan_interval, [scanner] {
+    parts->scan_task = &host.Every("virus-scan", config.scan_interval, [scanner, p] {
       if (absl::StatusOr<int> scanned = scanner->ScanPending(); !scanned.ok()) {
         log::Warning("versions wait for their scan").With("error", scanned.status().ToString());
+      } else if (PeriodicTask* previews = p->preview_task; *scanned > 0 && previews != nullptr) {
+        previews->Wake();  // clean files want their renditions
       }
     });
   }

@@ -36,6 +36,10 @@ struct ContentConfig : grpc::ServiceSettings {
   std::string clamd_address;
   // How often versions waiting for a scan are looked for (besides at once after an upload).
   absl::Duration scan_interval = absl::Seconds(5);
+  // Whether thumbnails and previews are made of clean images and PDFs, and how often versions
+  // waiting for them are looked for (besides at once after an upload and a scan's verdict).
+  bool previews = true;
+  absl::Duration preview_interval = absl::Seconds(30);
   // How often expired uploads are dropped.
   absl::Duration sweep_interval = absl::Minutes(1);
 };

@@ -17,6 +17,8 @@ pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(libmagic REQUIRED IMPORTED_TARGET libmagic)
 pkg_check_modules(poppler REQUIRED IMPORTED_TARGET poppler-cpp)
+pkg_check_modules(vips REQUIRED IMPORTED_TARGET vips-cpp)
+pkg_check_modules(gumbo REQUIRED IMPORTED_TARGET gumbo)
 include(Catch)
 
 # Libraries without CMake or pkg-config metadata.

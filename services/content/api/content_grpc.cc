@@ -1,6 +1,10 @@
 #include "services/content/api/content_grpc.h"
 
+#include <memory>
+#include <optional>
+
 #include "libs/core/status.h"
+#include "services/content/files/upload_stream.h"
 
 namespace parta::content {
 namespace {
@@ -10,6 +14,32 @@ Reader ReaderOf(const grpc::CallContext& call) {
   if (!call.caller) return {};
   return Reader{.user_id = call.caller->subject, .token = call.bearer_token};
 }
+
+// UploadFile's stream handed to its use case; the caller is known once the call is admitted.
+class UploadFileCall final
+    : public grpc::ClientStreamHandler<v1::UploadFileRequest, v1::UploadFileResponse> {
+ public:
+  explicit UploadFileCall(Uploads& uploads) : uploads_(uploads) {}
+
+  absl::Status OnMessage(const grpc::CallContext& call,
+                         const v1::UploadFileRequest& message) override {
+    return Stream(call).Receive(message);
+  }
+  absl::Status OnEnd(const grpc::CallContext& call, v1::UploadFileResponse& response) override {
+    ASSIGN_OR_RETURN(*response.mutable_upload(), Stream(call).End());
+    return absl::OkStatus();
+  }
+  void OnAbandoned(const grpc::CallContext& call) override { Stream(call).Abandon(); }
+
+ private:
+  UploadStream& Stream(const grpc::CallContext& call) {
+    if (!stream_) stream_.emplace(uploads_, call.user_id());
+    return *stream_;
+  }
+
+  Uploads& uploads_;
+  std::optional<UploadStream> stream_;
+};
 
 }  // namespace
 
@@ -71,6 +101,35 @@ Reader ReaderOf(const grpc::CallContext& call) {
                         });
 }
 
+::grpc::ServerReadReactor<v1::UploadFileRequest>* ContentGrpcService::UploadFile(
+    ::grpc::CallbackServerContext* context, v1::UploadFileResponse* response) {
+  return runtime_.ServeClientStream(context, response, std::make_unique<UploadFileCall>(uploads_));
+}
+
+::grpc::ServerUnaryReactor* ContentGrpcService::CreateArticle(
+    ::grpc::CallbackServerContext* context, const v1::CreateArticleRequest* request,
+    v1::CreateArticleResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const grpc::CallContext& call, const v1::CreateArticleRequest& req,
+                               v1::CreateArticleResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(*resp.mutable_item(),
+                                           articles_.CreateArticle(call.user_id(), req));
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* ContentGrpcService::CreateLink(::grpc::CallbackServerContext* context,
+                                                           const v1::CreateLinkRequest* request,
+                                                           v1::CreateLinkResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const grpc::CallContext& call, const v1::CreateLinkRequest& req,
+                               v1::CreateLinkResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(*resp.mutable_item(),
+                                           articles_.CreateLink(call.user_id(), req));
+                          return absl::OkStatus();
+                        });
+}
+
 ::grpc::ServerUnaryReactor* ContentGrpcService::GetItem(::grpc::CallbackServerContext* context,
                                                         const v1::GetItemRequest* request,
                                                         v1::GetItemResponse* response) {
@@ -78,7 +137,7 @@ Reader ReaderOf(const grpc::CallContext& call) {
                         [this](const grpc::CallContext& call, const v1::GetItemRequest& req,
                                v1::GetItemResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(*resp.mutable_item(),
-                                           items_.Get(call.user_id(), req.item_id()));
+                                           items_.Get(ReaderOf(call), req.item_id()));
                           return absl::OkStatus();
                         });
 }

@@ -6,20 +6,27 @@
 
 #include "libs/grpc/call.h"
 #include "parta/content/v1/content.grpc.pb.h"
+#include "services/content/files/articles.h"
 #include "services/content/files/downloads.h"
 #include "services/content/files/items.h"
 #include "services/content/files/library.h"
+#include "services/content/files/platform_library.h"
+#include "services/content/files/school_spaces.h"
 #include "services/content/files/uploads.h"
 
 namespace parta::content {
 
 class ContentGrpcService final : public v1::ContentService::CallbackService {
  public:
-  ContentGrpcService(Uploads& uploads, Items& items, Library& library, Downloads& downloads,
+  ContentGrpcService(Uploads& uploads, Items& items, Articles& articles, Library& library,
+                     PlatformLibrary& platform, SchoolSpaces& spaces, Downloads& downloads,
                      grpc::RpcRuntime& runtime)
       : uploads_(uploads),
         items_(items),
+        articles_(articles),
         library_(library),
+        platform_(platform),
+        spaces_(spaces),
         downloads_(downloads),
         runtime_(runtime) {}
 
@@ -38,6 +45,14 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
   ::grpc::ServerUnaryReactor* CancelUpload(::grpc::CallbackServerContext* context,
                                            const v1::CancelUploadRequest* request,
                                            v1::CancelUploadResponse* response) override;
+  ::grpc::ServerReadReactor<v1::UploadFileRequest>* UploadFile(
+      ::grpc::CallbackServerContext* context, v1::UploadFileResponse* response) override;
+  ::grpc::ServerUnaryReactor* CreateArticle(::grpc::CallbackServerContext* context,
+                                            const v1::CreateArticleRequest* request,
+                                            v1::CreateArticleResponse* response) override;
+  ::grpc::ServerUnaryReactor* CreateLink(::grpc::CallbackServerContext* context,
+                                         const v1::CreateLinkRequest* request,
+                                         v1::CreateLinkResponse* response) override;
   ::grpc::ServerUnaryReactor* GetItem(::grpc::CallbackServerContext* context,
                                       const v1::GetItemRequest* request,
                                       v1::GetItemResponse* response) override;
@@ -72,10 +87,60 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
       ::grpc::CallbackServerContext* context, const v1::SearchSchoolLibraryRequest* request,
       v1::SearchSchoolLibraryResponse* response) override;
 
+  // Folders, the platform library and schools' spaces (catalogue_grpc.cc).
+  ::grpc::ServerUnaryReactor* CreateFolder(::grpc::CallbackServerContext* context,
+                                           const v1::CreateFolderRequest* request,
+                                           v1::CreateFolderResponse* response) override;
+  ::grpc::ServerUnaryReactor* UpdateFolder(::grpc::CallbackServerContext* context,
+                                           const v1::UpdateFolderRequest* request,
+                                           v1::UpdateFolderResponse* response) override;
+  ::grpc::ServerUnaryReactor* DeleteFolder(::grpc::CallbackServerContext* context,
+                                           const v1::DeleteFolderRequest* request,
+                                           v1::DeleteFolderResponse* response) override;
+  ::grpc::ServerUnaryReactor* SubmitToPlatformLibrary(
+      ::grpc::CallbackServerContext* context, const v1::SubmitToPlatformLibraryRequest* request,
+      v1::SubmitToPlatformLibraryResponse* response) override;
+  ::grpc::ServerUnaryReactor* WithdrawFromPlatformLibrary(
+      ::grpc::CallbackServerContext* context, const v1::WithdrawFromPlatformLibraryRequest* request,
+      v1::WithdrawFromPlatformLibraryResponse* response) override;
+  ::grpc::ServerUnaryReactor* SearchPlatformLibrary(
+      ::grpc::CallbackServerContext* context, const v1::SearchPlatformLibraryRequest* request,
+      v1::SearchPlatformLibraryResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListPlatformSubmissions(
+      ::grpc::CallbackServerContext* context, const v1::ListPlatformSubmissionsRequest* request,
+      v1::ListPlatformSubmissionsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ReviewPlatformSubmission(
+      ::grpc::CallbackServerContext* context, const v1::ReviewPlatformSubmissionRequest* request,
+      v1::ReviewPlatformSubmissionResponse* response) override;
+  ::grpc::ServerUnaryReactor* ReportItem(::grpc::CallbackServerContext* context,
+                                         const v1::ReportItemRequest* request,
+                                         v1::ReportItemResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListItemReports(::grpc::CallbackServerContext* context,
+                                              const v1::ListItemReportsRequest* request,
+                                              v1::ListItemReportsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ResolveItemReport(::grpc::CallbackServerContext* context,
+                                                const v1::ResolveItemReportRequest* request,
+                                                v1::ResolveItemReportResponse* response) override;
+  ::grpc::ServerUnaryReactor* GrantLibraryEditor(::grpc::CallbackServerContext* context,
+                                                 const v1::GrantLibraryEditorRequest* request,
+                                                 v1::GrantLibraryEditorResponse* response) override;
+  ::grpc::ServerUnaryReactor* RevokeLibraryEditor(
+      ::grpc::CallbackServerContext* context, const v1::RevokeLibraryEditorRequest* request,
+      v1::RevokeLibraryEditorResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetSchoolSpace(::grpc::CallbackServerContext* context,
+                                             const v1::GetSchoolSpaceRequest* request,
+                                             v1::GetSchoolSpaceResponse* response) override;
+  ::grpc::ServerUnaryReactor* UpdateSchoolSpace(::grpc::CallbackServerContext* context,
+                                                const v1::UpdateSchoolSpaceRequest* request,
+                                                v1::UpdateSchoolSpaceResponse* response) override;
+
  private:
   Uploads& uploads_;
   Items& items_;
+  Articles& articles_;
   Library& library_;
+  PlatformLibrary& platform_;
+  SchoolSpaces& spaces_;
   Downloads& downloads_;
   grpc::RpcRuntime& runtime_;
 };

@@ -64,4 +64,8 @@ absl::Status CheckQuery(absl::string_view query) {
   return CheckText(query, 0, 200, "INVALID_QUERY", "a query");
 }
 
+absl::Status CheckRemark(absl::string_view text, absl::string_view reason) {
+  return CheckText(text, 0, 2000, reason, "the text");
+}
+
 }  // namespace parta::content

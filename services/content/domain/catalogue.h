@@ -15,4 +15,8 @@ absl::Status CheckCatalogueFields(const v1::Item& item, const std::vector<std::s
 // A search query: at most 200 characters of UTF-8 (INVALID_ARGUMENT `INVALID_QUERY`).
 absl::Status CheckQuery(absl::string_view query);
 
+// What an editor or a reader writes (a reason, a comment): at most 2,000 characters of UTF-8
+// (INVALID_ARGUMENT `reason`).
+absl::Status CheckRemark(absl::string_view text, absl::string_view reason);
+
 }  // namespace parta::content

@@ -12,10 +12,6 @@
 namespace parta::content {
 namespace {
 
-absl::Status InvalidName(absl::string_view why) {
-  return InvalidArgument("INVALID_FILE_NAME", absl::StrCat("the file name ", why));
-}
-
 // Characters that reorder text: they make "photo<U+202E>gnp.exe" look like "photoexe.png".
 bool IsBidiControl(UChar32 c) {
   return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
@@ -36,30 +32,42 @@ bool IsToken(absl::string_view text) {
   return true;
 }
 
-}  // namespace
-
-absl::Status CheckFileName(absl::string_view name) {
+// A name people give a file or a folder; `reason` and `what` ("the file name") for its errors.
+absl::Status CheckName(absl::string_view name, absl::string_view reason, absl::string_view what) {
+  const auto invalid = [&](absl::string_view why) {
+    return InvalidArgument(reason, absl::StrCat(what, " ", why));
+  };
   const int length = text::Utf8Length(name);
-  if (length < 0) return InvalidName("is not valid UTF-8");
-  if (length == 0) return InvalidName("is empty");
+  if (length < 0) return invalid("is not valid UTF-8");
+  if (length == 0) return invalid("is empty");
   if (length > kMaxFileNameLength) {
-    return InvalidName(absl::StrCat("is longer than ", kMaxFileNameLength, " characters"));
+    return invalid(absl::StrCat("is longer than ", kMaxFileNameLength, " characters"));
   }
-  if (name == "." || name == "..") return InvalidName("is a path, not a name");
+  if (name == "." || name == "..") return invalid("is a path, not a name");
   bool blank = true;
   int32_t i = 0;
   const auto size = static_cast<int32_t>(name.size());
   while (i < size) {
     UChar32 c;
     U8_NEXT(name.data(), i, size, c);
-    if (c == '/' || c == '\\') return InvalidName("contains a path separator");
+    if (c == '/' || c == '\\') return invalid("contains a path separator");
     if (u_iscntrl(c) || IsBidiControl(c) || c == 0xFEFF) {
-      return InvalidName("contains a control character");
+      return invalid("contains a control character");
     }
     if (!u_isUWhiteSpace(c)) blank = false;
   }
-  if (blank) return InvalidName("is blank");
+  if (blank) return invalid("is blank");
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckFileName(absl::string_view name) {
+  return CheckName(name, "INVALID_FILE_NAME", "the file name");
+}
+
+absl::Status CheckFolderName(absl::string_view name) {
+  return CheckName(name, "INVALID_FOLDER_NAME", "the folder name");
 }
 
 absl::Status CheckDeclaredMediaType(absl::string_view media_type) {

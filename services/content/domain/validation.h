@@ -21,6 +21,9 @@ inline constexpr int64_t kMaxChunkBytes = 2 * 1024 * 1024;
 // extension ("…<U+202E>fdp.exe"), and not "." or "..". INVALID_ARGUMENT `INVALID_FILE_NAME`.
 absl::Status CheckFileName(absl::string_view name);
 
+// A folder's name, under the same rules (INVALID_ARGUMENT `INVALID_FOLDER_NAME`).
+absl::Status CheckFolderName(absl::string_view name);
+
 // A media type as a client declares it: empty, or "type/subtype" of RFC 9110 token characters
 // (parameters are not kept). INVALID_ARGUMENT `INVALID_MEDIA_TYPE`.
 absl::Status CheckDeclaredMediaType(absl::string_view media_type);

@@ -13,6 +13,9 @@ struct ContentSettings {
   int64_t max_file_bytes = int64_t{2} << 30;
   // Bytes one person may keep, his open uploads included.
   int64_t user_quota = int64_t{10} << 30;
+  // The bytes a school's library may show (the newest versions of its items), checked when an
+  // item is published there and when a new version of a shown item starts and completes.
+  int64_t school_quota = int64_t{100} << 30;
   // How long an upload may take, and how long a finished one answers GetUpload.
   absl::Duration upload_lifetime = absl::Hours(24);
   // How long OpenDownload's read token works. The gateway opens a long download again when its

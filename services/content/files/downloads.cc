@@ -1,5 +1,7 @@
 #include "services/content/files/downloads.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
@@ -14,19 +16,25 @@ using google::protobuf::util::TimeUtil;
 // A message may carry at most this many attachments (messaging's own limit).
 constexpr int kMaxAttachments = 10;
 
-absl::Status VersionNotFound() {
-  return NotFound("VERSION_NOT_FOUND", "no such version that you may read");
+// The rendition `kind` of a version; nullopt for the file itself. NOT_FOUND
+// `RENDITION_NOT_READY` while it is not made (or when it cannot be made of this file).
+absl::StatusOr<std::optional<v1::Rendition>> RenditionOf(const v1::Version& version,
+                                                         v1::RenditionKind kind) {
+  if (kind == v1::RENDITION_KIND_UNSPECIFIED) return std::nullopt;
+  for (const v1::Rendition& rendition : version.renditions()) {
+    if (rendition.kind() == kind) return rendition;
+  }
+  return NotFound("RENDITION_NOT_READY",
+                  "that picture of the file is not made yet, or cannot be made of it");
 }
 
 }  // namespace
 
-Downloads::Downloads(ContentStore& store, BlobStore& blobs, ChatAccess& chats,
-                     SchoolAccess& schools, const GrantSigner& signer, const Clock& clock,
-                     ContentSettings settings)
+Downloads::Downloads(ContentStore& store, BlobStore& blobs, ReadAccess& access,
+                     const GrantSigner& signer, const Clock& clock, ContentSettings settings)
     : store_(store),
       blobs_(blobs),
-      chats_(chats),
-      schools_(schools),
+      access_(access),
       signer_(signer),
       clock_(clock),
       settings_(settings) {}
@@ -34,21 +42,8 @@ Downloads::Downloads(ContentStore& store, BlobStore& blobs, ChatAccess& chats,
 absl::StatusOr<VersionRow> Downloads::Readable(const Reader& reader,
                                                const std::string& version_id) {
   RETURN_IF_ERROR(CheckId(version_id, "INVALID_VERSION_ID"));
-  absl::StatusOr<VersionRow> version = store_.GetVersion(version_id);
-  if (!version.ok()) return version.status();
-  if (version->owner_user_id == reader.user_id) return version;
-  // A school's library, then chats: a directory that does not answer still leaves the chats.
-  ASSIGN_OR_RETURN(const std::vector<std::string> libraries, store_.LibrariesOf(version_id));
-  absl::Status directory_failure;
-  for (const std::string& school_id : libraries) {
-    absl::StatusOr<bool> member = schools_.Allowed(reader.token, school_id, "school.read");
-    if (member.ok() && *member) return version;
-    if (!member.ok()) directory_failure = member.status();
-  }
-  ASSIGN_OR_RETURN(const bool in_chat, chats_.MayRead(reader.token, version_id));
-  if (in_chat) return version;
-  if (!directory_failure.ok()) return directory_failure;
-  return VersionNotFound();
+  RETURN_IF_ERROR(access_.MayReadVersion(reader, version_id));
+  return store_.GetVersion(version_id);
 }
 
 absl::Status Downloads::Servable(const VersionRow& version, const std::string& user_id) const {
@@ -67,6 +62,9 @@ absl::Status Downloads::Servable(const VersionRow& version, const std::string& u
 
 absl::StatusOr<v1::OpenDownloadResponse> Downloads::Open(const Reader& reader,
                                                          const v1::OpenDownloadRequest& req) {
+  if (!v1::RenditionKind_IsValid(req.rendition())) {
+    return InvalidArgument("INVALID_RENDITION", "no such rendition");
+  }
   VersionRow version;
   if (!req.link().empty()) {
     // A link was made by someone who could read the version then; it speaks for him until it
@@ -80,18 +78,30 @@ absl::StatusOr<v1::OpenDownloadResponse> Downloads::Open(const Reader& reader,
   } else if (!reader.user_id.empty()) {
     ASSIGN_OR_RETURN(version, Readable(reader, req.version_id()));
   } else {
-    return Unauthenticated("LINK_REQUIRED", "sign in or use a download link");
+    // Without a token or a link, only what a school shows to anyone: its logo and cover.
+    // Anything else is answered alike, whether it exists or not.
+    RETURN_IF_ERROR(CheckId(req.version_id(), "INVALID_VERSION_ID"));
+    ASSIGN_OR_RETURN(const bool open_to_all, access_.Public(req.version_id()));
+    if (!open_to_all) {
+      return Unauthenticated("LINK_REQUIRED", "sign in or use a download link");
+    }
+    ASSIGN_OR_RETURN(version, store_.GetVersion(req.version_id()));
   }
   RETURN_IF_ERROR(Servable(version, reader.user_id));
   const absl::Time expire = clock_.Now() + settings_.read_token_lifetime;
   v1::OpenDownloadResponse response;
-  response.set_read_token(signer_.SignRead({.version_id = version.version.id(),
-                                            .sha256 = version.version.sha256(),
-                                            .size = version.version.size(),
-                                            .expire_time = expire}));
+  // A rendition is read under the version's access, decided above; its token names its blob.
+  ASSIGN_OR_RETURN(const std::optional<v1::Rendition> rendition,
+                   RenditionOf(version.version, req.rendition()));
+  response.set_read_token(
+      signer_.SignRead({.version_id = version.version.id(),
+                        .sha256 = rendition ? rendition->sha256() : version.version.sha256(),
+                        .size = rendition ? rendition->size() : version.version.size(),
+                        .expire_time = expire}));
   *response.mutable_read_expire_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(expire));
-  response.set_inline_safe(InlineSafe(version.version.media_type()));
+  response.set_inline_safe(rendition || InlineSafe(version.version.media_type()));
+  if (rendition) *response.mutable_rendition() = *rendition;
   *response.mutable_version() = std::move(version.version);
   return response;
 }

@@ -1,16 +1,15 @@
 #pragma once
 
-// Who may read a version, and reading it: OpenDownload decides once (owner, a signed link, or a
-// chat whose message carries the version) and answers a read token; ReadContent reads by the
-// token alone, straight from the blob store.
+// Who may read a version, and reading it: OpenDownload decides once (owner, a signed link, a
+// chat whose message carries the version, a library that shows it, a school profile picture)
+// and answers a read token; ReadContent reads by the token alone, straight from the blob store.
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "libs/core/clock.h"
 #include "parta/content/v1/content.pb.h"
-#include "services/content/access/chat_access.h"
-#include "services/content/access/school_access.h"
+#include "services/content/access/read_access.h"
 #include "services/content/domain/grants.h"
 #include "services/content/files/content_settings.h"
 #include "services/content/storage/blob_store.h"
@@ -18,16 +17,10 @@
 
 namespace parta::content {
 
-// Who asks: a signed-in person (his id and token), or nobody (a link must say who).
-struct Reader {
-  std::string user_id;
-  std::string token;
-};
-
 class Downloads {
  public:
-  Downloads(ContentStore& store, BlobStore& blobs, ChatAccess& chats, SchoolAccess& schools,
-            const GrantSigner& signer, const Clock& clock, ContentSettings settings);
+  Downloads(ContentStore& store, BlobStore& blobs, ReadAccess& access, const GrantSigner& signer,
+            const Clock& clock, ContentSettings settings);
 
   absl::StatusOr<v1::OpenDownloadResponse> Open(const Reader& reader,
                                                 const v1::OpenDownloadRequest& req);
@@ -39,17 +32,15 @@ class Downloads {
       const Reader& reader, const v1::DescribeAttachmentsRequest& req);
 
  private:
-  // The version, when `reader` may read it (NOT_FOUND `VERSION_NOT_FOUND` otherwise, whether it
-  // exists or not). A version attached in a chat is the chat's members' to read; an item in a
-  // school's library, the school's members'.
+  // The version, when `reader` may read it (ReadAccess decides; NOT_FOUND `VERSION_NOT_FOUND`
+  // otherwise, whether it exists or not).
   absl::StatusOr<VersionRow> Readable(const Reader& reader, const std::string& version_id);
   // FAILED_PRECONDITION when the version may not be served to `user_id` yet, or ever.
   absl::Status Servable(const VersionRow& version, const std::string& user_id) const;
 
   ContentStore& store_;
   BlobStore& blobs_;
-  ChatAccess& chats_;
-  SchoolAccess& schools_;
+  ReadAccess& access_;
   const GrantSigner& signer_;
   const Clock& clock_;
   const ContentSettings settings_;

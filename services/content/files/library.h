@@ -10,13 +10,21 @@
 #include "parta/content/v1/content.pb.h"
 #include "services/content/access/school_access.h"
 #include "services/content/store/content_store.h"
+#include "services/content/store/folder_store.h"
+#include "services/content/store/school_space_store.h"
 
 namespace parta::content {
 
 class Library {
  public:
-  Library(ContentStore& store, SchoolAccess& schools, const Clock& clock)
-      : store_(store), schools_(schools), clock_(clock) {}
+  Library(ContentStore& store, FolderStore& folders, SchoolSpaceStore& spaces,
+          SchoolAccess& schools, const Clock& clock, int64_t school_quota)
+      : store_(store),
+        folders_(folders),
+        spaces_(spaces),
+        schools_(schools),
+        clock_(clock),
+        school_quota_(school_quota) {}
 
   absl::StatusOr<v1::Item> Update(const std::string& caller, const v1::UpdateItemRequest& req);
   absl::StatusOr<v1::Item> Publish(const std::string& caller, const std::string& token,
@@ -28,8 +36,11 @@ class Library {
 
  private:
   ContentStore& store_;
+  FolderStore& folders_;
+  SchoolSpaceStore& spaces_;
   SchoolAccess& schools_;
   const Clock& clock_;
+  const int64_t school_quota_;
 };
 
 }  // namespace parta::content

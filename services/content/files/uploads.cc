@@ -13,6 +13,10 @@
 namespace parta::content {
 namespace {
 
+Quotas QuotasOf(const ContentSettings& settings) {
+  return {.user = settings.user_quota, .school = settings.school_quota};
+}
+
 using google::protobuf::util::TimeUtil;
 
 v1::Upload UploadOf(const UploadRow& row) {
@@ -68,7 +72,7 @@ absl::StatusOr<v1::Upload> Uploads::Create(const std::string& caller,
                       .declared_media_type = EssenceOf(req.declared_media_type()),
                       .create_time = now,
                       .expire_time = now + settings_.upload_lifetime};
-  ASSIGN_OR_RETURN(UploadRow made, store_.CreateUpload(row, key, settings_.user_quota));
+  ASSIGN_OR_RETURN(UploadRow made, store_.CreateUpload(row, key, QuotasOf(settings_)));
   return Finish(made);
 }
 
@@ -202,7 +206,7 @@ absl::StatusOr<v1::Item> Uploads::Complete(const UploadRow& upload) {
     if (whole.ok()) bytes.text = ExtractText(media_type, *whole);
   }
   absl::StatusOr<v1::Item> item = store_.CompleteUpload(
-      upload, bytes, settings_.user_quota, ids_.NewId(), ids_.NewId(), clock_.Now(),
+      upload, bytes, QuotasOf(settings_), ids_.NewId(), ids_.NewId(), clock_.Now(),
       [&] { return blobs_.Promote(upload.id, summary.sha256); });
   if (!item.ok()) {
     if (absl::IsResourceExhausted(item.status()) || absl::IsNotFound(item.status())) {

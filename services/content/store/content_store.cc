@@ -7,6 +7,9 @@
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
 #include "services/content/domain/media_types.h"
+#include "services/content/store/item_rows.h"
+#include "services/content/store/rendition_rows.h"
+#include "services/content/store/school_quota.h"
 
 namespace parta::content {
 namespace {
@@ -15,19 +18,6 @@ constexpr const char* kUploadColumns =
     "id::text, owner_user_id::text, coalesce(item_id::text, ''), file_name, size, "
     "declared_media_type, committed, held_end, coalesce(version_id::text, ''), " PARTA_PG_US(
         "created_at") ", " PARTA_PG_US("expires_at");
-
-constexpr const char* kItemColumns =
-    "i.id::text, i.kind, i.owner_user_id::text, i.title, " PARTA_PG_US("i.created_at") ", "
-    PARTA_PG_US("i.updated_at") ", v.id::text, v.number, v.file_name, v.size, v.media_type, "
-    "v.sha256, v.scan_state, " PARTA_PG_US("v.created_at") ", i.description, i.subject, "
-    "array_to_string(i.grades, ','), i.age_label, i.licence, i.language, "
-    "array_to_string(ARRAY(SELECT school_id::text FROM library_entries WHERE item_id = i.id "
-    "ORDER BY published_at, school_id), ',')";
-
-// Items joined with their newest version.
-constexpr const char* kItemsWithNewestVersion =
-    " FROM items i JOIN LATERAL (SELECT * FROM versions WHERE item_id = i.id "
-    "ORDER BY number DESC LIMIT 1) v ON true ";
 
 UploadRow UploadOf(const pqxx::row& row) {
   return UploadRow{.id = row[0].as<std::string>(),
@@ -41,97 +31,6 @@ UploadRow UploadOf(const pqxx::row& row) {
                    .version_id = row[8].as<std::string>(),
                    .create_time = pg::FromMicros(row[9].as<int64_t>()),
                    .expire_time = pg::FromMicros(row[10].as<int64_t>())};
-}
-
-}  // namespace
-
-std::string KindName(v1::ItemKind kind) {
-  switch (kind) {
-    case v1::ITEM_KIND_DOCUMENT:
-      return "document";
-    case v1::ITEM_KIND_IMAGE:
-      return "image";
-    case v1::ITEM_KIND_AUDIO:
-      return "audio";
-    case v1::ITEM_KIND_VIDEO:
-      return "video";
-    default:
-      return "file";
-  }
-}
-
-namespace {
-
-v1::ItemKind KindOfName(const std::string& name) {
-  if (name == "document") return v1::ITEM_KIND_DOCUMENT;
-  if (name == "image") return v1::ITEM_KIND_IMAGE;
-  if (name == "audio") return v1::ITEM_KIND_AUDIO;
-  if (name == "video") return v1::ITEM_KIND_VIDEO;
-  return v1::ITEM_KIND_FILE;
-}
-
-v1::ScanState ScanStateOf(const std::string& name) {
-  if (name == "clean") return v1::SCAN_STATE_CLEAN;
-  if (name == "infected") return v1::SCAN_STATE_INFECTED;
-  return v1::SCAN_STATE_PENDING;
-}
-
-void SetTime(google::protobuf::Timestamp* out, int64_t micros) {
-  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
-}
-
-// The version columns of kItemColumns from `first` on.
-v1::Version VersionOf(const pqxx::row& row, int first, const std::string& item_id) {
-  v1::Version version;
-  version.set_id(row[first].as<std::string>());
-  version.set_item_id(item_id);
-  version.set_number(row[first + 1].as<int32_t>());
-  version.set_file_name(row[first + 2].as<std::string>());
-  version.set_size(row[first + 3].as<int64_t>());
-  version.set_media_type(row[first + 4].as<std::string>());
-  version.set_sha256(row[first + 5].as<std::string>());
-  version.set_scan_state(ScanStateOf(row[first + 6].as<std::string>()));
-  SetTime(version.mutable_create_time(), row[first + 7].as<int64_t>());
-  return version;
-}
-
-v1::Item ItemOf(const pqxx::row& row) {
-  v1::Item item;
-  item.set_id(row[0].as<std::string>());
-  item.set_kind(KindOfName(row[1].as<std::string>()));
-  item.set_owner_user_id(row[2].as<std::string>());
-  item.set_title(row[3].as<std::string>());
-  SetTime(item.mutable_create_time(), row[4].as<int64_t>());
-  SetTime(item.mutable_update_time(), row[5].as<int64_t>());
-  *item.mutable_current_version() = VersionOf(row, 6, item.id());
-  item.set_description(row[14].as<std::string>());
-  item.set_subject(row[15].as<std::string>());
-  for (absl::string_view grade :
-       absl::StrSplit(row[16].as<std::string>(), ',', absl::SkipEmpty())) {
-    int value = 0;
-    if (absl::SimpleAtoi(grade, &value)) item.add_grades(value);
-  }
-  item.set_age_label(static_cast<v1::AgeLabel>(row[17].as<int>()));
-  item.set_licence(row[18].as<std::string>());
-  item.set_language(row[19].as<std::string>());
-  for (absl::string_view school :
-       absl::StrSplit(row[20].as<std::string>(), ',', absl::SkipEmpty())) {
-    item.add_library_school_ids(std::string(school));
-  }
-  return item;
-}
-
-// Recomputes the search words of the item's library entries from the item and its newest
-// version.
-void RefreshLibrarySearch(pqxx::work& tx, const std::string& item_id) {
-  tx.exec_params(
-      "UPDATE library_entries e SET search = "
-      "setweight(to_tsvector('russian', i.title), 'A') || "
-      "setweight(to_tsvector('russian', i.subject || ' ' || i.description), 'B') || "
-      "setweight(to_tsvector('russian', coalesce(v.text_content, '')), 'C') "
-      "FROM items i, LATERAL (SELECT text_content FROM versions WHERE item_id = i.id "
-      "ORDER BY number DESC LIMIT 1) v WHERE e.item_id = i.id AND i.id = $1",
-      item_id);
 }
 
 absl::Status UploadNotFound() {
@@ -167,19 +66,8 @@ absl::Status QuotaExceeded(int64_t used, int64_t size, int64_t quota) {
 
 }  // namespace
 
-std::string ScanStateName(v1::ScanState state) {
-  switch (state) {
-    case v1::SCAN_STATE_CLEAN:
-      return "clean";
-    case v1::SCAN_STATE_INFECTED:
-      return "infected";
-    default:
-      return "pending";
-  }
-}
-
 absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload, const RetryKey& key,
-                                                     int64_t quota) {
+                                                     const Quotas& quotas) {
   return pool_.TransactFor<UploadRow>([&](pqxx::work& tx) -> absl::StatusOr<UploadRow> {
     LockQuota(tx, upload.owner_user_id);
     const pqxx::result earlier =
@@ -194,14 +82,20 @@ absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload, co
       }
       return UploadOf(earlier[0]);
     }
-    if (!upload.item_id.empty() &&
-        tx.exec_params("SELECT 1 FROM items WHERE id = $1 AND owner_user_id = $2 FOR UPDATE",
-                       upload.item_id, upload.owner_user_id)
-            .empty()) {
-      return ItemNotFound();
+    if (!upload.item_id.empty()) {
+      const pqxx::result target =
+          tx.exec_params("SELECT kind FROM items WHERE id = $1 AND owner_user_id = $2 FOR UPDATE",
+                         upload.item_id, upload.owner_user_id);
+      if (target.empty()) return ItemNotFound();
+      const std::string kind = target[0][0].as<std::string>();
+      if (kind == KindName(v1::ITEM_KIND_ARTICLE) || kind == KindName(v1::ITEM_KIND_LINK)) {
+        return FailedPrecondition("WRONG_ITEM_KIND", "an article or a link has no versions");
+      }
+      // A new version of an item schools show takes its place in their libraries.
+      RETURN_IF_ERROR(CheckSchoolQuota(tx, upload.item_id, upload.size, quotas.school));
     }
     const int64_t used = SpaceUsed(tx, upload.owner_user_id, "");
-    if (used + upload.size > quota) return QuotaExceeded(used, upload.size, quota);
+    if (used + upload.size > quotas.user) return QuotaExceeded(used, upload.size, quotas.user);
     if (tx.exec_params1("SELECT count(*) FROM uploads WHERE owner_user_id = $1 "
                         "AND version_id IS NULL",
                         upload.owner_user_id)[0]
@@ -279,7 +173,8 @@ absl::Status ContentStore::CancelUpload(const std::string& id, const std::string
 }
 
 absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
-    const UploadRow& upload, const CompletedBytes& bytes, int64_t quota, const std::string& item_id,
+    const UploadRow& upload, const CompletedBytes& bytes, const Quotas& quotas,
+    const std::string& item_id,
     const std::string& version_id, absl::Time now, const std::function<absl::Status()>& promote) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
     LockQuota(tx, upload.owner_user_id);
@@ -299,7 +194,10 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
       return FailedPrecondition("UPLOAD_INCOMPLETE", "the upload has not arrived whole");
     }
     const int64_t used = SpaceUsed(tx, upload.owner_user_id, upload.id);
-    if (used + upload.size > quota) return QuotaExceeded(used, upload.size, quota);
+    if (used + upload.size > quotas.user) return QuotaExceeded(used, upload.size, quotas.user);
+    if (!upload.item_id.empty()) {
+      RETURN_IF_ERROR(CheckSchoolQuota(tx, upload.item_id, upload.size, quotas.school));
+    }
 
     // The item before the blob: nothing is put in place for an item deleted meanwhile.
     const std::string kind = KindName(KindOf(bytes.media_type));
@@ -343,7 +241,7 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
                    bytes.sha256, ScanStateName(bytes.scan_state), upload.owner_user_id,
                    pg::ToMicros(now), bytes.text);
     tx.exec_params("UPDATE uploads SET version_id = $2 WHERE id = $1", upload.id, version_id);
-    RefreshLibrarySearch(tx, item);
+    RefreshSearchWords(tx, item);
     const pqxx::row made = tx.exec_params1(
         absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion, "WHERE i.id = $1"), item);
     return ItemOf(made);
@@ -379,27 +277,37 @@ absl::StatusOr<UploadRow> ContentStore::RewindUpload(const std::string& id, int6
 absl::StatusOr<v1::Item> ContentStore::GetItem(const std::string& item_id,
                                                const std::string& owner) {
   return pool_.ReadFor<v1::Item>([&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::Item> {
-    const pqxx::result rows =
-        tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
-                                    "WHERE i.id = $1 AND i.owner_user_id = $2"),
-                       item_id, owner);
+    // An article's body comes with the item read alone, never in lists (it may be large).
+    const pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kItemColumns,
+                     ", (SELECT body_html FROM articles WHERE item_id = i.id) AS article_html",
+                     kItemsWithNewestVersion, "WHERE i.id = $1 AND i.owner_user_id = $2"),
+        item_id, owner);
     if (rows.empty()) return ItemNotFound();
-    return ItemOf(rows[0]);
+    v1::Item item = ItemOf(rows[0]);
+    if (const pqxx::field body = rows[0]["article_html"]; !body.is_null()) {
+      item.set_article_html(body.as<std::string>());
+    }
+    return item;
   });
 }
 
 absl::StatusOr<std::vector<v1::Item>> ContentStore::ListItems(const std::string& owner,
+                                                              const std::string& folder_id,
                                                               const std::optional<ItemKey>& after,
                                                               int limit) {
   return pool_.ReadFor<std::vector<v1::Item>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<v1::Item>> {
         const pqxx::result rows = tx.exec_params(
             absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
-                         "WHERE i.owner_user_id = $1 AND ($2 = '' OR (i.created_at, i.id) < (",
+                         "WHERE i.owner_user_id = $1 "
+                         "AND i.folder_id IS NOT DISTINCT FROM nullif($5, '')::uuid "
+                         "AND ($2 = '' OR (i.created_at, i.id) < (",
                          PARTA_PG_TS("$3"),
                          ", nullif($2, '')::uuid)) "
                          "ORDER BY i.created_at DESC, i.id DESC LIMIT $4"),
-            owner, after ? after->id : "", after ? pg::ToMicros(after->create_time) : 0, limit);
+            owner, after ? after->id : "", after ? pg::ToMicros(after->create_time) : 0, limit,
+            folder_id);
         std::vector<v1::Item> items;
         for (const pqxx::row& row : rows) items.push_back(ItemOf(row));
         return items;
@@ -417,7 +325,10 @@ absl::StatusOr<std::vector<std::string>> ContentStore::DeleteItem(const std::str
         }
         std::vector<std::string> blobs;
         for (const pqxx::row& row :
-             tx.exec_params("SELECT DISTINCT sha256 FROM versions WHERE item_id = $1", item_id)) {
+             tx.exec_params("SELECT sha256 FROM versions WHERE item_id = $1 UNION "
+                            "SELECT r.sha256 FROM renditions r JOIN versions v "
+                            "ON v.id = r.version_id WHERE v.item_id = $1",
+                            item_id)) {
           blobs.push_back(row[0].as<std::string>());
         }
         tx.exec_params("DELETE FROM items WHERE id = $1", item_id);  // versions cascade
@@ -425,15 +336,14 @@ absl::StatusOr<std::vector<std::string>> ContentStore::DeleteItem(const std::str
       });
 }
 
-absl::StatusOr<v1::Item> ContentStore::UpdateItem(const v1::Item& item,
-                                                  const std::vector<std::string>& paths,
-                                                  const std::string& owner, absl::Time now) {
+absl::StatusOr<v1::Item> ContentStore::UpdateItem(
+    const v1::Item& item, const std::vector<std::string>& paths, const std::string& owner,
+    absl::Time now, const std::function<absl::Status(pqxx::work&, const std::string&)>& also) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
-    if (tx.exec_params("SELECT 1 FROM items WHERE id = $1 AND owner_user_id = $2 FOR UPDATE",
-                       item.id(), owner)
-            .empty()) {
-      return ItemNotFound();
-    }
+    const pqxx::result found = tx.exec_params(
+        "SELECT kind FROM items WHERE id = $1 AND owner_user_id = $2 FOR UPDATE", item.id(), owner);
+    if (found.empty()) return ItemNotFound();
+    if (also) RETURN_IF_ERROR(also(tx, found[0][0].as<std::string>()));
     std::string grades = "{";
     for (int i = 0; i < item.grades_size(); ++i) {
       absl::StrAppend(&grades, i > 0 ? "," : "", item.grades(i));
@@ -459,7 +369,7 @@ absl::StatusOr<v1::Item> ContentStore::UpdateItem(const v1::Item& item,
     }
     tx.exec_params("UPDATE items SET updated_at = " PARTA_PG_TS("$2") " WHERE id = $1", item.id(),
                    pg::ToMicros(now));
-    RefreshLibrarySearch(tx, item.id());
+    RefreshSearchWords(tx, item.id());
     const pqxx::row row = tx.exec_params1(
         absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion, "WHERE i.id = $1"),
         item.id());
@@ -468,18 +378,25 @@ absl::StatusOr<v1::Item> ContentStore::UpdateItem(const v1::Item& item,
 }
 
 absl::StatusOr<v1::Item> ContentStore::Publish(const std::string& item_id, const std::string& owner,
-                                               const std::string& school_id, absl::Time now) {
+                                               const std::string& school_id, int64_t school_quota,
+                                               absl::Time now) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
     if (tx.exec_params("SELECT 1 FROM items WHERE id = $1 AND owner_user_id = $2 FOR UPDATE",
                        item_id, owner)
             .empty()) {
       return ItemNotFound();
     }
+    const int64_t size =
+        tx.exec_params1("SELECT coalesce((SELECT size FROM versions WHERE item_id = $1 "
+                        "ORDER BY number DESC LIMIT 1), 0)",
+                        item_id)[0]
+            .as<int64_t>();
+    RETURN_IF_ERROR(CheckSchoolQuota(tx, item_id, size, school_quota, school_id));
     tx.exec_params(
         "INSERT INTO library_entries (item_id, school_id, published_by, published_at) "
         "VALUES ($1, $2, $3, " PARTA_PG_TS("$4") ") ON CONFLICT DO NOTHING",
         item_id, school_id, owner, pg::ToMicros(now));
-    RefreshLibrarySearch(tx, item_id);
+    RefreshSearchWords(tx, item_id);
     return ItemOf(tx.exec_params1(
         absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion, "WHERE i.id = $1"),
         item_id));
@@ -513,13 +430,8 @@ absl::StatusOr<std::vector<v1::Item>> ContentStore::SearchLibrary(const LibraryQ
         const pqxx::result rows = tx.exec_params(
             absl::StrCat(
                 "SELECT ", kItemColumns, kItemsWithNewestVersion,
-                "JOIN library_entries e ON e.item_id = i.id AND e.school_id = $1 "
-                "WHERE ($2 = '' OR e.search @@ websearch_to_tsquery('russian', $2)) "
-                "AND ($3 = '' OR i.subject = $3) AND ($4 = 0 OR $4 = ANY (i.grades)) "
-                "AND ($5 = 0 OR (i.age_label BETWEEN 1 AND $5)) AND ($6 = '' OR i.kind = $6) "
-                "AND v.scan_state <> 'infected' "
-                "ORDER BY CASE WHEN $2 = '' THEN 0 ELSE "
-                "ts_rank_cd(e.search, websearch_to_tsquery('russian', $2)) END DESC, "
+                "JOIN library_entries e ON e.item_id = i.id AND e.school_id = $1 WHERE ",
+                kLibraryFilters, kLibraryRankOrder,
                 "e.published_at DESC, i.id DESC OFFSET $7 LIMIT $8"),
             query.school_id, query.query, query.subject, query.grade, query.max_age_label,
             query.kind, query.offset, query.limit);
@@ -529,30 +441,21 @@ absl::StatusOr<std::vector<v1::Item>> ContentStore::SearchLibrary(const LibraryQ
       });
 }
 
-absl::StatusOr<std::vector<std::string>> ContentStore::LibrariesOf(const std::string& version_id) {
-  return pool_.ReadFor<std::vector<std::string>>(
-      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<std::string>> {
-        std::vector<std::string> schools;
-        for (const pqxx::row& row :
-             tx.exec_params("SELECT e.school_id::text FROM versions v JOIN library_entries e "
-                            "ON e.item_id = v.item_id WHERE v.id = $1",
-                            version_id)) {
-          schools.push_back(row[0].as<std::string>());
-        }
-        return schools;
-      });
-}
-
 absl::StatusOr<bool> ContentStore::RemoveBlobIfUnused(
     const std::string& sha256, const std::function<absl::Status()>& remove_file) {
   return pool_.TransactFor<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
     const pqxx::result locked = tx.exec_params(
         "SELECT 1 FROM blobs b WHERE sha256 = $1 AND NOT EXISTS "
-        "(SELECT 1 FROM versions v WHERE v.sha256 = b.sha256) FOR UPDATE",
+        "(SELECT 1 FROM versions v WHERE v.sha256 = b.sha256) AND NOT EXISTS "
+        "(SELECT 1 FROM renditions r WHERE r.sha256 = b.sha256) FOR UPDATE",
         sha256);
     if (locked.empty()) return false;
-    // Still unused under the lock: a completion of the same bytes waits for this commit.
-    if (!tx.exec_params("SELECT 1 FROM versions WHERE sha256 = $1 LIMIT 1", sha256).empty()) {
+    // Still unused under the lock: a completion of the same bytes, or a rendition stored with
+    // them, waits for this commit.
+    if (!tx.exec_params("SELECT 1 FROM versions WHERE sha256 = $1 UNION ALL "
+                        "SELECT 1 FROM renditions WHERE sha256 = $1 LIMIT 1",
+                        sha256)
+             .empty()) {
       return false;
     }
     RETURN_IF_ERROR(remove_file());
@@ -600,14 +503,17 @@ absl::StatusOr<VersionRow> ContentStore::GetVersion(const std::string& version_i
   return pool_.ReadFor<VersionRow>([&](pqxx::nontransaction& tx) -> absl::StatusOr<VersionRow> {
     const pqxx::result rows = tx.exec_params(
         "SELECT v.id::text, v.number, v.file_name, v.size, v.media_type, v.sha256, v.scan_state, "
-        PARTA_PG_US("v.created_at") ", v.item_id::text, i.owner_user_id::text "
+        PARTA_PG_US("v.created_at") ", v.item_id::text, i.owner_user_id::text, "
+        PARTA_CONTENT_RENDITIONS_COLUMN("v.id") " "
         "FROM versions v JOIN items i ON i.id = v.item_id WHERE v.id = $1",
         version_id);
     if (rows.empty()) {
       return NotFound("VERSION_NOT_FOUND", "no such version that you may read");
     }
-    return VersionRow{.version = VersionOf(rows[0], 0, rows[0][8].as<std::string>()),
-                      .owner_user_id = rows[0][9].as<std::string>()};
+    VersionRow version{.version = VersionOf(rows[0], 0, rows[0][8].as<std::string>()),
+                       .owner_user_id = rows[0][9].as<std::string>()};
+    AddRenditions(rows[0]["renditions"].as<std::string>(), version.version);
+    return version;
   });
 }
 

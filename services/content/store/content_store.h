@@ -14,6 +14,7 @@
 #include "libs/core/retry_key.h"
 #include "libs/pg/pool.h"
 #include "parta/content/v1/content.pb.h"
+#include "services/content/store/item_rows.h"
 
 namespace parta::content {
 
@@ -46,6 +47,12 @@ struct CompletedBytes {
   std::optional<std::string> text;
 };
 
+// The quotas a change of stored bytes is checked against.
+struct Quotas {
+  int64_t user = 0;    // a person's files and open uploads
+  int64_t school = 0;  // a school library's shown items
+};
+
 // Unfinished uploads one person may have at once.
 inline constexpr int kMaxOpenUploads = 100;
 
@@ -57,9 +64,10 @@ class ContentStore {
   // `REQUEST_ID_REUSED` when it asked for something else). RESOURCE_EXHAUSTED `QUOTA_EXCEEDED`
   // when the owner's stored bytes and open uploads leave less than its size of `quota`, or
   // `TOO_MANY_UPLOADS` when he has kMaxOpenUploads unfinished.
-  // NOT_FOUND `ITEM_NOT_FOUND` for a new version of an item that is not the owner's.
+  // NOT_FOUND `ITEM_NOT_FOUND` for a new version of an item that is not the owner's,
+  // FAILED_PRECONDITION `WRONG_ITEM_KIND` of an article or a link (they have no versions).
   absl::StatusOr<UploadRow> CreateUpload(const UploadRow& upload, const RetryKey& key,
-                                         int64_t quota);
+                                         const Quotas& quotas);
 
   // An upload of `owner` (NOT_FOUND `UPLOAD_NOT_FOUND` otherwise, and after it expired).
   absl::StatusOr<UploadRow> GetUpload(const std::string& id, const std::string& owner,
@@ -87,7 +95,7 @@ class ContentStore {
   // version) and its version are written, and the upload names the version. An upload completed
   // already answers its item.
   absl::StatusOr<v1::Item> CompleteUpload(const UploadRow& upload, const CompletedBytes& bytes,
-                                          int64_t quota, const std::string& item_id,
+                                          const Quotas& quotas, const std::string& item_id,
                                           const std::string& version_id, absl::Time now,
                                           const std::function<absl::Status()>& promote);
 
@@ -98,15 +106,18 @@ class ContentStore {
   // Sets an unfinished upload back to `offset` (what its staging file really holds).
   absl::StatusOr<UploadRow> RewindUpload(const std::string& id, int64_t offset);
 
-  // An item of `owner` with its newest version (NOT_FOUND `ITEM_NOT_FOUND`).
+  // An item of `owner` with its newest version, an article with its body (NOT_FOUND
+  // `ITEM_NOT_FOUND`).
   absl::StatusOr<v1::Item> GetItem(const std::string& item_id, const std::string& owner);
 
-  // `owner`'s items, newest first, after the item (created_at, id) of `after` when given.
+  // `owner`'s items in `folder_id` ("" for the top), newest first, after the item
+  // (created_at, id) of `after` when given.
   struct ItemKey {
     absl::Time create_time;
     std::string id;
   };
   absl::StatusOr<std::vector<v1::Item>> ListItems(const std::string& owner,
+                                                  const std::string& folder_id,
                                                   const std::optional<ItemKey>& after, int limit);
 
   // Deletes an item of `owner` with its versions (NOT_FOUND `ITEM_NOT_FOUND`); answers the blobs
@@ -115,14 +126,18 @@ class ContentStore {
                                                       const std::string& owner);
 
   // Changes the catalogue fields `paths` of an item of `owner` to those of `item`
-  // (NOT_FOUND `ITEM_NOT_FOUND`).
-  absl::StatusOr<v1::Item> UpdateItem(const v1::Item& item, const std::vector<std::string>& paths,
-                                      const std::string& owner, absl::Time now);
+  // (NOT_FOUND `ITEM_NOT_FOUND`). `also`, when given, writes more of the item in the same
+  // transaction, told the item's kind (its column), before the search words are refreshed.
+  absl::StatusOr<v1::Item> UpdateItem(
+      const v1::Item& item, const std::vector<std::string>& paths, const std::string& owner,
+      absl::Time now,
+      const std::function<absl::Status(pqxx::work&, const std::string&)>& also = nullptr);
 
   // Shows an item of `owner` in a school's library (idempotent), or stops showing it (NOT_FOUND
   // `ITEM_NOT_FOUND`; `LIBRARY_ENTRY_NOT_FOUND` when that library does not show it).
   absl::StatusOr<v1::Item> Publish(const std::string& item_id, const std::string& owner,
-                                   const std::string& school_id, absl::Time now);
+                                   const std::string& school_id, int64_t school_quota,
+                                   absl::Time now);
   absl::StatusOr<v1::Item> Withdraw(const std::string& item_id, const std::string& owner,
                                     const std::string& school_id);
 
@@ -140,8 +155,6 @@ class ContentStore {
   };
   absl::StatusOr<std::vector<v1::Item>> SearchLibrary(const LibraryQuery& query);
 
-  // The schools whose libraries show the item of a version.
-  absl::StatusOr<std::vector<std::string>> LibrariesOf(const std::string& version_id);
 
   // Removes blob `sha256` when no version refers to it: under its row lock, `remove_file` runs,
   // then the row goes. Answers whether it was removed.
@@ -179,10 +192,5 @@ class ContentStore {
  private:
   pg::Pool& pool_;
 };
-
-// ScanState ↔ its column.
-std::string ScanStateName(v1::ScanState state);
-// ItemKind → its column ("document", …).
-std::string KindName(v1::ItemKind kind);
 
 }  // namespace parta::content

@@ -44,6 +44,23 @@ struct Segment {
   int64_t length = 0;
 };
 
+// What an opened download serves: the version, or the rendition asked for.
+struct Served {
+  std::string sha256;
+  std::string media_type;
+  std::string file_name;
+  int64_t size = 0;
+};
+
+Served ServedOf(const cv1::OpenDownloadResponse& opened) {
+  if (opened.has_rendition()) {
+    const cv1::Rendition& rendition = opened.rendition();
+    return {rendition.sha256(), rendition.media_type(), rendition.file_name(), rendition.size()};
+  }
+  const cv1::Version& version = opened.version();
+  return {version.sha256(), version.media_type(), version.file_name(), version.size()};
+}
+
 // Writes the segments one piece at a time: a literal, or one ReadContent's bytes, then waits
 // for the client to take it before asking for more. The read token is the only credential
 // ReadContent needs, so the caller's bearer token is not sent with it (it may expire during a
@@ -58,7 +75,7 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
         exchange_(std::move(exchange)),
         open_(std::move(open)),
         read_token_(opened.read_token()),
-        sha256_(opened.version().sha256()),
+        sha256_(ServedOf(opened).sha256),
         segments_(std::move(segments)) {
     reader_ = exchange_->caller();
     reader_.token.clear();
@@ -107,7 +124,7 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
     content_.OpenDownload(
         exchange_->caller(), open_,
         [self = shared_from_this()](absl::StatusOr<cv1::OpenDownloadResponse> opened) {
-          if (!opened.ok() || opened->version().sha256() != self->sha256_) return self->Cut();
+          if (!opened.ok() || ServedOf(*opened).sha256 != self->sha256_) return self->Cut();
           self->read_token_ = opened->read_token();
           self->Read();
         });
@@ -133,16 +150,25 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
   bool reopened_ = false;  // since the last piece: a fresh token that fails again ends it
 };
 
+// The rendition named by `?rendition=`; "" and "original" are the file itself.
+absl::StatusOr<cv1::RenditionKind> RenditionOfQuery(const std::string& value) {
+  if (value.empty() || value == "original") return cv1::RENDITION_KIND_UNSPECIFIED;
+  if (value == "thumbnail") return cv1::RENDITION_KIND_THUMBNAIL;
+  if (value == "preview") return cv1::RENDITION_KIND_PREVIEW;
+  return InvalidArgument("INVALID_RENDITION", "rendition is one of thumbnail, preview or original");
+}
+
 // Answers an opened download: 304, 416, or the head and then the bytes.
 void Serve(ContentCalls& content, const std::shared_ptr<FileExchange>& exchange,
            cv1::OpenDownloadRequest open, const cv1::OpenDownloadResponse& opened) {
   const HttpRequest& request = exchange->request();
-  const cv1::Version& version = opened.version();
-  const std::string etag = absl::StrCat("\"", version.sha256(), "\"");
-  const std::string media_type = IsPlainMediaType(version.media_type())
-                                     ? version.media_type()
+  // The bytes the read token opens: the file, or a rendition of it.
+  const Served served = ServedOf(opened);
+  const std::string etag = absl::StrCat("\"", served.sha256, "\"");
+  const std::string media_type = IsPlainMediaType(served.media_type)
+                                     ? served.media_type
                                      : std::string("application/octet-stream");
-  const uint64_t size = static_cast<uint64_t>(std::max<int64_t>(0, version.size()));
+  const uint64_t size = static_cast<uint64_t>(std::max<int64_t>(0, served.size));
 
   HttpResponse head;
   head.content_type = media_type;
@@ -157,7 +183,7 @@ void Serve(ContentCalls& content, const std::shared_ptr<FileExchange>& exchange,
   }
   head.headers.emplace_back(
       "Content-Disposition",
-      ContentDisposition(version.file_name(),
+      ContentDisposition(served.file_name,
                          opened.inline_safe() ? Disposition::kInline : Disposition::kAttachment));
 
   // Ranges apply to GET only (RFC 9110 §14.2), and only while the client's copy is current.
@@ -242,10 +268,14 @@ void FileDownloads::Options(const std::shared_ptr<FileExchange>& exchange) const
 }
 
 void FileDownloads::Download(const std::shared_ptr<FileExchange>& exchange,
-                             const std::string& version_id, const std::string& link) {
+                             const std::string& version_id, const std::string& link,
+                             const std::string& rendition) {
+  const absl::StatusOr<cv1::RenditionKind> kind = RenditionOfQuery(rendition);
+  if (!kind.ok()) return exchange->Fail(kind.status());
   cv1::OpenDownloadRequest request;
   request.set_version_id(version_id);
   request.set_link(link);
+  request.set_rendition(*kind);
   content_.OpenDownload(
       exchange->caller(), request,
       [this, exchange, request](absl::StatusOr<cv1::OpenDownloadResponse> opened) {

@@ -7,6 +7,8 @@
 // expires midway is renewed with another OpenDownload. Ranges (single:
 // 206; several: 206 multipart/byteranges), If-None-Match (304) and If-Range against the strong
 // ETag (the SHA-256), Content-Disposition with the original name, and a sandboxing CSP.
+// `?rendition=thumbnail|preview` serves a picture made of the version instead (same access; its
+// own hash as the ETag, its own name, always inline).
 
 #include <memory>
 #include <string>
@@ -22,9 +24,10 @@ class FileDownloads {
 
   // OPTIONS: the CORS preflight (Range and the conditionals are allowed).
   void Options(const std::shared_ptr<FileExchange>& exchange) const;
-  // GET or HEAD; `link` is the signed link of the query string ("" when none).
+  // GET or HEAD; `link` is the signed link of the query string ("" when none), `rendition` the
+  // rendition asked for ("" for the file itself; 400 `INVALID_RENDITION` for an unknown one).
   void Download(const std::shared_ptr<FileExchange>& exchange, const std::string& version_id,
-                const std::string& link);
+                const std::string& link, const std::string& rendition = "");
 
  private:
   ContentCalls& content_;

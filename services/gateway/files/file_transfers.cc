@@ -180,7 +180,8 @@ void FileTransfers::Dispatch(const std::shared_ptr<FileExchange>& exchange, cons
       if (method == "PATCH") return uploads_.Patch(exchange, match.id);
       return uploads_.Terminate(exchange, match.id);
     case Target::kFile:
-      return downloads_.Download(exchange, match.id, link);
+      return downloads_.Download(exchange, match.id, link,
+                                 QueryValue(exchange->request().query(), "rendition"));
     case Target::kNone:
       return;
   }

@@ -47,6 +47,24 @@ class ContentDouble::Service final : public cv1::ContentService::Service {
     return AddVersionLocked(file_name, media_type, bytes, inline_safe).id();
   }
 
+  void AddRendition(const std::string& version_id, cv1::RenditionKind kind,
+                    const std::string& bytes) {
+    absl::MutexLock lock(&mu_);
+    const cv1::Version& version = versions_.at(version_id).version;
+    StoredVersion stored;
+    stored.version = version;
+    stored.bytes = bytes;
+    stored.inline_safe = true;
+    stored.rendition.set_kind(kind);
+    stored.rendition.set_media_type("image/jpeg");
+    stored.rendition.set_size(static_cast<int64_t>(bytes.size()));
+    stored.rendition.set_sha256(absl::BytesToHexString(Sha256(bytes)));
+    stored.rendition.set_file_name(
+        absl::StrCat(version.file_name(), ".",
+                     kind == cv1::RENDITION_KIND_THUMBNAIL ? "thumbnail" : "preview", ".jpg"));
+    versions_[RenditionKey(version_id, kind)] = std::move(stored);
+  }
+
   Seen seen() const {
     absl::MutexLock lock(&mu_);
     return seen_;
@@ -74,7 +92,13 @@ class ContentDouble::Service final : public cv1::ContentService::Service {
     cv1::Version version;
     std::string bytes;
     bool inline_safe = false;
+    cv1::Rendition rendition;  // set for a rendition's bytes
   };
+
+  // Where a rendition's bytes are kept among the versions (its read token names it).
+  static std::string RenditionKey(const std::string& version_id, cv1::RenditionKind kind) {
+    return absl::StrCat(version_id, "#", static_cast<int>(kind));
+  }
 
   cv1::Version AddVersionLocked(const std::string& file_name, const std::string& media_type,
                                 const std::string& bytes, bool inline_safe)
@@ -238,6 +262,7 @@ class ContentDouble::Service final : public cv1::ContentService::Service {
     Note(*context);
     ++seen_.opens;
     seen_.last_link = request->link();
+    seen_.last_rendition = request->rendition();
     seen_.last_open_authorized = !Metadata(*context, "authorization").empty();
     if (!seen_.last_open_authorized && request->link().empty()) {
       return Refuse(Unauthenticated("LINK_REQUIRED", "a token or a link is required"));
@@ -248,7 +273,17 @@ class ContentDouble::Service final : public cv1::ContentService::Service {
     auto it = versions_.find(request->version_id());
     if (it == versions_.end()) return Refuse(NotFound("VERSION_NOT_FOUND", "no such version"));
     *response->mutable_version() = it->second.version;
-    const std::string token = absl::StrCat("read:", ++next_token_, ":", request->version_id());
+    std::string opened = request->version_id();
+    if (request->rendition() != cv1::RENDITION_KIND_UNSPECIFIED) {
+      opened = RenditionKey(opened, request->rendition());
+      auto rendition = versions_.find(opened);
+      if (rendition == versions_.end()) {
+        return Refuse(NotFound("RENDITION_NOT_READY", "no such rendition yet"));
+      }
+      *response->mutable_rendition() = rendition->second.rendition;
+      it = rendition;
+    }
+    const std::string token = absl::StrCat("read:", ++next_token_, ":", opened);
     if (reads_per_token_ > 0) reads_left_[token] = reads_per_token_;
     response->set_read_token(token);
     response->set_inline_safe(it->second.inline_safe);
@@ -309,6 +344,11 @@ ContentDouble::ContentDouble() : service_(std::make_unique<Service>()) {
 }
 
 ContentDouble::~ContentDouble() { server_->Shutdown(); }
+
+void ContentDouble::AddRendition(const std::string& version_id, cv1::RenditionKind kind,
+                                 const std::string& bytes) {
+  service_->AddRendition(version_id, kind, bytes);
+}
 
 std::string ContentDouble::AddVersion(const std::string& file_name, const std::string& media_type,
                                       const std::string& bytes, bool inline_safe) {

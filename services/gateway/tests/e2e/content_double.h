@@ -29,6 +29,9 @@ class ContentDouble {
   std::string AddVersion(const std::string& file_name, const std::string& media_type,
                          const std::string& bytes, bool inline_safe = false);
   static std::string LinkFor(const std::string& version_id) { return "link-for-" + version_id; }
+  // Gives a version a rendition (a JPEG named "<name>.<kind>.jpg"), as the maker would.
+  void AddRendition(const std::string& version_id, content::v1::RenditionKind kind,
+                    const std::string& bytes);
   // From now on each read token expires after `reads` ReadContent calls (READ_TOKEN_EXPIRED).
   void ExpireReadTokensAfter(int reads);
 
@@ -42,6 +45,7 @@ class ContentDouble {
     bool read_authorized = false;  // a ReadContent came with an authorization token
     int64_t largest_read = 0;      // the largest ReadContent length asked
     std::string last_link;         // OpenDownloadRequest.link of the last call
+    content::v1::RenditionKind last_rendition = content::v1::RENDITION_KIND_UNSPECIFIED;
     bool last_open_authorized = false;
     content::v1::CreateUploadRequest last_create;
     std::string last_request_id;     // x-request-id metadata of the last call

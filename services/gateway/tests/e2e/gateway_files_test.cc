@@ -37,6 +37,12 @@ std::string Base64Sha256(const std::string& bytes) {
   return absl::Base64Escape(hash.Finish());
 }
 
+std::string HexSha256(const std::string& bytes) {
+  Sha256Stream hash;
+  hash.Update(bytes);
+  return absl::BytesToHexString(hash.Finish());
+}
+
 Headers Tus(const std::string& token, Headers more = {}) {
   more["tus-resumable"] = "1.0.0";
   if (!token.empty()) more["authorization"] = "Bearer " + token;
@@ -424,6 +430,53 @@ TEST_CASE("downloads honour ranges, conditionals, HEAD and signed links", "[e2e]
   ClientResponse html = t.Download(token, "/v1/files/" + page);
   CHECK(html.header("content-type") == "application/octet-stream");
   CHECK(absl::StartsWith(html.header("content-disposition"), "attachment;"));
+}
+
+TEST_CASE("a rendition is served by ?rendition= with its own hash, type and name", "[e2e][files]") {
+  ContentDouble content;
+  PARTA_TRANSFERS(t, content);
+  const std::string token = t.f->SignUp("files-renditions@example.ru");
+  const std::string file = Bytes(5'000, 3);
+  const std::string version = content.AddVersion("отчёт.pdf", "application/pdf", file, true);
+  const std::string thumbnail = Bytes(700, 5);
+  content.AddRendition(version, content::v1::RENDITION_KIND_THUMBNAIL, thumbnail);
+  const std::string target = "/v1/files/" + version;
+
+  ClientResponse small = t.Download(token, target + "?rendition=thumbnail");
+  REQUIRE(small.status == 200);
+  CHECK(small.body == thumbnail);
+  CHECK(content.seen().last_rendition == content::v1::RENDITION_KIND_THUMBNAIL);
+  CHECK(small.header("content-type") == "image/jpeg");
+  CHECK(small.header("etag") == absl::StrCat("\"", HexSha256(thumbnail), "\""));
+  CHECK(absl::StartsWith(small.header("content-disposition"), "inline;"));
+  CHECK(absl::StrContains(small.header("content-disposition"), "thumbnail.jpg"));
+  ClientResponse current =
+      t.Download(token, target + "?rendition=thumbnail", {{"if-none-match", small.header("etag")}});
+  CHECK(current.status == 304);
+  ClientResponse part =
+      t.Download(token, target + "?rendition=thumbnail", {{"range", "bytes=0-99"}});
+  CHECK(part.status == 206);
+  CHECK(part.body == thumbnail.substr(0, 100));
+  ClientResponse head = t.Download(token, target + "?rendition=thumbnail", {}, "HEAD");
+  CHECK(head.header("content-length") == "700");
+
+  // With a signed link too; the file itself is unchanged.
+  ClientResponse linked =
+      t.Download("", target + "?link=" + ContentDouble::LinkFor(version) + "&rendition=thumbnail");
+  CHECK(linked.status == 200);
+  CHECK(linked.body == thumbnail);
+  ClientResponse original = t.Download(token, target + "?rendition=original");
+  CHECK(original.body == file);
+  CHECK(content.seen().last_rendition == content::v1::RENDITION_KIND_UNSPECIFIED);
+
+  ClientResponse not_ready = t.Download(token, target + "?rendition=preview");
+  CHECK(not_ready.status == 404);
+  CHECK(not_ready.reason() == "RENDITION_NOT_READY");
+  const int opens = content.seen().opens;
+  ClientResponse unknown = t.Download(token, target + "?rendition=huge");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.reason() == "INVALID_RENDITION");
+  CHECK(content.seen().opens == opens);  // refused before the service is asked
 }
 
 TEST_CASE("each transfer request counts once against the user's write or read budget",

@@ -45,6 +45,9 @@ TEST_CASE("every annotated RPC of every linked service is routable and no two ro
   CHECK(routed_methods.count("parta.identity.v1.IdentityService.GetMe") == 1);
   CHECK(routed_methods.count("parta.testing.v1.TranscodingTestService.PurgeClasses") == 0);
   CHECK(routed_methods.count("parta.identity.v1.IdentityService.GetAccount") == 0);
+  // Client streams have no HTTP face: without a binding they are left out, not refused.
+  CHECK(routed_methods.count("parta.content.v1.ContentService.UploadFile") == 0);
+  CHECK(routed_methods.count("parta.testing.v1.EchoService.CollectEcho") == 0);
 }
 
 TEST_CASE("a route knows its backend, body rules and access", "[route_table]") {
@@ -85,7 +88,8 @@ TEST_CASE("a path with routes for other methods reports them", "[route_table]") 
 // A service built at run time, to feed the table rules that no linked proto has.
 class DynamicService {
  public:
-  explicit DynamicService(const std::vector<google::api::HttpRule>& rules) {
+  explicit DynamicService(const std::vector<google::api::HttpRule>& rules,
+                          bool client_streaming = false) {
     google::protobuf::FileDescriptorProto file;
     file.set_name("dynamic/v1/dynamic.proto");
     file.set_package("parta.dynamic.v1");
@@ -106,6 +110,7 @@ class DynamicService {
       method->set_name("Method" + std::to_string(++n));
       method->set_input_type(".parta.dynamic.v1.Request");
       method->set_output_type(".parta.dynamic.v1.Request");
+      method->set_client_streaming(client_streaming);
       *method->mutable_options()->MutableExtension(google::api::http) = rule;
       method->mutable_options()->SetExtension(api::v1::access, api::v1::ACCESS_USER);
     }
@@ -145,6 +150,10 @@ TEST_CASE("rules that cannot be served are refused at start-up", "[route_table]"
     CHECK_STATUS(RouteTable::Build({dynamic.service()}).status(), kInvalidArgument,
                  "INVALID_HTTP_RULE");
   }
+  // A stream cannot be one HTTP request and answer.
+  DynamicService stream({Get("/v1/things/{name}")}, /*client_streaming=*/true);
+  CHECK_STATUS(RouteTable::Build({stream.service()}).status(), kInvalidArgument,
+               "INVALID_HTTP_RULE");
 }
 
 }  // namespace
