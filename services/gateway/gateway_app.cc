@@ -74,6 +74,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnvironment(Config& env) {
   config.rest.access_log = env.Bool("PARTA_ACCESS_LOG", true);
   config.max_file_bytes =
       env.Int("PARTA_MAX_FILE_BYTES", config.max_file_bytes, 1, int64_t{1} << 50);
+  config.content_store_dir = env.String("PARTA_GATEWAY_CONTENT_STORE_DIR", "");
   if (std::string demo = env.String("PARTA_GATEWAY_DEMO_DIR", ""); !demo.empty()) {
     for (const char* name : {"call.html", "call.js"}) {
       std::ifstream in(demo + "/" + name);
@@ -236,6 +237,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewayConfi
         parts->backends->Channel("content"), *parts->authenticator, parts->limiter.get(),
         *parts->metrics,
         FileTransferOptions{.max_file_bytes = config.max_file_bytes,
+                            .content_store_dir = config.content_store_dir,
                             .backend_timeout = config.rest.backend_timeout,
                             .trusted_proxies = config.rest.trusted_proxies,
                             .cors_origins = config.rest.cors_origins,

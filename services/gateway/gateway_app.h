@@ -31,6 +31,9 @@ struct GatewayConfig {
   // The file transfers (tus uploads, downloads): served when a `content` backend is configured.
   // The deadline, proxies, CORS origins and access log come from `rest`.
   int64_t max_file_bytes = int64_t{2} << 30;
+  // Content's blob folder when this gateway sees it (same machine or a shared volume): downloads
+  // read files there instead of through ReadContent. Empty: always through content.
+  std::string content_store_dir;
   bool rate_limits_enabled = true;
   RateLimits rate_limits;
   // How often /readyz's answer is recomputed (off the I/O threads: it talks to Redis and identity).

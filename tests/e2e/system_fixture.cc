@@ -30,7 +30,9 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
                                 .string();
   SystemFixture* s = system.get();
   system->gateway_ = gateway::testing::GatewayFixture::Start(
-      [](gateway::GatewayConfig& config) {
+      [s](gateway::GatewayConfig& config) {
+        // One machine: the gateway reads content's blob folder for downloads.
+        config.content_store_dir = s->content_folder_;
         config.events.subscription_backends = {"messaging"};
         config.events.signal_backend = "messaging";
         for (const char* name : {"call.html", "call.js"}) {

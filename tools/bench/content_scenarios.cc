@@ -608,6 +608,8 @@ int BenchContent(const Settings& settings) {
        {"PARTA_ACCESS_LOG", "false"},
        {"PARTA_RATE_LIMITS_ENABLED", "false"},
        {"PARTA_MAX_FILE_BYTES", std::to_string(int64_t{1} << 30)},
+       // One machine, as `tools/parta run` deploys it: the gateway reads the blob folder.
+       {"PARTA_GATEWAY_CONTENT_STORE_DIR", store},
        {"PARTA_LOG_LEVEL", "warning"}},
       "PARTA_HTTP_PORT_FILE");
   if (!gateway.ok()) return Fail(gateway.status().ToString());

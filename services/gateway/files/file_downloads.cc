@@ -61,24 +61,37 @@ Served ServedOf(const cv1::OpenDownloadResponse& opened) {
   return {version.sha256(), version.media_type(), version.file_name(), version.size()};
 }
 
-// Writes the segments one piece at a time: a literal, or one ReadContent's bytes, then waits
-// for the client to take it before asking for more. The read token is the only credential
-// ReadContent needs, so the caller's bearer token is not sent with it (it may expire during a
-// long download); when the read token expires midway the download is opened again, once per
-// token, as long as the caller's token or link still open it and the bytes are the same.
+// Writes the segments one piece at a time: a literal, or one piece of the file, then waits
+// for the client to take it before asking for more. A piece comes from the blob's own file when
+// the gateway sees content's blob folder (LocalBlobs), otherwise from ReadContent. The read
+// token is the only credential ReadContent needs, so the caller's bearer token is not sent with
+// it (it may expire during a long download); when the read token expires midway (for local
+// reads: when it would have) the download is opened again, once per token, as long as the
+// caller's token or link still open it and the bytes are the same.
 class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
  public:
-  DownloadPump(ContentCalls& content, std::shared_ptr<FileExchange> exchange,
-               cv1::OpenDownloadRequest open, cv1::OpenDownloadResponse opened,
+  DownloadPump(ContentCalls& content, LocalBlobs* local, std::shared_ptr<FileExchange> exchange,
+               cv1::OpenDownloadRequest open, const cv1::OpenDownloadResponse& opened,
                std::vector<Segment> segments)
       : content_(content),
+        local_(local),
         exchange_(std::move(exchange)),
         open_(std::move(open)),
         read_token_(opened.read_token()),
+        read_expire_(ExpiryOf(opened)),
         sha256_(ServedOf(opened).sha256),
         segments_(std::move(segments)) {
     reader_ = exchange_->caller();
     reader_.token.clear();
+  }
+
+  // Finds the blob's file when the folder is local, then writes.
+  void Start() {
+    if (local_ == nullptr) return Next();
+    local_->Open(sha256_, [self = shared_from_this()](std::shared_ptr<LocalBlobs::File> file) {
+      self->file_ = std::move(file);
+      self->Next();
+    });
   }
 
   void Next() {
@@ -96,7 +109,13 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
   }
 
  private:
+  static absl::Time ExpiryOf(const cv1::OpenDownloadResponse& opened) {
+    return absl::FromUnixSeconds(opened.read_expire_time().seconds()) +
+           absl::Nanoseconds(opened.read_expire_time().nanos());
+  }
+
   void Read() {
+    if (file_ != nullptr) return ReadLocal();
     const Segment& segment = segments_[index_];
     cv1::ReadContentRequest request;
     request.set_read_token(read_token_);
@@ -109,14 +128,31 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
               !self->reopened_) {
             return self->Reopen();
           }
-          Segment& segment = self->segments_[self->index_];
-          const int64_t size = response.ok() ? static_cast<int64_t>(response->data().size()) : 0;
-          if (size == 0 || size > segment.length) return self->Cut();
-          self->reopened_ = false;
-          segment.first += size;
-          segment.length -= size;
-          self->Write(std::move(*response->mutable_data()));
+          if (!response.ok()) return self->Cut();
+          self->Written(std::move(*response->mutable_data()));
         });
+  }
+
+  // A piece of the blob's file, while content's answer still stands.
+  void ReadLocal() {
+    if (absl::Now() >= read_expire_ && !reopened_) return Reopen();
+    const Segment& segment = segments_[index_];
+    local_->Read(file_, segment.first, std::min(kReadBytes, segment.length),
+                 [self = shared_from_this()](absl::StatusOr<std::string> bytes) {
+                   if (!bytes.ok()) return self->Cut();
+                   self->Written(std::move(*bytes));
+                 });
+  }
+
+  // Sends a piece read for the current segment.
+  void Written(std::string bytes) {
+    Segment& segment = segments_[index_];
+    const int64_t size = static_cast<int64_t>(bytes.size());
+    if (size == 0 || size > segment.length) return Cut();
+    reopened_ = false;
+    segment.first += size;
+    segment.length -= size;
+    Write(std::move(bytes));
   }
 
   void Reopen() {
@@ -126,6 +162,7 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
         [self = shared_from_this()](absl::StatusOr<cv1::OpenDownloadResponse> opened) {
           if (!opened.ok() || ServedOf(*opened).sha256 != self->sha256_) return self->Cut();
           self->read_token_ = opened->read_token();
+          self->read_expire_ = ExpiryOf(*opened);
           self->Read();
         });
   }
@@ -140,10 +177,13 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
   }
 
   ContentCalls& content_;
+  LocalBlobs* const local_;                 // null: every piece through ReadContent
+  std::shared_ptr<LocalBlobs::File> file_;  // the blob's file, when the folder has it
   const std::shared_ptr<FileExchange> exchange_;
   const cv1::OpenDownloadRequest open_;
   CallerMetadata reader_;  // the caller without his bearer token
   std::string read_token_;
+  absl::Time read_expire_;
   const std::string sha256_;
   std::vector<Segment> segments_;
   size_t index_ = 0;
@@ -159,7 +199,7 @@ absl::StatusOr<cv1::RenditionKind> RenditionOfQuery(const std::string& value) {
 }
 
 // Answers an opened download: 304, 416, or the head and then the bytes.
-void Serve(ContentCalls& content, const std::shared_ptr<FileExchange>& exchange,
+void Serve(ContentCalls& content, LocalBlobs* local, const std::shared_ptr<FileExchange>& exchange,
            cv1::OpenDownloadRequest open, const cv1::OpenDownloadResponse& opened) {
   const HttpRequest& request = exchange->request();
   // The bytes the read token opens: the file, or a rendition of it.
@@ -232,14 +272,14 @@ void Serve(ContentCalls& content, const std::shared_ptr<FileExchange>& exchange,
       }
       break;
   }
-  auto pump = std::make_shared<DownloadPump>(content, exchange, std::move(open), opened,
+  auto pump = std::make_shared<DownloadPump>(content, local, exchange, std::move(open), opened,
                                              std::move(segments));
   const bool head_only = request.method == "HEAD";
   exchange->StartResponse(std::move(head), content_length,
                           [exchange, pump, head_only](bool written) {
                             if (!written) return;
                             if (head_only) return exchange->transfer().EndResponse();
-                            pump->Next();
+                            pump->Start();
                           });
 }
 
@@ -280,7 +320,7 @@ void FileDownloads::Download(const std::shared_ptr<FileExchange>& exchange,
       exchange->caller(), request,
       [this, exchange, request](absl::StatusOr<cv1::OpenDownloadResponse> opened) {
         if (!opened.ok()) return exchange->Fail(opened.status());
-        Serve(content_, exchange, request, *opened);
+        Serve(content_, local_, exchange, request, *opened);
       });
 }
 

@@ -2,8 +2,9 @@
 
 // GET and HEAD /v1/files/{version_id}: a version's bytes, for its bearer-token reader or the
 // holder of a signed link (`?link=`). OpenDownload checks access once and gives a read token;
-// the bytes then come with ReadContent in 1 MiB pieces, each written to the client before the
-// next is asked for, so a download holds one piece whatever the file's size; a read token that
+// the bytes then come in 1 MiB pieces (from the blob's file when the gateway sees content's blob
+// folder, otherwise with ReadContent), each written to the client before the next is asked for,
+// so a download holds one piece whatever the file's size; a read token that
 // expires midway is renewed with another OpenDownload. Ranges (single:
 // 206; several: 206 multipart/byteranges), If-None-Match (304) and If-Range against the strong
 // ETag (the SHA-256), Content-Disposition with the original name, and a sandboxing CSP.
@@ -15,12 +16,15 @@
 
 #include "services/gateway/files/content_calls.h"
 #include "services/gateway/files/file_exchange.h"
+#include "services/gateway/files/local_blobs.h"
 
 namespace parta::gateway {
 
 class FileDownloads {
  public:
-  FileDownloads(ContentCalls& content, const CorsPolicy& cors) : content_(content), cors_(cors) {}
+  // `local` (may be null): content's blob folder, when this gateway sees it.
+  FileDownloads(ContentCalls& content, LocalBlobs* local, const CorsPolicy& cors)
+      : content_(content), local_(local), cors_(cors) {}
 
   // OPTIONS: the CORS preflight (Range and the conditionals are allowed).
   void Options(const std::shared_ptr<FileExchange>& exchange) const;
@@ -31,6 +35,7 @@ class FileDownloads {
 
  private:
   ContentCalls& content_;
+  LocalBlobs* const local_;
   const CorsPolicy& cors_;
 };
 

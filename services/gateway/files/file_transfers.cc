@@ -69,8 +69,11 @@ FileTransfers::FileTransfers(std::shared_ptr<::grpc::Channel> content, Authentic
       admission_(admission),
       metrics_(metrics),
       content_(std::move(content), options_.backend_timeout),
+      local_blobs_(options_.content_store_dir.empty()
+                       ? nullptr
+                       : std::make_unique<LocalBlobs>(options_.content_store_dir)),
       uploads_(content_, cors_, options_.max_file_bytes),
-      downloads_(content_, cors_),
+      downloads_(content_, local_blobs_.get(), cors_),
       write_route_(RateRoute("PATCH")),
       read_route_(RateRoute("GET")) {}
 

@@ -31,6 +31,7 @@ namespace parta::gateway {
 
 struct FileTransferOptions {
   int64_t max_file_bytes = int64_t{2} << 30;           // the largest upload (Tus-Max-Size)
+  std::string content_store_dir;                       // content's blob folder, if seen here
   absl::Duration backend_timeout = absl::Seconds(10);  // deadline of each content call
   std::vector<std::string> trusted_proxies;            // whose X-Forwarded-For is believed
   std::vector<std::string> cors_origins;
@@ -67,6 +68,7 @@ class FileTransfers final : public TransferHandler {
   Admission* const admission_;
   GatewayMetrics& metrics_;
   ContentCalls content_;
+  std::unique_ptr<LocalBlobs> local_blobs_;  // null unless content's folder is seen here
   TusUploads uploads_;
   FileDownloads downloads_;
   // What the rate limiter sees of these routes: their class (write or read) and access.

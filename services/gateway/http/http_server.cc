@@ -822,10 +822,14 @@ void HttpSession::TransferRead(size_t max_bytes, TransferExchange::ReadDone done
                       });
     return;
   }
-  body_piece_.resize(std::max<size_t>(1, max_bytes));
+  // The buffer stays with the session: growing it once, not filling a fresh one per read, keeps
+  // a read that brings a few KiB from costing a clear of the whole piece.
+  if (body_piece_.size() < std::max<size_t>(1, max_bytes)) {
+    body_piece_.resize(std::max<size_t>(1, max_bytes));
+  }
   auto& body = transfer_parser_->get().body();
   body.data = body_piece_.data();
-  body.size = body_piece_.size();
+  body.size = std::max<size_t>(1, max_bytes);
   // Each piece re-arms the deadline: slow but steady uploads go on, stalled ones end.
   stream_.expires_after(ToChrono(server_.options().read_timeout));
   http::async_read_some(
@@ -839,16 +843,13 @@ void HttpSession::TransferRead(size_t max_bytes, TransferExchange::ReadDone done
           return done(Unavailable("CLIENT_GONE", "the request body did not arrive"));
         }
         auto& body = self->transfer_parser_->get().body();
-        const size_t received = self->body_piece_.size() - body.size;
+        const size_t received = std::max<size_t>(1, max_bytes) - body.size;
         body.data = nullptr;
         body.size = 0;
         const bool end = self->transfer_parser_->is_done();
         // Chunk framing may arrive without any of the body: read on.
         if (received == 0 && !end) return self->TransferRead(max_bytes, std::move(done));
-        BodyPiece piece{.data = std::move(self->body_piece_), .end = end};
-        piece.data.resize(received);
-        self->body_piece_.clear();
-        done(std::move(piece));
+        done(BodyPiece{.data = std::string(self->body_piece_.data(), received), .end = end});
       });
 }
 

@@ -1,0 +1,74 @@
+#include "services/gateway/files/local_blobs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace parta::gateway {
+
+class LocalBlobs::File {
+ public:
+  explicit File(int fd) : fd_(fd) {}
+  ~File() { ::close(fd_); }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  const int fd_;
+};
+
+namespace {
+
+bool IsBlobName(const std::string& sha256) {
+  if (sha256.size() != 64) return false;
+  for (char c : sha256) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LocalBlobs::LocalBlobs(std::string root)
+    : root_(std::move(root)), pool_("gateway-blob-reads", 2, 4096) {}
+
+void LocalBlobs::Run(std::function<void()> task) {
+  if (!pool_.TrySubmit(task)) task();
+}
+
+void LocalBlobs::Open(const std::string& sha256, std::function<void(std::shared_ptr<File>)> done) {
+  // Only a hash names a file: nothing a client sends can reach another path.
+  if (!IsBlobName(sha256)) return done(nullptr);
+  const std::string path =
+      absl::StrCat(root_, "/blobs/", sha256.substr(0, 2), "/", sha256.substr(2, 2), "/", sha256);
+  Run([path, done = std::move(done)] {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    done(fd < 0 ? nullptr : std::make_shared<File>(fd));
+  });
+}
+
+void LocalBlobs::Read(std::shared_ptr<File> file, int64_t offset, int64_t length,
+                      std::function<void(absl::StatusOr<std::string>)> done) {
+  Run([file = std::move(file), offset, length, done = std::move(done)] {
+    std::string bytes(static_cast<size_t>(length), '\0');
+    size_t filled = 0;
+    while (filled < bytes.size()) {
+      const ssize_t got = ::pread(file->fd(), bytes.data() + filled, bytes.size() - filled,
+                                  static_cast<off_t>(offset + static_cast<int64_t>(filled)));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return done(absl::UnavailableError(std::strerror(errno)));
+      if (got == 0) break;
+      filled += static_cast<size_t>(got);
+    }
+    bytes.resize(filled);
+    done(std::move(bytes));
+  });
+}
+
+}  // namespace parta::gateway
