@@ -166,8 +166,9 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
   parts->access = std::make_unique<ReadAccess>(*parts->sharing, *parts->schools, *parts->chats);
   parts->items = std::make_unique<Items>(*parts->store, *parts->folders, *parts->blobs,
                                          *parts->access, clock, host.ids());
-  parts->library = std::make_unique<Library>(*parts->store, *parts->folders, *parts->space_store,
-                                             *parts->schools, clock, config.content.school_quota);
+  parts->library = std::make_unique<Library>(
+      *parts->store, *parts->folders, *parts->space_store, *parts->schools, clock,
+      Quotas{.user = config.content.user_quota, .school = config.content.school_quota});
   parts->platform =
       std::make_unique<PlatformLibrary>(*parts->store, *parts->platform_store, clock, host.ids());
   parts->spaces = std::make_unique<SchoolSpaces>(*parts->space_store, *parts->schools, clock);
@@ -176,8 +177,8 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
 
   host.CheckTokens(parts->keys.get(), nullptr, host.TokenOptions());
   parts->article_store = std::make_unique<ArticleStore>(host.pool());
-  parts->articles =
-      std::make_unique<Articles>(*parts->store, *parts->article_store, clock, host.ids());
+  parts->articles = std::make_unique<Articles>(*parts->store, *parts->article_store, clock,
+                                               host.ids(), config.content.user_quota);
   parts->service = std::make_unique<ContentGrpcService>(
       *parts->uploads, *parts->items, *parts->articles, *parts->library, *parts->platform,
       *parts->spaces, *parts->downloads, host.runtime());

@@ -1,20 +1,24 @@
 // Every route of the gateway, swept for foreign access. Two schools are built through HTTP, each
 // with an admin, a teacher, an employee, two pupils, a parent, every kind of chat with a message
-// in it, an invitation, a join request, a lesson and a report; strings no one else should ever
-// see (markers) are planted in each school's data. The routes come from the running gateway's
+// in it, an invitation, a join request, a lesson and a report; the teacher's picture (in the
+// school's library, attached in a chat, with its thumbnail and preview) filed in a folder of his,
+// his draft article, and his article in the platform library with a pupil's report on it; the
+// school's logo. Strings no one else should ever see (markers) are planted in each school's data,
+// file titles and folder names included. The routes come from the running gateway's
 // `GET /v1/openapi.json`, so a route added tomorrow is swept tomorrow: every operation with a
 // path variable or an id in its request is called with the other school's ids, under each of
 // the other school's people and under a stranger, with a body built from the operation's schema
 // (so authorisation, not validation, answers). Any 2xx on a foreign object fails, unless the
 // operation is listed below with the reason acting across schools is its point; so does any
 // answer that shows another school's marker. An id-like field the sweep cannot fill fails the
-// test: a new route cannot be skipped by accident. The outsiders include a teacher removed from
-// the school after opening a direct chat; each school's parent is also a pending parent in the
-// other school, and B's parent the confirmed parent in B of a child who studies in A too.
-// Inside each school, every read route (search, sync and the change log included) is called by
-// every person, and must never show the marker of a chat he is not in, nor the text of a message
-// edited or deleted since; every marker must be shown to someone it is for, so the sweep is known
-// to look where the markers are.
+// test: a new route cannot be skipped by accident (ids of a message several requests carry are
+// told apart by the request they are in, e.g. a content report's from a chat's). The outsiders
+// include a teacher removed from the school after opening a direct chat; each school's parent is
+// also a pending parent in the other school, and B's parent the confirmed parent in B of a child
+// who studies in A too. Inside each school, every read route (search, sync and the change log
+// included) is called by every person, and must never show the marker of a chat he is not in, nor
+// the text of a message edited or deleted since; every marker must be shown to someone it is for,
+// so the sweep is known to look where the markers are.
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -61,9 +65,11 @@ enum class Kind {
   kReport,
   kSession,
   kCall,
-  kItem,     // the teacher's file (content), published in the school's library
-  kVersion,  // its version, also attached in the students' chat
-  kUpload,   // the teacher's unfinished upload
+  kItem,            // the teacher's picture (content), published in the school's library
+  kVersion,         // its version, also attached in the students' chat
+  kUpload,          // the teacher's unfinished upload
+  kFolder,          // the teacher's folder in «Мои файлы», which holds his picture
+  kItemReport,      // a pupil's report on the teacher's article in the platform library
   kResource,        // a resource name: schools/{id}/members/{id}
   kIdempotencyKey,  // a client's request id: fresh for every call
   kOmit,            // known, deliberately left empty (see the reason in the table)
@@ -113,7 +119,26 @@ const std::map<std::string, IdField>& IdFields() {
       {"parta.content.v1.Item.librarySchoolIds", {Kind::kOmit, "changes through :publishToSchool"}},
       {"parta.content.v1.Version.id", {Kind::kOmit, "output only"}},
       {"parta.content.v1.Version.itemId", {Kind::kOmit, "output only"}},
-      {"logoContentId", {Kind::kOmit, "a content id the directory keeps without asking content yet"}},
+      {"parta.content.v1.Item.id", {Kind::kOmit, "assigned by the server (UpdateItem: the path)"}},
+      // An item's folder moves it (UpdateItem's `folder_id`); CreateArticle and CreateLink read
+      // only an item's title, body and catalogue fields and make it at the top.
+      {"parta.content.v1.Item.folderId", {Kind::kFolder}},
+      {"parta.content.v1.CreateArticleRequest.item.folderId",
+       {Kind::kOmit, "ignored: an article is made at the top of «Мои файлы»"}},
+      {"parta.content.v1.CreateLinkRequest.item.folderId",
+       {Kind::kOmit, "ignored: a link is made at the top of «Мои файлы»"}},
+      {"folderId", {Kind::kFolder}},
+      {"parta.content.v1.CreateFolderRequest.parentId", {Kind::kFolder}},
+      {"parta.content.v1.Folder.parentId", {Kind::kFolder}},
+      {"path:spaceSchoolId", {Kind::kSchool}},
+      {"parta.content.v1.SchoolSpace.logoItemId", {Kind::kItem}},
+      {"parta.content.v1.SchoolSpace.coverItemId", {Kind::kItem}},
+      // A content item report, not a chat's: only library editors resolve one, and they see every
+      // report by design, so none of the callers may. It is filled with a real report all the
+      // same: with a made-up id a missing editors' check would hide behind `REPORT_NOT_FOUND`.
+      {"parta.content.v1.ResolveItemReportRequest.reportId", {Kind::kItemReport}},
+      {"logoContentId",
+       {Kind::kOmit, "a content id the directory keeps without asking content yet"}},
       {"avatarContentId", {Kind::kOmit, "a content id messaging keeps without asking content yet"}},
       // Fields of resources sent whole in a body that the server sets itself.
       {"parta.directory.v1.School.id", {Kind::kOmit, "assigned by the server"}},
@@ -168,6 +193,19 @@ const std::map<std::string, std::string>& NotSwept() {
   };
   return *operations;
 }
+// Query parameters the gateway reads that the route table does not describe, with the values
+// to try: each call is also made with each of them (unless the table comes to describe it).
+const std::map<std::string, std::vector<std::pair<std::string, std::string>>>&
+UndocumentedQueries() {
+  static const auto* queries =
+      new std::map<std::string, std::vector<std::pair<std::string, std::string>>>{
+          // OpenDownload's pictures of a file, which must be as closed as the file itself.
+          {"files_download", {{"rendition", "thumbnail"}, {"rendition", "preview"}}},
+          {"files_head", {{"rendition", "thumbnail"}, {"rendition", "preview"}}},
+      };
+  return *queries;
+}
+
 // Services of the gateway fixture that are not part of the product.
 const char kTestingServicePrefix[] = "parta.testing.v1.";
 
@@ -237,6 +275,26 @@ const std::map<std::string, CrossSchoolByDesign>& ByDesign() {
           }
           return "";
         }}},
+      {"ContentService_GetSchoolSpace",
+       {{Variant::kForeign},
+        "a school's logo and cover (and whether its library is open) are for everyone, signed in "
+        "or not: the space shows nothing else of the school",
+        [](const json& answer, const std::set<std::string>& foreign_ids) -> std::string {
+          static const std::set<std::string> shown = {"schoolId", "libraryPublic", "logoItemId",
+                                                      "logo",     "coverItemId",   "cover"};
+          for (const auto& [key, value] : answer.items()) {
+            if (!shown.count(key)) return "shows " + key;
+          }
+          for (const char* picture : {"logo", "cover"}) {
+            if (answer.contains(picture) &&
+                !absl::StartsWith(answer[picture].value("mediaType", ""), "image/")) {
+              return absl::StrCat("its ", picture, " is no picture");
+            }
+          }
+          std::set<std::string> others = foreign_ids;
+          others.erase(answer.value("schoolId", ""));
+          return ContainsAny(answer.dump(), others) ? "shows another of the school's objects" : "";
+        }}},
       {"MessagingService_Sync",
        {{Variant::kForeign, Variant::kOwnParent, Variant::kOwnPath, Variant::kBare},
         "answers with the caller's own chats; cursors of chats he is not in are ignored",
@@ -301,7 +359,7 @@ struct Target {
 struct World {
   std::string name;  // "A" or "B"
   std::string school_id, class_id, invitation_id, parent_link_id, join_request_id, lesson_id,
-      report_id, session_id, call_id, item_id, version_id, upload_id;
+      report_id, session_id, call_id, item_id, version_id, upload_id, folder_id, item_report_id;
   std::map<std::string, Person> people;
   Person leaver;  // a teacher who opened a direct chat, then was removed from the school
   std::vector<Target> targets;
@@ -350,6 +408,10 @@ struct World {
         return version_id;
       case Kind::kUpload:
         return upload_id;
+      case Kind::kFolder:
+        return folder_id;
+      case Kind::kItemReport:
+        return item_report_id;
       case Kind::kResource:
         return absl::StrCat("schools/", school_id, "/members/", IdOf("teacher"));
       default:
@@ -359,9 +421,10 @@ struct World {
 
   // Every id of the world, to recognise them in answers.
   std::set<std::string> Ids() const {
-    std::set<std::string> ids = {school_id,       class_id,  invitation_id, parent_link_id,
-                                 join_request_id, lesson_id, report_id,     session_id,
-                                 call_id,         item_id,   version_id,    upload_id};
+    std::set<std::string> ids = {school_id,       class_id,      invitation_id, parent_link_id,
+                                 join_request_id, lesson_id,     report_id,     session_id,
+                                 call_id,         item_id,       version_id,    upload_id,
+                                 folder_id,       item_report_id};
     for (const auto& [key, person] : people) ids.insert(person.id);
     ids.insert(leaver.id);
     for (const Target& target : targets) {
@@ -493,8 +556,7 @@ class WorldBuilder {
     // A call in the direct chat, with both of its people in it.
     w.call_id = s_.Ok("POST", "/v1/chats/" + direct + "/calls", {{"requestId", Key()}},
                       teacher)["call"]["id"];
-    s_.Ok("POST", "/v1/calls/" + w.call_id + ":join", json::object(),
-          w.person("parent").token);
+    s_.Ok("POST", "/v1/calls/" + w.call_id + ":join", json::object(), w.person("parent").token);
     std::string leaver =
         s_.Join(w.school_id, "leaver@" + domain, {{"role", "ROLE_TEACHER"}}, admin);
     w.leaver = {"leaver", leaver, g_.UserIdOf(leaver)};
@@ -509,24 +571,87 @@ class WorldBuilder {
     AddChat(w, "staff", staff, admin, "employee", {"admin", "teacher", "employee"});
     AddChat(w, "channel", channel, admin, "pupil2", everyone);
 
-    // A file of the teacher: in the school's library and attached in the students' chat; and
-    // an upload of his not finished yet.
-    gateway::testing::ClientResponse uploaded = TusCreate(teacher, "Конспект.txt", "Конспект\n");
+    // A picture of the teacher's, titled with a marker and filed in a folder of his: in the
+    // school's library (the whole school's to read) and attached in the students' chat, with its
+    // thumbnail and preview made; and an upload of his not finished yet.
+    gateway::testing::ClientResponse uploaded = TusCreate(teacher, "Схема.png", Picture());
     REQUIRE(uploaded.status == 201);
     w.item_id = uploaded.header("parta-item-id");
     w.version_id = uploaded.header("parta-version-id");
-    REQUIRE(SystemFixture::Eventually([&] {
-      return s_.Call("POST", "/v1/items/" + w.item_id + ":publishToSchool",
-                     {{"schoolId", w.school_id}}, teacher)
-                 .status == 200;
-    }, absl::Seconds(30)));
-    s_.Ok("POST", "/v1/chats/" + students + "/messages",
-          {{"requestId", Key()}, {"text", {{"body", "Конспект"}}}, {"attachmentIds", {w.version_id}}},
-          teacher);
+    std::string folder_marker = Plant(w, "a folder's name", false, {"teacher"});
+    w.folder_id =
+        s_.Ok("POST", "/v1/me/folders", {{"requestId", Key()}, {"name", "Планы " + folder_marker}},
+              teacher)["folder"]["id"]
+            .get<std::string>();
+    std::string title_marker = Plant(w, "a library file's title", true, {});
+    s_.Ok("PATCH", "/v1/items/" + w.item_id + "?updateMask=title,folderId",
+          {{"title", "Схема " + title_marker}, {"folderId", w.folder_id}}, teacher);
+    // Published once its scan is clean; its pictures are made after the scan.
+    REQUIRE(SystemFixture::Eventually(
+        [&] {
+          return s_.Call("POST", "/v1/items/" + w.item_id + ":publishToSchool",
+                         {{"schoolId", w.school_id}}, teacher)
+                     .status == 200;
+        },
+        absl::Seconds(30)));
+    for (const char* rendition : {"thumbnail", "preview"}) {
+      INFO("the picture's " << rendition << " was not made");
+      REQUIRE(SystemFixture::Eventually(
+          [&] {
+            return s_.Call("GET", "/v1/files/" + w.version_id + "?rendition=" + rendition, nullptr,
+                           teacher)
+                       .status == 200;
+          },
+          absl::Seconds(30)));
+    }
+    s_.Ok(
+        "POST", "/v1/chats/" + students + "/messages",
+        {{"requestId", Key()}, {"text", {{"body", "Конспект"}}}, {"attachmentIds", {w.version_id}}},
+        teacher);
     gateway::testing::ClientResponse started = TusCreate(teacher, "Черновик.txt", "");
     REQUIRE(started.status == 201);
     const std::string location = started.header("location");
     w.upload_id = location.substr(location.rfind('/') + 1);
+
+    // The teacher's draft article, his alone; and his article in the platform library (offered,
+    // published by its editor), which a pupil reported to the editors.
+    std::string draft_marker = Plant(w, "a draft article's title", false, {"teacher"});
+    s_.Ok("POST", "/v1/me/articles",
+          {{"requestId", Key()},
+           {"item", {{"title", "Черновик " + draft_marker}, {"articleHtml", "<p>Пишу</p>"}}}},
+          teacher);
+    std::string article = s_.Ok("POST", "/v1/me/articles",
+                                {{"requestId", Key()},
+                                 {"item",
+                                  {{"title", "Дроби"},
+                                   {"articleHtml", "<p>Дробь — часть целого.</p>"},
+                                   {"subject", "Математика"},
+                                   {"ageLabel", "AGE_LABEL_6"}}}},
+                                teacher)["item"]["id"];
+    json offered = s_.Ok("POST", "/v1/items/" + article + ":submitToPlatformLibrary",
+                         json::object(), teacher)["item"];
+    s_.Ok("POST", "/v1/platform-library/submissions/" + article + ":review",
+          {{"decision", "REVIEW_DECISION_APPROVE"}, {"itemUpdateTime", offered["updateTime"]}},
+          Editor(operator_token));
+    std::string report_marker = Plant(w, "a report on a library article", false, {"pupil1"});
+    w.secrets.back().must_be_shown = false;  // no read route shows a reader his reports
+    w.item_report_id = s_.Ok("POST", "/v1/items/" + article + "/reports",
+                             {{"category", "REPORT_CATEGORY_INACCURATE"},
+                              {"comment", "Ошибка в примере " + report_marker}},
+                             pupil1)["report"]["id"]
+                           .get<std::string>();
+
+    // The school's logo, a picture of the admin's, set once its scan is clean.
+    gateway::testing::ClientResponse logo = TusCreate(admin, "Герб.png", Picture());
+    REQUIRE(logo.status == 201);
+    const std::string logo_item = logo.header("parta-item-id");
+    REQUIRE(SystemFixture::Eventually(
+        [&] {
+          return s_.Call("PATCH", base + "/space?updateMask=logoItemId",
+                         {{"logoItemId", logo_item}}, admin)
+                     .status == 200;
+        },
+        absl::Seconds(30)));
     AddChat(w, "group", group, teacher, "pupil1", {"teacher", "pupil1"});
     AddChat(w, "direct", direct, teacher, "parent", {"teacher", "parent"});
     AddChat(w, "direct (leaver)", leaver_direct, leaver, "employee", {"employee"});
@@ -595,6 +720,26 @@ class WorldBuilder {
 
   std::string Key() { return "sweep-setup-" + std::to_string(++keys_); }
 
+  // A 16×16 PNG, of which thumbnails and previews are made.
+  static std::string Picture() {
+    std::string png;
+    REQUIRE(absl::Base64Unescape(
+        "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFUlEQVR42mNgWGBDGhrVMKph+GoAALrA3AEpRSb/"
+        "AAAAAElFTkSuQmCC",
+        &png));
+    return png;
+  }
+
+  // The platform library's editor, a person of no school, named by the operator.
+  const std::string& Editor(const std::string& operator_token) {
+    if (editor_.empty()) {
+      editor_ = g_.SignUp("editor@parta.ru");
+      s_.Ok("POST", "/v1/platform-library/editors", {{"userId", g_.UserIdOf(editor_)}},
+            operator_token);
+    }
+    return editor_;
+  }
+
   json Post(const std::string& chat, const std::string& token, const std::string& text,
             bool acknowledgement = false) {
     json body = {{"requestId", Key()}, {"text", {{"body", text}}}};
@@ -635,6 +780,7 @@ class WorldBuilder {
   SystemFixture& s_;
   gateway::testing::GatewayFixture& g_;
   int keys_ = 0;
+  std::string editor_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -709,10 +855,10 @@ std::string PercentEncode(const std::string& value) {
 struct Call {
   std::string method;
   std::string target;
-  json body;             // null: none
+  json body;                                   // null: none
   std::map<std::string, std::string> headers;  // besides the token (the transfer routes)
-  bool foreign = false;  // names at least one object of the other school
-  std::string searched;  // a marker the request itself carries
+  bool foreign = false;                        // names at least one object of the other school
+  std::string searched;                        // a marker the request itself carries
   std::string Key() const { return method + " " + target + " " + body.dump(); }
 };
 
@@ -731,6 +877,9 @@ class RequestBuilder {
     Build(sources);
     return std::vector<std::string>(unknown_.begin(), unknown_.end());
   }
+
+  // Whether some request was filled by the entry `key` of IdFields().
+  static bool Used(const std::string& key) { return used_keys_.count(key) > 0; }
 
   // Whether the operation names any object at all.
   bool HasIds() {
@@ -790,12 +939,14 @@ class RequestBuilder {
       call.headers = op_.headers;
       std::string path = op_.path;
       std::set<std::string> bound;
-      bool dotted_id = false;
       for (const std::string& name : op_.path_params) {
         std::string camel = CamelName(name);
         bound.insert(camel);
-        if (absl::EndsWith(name, ".id")) dotted_id = true;
-        std::optional<IdField> field = Lookup("", camel, /*in_path=*/true);
+        // `item.id`, `space.school_id`: a field of the body's resource, taken from the path.
+        if (size_t dot = name.rfind('.'); dot != std::string::npos) {
+          bound.insert(CamelName(name.substr(dot + 1)));
+        }
+        std::optional<IdField> field = Lookup(body_name, camel, /*in_path=*/true);
         std::string value;
         if (field) value = PathValue(field->kind).get<std::string>();
         absl::StrReplaceAll({{"{" + name + "}", PercentEncode(value)}}, &path);
@@ -824,13 +975,18 @@ class RequestBuilder {
         }
       }
       call.target = path + (query.empty() ? "" : "?" + absl::StrJoin(query, "&"));
-      if (body_schema) {
-        std::set<std::string> skip = bound;
-        if (dotted_id) skip.insert("id");
-        call.body = Object(*body_schema, body_name, skip, choice, 0);
-      }
+      if (body_schema) call.body = Object(*body_schema, body_name, bound, choice, 0, body_name);
       call.foreign = foreign_;
       call.searched = searched_;
+      if (auto it = UndocumentedQueries().find(op_.id); it != UndocumentedQueries().end()) {
+        for (const auto& [name, value] : it->second) {
+          if (Declared(name)) continue;
+          Call alternative = call;
+          alternative.target += absl::StrCat(query.empty() ? "?" : "&", PercentEncode(name), "=",
+                                             PercentEncode(value));
+          calls.push_back(std::move(alternative));
+        }
+      }
       calls.push_back(std::move(call));
     }
     return calls;
@@ -859,16 +1015,29 @@ class RequestBuilder {
     return groups;
   }
 
-  std::optional<IdField> Lookup(const std::string& schema, const std::string& name, bool in_path) {
+  bool Declared(const std::string& query_name) const {
+    for (const json& parameter : op_.query_params) {
+      if (parameter["name"] == query_name) return true;
+    }
+    return false;
+  }
+
+  // The entry of IdFields() for a field `name` of the message `schema` (for a path variable, of
+  // the request when the body is the whole request), most qualified first: `trail` is where the
+  // field is in the body ("<request schema>.<field>…"), for a message several requests carry.
+  std::optional<IdField> Lookup(const std::string& schema, const std::string& name, bool in_path,
+                                const std::string& trail = "") {
     const auto& fields = IdFields();
-    if (in_path) {
-      if (auto it = fields.find("path:" + name); it != fields.end()) return it->second;
-    }
-    if (!schema.empty()) {
-      if (auto it = fields.find(schema + "." + name); it != fields.end()) return it->second;
-    }
-    if (name != "id") {
-      if (auto it = fields.find(name); it != fields.end()) return it->second;
+    std::vector<std::string> keys;
+    if (in_path) keys.push_back("path:" + name);
+    if (!trail.empty()) keys.push_back(trail + "." + name);
+    if (!schema.empty()) keys.push_back(schema + "." + name);
+    if (name != "id") keys.push_back(name);
+    for (const std::string& key : keys) {
+      if (auto it = fields.find(key); it != fields.end()) {
+        used_keys_.insert(key);
+        return it->second;
+      }
     }
     unknown_.insert(absl::StrCat(op_.id, ": ", in_path ? "path variable " : "field ",
                                  schema.empty() ? "" : schema + ".", name));
@@ -902,7 +1071,11 @@ class RequestBuilder {
       if (absl::EndsWith(body_name, ".Chat")) return "title";
       if (absl::EndsWith(body_name, ".StudentSettings")) return "safeMode";
       if (absl::EndsWith(body_name, ".EditMessageRequest")) return "text";
-      if (absl::EndsWith(body_name, ".content.v1.Item")) return "title";
+      // Moving an item or a folder, or changing a school's pictures, names the folder or the
+      // item it is given: a foreign one must be refused, not ignored.
+      if (absl::EndsWith(body_name, ".content.v1.Item")) return "title,folderId";
+      if (absl::EndsWith(body_name, ".content.v1.Folder")) return "name,parentId";
+      if (absl::EndsWith(body_name, ".content.v1.SchoolSpace")) return "logoItemId,coverItemId";
       return std::nullopt;
     }
     if (name == "afterSequence" || name == "sequence") return std::to_string(target.after_sequence);
@@ -957,6 +1130,10 @@ class RequestBuilder {
         {"ogrn", "1027700132195"},
         {"description", "Проверка доступа"},
         {"displayName", "Проверка доступа"},
+        {"articleHtml", "<p>Проверка доступа</p>"},
+        {"linkUrl", "https://школа.рф/проверка"},
+        {"resolution", "Проверка доступа"},
+        {"itemUpdateTime", "2026-09-07T08:00:00Z"},
     };
     if (auto it = plain->find(name); it != plain->end()) return it->second;
     if (name == "options") {
@@ -967,8 +1144,10 @@ class RequestBuilder {
   }
 
   // An object of `schema`, filled with what the sweep knows; null when nothing was filled.
+  // `trail`: where it is in the body, from the body's schema.
   json Object(const json& schema, const std::string& name, const std::set<std::string>& skip,
-              const std::map<std::string, std::string>& choice, int depth) {
+              const std::map<std::string, std::string>& choice, int depth,
+              const std::string& trail) {
     json object = json::object();
     std::map<std::string, std::vector<std::string>> groups = OneofGroups(schema);
     std::set<std::string> left_out;
@@ -984,7 +1163,7 @@ class RequestBuilder {
       bool repeated = property.value("type", "") == "array";
       const json& element = repeated ? property["items"] : property;
       if (IsIdLike(field)) {
-        std::optional<IdField> known = Lookup(name, field, false);
+        std::optional<IdField> known = Lookup(name, field, false, trail);
         if (!known || known->kind == Kind::kOmit) continue;
         if (known->kind != Kind::kIdempotencyKey) ++ids_seen_;
         if (repeated) ++optional_ids_seen_;
@@ -998,7 +1177,7 @@ class RequestBuilder {
         std::string inner_name;
         json inner = Resolve(element, &inner_name);
         int ids_before = ids_seen_;
-        json filled = Object(inner, inner_name, {}, {}, depth + 1);
+        json filled = Object(inner, inner_name, {}, {}, depth + 1, trail + "." + field);
         if (filled.is_null()) continue;
         if (repeated && ids_seen_ > ids_before) {
           ++optional_ids_seen_;  // a list of references may be empty
@@ -1031,6 +1210,7 @@ class RequestBuilder {
   int ids_seen_ = 0;
   int optional_ids_seen_ = 0;
   static inline int keys_ = 0;
+  static inline std::set<std::string> used_keys_;  // of IdFields(), by any builder
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,9 +1251,8 @@ std::optional<Secret> Leaked(const ClientResponse& answer, const std::vector<Sec
 // Reasons of a 400 that refuse another school's object named in the body: the reference is
 // not found where the request puts it.
 bool RefusesReference(const std::string& reason) {
-  static const auto* reasons =
-      new std::set<std::string>{"NOT_IN_SCHOOL", "NOT_A_TEACHER", "INVALID_MENTION",
-                                "PEER_NOT_IN_CALL"};
+  static const auto* reasons = new std::set<std::string>{"NOT_IN_SCHOOL", "NOT_A_TEACHER",
+                                                         "INVALID_MENTION", "PEER_NOT_IN_CALL"};
   return reasons->count(reason) || absl::EndsWith(reason, "_NOT_FOUND");
 }
 
@@ -1082,9 +1261,8 @@ TEST_CASE(
     "shows a private chat to those outside it",
     "[e2e][security]") {
   // Calls stay live through the sweep without heartbeats.
-  auto system = SystemFixture::Start([](signaling::SignalingConfig& config) {
-    config.calls.heartbeat_interval = absl::Hours(1);
-  });
+  auto system = SystemFixture::Start(
+      [](signaling::SignalingConfig& config) { config.calls.heartbeat_interval = absl::Hours(1); });
   if (!system) return;
   SystemFixture& s = *system;
   absl::Time started = absl::Now();
@@ -1110,6 +1288,17 @@ TEST_CASE(
         "school's world in IdFields():\n"
         << absl::StrJoin(unknown, "\n"));
     REQUIRE(unknown.empty());
+    // A qualified entry no request matches any more (a message or field renamed) would let its
+    // field fall back to its bare name, and be filled with the wrong kind of id unnoticed.
+    std::vector<std::string> stale;
+    for (const auto& [key, field] : IdFields()) {
+      if ((absl::StrContains(key, ".") || absl::StartsWith(key, "path:")) &&
+          !RequestBuilder::Used(key)) {
+        stale.push_back(key);
+      }
+    }
+    INFO("qualified entries of IdFields() that no request has:\n" << absl::StrJoin(stale, "\n"));
+    REQUIRE(stale.empty());
   }
 
   std::string op_token = s.SignUpOperator("operator@parta.ru");

@@ -1,15 +1,25 @@
 #include "services/content/access/read_access.h"
 
+#include "absl/strings/match.h"
 #include "libs/core/status.h"
 
 namespace parta::content {
+namespace {
+
+// A school's picture shown to all: the newest version of its logo or cover while it is a
+// picture (a later upload of something else to that item is not).
+bool ShownOnProfile(const Sharing& sharing) {
+  return sharing.profile_picture && sharing.newest &&
+         absl::StartsWith(sharing.newest_media_type, "image/");
+}
+
+}  // namespace
 
 bool ReadAccess::Shown(const Sharing& sharing, const Reader& reader,
                        absl::Status& directory_failure) {
   // What Postgres answered first; the directory only for members-only libraries.
-  if (sharing.newest && (sharing.profile_picture || sharing.platform_state == "published")) {
-    return true;
-  }
+  if (ShownOnProfile(sharing)) return true;
+  if (sharing.newest && sharing.platform_state == "published") return true;
   if (!sharing.platform_state.empty() && sharing.reader_is_editor) return true;
   for (const Sharing::Library& library : sharing.libraries) {
     if (library.open) return true;
@@ -49,7 +59,7 @@ absl::StatusOr<bool> ReadAccess::Public(const std::string& version_id) {
   absl::StatusOr<Sharing> sharing = sharing_.OfVersion(version_id, "");
   if (absl::IsNotFound(sharing.status())) return false;
   if (!sharing.ok()) return sharing.status();
-  return sharing->newest && sharing->profile_picture;
+  return ShownOnProfile(*sharing);
 }
 
 }  // namespace parta::content

@@ -68,9 +68,9 @@ namespace parta::content {
     v1::SearchPlatformLibraryResponse* response) {
   return runtime_.Serve(
       context, request, response,
-      [this](const grpc::CallContext&, const v1::SearchPlatformLibraryRequest& req,
+      [this](const grpc::CallContext& call, const v1::SearchPlatformLibraryRequest& req,
              v1::SearchPlatformLibraryResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(resp, platform_.Search(req));
+        ASSIGN_OR_RETURN(resp, platform_.Search(call.user_id(), req));
         return absl::OkStatus();
       });
 }

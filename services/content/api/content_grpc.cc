@@ -253,7 +253,7 @@ class UploadFileCall final
       context, request, response,
       [this](const grpc::CallContext& call, const v1::SearchSchoolLibraryRequest& req,
              v1::SearchSchoolLibraryResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(resp, library_.Search(call.bearer_token, req));
+        ASSIGN_OR_RETURN(resp, library_.Search(call.user_id(), call.bearer_token, req));
         return absl::OkStatus();
       });
 }

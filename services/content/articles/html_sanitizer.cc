@@ -26,6 +26,20 @@ absl::Status InvalidBody(absl::string_view why) {
   return InvalidArgument("INVALID_ARTICLE_BODY", absl::StrCat("the article's body ", why));
 }
 
+// Whether `html` holds more than kMaxArticleTags "<" followed by a letter or "/": every start and
+// end tag and then some (such text in a tag's attributes or a script), counted without parsing.
+bool HasTooManyTags(absl::string_view html) {
+  size_t tags = 0;
+  for (size_t at = html.find('<'); at != absl::string_view::npos; at = html.find('<', at + 1)) {
+    if (at + 1 < html.size() &&
+        (absl::ascii_isalpha(static_cast<unsigned char>(html[at + 1])) || html[at + 1] == '/') &&
+        ++tags > kMaxArticleTags) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Elements that go with everything inside them: code, styles, embedded documents and objects,
 // foreign markup, and elements whose content is not text meant to be read in place (fallbacks,
 // form fields, the head).
@@ -489,6 +503,9 @@ absl::StatusOr<SanitizedArticle> SanitizeArticleHtml(absl::string_view html) {
     return InvalidBody(absl::StrCat("is longer than ", kMaxArticleBytes, " bytes"));
   }
   if (text::Utf8Length(html) < 0) return InvalidBody("is not valid UTF-8");
+  if (HasTooManyTags(html)) {
+    return InvalidBody(absl::StrCat("has more than ", kMaxArticleTags, " tags"));
+  }
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // the errors are not used: do not keep them
   const std::unique_ptr<GumboOutput, OutputDeleter> output(

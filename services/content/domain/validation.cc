@@ -1,6 +1,8 @@
 #include "services/content/domain/validation.h"
 
+#include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
 #include "absl/strings/ascii.h"
@@ -68,6 +70,21 @@ absl::Status CheckFileName(absl::string_view name) {
 
 absl::Status CheckFolderName(absl::string_view name) {
   return CheckName(name, "INVALID_FOLDER_NAME", "the folder name");
+}
+
+std::string FolderNameKey(absl::string_view name) {
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_SUCCESS(status)) {
+    icu::UnicodeString normalized = nfc->normalize(text, status);
+    if (U_SUCCESS(status)) text = normalized;
+  }
+  text.foldCase();
+  std::string key;
+  text.toUTF8String(key);
+  return key;
 }
 
 absl::Status CheckDeclaredMediaType(absl::string_view media_type) {

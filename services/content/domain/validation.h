@@ -24,6 +24,10 @@ absl::Status CheckFileName(absl::string_view name);
 // A folder's name, under the same rules (INVALID_ARGUMENT `INVALID_FOLDER_NAME`).
 absl::Status CheckFolderName(absl::string_view name);
 
+// What makes two folder names the same: NFC, then Unicode case folding (ICU), so "Уроки" and
+// "УРОКИ" clash whatever the database's locale. `name` is valid UTF-8 (CheckFolderName).
+std::string FolderNameKey(absl::string_view name);
+
 // A media type as a client declares it: empty, or "type/subtype" of RFC 9110 token characters
 // (parameters are not kept). INVALID_ARGUMENT `INVALID_MEDIA_TYPE`.
 absl::Status CheckDeclaredMediaType(absl::string_view media_type);

@@ -52,7 +52,7 @@ absl::StatusOr<v1::Item> Articles::Create(const std::string& caller, NewContentI
   item.id = ids_.NewId();
   item.owner_user_id = caller;
   item.now = clock_.Now();
-  ASSIGN_OR_RETURN(const std::string id, articles_.Create(item, key));
+  ASSIGN_OR_RETURN(const std::string id, articles_.Create(item, key, user_quota_));
   return store_.GetItem(id, caller);
 }
 

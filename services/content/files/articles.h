@@ -4,6 +4,7 @@
 // of a person's files that have no versions. Reading, listing, changing, publishing and
 // deleting them go through Items and Library like every item.
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -17,8 +18,10 @@ namespace parta::content {
 
 class Articles {
  public:
-  Articles(ContentStore& store, ArticleStore& articles, const Clock& clock, IdGenerator& ids)
-      : store_(store), articles_(articles), clock_(clock), ids_(ids) {}
+  // An article's or a link's stored bytes count in its owner's space, within `user_quota`.
+  Articles(ContentStore& store, ArticleStore& articles, const Clock& clock, IdGenerator& ids,
+           int64_t user_quota)
+      : store_(store), articles_(articles), clock_(clock), ids_(ids), user_quota_(user_quota) {}
 
   absl::StatusOr<v1::Item> CreateArticle(const std::string& caller,
                                          const v1::CreateArticleRequest& req);
@@ -33,6 +36,7 @@ class Articles {
   ArticleStore& articles_;
   const Clock& clock_;
   IdGenerator& ids_;
+  const int64_t user_quota_;
 };
 
 }  // namespace parta::content

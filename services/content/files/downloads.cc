@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
 #include "services/content/domain/media_types.h"
+#include "services/content/domain/scan_state.h"
 #include "services/content/domain/validation.h"
 
 namespace parta::content {
@@ -47,17 +48,11 @@ absl::StatusOr<VersionRow> Downloads::Readable(const Reader& reader,
 }
 
 absl::Status Downloads::Servable(const VersionRow& version, const std::string& user_id) const {
-  switch (version.version.scan_state()) {
-    case v1::SCAN_STATE_CLEAN:
-      return absl::OkStatus();
-    case v1::SCAN_STATE_INFECTED:
-      return FailedPrecondition("VERSION_QUARANTINED",
-                                "the file contains malware and is kept in quarantine");
-    default:
-      if (version.owner_user_id == user_id) return absl::OkStatus();
-      return FailedPrecondition("VERSION_NOT_SCANNED",
-                                "the file is being checked for malware: try again shortly");
+  // Its uploader may fetch what waits for its scan; nobody gets what it found infected.
+  if (version.version.scan_state() == v1::SCAN_STATE_PENDING && version.owner_user_id == user_id) {
+    return absl::OkStatus();
   }
+  return CheckServableToAll(version.version.scan_state());
 }
 
 absl::StatusOr<v1::OpenDownloadResponse> Downloads::Open(const Reader& reader,

@@ -21,12 +21,7 @@ absl::StatusOr<v1::Item> Items::Get(const Reader& reader, const std::string& ite
   std::string owner;
   RETURN_IF_ERROR(access_.MayReadItem(reader, item_id, &owner));
   ASSIGN_OR_RETURN(v1::Item item, store_.GetItem(item_id, owner));
-  if (owner != reader.user_id) {
-    // What is the owner's alone: where he files it, and what editors told him.
-    item.clear_folder_id();
-    item.clear_platform_reason();
-  }
-  return item;
+  return ForReader(std::move(item), reader.user_id);
 }
 
 absl::StatusOr<v1::ListMyFilesResponse> Items::ListMine(const std::string& caller,

@@ -27,8 +27,7 @@ class Items {
         clock_(clock),
         ids_(ids) {}
 
-  // An item its owner or one of its readers (ReadAccess) asks for; readers do not see where the
-  // owner files it.
+  // An item its owner or one of its readers (ReadAccess) asks for (ForReader's view).
   absl::StatusOr<v1::Item> Get(const Reader& reader, const std::string& item_id);
   absl::StatusOr<v1::ListMyFilesResponse> ListMine(const std::string& caller,
                                                    const v1::ListMyFilesRequest& req);

@@ -7,6 +7,7 @@
 #include "services/content/articles/html_sanitizer.h"
 #include "services/content/articles/link_url.h"
 #include "services/content/domain/catalogue.h"
+#include "services/content/domain/scan_state.h"
 #include "services/content/domain/validation.h"
 #include "services/content/store/article_store.h"
 
@@ -58,7 +59,7 @@ absl::StatusOr<v1::Item> Library::Update(const std::string& caller,
                    store_.UpdateItem(req.item(), paths, caller, clock_.Now(),
                                      [&](pqxx::work& tx, const std::string& kind) {
                                        return ArticleStore::WriteChange(tx, req.item().id(), kind,
-                                                                        change);
+                                                                        change, user_quota_);
                                      }));
   // An article is answered with its body, which only an item read alone carries.
   if (item.kind() == v1::ITEM_KIND_ARTICLE) return store_.GetItem(item.id(), caller);
@@ -78,16 +79,8 @@ absl::StatusOr<v1::Item> Library::Publish(const std::string& caller, const std::
   }
   // A library serves its members: what is not known to be clean is not offered to them. An
   // article (sanitised when written) or a link has no file to scan.
-  const v1::ScanState scan =
-      item.has_current_version() ? item.current_version().scan_state() : v1::SCAN_STATE_CLEAN;
-  switch (scan) {
-    case v1::SCAN_STATE_CLEAN:
-      break;
-    case v1::SCAN_STATE_INFECTED:
-      return FailedPrecondition("VERSION_QUARANTINED", "the file contains malware");
-    default:
-      return FailedPrecondition("VERSION_NOT_SCANNED",
-                                "the file is being checked for malware: try again shortly");
+  if (item.has_current_version()) {
+    RETURN_IF_ERROR(CheckServableToAll(item.current_version().scan_state()));
   }
   return store_.Publish(req.item_id(), caller, req.school_id(), school_quota_, clock_.Now());
 }
@@ -100,7 +93,8 @@ absl::StatusOr<v1::Item> Library::Withdraw(const std::string& caller,
 }
 
 absl::StatusOr<v1::SearchSchoolLibraryResponse> Library::Search(
-    const std::string& token, const v1::SearchSchoolLibraryRequest& req) {
+    const std::string& caller, const std::string& token,
+    const v1::SearchSchoolLibraryRequest& req) {
   RETURN_IF_ERROR(CheckId(req.school_id(), "INVALID_SCHOOL_ID"));
   RETURN_IF_ERROR(CheckQuery(req.query()));
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 20, 100));
@@ -132,10 +126,7 @@ absl::StatusOr<v1::SearchSchoolLibraryResponse> Library::Search(
   v1::SearchSchoolLibraryResponse response;
   const bool more = static_cast<int>(items.size()) > page_size;
   if (more) items.resize(static_cast<size_t>(page_size));
-  for (v1::Item& item : items) {
-    item.clear_folder_id();  // where its owner files it is his
-    *response.add_items() = std::move(item);
-  }
+  for (v1::Item& item : items) *response.add_items() = ForReader(std::move(item), caller);
   if (more) {
     response.set_next_page_token(
         EncodePageToken(kLibraryList, scope, {absl::StrCat(offset + page_size)}));

@@ -18,20 +18,22 @@ namespace parta::content {
 class Library {
  public:
   Library(ContentStore& store, FolderStore& folders, SchoolSpaceStore& spaces,
-          SchoolAccess& schools, const Clock& clock, int64_t school_quota)
+          SchoolAccess& schools, const Clock& clock, const Quotas& quotas)
       : store_(store),
         folders_(folders),
         spaces_(spaces),
         schools_(schools),
         clock_(clock),
-        school_quota_(school_quota) {}
+        school_quota_(quotas.school),
+        user_quota_(quotas.user) {}
 
   absl::StatusOr<v1::Item> Update(const std::string& caller, const v1::UpdateItemRequest& req);
   absl::StatusOr<v1::Item> Publish(const std::string& caller, const std::string& token,
                                    const v1::PublishToSchoolRequest& req);
   absl::StatusOr<v1::Item> Withdraw(const std::string& caller,
                                     const v1::WithdrawFromSchoolRequest& req);
-  absl::StatusOr<v1::SearchSchoolLibraryResponse> Search(const std::string& token,
+  absl::StatusOr<v1::SearchSchoolLibraryResponse> Search(const std::string& caller,
+                                                         const std::string& token,
                                                          const v1::SearchSchoolLibraryRequest& req);
 
  private:
@@ -41,6 +43,7 @@ class Library {
   SchoolAccess& schools_;
   const Clock& clock_;
   const int64_t school_quota_;
+  const int64_t user_quota_;  // an article's body or a link's URL that grows is checked
 };
 
 }  // namespace parta::content

@@ -5,6 +5,7 @@
 #include "libs/core/page_token.h"
 #include "libs/core/status.h"
 #include "services/content/domain/catalogue.h"
+#include "services/content/domain/scan_state.h"
 #include "services/content/domain/validation.h"
 
 namespace parta::content {
@@ -18,13 +19,18 @@ int64_t MicrosOf(const google::protobuf::Timestamp& time) {
   return time.seconds() * 1000000 + time.nanos() / 1000;
 }
 
-// What readers of a library see of an item: not where its owner files it.
-v1::Item ForReaders(v1::Item item) {
-  item.clear_folder_id();
+}  // namespace
+
+// What an editor sees of an offered item: its place in the platform library, not the owner's
+// filing or his schools.
+v1::Item PlatformLibrary::ForEditor(v1::Item item) {
+  const v1::PlatformState state = item.platform_state();
+  std::string reason = item.platform_reason();
+  item = ForReader(std::move(item), "");
+  item.set_platform_state(state);
+  item.set_platform_reason(std::move(reason));
   return item;
 }
-
-}  // namespace
 
 absl::Status PlatformLibrary::CheckEditor(const std::string& caller) {
   ASSIGN_OR_RETURN(const bool editor, store_.IsEditor(caller));
@@ -38,15 +44,7 @@ absl::StatusOr<v1::Item> PlatformLibrary::Submit(const std::string& caller,
   ASSIGN_OR_RETURN(const v1::Item item, items_.GetItem(item_id, caller));
   // Editors review what everyone will read: not what the scanner has not cleared.
   if (item.has_current_version()) {
-    switch (item.current_version().scan_state()) {
-      case v1::SCAN_STATE_CLEAN:
-        break;
-      case v1::SCAN_STATE_INFECTED:
-        return FailedPrecondition("VERSION_QUARANTINED", "the file contains malware");
-      default:
-        return FailedPrecondition("VERSION_NOT_SCANNED",
-                                  "the file is being checked for malware: try again shortly");
-    }
+    RETURN_IF_ERROR(CheckServableToAll(item.current_version().scan_state()));
   }
   // The catalogue is browsed by subject and filtered by age: an item without them is lost in it.
   if (item.subject().empty() || item.age_label() == v1::AGE_LABEL_UNSPECIFIED) {
@@ -63,7 +61,7 @@ absl::StatusOr<v1::Item> PlatformLibrary::Withdraw(const std::string& caller,
 }
 
 absl::StatusOr<v1::SearchPlatformLibraryResponse> PlatformLibrary::Search(
-    const v1::SearchPlatformLibraryRequest& req) {
+    const std::string& caller, const v1::SearchPlatformLibraryRequest& req) {
   RETURN_IF_ERROR(CheckQuery(req.query()));
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 20, 100));
   // The page token is bound to the whole query: another query starts over.
@@ -87,7 +85,7 @@ absl::StatusOr<v1::SearchPlatformLibraryResponse> PlatformLibrary::Search(
   v1::SearchPlatformLibraryResponse response;
   const bool more = static_cast<int>(items.size()) > page_size;
   if (more) items.resize(static_cast<size_t>(page_size));
-  for (v1::Item& item : items) *response.add_items() = ForReaders(std::move(item));
+  for (v1::Item& item : items) *response.add_items() = ForReader(std::move(item), caller);
   if (more) {
     response.set_next_page_token(
         EncodePageToken(kPlatformSearch, scope, {absl::StrCat(offset + page_size)}));
@@ -115,7 +113,7 @@ absl::StatusOr<v1::ListPlatformSubmissionsResponse> PlatformLibrary::ListSubmiss
   v1::ListPlatformSubmissionsResponse response;
   const bool more = static_cast<int>(page.size()) > page_size;
   if (more) page.resize(static_cast<size_t>(page_size));
-  for (auto& [item, submitted] : page) *response.add_items() = ForReaders(std::move(item));
+  for (auto& [item, submitted] : page) *response.add_items() = ForEditor(std::move(item));
   if (more) {
     response.set_next_page_token(
         EncodePageToken(kSubmissionList, state_name,
@@ -133,14 +131,23 @@ absl::StatusOr<v1::Item> PlatformLibrary::Review(const std::string& caller,
     return InvalidArgument("INVALID_DECISION", "approve or reject");
   }
   const bool publish = req.decision() == v1::REVIEW_DECISION_APPROVE;
+  // What is published is what the editor saw: the item as it stood at that update_time.
+  std::optional<absl::Time> seen;
+  if (req.has_item_update_time()) {
+    seen = absl::FromUnixSeconds(req.item_update_time().seconds()) +
+           absl::Nanoseconds(req.item_update_time().nanos());
+  } else if (publish) {
+    return InvalidArgument("UPDATE_TIME_REQUIRED",
+                           "say which state of the item you approve: its update_time");
+  }
   RETURN_IF_ERROR(CheckRemark(req.reason(), "INVALID_REASON"));
   if (!publish && req.reason().empty()) {
     return InvalidArgument("REASON_REQUIRED", "say why the item is rejected: its owner reads it");
   }
   RETURN_IF_ERROR(CheckEditor(caller));
   ASSIGN_OR_RETURN(v1::Item item,
-                   store_.Review(req.item_id(), caller, publish, req.reason(), clock_.Now()));
-  return ForReaders(std::move(item));
+                   store_.Review(req.item_id(), caller, publish, req.reason(), seen, clock_.Now()));
+  return ForEditor(std::move(item));
 }
 
 absl::StatusOr<v1::ItemReport> PlatformLibrary::Report(const std::string& caller,

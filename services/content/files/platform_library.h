@@ -24,7 +24,7 @@ class PlatformLibrary {
   absl::StatusOr<v1::Item> Submit(const std::string& caller, const std::string& item_id);
   absl::StatusOr<v1::Item> Withdraw(const std::string& caller, const std::string& item_id);
   absl::StatusOr<v1::SearchPlatformLibraryResponse> Search(
-      const v1::SearchPlatformLibraryRequest& req);
+      const std::string& caller, const v1::SearchPlatformLibraryRequest& req);
 
   // For editors.
   absl::StatusOr<v1::ListPlatformSubmissionsResponse> ListSubmissions(
@@ -44,6 +44,7 @@ class PlatformLibrary {
   absl::Status RevokeEditor(const grpc::CallContext& call, const std::string& user_id);
 
  private:
+  static v1::Item ForEditor(v1::Item item);
   absl::Status CheckEditor(const std::string& caller);
 
   ContentStore& items_;

@@ -21,13 +21,16 @@ CREATE INDEX renditions_by_blob ON renditions (sha256);
 -- The versions that want renditions and what became of them: `waiting` until the maker renders
 -- them (`done`), or gives up (`failed`, with the reason for the operator: bytes no renderer
 -- reads, too many pixels, or `attempts` tries that ended without an answer — a crash or a time
--- limit — so a file that cannot be rendered is never tried for ever).
+-- limit — so a file that cannot be rendered is never tried for ever). Several instances share
+-- the queue: one claims a waiting job until `claimed_until` (a lease longer than a rendering may
+-- take), and the others pass it by until the lease ends (its holder crashed or hung).
 CREATE TABLE rendition_jobs (
   version_id uuid PRIMARY KEY REFERENCES versions (id) ON DELETE CASCADE,
   state text NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'done', 'failed')),
   attempts int NOT NULL DEFAULT 0,
   error text NOT NULL DEFAULT '',
-  queued_at timestamptz NOT NULL DEFAULT now()
+  queued_at timestamptz NOT NULL DEFAULT now(),
+  claimed_until timestamptz
 );
 CREATE INDEX rendition_jobs_waiting ON rendition_jobs (queued_at) WHERE state = 'waiting';
 

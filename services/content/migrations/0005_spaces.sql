@@ -2,13 +2,15 @@
 -- («Библиотека ЦОК») with its editors, reviews and reports, and what a school decides about its
 -- space (who sees its library, its logo and cover).
 
--- A folder of a person's files. Names are unique among their siblings, ignoring case; a folder
+-- A folder of a person's files. Names are unique among their siblings, ignoring case (`name_key`:
+-- the name in NFC, Unicode case-folded by the service, whatever the database's locale); a folder
 -- goes only when empty, so nothing is deleted by deleting its folder.
 CREATE TABLE folders (
   id uuid PRIMARY KEY,
   owner_user_id uuid NOT NULL,
   parent_id uuid REFERENCES folders (id),
   name text NOT NULL,
+  name_key text NOT NULL,
   -- The creating request's id and what it asked, to tell a retry from a reused id.
   request_id text NOT NULL,
   request_fingerprint bytea NOT NULL,
@@ -18,7 +20,7 @@ CREATE TABLE folders (
 );
 CREATE UNIQUE INDEX folders_sibling_names
   ON folders (owner_user_id, coalesce(parent_id, '00000000-0000-0000-0000-000000000000'),
-              lower(name));
+              name_key);
 CREATE INDEX folders_by_parent ON folders (parent_id);
 
 -- An item's folder; NULL at the top of «Мои файлы». Moving an item is not a change of the item

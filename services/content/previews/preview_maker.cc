@@ -1,34 +1,43 @@
 #include "services/content/previews/preview_maker.h"
 
+#include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
+#include "libs/core/random.h"
 #include "libs/core/status.h"
 
 namespace parta::content {
 namespace {
 
-// The staging file a rendition's bytes are hashed in before they become a blob. Named by the
-// version, so that an attempt cut short is overwritten by the next (and identical bytes of two
-// instances rendering the same version at once land in the same place).
+// The staging file a rendition's bytes are hashed in before they become a blob: a name of its
+// own for each attempt, so that no other attempt (of this instance or another sharing the
+// folder, perhaps rendering the same version after a lease ended) writes to or removes it, and
+// nothing writes to it once Promote made it a blob's name.
 std::string StagedName(const std::string& version_id, v1::RenditionKind kind) {
-  return absl::StrCat("rendition-", version_id, "-", RenditionName(kind));
+  return absl::StrCat("rendition-", version_id, "-", RenditionName(kind), "-",
+                      absl::BytesToHexString(RandomBytes(8)));
 }
 
 }  // namespace
 
 absl::StatusOr<PreviewMaker::Round> PreviewMaker::MakeWaiting() {
-  ASSIGN_OR_RETURN(const std::vector<RenditionStore::Job> jobs, store_.Waiting(settings_.batch));
   Round round;
-  round.more = static_cast<int>(jobs.size()) >= settings_.batch;
-  for (const RenditionStore::Job& job : jobs) {
-    ASSIGN_OR_RETURN(const Outcome outcome, Make(job));
+  // One claim at a time: a lease covers one rendering, whatever the batch.
+  for (int done = 0; done < settings_.batch; ++done) {
+    ASSIGN_OR_RETURN(const std::optional<RenditionStore::Job> job,
+                     store_.Claim(clock_.Now(), settings_.lease));
+    if (!job) return round;
+    ASSIGN_OR_RETURN(const Outcome outcome, Make(*job));
     if (outcome == Outcome::kRendered) ++round.rendered;
     if (outcome == Outcome::kFailed) ++round.failed;
   }
+  round.more = true;
   return round;
 }
 
@@ -75,11 +84,15 @@ absl::StatusOr<PreviewMaker::Outcome> PreviewMaker::Make(const RenditionStore::J
   }
 
   std::vector<RenditionStore::Made> made;
+  // Each attempt's own staging names, written once here, then only promoted and removed.
+  const std::map<v1::RenditionKind, std::string> staged_names = {
+      {v1::RENDITION_KIND_THUMBNAIL, StagedName(job.version_id, v1::RENDITION_KIND_THUMBNAIL)},
+      {v1::RENDITION_KIND_PREVIEW, StagedName(job.version_id, v1::RENDITION_KIND_PREVIEW)}};
   absl::Status stored;
   for (auto& [kind, picture] :
        {std::pair<v1::RenditionKind, Picture*>{v1::RENDITION_KIND_THUMBNAIL, &pictures->thumbnail},
         {v1::RENDITION_KIND_PREVIEW, &pictures->preview}}) {
-    const std::string staged = StagedName(job.version_id, kind);
+    const std::string& staged = staged_names.at(kind);
     const int64_t size = static_cast<int64_t>(picture->bytes.size());
     stored = blobs_.WriteStaged(staged, 0, picture->bytes);
     // Flushed and hashed as the store sees them: the blob's name is the hash of what is on disk.
@@ -98,12 +111,11 @@ absl::StatusOr<PreviewMaker::Outcome> PreviewMaker::Make(const RenditionStore::J
   }
   if (stored.ok()) {
     stored = store_.Save(job.version_id, made, clock_.Now(), [&](const RenditionStore::Made& m) {
-      return blobs_.Promote(StagedName(job.version_id, m.kind), m.sha256);
+      return blobs_.Promote(staged_names.at(m.kind), m.sha256);
     });
   }
-  for (v1::RenditionKind kind : {v1::RENDITION_KIND_THUMBNAIL, v1::RENDITION_KIND_PREVIEW}) {
-    if (absl::Status removed = blobs_.RemoveStaged(StagedName(job.version_id, kind));
-        !removed.ok()) {
+  for (const auto& [kind, staged] : staged_names) {
+    if (absl::Status removed = blobs_.RemoveStaged(staged); !removed.ok()) {
       log::Warning("staged rendition not removed").With("error", removed.ToString());
     }
   }

@@ -6,11 +6,14 @@
 // a pixel count not decoded) and time, stores each rendition as a blob by its SHA-256 (identical
 // renditions share it) and records it. A file that cannot be rendered is marked failed; one
 // whose attempts end without an answer (a crash, a time limit) is given up after a few, so
-// nothing is tried for ever. Pending and infected files are never queued, never read.
+// nothing is tried for ever. Pending and infected files are never queued, never read. Several
+// instances may share the queue and the blob folder: each claims a file before rendering it (a
+// lease, see RenditionStore::Claim) and stages each attempt under a name of its own.
 
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "libs/core/clock.h"
 #include "services/content/previews/renderers.h"
 #include "services/content/storage/blob_store.h"
@@ -26,6 +29,10 @@ struct PreviewSettings {
   int max_attempts = 3;
   // Files rendered by one MakeWaiting call: a shutdown waits for at most one batch.
   int batch = 8;
+  // How long a file claimed by one instance is left to it by the others sharing the database:
+  // longer than one rendering takes (limits.time_limit, reading and storing), so that two never
+  // render it at once; an attempt that ends without an answer is tried again after it.
+  absl::Duration lease = absl::Minutes(5);
 };
 
 class PreviewMaker {
@@ -40,8 +47,9 @@ class PreviewMaker {
     int failed = 0;     // versions marked failed
     bool more = false;  // a full batch: more may wait, call again
   };
-  // Works through up to one batch of waiting versions. A database or blob store that fails, or
-  // a libvips that cannot start, ends the round with its error: the versions wait for the next.
+  // Claims and works through up to one batch of waiting versions, one at a time. A database or blob
+  // store that fails, or a libvips that cannot start, ends the round with its error: the versions
+  // wait for the next.
   absl::StatusOr<Round> MakeWaiting();
 
  private:

@@ -1,8 +1,11 @@
 #include "services/content/store/article_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
+#include "services/content/store/content_store.h"
 #include "services/content/store/item_rows.h"
 
 namespace parta::content {
@@ -21,9 +24,27 @@ absl::Status WrongKind(absl::string_view what) {
   return FailedPrecondition("WRONG_ITEM_KIND", absl::StrCat("only ", what));
 }
 
+// The bytes an article or a link uses of its owner's space (as SpaceUsed counts them).
+int64_t StoredBytes(const SanitizedArticle& article) {
+  return static_cast<int64_t>(article.html.size() + article.text.size());
+}
+
+// Whether `owner`'s space has room for `growth` more bytes; RESOURCE_EXHAUSTED
+// `QUOTA_EXCEEDED` otherwise. Takes his quota lock until the transaction ends, as uploads do.
+absl::Status CheckRoom(pqxx::work& tx, const std::string& owner, int64_t growth, int64_t quota) {
+  LockQuota(tx, owner);
+  const int64_t used = SpaceUsed(tx, owner);
+  if (used + growth <= quota) return absl::OkStatus();
+  return ResourceExhausted(
+      "QUOTA_EXCEEDED",
+      absl::StrCat("the text needs ", growth, " more bytes; ", std::max<int64_t>(0, quota - used),
+                   " of the quota of ", quota, " bytes are free"));
+}
+
 }  // namespace
 
-absl::StatusOr<std::string> ArticleStore::Create(const NewContentItem& item, const RetryKey& key) {
+absl::StatusOr<std::string> ArticleStore::Create(const NewContentItem& item, const RetryKey& key,
+                                                 int64_t user_quota) {
   return pool_.TransactFor<std::string>([&](pqxx::work& tx) -> absl::StatusOr<std::string> {
     // Two calls with one request id wait for each other here, so the second sees the first's
     // item instead of making another.
@@ -43,6 +64,9 @@ absl::StatusOr<std::string> ArticleStore::Create(const NewContentItem& item, con
     }
     const v1::Item& fields = item.fields;
     const bool link = item.kind == v1::ITEM_KIND_LINK;
+    RETURN_IF_ERROR(CheckRoom(
+        tx, item.owner_user_id,
+        link ? static_cast<int64_t>(item.link_url.size()) : StoredBytes(item.article), user_quota));
     tx.exec_params(
         "INSERT INTO items (id, owner_user_id, kind, title, created_at, updated_at, description, "
         "subject, grades, age_label, licence, language, link_url) "
@@ -65,16 +89,31 @@ absl::StatusOr<std::string> ArticleStore::Create(const NewContentItem& item, con
 }
 
 absl::Status ArticleStore::WriteChange(pqxx::work& tx, const std::string& item_id,
-                                       const std::string& kind, const ContentChange& change) {
+                                       const std::string& kind, const ContentChange& change,
+                                       int64_t user_quota) {
   if (change.article) {
     if (kind != KindName(v1::ITEM_KIND_ARTICLE)) {
       return WrongKind("an article has a body (article_html)");
+    }
+    const pqxx::row before = tx.exec_params1(
+        "SELECT i.owner_user_id::text, octet_length(a.body_html) + octet_length(a.body_text) "
+        "FROM articles a JOIN items i ON i.id = a.item_id WHERE a.item_id = $1",
+        item_id);
+    if (const int64_t growth = StoredBytes(*change.article) - before[1].as<int64_t>(); growth > 0) {
+      RETURN_IF_ERROR(CheckRoom(tx, before[0].as<std::string>(), growth, user_quota));
     }
     tx.exec_params("UPDATE articles SET body_html = $2, body_text = $3 WHERE item_id = $1", item_id,
                    change.article->html, change.article->text);
   }
   if (change.link_url) {
     if (kind != KindName(v1::ITEM_KIND_LINK)) return WrongKind("a link has a URL (link_url)");
+    const pqxx::row before = tx.exec_params1(
+        "SELECT owner_user_id::text, octet_length(link_url) FROM items WHERE id = $1", item_id);
+    if (const int64_t growth =
+            static_cast<int64_t>(change.link_url->size()) - before[1].as<int64_t>();
+        growth > 0) {
+      RETURN_IF_ERROR(CheckRoom(tx, before[0].as<std::string>(), growth, user_quota));
+    }
     tx.exec_params("UPDATE items SET link_url = $2 WHERE id = $1", item_id, *change.link_url);
   }
   return absl::OkStatus();

@@ -6,6 +6,7 @@
 // the item the first call made. Items are read as every item is (ContentStore::GetItem, with an
 // article's body).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -44,15 +45,20 @@ class ArticleStore {
 
   // Writes a new article or link with its catalogue fields and answers its id; or answers the
   // id of the item the same request id of the same owner made (ALREADY_EXISTS
-  // `REQUEST_ID_REUSED` when that request asked for something else).
-  absl::StatusOr<std::string> Create(const NewContentItem& item, const RetryKey& key);
+  // `REQUEST_ID_REUSED` when that request asked for something else). Its stored bytes (an
+  // article's HTML and plain text, a link's URL) count in the owner's space: RESOURCE_EXHAUSTED
+  // `QUOTA_EXCEEDED` when they do not fit in what `user_quota` leaves free.
+  absl::StatusOr<std::string> Create(const NewContentItem& item, const RetryKey& key,
+                                     int64_t user_quota);
 
   // Writes `change` to item `item_id`, whose kind's column is `kind`, within the transaction
   // that changes the item (ContentStore::UpdateItem, which refreshes its search words after).
   // FAILED_PRECONDITION `WRONG_ITEM_KIND` for a body of an item that is no article or a URL of
-  // one that is no link.
+  // one that is no link; RESOURCE_EXHAUSTED `QUOTA_EXCEEDED` when a body or URL that grows does
+  // not fit in what `user_quota` leaves of its owner's space (one that shrinks always fits).
   static absl::Status WriteChange(pqxx::work& tx, const std::string& item_id,
-                                  const std::string& kind, const ContentChange& change);
+                                  const std::string& kind, const ContentChange& change,
+                                  int64_t user_quota);
 
  private:
   pg::Pool& pool_;

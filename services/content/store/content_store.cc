@@ -39,24 +39,6 @@ absl::Status UploadNotFound() {
 
 absl::Status ItemNotFound() { return NotFound("ITEM_NOT_FOUND", "no such item of yours"); }
 
-// Serialises everything that counts one person's space, until the transaction ends.
-void LockQuota(pqxx::work& tx, const std::string& owner) {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('content-quota:' || $1, 0))",
-                 owner);
-}
-
-// The bytes `owner` uses: his versions and his open uploads (but `except_upload`).
-int64_t SpaceUsed(pqxx::work& tx, const std::string& owner, const std::string& except_upload) {
-  return tx
-      .exec_params1(
-          "SELECT (SELECT coalesce(sum(v.size), 0) FROM versions v JOIN items i "
-          "        ON i.id = v.item_id WHERE i.owner_user_id = $1)"
-          "     + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_user_id = $1 "
-          "        AND version_id IS NULL AND id::text <> $2)",
-          owner, except_upload)[0]
-      .as<int64_t>();
-}
-
 absl::Status QuotaExceeded(int64_t used, int64_t size, int64_t quota) {
   return ResourceExhausted(
       "QUOTA_EXCEEDED",
@@ -65,6 +47,26 @@ absl::Status QuotaExceeded(int64_t used, int64_t size, int64_t quota) {
 }
 
 }  // namespace
+
+void LockQuota(pqxx::work& tx, const std::string& owner) {
+  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('content-quota:' || $1, 0))",
+                 owner);
+}
+
+int64_t SpaceUsed(pqxx::work& tx, const std::string& owner, const std::string& except_upload) {
+  return tx
+      .exec_params1(
+          "SELECT (SELECT coalesce(sum(v.size), 0) FROM versions v JOIN items i "
+          "        ON i.id = v.item_id WHERE i.owner_user_id = $1)"
+          "     + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_user_id = $1 "
+          "        AND version_id IS NULL AND id::text <> $2)"
+          "     + (SELECT coalesce(sum(octet_length(a.body_html) + octet_length(a.body_text)), 0) "
+          "        FROM articles a JOIN items i ON i.id = a.item_id WHERE i.owner_user_id = $1)"
+          "     + (SELECT coalesce(sum(octet_length(link_url)), 0) FROM items "
+          "        WHERE owner_user_id = $1 AND link_url IS NOT NULL)",
+          owner, except_upload)[0]
+      .as<int64_t>();
+}
 
 absl::StatusOr<UploadRow> ContentStore::CreateUpload(const UploadRow& upload, const RetryKey& key,
                                                      const Quotas& quotas) {
@@ -174,8 +176,8 @@ absl::Status ContentStore::CancelUpload(const std::string& id, const std::string
 
 absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
     const UploadRow& upload, const CompletedBytes& bytes, const Quotas& quotas,
-    const std::string& item_id,
-    const std::string& version_id, absl::Time now, const std::function<absl::Status()>& promote) {
+    const std::string& item_id, const std::string& version_id, absl::Time now,
+    const std::function<absl::Status()>& promote) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
     LockQuota(tx, upload.owner_user_id);
     const pqxx::result current = tx.exec_params(
@@ -183,10 +185,10 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
         upload.id);
     if (current.empty()) return UploadNotFound();
     if (const std::string done = current[0][0].as<std::string>(); !done.empty()) {
-      const pqxx::result item = tx.exec_params(
-          absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
-                       "WHERE i.id = (SELECT item_id FROM versions WHERE id = $1)"),
-          done);
+      const pqxx::result item =
+          tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
+                                      "WHERE i.id = (SELECT item_id FROM versions WHERE id = $1)"),
+                         done);
       if (item.empty()) return ItemNotFound();
       return ItemOf(item[0]);
     }
@@ -196,6 +198,8 @@ absl::StatusOr<v1::Item> ContentStore::CompleteUpload(
     const int64_t used = SpaceUsed(tx, upload.owner_user_id, upload.id);
     if (used + upload.size > quotas.user) return QuotaExceeded(used, upload.size, quotas.user);
     if (!upload.item_id.empty()) {
+      // The item before the schools, as every path that grows a library takes them.
+      tx.exec_params("SELECT 1 FROM items WHERE id = $1 FOR UPDATE", upload.item_id);
       RETURN_IF_ERROR(CheckSchoolQuota(tx, upload.item_id, upload.size, quotas.school));
     }
 
@@ -298,16 +302,16 @@ absl::StatusOr<std::vector<v1::Item>> ContentStore::ListItems(const std::string&
                                                               int limit) {
   return pool_.ReadFor<std::vector<v1::Item>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<v1::Item>> {
-        const pqxx::result rows = tx.exec_params(
-            absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
-                         "WHERE i.owner_user_id = $1 "
-                         "AND i.folder_id IS NOT DISTINCT FROM nullif($5, '')::uuid "
-                         "AND ($2 = '' OR (i.created_at, i.id) < (",
-                         PARTA_PG_TS("$3"),
-                         ", nullif($2, '')::uuid)) "
-                         "ORDER BY i.created_at DESC, i.id DESC LIMIT $4"),
-            owner, after ? after->id : "", after ? pg::ToMicros(after->create_time) : 0, limit,
-            folder_id);
+        const pqxx::result rows =
+            tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
+                                        "WHERE i.owner_user_id = $1 "
+                                        "AND i.folder_id IS NOT DISTINCT FROM nullif($5, '')::uuid "
+                                        "AND ($2 = '' OR (i.created_at, i.id) < (",
+                                        PARTA_PG_TS("$3"),
+                                        ", nullif($2, '')::uuid)) "
+                                        "ORDER BY i.created_at DESC, i.id DESC LIMIT $4"),
+                           owner, after ? after->id : "",
+                           after ? pg::ToMicros(after->create_time) : 0, limit, folder_id);
         std::vector<v1::Item> items;
         for (const pqxx::row& row : rows) items.push_back(ItemOf(row));
         return items;
@@ -386,11 +390,11 @@ absl::StatusOr<v1::Item> ContentStore::Publish(const std::string& item_id, const
             .empty()) {
       return ItemNotFound();
     }
-    const int64_t size =
-        tx.exec_params1("SELECT coalesce((SELECT size FROM versions WHERE item_id = $1 "
-                        "ORDER BY number DESC LIMIT 1), 0)",
-                        item_id)[0]
-            .as<int64_t>();
+    const int64_t size = tx.exec_params1(
+                               "SELECT coalesce((SELECT size FROM versions WHERE item_id = $1 "
+                               "ORDER BY number DESC LIMIT 1), 0)",
+                               item_id)[0]
+                             .as<int64_t>();
     RETURN_IF_ERROR(CheckSchoolQuota(tx, item_id, size, school_quota, school_id));
     tx.exec_params(
         "INSERT INTO library_entries (item_id, school_id, published_by, published_at) "
@@ -428,11 +432,10 @@ absl::StatusOr<std::vector<v1::Item>> ContentStore::SearchLibrary(const LibraryQ
   return pool_.ReadFor<std::vector<v1::Item>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<v1::Item>> {
         const pqxx::result rows = tx.exec_params(
-            absl::StrCat(
-                "SELECT ", kItemColumns, kItemsWithNewestVersion,
-                "JOIN library_entries e ON e.item_id = i.id AND e.school_id = $1 WHERE ",
-                kLibraryFilters, kLibraryRankOrder,
-                "e.published_at DESC, i.id DESC OFFSET $7 LIMIT $8"),
+            absl::StrCat("SELECT ", kItemColumns, kItemsWithNewestVersion,
+                         "JOIN library_entries e ON e.item_id = i.id AND e.school_id = $1 WHERE ",
+                         kLibraryFilters, kLibraryRankOrder,
+                         "e.published_at DESC, i.id DESC OFFSET $7 LIMIT $8"),
             query.school_id, query.query, query.subject, query.grade, query.max_age_label,
             query.kind, query.offset, query.limit);
         std::vector<v1::Item> items;

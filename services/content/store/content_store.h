@@ -56,6 +56,13 @@ struct Quotas {
 // Unfinished uploads one person may have at once.
 inline constexpr int kMaxOpenUploads = 100;
 
+// Serialises everything that counts or grows one person's space, until the transaction ends.
+void LockQuota(pqxx::work& tx, const std::string& owner);
+
+// The bytes `owner` uses, as his quota counts them: his versions, his open uploads (but
+// `except_upload`), his articles' stored HTML and plain text and his links' URLs.
+int64_t SpaceUsed(pqxx::work& tx, const std::string& owner, const std::string& except_upload = "");
+
 class ContentStore {
  public:
   explicit ContentStore(pg::Pool& pool) : pool_(pool) {}

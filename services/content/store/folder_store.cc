@@ -4,6 +4,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
+#include "services/content/domain/validation.h"
 
 namespace parta::content {
 namespace {
@@ -67,8 +68,8 @@ bool SiblingNamed(pqxx::work& tx, const std::string& owner, const std::string& p
   return !tx.exec_params(
                 "SELECT 1 FROM folders WHERE owner_user_id = $1 "
                 "AND parent_id IS NOT DISTINCT FROM nullif($2, '')::uuid "
-                "AND lower(name) = lower($3) AND id::text <> $4",
-                owner, parent, name, except)
+                "AND name_key = $3 AND id::text <> $4",
+                owner, parent, FolderNameKey(name), except)
               .empty();
 }
 
@@ -103,12 +104,12 @@ absl::StatusOr<v1::Folder> FolderStore::Create(const std::string& owner, const v
       return FolderExists(folder.name());
     }
     const pqxx::result made = tx.exec_params(
-        absl::StrCat("INSERT INTO folders (id, owner_user_id, parent_id, name, request_id, "
-                     "request_fingerprint, created_at, updated_at) "
-                     "VALUES ($1, $2, nullif($3, '')::uuid, $4, $5, $6, ",
+        absl::StrCat("INSERT INTO folders (id, owner_user_id, parent_id, name, name_key, "
+                     "request_id, request_fingerprint, created_at, updated_at) "
+                     "VALUES ($1, $2, nullif($3, '')::uuid, $4, $8, $5, $6, ",
                      PARTA_PG_TS("$7"), ", ", PARTA_PG_TS("$7"), ") RETURNING ", kFolderColumns),
         folder.id(), owner, folder.parent_id(), folder.name(), key.request_id,
-        pqxx::binarystring(key.fingerprint), pg::ToMicros(now));
+        pqxx::binarystring(key.fingerprint), pg::ToMicros(now), FolderNameKey(folder.name()));
     return FolderOf(made[0]);
   });
 }
@@ -147,10 +148,10 @@ absl::StatusOr<v1::Folder> FolderStore::Update(const std::string& owner, const v
       return FolderExists(next.name());
     }
     const pqxx::result changed = tx.exec_params(
-        absl::StrCat("UPDATE folders SET name = $2, parent_id = nullif($3, '')::uuid, "
-                     "updated_at = ",
+        absl::StrCat("UPDATE folders SET name = $2, name_key = $5, "
+                     "parent_id = nullif($3, '')::uuid, updated_at = ",
                      PARTA_PG_TS("$4"), " WHERE id = $1 RETURNING ", kFolderColumns),
-        next.id(), next.name(), next.parent_id(), pg::ToMicros(now));
+        next.id(), next.name(), next.parent_id(), pg::ToMicros(now), FolderNameKey(next.name()));
     return FolderOf(changed[0]);
   });
 }
@@ -189,7 +190,7 @@ absl::StatusOr<std::vector<v1::Folder>> FolderStore::Children(const std::string&
             tx.exec_params(absl::StrCat("SELECT ", kFolderColumns,
                                         " FROM folders WHERE owner_user_id = $1 "
                                         "AND parent_id IS NOT DISTINCT FROM nullif($2, '')::uuid "
-                                        "ORDER BY lower(name), id"),
+                                        "ORDER BY name_key, id"),
                            owner, parent);
         std::vector<v1::Folder> folders;
         for (const pqxx::row& row : rows) folders.push_back(FolderOf(row));

@@ -37,12 +37,6 @@ v1::ItemKind KindOfName(const std::string& name) {
   return v1::ITEM_KIND_FILE;
 }
 
-v1::ScanState ScanStateOf(const std::string& name) {
-  if (name == "clean") return v1::SCAN_STATE_CLEAN;
-  if (name == "infected") return v1::SCAN_STATE_INFECTED;
-  return v1::SCAN_STATE_PENDING;
-}
-
 void SetTime(google::protobuf::Timestamp* out, int64_t micros) {
   *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
 }
@@ -97,6 +91,21 @@ v1::Item ItemOf(const pqxx::row& row) {
     item.set_platform_state(PlatformStateOf(platform.substr(0, colon)));
     item.set_platform_reason(platform.substr(colon + 1));
   }
+  return item;
+}
+
+v1::ScanState ScanStateOf(const std::string& name) {
+  if (name == "clean") return v1::SCAN_STATE_CLEAN;
+  if (name == "infected") return v1::SCAN_STATE_INFECTED;
+  return v1::SCAN_STATE_PENDING;
+}
+
+v1::Item ForReader(v1::Item item, const std::string& reader) {
+  if (item.owner_user_id() == reader) return item;
+  item.clear_folder_id();
+  item.clear_library_school_ids();
+  item.clear_platform_state();
+  item.clear_platform_reason();
   return item;
 }
 

@@ -45,6 +45,10 @@ inline constexpr const char* kLibraryRankOrder =
 // A row of kItemColumns.
 v1::Item ItemOf(const pqxx::row& row);
 
+// The item as `reader` may see it: whole for its owner; for anyone else without what is the
+// owner's alone (where he files it, which libraries show it, what editors told him).
+v1::Item ForReader(v1::Item item, const std::string& reader);
+
 // A version from eight columns of `row` from `first` on: id, number, file_name, size,
 // media_type, sha256, scan_state, created_at (microseconds) — as kItemColumns has them.
 v1::Version VersionOf(const pqxx::row& row, int first, const std::string& item_id);
@@ -56,6 +60,7 @@ void RefreshSearchWords(pqxx::work& tx, const std::string& item_id);
 
 // ScanState ↔ its column.
 std::string ScanStateName(v1::ScanState state);
+v1::ScanState ScanStateOf(const std::string& name);
 // ItemKind → its column ("document", …).
 std::string KindName(v1::ItemKind kind);
 // PlatformState ↔ its column ("submitted", …; "" for none).

@@ -4,6 +4,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
+#include "services/content/domain/scan_state.h"
 #include "services/content/store/item_rows.h"
 
 namespace parta::content {
@@ -122,19 +123,29 @@ absl::StatusOr<v1::Item> PlatformStore::Withdraw(const std::string& item_id,
 
 absl::StatusOr<v1::Item> PlatformStore::Review(const std::string& item_id,
                                                const std::string& editor, bool publish,
-                                               const std::string& reason, absl::Time now) {
+                                               const std::string& reason,
+                                               std::optional<absl::Time> seen, absl::Time now) {
   return pool_.TransactFor<v1::Item>([&](pqxx::work& tx) -> absl::StatusOr<v1::Item> {
     // The item's lock first, as every writer of an item takes it: a change racing the review
-    // either comes before it (and the entry is no longer submitted) or after it (and sends the
-    // published item back to review).
-    if (tx.exec_params("SELECT 1 FROM items WHERE id = $1 FOR UPDATE", item_id).empty()) {
-      return EntryNotFound();
-    }
+    // either comes before it (and the item is not the one the editor saw) or after it (and
+    // sends the published item back to review).
+    const pqxx::result item = tx.exec_params(
+        "SELECT " PARTA_PG_US("updated_at") ", (SELECT scan_state FROM versions WHERE item_id = "
+        "$1 ORDER BY number DESC LIMIT 1) FROM items WHERE id = $1 FOR UPDATE",
+        item_id);
+    if (item.empty()) return EntryNotFound();
     const pqxx::result entry =
         tx.exec_params("SELECT state FROM platform_entries WHERE item_id = $1", item_id);
     if (entry.empty()) return EntryNotFound();
     if (entry[0][0].as<std::string>() != "submitted") {
       return FailedPrecondition("NOT_SUBMITTED", "the item is not waiting for review");
+    }
+    if (seen && pg::ToMicros(*seen) != item[0][0].as<int64_t>()) {
+      return FailedPrecondition("ITEM_CHANGED",
+                                "the item changed since you looked at it: review it again");
+    }
+    if (publish && !item[0][1].is_null()) {
+      RETURN_IF_ERROR(CheckServableToAll(ScanStateOf(item[0][1].as<std::string>())));
     }
     tx.exec_params(
         "UPDATE platform_entries SET state = $2, reviewed_by = $3, reviewed_at = " PARTA_PG_TS(

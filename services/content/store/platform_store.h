@@ -33,9 +33,12 @@ class PlatformStore {
   // `PLATFORM_ENTRY_NOT_FOUND`).
   absl::StatusOr<v1::Item> Withdraw(const std::string& item_id, const std::string& owner);
   // An editor's decision on a submitted item (NOT_FOUND `PLATFORM_ENTRY_NOT_FOUND`,
-  // FAILED_PRECONDITION `NOT_SUBMITTED`).
+  // FAILED_PRECONDITION `NOT_SUBMITTED`). Publishing needs the item as the editor saw it
+  // (`seen`, its update_time: FAILED_PRECONDITION `ITEM_CHANGED` otherwise) and its newest
+  // version clean (`VERSION_NOT_SCANNED`, `VERSION_QUARANTINED`).
   absl::StatusOr<v1::Item> Review(const std::string& item_id, const std::string& editor,
-                                  bool publish, const std::string& reason, absl::Time now);
+                                  bool publish, const std::string& reason,
+                                  std::optional<absl::Time> seen, absl::Time now);
 
   // Published items found by `query` like a school's library (same filters), best first, or
   // most recently published first without one.

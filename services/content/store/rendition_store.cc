@@ -19,23 +19,28 @@ bool ShareItemOf(pqxx::work& tx, const std::string& version_id) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<RenditionStore::Job>> RenditionStore::Waiting(int limit) {
-  return pool_.ReadFor<std::vector<Job>>(
-      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<Job>> {
+absl::StatusOr<std::optional<RenditionStore::Job>> RenditionStore::Claim(absl::Time now,
+                                                                         absl::Duration lease) {
+  return pool_.TransactFor<std::optional<Job>>(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::optional<Job>> {
+        // A job another instance is claiming right now is locked: passed by, never waited for.
+        // One it claimed before has a lease that has not ended (checked again on the newest row
+        // when a claim commits while this one reads).
         const pqxx::result rows = tx.exec_params(
-            "SELECT v.id::text, v.sha256, v.media_type, v.size FROM rendition_jobs j "
-            "JOIN versions v ON v.id = j.version_id "
-            "WHERE j.state = 'waiting' AND v.scan_state = 'clean' "
-            "ORDER BY j.queued_at, j.version_id LIMIT $1",
-            limit);
-        std::vector<Job> jobs;
-        for (const pqxx::row& row : rows) {
-          jobs.push_back({.version_id = row[0].as<std::string>(),
-                          .sha256 = row[1].as<std::string>(),
-                          .media_type = row[2].as<std::string>(),
-                          .size = row[3].as<int64_t>()});
-        }
-        return jobs;
+            "WITH next AS ("
+            "  SELECT j.version_id FROM rendition_jobs j JOIN versions v ON v.id = j.version_id "
+            "  WHERE j.state = 'waiting' AND v.scan_state = 'clean' "
+            "  AND (j.claimed_until IS NULL OR j.claimed_until <= " PARTA_PG_TS("$1") ") "
+            "  ORDER BY j.queued_at, j.version_id LIMIT 1 FOR UPDATE OF j SKIP LOCKED) "
+            "UPDATE rendition_jobs j SET claimed_until = " PARTA_PG_TS("$2") " "
+            "FROM next, versions v WHERE j.version_id = next.version_id AND v.id = j.version_id "
+            "RETURNING v.id::text, v.sha256, v.media_type, v.size",
+            pg::ToMicros(now), pg::ToMicros(now + lease));
+        if (rows.empty()) return std::nullopt;
+        return Job{.version_id = rows[0][0].as<std::string>(),
+                   .sha256 = rows[0][1].as<std::string>(),
+                   .media_type = rows[0][2].as<std::string>(),
+                   .size = rows[0][3].as<int64_t>()};
       });
 }
 

@@ -31,8 +31,13 @@ class RenditionStore {
     std::string media_type;
     int64_t size = 0;
   };
-  // Versions waiting, oldest first; only clean ones, whatever the queue holds.
-  absl::StatusOr<std::vector<Job>> Waiting(int limit);
+  // Claims the oldest waiting clean version that no instance holds (none claimed it, or its
+  // claim ended by `now`) until `now + lease`, or nullopt when there is none. Instances sharing
+  // the database never hold one job at once: while a claim lasts, only its holder renders the
+  // version. The lease must outlast a rendering (its time limit, reading and storing); a job
+  // claimed and left waiting (a crash, a time limit, a failing store) is claimed again when it
+  // ends.
+  absl::StatusOr<std::optional<Job>> Claim(absl::Time now, absl::Duration lease);
 
   // What Begin found.
   enum class Start {

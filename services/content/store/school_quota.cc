@@ -15,7 +15,7 @@ absl::Status CheckSchoolQuota(pqxx::work& tx, const std::string& item_id, int64_
   } else {
     for (const pqxx::row& row :
          tx.exec_params("SELECT school_id::text FROM library_entries WHERE item_id = $1 "
-                        "ORDER BY school_id",  // one order for every transaction: no deadlock
+                        "ORDER BY school_id",  // schools in one order too
                         item_id)) {
       schools.push_back(row[0].as<std::string>());
     }

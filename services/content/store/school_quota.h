@@ -15,7 +15,8 @@ namespace parta::content {
 // For the school `school_id` (or, when empty, every school whose library shows `item_id`):
 // whether its library, with `item_id` counted at `size` bytes, stays within `quota`.
 // RESOURCE_EXHAUSTED `SCHOOL_QUOTA_EXCEEDED` otherwise. Locks each school's space until the
-// transaction ends.
+// transaction ends; the caller holds the item's row lock already (item first, then schools, in
+// every transaction, so none waits for another in the opposite order).
 absl::Status CheckSchoolQuota(pqxx::work& tx, const std::string& item_id, int64_t size,
                               int64_t quota, const std::string& school_id = "");
 

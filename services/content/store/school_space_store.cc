@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
+#include "services/content/domain/scan_state.h"
 #include "services/content/store/item_rows.h"
 
 namespace parta::content {
@@ -58,15 +59,7 @@ absl::Status CheckPicture(pqxx::work& tx, const std::string& item_id, const std:
   if (rows[0][0].as<std::string>() != "image") {
     return FailedPrecondition("IMAGE_REQUIRED", "a school's logo and cover are pictures");
   }
-  const std::string scan = rows[0][1].as<std::string>();
-  if (scan == "infected") {
-    return FailedPrecondition("VERSION_QUARANTINED", "the file contains malware");
-  }
-  if (scan != "clean") {
-    return FailedPrecondition("VERSION_NOT_SCANNED",
-                              "the file is being checked for malware: try again shortly");
-  }
-  return absl::OkStatus();
+  return CheckServableToAll(ScanStateOf(rows[0][1].as<std::string>()));
 }
 
 }  // namespace
@@ -87,6 +80,9 @@ absl::StatusOr<v1::SchoolSpace> SchoolSpaceStore::Update(const v1::SchoolSpace& 
         "INSERT INTO school_spaces (school_id, updated_by, updated_at) "
         "VALUES ($1, $2, " PARTA_PG_TS("$3") ") ON CONFLICT DO NOTHING",
         space.school_id(), editor, pg::ToMicros(now));
+    // Two admins changing different fields at once: the second reads the first's change.
+    tx.exec_params("SELECT 1 FROM school_spaces WHERE school_id = $1 FOR UPDATE",
+                   space.school_id());
     v1::SchoolSpace next = SpaceOf(tx, space.school_id());
     if (Has(paths, "library_public")) next.set_library_public(space.library_public());
     if (Has(paths, "logo_item_id") && space.logo_item_id() != next.logo_item_id()) {

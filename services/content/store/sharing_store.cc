@@ -28,6 +28,8 @@ absl::StatusOr<Sharing> SharingStore::Of(const std::string& item_id, const std::
         "  EXISTS (SELECT 1 FROM school_spaces s WHERE it.id IN (s.logo_item_id, "
         "s.cover_item_id)), "
         "  coalesce((SELECT state FROM platform_entries WHERE item_id = it.id), ''), "
+        "  coalesce((SELECT media_type FROM versions WHERE item_id = it.id "
+        "            ORDER BY number DESC LIMIT 1), ''), "
         "  EXISTS (SELECT 1 FROM library_editors WHERE user_id::text = $3), "
         "  array_to_string(ARRAY(SELECT e.school_id::text || ':' || "
         "    coalesce(s.library_public, false)::text FROM library_entries e "
@@ -45,10 +47,11 @@ absl::StatusOr<Sharing> SharingStore::Of(const std::string& item_id, const std::
                     .owner_user_id = row[1].as<std::string>(),
                     .newest = row[2].as<bool>(),
                     .profile_picture = row[3].as<bool>(),
+                    .newest_media_type = row[5].as<std::string>(),
                     .platform_state = row[4].as<std::string>(),
-                    .reader_is_editor = row[5].as<bool>()};
+                    .reader_is_editor = row[6].as<bool>()};
     for (absl::string_view entry :
-         absl::StrSplit(row[6].as<std::string>(), ',', absl::SkipEmpty())) {
+         absl::StrSplit(row[7].as<std::string>(), ',', absl::SkipEmpty())) {
       const std::pair<std::string, std::string> parts = absl::StrSplit(entry, ':');
       sharing.libraries.push_back({.school_id = parts.first, .open = parts.second == "true"});
     }

@@ -18,6 +18,7 @@ struct Sharing {
   // item): the platform library and profiles show the newest version only.
   bool newest = true;
   bool profile_picture = false;   // a school's logo or cover
+  std::string newest_media_type;  // of the item's newest version ("" for none)
   std::string platform_state;     // "" (a draft), "submitted", "published", "rejected"
   bool reader_is_editor = false;  // the reader edits the platform library
   struct Library {

@@ -134,6 +134,13 @@ void AddFileTransferPaths(json& paths) {
                      {"description",
                       "a signed link's token (POST /v1/files/{version_id}/links), "
                       "for clients that cannot send Authorization"}};
+  const json rendition = {{"name", "rendition"},
+                          {"in", "query"},
+                          {"required", false},
+                          {"schema", {{"type", "string"}}},
+                          {"description",
+                           "`thumbnail` or `preview`: a JPEG made of the version (same access, its "
+                           "own ETag, always inline); `original` or none: the file itself"}};
   json download = Operation(
       "files_download", "A version's bytes",
       "The file with its original name (Content-Disposition), a strong ETag (its SHA-256), "
@@ -142,7 +149,10 @@ void AddFileTransferPaths(json& paths) {
       "the type is safe to show, always under `Content-Security-Policy: default-src 'none'; "
       "sandbox`.",
       false);
-  download["parameters"] = {version_id, link, HeaderParameter("Range", false, "`bytes=` ranges"),
+  download["parameters"] = {version_id,
+                            link,
+                            rendition,
+                            HeaderParameter("Range", false, "`bytes=` ranges"),
                             HeaderParameter("If-None-Match", false, "ETags the client has"),
                             HeaderParameter("If-Range", false, "the ETag the ranges belong to")};
   const json file_headers = {

@@ -328,5 +328,40 @@ TEST_CASE("Someone else's article is not found, changed or deleted, and its owne
   CHECK(listed.items().empty());
 }
 
+TEST_CASE("Articles count in their owner's quota, are refused beyond it, and deleting frees it",
+          "[content][api][articles]") {
+  PARTA_CONTENT_FIXTURE(f, [](ContentConfig& config) { config.content.user_quota = 300'000; });
+  const std::string owner = f.directory().BuildSchool().teacher;
+  // About 180,000 bytes each as stored: the HTML and its plain text.
+  const std::string long_a = "<p>" + std::string(90'000, 'a') + "</p>";
+  const std::string long_b = "<p>" + std::string(90'000, 'b') + "</p>";
+  const v1::Item first = CreateArticle(f, owner, ArticleRequest("quota-1", "Первая", long_a));
+  v1::CreateArticleResponse created;
+  CHECK_RPC_ERROR(
+      f.Call(&Stub::CreateArticle, owner, ArticleRequest("quota-2", "Вторая", long_b), &created),
+      RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
+
+  // A small one fits; its body may not grow beyond the quota, and stays as it was.
+  v1::Item small = CreateArticle(f, owner, ArticleRequest("quota-3", "Третья", "<p>hi</p>"));
+  small.set_article_html(long_b);
+  CHECK_RPC_ERROR(Update(f, owner, small, {"article_html"}), RESOURCE_EXHAUSTED, "QUOTA_EXCEEDED");
+  v1::Item stored;
+  REQUIRE_RPC_OK(Get(f, owner, small.id(), &stored));
+  CHECK(stored.article_html() == "<p>hi</p>");
+  // A body that shrinks always fits.
+  v1::Item shorter = first;
+  shorter.set_article_html("<p>" + std::string(80'000, 'a') + "</p>");
+  REQUIRE_RPC_OK(Update(f, owner, shorter, {"article_html"}));
+
+  // Deleting the long article frees its space: the other fits now, and can grow.
+  v1::DeleteItemRequest remove;
+  remove.set_item_id(first.id());
+  v1::DeleteItemResponse removed;
+  REQUIRE_RPC_OK(f.Call(&Stub::DeleteItem, owner, remove, &removed));
+  CreateArticle(f, owner, ArticleRequest("quota-4", "Вторая", long_b));
+  small.set_article_html("<p>" + std::string(50'000, 'c') + "</p>");
+  REQUIRE_RPC_OK(Update(f, owner, small, {"article_html"}));
+}
+
 }  // namespace
 }  // namespace parta::content

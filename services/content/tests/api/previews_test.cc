@@ -4,9 +4,13 @@
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
+#include <set>
+#include <thread>
 
 #include "absl/time/clock.h"
+#include "libs/pg/pool.h"
 #include "libs/testing/clamav_server.h"
+#include "services/content/store/rendition_store.h"
 #include "services/content/tests/content_fixture.h"
 #include "services/content/tests/pdf_sample.h"
 #include "services/content/tests/sample_images.h"
@@ -270,6 +274,62 @@ TEST_CASE("A PDF gets a preview of its first page, and a damaged image is given 
   CHECK_RPC_ERROR(
       OpenRendition(f, owner, broken.current_version().id(), v1::RENDITION_KIND_THUMBNAIL, &opened),
       NOT_FOUND, "RENDITION_NOT_READY");
+}
+
+TEST_CASE("A waiting file is claimed by one instance at a time until its lease ends",
+          "[content][api][previews]") {
+  // No maker of the service's own: the two stores below are two instances' makers.
+  PARTA_CONTENT_FIXTURE(f, [](ContentConfig& config) { config.previews = false; });
+  const std::string owner = f.directory().BuildSchool().teacher;
+  std::set<std::string> waiting;
+  for (int i = 0; i < 6; ++i) {
+    const v1::Item item =
+        f.Upload(owner, "photo" + std::to_string(i) + ".jpg", testing::PhonePhoto(40 + i, 30, 1));
+    REQUIRE(item.current_version().scan_state() == v1::SCAN_STATE_CLEAN);
+    waiting.insert(item.current_version().id());
+  }
+  pg::Pool pool_a({.uri = f.config().pg_uri, .size = 1});
+  pg::Pool pool_b({.uri = f.config().pg_uri, .size = 1});
+  RenditionStore first(pool_a);
+  RenditionStore second(pool_b);
+  const absl::Time now = absl::Now();
+  const absl::Duration lease = absl::Minutes(5);
+
+  // Both claim at once until nothing is left: each file goes to exactly one of them.
+  auto claim_all = [&](RenditionStore& store, std::vector<std::string>& got) {
+    while (true) {
+      absl::StatusOr<std::optional<RenditionStore::Job>> job = store.Claim(now, lease);
+      if (!job.ok() || !job->has_value()) return;
+      got.push_back((*job)->version_id);
+    }
+  };
+  std::vector<std::string> by_first;
+  std::vector<std::string> by_second;
+  std::thread other([&] { claim_all(second, by_second); });
+  claim_all(first, by_first);
+  other.join();
+  std::set<std::string> claimed(by_first.begin(), by_first.end());
+  for (const std::string& id : by_second) {
+    CHECK(claimed.insert(id).second);  // never claimed by both
+  }
+  CHECK(by_first.size() + by_second.size() == waiting.size());
+  CHECK(claimed == waiting);
+
+  // While the leases last nobody else gets them; once one ends, its file is claimed again.
+  absl::StatusOr<std::optional<RenditionStore::Job>> during =
+      second.Claim(now + lease - absl::Seconds(1), lease);
+  REQUIRE(during.ok());
+  CHECK_FALSE(during->has_value());
+  absl::StatusOr<std::optional<RenditionStore::Job>> after =
+      second.Claim(now + lease + absl::Seconds(1), lease);
+  REQUIRE(after.ok());
+  REQUIRE(after->has_value());
+  CHECK(waiting.contains((*after)->version_id));
+  absl::StatusOr<std::optional<RenditionStore::Job>> again =
+      first.Claim(now + lease + absl::Seconds(1), lease);
+  REQUIRE(again.ok());
+  REQUIRE(again->has_value());
+  CHECK((*again)->version_id != (*after)->version_id);
 }
 
 }  // namespace

@@ -210,15 +210,28 @@ v1::Item Describe(ContentFixture& f, const std::string& owner, const std::string
 
 ::grpc::Status Review(ContentFixture& f, const std::string& user, const std::string& item_id,
                       v1::ReviewDecision decision, const std::string& reason,
-                      v1::Item* item = nullptr) {
+                      const google::protobuf::Timestamp& seen, v1::Item* item = nullptr) {
   v1::ReviewPlatformSubmissionRequest review;
   review.set_item_id(item_id);
   review.set_decision(decision);
   review.set_reason(reason);
+  *review.mutable_item_update_time() = seen;
   v1::ReviewPlatformSubmissionResponse reviewed;
   const ::grpc::Status status = f.Call(&Stub::ReviewPlatformSubmission, user, review, &reviewed);
   if (item) *item = reviewed.item();
   return status;
+}
+
+// The item as an editor sees it waiting for review (its update_time is what he approves).
+v1::Item Waiting(ContentFixture& f, const std::string& editor, const std::string& item_id) {
+  v1::ListPlatformSubmissionsRequest list;
+  v1::ListPlatformSubmissionsResponse listed;
+  REQUIRE_RPC_OK(f.Call(&Stub::ListPlatformSubmissions, editor, list, &listed));
+  for (const v1::Item& item : listed.items()) {
+    if (item.id() == item_id) return item;
+  }
+  FAIL("the item does not wait for review");
+  return {};
 }
 
 std::vector<std::string> Found(ContentFixture& f, const std::string& user,
@@ -303,13 +316,16 @@ TEST_CASE("The platform library: offered, reviewed by editors, found by all, rep
   CHECK(Found(f, b.student, "процент").empty());
 
   // Rejected with a reason its owner reads; offered again; published.
-  CHECK_RPC_ERROR(Review(f, a.admin, item.id(), v1::REVIEW_DECISION_APPROVE, ""), PERMISSION_DENIED,
-                  "EDITORS_ONLY");
-  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_REJECT, ""), INVALID_ARGUMENT,
-                  "REASON_REQUIRED");
-  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_UNSPECIFIED, ""),
+  const google::protobuf::Timestamp seen = Waiting(f, editor, item.id()).update_time();
+  CHECK(Waiting(f, editor, item.id()).folder_id().empty());
+  CHECK_RPC_ERROR(Review(f, a.admin, item.id(), v1::REVIEW_DECISION_APPROVE, "", seen),
+                  PERMISSION_DENIED, "EDITORS_ONLY");
+  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_REJECT, "", seen),
+                  INVALID_ARGUMENT, "REASON_REQUIRED");
+  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_UNSPECIFIED, "", seen),
                   INVALID_ARGUMENT, "INVALID_DECISION");
-  REQUIRE_RPC_OK(Review(f, editor, item.id(), v1::REVIEW_DECISION_REJECT, "Нет ответов к задачам"));
+  REQUIRE_RPC_OK(
+      Review(f, editor, item.id(), v1::REVIEW_DECISION_REJECT, "Нет ответов к задачам", seen));
   {
     v1::GetItemRequest get;
     get.set_item_id(item.id());
@@ -318,15 +334,40 @@ TEST_CASE("The platform library: offered, reviewed by editors, found by all, rep
     CHECK(got.item().platform_state() == v1::PLATFORM_STATE_REJECTED);
     CHECK(got.item().platform_reason() == "Нет ответов к задачам");
   }
-  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, ""),
+  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, "", seen),
                   FAILED_PRECONDITION, "NOT_SUBMITTED");
   REQUIRE_RPC_OK(Submit(f, a.teacher, item.id()));
+  // An approval names what the editor saw: a change since is not published unseen.
+  const google::protobuf::Timestamp before_change = Waiting(f, editor, item.id()).update_time();
+  f.clock().Advance(absl::Seconds(1));
+  Describe(f, a.teacher, item.id(), "Математика", "Рабочий лист с ответами");
+  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, "", before_change),
+                  FAILED_PRECONDITION, "ITEM_CHANGED");
+  {
+    v1::ReviewPlatformSubmissionRequest unseen;
+    unseen.set_item_id(item.id());
+    unseen.set_decision(v1::REVIEW_DECISION_APPROVE);
+    v1::ReviewPlatformSubmissionResponse reviewed;
+    CHECK_RPC_ERROR(f.Call(&Stub::ReviewPlatformSubmission, editor, unseen, &reviewed),
+                    INVALID_ARGUMENT, "UPDATE_TIME_REQUIRED");
+  }
   v1::Item published;
-  REQUIRE_RPC_OK(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, "", &published));
+  REQUIRE_RPC_OK(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, "",
+                        Waiting(f, editor, item.id()).update_time(), &published));
   CHECK(published.platform_state() == v1::PLATFORM_STATE_PUBLISHED);
   CHECK(published.folder_id().empty());
 
-  // Everyone signed in finds it by a word form and reads it, from any school.
+  // Everyone signed in finds it by a word form and reads it, from any school; what is the
+  // owner's alone stays his.
+  {
+    v1::SearchPlatformLibraryRequest search;
+    search.set_query("проценты");
+    v1::SearchPlatformLibraryResponse found;
+    REQUIRE_RPC_OK(f.Call(&Stub::SearchPlatformLibrary, b.student, search, &found));
+    REQUIRE(found.items_size() == 1);
+    CHECK(found.items(0).platform_state() == v1::PLATFORM_STATE_UNSPECIFIED);
+    CHECK(found.items(0).platform_reason().empty());
+  }
   CHECK(Found(f, b.student, "проценты") == std::vector<std::string>{"Проценты.txt"});
   CHECK(Found(f, b.parent, "математика") == std::vector<std::string>{"Проценты.txt"});
   CHECK(f.Download(b.student, item.current_version().id()).find("процентов") != std::string::npos);
@@ -336,7 +377,8 @@ TEST_CASE("The platform library: offered, reviewed by editors, found by all, rep
   CHECK(Found(f, b.student, "проценты").empty());
   CHECK_RPC_ERROR(Open(f, b.student, item.current_version().id()), NOT_FOUND, "VERSION_NOT_FOUND");
   CHECK(Submissions(f, editor) == std::vector<std::string>{item.id()});
-  REQUIRE_RPC_OK(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, ""));
+  REQUIRE_RPC_OK(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, "",
+                        Waiting(f, editor, item.id()).update_time()));
   CHECK(Found(f, b.student, "проценты") == std::vector<std::string>{"Проценты.txt"});
 
   // Reports: one open report per reader; editors resolve them.
@@ -402,8 +444,8 @@ TEST_CASE("The platform library: offered, reviewed by editors, found by all, rep
                   NOT_FOUND, "PLATFORM_ENTRY_NOT_FOUND");
   REQUIRE_RPC_OK(AsOperator(f, editor, false));
   CHECK_RPC_ERROR(AsOperator(f, editor, false), NOT_FOUND, "EDITOR_NOT_FOUND");
-  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, ""), PERMISSION_DENIED,
-                  "EDITORS_ONLY");
+  CHECK_RPC_ERROR(Review(f, editor, item.id(), v1::REVIEW_DECISION_APPROVE, "", seen),
+                  PERMISSION_DENIED, "EDITORS_ONLY");
 }
 
 ::grpc::Status UpdateSpace(ContentFixture& f, const std::string& user, v1::SchoolSpace space,

@@ -247,11 +247,11 @@ TEST_CASE("Article HTML: bodies that are not UTF-8 or too long are refused", "[c
 TEST_CASE("Article HTML: deep nesting neither crashes nor nests deeper than 64",
           "[content][unit]") {
   std::string nested;
-  for (int i = 0; i < 30000; ++i) nested += "<div>";
+  for (size_t i = 0; i < kMaxArticleTags; ++i) nested += "<div>";
   nested += "deep";
   CHECK(Clean(nested) == "deep<br>");
   std::string quotes;
-  for (int i = 0; i < 15000; ++i) quotes += "<blockquote>";
+  for (size_t i = 0; i < kMaxArticleTags; ++i) quotes += "<blockquote>";
   quotes += "q";
   const std::string cleaned = Clean(quotes);
   size_t opened = 0;
@@ -350,6 +350,44 @@ TEST_CASE("Article HTML: random tag soup comes out clean and stays as it is", "[
     CHECK_FALSE(absl::StrContains(cleaned, "javascript"));
     CHECK_FALSE(absl::StrContains(cleaned, "onerror"));
   }
+}
+
+std::string Repeated(const std::string& piece, size_t times) {
+  std::string out;
+  out.reserve(piece.size() * times);
+  for (size_t i = 0; i < times; ++i) out.append(piece);
+  return out;
+}
+
+TEST_CASE("Article HTML: bodies of more start tags than allowed are refused before parsing",
+          "[content][unit]") {
+  // Hostile nesting at the size limit, which would cost the parser a deep recursion or
+  // quadratic time: refused.
+  const std::vector<std::string> hostile = {
+      Repeated("<i>", 66'000),
+      Repeated("<i>", 33'000) + std::string(100'000, 'x'),
+      Repeated("<div>", 20'000) + Repeated("</p>", 25'000),
+      Repeated("<b>", kMaxArticleTags + 1),
+  };
+  for (const std::string& html : hostile) {
+    REQUIRE(html.size() <= kMaxArticleBytes);
+    const absl::StatusOr<SanitizedArticle> article = SanitizeArticleHtml(html);
+    CHECK(ReasonOf(article.status()) == "INVALID_ARTICLE_BODY");
+    CHECK(absl::StrContains(article.status().message(), "tags"));
+  }
+  // "<" followed by anything but a letter is no start tag.
+  CHECK(CleanArticle(Repeated("a<1 ", 2 * kMaxArticleTags)).text ==
+        Repeated("a<1 ", 2 * kMaxArticleTags).substr(0, 8 * kMaxArticleTags - 1));
+
+  // The worst that is allowed, as large as allowed, is cleaned.
+  const std::string deep_text =
+      Repeated("<i>", kMaxArticleTags) + std::string(kMaxArticleBytes - 3 * kMaxArticleTags, 'x');
+  const SanitizedArticle text = CleanArticle(deep_text);
+  CHECK(text.text == std::string(kMaxArticleBytes - 3 * kMaxArticleTags, 'x'));
+  const std::string ends = Repeated("<div>", kMaxArticleTags) +
+                           Repeated("</p>", (kMaxArticleBytes - 5 * kMaxArticleTags) / 4);
+  const absl::StatusOr<SanitizedArticle> paragraphs = SanitizeArticleHtml(ends);
+  CHECK((paragraphs.ok() || ReasonOf(paragraphs.status()) == "INVALID_ARTICLE_BODY"));
 }
 
 }  // namespace
