@@ -183,6 +183,15 @@ TEST_CASE("Infected and pending images get no renditions", "[content][api][previ
       owner, "infected.jpg", testing::PhonePhoto(400, 300, 1) + "PARTA-TEST-MALWARE-SIGNATURE");
   REQUIRE(infected.current_version().media_type() == "image/jpeg");
   WaitForRenditions(f, owner, clean.id());
+  // The infected verdict before clamd goes: the scanner may judge it after the clean file's
+  // renditions are made.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (GetItem(f, owner, infected.id()).current_version().scan_state() !=
+         v1::SCAN_STATE_INFECTED) {
+    INFO("the infected file was not judged");
+    REQUIRE(absl::Now() < deadline);
+    absl::SleepFor(absl::Milliseconds(20));  // a poll's pace, not a wait for anything
+  }
 
   clamd.Kill();
   const v1::Item pending = f.Upload(owner, "pending.jpg", testing::PhonePhoto(300, 300, 1));
