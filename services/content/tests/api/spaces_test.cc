@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "google/protobuf/field_mask.pb.h"
+#include "services/content/store/folder_store.h"
 #include "services/content/tests/content_fixture.h"
 
 namespace parta::content {
@@ -181,6 +182,26 @@ TEST_CASE("Folders of «Мои файлы»: nested, moved into, renamed, kept a
   CHECK(List(f, a.teacher, "").folders_size() == 0);
   CHECK(ItemTitles(List(f, a.teacher, "")) ==
         (std::vector<std::string>{"Заметки.txt", "Лист.txt"}));
+}
+
+TEST_CASE("Folders nest at most 16 deep, whether made there or moved there",
+          "[content][api][folders]") {
+  PARTA_CONTENT_FIXTURE(f);
+  const std::string owner = f.directory().BuildSchool().teacher;
+  std::string parent;
+  for (int depth = 1; depth <= kMaxFolderDepth; ++depth) {
+    parent = Folder(f, owner, "Уровень " + std::to_string(depth), parent).id();
+  }
+  CHECK_RPC_ERROR(MakeFolder(f, owner, "Слишком глубоко", parent, nullptr), FAILED_PRECONDITION,
+                  "FOLDERS_TOO_DEEP");
+  // A folder with a subfolder, moved under the deepest: its subfolder would be the 18th level.
+  const v1::Folder branch = Folder(f, owner, "Ветка");
+  Folder(f, owner, "Лист", branch.id());
+  v1::Folder moved = branch;
+  moved.set_parent_id(parent);
+  CHECK_RPC_ERROR(UpdateFolder(f, owner, moved, {"parent_id"}), FAILED_PRECONDITION,
+                  "FOLDERS_TOO_DEEP");
+  CHECK(List(f, owner, "").folders_size() == 2);  // nothing moved
 }
 
 v1::Item Describe(ContentFixture& f, const std::string& owner, const std::string& item_id,
