@@ -14,13 +14,16 @@ const [gateway, token, path, fileName, fileType, resultPath] = process.argv.slic
 const data = readFileSync(path);
 const headers = { Authorization: `Bearer ${token}` };
 
-// The first attempt: cut off once three quarters of the bytes are on their way.
+// The first attempt: cut off once three quarters of the bytes are on their way. The bytes go in
+// eight PATCHes, as apps on mobile networks send them, so the last one is never sent: however
+// fast the server takes the others, the cut comes before the upload can finish.
 function firstAttempt() {
   return new Promise((resolve, reject) => {
     const upload = new Upload(data, {
       endpoint: `${gateway}/v1/uploads`,
       headers,
       metadata: { filename: fileName, filetype: fileType },
+      chunkSize: Math.ceil(data.length / 8),
       retryDelays: null,
       onProgress(sent) {
         if (sent >= (data.length * 3) / 4 && upload.url) {
