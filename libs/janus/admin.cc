@@ -12,19 +12,22 @@ namespace parta::janus {
 using nlohmann::json;
 
 absl::StatusOr<std::unique_ptr<JanusAdmin>> JanusAdmin::Create(AdminOptions options) {
-  ASSIGN_OR_RETURN(HttpUrl url, HttpUrl::Parse(options.url));
+  ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(options.url, kHttpReasons));
   return std::unique_ptr<JanusAdmin>(new JanusAdmin(std::move(options), std::move(url)));
 }
 
-JanusAdmin::JanusAdmin(AdminOptions options, HttpUrl url)
-    : options_(std::move(options)), url_(std::move(url)), http_(url_.host, url_.port) {}
+JanusAdmin::JanusAdmin(AdminOptions options, http::Url url)
+    : options_(std::move(options)),
+      url_(std::move(url)),
+      http_(url_.host, url_.port, {.reasons = kHttpReasons}) {}
 
 absl::StatusOr<json> JanusAdmin::Call(absl::string_view verb, json fields) {
   fields["janus"] = std::string(verb);
   fields["transaction"] = NewTransaction();
   fields["admin_secret"] = options_.admin_secret;
   std::string body = fields.dump(-1, ' ', false, json::error_handler_t::replace);
-  ASSIGN_OR_RETURN(HttpResponse response, http_.Post(url_.path, std::move(body), options_.timeout));
+  ASSIGN_OR_RETURN(http::Response response,
+                   http_.Post(url_.path, std::move(body), options_.timeout));
   ASSIGN_OR_RETURN(json answer, ParseAnswer(response, verb));
   RETURN_IF_ERROR(CoreStatus(answer));
   return answer;

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 
 namespace parta::janus {
 
@@ -93,7 +93,7 @@ class JanusAdmin {
   absl::StatusOr<nlohmann::json> VideoRoomRequest(const nlohmann::json& request);
 
  private:
-  JanusAdmin(AdminOptions options, HttpUrl url);
+  JanusAdmin(AdminOptions options, http::Url url);
   // POSTs an admin request ("janus": `verb`, plus `fields`); returns the answer after checking it
   // for a core error.
   absl::StatusOr<nlohmann::json> Call(absl::string_view verb, nlohmann::json fields);
@@ -102,8 +102,8 @@ class JanusAdmin {
                                                          const std::vector<std::string>& tokens);
 
   const AdminOptions options_;
-  const HttpUrl url_;
-  HttpClient http_;
+  const http::Url url_;
+  http::Client http_;
 };
 
 }  // namespace parta::janus

@@ -36,6 +36,8 @@
 
 namespace parta::janus {
 
+// The first word of the reasons of errors from libs/http's client (JANUS_UNAVAILABLE, …).
+inline constexpr char kHttpReasons[] = "JANUS";
 inline constexpr absl::string_view kBadUrl = "JANUS_BAD_URL";
 inline constexpr absl::string_view kUnavailable = "JANUS_UNAVAILABLE";
 inline constexpr absl::string_view kTimeout = "JANUS_TIMEOUT";

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 std::string NewTransaction() { return absl::BytesToHexString(RandomBytes(9)); }
 
-absl::StatusOr<json> ParseAnswer(const HttpResponse& response, absl::string_view what) {
+absl::StatusOr<json> ParseAnswer(const http::Response& response, absl::string_view what) {
   if (response.status != 200) {
     return BadResponse(absl::StrCat(what, ": HTTP status ", response.status));
   }

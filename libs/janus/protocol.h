@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 
 namespace parta::janus {
 
@@ -22,7 +22,7 @@ std::string NewTransaction();
 
 // The JSON of an HTTP answer from Janus. Janus answers 200 even for its errors; any other status
 // or a body that is not JSON is JANUS_BAD_RESPONSE.
-absl::StatusOr<nlohmann::json> ParseAnswer(const HttpResponse& response, absl::string_view what);
+absl::StatusOr<nlohmann::json> ParseAnswer(const http::Response& response, absl::string_view what);
 
 // The status of a core answer: OK unless it is `{"janus":"error",…}`.
 absl::Status CoreStatus(const nlohmann::json& answer);

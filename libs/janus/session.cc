@@ -41,17 +41,17 @@ std::string RequestName(const json& body) { return StringField(body, "request");
 
 }  // namespace
 
-JanusSession::JanusSession(SessionOptions options, HttpUrl url, SessionCallbacks callbacks)
+JanusSession::JanusSession(SessionOptions options, http::Url url, SessionCallbacks callbacks)
     : options_(std::move(options)),
       url_(std::move(url)),
       root_(absl::StripSuffix(url_.path, "/")),
       callbacks_(std::move(callbacks)),
-      requests_(url_.host, url_.port),
-      poll_(url_.host, url_.port, {.max_idle_connections = 1}) {}
+      requests_(url_.host, url_.port, {.reasons = kHttpReasons}),
+      poll_(url_.host, url_.port, {.max_idle_connections = 1, .reasons = kHttpReasons}) {}
 
 absl::StatusOr<std::unique_ptr<JanusSession>> JanusSession::Create(SessionOptions options,
                                                                    SessionCallbacks callbacks) {
-  ASSIGN_OR_RETURN(HttpUrl url, HttpUrl::Parse(options.url));
+  ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(options.url, kHttpReasons));
   std::unique_ptr<JanusSession> session(
       new JanusSession(std::move(options), std::move(url), std::move(callbacks)));
   const std::string target = session->root_.empty() ? "/" : session->root_;
@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<JanusSession>> JanusSession::Create(SessionOption
 absl::StatusOr<std::unique_ptr<JanusSession>> JanusSession::Resume(SessionOptions options,
                                                                    uint64_t session_id,
                                                                    SessionCallbacks callbacks) {
-  ASSIGN_OR_RETURN(HttpUrl url, HttpUrl::Parse(options.url));
+  ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(options.url, kHttpReasons));
   std::unique_ptr<JanusSession> session(
       new JanusSession(std::move(options), std::move(url), std::move(callbacks)));
   session->id_ = session_id;
@@ -116,7 +116,7 @@ absl::StatusOr<json> JanusSession::PostTo(const std::string& target, absl::strin
   fields["apisecret"] = options_.api_secret;
   // Replacing invalid UTF-8 (say, in a client's SDP) instead of throwing.
   std::string body = fields.dump(-1, ' ', false, json::error_handler_t::replace);
-  ASSIGN_OR_RETURN(HttpResponse response,
+  ASSIGN_OR_RETURN(http::Response response,
                    requests_.Post(target, std::move(body), options_.request_timeout));
   ASSIGN_OR_RETURN(json answer, ParseAnswer(response, verb));
   RETURN_IF_ERROR(CoreStatus(answer));
@@ -225,7 +225,7 @@ void JanusSession::PollLoop() {
       absl::MutexLock lock(&mu_);
       if (stopped_) return;
     }
-    absl::StatusOr<HttpResponse> response = poll_.Get(target, options_.poll_timeout);
+    absl::StatusOr<http::Response> response = poll_.Get(target, options_.poll_timeout);
     absl::Status failure;
     if (!response.ok()) {
       if (response.status().code() == absl::StatusCode::kCancelled) return;  // Stop()

@@ -23,7 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 #include "libs/janus/protocol.h"
 
 namespace parta::janus {
@@ -139,7 +139,7 @@ class JanusSession {
  private:
   struct Waiter;
 
-  JanusSession(SessionOptions options, HttpUrl url, SessionCallbacks callbacks);
+  JanusSession(SessionOptions options, http::Url url, SessionCallbacks callbacks);
   void StartPolling();
   void PollLoop();
   // Handles one message of a long poll; false when the session is over.
@@ -162,13 +162,13 @@ class JanusSession {
   absl::Status EndedStatus() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionOptions options_;
-  const HttpUrl url_;
+  const http::Url url_;
   const std::string root_;     // the URL's path without a trailing '/': "/janus"
   uint64_t id_ = 0;            // set before polling starts, never changed after
   uint64_t flush_handle_ = 0;  // Resume()'s throwaway handle, whose events are dropped
   const SessionCallbacks callbacks_;
-  HttpClient requests_;  // POSTs
-  HttpClient poll_;      // the long poll, so Stop() can cut it without touching requests
+  http::Client requests_;  // POSTs
+  http::Client poll_;      // the long poll, so Stop() can cut it without touching requests
   std::thread poll_thread_;
 
   mutable absl::Mutex mu_;

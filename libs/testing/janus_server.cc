@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "libs/core/random.h"
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 
 namespace parta::testing {
 namespace {
@@ -200,8 +200,8 @@ bool PrivateJanus::TryStart() {
   }
   REQUIRE(pid_ > 0);
 
-  janus::HttpClient api("127.0.0.1", api_port_);
-  janus::HttpClient admin("127.0.0.1", admin_port_);
+  http::Client api("127.0.0.1", api_port_);
+  http::Client admin("127.0.0.1", admin_port_);
   const std::string ping = R"({"janus":"ping","transaction":"fixture"})";
   for (int attempt = 0; attempt < 300; ++attempt) {
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {

@@ -13,7 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "libs/core/random.h"
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 #include "tools/bench/core/child.h"
 #include "tools/bench/core/http_load.h"
 
@@ -88,8 +88,8 @@ absl::StatusOr<std::unique_ptr<JanusProcess>> JanusProcess::Start() {
                        janus->folder_ + "/janus.log"},
                       ChildEnvironment({}));
   if (janus->pid_ < 0) return absl::InternalError("cannot start Janus");
-  janus::HttpClient api("127.0.0.1", janus->api_port_);
-  janus::HttpClient admin("127.0.0.1", janus->admin_port_);
+  http::Client api("127.0.0.1", janus->api_port_);
+  http::Client admin("127.0.0.1", janus->admin_port_);
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
     if (waitpid(janus->pid_, nullptr, WNOHANG) == janus->pid_) {

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "libs/http/client.h"
 #include "libs/janus/errors.h"
-#include "libs/janus/http_client.h"
 #include "libs/testing/status_matchers.h"
 
 namespace parta::janus {
@@ -12,19 +12,22 @@ namespace {
 using nlohmann::json;
 
 TEST_CASE("Janus URLs are taken apart, and anything but http is refused", "[janus][unit]") {
-  auto url = HttpUrl::Parse("http://127.0.0.1:18088/janus");
+  auto url = http::Url::Parse("http://127.0.0.1:18088/janus", kHttpReasons);
   REQUIRE_OK(url);
   CHECK(url->host == "127.0.0.1");
   CHECK(url->port == 18088);
   CHECK(url->path == "/janus");
-  auto bare = HttpUrl::Parse("http://janus.internal");
+  auto bare = http::Url::Parse("http://janus.internal", kHttpReasons);
   REQUIRE_OK(bare);
   CHECK(bare->port == 80);
   CHECK(bare->path == "/");
-  CHECK_STATUS(HttpUrl::Parse("https://127.0.0.1/janus"), kInvalidArgument, kBadUrl);
-  CHECK_STATUS(HttpUrl::Parse("http://127.0.0.1:0/janus"), kInvalidArgument, kBadUrl);
-  CHECK_STATUS(HttpUrl::Parse("http://:80/janus"), kInvalidArgument, kBadUrl);
-  CHECK_STATUS(HttpUrl::Parse("http://user:pw@host/janus"), kInvalidArgument, kBadUrl);
+  CHECK_STATUS(http::Url::Parse("https://127.0.0.1/janus", kHttpReasons), kInvalidArgument,
+               kBadUrl);
+  CHECK_STATUS(http::Url::Parse("http://127.0.0.1:0/janus", kHttpReasons), kInvalidArgument,
+               kBadUrl);
+  CHECK_STATUS(http::Url::Parse("http://:80/janus", kHttpReasons), kInvalidArgument, kBadUrl);
+  CHECK_STATUS(http::Url::Parse("http://user:pw@host/janus", kHttpReasons), kInvalidArgument,
+               kBadUrl);
 }
 
 TEST_CASE("Janus core errors keep their code in the message and get a reason", "[janus][unit]") {

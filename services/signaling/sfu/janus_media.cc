@@ -18,6 +18,7 @@
 #include "libs/core/log.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
+#include "libs/http/client.h"
 #include "libs/janus/errors.h"
 #include "libs/janus/protocol.h"
 
@@ -234,7 +235,7 @@ absl::StatusOr<std::unique_ptr<JanusMedia>> JanusMedia::Create(JanusSettings set
   }
   std::vector<std::unique_ptr<Server>> servers;
   for (const JanusServer& urls : settings.servers) {
-    RETURN_IF_ERROR(janus::HttpUrl::Parse(urls.api_url).status());
+    RETURN_IF_ERROR(http::Url::Parse(urls.api_url, janus::kHttpReasons).status());
     ASSIGN_OR_RETURN(std::unique_ptr<janus::JanusAdmin> admin,
                      janus::JanusAdmin::Create({.url = urls.admin_url,
                                                 .admin_secret = settings.admin_secret,

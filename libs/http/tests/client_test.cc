@@ -1,4 +1,4 @@
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,10 +11,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "libs/janus/errors.h"
 #include "libs/testing/status_matchers.h"
 
-namespace parta::janus {
+namespace parta::http {
 namespace {
 
 // A listening socket on a free loopback port that the test drives by hand.
@@ -62,42 +61,44 @@ class RawServer {
   int port_ = 0;
 };
 
-TEST_CASE("A request to a port where nobody listens is UNAVAILABLE", "[janus][integration]") {
+TEST_CASE("A request to a port where nobody listens is UNAVAILABLE", "[http][integration]") {
   int port;
   {
     RawServer server;
     port = server.port();
   }
-  HttpClient client("127.0.0.1", port);
-  CHECK_STATUS(client.Get("/janus/info", absl::Seconds(5)), kUnavailable, kUnavailable);
+  Client client("127.0.0.1", port);
+  CHECK_STATUS(client.Get("/janus/info", absl::Seconds(5)), kUnavailable, "HTTP_UNAVAILABLE");
 }
 
-TEST_CASE("A server that never answers runs into the request's deadline", "[janus][integration]") {
+TEST_CASE("A server that never answers runs into the request's deadline", "[http][integration]") {
   RawServer server;  // listens, never accepts: connects succeed, answers never come
-  HttpClient client("127.0.0.1", server.port());
+  Client client("127.0.0.1", server.port());
   absl::Time start = absl::Now();
-  CHECK_STATUS(client.Post("/janus", "{}", absl::Milliseconds(200)), kDeadlineExceeded, kTimeout);
+  CHECK_STATUS(client.Post("/janus", "{}", absl::Milliseconds(200)), kDeadlineExceeded,
+               "HTTP_TIMEOUT");
   CHECK(absl::Now() - start < absl::Seconds(5));
 }
 
-TEST_CASE("Shutdown cuts a request in flight and refuses later ones", "[janus][integration]") {
+TEST_CASE("Shutdown cuts a request in flight and refuses later ones", "[http][integration]") {
   RawServer server;
-  HttpClient client("127.0.0.1", server.port(), {.max_connections = 1});
-  absl::StatusOr<HttpResponse> parked;
+  Client client("127.0.0.1", server.port(), {.max_connections = 1});
+  absl::StatusOr<Response> parked;
   std::thread poll([&] { parked = client.Get("/janus/1?maxev=1", absl::Seconds(60)); });
   int connection = server.Accept();  // the long poll is now in flight
   REQUIRE(connection >= 0);
   // The only connection is busy: another request waits for it, up to its deadline.
-  CHECK_STATUS(client.Get("/janus/info", absl::Milliseconds(100)), kDeadlineExceeded, kTimeout);
+  CHECK_STATUS(client.Get("/janus/info", absl::Milliseconds(100)), kDeadlineExceeded,
+               "HTTP_TIMEOUT");
   client.Shutdown();
   poll.join();
-  CHECK_STATUS(parked, kCancelled, kStopped);
-  CHECK_STATUS(client.Get("/janus/info", absl::Seconds(1)), kCancelled, kStopped);
+  CHECK_STATUS(parked, kCancelled, "HTTP_STOPPED");
+  CHECK_STATUS(client.Get("/janus/info", absl::Seconds(1)), kCancelled, "HTTP_STOPPED");
   close(connection);
 }
 
 TEST_CASE("A kept-alive connection that the server closed is replaced without an error",
-          "[janus][integration]") {
+          "[http][integration]") {
   RawServer server;
   std::thread serve([&] {
     int first = server.Accept();
@@ -109,7 +110,7 @@ TEST_CASE("A kept-alive connection that the server closed is replaced without an
     RawServer::Answer(second, R"({"n":2})");
     close(second);
   });
-  HttpClient client("127.0.0.1", server.port());
+  Client client("127.0.0.1", server.port());
   auto one = client.Get("/janus/info", absl::Seconds(5));
   REQUIRE_OK(one);
   CHECK(one->body == R"({"n":1})");
@@ -120,4 +121,4 @@ TEST_CASE("A kept-alive connection that the server closed is replaced without an
 }
 
 }  // namespace
-}  // namespace parta::janus
+}  // namespace parta::http

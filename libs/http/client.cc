@@ -1,4 +1,4 @@
-#include "libs/janus/http_client.h"
+#include "libs/http/client.h"
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
@@ -8,20 +8,21 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <type_traits>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libs/core/status.h"
-#include "libs/janus/errors.h"
 
-namespace parta::janus {
+namespace parta::http {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 // Where an exchange stopped, for the error message and for the stale-connection retry.
@@ -41,16 +42,17 @@ const char* StageName(Stage stage) {
 
 }  // namespace
 
-absl::StatusOr<HttpUrl> HttpUrl::Parse(absl::string_view url) {
+absl::StatusOr<Url> Url::Parse(absl::string_view url, absl::string_view reasons) {
   constexpr absl::string_view kScheme = "http://";
   auto bad = [&](absl::string_view why) {
-    return InvalidArgument(kBadUrl, absl::StrCat("janus URL '", url, "': ", why));
+    return InvalidArgument(absl::StrCat(reasons, "_BAD_URL"),
+                           absl::StrCat("URL '", url, "': ", why));
   };
   if (!absl::StartsWith(url, kScheme)) return bad("must start with http://");
   absl::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find('/');
   absl::string_view authority = rest.substr(0, slash);
-  HttpUrl parsed;
+  Url parsed;
   parsed.path = slash == absl::string_view::npos ? "/" : std::string(rest.substr(slash));
   size_t colon = authority.rfind(':');
   if (colon == absl::string_view::npos) {
@@ -67,11 +69,11 @@ absl::StatusOr<HttpUrl> HttpUrl::Parse(absl::string_view url) {
   return parsed;
 }
 
-std::string HttpUrl::authority() const { return absl::StrCat(host, ":", port); }
+std::string Url::authority() const { return absl::StrCat(host, ":", port); }
 
 // One TCP connection with its own io_context, driven by the thread that borrowed it. Abort() may
 // come from any thread.
-class HttpClient::Connection {
+class Client::Connection {
  public:
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -111,12 +113,12 @@ class HttpClient::Connection {
 namespace {
 
 // The result of one request/response exchange on a connection.
-struct Exchange {
+struct ExchangeState {
   beast::error_code error;
   Stage stage = Stage::kConnect;
   bool got_response_bytes = false;
   bool keep_alive = false;
-  HttpResponse response;
+  Response response;
 };
 
 std::chrono::steady_clock::duration Remaining(absl::Time deadline) {
@@ -125,12 +127,12 @@ std::chrono::steady_clock::duration Remaining(absl::Time deadline) {
 
 }  // namespace
 
-HttpClient::HttpClient(std::string host, int port, Options options)
+Client::Client(std::string host, int port, Options options)
     : host_(std::move(host)), port_(port), options_(options) {}
 
-HttpClient::~HttpClient() { Shutdown(); }
+Client::~Client() { Shutdown(); }
 
-void HttpClient::Shutdown() {
+void Client::Shutdown() {
   std::vector<std::unique_ptr<Connection>> idle;
   {
     absl::MutexLock lock(&mu_);
@@ -140,19 +142,17 @@ void HttpClient::Shutdown() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<HttpClient::Connection>> HttpClient::Borrow(absl::Time deadline) {
-  const std::string where = absl::StrCat("janus at ", host_, ":", port_);
+absl::StatusOr<std::unique_ptr<Client::Connection>> Client::Borrow(absl::Time deadline) {
   std::unique_ptr<Connection> connection;
   absl::MutexLock lock(&mu_);
   auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return shut_down_ || busy_.size() < options_.max_connections;
   };
   mu_.AwaitWithDeadline(absl::Condition(&available), deadline);
-  if (shut_down_) return Error(absl::StatusCode::kCancelled, kStopped, where + ": stopped");
+  if (shut_down_) return Failure(absl::StatusCode::kCancelled, "STOPPED", "stopped");
   if (!available()) {
-    return Error(
-        absl::StatusCode::kDeadlineExceeded, kTimeout,
-        absl::StrCat(where, ": all ", options_.max_connections, " connections stayed busy"));
+    return Failure(absl::StatusCode::kDeadlineExceeded, "TIMEOUT",
+                   absl::StrCat("all ", options_.max_connections, " connections stayed busy"));
   }
   if (!idle_.empty()) {
     connection = std::move(idle_.back());
@@ -164,7 +164,7 @@ absl::StatusOr<std::unique_ptr<HttpClient::Connection>> HttpClient::Borrow(absl:
   return connection;
 }
 
-void HttpClient::GiveBack(std::unique_ptr<Connection> connection, bool reusable) {
+void Client::GiveBack(std::unique_ptr<Connection> connection, bool reusable) {
   absl::MutexLock lock(&mu_);
   busy_.erase(std::find(busy_.begin(), busy_.end(), connection.get()));
   if (reusable && !shut_down_ && idle_.size() < options_.max_idle_connections) {
@@ -173,41 +173,86 @@ void HttpClient::GiveBack(std::unique_ptr<Connection> connection, bool reusable)
   // Otherwise the connection closes here.
 }
 
-absl::StatusOr<HttpResponse> HttpClient::Get(const std::string& target, absl::Duration timeout) {
-  return Request(/*post=*/false, target, "", timeout);
+absl::Status Client::Failure(absl::StatusCode code, absl::string_view kind,
+                             absl::string_view message) const {
+  return Error(code, absl::StrCat(options_.reasons, "_", kind),
+               absl::StrCat(absl::AsciiStrToLower(options_.reasons), " at ", host_, ":", port_,
+                            ": ", message));
 }
 
-absl::StatusOr<HttpResponse> HttpClient::Post(const std::string& target, std::string json_body,
-                                              absl::Duration timeout) {
-  return Request(/*post=*/true, target, std::move(json_body), timeout);
-}
-
-absl::StatusOr<HttpResponse> HttpClient::Request(bool post, const std::string& target,
-                                                 std::string body, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  const std::string where = absl::StrCat("janus at ", host_, ":", port_);
-  http::request<http::string_body> request(post ? http::verb::post : http::verb::get, target, 11);
-  request.set(http::field::host, absl::StrCat(host_, ":", port_));
-  request.keep_alive(true);
-  if (post) {
-    request.set(http::field::content_type, "application/json");
-    request.body() = std::move(body);
+std::string Response::Header(absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (absl::EqualsIgnoreCase(key, name)) return value;
   }
-  request.prepare_payload();
+  return "";
+}
 
+absl::StatusOr<Response> Client::Get(const std::string& target, absl::Duration timeout) {
+  return Send({.method = "GET", .target = target}, timeout);
+}
+
+absl::StatusOr<Response> Client::Post(const std::string& target, std::string json_body,
+                                      absl::Duration timeout) {
+  return Send({.method = "POST",
+               .target = target,
+               .headers = {{"Content-Type", "application/json"}},
+               .body = std::move(json_body)},
+              timeout);
+}
+
+absl::StatusOr<Response> Client::Send(const Request& request, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  const bhttp::verb verb = bhttp::string_to_verb(request.method);
+  if (verb == bhttp::verb::unknown) {
+    return Failure(absl::StatusCode::kInvalidArgument, "BAD_REQUEST",
+                   absl::StrCat("unknown method '", request.method, "'"));
+  }
+  auto head_of = [&](auto& message) {
+    message.set(bhttp::field::host, absl::StrCat(host_, ":", port_));
+    for (const auto& [name, value] : request.headers) message.set(name, value);
+    message.keep_alive(true);
+  };
+  if (request.body_file.empty()) {
+    bhttp::request<bhttp::string_body> message(verb, request.target, 11);
+    head_of(message);
+    message.body() = request.body;
+    message.prepare_payload();
+    return Exchange(message, verb == bhttp::verb::head, deadline, timeout);
+  }
+  bhttp::request<bhttp::file_body> message(verb, request.target, 11);
+  head_of(message);
+  beast::error_code ec;
+  message.body().open(request.body_file.c_str(), beast::file_mode::scan, ec);
+  if (ec) {
+    return Failure(absl::StatusCode::kInvalidArgument, "BAD_REQUEST",
+                   absl::StrCat("body file ", request.body_file, ": ", ec.message()));
+  }
+  message.prepare_payload();
+  return Exchange(message, verb == bhttp::verb::head, deadline, timeout);
+}
+
+template <class Message>
+absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Time deadline,
+                                          absl::Duration timeout) {
   // A reused connection that the server closed while idle fails before any answer arrives; such a
   // failure is retried once on a new connection.
   for (int attempt = 0;; ++attempt) {
+    if constexpr (std::is_same_v<typename Message::body_type, bhttp::file_body>) {
+      beast::error_code ec;
+      request.body().file().seek(0, ec);  // a retry sends the file again from its start
+      if (ec) return Failure(absl::StatusCode::kInternal, "BAD_REQUEST", ec.message());
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Borrow(deadline));
     const bool reused = c->connected;
     if (!c->PrepareRun()) {
       GiveBack(std::move(c), false);
-      return Error(absl::StatusCode::kCancelled, kStopped, where + ": stopped");
+      return Failure(absl::StatusCode::kCancelled, "STOPPED", "stopped");
     }
 
-    Exchange exchange;
-    http::response_parser<http::string_body> parser;
+    ExchangeState exchange;
+    bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
+    parser.skip(head);
     auto read = [&] {
       exchange.stage = Stage::kRead;
       if (c->closed_by_abort) {
@@ -215,7 +260,7 @@ absl::StatusOr<HttpResponse> HttpClient::Request(bool post, const std::string& t
         return;
       }
       c->stream.expires_after(Remaining(deadline));
-      http::async_read(c->stream, c->buffer, parser, [&](beast::error_code ec, size_t) {
+      bhttp::async_read(c->stream, c->buffer, parser, [&](beast::error_code ec, size_t) {
         exchange.error = ec;
         exchange.got_response_bytes = parser.got_some();
       });
@@ -227,7 +272,7 @@ absl::StatusOr<HttpResponse> HttpClient::Request(bool post, const std::string& t
         return;
       }
       c->stream.expires_after(Remaining(deadline));
-      http::async_write(c->stream, request, [&](beast::error_code ec, size_t) {
+      bhttp::async_write(c->stream, request, [&](beast::error_code ec, size_t) {
         if (ec) {
           exchange.error = ec;
           return;
@@ -243,7 +288,8 @@ absl::StatusOr<HttpResponse> HttpClient::Request(bool post, const std::string& t
       auto endpoints = resolver.resolve(host_, std::to_string(port_), ec);
       if (ec) {
         GiveBack(std::move(c), false);
-        return Unavailable(kUnavailable, absl::StrCat(where, ": resolve: ", ec.message()));
+        return Failure(absl::StatusCode::kUnavailable, "UNAVAILABLE",
+                       absl::StrCat("resolve: ", ec.message()));
       }
       c->buffer.clear();
       c->stream.expires_after(Remaining(deadline));
@@ -262,31 +308,34 @@ absl::StatusOr<HttpResponse> HttpClient::Request(bool post, const std::string& t
 
     if (c->closed_by_abort || c->aborted()) {
       GiveBack(std::move(c), false);
-      return Error(absl::StatusCode::kCancelled, kStopped, where + ": stopped");
+      return Failure(absl::StatusCode::kCancelled, "STOPPED", "stopped");
     }
     if (exchange.error) {
       GiveBack(std::move(c), false);
       if (exchange.error == beast::error::timeout) {
-        return Error(absl::StatusCode::kDeadlineExceeded, kTimeout,
-                     absl::StrCat(where, ": no answer within ", absl::FormatDuration(timeout)));
+        return Failure(absl::StatusCode::kDeadlineExceeded, "TIMEOUT",
+                       absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
       }
-      if (exchange.error == http::error::body_limit) {
-        return BadResponse(absl::StrCat(where, ": the answer is too long"));
+      if (exchange.error == bhttp::error::body_limit) {
+        return Failure(absl::StatusCode::kInternal, "BAD_RESPONSE", "the answer is too long");
       }
       if (reused && attempt == 0 && exchange.stage != Stage::kConnect &&
           !exchange.got_response_bytes) {
         continue;
       }
-      return Unavailable(kUnavailable, absl::StrCat(where, ": ", StageName(exchange.stage), ": ",
-                                                    exchange.error.message()));
+      return Failure(absl::StatusCode::kUnavailable, "UNAVAILABLE",
+                     absl::StrCat(StageName(exchange.stage), ": ", exchange.error.message()));
     }
-    HttpResponse response;
+    Response response;
     response.status = static_cast<int>(parser.get().result_int());
     const bool keep_alive = parser.get().keep_alive();
+    for (const auto& field : parser.get()) {
+      response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     response.body = std::move(parser.get().body());
     GiveBack(std::move(c), keep_alive);
     return response;
   }
 }
 
-}  // namespace parta::janus
+}  // namespace parta::http
