@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/pg/migrations.h"
@@ -43,14 +44,16 @@ namespace {
 // The smallest signing key: 256 bits.
 constexpr size_t kMinKeyBytes = 32;
 
-absl::StatusOr<std::string> KeyFromFile(const std::string& path) {
+// The secret in a file, without surrounding white space; at least `min_bytes` of it.
+absl::StatusOr<std::string> KeyFromFile(const std::string& path, size_t min_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError("cannot read the key file " + path);
   std::stringstream text;
   text << in.rdbuf();
   std::string key(absl::StripAsciiWhitespace(text.str()));
-  if (key.size() < kMinKeyBytes) {
-    return absl::InvalidArgumentError("the key file " + path + " holds fewer than 32 bytes");
+  if (key.size() < min_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the key file ", path, " holds fewer than ", min_bytes, " bytes"));
   }
   return key;
 }
@@ -77,12 +80,28 @@ absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
       env.Duration("PARTA_CONTENT_READ_TOKEN_LIFETIME", content.read_token_lifetime);
   content.scanning = env.Bool("PARTA_CONTENT_SCANNING", true);
   config.clamd_address = env.String("PARTA_CONTENT_CLAMD_ADDR", "");
+  // The object store, when one is named; PARTA_CONTENT_STORE_DIR then holds only uploads in
+  // progress.
+  S3Settings s3;
+  std::string s3_secret_file;
+  s3.endpoint = env.String("PARTA_CONTENT_S3_ENDPOINT", "");
+  if (!s3.endpoint.empty()) {
+    s3.bucket = env.RequiredString("PARTA_CONTENT_S3_BUCKET");
+    s3.prefix = env.String("PARTA_CONTENT_S3_PREFIX", "");
+    s3.credentials.region = env.String("PARTA_CONTENT_S3_REGION", s3.credentials.region);
+    s3.credentials.access_key_id = env.RequiredString("PARTA_CONTENT_S3_ACCESS_KEY_ID");
+    s3_secret_file = env.RequiredString("PARTA_CONTENT_S3_SECRET_KEY_FILE");
+  }
   config.scan_interval = env.Duration("PARTA_CONTENT_SCAN_INTERVAL", config.scan_interval);
   config.previews = env.Bool("PARTA_CONTENT_PREVIEWS", config.previews);
   config.preview_interval = env.Duration("PARTA_CONTENT_PREVIEW_INTERVAL", config.preview_interval);
   RETURN_IF_ERROR(env.Validate());
   RETURN_IF_ERROR(common);
-  ASSIGN_OR_RETURN(config.signing_key, KeyFromFile(key_file));
+  ASSIGN_OR_RETURN(config.signing_key, KeyFromFile(key_file, kMinKeyBytes));
+  if (!s3.endpoint.empty()) {
+    ASSIGN_OR_RETURN(s3.credentials.secret_access_key, KeyFromFile(s3_secret_file, 1));
+    config.s3 = std::move(s3);
+  }
   if (content.scanning && config.clamd_address.empty()) {
     return absl::InvalidArgumentError(
         "invalid configuration: PARTA_CONTENT_CLAMD_ADDR is required while scanning is on "
@@ -94,7 +113,7 @@ absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
 struct ContentApp::Parts {
   std::unique_ptr<auth::KeySource> keys;  // given by tests; otherwise the host asks identity
   std::unique_ptr<ServiceHost> host;      // before the service's parts: destroyed after them
-  std::unique_ptr<FileBlobStore> blobs;
+  std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<MediaSniffer> sniffer;
   std::unique_ptr<GrantSigner> signer;
   std::unique_ptr<ContentStore> store;
@@ -137,7 +156,11 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
   }
   auto parts = std::make_unique<Parts>();
   parts->keys = std::move(keys);
-  ASSIGN_OR_RETURN(parts->blobs, FileBlobStore::Open(config.store_root));
+  if (config.s3) {
+    ASSIGN_OR_RETURN(parts->blobs, S3BlobStore::Open(*config.s3, config.store_root));
+  } else {
+    ASSIGN_OR_RETURN(parts->blobs, FileBlobStore::Open(config.store_root));
+  }
   ASSIGN_OR_RETURN(parts->sniffer, MediaSniffer::Open());
   ASSIGN_OR_RETURN(
       parts->host,

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -13,6 +14,7 @@
 #include "libs/core/config.h"
 #include "libs/grpc/service_settings.h"
 #include "services/content/files/content_settings.h"
+#include "services/content/storage/s3_blob_store.h"
 
 namespace parta::content {
 
@@ -26,8 +28,10 @@ struct ContentConfig : grpc::ServiceSettings {
   std::string messaging_address;
   // The directory: who may read a school's library and publish in it.
   std::string directory_address;
-  // The folder of the file-system blob store.
+  // The folder of the file-system blob store; with an object store, of uploads in progress only.
   std::string store_root;
+  // The S3-compatible object store that keeps blobs, when set (PARTA_CONTENT_S3_*).
+  std::optional<S3Settings> s3;
   // The key that signs read tokens and download links (at least 32 bytes; every instance of a
   // deployment shares it).
   std::string signing_key;

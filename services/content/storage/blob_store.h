@@ -18,6 +18,11 @@ struct StagedSummary {
   std::string head;    // its first bytes (up to 64 KiB), for type sniffing
 };
 
+// Whether `name` can be a blob's name (64 lower-case hex digits): never a path of its own.
+inline bool IsBlobName(absl::string_view name) {
+  return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == absl::string_view::npos;
+}
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;

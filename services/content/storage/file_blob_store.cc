@@ -116,11 +116,7 @@ std::string FileBlobStore::StagedPath(const std::string& upload_id) const {
 }
 
 std::string FileBlobStore::BlobPath(const std::string& sha256) const {
-  // A blob's name is 64 hex digits, whatever a caller passes: never a path of its own.
-  if (sha256.size() != 64 ||
-      sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    return absl::StrCat(root_, "/blobs/invalid-name");
-  }
+  if (!IsBlobName(sha256)) return absl::StrCat(root_, "/blobs/invalid-name");
   return absl::StrCat(root_, "/blobs/", sha256.substr(0, 2), "/", sha256.substr(2, 2), "/", sha256);
 }
 

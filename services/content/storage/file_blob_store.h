@@ -36,10 +36,11 @@ class FileBlobStore final : public BlobStore {
 
   // Where blob `sha256` is kept (tests).
   std::string BlobPath(const std::string& sha256) const;
+  // Where an upload's bytes are staged (the object store sends blobs from there).
+  std::string StagedPath(const std::string& upload_id) const;
 
  private:
   explicit FileBlobStore(std::string root) : root_(std::move(root)) {}
-  std::string StagedPath(const std::string& upload_id) const;
   // Up to `length` bytes of a file from `offset`; NOT_FOUND `BLOB_MISSING` when it is gone.
   static absl::StatusOr<std::string> ReadFile(const std::string& path, int64_t offset,
                                               int64_t length);

@@ -123,6 +123,14 @@ std::string ContentFixture::Download(const std::string& user_id, const std::stri
 }
 
 bool ContentFixture::BlobStored(const std::string& sha256) const {
+  if (config_.s3) {
+    auto store = S3BlobStore::Open(*config_.s3, config_.store_root);
+    REQUIRE(store.ok());
+    absl::StatusOr<std::string> first = (*store)->Read(sha256, 0, 1);
+    INFO(first.status().ToString());
+    REQUIRE((first.ok() || absl::IsNotFound(first.status())));
+    return first.ok();
+  }
   return std::filesystem::exists(std::filesystem::path(config_.store_root) / "blobs" /
                                  sha256.substr(0, 2) / sha256.substr(2, 2) / sha256);
 }

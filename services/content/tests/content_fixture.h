@@ -51,7 +51,7 @@ class ContentFixture {
                   size_t piece = 64 * 1024);
   // The whole content of a version as `user_id` reads it (OpenDownload, then ReadContent).
   std::string Download(const std::string& user_id, const std::string& version_id);
-  // Whether the blob of `sha256` is in the store's folder.
+  // Whether the blob of `sha256` is in the store (the folder, or the object store's bucket).
   bool BlobStored(const std::string& sha256) const;
   // Whether the staging file of an upload is in the store's folder, and where it would be.
   bool Staged(const std::string& upload_id) const;
