@@ -174,6 +174,15 @@ TEST_CASE("A presentation uploaded over a dropped connection reaches the class a
   REQUIRE(tail.status == 206);
   CHECK(tail.body == bytes.substr(bytes.size() - 100));
   CHECK(Fetch(g, path, a.pupil, {{"If-None-Match", whole.header("etag")}}).status == 304);
+  // Two ranges in one answer: the parts' bytes come from the blob's file between the literals.
+  ClientResponse parts = Fetch(g, path, a.pupil, {{"Range", "bytes=0-9,2000000-2000009"}});
+  REQUIRE(parts.status == 206);
+  CHECK(absl::StartsWith(parts.header("content-type"), "multipart/byteranges"));
+  CHECK(absl::StrContains(parts.body, absl::StrCat("Content-Range: bytes 0-9/", bytes.size(),
+                                                   "\r\n\r\n", bytes.substr(0, 10))));
+  CHECK(absl::StrContains(parts.body,
+                          absl::StrCat("Content-Range: bytes 2000000-2000009/", bytes.size(),
+                                       "\r\n\r\n", bytes.substr(2000000, 10))));
 
   // A signed link opens it without an Authorization header (an <img src>, a player).
   const json link = s.Ok("POST", path + "/links", json::object(), a.pupil);

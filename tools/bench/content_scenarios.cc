@@ -814,7 +814,7 @@ int BenchContent(const Settings& settings) {
   report.AddNote("content runs with PARTA_CONTENT_SCANNING=false: the virus scan is a separate "
                  "background cost (once per blob, clamd), not part of these transfers");
   report.AddNote("parta checks the bearer token (cached), asks content to open the download "
-                 "(access check, two Postgres reads) and reads the blob's file in 1 MiB pieces "
+                 "(access check, two Postgres reads) and sends the blob's file with sendfile "
                  "(the gateway sees content's folder, one machine as tools/parta run deploys "
                  "it); nginx serves the file with sendfile, no authentication; both from the "
                  "page cache; access logs off, gateway rate limits off");

@@ -23,6 +23,8 @@ namespace cv1 = content::v1;
 
 // The most bytes asked of one ReadContent (the service gives up to 2 MiB).
 constexpr int64_t kReadBytes = 1024 * 1024;
+// A piece sent from a local blob file: the read token is checked between pieces.
+constexpr int64_t kFileSendBytes = 8 * 1024 * 1024;
 
 // A file answer may be shown by the browser (inline images, PDFs): it must never run scripts or
 // load anything, whatever the bytes turn out to be.
@@ -115,7 +117,7 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
   }
 
   void Read() {
-    if (file_ != nullptr) return ReadLocal();
+    if (file_ != nullptr) return SendLocal();
     const Segment& segment = segments_[index_];
     cv1::ReadContentRequest request;
     request.set_read_token(read_token_);
@@ -133,15 +135,25 @@ class DownloadPump : public std::enable_shared_from_this<DownloadPump> {
         });
   }
 
-  // A piece of the blob's file, while content's answer still stands.
-  void ReadLocal() {
+  // A piece of the blob's file, while content's answer still stands: read ahead on the pool,
+  // then sent from the page cache (sendfile), never copied through the gateway's memory.
+  void SendLocal() {
     if (absl::Now() >= read_expire_ && !reopened_) return Reopen();
     const Segment& segment = segments_[index_];
-    local_->Read(file_, segment.first, std::min(kReadBytes, segment.length),
-                 [self = shared_from_this()](absl::StatusOr<std::string> bytes) {
-                   if (!bytes.ok()) return self->Cut();
-                   self->Written(std::move(*bytes));
-                 });
+    const int64_t length = std::min(kFileSendBytes, segment.length);
+    local_->Prefetch(file_, segment.first, length, [self = shared_from_this(), length] {
+      const Segment& segment = self->segments_[self->index_];
+      self->exchange_->transfer().WriteFile(
+          self->file_, static_cast<uint64_t>(segment.first), static_cast<uint64_t>(length),
+          [self, length](bool written) {
+            if (!written) return;  // the connection is closed: the answer is cut short
+            Segment& segment = self->segments_[self->index_];
+            segment.first += length;
+            segment.length -= length;
+            self->reopened_ = false;
+            self->Next();
+          });
+    });
   }
 
   // Sends a piece read for the current segment.

@@ -2,9 +2,10 @@
 
 // GET and HEAD /v1/files/{version_id}: a version's bytes, for its bearer-token reader or the
 // holder of a signed link (`?link=`). OpenDownload checks access once and gives a read token;
-// the bytes then come in 1 MiB pieces (from the blob's file when the gateway sees content's blob
-// folder, otherwise with ReadContent), each written to the client before the next is asked for,
-// so a download holds one piece whatever the file's size; a read token that
+// the bytes then come in pieces (sent from the blob's file with sendfile, 8 MiB at a time, when
+// the gateway sees content's blob folder; otherwise 1 MiB pieces of ReadContent), each written
+// to the client before the next is asked for, so a download holds at most one piece whatever
+// the file's size; a read token that
 // expires midway is renewed with another OpenDownload. Ranges (single:
 // 206; several: 206 multipart/byteranges), If-None-Match (304) and If-Range against the strong
 // ETag (the SHA-256), Content-Disposition with the original name, and a sandboxing CSP.

@@ -11,17 +11,7 @@
 
 namespace parta::gateway {
 
-class LocalBlobs::File {
- public:
-  explicit File(int fd) : fd_(fd) {}
-  ~File() { ::close(fd_); }
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  const int fd_;
-};
+LocalBlobs::File::~File() { ::close(fd_); }
 
 namespace {
 
@@ -53,21 +43,12 @@ void LocalBlobs::Open(const std::string& sha256, std::function<void(std::shared_
   });
 }
 
-void LocalBlobs::Read(std::shared_ptr<File> file, int64_t offset, int64_t length,
-                      std::function<void(absl::StatusOr<std::string>)> done) {
+void LocalBlobs::Prefetch(std::shared_ptr<File> file, int64_t offset, int64_t length,
+                          std::function<void()> done) {
   Run([file = std::move(file), offset, length, done = std::move(done)] {
-    std::string bytes(static_cast<size_t>(length), '\0');
-    size_t filled = 0;
-    while (filled < bytes.size()) {
-      const ssize_t got = ::pread(file->fd(), bytes.data() + filled, bytes.size() - filled,
-                                  static_cast<off_t>(offset + static_cast<int64_t>(filled)));
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) return done(absl::UnavailableError(std::strerror(errno)));
-      if (got == 0) break;
-      filled += static_cast<size_t>(got);
-    }
-    bytes.resize(filled);
-    done(std::move(bytes));
+    // Blocks until the pages are read (or fails quietly: sendfile then reads them itself).
+    ::readahead(file->descriptor(), static_cast<off64_t>(offset), static_cast<size_t>(length));
+    done();
   });
 }
 

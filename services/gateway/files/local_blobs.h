@@ -6,7 +6,8 @@
 // decision: a file is read only after OpenDownload answered its hash, and only until that
 // answer's read token would have expired (then OpenDownload is asked again). The folder's layout
 // is content's file store's (`blobs/ab/cd/<sha256>`, services/content/storage/file_blob_store).
-// Reads run on a small pool of their own, so a cold disk never holds an HTTP thread.
+// Reads run on a small pool of their own, so a cold disk never holds an HTTP thread: a piece
+// sent with sendfile from an HTTP thread is read ahead into the page cache on the pool first.
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/core/executor.h"
+#include "services/gateway/http/transfer.h"
 
 namespace parta::gateway {
 
@@ -23,14 +25,25 @@ class LocalBlobs {
   explicit LocalBlobs(std::string root);
 
   // An open blob file; closed when the last reader lets go.
-  class File;
+  class File final : public SendableFile {
+   public:
+    explicit File(int fd) : fd_(fd) {}
+    ~File() override;
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+    int descriptor() const override { return fd_; }
+
+   private:
+    const int fd_;
+  };
 
   // Opens the blob of `sha256` (64 lower-case hex digits) on the pool; `done` gets nullptr when
   // the folder does not have it (removed, or kept elsewhere) — the caller reads through content.
   void Open(const std::string& sha256, std::function<void(std::shared_ptr<File>)> done);
-  // Reads up to `length` bytes from `offset` on the pool; fewer at the end of the file.
-  void Read(std::shared_ptr<File> file, int64_t offset, int64_t length,
-            std::function<void(absl::StatusOr<std::string>)> done);
+  // Reads `length` bytes from `offset` into the page cache on the pool (a piece about to be
+  // sent with sendfile), then calls `done`.
+  void Prefetch(std::shared_ptr<File> file, int64_t offset, int64_t length,
+                std::function<void()> done);
 
  private:
   // Runs `task` on the pool, or here when the pool is full (the answer must come either way).

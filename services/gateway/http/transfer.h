@@ -19,6 +19,14 @@
 
 namespace parta::gateway {
 
+// A file an answer's bytes can be sent from without passing through memory (sendfile(2)). Its
+// descriptor stays open as long as someone holds it.
+class SendableFile {
+ public:
+  virtual ~SendableFile() = default;
+  virtual int descriptor() const = 0;
+};
+
 // One transfer request and its answer. Thread-safe: every method may be called from any thread
 // (the work is done on the connection's I/O thread); callbacks run on that I/O thread, and must
 // not block.
@@ -52,6 +60,12 @@ class TransferExchange {
   // Writes the next piece of the started answer; one write at a time, `done` when the client
   // took it (`false`: it went away or stalled past the write timeout).
   virtual void WriteBody(std::string piece, WriteDone done) = 0;
+  // Writes the next `length` bytes of the started answer from `file` at `offset`, from the page
+  // cache to the socket (sendfile): like WriteBody, with no copy through memory. `done(false)`
+  // also when the file ends before `length` bytes (the answer is then cut short). The write
+  // timeout holds for each wait for the client to take more.
+  virtual void WriteFile(std::shared_ptr<const SendableFile> file, uint64_t offset, uint64_t length,
+                         WriteDone done) = 0;
   // Ends the started answer. When fewer bytes than announced were written (a failure midway),
   // the connection is closed so the client sees the answer cut short.
   virtual void EndResponse() = 0;
