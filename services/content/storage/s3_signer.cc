@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libs/http/encoding.h"
 
 namespace parta::content {
 namespace {
@@ -42,20 +43,7 @@ std::string CanonicalValue(absl::string_view value) {
 
 }  // namespace
 
-std::string S3EncodePath(absl::string_view path) {
-  std::string encoded;
-  encoded.reserve(path.size());
-  for (const char c : path) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-        c == '~' || c == '/') {
-      encoded.push_back(c);
-    } else {
-      absl::StrAppend(&encoded, "%",
-                      absl::AsciiStrToUpper(absl::BytesToHexString(absl::string_view(&c, 1))));
-    }
-  }
-  return encoded;
-}
+std::string S3EncodePath(absl::string_view path) { return http::PercentEncode(path, true); }
 
 void SignS3Request(const S3Credentials& credentials, absl::string_view method,
                    absl::string_view path, absl::string_view canonical_query,
