@@ -88,6 +88,21 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
   config.pg_pool_size = static_cast<int>(
       env.Int("PARTA_PG_POOL_SIZE", config.worker_threads + password_threads + 2, 1, 500));
   config.worker_queue = static_cast<int>(env.Int("PARTA_WORKER_QUEUE", 1024, 1, 1000000));
+  identity.esia_sign_in_ttl = env.Duration("PARTA_ESIA_SIGN_IN_TTL", identity.esia_sign_in_ttl);
+  if (std::string url = env.String("PARTA_ESIA_URL", ""); !url.empty()) {
+    esia::EsiaSettings esia;
+    esia.base_url = std::move(url);
+    esia.client_id = env.RequiredString("PARTA_ESIA_CLIENT_ID");
+    esia.redirect_uri = env.RequiredString("PARTA_ESIA_REDIRECT_URI");
+    esia.scope = env.String("PARTA_ESIA_SCOPE", esia.scope);
+    esia.issuer = env.RequiredString("PARTA_ESIA_ISSUER");
+    esia.key_file = env.RequiredString("PARTA_ESIA_KEY_FILE");
+    esia.certificate_file = env.RequiredString("PARTA_ESIA_CERT_FILE");
+    esia.provider_certificate_file = env.RequiredString("PARTA_ESIA_PROVIDER_CERT_FILE");
+    esia.clock_skew = env.Duration("PARTA_ESIA_CLOCK_SKEW", esia.clock_skew);
+    esia.timeout = env.Duration("PARTA_ESIA_TIMEOUT", esia.timeout);
+    config.esia = std::move(esia);
+  }
   RETURN_IF_ERROR(env.Validate());
   ASSIGN_OR_RETURN(config.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
   ASSIGN_OR_RETURN(config.master_key, MasterKey::FromFile(key_file));
@@ -104,6 +119,7 @@ struct IdentityApp::Parts {
   std::unique_ptr<KeyRing> key_ring;
   std::unique_ptr<RefreshTokenCodec> refresh_tokens;
   std::unique_ptr<auth::PasswordHasher> hasher;
+  std::unique_ptr<esia::EsiaClient> esia;
   std::unique_ptr<Identity> identity;
   std::unique_ptr<PasswordQueue> passwords;
   std::unique_ptr<IdentityGrpcService> service;
@@ -146,9 +162,12 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   parts->refresh_tokens =
       std::make_unique<RefreshTokenCodec>(parts->master_key->DeriveSubkey(kRefreshChainPurpose));
   parts->hasher = std::make_unique<auth::PasswordHasher>(config.hashing);
-  parts->identity =
-      std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,
-                                 *parts->refresh_tokens, clock, host.ids(), config.identity);
+  if (config.esia) {
+    ASSIGN_OR_RETURN(parts->esia, esia::EsiaClient::Open(*config.esia));
+  }
+  parts->identity = std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,
+                                               *parts->refresh_tokens, clock, host.ids(),
+                                               config.identity, parts->esia.get());
   Identity* identity = parts->identity.get();
   host.Every("purge-identity", config.purge_interval, [identity] {
     if (absl::StatusOr<int64_t> rows = identity->PurgeExpired(); !rows.ok()) {

@@ -18,6 +18,8 @@
 #include "services/identity/domain/identity.h"
 #include "services/identity/domain/key_ring.h"
 
+#include "services/identity/esia/esia_client.h"
+
 namespace parta::identity {
 
 // The settings every service with a database shares (grpc::ServiceSettings; identity reads
@@ -38,6 +40,8 @@ struct IdentityConfig : grpc::ServiceSettings {
   auth::PasswordHasher::Options hashing;
   // How long password work (sign-ins) may queue before a call is told to come back later.
   absl::Duration password_max_wait = absl::Seconds(6);
+  // The ESIA provider, when PARTA_ESIA_URL names one (sign-in through Госуслуги).
+  std::optional<esia::EsiaSettings> esia;
 };
 
 // Reads PARTA_* variables (documented in the service's README).

@@ -18,7 +18,8 @@ using pg::ToMicros;
 constexpr char kAccountColumns[] =
     "id::text, coalesce(email, ''), coalesce(phone, ''), display_name, state, verification, "
     "is_operator, password_hash, " PARTA_PG_US("created_at")
-    ", coalesce(username, ''), coalesce(external_key, ''), guest";
+    ", coalesce(username, ''), coalesce(external_key, ''), guest, coalesce(esia_oid, ''), "
+    "esia_trusted";
 
 AccountState ParseState(const std::string& text) {
   if (text == "locked") return AccountState::kLocked;
@@ -43,8 +44,22 @@ Account AccountFromRow(const pqxx::row& row) {
                  .verification = ParseVerification(row[5].as<std::string>()),
                  .is_operator = row[6].as<bool>(),
                  .guest = row[11].as<bool>(),
+                 .esia_oid = row[12].as<std::string>(),
+                 .esia_trusted = row[13].as<bool>(),
                  .password_hash = row[7].as<std::string>(),
                  .created_at = FromMicros(row[8].as<int64_t>())};
+}
+
+absl::string_view VerificationName(VerificationLevel level) {
+  switch (level) {
+    case VerificationLevel::kGovernmentVerified:
+      return "government_verified";
+    case VerificationLevel::kSchoolConfirmed:
+      return "school_confirmed";
+    case VerificationLevel::kNone:
+      break;
+  }
+  return "none";
 }
 
 std::optional<std::string> NullIfEmpty(const std::string& text) {
@@ -127,12 +142,15 @@ class PgIdentityTransaction final : public IdentityTransaction {
     try {
       tx_.exec_params(
           "INSERT INTO accounts (id, email, phone, display_name, is_operator, password_hash, "
-          "created_at, updated_at, username, external_key, guest) VALUES ($1, $2, $3, $4, $5, "
-          "$6, " PARTA_PG_TS("$7") ", " PARTA_PG_TS("$7") ", $8, $9, $10)",
+          "created_at, updated_at, username, external_key, guest, verification, esia_oid, "
+          "esia_trusted) VALUES ($1, $2, $3, $4, $5, $6, " PARTA_PG_TS("$7") ", "
+          PARTA_PG_TS("$7") ", $8, $9, $10, $11, $12, $13)",
           account.id, NullIfEmpty(account.email), NullIfEmpty(account.phone),
           account.display_name, account.is_operator, account.password_hash,
           ToMicros(account.created_at), NullIfEmpty(account.username),
-          NullIfEmpty(account.external_key), account.guest);
+          NullIfEmpty(account.external_key), account.guest,
+          std::string(VerificationName(account.verification)), NullIfEmpty(account.esia_oid),
+          account.esia_trusted);
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("ACCOUNT_EXISTS", "an account with this login already exists");
     }
@@ -174,13 +192,60 @@ class PgIdentityTransaction final : public IdentityTransaction {
 
   absl::Status SetVerification(absl::string_view account_id, VerificationLevel level,
                                absl::Time at) override {
-    const char* name = level == VerificationLevel::kGovernmentVerified ? "government_verified"
-                       : level == VerificationLevel::kSchoolConfirmed  ? "school_confirmed"
-                                                                       : "none";
+    const std::string name(VerificationName(level));
     tx_.exec_params("UPDATE accounts SET verification = $2, updated_at = " PARTA_PG_TS("$3")
                     " WHERE id = $1",
-                    std::string(account_id), std::string(name), ToMicros(at));
+                    std::string(account_id), name, ToMicros(at));
     return absl::OkStatus();
+  }
+
+  absl::Status LockEsiaPerson(absl::string_view oid) override {
+    tx_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('esia:' || $1, 0))",
+                    std::string(oid));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Account>> FindAccountByEsiaOid(absl::string_view oid) override {
+    pqxx::result rows = tx_.exec_params(
+        std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE esia_oid = $1",
+        std::string(oid));
+    if (rows.empty()) return std::nullopt;
+    return AccountFromRow(rows[0]);
+  }
+
+  absl::Status SetEsiaLink(absl::string_view account_id, absl::string_view oid, bool trusted,
+                           absl::Time at) override {
+    try {
+      tx_.exec_params("UPDATE accounts SET esia_oid = $2, esia_trusted = $3, updated_at = "
+                      PARTA_PG_TS("$4") " WHERE id = $1",
+                      std::string(account_id), std::string(oid), trusted, ToMicros(at));
+    } catch (const pqxx::unique_violation&) {
+      return AlreadyExists("ESIA_ALREADY_LINKED",
+                           "this ESIA person is tied to another account already");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) override {
+    tx_.exec_params("INSERT INTO esia_sign_ins (state, nonce, created_at, expires_at) VALUES ($1, "
+                    "$2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ")",
+                    request.state, request.nonce, ToMicros(request.created_at),
+                    ToMicros(request.expires_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<EsiaSignInRequest>> TakeEsiaSignIn(
+      absl::string_view state) override {
+    if (!IsUuid(state)) return std::nullopt;
+    pqxx::result rows = tx_.exec_params(
+        "DELETE FROM esia_sign_ins WHERE state = $1 RETURNING state::text, nonce, "
+        PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at"),
+        std::string(state));
+    if (rows.empty()) return std::nullopt;
+    return EsiaSignInRequest{.state = rows[0][0].as<std::string>(),
+                             .nonce = rows[0][1].as<std::string>(),
+                             .created_at = FromMicros(rows[0][2].as<int64_t>()),
+                             .expires_at = FromMicros(rows[0][3].as<int64_t>())};
   }
 
   absl::Status SaveLoginCode(const LoginCode& code) override {
@@ -320,6 +385,9 @@ class PgIdentityTransaction final : public IdentityTransaction {
                    .affected_rows();
     deleted += tx_.exec_params("DELETE FROM create_requests WHERE created_at < " PARTA_PG_TS("$1"),
                                ToMicros(now - request_age))
+                   .affected_rows();
+    deleted += tx_.exec_params("DELETE FROM esia_sign_ins WHERE expires_at < " PARTA_PG_TS("$1"),
+                               ToMicros(now))
                    .affected_rows();
     return deleted;
   }

@@ -52,6 +52,7 @@ void ToProto(const Account& account, v1::Account& out) {
   out.set_operator_(account.is_operator);
   out.set_username(account.username);
   out.set_guest(account.guest);
+  out.set_esia_linked(!account.esia_oid.empty());
   *out.mutable_create_time() = ToProto(account.created_at);
 }
 
@@ -249,6 +250,41 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                           ToProto(account, *resp.mutable_account());
                           return absl::OkStatus();
                         });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::StartEsiaSignIn(
+    ::grpc::CallbackServerContext* context, const v1::StartEsiaSignInRequest* request,
+    v1::StartEsiaSignInResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::StartEsiaSignInRequest&,
+                               v1::StartEsiaSignInResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(EsiaStart start, identity_.StartEsiaSignIn());
+                          resp.set_authorization_url(std::move(start.authorization_url));
+                          resp.set_state(std::move(start.state));
+                          *resp.mutable_expire_time() = ToProto(start.expires_at);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::CompleteEsiaSignIn(
+    ::grpc::CallbackServerContext* context, const v1::CompleteEsiaSignInRequest* request,
+    v1::CompleteEsiaSignInResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CompleteEsiaSignInRequest& req,
+             v1::CompleteEsiaSignInResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(EsiaSignIn signed_in,
+                         identity_.CompleteEsiaSignIn({.state = req.state(),
+                                                       .code = req.code(),
+                                                       .error = req.error(),
+                                                       .error_description = req.error_description(),
+                                                       .device = req.device(),
+                                                       .client_address = call.client_address}));
+        ToProto(signed_in.tokens, *resp.mutable_tokens());
+        ToProto(signed_in.account, *resp.mutable_account());
+        resp.set_created(signed_in.created);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ActivateManagedAccount(

@@ -54,6 +54,12 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* GetAccount(::grpc::CallbackServerContext* context,
                                          const v1::GetAccountRequest* request,
                                          v1::GetAccountResponse* response) override;
+  ::grpc::ServerUnaryReactor* StartEsiaSignIn(::grpc::CallbackServerContext* context,
+                                              const v1::StartEsiaSignInRequest* request,
+                                              v1::StartEsiaSignInResponse* response) override;
+  ::grpc::ServerUnaryReactor* CompleteEsiaSignIn(::grpc::CallbackServerContext* context,
+                                                 const v1::CompleteEsiaSignInRequest* request,
+                                                 v1::CompleteEsiaSignInResponse* response) override;
   ::grpc::ServerUnaryReactor* ActivateManagedAccount(
       ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
       v1::ActivateManagedAccountResponse* response) override;

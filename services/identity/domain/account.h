@@ -26,6 +26,10 @@ struct Account {
   bool is_operator = false;
   // Let into one call by a guest link: no login, no password, one session with an end.
   bool guest = false;
+  // The ESIA person the account is tied to (the provider's oid), empty when none, and whether
+  // the provider vouched for him last time (a confirmed account).
+  std::string esia_oid;
+  bool esia_trusted = false;
   // argon2id encoded; never leaves the service. Empty (no password verifies) for a guest and for
   // a school-managed account before activation.
   std::string password_hash;
@@ -101,6 +105,14 @@ struct IssuedServiceToken {
 struct LoginCode {
   std::string account_id;
   std::string code_hash;  // hex SHA-256 of the normalised code
+  absl::Time created_at;
+  absl::Time expires_at;
+};
+
+// An ESIA sign-in started and not finished: what was sent to the provider, checked on return.
+struct EsiaSignInRequest {
+  std::string state;  // a UUID, the OAuth `state`
+  std::string nonce;  // the OpenID Connect `nonce` the ID token must carry
   absl::Time created_at;
   absl::Time expires_at;
 };

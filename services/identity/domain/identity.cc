@@ -46,8 +46,9 @@ constexpr absl::Duration kMaxGuestLifetime = absl::Hours(24);
 
 Identity::Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& keys,
                    const RefreshTokenCodec& refresh_tokens, const Clock& clock, IdGenerator& ids,
-                   IdentitySettings settings)
+                   IdentitySettings settings, GovernmentProvider* government)
     : store_(store),
+      government_(government),
       hasher_(hasher),
       keys_(keys),
       refresh_tokens_(refresh_tokens),

@@ -14,6 +14,7 @@
 #include "libs/core/clock.h"
 #include "libs/core/random.h"
 #include "services/identity/domain/account.h"
+#include "services/identity/domain/government_provider.h"
 #include "services/identity/domain/key_ring.h"
 #include "services/identity/domain/login_protection.h"
 #include "services/identity/domain/ports.h"
@@ -31,6 +32,8 @@ struct IdentitySettings {
   absl::Duration login_code_ttl = absl::Hours(24 * 30);
   // How long a create with a request id is answered again rather than made anew.
   absl::Duration create_retry_window = absl::Hours(1);
+  // How long a person has to come back from the ESIA provider.
+  absl::Duration esia_sign_in_ttl = absl::Minutes(10);
   LoginProtectionPolicy login_protection;
 };
 
@@ -75,6 +78,28 @@ struct SessionPage {
   std::string next_page_token;  // empty on the last page
 };
 
+struct EsiaStart {
+  std::string authorization_url;
+  std::string state;
+  absl::Time expires_at;
+};
+
+// What the provider sent the person back with (the redirect's query), and where he is.
+struct EsiaReturn {
+  std::string state;
+  std::string code;               // empty when the provider answered with an error
+  std::string error;              // the OAuth error, empty on success
+  std::string error_description;  // the provider's words about it
+  std::string device;
+  std::string client_address;
+};
+
+struct EsiaSignIn {
+  IssuedTokens tokens;
+  Account account;
+  bool created = false;  // the account was made by this sign-in
+};
+
 struct NewApiClient {
   std::string client_id;
   std::string client_secret;
@@ -82,9 +107,11 @@ struct NewApiClient {
 
 class Identity {
  public:
+  // `government`: the ESIA client; null when the deployment has none (its RPCs then answer
+  // ESIA_NOT_CONFIGURED).
   Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& keys,
            const RefreshTokenCodec& refresh_tokens, const Clock& clock, IdGenerator& ids,
-           IdentitySettings settings);
+           IdentitySettings settings, GovernmentProvider* government = nullptr);
 
   absl::StatusOr<Account> Register(const RegisterInput& input);
   absl::StatusOr<IssuedTokens> Login(const LoginInput& input);
@@ -130,6 +157,16 @@ class Identity {
   // 24 hours) from now: INVALID_DISPLAY_NAME, INVALID_VALID_FOR.
   absl::StatusOr<GuestSession> CreateGuestSession(absl::string_view display_name,
                                                   absl::Duration valid_for);
+  // ESIA sign-in (domain/esia_sign_in.cc). Start: a new sign-in's state and the provider's
+  // address to send the person to, valid `esia_sign_in_ttl`.
+  absl::StatusOr<EsiaStart> StartEsiaSignIn();
+  // The person came back from the provider: finds the account tied to his ESIA person or makes
+  // one (no other login; government-verified while the provider vouches for him), and opens a
+  // session. UNAUTHENTICATED ESIA_STATE_UNKNOWN (unknown, used or expired: start again),
+  // PERMISSION_DENIED ESIA_DENIED (the person or the provider said no), the provider's errors
+  // (GovernmentProvider::Complete), UNAUTHENTICATED ACCOUNT_LOCKED.
+  absl::StatusOr<EsiaSignIn> CompleteEsiaSignIn(const EsiaReturn& input);
+
   // Raises the verification level; a lower or equal level changes nothing.
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
                                                  VerificationLevel level);
@@ -190,6 +227,7 @@ class Identity {
                                          const RefreshToken& record) const;
 
   IdentityStore& store_;
+  GovernmentProvider* const government_;
   auth::PasswordHasher& hasher_;
   KeyRing& keys_;
   const RefreshTokenCodec& refresh_tokens_;

@@ -38,6 +38,18 @@ class IdentityTransaction {
   virtual absl::Status SetOperator(absl::string_view account_id, bool is_operator) = 0;
   virtual absl::StatusOr<std::optional<Account>> FindAccountByExternalKey(
       absl::string_view external_key) = 0;
+
+  // ESIA sign-ins (domain/esia_sign_in.cc). Holds, until the transaction ends, the lock that
+  // serialises everything about the ESIA person `oid` (two first sign-ins make one account).
+  virtual absl::Status LockEsiaPerson(absl::string_view oid) = 0;
+  virtual absl::StatusOr<std::optional<Account>> FindAccountByEsiaOid(absl::string_view oid) = 0;
+  // Ties the account to `oid` (or updates the trust of its tie).
+  virtual absl::Status SetEsiaLink(absl::string_view account_id, absl::string_view oid,
+                                   bool trusted, absl::Time at) = 0;
+  virtual absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) = 0;
+  // Removes and returns the sign-in started with `state`; nullopt when there is none.
+  virtual absl::StatusOr<std::optional<EsiaSignInRequest>> TakeEsiaSignIn(
+      absl::string_view state) = 0;
   virtual absl::Status SetVerification(absl::string_view account_id, VerificationLevel level,
                                        absl::Time at) = 0;
   // Replaces the account's login code.

@@ -1,0 +1,145 @@
+#include "services/identity/esia/esia_client.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "libs/core/random.h"
+#include "libs/core/status.h"
+#include "libs/http/encoding.h"
+
+namespace parta::identity::esia {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kHttpReasons[] = "ESIA";
+
+absl::Status BadResponse(absl::string_view what) {
+  return Unavailable("ESIA_BAD_RESPONSE", absl::StrCat("ESIA answered ", what));
+}
+
+// The JSON object of an answer, or ESIA_BAD_RESPONSE.
+absl::StatusOr<json> JsonOf(const http::Response& response, absl::string_view what) {
+  json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return BadResponse(absl::StrCat(what, " with something not JSON"));
+  return parsed;
+}
+
+std::string StringField(const json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::string EsiaTimestamp(absl::Time at) {
+  return absl::FormatTime("%Y.%m.%d %H:%M:%S +0000", at, absl::UTCTimeZone());
+}
+
+absl::StatusOr<std::unique_ptr<EsiaClient>> EsiaClient::Open(const EsiaSettings& settings) {
+  ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(settings.base_url, kHttpReasons));
+  ASSIGN_OR_RETURN(std::unique_ptr<RequestSigner> signer,
+                   RequestSigner::FromFiles(settings.key_file, settings.certificate_file));
+  ASSIGN_OR_RETURN(std::unique_ptr<IdTokenVerifier> verifier,
+                   IdTokenVerifier::FromCertificateFile(settings.provider_certificate_file));
+  return std::unique_ptr<EsiaClient>(
+      new EsiaClient(settings, std::move(url), std::move(signer), std::move(verifier)));
+}
+
+EsiaClient::EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<RequestSigner> signer,
+                       std::unique_ptr<IdTokenVerifier> verifier)
+    : settings_(std::move(settings)),
+      url_(std::move(url)),
+      signer_(std::move(signer)),
+      verifier_(std::move(verifier)),
+      http_(url_.host, url_.port, {.max_connections = 16, .reasons = kHttpReasons}) {}
+
+absl::StatusOr<std::string> EsiaClient::AuthorizationUrl(const std::string& state,
+                                                         const std::string& nonce) {
+  const std::string timestamp = EsiaTimestamp(absl::Now());
+  ASSIGN_OR_RETURN(const std::string secret,
+                   signer_->Sign(absl::StrCat(settings_.client_id, settings_.scope, timestamp,
+                                              state, settings_.redirect_uri)));
+  return absl::StrCat(absl::StripSuffix(settings_.base_url, "/"), "/aas/oauth2/v2/ac?",
+                      http::FormEncode({{"client_id", settings_.client_id},
+                                        {"client_secret", secret},
+                                        {"redirect_uri", settings_.redirect_uri},
+                                        {"scope", settings_.scope},
+                                        {"response_type", "code"},
+                                        {"state", state},
+                                        {"timestamp", timestamp},
+                                        {"access_type", "online"},
+                                        {"nonce", nonce},
+                                        {"client_certificate_hash", signer_->certificate_hash()}}));
+}
+
+absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
+                                                    const std::string& nonce) {
+  // The exchange: a state of its own, signed together with the code.
+  const std::string state = NewUuidV7(absl::Now());
+  const std::string timestamp = EsiaTimestamp(absl::Now());
+  ASSIGN_OR_RETURN(const std::string secret,
+                   signer_->Sign(absl::StrCat(settings_.client_id, settings_.scope, timestamp,
+                                              state, settings_.redirect_uri, code)));
+  ASSIGN_OR_RETURN(
+      const http::Response exchanged,
+      http_.Send(
+          {.method = "POST",
+           .target = "/aas/oauth2/v3/te",
+           .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+           .body = http::FormEncode({{"client_id", settings_.client_id},
+                                     {"code", code},
+                                     {"grant_type", "authorization_code"},
+                                     {"client_secret", secret},
+                                     {"state", state},
+                                     {"redirect_uri", settings_.redirect_uri},
+                                     {"scope", settings_.scope},
+                                     {"timestamp", timestamp},
+                                     {"token_type", "Bearer"},
+                                     {"client_certificate_hash", signer_->certificate_hash()}})},
+          settings_.timeout));
+  ASSIGN_OR_RETURN(const json tokens, JsonOf(exchanged, "the code exchange"));
+  if (exchanged.status != 200) {
+    const std::string error = StringField(tokens, "error");
+    if (exchanged.status == 400 && error == "invalid_grant") {
+      return Unauthenticated("ESIA_CODE_REJECTED",
+                             "ESIA refused the code (unknown, used or expired): sign in again");
+    }
+    return BadResponse(absl::StrCat("the code exchange with HTTP ", exchanged.status, " ", error,
+                                    ": ", StringField(tokens, "error_description")));
+  }
+  if (StringField(tokens, "state") != state) return BadResponse("another exchange's state");
+  const std::string access_token = StringField(tokens, "access_token");
+  if (access_token.empty()) return BadResponse("the code exchange without an access token");
+  ASSIGN_OR_RETURN(const IdTokenClaims claims, verifier_->Verify(StringField(tokens, "id_token"),
+                                                                 {.issuer = settings_.issuer,
+                                                                  .audience = settings_.client_id,
+                                                                  .nonce = nonce,
+                                                                  .now = absl::Now(),
+                                                                  .skew = settings_.clock_skew}));
+
+  ASSIGN_OR_RETURN(const http::Response answered,
+                   http_.Send({.method = "GET",
+                               .target = absl::StrCat("/rs/prns/", claims.oid),
+                               .headers = {{"Authorization", "Bearer " + access_token},
+                                           {"Accept", "application/json"}}},
+                              settings_.timeout));
+  if (answered.status != 200) {
+    return BadResponse(absl::StrCat("the person's data with HTTP ", answered.status));
+  }
+  ASSIGN_OR_RETURN(const json data, JsonOf(answered, "the person's data"));
+  ProviderPerson person{.oid = claims.oid,
+                        .trusted = claims.trusted,
+                        .first_name = StringField(data, "firstName"),
+                        .last_name = StringField(data, "lastName"),
+                        .middle_name = StringField(data, "middleName")};
+  // The person's own record is the fresher word on whether his account is confirmed.
+  if (auto trusted = data.find("trusted"); trusted != data.end() && trusted->is_boolean()) {
+    person.trusted = trusted->get<bool>();
+  }
+  return person;
+}
+
+}  // namespace parta::identity::esia

@@ -1,0 +1,63 @@
+#pragma once
+
+// The ESIA (Госуслуги) OpenID Connect client, following the provider's published method:
+//  - the authorisation request `GET /aas/oauth2/v2/ac` with client_id, scope, response_type=code,
+//    state, timestamp ("yyyy.MM.dd HH:mm:ss ±hhmm"), redirect_uri, access_type=online, nonce,
+//    client_certificate_hash and client_secret: the detached signature of
+//    client_id + scope + timestamp + state + redirect_uri;
+//  - the code exchange `POST /aas/oauth2/v3/te` (form) with a new state, signed over
+//    client_id + scope + timestamp + state + redirect_uri + code; its ID token is checked
+//    (id_token.h) and its state must come back;
+//  - the person's data `GET /rs/prns/{oid}` with the access token (names, the trusted flag).
+// Plain http:// only for now (the emulator; see the README on the real provider).
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/http/client.h"
+#include "services/identity/domain/government_provider.h"
+#include "services/identity/esia/id_token.h"
+#include "services/identity/esia/request_signer.h"
+
+namespace parta::identity::esia {
+
+struct EsiaSettings {
+  std::string base_url;      // http://host:port of the provider
+  std::string client_id;     // this system's mnemonic at the provider
+  std::string redirect_uri;  // where the provider sends the person back (registered there)
+  std::string scope = "openid fullname birthdate snils email mobile kid_fullname kid_birthdate";
+  std::string issuer;                     // what the ID tokens' `iss` must say
+  std::string key_file;                   // the system's private key (PEM)
+  std::string certificate_file;           // its registered certificate (PEM)
+  std::string provider_certificate_file;  // the provider's, that signs ID tokens (PEM)
+  absl::Duration clock_skew = absl::Minutes(5);
+  absl::Duration timeout = absl::Seconds(10);  // of each request to the provider
+};
+
+class EsiaClient final : public GovernmentProvider {
+ public:
+  // Reads the keys and certificates: INVALID_ARGUMENT ESIA_KEYS, ESIA_BAD_URL.
+  static absl::StatusOr<std::unique_ptr<EsiaClient>> Open(const EsiaSettings& settings);
+
+  absl::StatusOr<std::string> AuthorizationUrl(const std::string& state,
+                                               const std::string& nonce) override;
+  absl::StatusOr<ProviderPerson> Complete(const std::string& code,
+                                          const std::string& nonce) override;
+
+ private:
+  EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<RequestSigner> signer,
+             std::unique_ptr<IdTokenVerifier> verifier);
+
+  const EsiaSettings settings_;
+  const http::Url url_;
+  const std::unique_ptr<RequestSigner> signer_;
+  const std::unique_ptr<IdTokenVerifier> verifier_;
+  http::Client http_;
+};
+
+// The provider's timestamp format, in UTC: "2026.12.07 09:00:00 +0000".
+std::string EsiaTimestamp(absl::Time at);
+
+}  // namespace parta::identity::esia
