@@ -79,11 +79,17 @@ PrivateS3::PrivateS3(std::string bucket)
     if (port_ > 0) return;
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
-      FAIL("s3rver exited at start; its output:\n" << ReadFile(log));
+      const std::string output = ReadFile(log);
+      std::filesystem::remove_all(folder_);
+      FAIL("s3rver exited at start; its output:\n" << output);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  FAIL("s3rver did not listen within 30 s; its output:\n" << ReadFile(log));
+  // The destructor does not run after a throwing constructor: clean up here.
+  const std::string output = ReadFile(log);
+  Kill();
+  std::filesystem::remove_all(folder_);
+  FAIL("s3rver did not listen within 30 s; its output:\n" << output);
 }
 
 PrivateS3::~PrivateS3() {

@@ -101,6 +101,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
     esia.provider_certificate_file = env.RequiredString("PARTA_ESIA_PROVIDER_CERT_FILE");
     esia.clock_skew = env.Duration("PARTA_ESIA_CLOCK_SKEW", esia.clock_skew);
     esia.timeout = env.Duration("PARTA_ESIA_TIMEOUT", esia.timeout);
+    esia.allow_plain_http = env.Bool("PARTA_ESIA_ALLOW_PLAIN_HTTP", false);
     config.esia = std::move(esia);
   }
   RETURN_IF_ERROR(env.Validate());

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 
@@ -11,6 +13,18 @@ namespace {
 
 constexpr char kReasons[] = "BLOB_STORE";
 constexpr int64_t kBytesPerExtraSecond = 8 << 20;
+// The longest read callers make (a preview's source, at most 64 MiB) with room to spare.
+constexpr size_t kMaxReadBytes = size_t{128} << 20;
+
+// The first byte of a 206 answer's "Content-Range: bytes <first>-<last>/<size>", or -1.
+int64_t RangeStart(const http::Response& response) {
+  const std::string header = response.Header("Content-Range");
+  absl::string_view range = header;
+  if (!absl::ConsumePrefix(&range, "bytes ")) return -1;
+  int64_t first = -1;
+  if (!absl::SimpleAtoi(range.substr(0, range.find('-')), &first)) return -1;
+  return first;
+}
 
 // The <Code> of an S3 error document, or "".
 std::string ErrorCode(absl::string_view body) {
@@ -45,13 +59,11 @@ S3BlobStore::S3BlobStore(S3Settings settings, http::Url endpoint,
       endpoint_(std::move(endpoint)),
       staging_(std::move(staging)),
       client_(endpoint_.host, endpoint_.port,
-              {.max_response_bytes = size_t{1} << 30, .reasons = kReasons}) {}
+              {.max_response_bytes = kMaxReadBytes, .reasons = kReasons}) {}
 
 std::string S3BlobStore::ObjectPath(const std::string& sha256) const {
-  const std::string name =
-      IsBlobName(sha256) ? absl::StrCat(sha256.substr(0, 2), "/", sha256.substr(2, 2), "/", sha256)
-                         : "invalid-name";
-  return absl::StrCat("/", settings_.bucket, "/", settings_.prefix, "blobs/", name);
+  return absl::StrCat("/", settings_.bucket, "/", settings_.prefix, "blobs/", sha256.substr(0, 2),
+                      "/", sha256.substr(2, 2), "/", sha256);
 }
 
 absl::StatusOr<http::Response> S3BlobStore::Send(http::Request request, const std::string& path,
@@ -87,6 +99,7 @@ absl::Status S3BlobStore::Promote(const std::string& upload_id, const std::strin
 
 absl::StatusOr<std::string> S3BlobStore::Read(const std::string& sha256, int64_t offset,
                                               int64_t length) {
+  if (!IsBlobName(sha256)) return NotFound("BLOB_MISSING", "the version's bytes are gone");
   if (length <= 0) return std::string();
   const std::string path = ObjectPath(sha256);
   ASSIGN_OR_RETURN(
@@ -97,13 +110,25 @@ absl::StatusOr<std::string> S3BlobStore::Read(const std::string& sha256, int64_t
            settings_.timeout + absl::Seconds(length / kBytesPerExtraSecond)));
   switch (answer.status) {
     case 206:
+      if (RangeStart(answer) != offset) {
+        return Refused(absl::StrCat("GET ", path, " (another range)"), answer);
+      }
+      // Some stores answer more than asked for (s3rver, for "bytes=0-0"): the start is right.
+      if (answer.body.size() > static_cast<size_t>(length)) {
+        answer.body.resize(static_cast<size_t>(length));
+      }
       return std::move(answer.body);
-    case 200:  // the whole object: a store that ignores ranges
-      return answer.body.substr(std::min(answer.body.size(), static_cast<size_t>(offset)),
-                                static_cast<size_t>(length));
+    case 200:  // the whole object: a store that ignored the range, which is right only from 0
+      if (offset != 0 || answer.body.size() > static_cast<size_t>(length)) {
+        return Refused(absl::StrCat("GET ", path, " (the range was ignored)"), answer);
+      }
+      return std::move(answer.body);
     case 416:  // from the end of the blob on
       return std::string();
     case 404:
+      if (ErrorCode(answer.body) == "NoSuchBucket") {
+        return Refused(absl::StrCat("GET ", path), answer);
+      }
       return NotFound("BLOB_MISSING", "the version's bytes are gone");
     default:
       return Refused(absl::StrCat("GET ", path), answer);
@@ -111,6 +136,7 @@ absl::StatusOr<std::string> S3BlobStore::Read(const std::string& sha256, int64_t
 }
 
 absl::Status S3BlobStore::Remove(const std::string& sha256) {
+  if (!IsBlobName(sha256)) return absl::OkStatus();  // no such blob can exist
   const std::string path = ObjectPath(sha256);
   ASSIGN_OR_RETURN(http::Response answer,
                    Send({.method = "DELETE"}, path, kEmptyPayloadSha256, settings_.timeout));

@@ -9,9 +9,10 @@
 // append, and tus uploads arrive in pieces of any size. With several content instances, that
 // folder is a volume they share, or one upload's requests reach one instance.
 //
-// Errors: UNAVAILABLE BLOB_STORE_UNAVAILABLE / BLOB_STORE_TIMEOUT when the store cannot be
-// reached in time, UNAVAILABLE BLOB_STORE_FAILED when it refuses (the S3 error code in the
-// message), NOT_FOUND BLOB_MISSING for a blob it does not hold.
+// Errors: UNAVAILABLE BLOB_STORE_UNAVAILABLE when the store cannot be reached, DEADLINE_EXCEEDED
+// BLOB_STORE_TIMEOUT when it does not answer in time, UNAVAILABLE BLOB_STORE_FAILED when it
+// refuses or answers what was not asked (another range; the S3 error code in the message),
+// NOT_FOUND BLOB_MISSING for a blob it does not hold (names that are not blobs' never reach it).
 
 #include <memory>
 #include <string>

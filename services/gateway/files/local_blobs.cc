@@ -46,7 +46,7 @@ void LocalBlobs::Open(const std::string& sha256, std::function<void(std::shared_
 void LocalBlobs::Prefetch(std::shared_ptr<File> file, int64_t offset, int64_t length,
                           std::function<void()> done) {
   Run([file = std::move(file), offset, length, done = std::move(done)] {
-    // Blocks until the pages are read (or fails quietly: sendfile then reads them itself).
+    // Starts reading the pages (or fails quietly: sendfile then reads them itself).
     ::readahead(file->descriptor(), static_cast<off64_t>(offset), static_cast<size_t>(length));
     done();
   });

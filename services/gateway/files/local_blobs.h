@@ -6,8 +6,10 @@
 // decision: a file is read only after OpenDownload answered its hash, and only until that
 // answer's read token would have expired (then OpenDownload is asked again). The folder's layout
 // is content's file store's (`blobs/ab/cd/<sha256>`, services/content/storage/file_blob_store).
-// Reads run on a small pool of their own, so a cold disk never holds an HTTP thread: a piece
-// sent with sendfile from an HTTP thread is read ahead into the page cache on the pool first.
+// Files are opened on a small pool of their own, and each piece sent with sendfile from an HTTP
+// thread is first read ahead into the page cache from there (readahead starts the reads; the
+// kernel may return before they end, so a cold disk can still make an HTTP thread wait for
+// the first pages of a piece).
 
 #include <cstdint>
 #include <functional>

@@ -510,6 +510,9 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
   // The handler dropped the exchange without answering, or a read or write failed.
   void TransferAbandoned() { Close(); }
 
+  // After the I/O threads stopped: a file being sent holds the exchange, which holds this.
+  void Abandon() override { file_send_.reset(); }
+
  private:
   // WriteFile's steps: send while the socket takes bytes, wait until it takes more, answer.
   void SendFile();
@@ -721,6 +724,7 @@ class HttpSession final : public Drainable, public std::enable_shared_from_this<
   std::optional<FileSend> file_send_;
   std::optional<asio::steady_timer> file_timer_;
   bool awaiting_writable_ = false;
+  uint64_t file_waits_ = 0;  // numbers each wait, so a late timer knows it is late
 };
 
 // The handler's view of one transfer: hops to the connection's thread, ignores calls after the
@@ -968,10 +972,14 @@ void HttpSession::AwaitWritable() {
   // Each wait re-arms the deadline: a client that takes the answer slowly but steadily is kept.
   if (!file_timer_) file_timer_.emplace(stream_.get_executor());
   file_timer_->expires_after(ToChrono(server_.options().write_timeout));
-  awaiting_writable_ = true;
-  file_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec && self->awaiting_writable_) self->stream_.socket().cancel();
+  // A timer that fired just as the socket became writable must not cut the next wait.
+  const uint64_t wait = ++file_waits_;
+  file_timer_->async_wait([self = shared_from_this(), wait](boost::system::error_code ec) {
+    if (!ec && self->file_waits_ == wait && self->awaiting_writable_) {
+      self->stream_.socket().cancel();
+    }
   });
+  awaiting_writable_ = true;
   stream_.socket().async_wait(tcp::socket::wait_write,
                               [self = shared_from_this()](boost::system::error_code ec) {
                                 self->awaiting_writable_ = false;

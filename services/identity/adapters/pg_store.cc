@@ -34,20 +34,22 @@ VerificationLevel ParseVerification(const std::string& text) {
 }
 
 Account AccountFromRow(const pqxx::row& row) {
-  return Account{.id = row[0].as<std::string>(),
+  Account account{.id = row[0].as<std::string>(),
                  .email = row[1].as<std::string>(),
                  .phone = row[2].as<std::string>(),
                  .username = row[9].as<std::string>(),
                  .external_key = row[10].as<std::string>(),
                  .display_name = row[3].as<std::string>(),
                  .state = ParseState(row[4].as<std::string>()),
-                 .verification = ParseVerification(row[5].as<std::string>()),
+                 .own_verification = ParseVerification(row[5].as<std::string>()),
                  .is_operator = row[6].as<bool>(),
                  .guest = row[11].as<bool>(),
                  .esia_oid = row[12].as<std::string>(),
                  .esia_trusted = row[13].as<bool>(),
                  .password_hash = row[7].as<std::string>(),
                  .created_at = FromMicros(row[8].as<int64_t>())};
+  SettleVerification(account);
+  return account;
 }
 
 absl::string_view VerificationName(VerificationLevel level) {
@@ -149,7 +151,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
           account.display_name, account.is_operator, account.password_hash,
           ToMicros(account.created_at), NullIfEmpty(account.username),
           NullIfEmpty(account.external_key), account.guest,
-          std::string(VerificationName(account.verification)), NullIfEmpty(account.esia_oid),
+          std::string(VerificationName(account.own_verification)), NullIfEmpty(account.esia_oid),
           account.esia_trusted);
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("ACCOUNT_EXISTS", "an account with this login already exists");
@@ -216,9 +218,15 @@ class PgIdentityTransaction final : public IdentityTransaction {
   absl::Status SetEsiaLink(absl::string_view account_id, absl::string_view oid, bool trusted,
                            absl::Time at) override {
     try {
-      tx_.exec_params("UPDATE accounts SET esia_oid = $2, esia_trusted = $3, updated_at = "
-                      PARTA_PG_TS("$4") " WHERE id = $1",
-                      std::string(account_id), std::string(oid), trusted, ToMicros(at));
+      // Checked in the statement itself: two links of one account cannot both win.
+      const pqxx::result updated = tx_.exec_params(
+          "UPDATE accounts SET esia_oid = $2, esia_trusted = $3, updated_at = " PARTA_PG_TS("$4")
+          " WHERE id = $1 AND (esia_oid IS NULL OR esia_oid = $2 OR $2 IS NULL)",
+          std::string(account_id), NullIfEmpty(std::string(oid)), trusted, ToMicros(at));
+      if (updated.affected_rows() == 0) {
+        return FailedPrecondition("ACCOUNT_ALREADY_LINKED",
+                                  "the account is tied to another ESIA person: unlink it first");
+      }
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("ESIA_ALREADY_LINKED",
                            "this ESIA person is tied to another account already");
@@ -227,23 +235,28 @@ class PgIdentityTransaction final : public IdentityTransaction {
   }
 
   absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) override {
-    tx_.exec_params("INSERT INTO esia_sign_ins (state, nonce, created_at, expires_at) VALUES ($1, "
-                    "$2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ")",
-                    request.state, request.nonce, ToMicros(request.created_at),
-                    ToMicros(request.expires_at));
+    tx_.exec_params(
+        "INSERT INTO esia_sign_ins (state, nonce, created_at, expires_at, account_id, "
+        "verifier_hash) VALUES ($1, $2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ", $5, $6)",
+        request.state, request.nonce, ToMicros(request.created_at), ToMicros(request.expires_at),
+        NullIfEmpty(request.account_id), request.verifier_hash);
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<EsiaSignInRequest>> TakeEsiaSignIn(
-      absl::string_view state) override {
-    if (!IsUuid(state)) return std::nullopt;
+      absl::string_view state, absl::string_view verifier_hash,
+      absl::string_view account_id) override {
+    if (!IsUuid(state) || (!account_id.empty() && !IsUuid(account_id))) return std::nullopt;
     pqxx::result rows = tx_.exec_params(
-        "DELETE FROM esia_sign_ins WHERE state = $1 RETURNING state::text, nonce, "
-        PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at"),
-        std::string(state));
+        "DELETE FROM esia_sign_ins WHERE state = $1 AND verifier_hash = $2 AND "
+        "account_id IS NOT DISTINCT FROM $3::uuid RETURNING state::text, nonce, "
+        PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at") ", coalesce(account_id::text, '')",
+        std::string(state), std::string(verifier_hash), NullIfEmpty(std::string(account_id)));
     if (rows.empty()) return std::nullopt;
     return EsiaSignInRequest{.state = rows[0][0].as<std::string>(),
                              .nonce = rows[0][1].as<std::string>(),
+                             .account_id = rows[0][4].as<std::string>(),
+                             .verifier_hash = std::string(verifier_hash),
                              .created_at = FromMicros(rows[0][2].as<int64_t>()),
                              .expires_at = FromMicros(rows[0][3].as<int64_t>())};
   }

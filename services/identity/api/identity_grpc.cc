@@ -64,6 +64,15 @@ void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
   out.set_session_id(tokens.session_id);
 }
 
+// StartEsiaSignInResponse and StartEsiaLinkResponse, which carry the same fields.
+template <typename StartResponse>
+void ToProto(EsiaStart start, StartResponse& out) {
+  out.set_authorization_url(std::move(start.authorization_url));
+  out.set_state(std::move(start.state));
+  out.set_verifier(std::move(start.verifier));
+  *out.mutable_expire_time() = ToProto(start.expires_at);
+}
+
 void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredentials& out) {
   ToProto(credentials.account, *out.mutable_account());
   out.set_login_code(credentials.login_code);
@@ -259,9 +268,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                         [this](const CallContext&, const v1::StartEsiaSignInRequest&,
                                v1::StartEsiaSignInResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(EsiaStart start, identity_.StartEsiaSignIn());
-                          resp.set_authorization_url(std::move(start.authorization_url));
-                          resp.set_state(std::move(start.state));
-                          *resp.mutable_expire_time() = ToProto(start.expires_at);
+                          ToProto(std::move(start), resp);
                           return absl::OkStatus();
                         });
 }
@@ -275,6 +282,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
              v1::CompleteEsiaSignInResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(EsiaSignIn signed_in,
                          identity_.CompleteEsiaSignIn({.state = req.state(),
+                                                       .verifier = req.verifier(),
                                                        .code = req.code(),
                                                        .error = req.error(),
                                                        .error_description = req.error_description(),
@@ -285,6 +293,50 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
         resp.set_created(signed_in.created);
         return absl::OkStatus();
       });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::StartEsiaLink(
+    ::grpc::CallbackServerContext* context, const v1::StartEsiaLinkRequest* request,
+    v1::StartEsiaLinkResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::StartEsiaLinkRequest&,
+                               v1::StartEsiaLinkResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(EsiaStart start, identity_.StartEsiaLink(*call.caller));
+                          ToProto(std::move(start), resp);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::CompleteEsiaLink(
+    ::grpc::CallbackServerContext* context, const v1::CompleteEsiaLinkRequest* request,
+    v1::CompleteEsiaLinkResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CompleteEsiaLinkRequest& req,
+             v1::CompleteEsiaLinkResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account,
+                         identity_.CompleteEsiaLink(*call.caller,
+                                                    {.state = req.state(),
+                                                     .verifier = req.verifier(),
+                                                     .code = req.code(),
+                                                     .error = req.error(),
+                                                     .error_description = req.error_description(),
+                                                     .client_address = call.client_address}));
+        ToProto(account, *resp.mutable_account());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::UnlinkEsia(::grpc::CallbackServerContext* context,
+                                                            const v1::UnlinkEsiaRequest* request,
+                                                            v1::UnlinkEsiaResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::UnlinkEsiaRequest&,
+                               v1::UnlinkEsiaResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(Account account, identity_.UnlinkEsia(*call.caller));
+                          ToProto(account, *resp.mutable_account());
+                          return absl::OkStatus();
+                        });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ActivateManagedAccount(

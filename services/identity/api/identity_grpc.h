@@ -60,6 +60,15 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* CompleteEsiaSignIn(::grpc::CallbackServerContext* context,
                                                  const v1::CompleteEsiaSignInRequest* request,
                                                  v1::CompleteEsiaSignInResponse* response) override;
+  ::grpc::ServerUnaryReactor* StartEsiaLink(::grpc::CallbackServerContext* context,
+                                            const v1::StartEsiaLinkRequest* request,
+                                            v1::StartEsiaLinkResponse* response) override;
+  ::grpc::ServerUnaryReactor* CompleteEsiaLink(::grpc::CallbackServerContext* context,
+                                               const v1::CompleteEsiaLinkRequest* request,
+                                               v1::CompleteEsiaLinkResponse* response) override;
+  ::grpc::ServerUnaryReactor* UnlinkEsia(::grpc::CallbackServerContext* context,
+                                         const v1::UnlinkEsiaRequest* request,
+                                         v1::UnlinkEsiaResponse* response) override;
   ::grpc::ServerUnaryReactor* ActivateManagedAccount(
       ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
       v1::ActivateManagedAccountResponse* response) override;

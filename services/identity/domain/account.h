@@ -22,7 +22,11 @@ struct Account {
   std::string external_key;  // school-managed accounts: the creator's key of the person
   std::string display_name;  // NFC
   AccountState state = AccountState::kActive;
+  // How far the person is known (SettleVerification): the level Parta gave him itself
+  // (`own_verification`: a school's confirmation, an operator), raised to government-verified
+  // while his ESIA tie is trusted. An ESIA tie never takes away what Parta gave.
   VerificationLevel verification = VerificationLevel::kNone;
+  VerificationLevel own_verification = VerificationLevel::kNone;
   bool is_operator = false;
   // Let into one call by a guest link: no login, no password, one session with an end.
   bool guest = false;
@@ -35,6 +39,12 @@ struct Account {
   std::string password_hash;
   absl::Time created_at;
 };
+
+// Sets `account.verification` from its own level and its ESIA tie.
+inline void SettleVerification(Account& account) {
+  account.verification = account.esia_trusted ? VerificationLevel::kGovernmentVerified
+                                              : account.own_verification;
+}
 
 // A signed-in device. Its refresh tokens form one family: reuse of a spent one revokes it.
 struct Session {
@@ -113,6 +123,13 @@ struct LoginCode {
 struct EsiaSignInRequest {
   std::string state;  // a UUID, the OAuth `state`
   std::string nonce;  // the OpenID Connect `nonce` the ID token must carry
+  // Linking: the account the person started it from, the only one that may finish it. Empty for
+  // a sign-in.
+  std::string account_id;
+  // Hex SHA-256 of the verifier handed to whoever started it (never in the provider's URL): a
+  // return is finished only together with it, so a return URL that leaks or is planted on
+  // someone else's browser opens nothing.
+  std::string verifier_hash;
   absl::Time created_at;
   absl::Time expires_at;
 };

@@ -1,9 +1,14 @@
-// Sign-in through ESIA (Госуслуги): a sign-in starts here with a fresh state and nonce, the
-// person signs in at the provider, and comes back with a code. The code is exchanged for the
-// person's identity (esia/), who is then found by his ESIA oid or given a new account. The
-// account is government-verified while the provider vouches for the person (a confirmed
-// account); an e-mail or phone the provider knows never joins an existing account by itself.
+// Sign-in through ESIA (Госуслуги): a sign-in starts here with a fresh state, nonce and verifier,
+// the person signs in at the provider and comes back with a code, which the client that started
+// brings here with its verifier. The code is exchanged for the person's identity (esia/), who is
+// then found by his ESIA oid or given a new account; linking ties the caller's own account
+// instead. The account is government-verified while the provider vouches for the person (a
+// confirmed account), besides whatever Parta gave it itself; an e-mail or phone the provider
+// knows never joins an existing account by itself.
 
+#include <openssl/evp.h>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
 #include "libs/core/random.h"
@@ -20,34 +25,35 @@ absl::Status NotConfigured() {
 
 absl::Status StateUnknown() {
   return Unauthenticated("ESIA_STATE_UNKNOWN",
-                         "the ESIA sign-in is unknown, finished or expired: start again");
+                         "the ESIA sign-in is unknown, finished, expired or started elsewhere: "
+                         "start again");
+}
+
+std::string VerifierHash(absl::string_view verifier) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(verifier.data(), verifier.size(), digest, &length, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
 }
 
 // The name an account made by an ESIA sign-in starts with: "Имя Фамилия".
 std::string DisplayNameOf(const ProviderPerson& person) {
-  std::string name = absl::StrCat(person.first_name, " ", person.last_name);
-  absl::StatusOr<std::string> normalized = NormalizeDisplayName(name);
+  absl::StatusOr<std::string> normalized =
+      NormalizeDisplayName(absl::StrCat(person.first_name, " ", person.last_name));
   if (normalized.ok()) return *normalized;
   return "Пользователь Госуслуг";
 }
 
-// The level an account has while tied to `person`: government-verified while he is trusted;
-// an untrusted tie takes away only what a trusted one gave.
-VerificationLevel LevelWith(const Account& account, const ProviderPerson& person) {
-  if (person.trusted) return VerificationLevel::kGovernmentVerified;
-  if (account.verification == VerificationLevel::kGovernmentVerified) {
-    return VerificationLevel::kNone;
-  }
-  return account.verification;
-}
-
 }  // namespace
 
-absl::StatusOr<EsiaStart> Identity::StartEsiaSignIn() {
+absl::StatusOr<EsiaStart> Identity::StartEsia(const std::string& account_id) {
   if (government_ == nullptr) return NotConfigured();
   const absl::Time now = clock_.Now();
+  std::string verifier = Base64UrlEncode(RandomBytes(24));
   EsiaSignInRequest request{.state = NewUuidV7(now),
                             .nonce = Base64UrlEncode(RandomBytes(24)),
+                            .account_id = account_id,
+                            .verifier_hash = VerifierHash(verifier),
                             .created_at = now,
                             .expires_at = now + settings_.esia_sign_in_ttl};
   ASSIGN_OR_RETURN(std::string url, government_->AuthorizationUrl(request.state, request.nonce));
@@ -55,12 +61,16 @@ absl::StatusOr<EsiaStart> Identity::StartEsiaSignIn() {
       store_.Transact([&](IdentityTransaction& tx) { return tx.InsertEsiaSignIn(request); }));
   return EsiaStart{.authorization_url = std::move(url),
                    .state = request.state,
+                   .verifier = std::move(verifier),
                    .expires_at = request.expires_at};
 }
 
-absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input) {
+absl::StatusOr<Identity::EsiaArrival> Identity::ArriveFromEsia(const EsiaReturn& input,
+                                                               const std::string& account_id) {
   if (government_ == nullptr) return NotConfigured();
-  if (!IsUuid(input.state)) return StateUnknown();
+  if (!IsUuid(input.state) || input.verifier.empty() || input.verifier.size() > 100) {
+    return StateUnknown();
+  }
   if (input.error.empty() && input.code.empty()) {
     return InvalidArgument("CODE_REQUIRED", "give the code the provider sent back");
   }
@@ -71,10 +81,12 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
   if (Utf8Length(input.device) < 0 || input.device.size() > 200) {
     return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
   }
-  // The state is spent whatever follows: a code is good for one try.
+  // Spent once its starter brings it back, whatever follows: a code is good for one try. A
+  // return without the verifier, or someone else's link, leaves it alone.
   std::optional<EsiaSignInRequest> request;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(request, tx.TakeEsiaSignIn(input.state));
+    ASSIGN_OR_RETURN(request,
+                     tx.TakeEsiaSignIn(input.state, VerifierHash(input.verifier), account_id));
     return absl::OkStatus();
   }));
   if (!request || request->expires_at <= clock_.Now()) return StateUnknown();
@@ -83,8 +95,15 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
                                                         input.error_description.empty() ? "" : ": ",
                                                         input.error_description));
   }
-  ASSIGN_OR_RETURN(const ProviderPerson person, government_->Complete(input.code, request->nonce));
+  ASSIGN_OR_RETURN(ProviderPerson person, government_->Complete(input.code, request->nonce));
+  return EsiaArrival{.request = *std::move(request), .person = std::move(person)};
+}
 
+absl::StatusOr<EsiaStart> Identity::StartEsiaSignIn() { return StartEsia(""); }
+
+absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input) {
+  ASSIGN_OR_RETURN(const EsiaArrival arrival, ArriveFromEsia(input, ""));
+  const ProviderPerson& person = arrival.person;
   Account account;
   bool created = false;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
@@ -95,23 +114,18 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
     if (!found) {
       account = Account{.id = ids_.NewId(),
                         .display_name = DisplayNameOf(person),
-                        .verification = person.trusted ? VerificationLevel::kGovernmentVerified
-                                                       : VerificationLevel::kNone,
                         .esia_oid = person.oid,
                         .esia_trusted = person.trusted,
                         .created_at = now};
+      SettleVerification(account);
       created = true;
       return tx.InsertAccount(account);
     }
     account = *std::move(found);
-    const VerificationLevel level = LevelWith(account, person);
     if (account.esia_trusted != person.trusted) {
       RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, now));
       account.esia_trusted = person.trusted;
-    }
-    if (level != account.verification) {
-      RETURN_IF_ERROR(tx.SetVerification(account.id, level, now));
-      account.verification = level;
+      SettleVerification(account);
     }
     return absl::OkStatus();
   }));
@@ -126,6 +140,62 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
       .With("created", created ? "yes" : "no")
       .With("trusted", person.trusted ? "yes" : "no");
   return EsiaSignIn{.tokens = std::move(tokens), .account = std::move(account), .created = created};
+}
+
+absl::StatusOr<EsiaStart> Identity::StartEsiaLink(const auth::Claims& caller) {
+  if (government_ == nullptr) return NotConfigured();
+  ASSIGN_OR_RETURN(const Account account, ActiveAccount(caller));
+  if (account.guest) {
+    return FailedPrecondition("GUEST_ACCOUNT", "a guest's account cannot be tied to ESIA");
+  }
+  return StartEsia(account.id);
+}
+
+absl::StatusOr<Account> Identity::CompleteEsiaLink(const auth::Claims& caller,
+                                                   const EsiaReturn& input) {
+  ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
+  ASSIGN_OR_RETURN(const EsiaArrival arrival, ArriveFromEsia(input, account.id));
+  const ProviderPerson& person = arrival.person;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.LockEsiaPerson(person.oid));
+    ASSIGN_OR_RETURN(std::optional<Account> holder, tx.FindAccountByEsiaOid(person.oid));
+    if (holder && holder->id != account.id) {
+      return AlreadyExists("ESIA_ALREADY_LINKED",
+                           "this ESIA person is tied to another account already");
+    }
+    RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, clock_.Now()));
+    ASSIGN_OR_RETURN(std::optional<Account> linked, tx.FindAccount(account.id));
+    if (!linked) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
+    account = *std::move(linked);
+    return absl::OkStatus();
+  }));
+  log::Info("esia linked")
+      .With("account_id", account.id)
+      .With("trusted", person.trusted ? "yes" : "no");
+  return account;
+}
+
+absl::StatusOr<Account> Identity::UnlinkEsia(const auth::Claims& caller) {
+  ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Account> current, tx.FindAccount(account.id));
+    if (!current) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
+    account = *std::move(current);
+    if (account.esia_oid.empty()) {
+      return FailedPrecondition("ESIA_NOT_LINKED", "the account is not tied to ESIA");
+    }
+    if (account.email.empty() && account.phone.empty() && account.username.empty()) {
+      return FailedPrecondition("LAST_SIGN_IN_METHOD",
+                                "ESIA is the account's only way in: add an e-mail or phone first");
+    }
+    RETURN_IF_ERROR(tx.SetEsiaLink(account.id, "", false, clock_.Now()));
+    account.esia_oid.clear();
+    account.esia_trusted = false;
+    SettleVerification(account);
+    return absl::OkStatus();
+  }));
+  log::Info("esia unlinked").With("account_id", account.id);
+  return account;
 }
 
 }  // namespace parta::identity

@@ -81,12 +81,14 @@ struct SessionPage {
 struct EsiaStart {
   std::string authorization_url;
   std::string state;
+  std::string verifier;  // kept by the client that started, given back with the return
   absl::Time expires_at;
 };
 
 // What the provider sent the person back with (the redirect's query), and where he is.
 struct EsiaReturn {
   std::string state;
+  std::string verifier;           // EsiaStart::verifier
   std::string code;               // empty when the provider answered with an error
   std::string error;              // the OAuth error, empty on success
   std::string error_description;  // the provider's words about it
@@ -166,6 +168,17 @@ class Identity {
   // PERMISSION_DENIED ESIA_DENIED (the person or the provider said no), the provider's errors
   // (GovernmentProvider::Complete), UNAUTHENTICATED ACCOUNT_LOCKED.
   absl::StatusOr<EsiaSignIn> CompleteEsiaSignIn(const EsiaReturn& input);
+  // Linking ESIA to the caller's own account, from his signed-in session: as a sign-in, but the
+  // started sign-in names the account, and only its owner finishes it. Complete: FAILED_PRECONDITION
+  // ACCOUNT_ALREADY_LINKED (tied to another ESIA person), ALREADY_EXISTS ESIA_ALREADY_LINKED (the
+  // person is tied to another account), UNAUTHENTICATED ESIA_STATE_UNKNOWN (also a link started
+  // by someone else), and the errors of CompleteEsiaSignIn. Linking the person already tied to
+  // the account only refreshes his trust.
+  absl::StatusOr<EsiaStart> StartEsiaLink(const auth::Claims& caller);
+  absl::StatusOr<Account> CompleteEsiaLink(const auth::Claims& caller, const EsiaReturn& input);
+  // Unties ESIA from the caller's account; it loses the government level. FAILED_PRECONDITION
+  // ESIA_NOT_LINKED, LAST_SIGN_IN_METHOD (no e-mail, phone or username to sign in with after).
+  absl::StatusOr<Account> UnlinkEsia(const auth::Claims& caller);
 
   // Raises the verification level; a lower or equal level changes nothing.
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
@@ -204,6 +217,17 @@ class Identity {
       const std::string& login_key, const std::string& address,
       const std::function<absl::Status(IdentityTransaction&)>& also = nullptr);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
+  // ESIA (domain/esia_sign_in.cc): keeps a new sign-in (for `account_id`'s link when set) and
+  // answers where to send the person; takes back the sign-in of a return and asks the provider
+  // who came back.
+  absl::StatusOr<EsiaStart> StartEsia(const std::string& account_id);
+  struct EsiaArrival {
+    EsiaSignInRequest request;
+    ProviderPerson person;
+  };
+  // `account_id`: the linking account, empty for a sign-in.
+  absl::StatusOr<EsiaArrival> ArriveFromEsia(const EsiaReturn& input,
+                                             const std::string& account_id);
   // Opens a session for `account` and issues its first pair; `also` runs in the same
   // transaction (clearing the login's failures, setting a password, inserting a guest). With a
   // `lifetime`, the session ends that long from now (its end truncated to whole seconds).

@@ -166,10 +166,11 @@ absl::StatusOr<Account> Identity::RaiseVerificationLevel(absl::string_view accou
     if (!account || account->state == AccountState::kDeleted) {
       return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
     }
-    if (static_cast<int>(level) <= static_cast<int>(account->verification)) {
+    if (static_cast<int>(level) <= static_cast<int>(account->own_verification)) {
       return absl::OkStatus();
     }
-    account->verification = level;
+    account->own_verification = level;
+    SettleVerification(*account);
     return tx.SetVerification(account->id, level, clock_.Now());
   }));
   return *std::move(account);

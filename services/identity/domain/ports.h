@@ -43,13 +43,18 @@ class IdentityTransaction {
   // serialises everything about the ESIA person `oid` (two first sign-ins make one account).
   virtual absl::Status LockEsiaPerson(absl::string_view oid) = 0;
   virtual absl::StatusOr<std::optional<Account>> FindAccountByEsiaOid(absl::string_view oid) = 0;
-  // Ties the account to `oid` (or updates the trust of its tie).
+  // Ties the account to `oid` (or updates the trust of its tie); an empty `oid` unties it.
+  // ALREADY_EXISTS ESIA_ALREADY_LINKED when another account is tied to `oid`,
+  // FAILED_PRECONDITION ACCOUNT_ALREADY_LINKED when the account is tied to another person.
   virtual absl::Status SetEsiaLink(absl::string_view account_id, absl::string_view oid,
                                    bool trusted, absl::Time at) = 0;
   virtual absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) = 0;
-  // Removes and returns the sign-in started with `state`; nullopt when there is none.
+  // Removes and returns the sign-in started with `state`, `verifier_hash` and for `account_id`
+  // (empty: a sign-in); nullopt when there is none, leaving any other untouched.
   virtual absl::StatusOr<std::optional<EsiaSignInRequest>> TakeEsiaSignIn(
-      absl::string_view state) = 0;
+      absl::string_view state, absl::string_view verifier_hash,
+      absl::string_view account_id) = 0;
+  // Sets the account's own level (Account::own_verification).
   virtual absl::Status SetVerification(absl::string_view account_id, VerificationLevel level,
                                        absl::Time at) = 0;
   // Replaces the account's login code.

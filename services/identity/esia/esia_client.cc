@@ -40,6 +40,16 @@ std::string EsiaTimestamp(absl::Time at) {
 
 absl::StatusOr<std::unique_ptr<EsiaClient>> EsiaClient::Open(const EsiaSettings& settings) {
   ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(settings.base_url, kHttpReasons));
+  // Plain HTTP carries the code, the tokens and personal data in the clear: only to a provider
+  // on this machine (the emulator) unless the deployment says otherwise.
+  const bool loopback =
+      url.host == "localhost" || absl::StartsWith(url.host, "127.") || url.host == "[::1]";
+  if (!loopback && !settings.allow_plain_http) {
+    return InvalidArgument(
+        "ESIA_BAD_URL", absl::StrCat("ESIA at ", url.host,
+                                     " over plain http: only a provider on this machine, or "
+                                     "set PARTA_ESIA_ALLOW_PLAIN_HTTP=true (a private network)"));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<RequestSigner> signer,
                    RequestSigner::FromFiles(settings.key_file, settings.certificate_file));
   ASSIGN_OR_RETURN(std::unique_ptr<IdTokenVerifier> verifier,
@@ -54,7 +64,14 @@ EsiaClient::EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<Req
       url_(std::move(url)),
       signer_(std::move(signer)),
       verifier_(std::move(verifier)),
-      http_(url_.host, url_.port, {.max_connections = 16, .reasons = kHttpReasons}) {}
+      // No kept-alive connections: a request that died on a stale one would be sent again, and
+      // the code exchange must never be (the provider spends the code on the first).
+      http_(url_.host, url_.port,
+            {.max_connections = 16, .max_idle_connections = 0, .reasons = kHttpReasons}) {}
+
+std::string EsiaClient::Target(absl::string_view path) const {
+  return absl::StrCat(absl::StripSuffix(url_.path, "/"), path);
+}
 
 absl::StatusOr<std::string> EsiaClient::AuthorizationUrl(const std::string& state,
                                                          const std::string& nonce) {
@@ -87,7 +104,7 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
       const http::Response exchanged,
       http_.Send(
           {.method = "POST",
-           .target = "/aas/oauth2/v3/te",
+           .target = Target("/aas/oauth2/v3/te"),
            .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
            .body = http::FormEncode({{"client_id", settings_.client_id},
                                      {"code", code},
@@ -122,7 +139,7 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
 
   ASSIGN_OR_RETURN(const http::Response answered,
                    http_.Send({.method = "GET",
-                               .target = absl::StrCat("/rs/prns/", claims.oid),
+                               .target = Target(absl::StrCat("/rs/prns/", claims.oid)),
                                .headers = {{"Authorization", "Bearer " + access_token},
                                            {"Accept", "application/json"}}},
                               settings_.timeout));

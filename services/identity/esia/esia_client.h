@@ -27,13 +27,16 @@ struct EsiaSettings {
   std::string base_url;      // http://host:port of the provider
   std::string client_id;     // this system's mnemonic at the provider
   std::string redirect_uri;  // where the provider sends the person back (registered there)
-  std::string scope = "openid fullname birthdate snils email mobile kid_fullname kid_birthdate";
+  // Only what is used: the person's names (see the README for what is fetched and kept).
+  std::string scope = "openid fullname";
   std::string issuer;                     // what the ID tokens' `iss` must say
   std::string key_file;                   // the system's private key (PEM)
   std::string certificate_file;           // its registered certificate (PEM)
   std::string provider_certificate_file;  // the provider's, that signs ID tokens (PEM)
   absl::Duration clock_skew = absl::Minutes(5);
   absl::Duration timeout = absl::Seconds(10);  // of each request to the provider
+  // Plain http:// to a provider that is not on this machine (a private network only).
+  bool allow_plain_http = false;
 };
 
 class EsiaClient final : public GovernmentProvider {
@@ -49,6 +52,9 @@ class EsiaClient final : public GovernmentProvider {
  private:
   EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<RequestSigner> signer,
              std::unique_ptr<IdTokenVerifier> verifier);
+
+  // `path` ("/aas/oauth2/v3/te") under the base URL's path.
+  std::string Target(absl::string_view path) const;
 
   const EsiaSettings settings_;
   const http::Url url_;

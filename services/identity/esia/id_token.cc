@@ -78,13 +78,23 @@ absl::StatusOr<std::unique_ptr<IdTokenVerifier>> IdTokenVerifier::FromCertificat
 
 absl::StatusOr<IdTokenClaims> IdTokenVerifier::Verify(absl::string_view token,
                                                       const IdTokenExpectations& expected) const {
+  // The token comes from outside: no shape of its JSON may throw out of here.
+  try {
+    return Check(token, expected);
+  } catch (const json::exception& error) {
+    return Bad(absl::StrCat("unreadable claims (", error.what(), ")"));
+  }
+}
+
+absl::StatusOr<IdTokenClaims> IdTokenVerifier::Check(absl::string_view token,
+                                                     const IdTokenExpectations& expected) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) return Bad("not a JWT");
   std::optional<json> header = JsonPart(parts[0]);
   std::optional<json> claims = JsonPart(parts[1]);
   std::optional<std::string> signature = Base64UrlDecode(parts[2]);
   if (!header || !claims || !signature) return Bad("not a JWT");
-  if (header->value("alg", "") != "RS256") return Bad("an algorithm other than RS256");
+  if (StringClaim(*header, "alg") != "RS256") return Bad("an algorithm other than RS256");
 
   const std::string signed_part = absl::StrCat(parts[0], ".", parts[1]);
   EVP_MD_CTX* context = EVP_MD_CTX_new();

@@ -44,6 +44,8 @@ class IdTokenVerifier {
  private:
   struct Key;
   explicit IdTokenVerifier(std::unique_ptr<Key> key);
+  absl::StatusOr<IdTokenClaims> Check(absl::string_view token,
+                                      const IdTokenExpectations& expected) const;
   std::unique_ptr<Key> key_;
 };
 

@@ -61,11 +61,19 @@ std::map<std::string, std::string> QueryOf(absl::string_view url) {
   const size_t mark = url.find('?');
   if (mark == absl::string_view::npos) return query;
   for (absl::string_view pair : absl::StrSplit(url.substr(mark + 1), '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
     query[PercentDecode(kv.first)] = PercentDecode(kv.second);
   }
   return query;
 }
+
+// What the provider sent the person back with, and the verifier the starting client kept.
+struct Return {
+  std::map<std::string, std::string> query;
+  std::string verifier;
+  std::string& operator[](const std::string& name) { return query[name]; }
+};
 
 // The person's browser: opens `authorization_url` at the emulator, chooses `person` on its page
 // and answers the query of the address the emulator sends him back to.
@@ -84,12 +92,11 @@ std::map<std::string, std::string> SignInAtProvider(const PrivateEsia& esia,
   REQUIRE(at != std::string::npos);
   const size_t start = at + marker.size();
   const std::string request = page->body.substr(start, page->body.find('"', start) - start);
-  auto chosen = browser.Send(
-      {.method = "POST",
-       .target = "/aas/oauth2/v2/ac/login",
-       .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-       .body = http::FormEncode({{"request", request}, {"person", person}})},
-      absl::Seconds(10));
+  auto chosen = browser.Send({.method = "POST",
+                              .target = "/aas/oauth2/v2/ac/login",
+                              .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                              .body = http::FormEncode({{"request", request}, {"person", person}})},
+                             absl::Seconds(10));
   REQUIRE(chosen.ok());
   REQUIRE(chosen->status == 302);
   const std::string location = chosen->Header("Location");
@@ -102,9 +109,11 @@ std::map<std::string, std::string> SignInAtProvider(const PrivateEsia& esia,
                                   started);
 }
 
-::grpc::Status Complete(IdentityFixture& f, const std::map<std::string, std::string>& query,
+::grpc::Status Complete(IdentityFixture& f, const Return& back,
                         v1::CompleteEsiaSignInResponse* done) {
+  const std::map<std::string, std::string>& query = back.query;
   v1::CompleteEsiaSignInRequest request;
+  request.set_verifier(back.verifier);
   auto field = [&](const char* name) {
     auto it = query.find(name);
     return it == query.end() ? std::string() : it->second;
@@ -124,7 +133,7 @@ v1::CompleteEsiaSignInResponse SignIn(IdentityFixture& f, const PrivateEsia& esi
   ::grpc::Status status = Start(f, &started);
   INFO(status.error_message());
   REQUIRE(status.ok());
-  std::map<std::string, std::string> back = SignInAtProvider(esia, started.authorization_url(), person);
+  Return back{SignInAtProvider(esia, started.authorization_url(), person), started.verifier()};
   CHECK(back["state"] == started.state());
   v1::CompleteEsiaSignInResponse done;
   status = Complete(f, back, &done);
@@ -133,9 +142,40 @@ v1::CompleteEsiaSignInResponse SignIn(IdentityFixture& f, const PrivateEsia& esi
   return done;
 }
 
-TEST_CASE("A new person signs in through ESIA, gets a government-verified account, and finds "
-          "it again next time",
-          "[identity][api][esia]") {
+// A linking of `person` to the account of `token`, as far as the provider's answer.
+Return LinkAtProvider(IdentityFixture& f, const PrivateEsia& esia, const std::string& token,
+                      const std::string& person) {
+  v1::StartEsiaLinkResponse started;
+  ::grpc::Status status =
+      f.stub().StartEsiaLink(IdentityFixture::Context(token).get(), {}, &started);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return Return{SignInAtProvider(esia, started.authorization_url(), person), started.verifier()};
+}
+
+::grpc::Status CompleteLink(IdentityFixture& f, const std::string& token, const Return& back,
+                            v1::CompleteEsiaLinkResponse* done) {
+  const std::map<std::string, std::string>& query = back.query;
+  v1::CompleteEsiaLinkRequest request;
+  request.set_verifier(back.verifier);
+  request.set_state(query.count("state") ? query.at("state") : "");
+  request.set_code(query.count("code") ? query.at("code") : "");
+  return f.stub().CompleteEsiaLink(IdentityFixture::Context(token).get(), request, done);
+}
+
+// The access token of a new e-mail account.
+std::string EmailAccountToken(IdentityFixture& f, const std::string& email,
+                              v1::Account* account = nullptr) {
+  REQUIRE(f.Register(email, account).ok());
+  v1::TokenPair pair;
+  REQUIRE(f.Login(email, &pair).ok());
+  return pair.access_token();
+}
+
+TEST_CASE(
+    "A new person signs in through ESIA, gets a government-verified account, and finds "
+    "it again next time",
+    "[identity][api][esia]") {
   PrivateEsia esia(kClientId, {kRedirect});
   auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
   if (!f) return;
@@ -163,8 +203,10 @@ TEST_CASE("A new person signs in through ESIA, gets a government-verified accoun
 
   // The tokens are a session like any other.
   v1::GetMeResponse me;
-  REQUIRE(f->stub().GetMe(IdentityFixture::Context(first.tokens().access_token()).get(),
-                          v1::GetMeRequest(), &me).ok());
+  REQUIRE(f->stub()
+              .GetMe(IdentityFixture::Context(first.tokens().access_token()).get(),
+                     v1::GetMeRequest(), &me)
+              .ok());
   CHECK(me.account().id() == account.id());
 
   const v1::CompleteEsiaSignInResponse second = SignIn(*f, esia, "ivanov");
@@ -196,32 +238,88 @@ TEST_CASE("A sign-in's state is spent once, and unknown or expired states are re
   if (!f) return;
   v1::StartEsiaSignInResponse started;
   REQUIRE(Start(*f, &started).ok());
-  auto back = SignInAtProvider(esia, started.authorization_url(), "petrova");
+  Return back{SignInAtProvider(esia, started.authorization_url(), "petrova"), started.verifier()};
   v1::CompleteEsiaSignInResponse done;
   REQUIRE(Complete(*f, back, &done).ok());
   CHECK_RPC_ERROR(Complete(*f, back, &done), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
 
-  CHECK_RPC_ERROR(Complete(*f, {{"state", "0190a5f4-0000-7000-8000-000000000000"}, {"code", "x"}},
-                           &done),
+  CHECK_RPC_ERROR(
+      Complete(*f, {{{"state", "0190a5f4-0000-7000-8000-000000000000"}, {"code", "x"}}, "v"},
+               &done),
+      UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
+  CHECK_RPC_ERROR(Complete(*f, {{{"state", "not a uuid"}, {"code", "x"}}, "v"}, &done),
                   UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
-  CHECK_RPC_ERROR(Complete(*f, {{"state", "not a uuid"}, {"code", "x"}}, &done), UNAUTHENTICATED,
-                  "ESIA_STATE_UNKNOWN");
 
   // Past its ten minutes, a started sign-in is gone, whatever the provider says.
   REQUIRE(Start(*f, &started).ok());
-  back = SignInAtProvider(esia, started.authorization_url(), "petrova");
+  back = {SignInAtProvider(esia, started.authorization_url(), "petrova"), started.verifier()};
   f->clock().Advance(f->config().identity.esia_sign_in_ttl + absl::Seconds(1));
   CHECK_RPC_ERROR(Complete(*f, back, &done), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
 
   v1::CompleteEsiaSignInRequest empty;
   empty.set_state(started.state());
+  empty.set_verifier(started.verifier());
   CHECK_RPC_ERROR(f->stub().CompleteEsiaSignIn(IdentityFixture::Context().get(), empty, &done),
                   INVALID_ARGUMENT, "CODE_REQUIRED");
 }
 
-TEST_CASE("A refusal at the provider, a replayed code and a request the provider cannot "
-          "verify end in clear errors and no account",
+TEST_CASE(
+    "A return without its starter's verifier opens nothing and leaves the sign-in to its "
+    "starter",
+    "[identity][api][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect});
+  auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
+  if (!f) return;
+  // The attacker starts a sign-in, signs in at the provider as himself, and plants the return
+  // URL on a victim whose client has no (or another) verifier.
+  v1::StartEsiaSignInResponse attackers;
+  REQUIRE(Start(*f, &attackers).ok());
+  Return planted{SignInAtProvider(esia, attackers.authorization_url(), "sidorov"), ""};
+  v1::CompleteEsiaSignInResponse done;
+  CHECK_RPC_ERROR(Complete(*f, planted, &done), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
+  v1::StartEsiaSignInResponse victims;
+  REQUIRE(Start(*f, &victims).ok());
+  planted.verifier = victims.verifier();
+  CHECK_RPC_ERROR(Complete(*f, planted, &done), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
+  // Those tries spent nothing: the starter still finishes it.
+  planted.verifier = attackers.verifier();
+  REQUIRE(Complete(*f, planted, &done).ok());
+  CHECK(done.account().display_name() == "Олег Сидоров");
+}
+
+TEST_CASE("ESIA's level comes and goes with the tie, and never takes what Parta gave",
           "[identity][api][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect});
+  auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
+  if (!f) return;
+  v1::Account teacher;
+  const std::string token = EmailAccountToken(*f, "teacher@school.ru", &teacher);
+  // The school confirmed her (the directory's internal call).
+  v1::RaiseVerificationLevelRequest raise;
+  raise.set_account_id(teacher.id());
+  raise.set_level(v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  v1::RaiseVerificationLevelResponse raised;
+  REQUIRE(
+      f->stub()
+          .RaiseVerificationLevel(IdentityFixture::Context(f->ServiceToken()).get(), raise, &raised)
+          .ok());
+  // A confirmed ESIA person raises her to the government level…
+  v1::CompleteEsiaLinkResponse linked;
+  REQUIRE(CompleteLink(*f, token, LinkAtProvider(*f, esia, token, "petrova"), &linked).ok());
+  CHECK(linked.account().verification_level() == v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED);
+  // …and untying it gives back the school's confirmation, not nothing.
+  v1::UnlinkEsiaResponse unlinked;
+  REQUIRE(f->stub().UnlinkEsia(IdentityFixture::Context(token).get(), {}, &unlinked).ok());
+  CHECK(unlinked.account().verification_level() == v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  // A person whose ESIA account is not confirmed adds nothing.
+  REQUIRE(CompleteLink(*f, token, LinkAtProvider(*f, esia, token, "sidorov"), &linked).ok());
+  CHECK(linked.account().verification_level() == v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+}
+
+TEST_CASE(
+    "A refusal at the provider, a replayed code and a request the provider cannot "
+    "verify end in clear errors and no account",
+    "[identity][api][esia]") {
   PrivateEsia esia(kClientId, {kRedirect});
   auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
   if (!f) return;
@@ -231,21 +329,25 @@ TEST_CASE("A refusal at the provider, a replayed code and a request the provider
   v1::StartEsiaSignInResponse started;
   REQUIRE(Start(*f, &started).ok());
   CHECK_RPC_ERROR(Complete(*f,
-                           {{"state", started.state()},
-                            {"error", "access_denied"},
-                            {"error_description", "the person declined"}},
+                           {{{"state", started.state()},
+                             {"error", "access_denied"},
+                             {"error_description", "the person declined"}},
+                            started.verifier()},
                            &done),
                   PERMISSION_DENIED, "ESIA_DENIED");
-  CHECK_RPC_ERROR(Complete(*f, {{"state", started.state()}, {"code", "late"}}, &done),
-                  UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
+  CHECK_RPC_ERROR(
+      Complete(*f, {{{"state", started.state()}, {"code", "late"}}, started.verifier()}, &done),
+      UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
 
   // A code is good once: brought back under another sign-in's state, the provider refuses it.
   REQUIRE(Start(*f, &started).ok());
-  auto back = SignInAtProvider(esia, started.authorization_url(), "kuznetsova");
+  Return back{SignInAtProvider(esia, started.authorization_url(), "kuznetsova"),
+              started.verifier()};
   REQUIRE(Complete(*f, back, &done).ok());
   v1::StartEsiaSignInResponse again;
   REQUIRE(Start(*f, &again).ok());
   back["state"] = again.state();
+  back.verifier = again.verifier();
   CHECK_RPC_ERROR(Complete(*f, back, &done), UNAUTHENTICATED, "ESIA_CODE_REJECTED");
 }
 
@@ -261,7 +363,7 @@ TEST_CASE("Requests signed with a key the provider does not know are refused by 
   if (!f) return;
   v1::StartEsiaSignInResponse started;
   REQUIRE(Start(*f, &started).ok());
-  auto back = SignInAtProvider(esia, started.authorization_url(), "ivanov");
+  Return back{SignInAtProvider(esia, started.authorization_url(), "ivanov"), started.verifier()};
   CHECK(back["error"] == "unauthorized_client");
   v1::CompleteEsiaSignInResponse done;
   CHECK_RPC_ERROR(Complete(*f, back, &done), PERMISSION_DENIED, "ESIA_DENIED");
@@ -278,7 +380,7 @@ TEST_CASE("An ID token signed by another key is not believed, and no account is 
   if (!f) return;
   v1::StartEsiaSignInResponse started;
   REQUIRE(Start(*f, &started).ok());
-  auto back = SignInAtProvider(esia, started.authorization_url(), "ivanov");
+  Return back{SignInAtProvider(esia, started.authorization_url(), "ivanov"), started.verifier()};
   v1::CompleteEsiaSignInResponse done;
   CHECK_RPC_ERROR(Complete(*f, back, &done), UNAVAILABLE, "ESIA_BAD_RESPONSE");
   pqxx::result accounts;
@@ -291,26 +393,112 @@ TEST_CASE("An ID token signed by another key is not believed, and no account is 
   CHECK(accounts.empty());
 }
 
-TEST_CASE("Without ESIA settings, or with the provider down, sign-in says so", "[identity][api][esia]") {
+TEST_CASE("Without ESIA settings, or with the provider down, sign-in says so",
+          "[identity][api][esia]") {
   {
     auto f = IdentityFixture::Start();
     if (!f) return;
     v1::StartEsiaSignInResponse started;
     CHECK_RPC_ERROR(Start(*f, &started), FAILED_PRECONDITION, "ESIA_NOT_CONFIGURED");
     v1::CompleteEsiaSignInResponse done;
-    CHECK_RPC_ERROR(Complete(*f, {{"state", "0190a5f4-0000-7000-8000-000000000000"}, {"code", "x"}},
-                             &done),
-                    FAILED_PRECONDITION, "ESIA_NOT_CONFIGURED");
+    CHECK_RPC_ERROR(
+        Complete(*f, {{{"state", "0190a5f4-0000-7000-8000-000000000000"}, {"code", "x"}}, "v"},
+                 &done),
+        FAILED_PRECONDITION, "ESIA_NOT_CONFIGURED");
   }
   auto esia = std::make_unique<PrivateEsia>(kClientId, std::vector<std::string>{kRedirect});
   auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, *esia); });
   if (!f) return;
   v1::StartEsiaSignInResponse started;
   REQUIRE(Start(*f, &started).ok());
-  auto back = SignInAtProvider(*esia, started.authorization_url(), "ivanov");
+  Return back{SignInAtProvider(*esia, started.authorization_url(), "ivanov"), started.verifier()};
   esia.reset();  // the provider goes away between the person's return and the exchange
   v1::CompleteEsiaSignInResponse done;
   CHECK_RPC_ERROR(Complete(*f, back, &done), UNAVAILABLE, "ESIA_UNAVAILABLE");
+}
+
+TEST_CASE("A signed-in person links ESIA to his account, signs in with it, and unlinks it",
+          "[identity][api][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect});
+  auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
+  if (!f) return;
+  v1::Account mine;
+  const std::string token = EmailAccountToken(*f, "ivanov@школа.рф", &mine);
+  REQUIRE(mine.verification_level() == v1::VERIFICATION_LEVEL_NONE);
+
+  v1::CompleteEsiaLinkResponse linked;
+  ::grpc::Status status =
+      CompleteLink(*f, token, LinkAtProvider(*f, esia, token, "ivanov"), &linked);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  CHECK(linked.account().id() == mine.id());
+  CHECK(linked.account().esia_linked());
+  CHECK(linked.account().verification_level() == v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED);
+  CHECK(linked.account().email() == mine.email());
+
+  // ESIA now opens the same account.
+  const v1::CompleteEsiaSignInResponse signed_in = SignIn(*f, esia, "ivanov");
+  CHECK_FALSE(signed_in.created());
+  CHECK(signed_in.account().id() == mine.id());
+
+  v1::UnlinkEsiaResponse unlinked;
+  REQUIRE(f->stub().UnlinkEsia(IdentityFixture::Context(token).get(), {}, &unlinked).ok());
+  CHECK_FALSE(unlinked.account().esia_linked());
+  CHECK(unlinked.account().verification_level() == v1::VERIFICATION_LEVEL_NONE);
+  CHECK_RPC_ERROR(f->stub().UnlinkEsia(IdentityFixture::Context(token).get(), {}, &unlinked),
+                  FAILED_PRECONDITION, "ESIA_NOT_LINKED");
+  // Untied, the person is new to Parta again.
+  const v1::CompleteEsiaSignInResponse again = SignIn(*f, esia, "ivanov");
+  CHECK(again.created());
+  CHECK(again.account().id() != mine.id());
+  // An account with no other way in keeps its tie.
+  CHECK_RPC_ERROR(f->stub().UnlinkEsia(
+                      IdentityFixture::Context(again.tokens().access_token()).get(), {}, &unlinked),
+                  FAILED_PRECONDITION, "LAST_SIGN_IN_METHOD");
+}
+
+TEST_CASE("A link is finished only by whoever started it, and never ties a person twice",
+          "[identity][api][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect});
+  auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
+  if (!f) return;
+  v1::Account alice_account;
+  const std::string alice = EmailAccountToken(*f, "alice@school.ru", &alice_account);
+  const std::string bob = EmailAccountToken(*f, "bob@school.ru");
+  v1::CompleteEsiaLinkResponse linked;
+  v1::CompleteEsiaSignInResponse signed_in;
+
+  // Alice's link, brought back by Bob or as a sign-in, is refused and left to her.
+  Return back = LinkAtProvider(*f, esia, alice, "ivanov");
+  CHECK_RPC_ERROR(CompleteLink(*f, bob, back, &linked), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
+  CHECK_RPC_ERROR(Complete(*f, back, &signed_in), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
+  // And a sign-in's return cannot finish a link.
+  v1::StartEsiaSignInResponse started;
+  REQUIRE(Start(*f, &started).ok());
+  Return sign_in{SignInAtProvider(esia, started.authorization_url(), "ivanov"),
+                 started.verifier()};
+  CHECK_RPC_ERROR(CompleteLink(*f, alice, sign_in, &linked), UNAUTHENTICATED,
+                  "ESIA_STATE_UNKNOWN");
+  REQUIRE(CompleteLink(*f, alice, back, &linked).ok());
+  CHECK(linked.account().id() == alice_account.id());
+
+  // A person tied to another account stays there.
+  const v1::CompleteEsiaSignInResponse petrova = SignIn(*f, esia, "petrova");
+  CHECK(petrova.created());
+  CHECK_RPC_ERROR(CompleteLink(*f, bob, LinkAtProvider(*f, esia, bob, "petrova"), &linked),
+                  ALREADY_EXISTS, "ESIA_ALREADY_LINKED");
+  CHECK_RPC_ERROR(CompleteLink(*f, bob, LinkAtProvider(*f, esia, bob, "ivanov"), &linked),
+                  ALREADY_EXISTS, "ESIA_ALREADY_LINKED");
+  // An account tied to one person is not tied to a second.
+  CHECK_RPC_ERROR(CompleteLink(*f, alice, LinkAtProvider(*f, esia, alice, "kuznetsova"), &linked),
+                  FAILED_PRECONDITION, "ACCOUNT_ALREADY_LINKED");
+  CHECK(SignIn(*f, esia, "ivanov").account().id() == alice_account.id());
+  CHECK(SignIn(*f, esia, "kuznetsova").created());  // nobody took her
+
+  // Linking needs a signed-in caller.
+  v1::StartEsiaLinkResponse refused;
+  CHECK_RPC_ERROR(f->stub().StartEsiaLink(IdentityFixture::Context().get(), {}, &refused),
+                  UNAUTHENTICATED, "TOKEN_REQUIRED");
 }
 
 }  // namespace
