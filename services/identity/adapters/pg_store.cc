@@ -1,5 +1,9 @@
 #include "services/identity/adapters/pg_store.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
@@ -7,6 +11,7 @@
 #include "libs/core/status.h"
 #include "libs/pg/outbox.h"
 #include "libs/pg/time.h"
+#include "services/identity/domain/validation.h"
 #include "parta/identity/v1/events.pb.h"
 
 namespace parta::identity {
@@ -19,7 +24,7 @@ constexpr char kAccountColumns[] =
     "id::text, coalesce(email, ''), coalesce(phone, ''), display_name, state, verification, "
     "is_operator, password_hash, " PARTA_PG_US("created_at")
     ", coalesce(username, ''), coalesce(external_key, ''), guest, coalesce(esia_oid, ''), "
-    "esia_trusted";
+    "esia_trusted, coalesce(snils_masked, '')";
 
 AccountState ParseState(const std::string& text) {
   if (text == "locked") return AccountState::kLocked;
@@ -46,6 +51,7 @@ Account AccountFromRow(const pqxx::row& row) {
                  .guest = row[11].as<bool>(),
                  .esia_oid = row[12].as<std::string>(),
                  .esia_trusted = row[13].as<bool>(),
+                 .snils_masked = row[14].as<std::string>(),
                  .password_hash = row[7].as<std::string>(),
                  .created_at = FromMicros(row[8].as<int64_t>())};
   SettleVerification(account);
@@ -105,6 +111,16 @@ class PgIdentityTransaction final : public IdentityTransaction {
  public:
   PgIdentityTransaction(pqxx::transaction_base& tx, const MasterKey& master_key)
       : tx_(tx), master_key_(master_key) {}
+
+  // The keyed hash a SNILS is found by: HMAC-SHA-256 under a subkey of the master key.
+  std::string SnilsHash(absl::string_view snils) const {
+    const std::string key = master_key_.DeriveSubkey("snils lookup");
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(snils.data()), snils.size(), digest, &length);
+    return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
+  }
 
   absl::StatusOr<std::optional<std::string>> ClaimRequest(absl::string_view caller_id,
                                                           absl::string_view operation,
@@ -231,6 +247,24 @@ class PgIdentityTransaction final : public IdentityTransaction {
       return AlreadyExists("ESIA_ALREADY_LINKED",
                            "this ESIA person is tied to another account already");
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status SetSnils(absl::string_view account_id, absl::string_view snils) override {
+    if (snils.empty()) {
+      tx_.exec_params(
+          "UPDATE accounts SET snils_sealed = NULL, snils_hash = NULL, snils_masked = NULL "
+          "WHERE id = $1",
+          std::string(account_id));
+      return absl::OkStatus();
+    }
+    // Sealed for this account alone: a row's value cannot be moved to another account's.
+    const std::string sealed = master_key_.Seal(snils, absl::StrCat("snils ", account_id));
+    const std::string hash = SnilsHash(snils);
+    tx_.exec_params(
+        "UPDATE accounts SET snils_sealed = $2, snils_hash = $3, snils_masked = $4 WHERE id = $1",
+        std::string(account_id), pqxx::binarystring(sealed.data(), sealed.size()), hash,
+        MaskSnils(snils));
     return absl::OkStatus();
   }
 

@@ -42,7 +42,9 @@ v1::VerificationLevel ToProto(VerificationLevel level) {
   return v1::VERIFICATION_LEVEL_UNSPECIFIED;
 }
 
-void ToProto(const Account& account, v1::Account& out) {
+// `own`: an answer to the account's own person (what only he is shown).
+void ToProto(const Account& account, v1::Account& out, bool own = false) {
+  if (own) out.set_snils_masked(account.snils_masked);
   out.set_id(account.id);
   out.set_email(account.email);
   out.set_phone(account.phone);
@@ -95,7 +97,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                                                               .phone = req.phone(),
                                                               .password = req.password(),
                                                               .display_name = req.display_name()}));
-        ToProto(account, *resp.mutable_account());
+        ToProto(account, *resp.mutable_account(), /*own=*/true);
         return absl::OkStatus();
       });
 }
@@ -144,7 +146,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                         [this](const CallContext& call, const v1::GetMeRequest&,
                                v1::GetMeResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(Account account, identity_.GetMe(*call.caller));
-                          ToProto(account, *resp.mutable_account());
+                          ToProto(account, *resp.mutable_account(), /*own=*/true);
                           return absl::OkStatus();
                         });
 }
@@ -162,7 +164,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
         }
         ASSIGN_OR_RETURN(Account account,
                          identity_.UpdateDisplayName(*call.caller, req.display_name()));
-        ToProto(account, *resp.mutable_account());
+        ToProto(account, *resp.mutable_account(), /*own=*/true);
         return absl::OkStatus();
       });
 }
@@ -289,7 +291,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                                                        .device = req.device(),
                                                        .client_address = call.client_address}));
         ToProto(signed_in.tokens, *resp.mutable_tokens());
-        ToProto(signed_in.account, *resp.mutable_account());
+        ToProto(signed_in.account, *resp.mutable_account(), /*own=*/true);
         resp.set_created(signed_in.created);
         return absl::OkStatus();
       });
@@ -322,7 +324,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                                                      .error = req.error(),
                                                      .error_description = req.error_description(),
                                                      .client_address = call.client_address}));
-        ToProto(account, *resp.mutable_account());
+        ToProto(account, *resp.mutable_account(), /*own=*/true);
         return absl::OkStatus();
       });
 }
@@ -334,7 +336,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                         [this](const CallContext& call, const v1::UnlinkEsiaRequest&,
                                v1::UnlinkEsiaResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(Account account, identity_.UnlinkEsia(*call.caller));
-                          ToProto(account, *resp.mutable_account());
+                          ToProto(account, *resp.mutable_account(), /*own=*/true);
                           return absl::OkStatus();
                         });
 }

@@ -34,6 +34,9 @@ struct Account {
   // the provider vouched for him last time (a confirmed account).
   std::string esia_oid;
   bool esia_trusted = false;
+  // What the person is shown of the SNILS his ESIA tie brought ("***-***-*** 95"), or empty. The
+  // number itself is kept sealed and never read back into an Account.
+  std::string snils_masked;
   // argon2id encoded; never leaves the service. Empty (no password verifies) for a guest and for
   // a school-managed account before activation.
   std::string password_hash;

@@ -44,6 +44,19 @@ std::string DisplayNameOf(const ProviderPerson& person) {
   return "Пользователь Госуслуг";
 }
 
+// The person's SNILS as 11 digits, or "" when the provider gave none or one whose check number
+// is wrong (said in the log, never the number).
+std::string SnilsOf(const ProviderPerson& person) {
+  if (person.snils.empty()) return "";
+  absl::StatusOr<std::string> digits = NormalizeSnils(person.snils);
+  if (!digits.ok()) {
+    log::Warning("ESIA gave a SNILS that does not check out; not kept")
+        .With("reason", ReasonOf(digits.status()));
+    return "";
+  }
+  return *std::move(digits);
+}
+
 }  // namespace
 
 absl::StatusOr<EsiaStart> Identity::StartEsia(const std::string& account_id) {
@@ -104,6 +117,7 @@ absl::StatusOr<EsiaStart> Identity::StartEsiaSignIn() { return StartEsia(""); }
 absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input) {
   ASSIGN_OR_RETURN(const EsiaArrival arrival, ArriveFromEsia(input, ""));
   const ProviderPerson& person = arrival.person;
+  const std::string snils = SnilsOf(person);
   Account account;
   bool created = false;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
@@ -119,14 +133,18 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
                         .created_at = now};
       SettleVerification(account);
       created = true;
-      return tx.InsertAccount(account);
+      RETURN_IF_ERROR(tx.InsertAccount(account));
+    } else {
+      account = *std::move(found);
+      if (account.esia_trusted != person.trusted) {
+        RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, now));
+        account.esia_trusted = person.trusted;
+        SettleVerification(account);
+      }
     }
-    account = *std::move(found);
-    if (account.esia_trusted != person.trusted) {
-      RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, now));
-      account.esia_trusted = person.trusted;
-      SettleVerification(account);
-    }
+    // The provider's word on the SNILS is the latest: kept (or forgotten) at every sign-in.
+    RETURN_IF_ERROR(tx.SetSnils(account.id, snils));
+    account.snils_masked = MaskSnils(snils);
     return absl::OkStatus();
   }));
   if (account.state != AccountState::kActive) {
@@ -156,6 +174,7 @@ absl::StatusOr<Account> Identity::CompleteEsiaLink(const auth::Claims& caller,
   ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
   ASSIGN_OR_RETURN(const EsiaArrival arrival, ArriveFromEsia(input, account.id));
   const ProviderPerson& person = arrival.person;
+  const std::string snils = SnilsOf(person);
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     RETURN_IF_ERROR(tx.LockEsiaPerson(person.oid));
     ASSIGN_OR_RETURN(std::optional<Account> holder, tx.FindAccountByEsiaOid(person.oid));
@@ -164,6 +183,7 @@ absl::StatusOr<Account> Identity::CompleteEsiaLink(const auth::Claims& caller,
                            "this ESIA person is tied to another account already");
     }
     RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, clock_.Now()));
+    RETURN_IF_ERROR(tx.SetSnils(account.id, snils));
     ASSIGN_OR_RETURN(std::optional<Account> linked, tx.FindAccount(account.id));
     if (!linked) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
     account = *std::move(linked);
@@ -189,6 +209,8 @@ absl::StatusOr<Account> Identity::UnlinkEsia(const auth::Claims& caller) {
                                 "ESIA is the account's only way in: add an e-mail or phone first");
     }
     RETURN_IF_ERROR(tx.SetEsiaLink(account.id, "", false, clock_.Now()));
+    RETURN_IF_ERROR(tx.SetSnils(account.id, ""));  // it came with the tie, and goes with it
+    account.snils_masked.clear();
     account.esia_oid.clear();
     account.esia_trusted = false;
     SettleVerification(account);

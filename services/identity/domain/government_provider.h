@@ -19,6 +19,7 @@ struct ProviderPerson {
   std::string first_name;
   std::string last_name;
   std::string middle_name;
+  std::string snils;  // as the provider writes it ("112-233-445 95"); empty when none
 };
 
 class GovernmentProvider {

@@ -48,6 +48,9 @@ class IdentityTransaction {
   // FAILED_PRECONDITION ACCOUNT_ALREADY_LINKED when the account is tied to another person.
   virtual absl::Status SetEsiaLink(absl::string_view account_id, absl::string_view oid,
                                    bool trusted, absl::Time at) = 0;
+  // Keeps the account's SNILS (11 digits) sealed, with its keyed hash and masked form; an empty
+  // `snils` forgets it.
+  virtual absl::Status SetSnils(absl::string_view account_id, absl::string_view snils) = 0;
   virtual absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) = 0;
   // Removes and returns the sign-in started with `state`, `verifier_hash` and for `account_id`
   // (empty: a sign-in); nullopt when there is none, leaving any other untouched.

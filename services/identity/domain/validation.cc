@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
@@ -197,6 +198,37 @@ absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name) {
     i += U16_LENGTH(c);
   }
   return ToUtf8(*normalized);
+}
+
+absl::StatusOr<std::string> NormalizeSnils(absl::string_view snils) {
+  std::string digits;
+  for (const char c : snils) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      digits.push_back(c);
+    } else if (c != '-' && c != ' ') {
+      return InvalidArgument("INVALID_SNILS", "a SNILS is 11 digits");
+    }
+  }
+  if (digits.size() != 11) return InvalidArgument("INVALID_SNILS", "a SNILS is 11 digits");
+  int64_t number = 0;
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) {
+    const int digit = digits[i] - '0';
+    number = number * 10 + digit;
+    sum += digit * (9 - i);
+  }
+  if (number <= 1001998) return digits;  // issued before check numbers
+  int check = sum % 101;
+  if (check == 100) check = 0;
+  if (check != (digits[9] - '0') * 10 + (digits[10] - '0')) {
+    return InvalidArgument("INVALID_SNILS", "the SNILS's check number is wrong");
+  }
+  return digits;
+}
+
+std::string MaskSnils(absl::string_view digits) {
+  if (digits.size() != 11) return "";
+  return absl::StrCat("***-***-*** ", digits.substr(9, 2));
 }
 
 }  // namespace parta::identity

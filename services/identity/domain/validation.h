@@ -44,4 +44,11 @@ absl::StatusOr<std::string> NormalizeLoginCode(absl::string_view code);
 // Trimmed, NFC, 1 to 100 characters, no control characters: INVALID_DISPLAY_NAME otherwise.
 absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);
 
+// A SNILS as its 11 digits ("112-233-445 95" → "11223344595"), its check number right: the sum
+// of the first nine digits weighted 9 down to 1, modulo 101, 100 counting as 0 (numbers up to
+// 001-001-998 carry no check). INVALID_SNILS otherwise.
+absl::StatusOr<std::string> NormalizeSnils(absl::string_view snils);
+// What a person is shown of his SNILS: "***-***-*** 95".
+std::string MaskSnils(absl::string_view digits);
+
 }  // namespace parta::identity

@@ -151,7 +151,8 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
                         .trusted = claims.trusted,
                         .first_name = StringField(data, "firstName"),
                         .last_name = StringField(data, "lastName"),
-                        .middle_name = StringField(data, "middleName")};
+                        .middle_name = StringField(data, "middleName"),
+                        .snils = StringField(data, "snils")};
   // The person's own record is the fresher word on whether his account is confirmed.
   if (auto trusted = data.find("trusted"); trusted != data.end() && trusted->is_boolean()) {
     person.trusted = trusted->get<bool>();

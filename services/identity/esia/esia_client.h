@@ -27,8 +27,8 @@ struct EsiaSettings {
   std::string base_url;      // http://host:port of the provider
   std::string client_id;     // this system's mnemonic at the provider
   std::string redirect_uri;  // where the provider sends the person back (registered there)
-  // Only what is used: the person's names (see the README for what is fetched and kept).
-  std::string scope = "openid fullname";
+  // Only what is used: the names and the SNILS (see the README for what is fetched and kept).
+  std::string scope = "openid fullname snils";
   std::string issuer;                     // what the ID tokens' `iss` must say
   std::string key_file;                   // the system's private key (PEM)
   std::string certificate_file;           // its registered certificate (PEM)

@@ -200,6 +200,7 @@ TEST_CASE(
   CHECK(account.esia_linked());
   CHECK(account.display_name() == "Иван Иванов");
   CHECK(account.email().empty());  // the provider's e-mail is not a login here
+  CHECK(account.snils_masked() == "***-***-*** 95");
 
   // The tokens are a session like any other.
   v1::GetMeResponse me;
@@ -208,6 +209,28 @@ TEST_CASE(
                      v1::GetMeRequest(), &me)
               .ok());
   CHECK(me.account().id() == account.id());
+  CHECK(me.account().snils_masked() == "***-***-*** 95");
+  // The SNILS is kept sealed and found by its keyed hash: the digits are nowhere in the row.
+  pqxx::result row;
+  REQUIRE(f->pool()
+              .Transact([&](pqxx::work& tx) {
+                row = tx.exec_params(
+                    "SELECT encode(snils_sealed, 'escape'), snils_hash, snils_masked FROM accounts "
+                    "WHERE id = $1",
+                    account.id());
+                return absl::OkStatus();
+              })
+              .ok());
+  REQUIRE(row.size() == 1);
+  CHECK_FALSE(absl::StrContains(row[0][0].as<std::string>(), "11223344595"));
+  CHECK(row[0][1].as<std::string>().size() == 64);
+  CHECK_FALSE(absl::StrContains(row[0][1].as<std::string>(), "11223344595"));
+  // Other services never see it.
+  v1::GetAccountRequest get;
+  get.set_account_id(account.id());
+  v1::GetAccountResponse got;
+  REQUIRE(f->stub().GetAccount(IdentityFixture::Context(f->ServiceToken()).get(), get, &got).ok());
+  CHECK(got.account().snils_masked().empty());
 
   const v1::CompleteEsiaSignInResponse second = SignIn(*f, esia, "ivanov");
   CHECK_FALSE(second.created());
@@ -217,6 +240,9 @@ TEST_CASE(
   // Another person is another account.
   const v1::CompleteEsiaSignInResponse other = SignIn(*f, esia, "petrova");
   CHECK(other.created());
+  CHECK(other.account().snils_masked() == "***-***-*** 39");
+  // A person without a SNILS has none shown.
+  CHECK(SignIn(*f, esia, "kuznetsova").account().snils_masked().empty());
   CHECK(other.account().id() != account.id());
 }
 
@@ -435,6 +461,7 @@ TEST_CASE("A signed-in person links ESIA to his account, signs in with it, and u
   CHECK(linked.account().esia_linked());
   CHECK(linked.account().verification_level() == v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED);
   CHECK(linked.account().email() == mine.email());
+  CHECK(linked.account().snils_masked() == "***-***-*** 95");
 
   // ESIA now opens the same account.
   const v1::CompleteEsiaSignInResponse signed_in = SignIn(*f, esia, "ivanov");
@@ -445,6 +472,7 @@ TEST_CASE("A signed-in person links ESIA to his account, signs in with it, and u
   REQUIRE(f->stub().UnlinkEsia(IdentityFixture::Context(token).get(), {}, &unlinked).ok());
   CHECK_FALSE(unlinked.account().esia_linked());
   CHECK(unlinked.account().verification_level() == v1::VERIFICATION_LEVEL_NONE);
+  CHECK(unlinked.account().snils_masked().empty());  // it came with the tie and went with it
   CHECK_RPC_ERROR(f->stub().UnlinkEsia(IdentityFixture::Context(token).get(), {}, &unlinked),
                   FAILED_PRECONDITION, "ESIA_NOT_LINKED");
   // Untied, the person is new to Parta again.
@@ -475,10 +503,8 @@ TEST_CASE("A link is finished only by whoever started it, and never ties a perso
   // And a sign-in's return cannot finish a link.
   v1::StartEsiaSignInResponse started;
   REQUIRE(Start(*f, &started).ok());
-  Return sign_in{SignInAtProvider(esia, started.authorization_url(), "ivanov"),
-                 started.verifier()};
-  CHECK_RPC_ERROR(CompleteLink(*f, alice, sign_in, &linked), UNAUTHENTICATED,
-                  "ESIA_STATE_UNKNOWN");
+  Return sign_in{SignInAtProvider(esia, started.authorization_url(), "ivanov"), started.verifier()};
+  CHECK_RPC_ERROR(CompleteLink(*f, alice, sign_in, &linked), UNAUTHENTICATED, "ESIA_STATE_UNKNOWN");
   REQUIRE(CompleteLink(*f, alice, back, &linked).ok());
   CHECK(linked.account().id() == alice_account.id());
 

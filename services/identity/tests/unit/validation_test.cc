@@ -76,3 +76,25 @@ TEST_CASE("Display names are trimmed, NFC-normalised and free of control charact
 
 }  // namespace
 }  // namespace parta::identity
+
+namespace parta::identity {
+namespace {
+
+TEST_CASE("A SNILS is read as its digits and refused when its check number is wrong",
+          "[identity][unit]") {
+  auto ivanov = NormalizeSnils("112-233-445 95");
+  REQUIRE(ivanov.ok());
+  CHECK(*ivanov == "11223344595");
+  CHECK(NormalizeSnils("11223344595").ok());
+  auto petrova = NormalizeSnils("223-344-556 39");  // weighted sum 140: 140 mod 101 = 39
+  REQUIRE(petrova.ok());
+  CHECK(MaskSnils(*petrova) == "***-***-*** 39");
+  CHECK(ReasonOf(NormalizeSnils("223-344-556 03").status()) == "INVALID_SNILS");
+  CHECK(ReasonOf(NormalizeSnils("112-233-445").status()) == "INVALID_SNILS");
+  CHECK(ReasonOf(NormalizeSnils("112-233-445 9a").status()) == "INVALID_SNILS");
+  // Numbers up to 001-001-998 were issued without check numbers.
+  CHECK(NormalizeSnils("001-001-998 00").ok());
+}
+
+}  // namespace
+}  // namespace parta::identity
