@@ -136,6 +136,9 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
       RETURN_IF_ERROR(tx.InsertAccount(account));
     } else {
       account = *std::move(found);
+      if (account.state != AccountState::kActive) {
+        return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
+      }
       if (account.esia_trusted != person.trusted) {
         RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, now));
         account.esia_trusted = person.trusted;
@@ -198,6 +201,11 @@ absl::StatusOr<Account> Identity::CompleteEsiaLink(const auth::Claims& caller,
 absl::StatusOr<Account> Identity::UnlinkEsia(const auth::Claims& caller) {
   ASSIGN_OR_RETURN(Account account, ActiveAccount(caller));
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    // Under the person's lock, so that a sign-in of the same person finishes before or starts
+    // after (and then finds no account tied to him).
+    if (!account.esia_oid.empty()) {
+      RETURN_IF_ERROR(tx.LockEsiaPerson(account.esia_oid));
+    }
     ASSIGN_OR_RETURN(std::optional<Account> current, tx.FindAccount(account.id));
     if (!current) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
     account = *std::move(current);

@@ -1,5 +1,8 @@
 #include "services/identity/esia/esia_client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -42,8 +45,10 @@ absl::StatusOr<std::unique_ptr<EsiaClient>> EsiaClient::Open(const EsiaSettings&
   ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(settings.base_url, kHttpReasons));
   // Plain HTTP carries the code, the tokens and personal data in the clear: only to a provider
   // on this machine (the emulator) unless the deployment says otherwise.
+  in_addr address{};
   const bool loopback =
-      url.host == "localhost" || absl::StartsWith(url.host, "127.") || url.host == "[::1]";
+      url.host == "localhost" || (::inet_pton(AF_INET, url.host.c_str(), &address) == 1 &&
+                                  (ntohl(address.s_addr) >> 24) == 127);
   if (!loopback && !settings.allow_plain_http) {
     return InvalidArgument(
         "ESIA_BAD_URL", absl::StrCat("ESIA at ", url.host,

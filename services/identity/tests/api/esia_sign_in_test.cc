@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/core/status.h"
 #include "libs/http/client.h"
 #include "libs/http/encoding.h"
 #include "libs/testing/esia_emulator_server.h"
@@ -525,6 +526,24 @@ TEST_CASE("A link is finished only by whoever started it, and never ties a perso
   v1::StartEsiaLinkResponse refused;
   CHECK_RPC_ERROR(f->stub().StartEsiaLink(IdentityFixture::Context().get(), {}, &refused),
                   UNAUTHENTICATED, "TOKEN_REQUIRED");
+}
+
+TEST_CASE("A provider elsewhere over plain http is refused unless the deployment allows it",
+          "[identity][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect});
+  esia::EsiaSettings settings{.base_url = "http://127.example.org:" + std::to_string(esia.port()),
+                              .client_id = kClientId,
+                              .redirect_uri = kRedirect,
+                              .issuer = esia.issuer(),
+                              .key_file = esia.client_key_path(),
+                              .certificate_file = esia.client_certificate_path(),
+                              .provider_certificate_file = esia.provider_certificate_path()};
+  CHECK(::parta::ReasonOf(esia::EsiaClient::Open(settings).status()) == "ESIA_BAD_URL");
+  settings.allow_plain_http = true;
+  CHECK(esia::EsiaClient::Open(settings).ok());
+  settings.allow_plain_http = false;
+  settings.base_url = esia.base_url();  // 127.0.0.1
+  CHECK(esia::EsiaClient::Open(settings).ok());
 }
 
 }  // namespace
