@@ -126,7 +126,8 @@ absl::StatusOr<IdTokenClaims> IdTokenVerifier::Check(absl::string_view token,
   IdTokenClaims result;
   result.oid = StringClaim(*claims, "sub");
   const auto subject = claims->find("urn:esia:sbj");
-  if (subject != claims->end() && subject->is_object()) {
+  if (subject != claims->end() && !subject->is_object()) return Bad("a malformed urn:esia:sbj");
+  if (subject != claims->end()) {
     const std::string oid = StringClaim(*subject, "urn:esia:sbj_oid");
     if (!oid.empty() && oid != result.oid) return Bad("two different subjects");
     const auto trusted = subject->find("urn:esia:sbj_is_tru");
