@@ -9,16 +9,6 @@
 #include "libs/http/encoding.h"
 
 namespace parta::esia_emulator {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 Target SplitTarget(absl::string_view target) {
   const size_t question = target.find('?');
@@ -26,33 +16,12 @@ Target SplitTarget(absl::string_view target) {
   return {std::string(target.substr(0, question)), std::string(target.substr(question + 1))};
 }
 
-std::optional<std::string> PercentDecode(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<Params> ParseForm(absl::string_view text) {
   Params params;
   for (absl::string_view piece : absl::StrSplit(text, '&', absl::SkipEmpty())) {
     const size_t equals = piece.find('=');
-    const std::optional<std::string> name = PercentDecode(piece.substr(0, equals));
-    const std::optional<std::string> value = PercentDecode(
+    const std::optional<std::string> name = http::FormDecode(piece.substr(0, equals));
+    const std::optional<std::string> value = http::FormDecode(
         equals == absl::string_view::npos ? absl::string_view() : piece.substr(equals + 1));
     if (!name || !value) {
       return InvalidArgument("BAD_ENCODING", "a parameter has a malformed %-escape");
@@ -124,7 +93,10 @@ bool IsUuidText(absl::string_view text) {
   if (text.size() != 36) return false;
   for (size_t i = 0; i < text.size(); ++i) {
     const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? text[i] != '-' : HexValue(text[i]) < 0) return false;
+    if (dash_position ? text[i] != '-'
+                      : !absl::ascii_isxdigit(static_cast<unsigned char>(text[i]))) {
+      return false;
+    }
   }
   return true;
 }

@@ -24,9 +24,6 @@ struct Target {
 };
 Target SplitTarget(absl::string_view target);
 
-// Decodes %XX escapes and '+' (a space); nullopt for a '%' not followed by two hex digits.
-std::optional<std::string> PercentDecode(absl::string_view text);
-
 // Parses a query string or a form body ("a=1&b=x%20y"). Empty pieces are skipped; a name without
 // '=' has the empty value. INVALID_ARGUMENT (BAD_ENCODING) for a malformed escape, and
 // (DUPLICATE_PARAMETER) for a name given twice: OAuth 2.0 forbids repeating a parameter.

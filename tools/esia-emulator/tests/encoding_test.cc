@@ -9,15 +9,6 @@
 namespace parta::esia_emulator {
 namespace {
 
-TEST_CASE("PercentDecode reads escapes and plus signs and refuses broken escapes", "[esia][unit]") {
-  CHECK(PercentDecode("a+b%20c%2B%d0%98") == std::optional<std::string>("a b c+И"));
-  CHECK(PercentDecode("") == std::optional<std::string>(""));
-  CHECK(!PercentDecode("%").has_value());
-  CHECK(!PercentDecode("%2").has_value());
-  CHECK(!PercentDecode("%zz").has_value());
-  CHECK(!PercentDecode("abc%4").has_value());
-}
-
 TEST_CASE("ParseForm splits a query and refuses repeated parameters", "[esia][unit]") {
   const absl::StatusOr<Params> params = ParseForm("a=1&b=x%20y&&flag&c=");
   REQUIRE_OK(params);

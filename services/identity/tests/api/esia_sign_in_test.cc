@@ -43,19 +43,6 @@ void UseEsia(IdentityConfig& config, const PrivateEsia& esia) {
                                    .provider_certificate_file = esia.provider_certificate_path()};
 }
 
-std::string PercentDecode(absl::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(text[i] == '+' ? ' ' : text[i]);
-    }
-  }
-  return out;
-}
-
 // The query of a URL as a map.
 std::map<std::string, std::string> QueryOf(absl::string_view url) {
   std::map<std::string, std::string> query;
@@ -64,7 +51,7 @@ std::map<std::string, std::string> QueryOf(absl::string_view url) {
   for (absl::string_view pair : absl::StrSplit(url.substr(mark + 1), '&', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> kv =
         absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    query[PercentDecode(kv.first)] = PercentDecode(kv.second);
+    query[http::FormDecode(kv.first).value_or("")] = http::FormDecode(kv.second).value_or("");
   }
   return query;
 }
