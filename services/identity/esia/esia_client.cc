@@ -11,6 +11,7 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/http/encoding.h"
+#include "libs/text/json_nesting.h"
 
 namespace parta::identity::esia {
 namespace {
@@ -25,6 +26,9 @@ absl::Status BadResponse(absl::string_view what) {
 
 // The JSON object of an answer, or ESIA_BAD_RESPONSE.
 absl::StatusOr<json> JsonOf(const http::Response& response, absl::string_view what) {
+  if (!text::JsonNestingWithin(response.body)) {
+    return BadResponse(absl::StrCat(what, " with JSON nested too deep"));
+  }
   json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object()) return BadResponse(absl::StrCat(what, " with something not JSON"));
   return parsed;
@@ -72,7 +76,10 @@ EsiaClient::EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<Req
       // No kept-alive connections: a request that died on a stale one would be sent again, and
       // the code exchange must never be (the provider spends the code on the first).
       http_(url_.host, url_.port,
-            {.max_connections = 16, .max_idle_connections = 0, .reasons = kHttpReasons}) {}
+            {.max_connections = 16,
+             .max_idle_connections = 0,
+             .max_response_bytes = size_t{1} << 20,  // tokens and a person's data
+             .reasons = kHttpReasons}) {}
 
 std::string EsiaClient::Target(absl::string_view path) const {
   return absl::StrCat(absl::StripSuffix(url_.path, "/"), path);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
+#include "libs/text/json_nesting.h"
 
 namespace parta::identity::esia {
 
@@ -30,7 +31,8 @@ absl::Status Bad(absl::string_view what) {
 // The JSON of a base64url part; nullopt when it is neither.
 std::optional<json> JsonPart(absl::string_view part) {
   std::optional<std::string> bytes = Base64UrlDecode(part);
-  if (!bytes) return std::nullopt;
+  // Bounded before the recursive parser sees it.
+  if (!bytes || !text::JsonNestingWithin(*bytes)) return std::nullopt;
   json parsed = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object()) return std::nullopt;
   return parsed;

@@ -134,6 +134,13 @@ TEST_CASE("ID tokens that are not RS256 JWTs by the provider's key are refused, 
   CheckRefused(*verifier, "a.b.c", "not a JWT");
   CheckRefused(*verifier, good.substr(0, good.rfind('.')), "not a JWT");
   CheckRefused(*verifier, "", "not a JWT");
+  // Nesting is bounded before any parser recurses.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CheckRefused(*verifier, Base64UrlEncode(deep) + rest, "not a JWT");
+  CheckRefused(
+      *verifier,
+      good.substr(0, good.find('.') + 1) + Base64UrlEncode(deep) + good.substr(good.rfind('.')),
+      "not a JWT");
 }
 
 }  // namespace
