@@ -1,9 +1,14 @@
 #include "services/content/storage/s3_blob_store.h"
 
+#include <netinet/in.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -135,6 +140,78 @@ TEST_CASE("Names that are not a blob's never reach the bucket as keys", "[s3][in
   REQUIRE_OK(store->WriteStaged("x", 0, "bytes"));
   CHECK_STATUS(store->Promote("x", "../../etc/passwd"), kInvalidArgument, "BLOB_NAME");
   CHECK_STATUS(store->Read("../x", 0, 1), kNotFound, "BLOB_MISSING");
+}
+
+// A store that answers every request with the next of `answers` (after HEAD's 200), one
+// connection per request: for answers a real store should never give.
+class ScriptedStore {
+ public:
+  explicit ScriptedStore(std::vector<std::string> answers) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    answers.insert(answers.begin(), "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    thread_ = std::thread([this, answers] {
+      for (const std::string& answer : answers) {
+        const int client = ::accept(fd_, nullptr, nullptr);
+        if (client < 0) return;
+        std::string head;
+        char c;
+        while (head.find("\r\n\r\n") == std::string::npos && ::read(client, &c, 1) == 1) {
+          head.push_back(c);
+        }
+        const std::string closing = answer.substr(0, answer.find("\r\n")) +
+                                    "\r\nConnection: close" + answer.substr(answer.find("\r\n"));
+        (void)!::write(client, closing.data(), closing.size());
+        ::close(client);
+      }
+    });
+  }
+  ~ScriptedStore() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string endpoint() const { return absl::StrCat("http://127.0.0.1:", port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_CASE(
+    "A store that answers another range than asked, or ignores a range from an offset, is "
+    "not believed",
+    "[s3][integration]") {
+  const std::string sha(64, 'a');
+  ScriptedStore store({
+      "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/100\r\nContent-Length: "
+      "10\r\n\r\n0123456789",
+      "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+      "HTTP/1.1 404 Not Found\r\nContent-Length: 46\r\n\r\n"
+      "<Error><Code>NoSuchBucket</Code></Error>      ",
+  });
+  const std::string staging =
+      (std::filesystem::temp_directory_path() /
+       absl::StrCat("parta-s3-scripted-", absl::BytesToHexString(RandomBytes(6))))
+          .string();
+  auto opened = S3BlobStore::Open({.endpoint = store.endpoint(),
+                                   .bucket = "b",
+                                   .credentials = {.access_key_id = "k", .secret_access_key = "s"}},
+                                  staging);
+  REQUIRE_OK(opened);
+  S3BlobStore& s3 = **opened;
+  CHECK_STATUS(s3.Read(sha, 50, 10), kUnavailable, "BLOB_STORE_FAILED");  // bytes 0-9 for 50-59
+  CHECK_STATUS(s3.Read(sha, 50, 10), kUnavailable, "BLOB_STORE_FAILED");  // the whole, at 50
+  CHECK_STATUS(s3.Read(sha, 0, 10), kUnavailable, "BLOB_STORE_FAILED");   // no bucket, no blob
+  std::filesystem::remove_all(staging);
 }
 
 }  // namespace
