@@ -18,8 +18,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "libs/core/random.h"
+#include "libs/http/client.h"
+#include "libs/http/encoding.h"
 #include "libs/testing/certificates.h"
 
 #ifndef PARTA_ESIA_EMULATOR_BIN
@@ -136,5 +140,41 @@ PrivateEsia::~PrivateEsia() {
 }
 
 std::string PrivateEsia::base_url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+
+std::map<std::string, std::string> QueryOf(absl::string_view url) {
+  std::map<std::string, std::string> query;
+  const size_t mark = url.find('?');
+  if (mark == absl::string_view::npos) return query;
+  for (absl::string_view pair : absl::StrSplit(url.substr(mark + 1), '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    query[http::FormDecode(kv.first).value_or("")] = http::FormDecode(kv.second).value_or("");
+  }
+  return query;
+}
+
+std::string PrivateEsia::SignInAs(const std::string& authorization_url,
+                                  const std::string& person) const {
+  REQUIRE(absl::StartsWith(authorization_url, base_url()));
+  http::Client browser("127.0.0.1", port_);
+  auto page = browser.Get(authorization_url.substr(base_url().size()), absl::Seconds(10));
+  REQUIRE(page.ok());
+  if (page->status == 302) return page->Header("Location");  // refused at once
+  INFO(page->body);
+  REQUIRE(page->status == 200);
+  const std::string marker = "name=\"request\" value=\"";
+  const size_t at = page->body.find(marker);
+  REQUIRE(at != std::string::npos);
+  const size_t start = at + marker.size();
+  const std::string request = page->body.substr(start, page->body.find('"', start) - start);
+  auto chosen = browser.Send({.method = "POST",
+                              .target = "/aas/oauth2/v2/ac/login",
+                              .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                              .body = http::FormEncode({{"request", request}, {"person", person}})},
+                             absl::Seconds(10));
+  REQUIRE(chosen.ok());
+  REQUIRE(chosen->status == 302);
+  return chosen->Header("Location");
+}
 
 }  // namespace parta::testing

@@ -9,10 +9,16 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace parta::testing {
+
+// The query of a URL, decoded.
+std::map<std::string, std::string> QueryOf(absl::string_view url);
 
 class PrivateEsia {
  public:
@@ -41,6 +47,11 @@ class PrivateEsia {
   // A self-signed certificate (PEM) of the emulator's ID token signing key: what the client
   // verifies ID tokens with.
   const std::string& provider_certificate_path() const { return provider_certificate_path_; }
+  // The person's browser: opens `authorization_url` (this emulator's), chooses the test person
+  // `person` ("ivanov") on its page and answers the address the emulator sends him back to (its
+  // query has `code` and `state`, or `error`). Fails the test on anything else.
+  std::string SignInAs(const std::string& authorization_url, const std::string& person) const;
+
   // The emulator's stderr: one line per request.
   std::string log_path() const { return folder_ + "/emulator.log"; }
 

@@ -113,6 +113,11 @@ class PgIdentityTransaction final : public IdentityTransaction {
       : tx_(tx), master_key_(master_key) {}
 
   // The keyed hash a SNILS is found by: HMAC-SHA-256 under a subkey of the master key.
+  // A child's record is sealed for its account and child alone: it cannot be moved to another.
+  static std::string ChildContext(absl::string_view account_id, absl::string_view child_oid) {
+    return absl::StrCat("esia child ", account_id, " ", child_oid);
+  }
+
   std::string SnilsHash(absl::string_view snils) const {
     const std::string key = master_key_.DeriveSubkey("snils lookup");
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -266,6 +271,50 @@ class PgIdentityTransaction final : public IdentityTransaction {
         std::string(account_id), pqxx::binarystring(sealed.data(), sealed.size()), hash,
         MaskSnils(snils));
     return absl::OkStatus();
+  }
+
+  absl::Status SetEsiaChildren(absl::string_view account_id,
+                               const std::vector<ProviderChild>& children) override {
+    tx_.exec_params("DELETE FROM esia_children WHERE account_id = $1", std::string(account_id));
+    int position = 0;
+    for (const ProviderChild& child : children) {
+      // The provider's fields never hold a line break (esia/esia_client.cc checks them).
+      const std::string sealed = master_key_.Seal(
+          absl::StrJoin({child.last_name, child.first_name, child.middle_name, child.birth_date},
+                        "\n"),
+          ChildContext(account_id, child.oid));
+      tx_.exec_params(
+          "INSERT INTO esia_children (account_id, child_oid, position, sealed) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+          std::string(account_id), child.oid, position++,
+          pqxx::binarystring(sealed.data(), sealed.size()));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ProviderChild>> ListEsiaChildren(
+      absl::string_view account_id) override {
+    std::vector<ProviderChild> children;
+    for (const pqxx::row& row : tx_.exec_params(
+             "SELECT child_oid, sealed FROM esia_children WHERE account_id = $1 ORDER BY position",
+             std::string(account_id))) {
+      ProviderChild child{.oid = row[0].as<std::string>()};
+      const pqxx::binarystring sealed(row[1]);
+      ASSIGN_OR_RETURN(const std::string data,
+                       master_key_.Open(absl::string_view(sealed.get(), sealed.size()),
+                                        ChildContext(account_id, child.oid)));
+      std::vector<std::string> fields = absl::StrSplit(data, '\n');
+      if (fields.size() != 4) {
+        return Error(absl::StatusCode::kDataLoss, "SEALED_SECRET_CORRUPT",
+                     "a child's sealed record has the wrong shape");
+      }
+      child.last_name = std::move(fields[0]);
+      child.first_name = std::move(fields[1]);
+      child.middle_name = std::move(fields[2]);
+      child.birth_date = std::move(fields[3]);
+      children.push_back(std::move(child));
+    }
+    return children;
   }
 
   absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) override {

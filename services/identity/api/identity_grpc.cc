@@ -341,6 +341,46 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                         });
 }
 
+namespace {
+
+void ToProto(const ProviderChild& child, v1::EsiaChild& out) {
+  out.set_id(child.oid);
+  out.set_last_name(child.last_name);
+  out.set_first_name(child.first_name);
+  out.set_middle_name(child.middle_name);
+  out.set_birth_date(child.birth_date);
+}
+
+}  // namespace
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ListEsiaChildren(
+    ::grpc::CallbackServerContext* context, const v1::ListEsiaChildrenRequest* request,
+    v1::ListEsiaChildrenResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListEsiaChildrenRequest&,
+             v1::ListEsiaChildrenResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<ProviderChild> children,
+                         identity_.ListEsiaChildren(*call.caller));
+        for (const ProviderChild& child : children) ToProto(child, *resp.add_children());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::GetEsiaChild(
+    ::grpc::CallbackServerContext* context, const v1::GetEsiaChildRequest* request,
+    v1::GetEsiaChildResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::GetEsiaChildRequest& req,
+             v1::GetEsiaChildResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ProviderChild child,
+                         identity_.GetEsiaChild(req.account_id(), req.child_id()));
+        ToProto(child, *resp.mutable_child());
+        return absl::OkStatus();
+      });
+}
+
 ::grpc::ServerUnaryReactor* IdentityGrpcService::ActivateManagedAccount(
     ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
     v1::ActivateManagedAccountResponse* response) {

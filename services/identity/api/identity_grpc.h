@@ -69,6 +69,12 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* UnlinkEsia(::grpc::CallbackServerContext* context,
                                          const v1::UnlinkEsiaRequest* request,
                                          v1::UnlinkEsiaResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListEsiaChildren(::grpc::CallbackServerContext* context,
+                                               const v1::ListEsiaChildrenRequest* request,
+                                               v1::ListEsiaChildrenResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetEsiaChild(::grpc::CallbackServerContext* context,
+                                           const v1::GetEsiaChildRequest* request,
+                                           v1::GetEsiaChildResponse* response) override;
   ::grpc::ServerUnaryReactor* ActivateManagedAccount(
       ::grpc::CallbackServerContext* context, const v1::ActivateManagedAccountRequest* request,
       v1::ActivateManagedAccountResponse* response) override;

@@ -145,8 +145,10 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
         SettleVerification(account);
       }
     }
-    // The provider's word on the SNILS is the latest: kept (or forgotten) at every sign-in.
+    // The provider's word on the SNILS and the children is the latest: kept (or forgotten) at
+    // every sign-in.
     RETURN_IF_ERROR(tx.SetSnils(account.id, snils));
+    RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, person.children));
     account.snils_masked = MaskSnils(snils);
     return absl::OkStatus();
   }));
@@ -187,6 +189,7 @@ absl::StatusOr<Account> Identity::CompleteEsiaLink(const auth::Claims& caller,
     }
     RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, clock_.Now()));
     RETURN_IF_ERROR(tx.SetSnils(account.id, snils));
+    RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, person.children));
     ASSIGN_OR_RETURN(std::optional<Account> linked, tx.FindAccount(account.id));
     if (!linked) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
     account = *std::move(linked);
@@ -217,7 +220,9 @@ absl::StatusOr<Account> Identity::UnlinkEsia(const auth::Claims& caller) {
                                 "ESIA is the account's only way in: add an e-mail or phone first");
     }
     RETURN_IF_ERROR(tx.SetEsiaLink(account.id, "", false, clock_.Now()));
-    RETURN_IF_ERROR(tx.SetSnils(account.id, ""));  // it came with the tie, and goes with it
+    // They came with the tie, and go with it.
+    RETURN_IF_ERROR(tx.SetSnils(account.id, ""));
+    RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, {}));
     account.snils_masked.clear();
     account.esia_oid.clear();
     account.esia_trusted = false;
@@ -226,6 +231,47 @@ absl::StatusOr<Account> Identity::UnlinkEsia(const auth::Claims& caller) {
   }));
   log::Info("esia unlinked").With("account_id", account.id);
   return account;
+}
+
+namespace {
+
+absl::Status NotGovernmentVerified() {
+  return FailedPrecondition("NOT_GOVERNMENT_VERIFIED",
+                            "the account is not tied to a confirmed ESIA person");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ProviderChild>> Identity::ListEsiaChildren(
+    const auth::Claims& caller) {
+  ASSIGN_OR_RETURN(const Account account, ActiveAccount(caller));
+  if (account.esia_oid.empty() || !account.esia_trusted) return NotGovernmentVerified();
+  std::vector<ProviderChild> children;
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(children, tx.ListEsiaChildren(account.id));
+    return absl::OkStatus();
+  }));
+  return children;
+}
+
+absl::StatusOr<ProviderChild> Identity::GetEsiaChild(absl::string_view account_id,
+                                                     absl::string_view child_id) {
+  std::optional<Account> account;
+  std::vector<ProviderChild> children;
+  RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(account, tx.FindAccount(account_id));
+    if (!account) return absl::OkStatus();
+    ASSIGN_OR_RETURN(children, tx.ListEsiaChildren(account->id));
+    return absl::OkStatus();
+  }));
+  if (!account || account->state != AccountState::kActive || account->esia_oid.empty() ||
+      !account->esia_trusted) {
+    return NotGovernmentVerified();
+  }
+  for (ProviderChild& child : children) {
+    if (child.oid == child_id) return std::move(child);
+  }
+  return NotFound("ESIA_CHILD_NOT_FOUND", "ESIA lists no such child of the person");
 }
 
 }  // namespace parta::identity

@@ -6,10 +6,20 @@
 // and reads the person's data.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace parta::identity {
+
+// A child of a person, as the provider's register lists him.
+struct ProviderChild {
+  std::string oid;  // the provider's id of the child
+  std::string first_name;
+  std::string last_name;
+  std::string middle_name;
+  std::string birth_date;  // "YYYY-MM-DD"
+};
 
 // A person as the provider vouches for him.
 struct ProviderPerson {
@@ -20,6 +30,8 @@ struct ProviderPerson {
   std::string last_name;
   std::string middle_name;
   std::string snils;  // as the provider writes it ("112-233-445 95"); empty when none
+  // Asked for with the scope `kid_fullname` (and `kid_birthdate`); empty otherwise.
+  std::vector<ProviderChild> children;
 };
 
 class GovernmentProvider {

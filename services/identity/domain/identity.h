@@ -179,6 +179,13 @@ class Identity {
   // Unties ESIA from the caller's account; it loses the government level. FAILED_PRECONDITION
   // ESIA_NOT_LINKED, LAST_SIGN_IN_METHOD (no e-mail, phone or username to sign in with after).
   absl::StatusOr<Account> UnlinkEsia(const auth::Claims& caller);
+  // The children the provider lists for the caller (as of his last ESIA sign-in or link), while
+  // his account is tied to a confirmed ESIA person: FAILED_PRECONDITION NOT_GOVERNMENT_VERIFIED.
+  absl::StatusOr<std::vector<ProviderChild>> ListEsiaChildren(const auth::Claims& caller);
+  // For the directory (a parent claims a child): `child_id` of the government-verified account
+  // `account_id`. FAILED_PRECONDITION NOT_GOVERNMENT_VERIFIED, NOT_FOUND ESIA_CHILD_NOT_FOUND.
+  absl::StatusOr<ProviderChild> GetEsiaChild(absl::string_view account_id,
+                                             absl::string_view child_id);
 
   // Raises the verification level; a lower or equal level changes nothing.
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/identity/domain/account.h"
+#include "services/identity/domain/government_provider.h"
 
 namespace parta::identity {
 
@@ -51,6 +52,13 @@ class IdentityTransaction {
   // Keeps the account's SNILS (11 digits) sealed, with its keyed hash and masked form; an empty
   // `snils` forgets it.
   virtual absl::Status SetSnils(absl::string_view account_id, absl::string_view snils) = 0;
+  // Replaces the children the provider listed for the account (sealed: names and birth dates
+  // are a child's personal data); an empty list forgets them.
+  virtual absl::Status SetEsiaChildren(absl::string_view account_id,
+                                       const std::vector<ProviderChild>& children) = 0;
+  // The account's children as last listed, in the provider's order.
+  virtual absl::StatusOr<std::vector<ProviderChild>> ListEsiaChildren(
+      absl::string_view account_id) = 0;
   virtual absl::Status InsertEsiaSignIn(const EsiaSignInRequest& request) = 0;
   // Removes and returns the sign-in started with `state`, `verifier_hash` and for `account_id`
   // (empty: a sign-in); nullopt when there is none, leaving any other untouched.

@@ -7,11 +7,15 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
+#include "libs/core/log.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/http/encoding.h"
 #include "libs/text/json_nesting.h"
+#include "libs/text/utf8.h"
 
 namespace parta::identity::esia {
 namespace {
@@ -37,6 +41,35 @@ absl::StatusOr<json> JsonOf(const http::Response& response, absl::string_view wh
 std::string StringField(const json& object, const char* name) {
   auto it = object.find(name);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+bool HasScope(absl::string_view scopes, absl::string_view scope) {
+  for (absl::string_view item : absl::StrSplit(scopes, ' ', absl::SkipEmpty())) {
+    if (item == scope) return true;
+  }
+  return false;
+}
+
+// A name part as the provider gives it: UTF-8, at most 100 bytes, no control characters.
+bool PlainName(absl::string_view name) {
+  if (name.size() > 100 || text::Utf8Length(name) < 0) return false;
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// The provider's "dd.MM.yyyy" as "YYYY-MM-DD"; nullopt when it is not a date.
+std::optional<std::string> IsoDate(absl::string_view text) {
+  absl::CivilDay day;
+  std::string error;
+  absl::Time parsed;
+  if (!absl::ParseTime("%d.%m.%Y", text, absl::UTCTimeZone(), &parsed, &error)) {
+    return std::nullopt;
+  }
+  day = absl::ToCivilDay(parsed, absl::UTCTimeZone());
+  if (day.year() < 1900) return std::nullopt;
+  return absl::FormatCivilTime(day);
 }
 
 }  // namespace
@@ -169,7 +202,52 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
   if (auto trusted = data.find("trusted"); trusted != data.end() && trusted->is_boolean()) {
     person.trusted = trusted->get<bool>();
   }
+  if (HasScope(settings_.scope, "kid_fullname")) {
+    ASSIGN_OR_RETURN(person.children, ReadChildren(claims.oid, access_token));
+  }
   return person;
+}
+
+absl::StatusOr<std::vector<ProviderChild>> EsiaClient::ReadChildren(
+    const std::string& oid, const std::string& access_token) {
+  ASSIGN_OR_RETURN(
+      const http::Response answered,
+      http_.Send({.method = "GET",
+                  .target = Target(absl::StrCat("/rs/prns/", oid, "/kids?embed=(elements)")),
+                  .headers = {{"Authorization", "Bearer " + access_token},
+                              {"Accept", "application/json"}}},
+                 settings_.timeout));
+  if (answered.status != 200) {
+    return BadResponse(absl::StrCat("the person's children with HTTP ", answered.status));
+  }
+  ASSIGN_OR_RETURN(const json data, JsonOf(answered, "the person's children"));
+  auto elements = data.find("elements");
+  if (elements == data.end() || !elements->is_array()) {
+    return BadResponse("the person's children without a list");
+  }
+  std::vector<ProviderChild> children;
+  for (const json& element : *elements) {
+    if (!element.is_object()) return BadResponse("the person's children with a child not JSON");
+    ProviderChild child{.first_name = StringField(element, "firstName"),
+                        .last_name = StringField(element, "lastName"),
+                        .middle_name = StringField(element, "middleName")};
+    if (auto id = element.find("oid"); id != element.end() && id->is_number_integer()) {
+      child.oid = std::to_string(id->get<int64_t>());
+    } else {
+      child.oid = StringField(element, "oid");
+    }
+    std::optional<std::string> birth_date = IsoDate(StringField(element, "birthDate"));
+    // A child who cannot be matched to a pupil (no id, name or birth date) is left out.
+    if (child.oid.empty() || child.oid.size() > 64 || !PlainName(child.first_name) ||
+        !PlainName(child.last_name) || !PlainName(child.middle_name) ||
+        child.first_name.empty() || child.last_name.empty() || !birth_date) {
+      log::Warning("ESIA listed a child without a usable id, name or birth date; left out");
+      continue;
+    }
+    child.birth_date = *std::move(birth_date);
+    children.push_back(std::move(child));
+  }
+  return children;
 }
 
 }  // namespace parta::identity::esia

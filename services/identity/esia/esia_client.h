@@ -8,7 +8,8 @@
 //  - the code exchange `POST /aas/oauth2/v3/te` (form) with a new state, signed over
 //    client_id + scope + timestamp + state + redirect_uri + code; its ID token is checked
 //    (id_token.h) and its state must come back;
-//  - the person's data `GET /rs/prns/{oid}` with the access token (names, the trusted flag).
+//  - the person's data `GET /rs/prns/{oid}` with the access token (names, the trusted flag), and
+//    with the scope kid_fullname his children `GET /rs/prns/{oid}/kids?embed=(elements)`.
 // Plain http:// only for now (the emulator; see the README on the real provider).
 
 #include <memory>
@@ -27,8 +28,9 @@ struct EsiaSettings {
   std::string base_url;      // http://host:port of the provider
   std::string client_id;     // this system's mnemonic at the provider
   std::string redirect_uri;  // where the provider sends the person back (registered there)
-  // Only what is used: the names and the SNILS (see the README for what is fetched and kept).
-  std::string scope = "openid fullname snils";
+  // Only what is used: the names, the SNILS and the children's names and birth dates (see the
+  // README for what is fetched and kept).
+  std::string scope = "openid fullname snils kid_fullname kid_birthdate";
   std::string issuer;                     // what the ID tokens' `iss` must say
   std::string key_file;                   // the system's private key (PEM)
   std::string certificate_file;           // its registered certificate (PEM)
@@ -53,6 +55,9 @@ class EsiaClient final : public GovernmentProvider {
   EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<RequestSigner> signer,
              std::unique_ptr<IdTokenVerifier> verifier);
 
+  // The person's children (`GET /rs/prns/{oid}/kids`), each with his oid, names and birth date.
+  absl::StatusOr<std::vector<ProviderChild>> ReadChildren(const std::string& oid,
+                                                          const std::string& access_token);
   // `path` ("/aas/oauth2/v3/te") under the base URL's path.
   std::string Target(absl::string_view path) const;
 

@@ -19,6 +19,7 @@ namespace parta::identity {
 namespace {
 
 using parta::testing::PrivateEsia;
+using parta::testing::QueryOf;
 using testing::IdentityFixture;
 using testing::ReasonOf;
 
@@ -43,19 +44,6 @@ void UseEsia(IdentityConfig& config, const PrivateEsia& esia) {
                                    .provider_certificate_file = esia.provider_certificate_path()};
 }
 
-// The query of a URL as a map.
-std::map<std::string, std::string> QueryOf(absl::string_view url) {
-  std::map<std::string, std::string> query;
-  const size_t mark = url.find('?');
-  if (mark == absl::string_view::npos) return query;
-  for (absl::string_view pair : absl::StrSplit(url.substr(mark + 1), '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv =
-        absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    query[http::FormDecode(kv.first).value_or("")] = http::FormDecode(kv.second).value_or("");
-  }
-  return query;
-}
-
 // What the provider sent the person back with, and the verifier the starting client kept.
 struct Return {
   std::map<std::string, std::string> query;
@@ -63,31 +51,11 @@ struct Return {
   std::string& operator[](const std::string& name) { return query[name]; }
 };
 
-// The person's browser: opens `authorization_url` at the emulator, chooses `person` on its page
-// and answers the query of the address the emulator sends him back to.
+// The person's browser signs in as `person` at the emulator, and is sent back to Parta.
 std::map<std::string, std::string> SignInAtProvider(const PrivateEsia& esia,
                                                     const std::string& authorization_url,
                                                     const std::string& person) {
-  REQUIRE(absl::StartsWith(authorization_url, esia.base_url()));
-  http::Client browser("127.0.0.1", esia.port());
-  auto page = browser.Get(authorization_url.substr(esia.base_url().size()), absl::Seconds(10));
-  REQUIRE(page.ok());
-  if (page->status == 302) return QueryOf(page->Header("Location"));  // refused at once
-  INFO(page->body);
-  REQUIRE(page->status == 200);
-  const std::string marker = "name=\"request\" value=\"";
-  const size_t at = page->body.find(marker);
-  REQUIRE(at != std::string::npos);
-  const size_t start = at + marker.size();
-  const std::string request = page->body.substr(start, page->body.find('"', start) - start);
-  auto chosen = browser.Send({.method = "POST",
-                              .target = "/aas/oauth2/v2/ac/login",
-                              .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-                              .body = http::FormEncode({{"request", request}, {"person", person}})},
-                             absl::Seconds(10));
-  REQUIRE(chosen.ok());
-  REQUIRE(chosen->status == 302);
-  const std::string location = chosen->Header("Location");
+  const std::string location = esia.SignInAs(authorization_url, person);
   REQUIRE(absl::StartsWith(location, kRedirect));
   return QueryOf(location);
 }
@@ -471,6 +439,82 @@ TEST_CASE("A signed-in person links ESIA to his account, signs in with it, and u
   CHECK_RPC_ERROR(f->stub().UnlinkEsia(
                       IdentityFixture::Context(again.tokens().access_token()).get(), {}, &unlinked),
                   FAILED_PRECONDITION, "LAST_SIGN_IN_METHOD");
+}
+
+TEST_CASE("A verified parent sees the children ESIA lists for him, sealed at rest, while tied",
+          "[identity][api][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect});
+  auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
+  if (!f) return;
+  const v1::CompleteEsiaSignInResponse ivanov = SignIn(*f, esia, "ivanov");
+  const std::string token = ivanov.tokens().access_token();
+  v1::ListEsiaChildrenResponse listed;
+  REQUIRE(f->stub().ListEsiaChildren(IdentityFixture::Context(token).get(), {}, &listed).ok());
+  REQUIRE(listed.children_size() == 2);
+  const v1::EsiaChild& maria = listed.children(0);
+  CHECK(maria.id() == "1000000101");
+  CHECK(maria.last_name() == "Иванова");
+  CHECK(maria.first_name() == "Мария");
+  CHECK(maria.middle_name() == "Ивановна");
+  CHECK(maria.birth_date() == "2014-09-01");
+  CHECK(listed.children(1).first_name() == "Пётр");
+  CHECK(listed.children(1).birth_date() == "2017-05-15");
+  // The names are nowhere in the clear in the database.
+  pqxx::result rows;
+  REQUIRE(f->pool()
+              .Transact([&](pqxx::work& tx) {
+                rows = tx.exec("SELECT encode(sealed, 'escape') FROM esia_children");
+                return absl::OkStatus();
+              })
+              .ok());
+  REQUIRE(rows.size() == 2);
+  for (const pqxx::row& row : rows) {
+    CHECK_FALSE(absl::StrContains(row[0].as<std::string>(), "Иванов"));
+  }
+
+  // The directory reads one child of a verified parent with its service token.
+  v1::GetEsiaChildRequest get;
+  get.set_account_id(ivanov.account().id());
+  get.set_child_id("1000000101");
+  v1::GetEsiaChildResponse got;
+  REQUIRE(f->stub().GetEsiaChild(IdentityFixture::Context(f->ServiceToken()).get(), get, &got).ok());
+  CHECK(got.child().first_name() == "Мария");
+  // Not with a person's token, and not another person's child.
+  CHECK(f->stub().GetEsiaChild(IdentityFixture::Context(token).get(), get, &got).error_code() ==
+        ::grpc::StatusCode::PERMISSION_DENIED);
+  get.set_child_id("1000000103");  // Кузнецова's son
+  CHECK_RPC_ERROR(
+      f->stub().GetEsiaChild(IdentityFixture::Context(f->ServiceToken()).get(), get, &got),
+      NOT_FOUND, "ESIA_CHILD_NOT_FOUND");
+
+  // A person ESIA does not vouch for has no children here, and an e-mail account neither.
+  const v1::CompleteEsiaSignInResponse sidorov = SignIn(*f, esia, "sidorov");
+  CHECK_RPC_ERROR(f->stub().ListEsiaChildren(
+                      IdentityFixture::Context(sidorov.tokens().access_token()).get(), {}, &listed),
+                  FAILED_PRECONDITION, "NOT_GOVERNMENT_VERIFIED");
+  get.set_account_id(sidorov.account().id());
+  CHECK_RPC_ERROR(
+      f->stub().GetEsiaChild(IdentityFixture::Context(f->ServiceToken()).get(), get, &got),
+      FAILED_PRECONDITION, "NOT_GOVERNMENT_VERIFIED");
+  const std::string email_token = EmailAccountToken(*f, "parent@школа.рф");
+  CHECK_RPC_ERROR(
+      f->stub().ListEsiaChildren(IdentityFixture::Context(email_token).get(), {}, &listed),
+      FAILED_PRECONDITION, "NOT_GOVERNMENT_VERIFIED");
+
+  // Linked and then untied: the children go with the tie.
+  v1::CompleteEsiaLinkResponse linked;
+  REQUIRE(
+      CompleteLink(*f, email_token, LinkAtProvider(*f, esia, email_token, "kuznetsova"), &linked)
+          .ok());
+  REQUIRE(f->stub().ListEsiaChildren(IdentityFixture::Context(email_token).get(), {}, &listed).ok());
+  REQUIRE(listed.children_size() == 1);
+  CHECK(listed.children(0).first_name() == "Артём");
+  CHECK(listed.children(0).middle_name().empty());
+  v1::UnlinkEsiaResponse unlinked;
+  REQUIRE(f->stub().UnlinkEsia(IdentityFixture::Context(email_token).get(), {}, &unlinked).ok());
+  CHECK_RPC_ERROR(
+      f->stub().ListEsiaChildren(IdentityFixture::Context(email_token).get(), {}, &listed),
+      FAILED_PRECONDITION, "NOT_GOVERNMENT_VERIFIED");
 }
 
 TEST_CASE("A link is finished only by whoever started it, and never ties a person twice",
