@@ -90,4 +90,40 @@ absl::Status IdentityAccounts::ConfirmBySchool(const std::string& account_id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<VerificationLevel> IdentityAccounts::VerificationLevelOf(
+    const std::string& account_id) {
+  identity_v1::GetAccountRequest request;
+  request.set_account_id(account_id);
+  ASSIGN_OR_RETURN(auto context, Context());
+  identity_v1::GetAccountResponse response;
+  ::grpc::Status status = stub_->GetAccount(context.get(), request, &response);
+  if (status.error_code() == ::grpc::StatusCode::NOT_FOUND) return VerificationLevel::kNone;
+  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  switch (response.account().verification_level()) {
+    case identity_v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED:
+      return VerificationLevel::kGovernmentVerified;
+    case identity_v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED:
+      return VerificationLevel::kSchoolConfirmed;
+    default:
+      return VerificationLevel::kNone;
+  }
+}
+
+absl::StatusOr<GovernmentChild> IdentityAccounts::GovernmentChildOf(const std::string& parent_id,
+                                                                   const std::string& child_id) {
+  identity_v1::GetEsiaChildRequest request;
+  request.set_account_id(parent_id);
+  request.set_child_id(child_id);
+  ASSIGN_OR_RETURN(auto context, Context());
+  identity_v1::GetEsiaChildResponse response;
+  ::grpc::Status status = stub_->GetEsiaChild(context.get(), request, &response);
+  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  const identity_v1::EsiaChild& child = response.child();
+  return GovernmentChild{.id = child.id(),
+                         .last_name = child.last_name(),
+                         .first_name = child.first_name(),
+                         .middle_name = child.middle_name(),
+                         .birth_date = child.birth_date()};
+}
+
 }  // namespace parta::directory

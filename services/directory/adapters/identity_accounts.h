@@ -26,6 +26,9 @@ class IdentityAccounts final : public AccountService {
   absl::StatusOr<std::vector<ManagedAccount>> IssueLoginCodes(
       const std::vector<std::string>& account_ids) override;
   absl::Status ConfirmBySchool(const std::string& account_id) override;
+  absl::StatusOr<VerificationLevel> VerificationLevelOf(const std::string& account_id) override;
+  absl::StatusOr<GovernmentChild> GovernmentChildOf(const std::string& parent_id,
+                                                    const std::string& child_id) override;
 
  private:
   absl::StatusOr<std::unique_ptr<::grpc::ClientContext>> Context();

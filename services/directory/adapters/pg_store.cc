@@ -51,7 +51,7 @@ std::string KeyId(const std::optional<CreatedKey>& key) {
 constexpr char kSchoolColumns[] =
     "id::text, name, short_name, region_code, address, time_zone, inn, ogrn, description, "
     "contacts, logo_content_id, call_guests_allowed, " PARTA_PG_US("created_at") ", "
-    PARTA_PG_US("updated_at");
+    PARTA_PG_US("updated_at") ", verified_adults_only";
 
 School SchoolFromRow(const pqxx::row& row) {
   return School{.id = row[0].as<std::string>(),
@@ -66,6 +66,7 @@ School SchoolFromRow(const pqxx::row& row) {
                 .contacts = row[9].as<std::string>(),
                 .logo_content_id = row[10].as<std::string>(),
                 .call_guests_allowed = row[11].as<bool>(),
+                .verified_adults_only = row[14].as<bool>(),
                 .created_at = FromMicros(row[12].as<int64_t>()),
                 .updated_at = FromMicros(row[13].as<int64_t>())};
 }
@@ -108,7 +109,8 @@ Invitation InvitationFromRow(const pqxx::row& row) {
 
 constexpr char kLinkColumns[] =
     "id::text, school_id::text, parent_id::text, student_id::text, state, " PARTA_PG_US(
-        "created_at") ", coalesce(confirmed_by::text, ''), " PARTA_PG_US("confirmed_at");
+        "created_at") ", coalesce(confirmed_by::text, ''), " PARTA_PG_US("confirmed_at") ", "
+    "confirmed_by_government";
 
 ParentLink LinkFromRow(const pqxx::row& row) {
   ParentLink link{.id = row[0].as<std::string>(),
@@ -120,6 +122,7 @@ ParentLink LinkFromRow(const pqxx::row& row) {
                   .created_at = FromMicros(row[5].as<int64_t>()),
                   .confirmed_by = row[6].as<std::string>()};
   if (!row[7].is_null()) link.confirmed_at = FromMicros(row[7].as<int64_t>());
+  link.confirmed_by_government = row[8].as<bool>();
   return link;
 }
 
@@ -186,7 +189,8 @@ std::vector<ManagedPerson> ManagedPeopleFrom(const pqxx::result& rows) {
                       .account_id = row[2].as<std::string>(),
                       .display_name = row[3].as<std::string>(),
                       .username = row[4].as<std::string>(),
-                      .role = RoleFromName(row[5].as<std::string>()).value_or(Role::kStudent)});
+                      .role = RoleFromName(row[5].as<std::string>()).value_or(Role::kStudent),
+                      .government_id = row[6].as<std::string>()});
   }
   return people;
 }
@@ -289,12 +293,12 @@ class PgDirectoryTx final : public DirectoryTx {
     try {
       tx_.exec_params(
           "INSERT INTO schools (id, name, short_name, region_code, address, time_zone, inn, ogrn, "
-          "description, contacts, logo_content_id, call_guests_allowed, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, " PARTA_PG_TS("$13") ", "
-          PARTA_PG_TS("$13") ")",
+          "description, contacts, logo_content_id, call_guests_allowed, created_at, updated_at, "
+          "verified_adults_only) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+          PARTA_PG_TS("$13") ", " PARTA_PG_TS("$13") ", $14)",
           s.id, s.name, s.short_name, s.region_code, s.address, s.time_zone, s.inn, s.ogrn,
           s.description, s.contacts, s.logo_content_id, s.call_guests_allowed,
-          ToMicros(s.created_at));
+          ToMicros(s.created_at), s.verified_adults_only);
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("SCHOOL_EXISTS", "a school with this INN is registered already");
     }
@@ -314,10 +318,10 @@ class PgDirectoryTx final : public DirectoryTx {
           "UPDATE schools SET name = $2, short_name = $3, region_code = $4, address = $5, "
           "time_zone = $6, inn = $7, ogrn = $8, description = $9, contacts = $10, "
           "logo_content_id = $11, call_guests_allowed = $12, updated_at = " PARTA_PG_TS("$13")
-          " WHERE id = $1",
+          ", verified_adults_only = $14 WHERE id = $1",
           s.id, s.name, s.short_name, s.region_code, s.address, s.time_zone, s.inn, s.ogrn,
           s.description, s.contacts, s.logo_content_id, s.call_guests_allowed,
-          ToMicros(s.updated_at));
+          ToMicros(s.updated_at), s.verified_adults_only);
     } catch (const pqxx::unique_violation&) {
       return AlreadyExists("SCHOOL_EXISTS", "a school with this INN is registered already");
     }
@@ -364,7 +368,7 @@ class PgDirectoryTx final : public DirectoryTx {
         "(SELECT " PARTA_AGG("parent_id::text") " FROM parent_links WHERE school_id = $1 AND "
         "student_id = $2 AND state = 'confirmed'), "
         "coalesce((SELECT safe_mode FROM student_settings WHERE school_id = $1 AND "
-        "student_id = $2), true) "
+        "student_id = $2), true), s.verified_adults_only "
         "FROM schools s WHERE s.id = $1",
         std::string(school_id), std::string(user_id));
     if (rows.empty()) return facts;
@@ -378,6 +382,7 @@ class PgDirectoryTx final : public DirectoryTx {
     facts.children_classes = SplitList(row[6]);
     facts.parents = SplitList(row[7]);
     facts.safe_mode = row[8].as<bool>();
+    facts.verified_adults_only = row[9].as<bool>();
     return facts;
   }
 
@@ -657,6 +662,7 @@ class PgDirectoryTx final : public DirectoryTx {
         "INSERT INTO parent_links (id, school_id, parent_id, student_id, state, created_at) "
         "VALUES ($1, $2, $3, $4, 'pending', " PARTA_PG_TS("$5") ")",
         l.id, l.school_id, l.parent_id, l.student_id, ToMicros(l.created_at));
+    // A link is made pending; a confirmed one is saved over it (SaveParentLink).
     return absl::OkStatus();
   }
 
@@ -712,10 +718,11 @@ class PgDirectoryTx final : public DirectoryTx {
   absl::Status SaveParentLink(const ParentLink& l) override {
     tx_.exec_params(
         "UPDATE parent_links SET state = $2, confirmed_by = $3, confirmed_at = " PARTA_PG_TS(
-            "$4") " WHERE id = $1",
+            "$4") ", confirmed_by_government = $5 WHERE id = $1",
         l.id, l.state == ParentLinkState::kConfirmed ? "confirmed" : "pending",
         NullIfEmpty(l.confirmed_by),
-        l.confirmed_at ? std::optional<int64_t>(ToMicros(*l.confirmed_at)) : std::nullopt);
+        l.confirmed_at ? std::optional<int64_t>(ToMicros(*l.confirmed_at)) : std::nullopt,
+        l.confirmed_by_government);
     return absl::OkStatus();
   }
 
@@ -903,8 +910,8 @@ class PgDirectoryTx final : public DirectoryTx {
   absl::StatusOr<std::vector<ManagedPerson>> FindManagedPeople(
       absl::string_view school_id, const std::vector<std::string>& person_keys) override {
     pqxx::result rows = tx_.exec_params(
-        "SELECT school_id::text, person_key, account_id::text, display_name, username, role "
-        "FROM managed_people WHERE school_id = $1 AND person_key = ANY "
+        "SELECT school_id::text, person_key, account_id::text, display_name, username, role, "
+        "coalesce(government_id, '') FROM managed_people WHERE school_id = $1 AND person_key = ANY "
         "(string_to_array($2, chr(31)))",
         std::string(school_id), absl::StrJoin(person_keys, kSeparator));
     return ManagedPeopleFrom(rows);
@@ -919,11 +926,31 @@ class PgDirectoryTx final : public DirectoryTx {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::vector<ManagedPerson>> FindManagedStudentsLike(
+      absl::string_view school_id, absl::string_view person_key) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT school_id::text, person_key, account_id::text, display_name, username, role, "
+        "coalesce(government_id, '') FROM managed_people WHERE school_id = $1 AND "
+        "role = 'student' AND translate(person_key, 'ё', 'е') = translate($2, 'ё', 'е') "
+        "ORDER BY person_key",
+        std::string(school_id), std::string(person_key));
+    return ManagedPeopleFrom(rows);
+  }
+
+  absl::Status SetGovernmentId(absl::string_view school_id, absl::string_view person_key,
+                               absl::string_view government_id) override {
+    tx_.exec_params(
+        "UPDATE managed_people SET government_id = $3 WHERE school_id = $1 AND person_key = $2",
+        std::string(school_id), std::string(person_key), std::string(government_id));
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::vector<ManagedPerson>> ManagedStudentsOf(
       absl::string_view class_id) override {
     pqxx::result rows = tx_.exec_params(
         "SELECT mp.school_id::text, mp.person_key, mp.account_id::text, mp.display_name, "
-        "mp.username, mp.role FROM managed_people mp JOIN class_students cs ON "
+        "mp.username, mp.role, coalesce(mp.government_id, '') FROM managed_people mp "
+        "JOIN class_students cs ON "
         "cs.user_id = mp.account_id JOIN classes c ON c.id = cs.class_id AND "
         "c.school_id = mp.school_id WHERE cs.class_id = $1 AND mp.role = 'student' "
         "ORDER BY mp.display_name, mp.account_id",

@@ -392,6 +392,20 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
                         });
 }
 
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ClaimChild(
+    ::grpc::CallbackServerContext* context, const v1::ClaimChildRequest* request,
+    v1::ClaimChildResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ClaimChildRequest& req,
+                               v1::ClaimChildResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(ParentLink link,
+                                           directory_.ClaimChild(CallerOf(call), req.school_id(),
+                                                                 req.child_id()));
+                          ToProto(link, *resp.mutable_parent_link());
+                          return absl::OkStatus();
+                        });
+}
+
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateStudentSettings(
     ::grpc::CallbackServerContext* context, const v1::UpdateStudentSettingsRequest* request,
     v1::UpdateStudentSettingsResponse* response) {

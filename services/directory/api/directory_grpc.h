@@ -82,6 +82,9 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
   ::grpc::ServerUnaryReactor* ConfirmParentLink(::grpc::CallbackServerContext* context,
                                                 const v1::ConfirmParentLinkRequest* request,
                                                 v1::ConfirmParentLinkResponse* response) override;
+  ::grpc::ServerUnaryReactor* ClaimChild(::grpc::CallbackServerContext* context,
+                                         const v1::ClaimChildRequest* request,
+                                         v1::ClaimChildResponse* response) override;
   ::grpc::ServerUnaryReactor* UpdateStudentSettings(
       ::grpc::CallbackServerContext* context, const v1::UpdateStudentSettingsRequest* request,
       v1::UpdateStudentSettingsResponse* response) override;

@@ -55,6 +55,7 @@ void ToProto(const School& school, v1::School& out) {
   out.set_contacts(school.contacts);
   out.set_logo_content_id(school.logo_content_id);
   out.set_call_guests_allowed(school.call_guests_allowed);
+  out.set_verified_adults_only(school.verified_adults_only);
   *out.mutable_create_time() = ToProto(school.created_at);
   *out.mutable_update_time() = ToProto(school.updated_at);
 }
@@ -71,7 +72,8 @@ School FromProto(const v1::School& in) {
                 .description = in.description(),
                 .contacts = in.contacts(),
                 .logo_content_id = in.logo_content_id(),
-                .call_guests_allowed = in.call_guests_allowed()};
+                .call_guests_allowed = in.call_guests_allowed(),
+                .verified_adults_only = in.verified_adults_only()};
 }
 
 void ToProto(const SchoolClass& school_class, v1::Class& out) {
@@ -118,6 +120,7 @@ void ToProto(const ParentLink& link, v1::ParentLink& out) {
   *out.mutable_create_time() = ToProto(link.created_at);
   out.set_confirmed_by(link.confirmed_by);
   if (link.confirmed_at) *out.mutable_confirm_time() = ToProto(*link.confirmed_at);
+  out.set_confirmed_by_government(link.confirmed_by_government);
 }
 
 void ToProto(const StudentSettings& settings, v1::StudentSettings& out) {

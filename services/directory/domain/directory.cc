@@ -88,7 +88,8 @@ absl::StatusOr<School> Directory::GetSchool(const Caller& caller, const std::str
 absl::StatusOr<School> Directory::UpdateSchool(const Caller& caller, SchoolUpdate update) {
   static const std::vector<std::string> kEditable = {
       "name", "short_name",  "region_code", "address",         "time_zone",          "inn",
-      "ogrn", "description", "contacts",    "logo_content_id", "call_guests_allowed"};
+      "ogrn", "description", "contacts",    "logo_content_id", "call_guests_allowed",
+      "verified_adults_only"};
   if (update.paths.empty()) {
     return InvalidArgument("INVALID_UPDATE_MASK", "update_mask names no field");
   }
@@ -119,6 +120,7 @@ absl::StatusOr<School> Directory::UpdateSchool(const Caller& caller, SchoolUpdat
       if (path == "contacts") next.contacts = in.contacts;
       if (path == "logo_content_id") next.logo_content_id = in.logo_content_id;
       if (path == "call_guests_allowed") next.call_guests_allowed = in.call_guests_allowed;
+      if (path == "verified_adults_only") next.verified_adults_only = in.verified_adults_only;
     }
     RETURN_IF_ERROR(NormalizeSchool(next));
     next.updated_at = clock_.Now();
@@ -460,7 +462,7 @@ absl::StatusOr<ClassRoster> Directory::MoveStudent(const Caller& caller,
 
 absl::StatusOr<bool> Directory::Decide(DirectoryTx& tx, const Caller& subject,
                                        const PersonFacts& facts, Permission permission,
-                                       const Resource& resource) {
+                                       const Resource& resource, bool& asked_level) {
   if (!facts.SchoolExists()) return false;
   switch (resource.kind) {
     case ResourceKind::kSchool:
@@ -473,7 +475,11 @@ absl::StatusOr<bool> Directory::Decide(DirectoryTx& tx, const Caller& subject,
     }
     case ResourceKind::kMember: {
       ASSIGN_OR_RETURN(PersonFacts target, tx.LoadFacts(resource.school_id, resource.member_id));
-      return directory::Decide(permission, MemberRelations(facts, target), TargetKindOf(target));
+      const TargetKind kind = TargetKindOf(target);
+      if (!directory::Decide(permission, MemberRelations(facts, target), kind)) return false;
+      if (!NeedsVouchedAdult(permission, facts, kind)) return true;
+      asked_level = true;
+      return IsVouchedAdult(subject.user_id);
     }
   }
   return false;
@@ -498,12 +504,19 @@ absl::StatusOr<std::vector<std::string>> Directory::FilterVisibleMembers(
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
     visible.clear();
     ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    std::optional<bool> vouched;  // asked once, when it matters
     for (const std::string& user_id : user_ids) {
       if (!IsUuid(user_id)) continue;
       ASSIGN_OR_RETURN(PersonFacts target, tx.LoadFacts(school_id, user_id));
-      if (directory::Decide(*permission, MemberRelations(facts, target), TargetKindOf(target))) {
-        visible.push_back(user_id);
+      const TargetKind kind = TargetKindOf(target);
+      if (!directory::Decide(*permission, MemberRelations(facts, target), kind)) continue;
+      if (NeedsVouchedAdult(*permission, facts, kind)) {
+        if (!vouched) {
+          ASSIGN_OR_RETURN(vouched, IsVouchedAdult(caller.user_id));
+        }
+        if (!*vouched) continue;
       }
+      visible.push_back(user_id);
     }
     return absl::OkStatus();
   }));
@@ -537,17 +550,22 @@ void Directory::LookupPermission(const PermissionQuery& query, PermissionCache::
 absl::StatusOr<bool> Directory::ComputePermission(const PermissionQuery& query, bool cache_usable) {
   bool allowed = false;
   int64_t generation = 0;
+  bool asked_level = false;
   RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    asked_level = false;
     // The generation comes with the subject's facts, in one statement; what is read after it
     // can only be newer. An answer is thus never stored under a generation newer than the state
     // it was computed from (an answer newer than its generation is voided with it).
     ASSIGN_OR_RETURN(PersonFacts facts,
                      tx.LoadFacts(query.resource.school_id, query.subject.user_id));
     generation = facts.school_generation;
-    ASSIGN_OR_RETURN(allowed, Decide(tx, query.subject, facts, query.permission, query.resource));
+    ASSIGN_OR_RETURN(allowed, Decide(tx, query.subject, facts, query.permission, query.resource,
+                                     asked_level));
     return absl::OkStatus();
   }));
-  if (cache_usable && generation > 0) {
+  // An answer that rests on a verification level is not kept: the level changes in the identity
+  // service without the school's generation moving.
+  if (cache_usable && generation > 0 && !asked_level) {
     // A cache that could not answer the lookup is not written to.
     cache_.Store(query.resource.school_id, generation, query.cache_key, allowed).IgnoreError();
   }

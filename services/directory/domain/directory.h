@@ -195,6 +195,13 @@ class Directory {
   absl::StatusOr<std::vector<LoginCard>> IssueClassLoginCodes(const Caller& caller,
                                                               const std::string& school_id,
                                                               const std::string& class_id);
+  // A government-verified parent claims a child the state's register lists as his
+  // (`government_child_id`, the identity service's ListEsiaChildren): the school's imported pupil
+  // of that name and birth date (ё read as е) becomes his child, confirmed without the class
+  // teacher; the school's admins and the child's other parents are told by the event, as for any
+  // confirmed link. Claiming again answers the same link.
+  absl::StatusOr<ParentLink> ClaimChild(const Caller& caller, const std::string& school_id,
+                                        const std::string& government_child_id);
   // An admin confirms a teacher or employee: identity raises the account's verification level.
   absl::StatusOr<Member> ConfirmMember(const Caller& caller, const std::string& school_id,
                                        const std::string& user_id);
@@ -225,9 +232,13 @@ class Directory {
   // Runs `work` in a transaction and then advances the cache of every school it changed.
   absl::Status Mutate(const Caller& caller,
                       const std::function<absl::Status(DirectoryTx&, Recorder&)>& work);
-  // `facts`: the subject's, in the resource's school.
+  // `facts`: the subject's, in the resource's school. `asked_level`: set when the answer rests
+  // on the subject's verification level (NeedsVouchedAdult).
   absl::StatusOr<bool> Decide(DirectoryTx& tx, const Caller& subject, const PersonFacts& facts,
-                              Permission permission, const Resource& resource);
+                              Permission permission, const Resource& resource, bool& asked_level);
+  // Whether the identity service vouches for the account: school-confirmed or
+  // government-verified (domain/government_parents.cc).
+  absl::StatusOr<bool> IsVouchedAdult(const std::string& user_id);
 
   DirectoryStore& store_;
   PermissionCache& cache_;

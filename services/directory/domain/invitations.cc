@@ -314,6 +314,14 @@ absl::StatusOr<ParentLink> Directory::ConfirmParentLink(const Caller& caller,
       return Error(absl::StatusCode::kFailedPrecondition, "PARENT_LINK_NOT_PENDING",
                    "the parent link is confirmed already");
     }
+    if (student.verified_adults_only) {
+      ASSIGN_OR_RETURN(bool vouched, IsVouchedAdult(link->parent_id));
+      if (!vouched) {
+        return FailedPrecondition("PARENT_NOT_VERIFIED",
+                                  "the school admits only parents the state or a school vouches "
+                                  "for: the parent signs in with Gosuslugi first");
+      }
+    }
     link->state = ParentLinkState::kConfirmed;
     link->confirmed_by = caller.user_id;
     link->confirmed_at = now;

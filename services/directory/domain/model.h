@@ -39,6 +39,9 @@ struct School {
   std::string logo_content_id;
   // Hosts of the school's calls may invite people without an account by guest links.
   bool call_guests_allowed = false;
+  // Only adults the state or the school vouches for (VerificationLevel kSchoolConfirmed or
+  // higher) may contact its pupils or be confirmed as parents.
+  bool verified_adults_only = false;
   absl::Time created_at;
   absl::Time updated_at;
 };
@@ -115,6 +118,9 @@ struct ParentLink {
   absl::Time created_at;
   std::string confirmed_by;
   std::optional<absl::Time> confirmed_at;
+  // Confirmed because the state's register lists the child as the parent's (ClaimChild);
+  // `confirmed_by` is then empty.
+  bool confirmed_by_government = false;
 };
 
 struct StudentSettings {
@@ -220,6 +226,20 @@ struct ManagedPerson {
   std::string display_name;
   std::string username;
   Role role = Role::kStudent;
+  // The state's id of the person (ESIA's child oid), once a parent claimed him; empty before.
+  std::string government_id;
+};
+
+// How far an account's holder is vouched for (the identity service's verification level).
+enum class VerificationLevel { kNone, kSchoolConfirmed, kGovernmentVerified };
+
+// A child of a government-verified parent, as the state's register lists him.
+struct GovernmentChild {
+  std::string id;  // the register's id of the child
+  std::string last_name;
+  std::string first_name;
+  std::string middle_name;
+  std::string birth_date;  // "YYYY-MM-DD"
 };
 
 // An account of the identity service made or found for an import, with its one-time code when
@@ -271,6 +291,7 @@ struct PersonFacts {
   std::vector<std::string> children_classes;  // active classes of those children
   std::vector<std::string> parents;           // his confirmed parents (students)
   bool safe_mode = true;                      // students
+  bool verified_adults_only = false;          // the school's School::verified_adults_only
 
   bool Has(Role role) const;
   bool IsMember() const { return !roles.empty(); }

@@ -267,6 +267,12 @@ bool VisibilityAllows(Permission permission, TargetKind target, Relations relati
   return (VisibilityRelations(permission, target) & relations) != 0;
 }
 
+bool NeedsVouchedAdult(Permission permission, const PersonFacts& subject, TargetKind target) {
+  const bool pupil = target == TargetKind::kStudentSafe || target == TargetKind::kStudentOpen;
+  return subject.verified_adults_only && permission == Permission::kMemberContact && pupil &&
+         !subject.Has(Role::kStudent);
+}
+
 bool Decide(Permission permission, Relations relations, TargetKind target) {
   const PermissionInfo& info = InfoOf(permission);
   if (info.resource == ResourceKind::kMember) {

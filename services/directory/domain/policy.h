@@ -118,6 +118,11 @@ bool VisibilityAllows(Permission permission, TargetKind target, Relations relati
 // The relations that open `permission` (one of the four visibility ones) on a `target` kind.
 Relations VisibilityRelations(Permission permission, TargetKind target);
 
+// In a school that admits only adults the state or the school vouches for
+// (School::verified_adults_only), contacting one of its pupils also needs the subject's
+// verification level when the subject is not a pupil there himself: does this question?
+bool NeedsVouchedAdult(Permission permission, const PersonFacts& subject, TargetKind target);
+
 // The one decision: may a subject standing in `relations` do `permission`? For member
 // permissions `target` is the resource's person.
 bool Decide(Permission permission, Relations relations, TargetKind target = TargetKind::kNone);

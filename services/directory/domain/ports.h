@@ -197,6 +197,12 @@ class DirectoryTx {
   virtual absl::StatusOr<std::vector<ManagedPerson>> FindManagedPeople(
       absl::string_view school_id, const std::vector<std::string>& person_keys) = 0;
   virtual absl::Status InsertManagedPerson(const ManagedPerson& person) = 0;
+  // The school's imported students whose person key, with ё read as е, is `person_key`'s.
+  virtual absl::StatusOr<std::vector<ManagedPerson>> FindManagedStudentsLike(
+      absl::string_view school_id, absl::string_view person_key) = 0;
+  // Records the state's id of an imported person.
+  virtual absl::Status SetGovernmentId(absl::string_view school_id, absl::string_view person_key,
+                                       absl::string_view government_id) = 0;
   // The imported students of a class.
   virtual absl::StatusOr<std::vector<ManagedPerson>> ManagedStudentsOf(
       absl::string_view class_id) = 0;
@@ -251,6 +257,12 @@ class AccountService {
       const std::vector<std::string>& account_ids) = 0;
   // Records that a school confirmed the person (raises the account's verification level).
   virtual absl::Status ConfirmBySchool(const std::string& account_id) = 0;
+  // The account's verification level now (kNone for an account identity does not know).
+  virtual absl::StatusOr<VerificationLevel> VerificationLevelOf(const std::string& account_id) = 0;
+  // A child the state's register lists for the government-verified `parent_id`:
+  // FAILED_PRECONDITION NOT_GOVERNMENT_VERIFIED, NOT_FOUND ESIA_CHILD_NOT_FOUND.
+  virtual absl::StatusOr<GovernmentChild> GovernmentChildOf(const std::string& parent_id,
+                                                            const std::string& child_id) = 0;
 };
 
 // Answers of permission checks, keyed by the school's generation: a change to the school

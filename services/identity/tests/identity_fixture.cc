@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/match.h"
 #include "libs/core/status.h"
 #include "libs/grpc/client.h"
 #include "libs/grpc/status.h"
@@ -108,6 +109,36 @@ std::string IdentityFixture::ServiceToken() {
 
 std::string ReasonOf(const ::grpc::Status& status) {
   return parta::ReasonOf(grpc::FromGrpcStatus(status));
+}
+
+void UseEsia(IdentityConfig& config, const parta::testing::PrivateEsia& esia) {
+  config.esia = esia::EsiaSettings{.base_url = esia.base_url(),
+                                   .client_id = esia.client_id(),
+                                   .redirect_uri = kEsiaRedirect,
+                                   .issuer = esia.issuer(),
+                                   .key_file = esia.client_key_path(),
+                                   .certificate_file = esia.client_certificate_path(),
+                                   .provider_certificate_file = esia.provider_certificate_path()};
+}
+
+v1::CompleteEsiaSignInResponse IdentityFixture::SignInWithEsia(
+    const parta::testing::PrivateEsia& esia, const std::string& person) {
+  v1::StartEsiaSignInResponse started;
+  ::grpc::Status status = stub_->StartEsiaSignIn(Context().get(), {}, &started);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  const std::string back = esia.SignInAs(started.authorization_url(), person);
+  REQUIRE(absl::StartsWith(back, kEsiaRedirect));
+  std::map<std::string, std::string> query = parta::testing::QueryOf(back);
+  v1::CompleteEsiaSignInRequest request;
+  request.set_state(query["state"]);
+  request.set_code(query["code"]);
+  request.set_verifier(started.verifier());
+  v1::CompleteEsiaSignInResponse done;
+  status = stub_->CompleteEsiaSignIn(Context().get(), request, &done);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return done;
 }
 
 }  // namespace parta::identity::testing

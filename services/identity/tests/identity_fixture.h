@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "libs/core/clock.h"
+#include "libs/testing/esia_emulator_server.h"
 #include "libs/testing/fixtures.h"
 #include "parta/identity/v1/identity.grpc.pb.h"
 #include "services/identity/identity_app.h"
@@ -16,6 +17,11 @@
 namespace parta::identity::testing {
 
 inline constexpr char kPassword[] = "Кот учёный ходит по цепи 1837";
+// Where the test ESIA client is registered to send people back to.
+inline constexpr char kEsiaRedirect[] = "http://127.0.0.1:8080/esia/return";
+
+// Identity's ESIA settings for the emulator `esia` (its client id, keys and kEsiaRedirect).
+void UseEsia(IdentityConfig& config, const parta::testing::PrivateEsia& esia);
 
 class IdentityFixture {
  public:
@@ -44,6 +50,11 @@ class IdentityFixture {
   ServiceClient CreateServiceClient();
   // A service token of a new such client.
   std::string ServiceToken();
+
+  // A whole ESIA sign-in of the emulator's test `person` ("ivanov"), the test playing his
+  // browser; fails the test on an error. Needs UseEsia.
+  v1::CompleteEsiaSignInResponse SignInWithEsia(const parta::testing::PrivateEsia& esia,
+                                                const std::string& person);
 
  private:
   IdentityFixture() = default;

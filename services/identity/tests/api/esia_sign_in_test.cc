@@ -32,17 +32,8 @@ using testing::ReasonOf;
   } while (false)
 
 constexpr char kClientId[] = "PARTA";
-constexpr char kRedirect[] = "http://127.0.0.1:8080/esia/return";
-
-void UseEsia(IdentityConfig& config, const PrivateEsia& esia) {
-  config.esia = esia::EsiaSettings{.base_url = esia.base_url(),
-                                   .client_id = esia.client_id(),
-                                   .redirect_uri = kRedirect,
-                                   .issuer = esia.issuer(),
-                                   .key_file = esia.client_key_path(),
-                                   .certificate_file = esia.client_certificate_path(),
-                                   .provider_certificate_file = esia.provider_certificate_path()};
-}
+constexpr const char* kRedirect = testing::kEsiaRedirect;
+using testing::UseEsia;
 
 // What the provider sent the person back with, and the verifier the starting client kept.
 struct Return {
