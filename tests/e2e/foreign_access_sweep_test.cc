@@ -114,6 +114,10 @@ const std::map<std::string, IdField>& IdFields() {
       {"attachmentIds", {Kind::kVersion}},
       {"versionId", {Kind::kVersion}},
       {"itemId", {Kind::kItem}},
+      {"parta.directory.v1.ClaimChildRequest.childId",
+       {Kind::kOmit,
+        "an id in the state's register of the caller's own children (ListEsiaChildren), not a "
+        "school's object; the school in the path is swept"}},
       {"uploadId", {Kind::kUpload}},
       {"parta.content.v1.Item.ownerUserId", {Kind::kOmit, "output only"}},
       {"parta.content.v1.Item.librarySchoolIds", {Kind::kOmit, "changes through :publishToSchool"}},

@@ -14,7 +14,8 @@ namespace parta::testing {
 using nlohmann::json;
 
 std::unique_ptr<SystemFixture> SystemFixture::Start(
-    const std::function<void(signaling::SignalingConfig&)>& adjust_signaling) {
+    const std::function<void(signaling::SignalingConfig&)>& adjust_signaling,
+    const std::function<void(identity::IdentityConfig&)>& adjust_identity) {
   std::unique_ptr<SystemFixture> system(new SystemFixture());
   system->directory_schema_ = TestSchema::Create();
   system->messaging_schema_ = TestSchema::Create();
@@ -42,7 +43,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
           config.rest.demo_files[name] = content.str();
         }
       },
-      nullptr,
+      adjust_identity,
       [s, &adjust_signaling](identity::testing::IdentityFixture& identity,
                              gateway::GatewayConfig& config) {
         const std::string events_key = "parta:events:directory:" + s->directory_schema_->name();

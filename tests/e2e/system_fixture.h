@@ -25,9 +25,10 @@ namespace parta::testing {
 class SystemFixture {
  public:
   // nullptr when there is no test server. `adjust_signaling` changes signaling's config (ICE
-  // servers, media servers) before it starts.
+  // servers, media servers) before it starts, `adjust_identity` identity's (ESIA).
   static std::unique_ptr<SystemFixture> Start(
-      const std::function<void(signaling::SignalingConfig&)>& adjust_signaling = nullptr);
+      const std::function<void(signaling::SignalingConfig&)>& adjust_signaling = nullptr,
+      const std::function<void(identity::IdentityConfig&)>& adjust_identity = nullptr);
   ~SystemFixture();
 
   gateway::testing::GatewayFixture& gateway() { return *gateway_; }

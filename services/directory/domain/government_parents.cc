@@ -43,11 +43,11 @@ absl::StatusOr<bool> Directory::IsVouchedAdult(const std::string& user_id) {
 
 absl::StatusOr<ParentLink> Directory::ClaimChild(const Caller& caller, const std::string& school_id,
                                                  const std::string& government_child_id) {
-  if (government_child_id.empty() || government_child_id.size() > 64) {
+  if (government_child_id.size() > 64) {
     return InvalidArgument("INVALID_CHILD_ID", "child_id must be an id ListEsiaChildren gave");
   }
-  // The state's word first: the caller is government-verified and the register lists the child
-  // as his.
+  // The state's word first (who may claim at all): the caller is government-verified and the
+  // register lists the child as his.
   ASSIGN_OR_RETURN(const GovernmentChild child,
                    accounts_.GovernmentChildOf(caller.user_id, government_child_id));
   ASSIGN_OR_RETURN(const std::string key, PupilKeyOf(child));

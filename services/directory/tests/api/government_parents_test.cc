@@ -152,7 +152,8 @@ TEST_CASE("A claim that does not match one pupil, or comes from someone unvouche
   // Not a child of his, no child at all, or a school without the child (or none).
   CHECK_RPC_ERROR(Claim(f, ivanov, w.school_id, "1000000103", &claimed), NOT_FOUND,
                   "ESIA_CHILD_NOT_FOUND");
-  CHECK_RPC_ERROR(Claim(f, ivanov, w.school_id, "", &claimed), INVALID_ARGUMENT,
+  CHECK_RPC_ERROR(Claim(f, ivanov, w.school_id, "", &claimed), NOT_FOUND, "ESIA_CHILD_NOT_FOUND");
+  CHECK_RPC_ERROR(Claim(f, ivanov, w.school_id, std::string(65, '1'), &claimed), INVALID_ARGUMENT,
                   "INVALID_CHILD_ID");
   const std::string other_school = f.CreateSchool("Школа № 7");
   CHECK_RPC_ERROR(Claim(f, ivanov, other_school, "1000000101", &claimed), NOT_FOUND,
