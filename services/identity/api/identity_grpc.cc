@@ -1,5 +1,9 @@
 #include "services/identity/api/identity_grpc.h"
 
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
 #include "libs/grpc/request_values.h"
@@ -493,6 +497,48 @@ void ToProto(const ProviderChild& child, v1::EsiaChild& out) {
                                          absl::ToInt64Seconds(kSigningKeysMaxAge));
                                      return absl::OkStatus();
                                    });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::GetJwks(::grpc::CallbackServerContext* context,
+                                                         const v1::GetJwksRequest* request,
+                                                         api::v1::HttpBody* response) {
+  return runtime_.ServeNonBlocking(
+      context, request, response,
+      [this](const CallContext&, const v1::GetJwksRequest&, api::v1::HttpBody& resp)
+          -> absl::Status {
+        ASSIGN_OR_RETURN(auth::KeySet keys, keys_.FetchKeys());
+        resp.set_content_type("application/jwk-set+json");
+        resp.set_data(auth::KeySetToJwks(keys));
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::GetOpenIdConfiguration(
+    ::grpc::CallbackServerContext* context, const v1::GetOpenIdConfigurationRequest* request,
+    api::v1::HttpBody* response) {
+  return runtime_.ServeNonBlocking(
+      context, request, response,
+      [this](const CallContext&, const v1::GetOpenIdConfigurationRequest&,
+             api::v1::HttpBody& resp) -> absl::Status {
+        const std::string& issuer = identity_.settings().issuer;
+        if (!absl::StartsWith(issuer, "https://") && !absl::StartsWith(issuer, "http://")) {
+          return FailedPrecondition("ISSUER_NOT_URL",
+                                    "the tokens' issuer (PARTA_AUTH_ISSUER) is not an http(s) URL "
+                                    "under which this document is served");
+        }
+        // What a verifier of access tokens reads, and the fields discovery requires; Parta signs
+        // in its own users and is no authorisation server for other sites.
+        const nlohmann::json document = {
+            {"issuer", issuer},
+            {"jwks_uri", absl::StrCat(absl::StripSuffix(issuer, "/"), "/.well-known/jwks.json")},
+            {"subject_types_supported", {"public"}},
+            {"id_token_signing_alg_values_supported", {"EdDSA"}},
+            {"claims_supported", {"iss", "aud", "sub", "sid", "client_id", "exp", "nbf", "iat",
+                                  "jti", "op", "scope"}}};
+        resp.set_content_type("application/json");
+        resp.set_data(document.dump());
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace parta::identity

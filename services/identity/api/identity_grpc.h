@@ -93,6 +93,12 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* GetSigningKeys(::grpc::CallbackServerContext* context,
                                              const v1::GetSigningKeysRequest* request,
                                              v1::GetSigningKeysResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetJwks(::grpc::CallbackServerContext* context,
+                                      const v1::GetJwksRequest* request,
+                                      api::v1::HttpBody* response) override;
+  ::grpc::ServerUnaryReactor* GetOpenIdConfiguration(::grpc::CallbackServerContext* context,
+                                                     const v1::GetOpenIdConfigurationRequest* request,
+                                                     api::v1::HttpBody* response) override;
 
  private:
   // Serves a call whose work hashes a password on the password queue (refused there at once
