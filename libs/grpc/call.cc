@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -116,14 +117,15 @@ std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_fo
   return address;
 }
 
-Access AccessOfMethod(const google::protobuf::MethodDescriptor& method) {
+MethodAccess AccessOfMethod(const google::protobuf::MethodDescriptor& method) {
   switch (method.options().GetExtension(parta::api::v1::access)) {
     case parta::api::v1::ACCESS_PUBLIC:
-      return Access::kPublic;
+      return {.level = Access::kPublic};
     case parta::api::v1::ACCESS_USER:
-      return Access::kUser;
+      return {.level = Access::kUser};
     default:
-      return Access::kInternal;
+      return {.level = Access::kInternal,
+              .scope = method.options().GetExtension(parta::api::v1::scope)};
   }
 }
 
@@ -153,12 +155,14 @@ RpcRuntime::RpcRuntime(BoundedExecutor& executor, auth::TokenVerifier& verifier,
   }
 }
 
-Access RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) const {
+const MethodAccess& RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) const {
+  static const MethodAccess kUndeclared;  // internal, and no scope but the legacy one
   auto it = access_by_request_.find(&request_type);
-  return it == access_by_request_.end() ? Access::kInternal : it->second;
+  return it == access_by_request_.end() ? kUndeclared : it->second;
 }
 
-absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context, Access access,
+absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& context,
+                                              const MethodAccess& access,
                                               CachedClaims cached, std::string request_id) {
   if (context.IsCancelled()) return absl::CancelledError("the client cancelled the call");
   if (std::chrono::system_clock::now() > context.deadline()) {
@@ -178,13 +182,13 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
     absl::StatusOr<auth::Claims> claims =
         cached ? *std::move(cached) : verifier_.Verify(authorization);
     if (!claims.ok()) {
-      if (access != Access::kPublic) return claims.status();
+      if (access.level != Access::kPublic) return claims.status();
     } else {
       call.caller = *std::move(claims);
       call.bearer_token = std::string(authorization);
     }
   }
-  switch (access) {
+  switch (access.level) {
     case Access::kPublic:
       return call;
     case Access::kUser:
@@ -195,8 +199,14 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
       return call;
     case Access::kInternal:
       if (!call.caller) return Unauthenticated("TOKEN_REQUIRED", "a service token is required");
-      if (!call.caller->HasScope(auth::kInternalScope)) {
+      if (!call.caller->IsService()) {
         return PermissionDenied("INTERNAL_ONLY", "this RPC is for Parta's own services");
+      }
+      if (!call.caller->HasScope(auth::kInternalScope) &&
+          (access.scope.empty() || !call.caller->HasScope(access.scope))) {
+        return PermissionDenied("MISSING_SCOPE",
+                                absl::StrCat("the client's token lacks the scope ",
+                                             access.scope.empty() ? "of this RPC" : access.scope));
       }
       return call;
   }
@@ -208,7 +218,7 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
     bool may_block, std::function<void(const CallContext&, Finish)> run) {
   ::grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::string request_id = TagRequestId(*context);
-  const Access access = AccessFor(request_type);
+  const MethodAccess& access = AccessFor(request_type);
   const bool started =
       Dispatch(*context, may_block,
                [this, context, reactor, access, run = std::move(run),
@@ -243,7 +253,7 @@ bool RpcRuntime::Dispatch(::grpc::CallbackServerContext& context, bool may_block
 }
 
 void RpcRuntime::Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
-                     Access access, CachedClaims cached,
+                     const MethodAccess& access, CachedClaims cached,
                      const std::function<void(const CallContext&, Finish)>& run,
                      std::string request_id) {
   log::ScopedRequestId scoped(request_id);

@@ -54,6 +54,13 @@ struct CallContext {
 
 enum class Access { kPublic, kUser, kInternal };
 
+// What a method declares about its callers: the access level, and for internal methods the scope
+// a service token needs (besides the legacy auth::kInternalScope, which holds every scope).
+struct MethodAccess {
+  Access level = Access::kInternal;
+  std::string scope;
+};
+
 // Serves one client-streaming call (RpcRuntime::ServeClientStream): made for the call, its
 // methods run on the executor (they may block), one at a time and in order, and the next
 // message is read only once OnMessage has returned, so a client that sends faster than the
@@ -157,8 +164,8 @@ class RpcRuntime {
   // The executor that runs blocking handlers (for asynchronous handlers' blocking parts).
   BoundedExecutor& executor() { return executor_; }
 
-  // The access level declared on the method whose request type is `request_type`.
-  Access AccessFor(const google::protobuf::Descriptor& request_type) const;
+  // The access declared on the method whose request type is `request_type`.
+  const MethodAccess& AccessFor(const google::protobuf::Descriptor& request_type) const;
 
  private:
   using CachedClaims = std::optional<absl::StatusOr<auth::Claims>>;
@@ -191,7 +198,7 @@ class RpcRuntime {
 
     RpcRuntime& runtime_;
     ::grpc::CallbackServerContext* const context_;
-    const Access access_;
+    const MethodAccess access_;
     std::string request_id_;
     CallContext call_;  // set by admission, before the first read
   };
@@ -205,7 +212,7 @@ class RpcRuntime {
                                           std::function<void(const CallContext&, Finish)> run);
   // Runs one call to the end: deadline, admission, handler, Finish.
   void Run(::grpc::CallbackServerContext* context, ::grpc::ServerUnaryReactor* reactor,
-           Access access, CachedClaims cached,
+           const MethodAccess& access, CachedClaims cached,
            const std::function<void(const CallContext&, Finish)>& run, std::string request_id);
   // The call's request id (the client's `x-request-id`, or a new one), echoed in its metadata.
   std::string TagRequestId(::grpc::CallbackServerContext& context);
@@ -217,13 +224,14 @@ class RpcRuntime {
   // Whether the call may run (not cancelled, its deadline not passed) and who calls: the
   // CallContext of the handlers. `cached`: the verifier's answer if it was already known without
   // blocking.
-  absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context, Access access,
-                                    CachedClaims cached, std::string request_id);
+  absl::StatusOr<CallContext> Admit(::grpc::CallbackServerContext& context,
+                                    const MethodAccess& access, CachedClaims cached,
+                                    std::string request_id);
 
   BoundedExecutor& executor_;
   auth::TokenVerifier& verifier_;
   const Options options_;
-  absl::flat_hash_map<const google::protobuf::Descriptor*, Access> access_by_request_;
+  absl::flat_hash_map<const google::protobuf::Descriptor*, MethodAccess> access_by_request_;
 };
 
 template <typename Request, typename Response>
@@ -256,8 +264,8 @@ class RpcRuntime::StreamReactor final : public ::grpc::ServerReadReactor<Request
   const std::unique_ptr<ClientStreamHandler<Request, Response>> handler_;
 };
 
-// Reads the access option of a method descriptor; undeclared means internal.
-Access AccessOfMethod(const google::protobuf::MethodDescriptor& method);
+// Reads the access and scope options of a method descriptor; undeclared access means internal.
+MethodAccess AccessOfMethod(const google::protobuf::MethodDescriptor& method);
 
 // True for "10.0.0.0/8", "2001:db8::/32" or a single address; configuration checks it.
 bool ValidNetwork(absl::string_view network);

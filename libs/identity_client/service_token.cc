@@ -22,7 +22,7 @@ absl::StatusOr<std::string> ServiceTokenSource::Token() {
   parta::identity::v1::IssueServiceTokenRequest request;
   request.set_client_id(client_id_);
   request.set_client_secret(client_secret_);
-  request.add_scopes("parta.internal");
+  // No scopes asked for: the token carries every scope the client was granted.
   parta::identity::v1::IssueServiceTokenResponse response;
   auto context = grpc::MakeClientContext({.timeout = timeout_});
   ::grpc::Status status = stub_->IssueServiceToken(context.get(), request, &response);

@@ -24,8 +24,8 @@ struct DirectoryConfig : grpc::ServiceSettings {
     metrics_listen = "127.0.0.1:9102";
     outbox_retention = absl::Hours(24 * 7);
   }
-  // The directory's API client at identity (scope parta.internal); empty: roster imports,
-  // login codes and confirmations answer IDENTITY_CLIENT_NOT_CONFIGURED.
+  // The directory's API client at identity (`create-service-client directory`); empty: roster
+  // imports, login codes and confirmations answer IDENTITY_CLIENT_NOT_CONFIGURED.
   std::string identity_client_id;
   std::string identity_client_secret;
   std::string events_key = "parta:events:directory";

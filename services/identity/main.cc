@@ -5,8 +5,9 @@
 //   parta-identity create-operator L   make the account with login L a platform operator,
 //                                      creating it (password read from stdin) when missing
 //   parta-identity create-service-client NAME
-//                                      register an API client (scope parta.internal) for one
-//                                      of Parta's services; prints "<client id> <secret>"
+//                                      register the API client of Parta's service NAME
+//                                      (directory, messaging, signaling) with the scopes it
+//                                      needs; prints "<client id> <secret>"
 //
 // Configuration: PARTA_* environment variables, listed in services/identity/README.md.
 

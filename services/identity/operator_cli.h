@@ -16,7 +16,8 @@ namespace parta::identity {
 absl::Status CreateOperator(const IdentityConfig& config, const std::string& login,
                             std::istream& password_input);
 
-// Registers an API client with scope parta.internal named `name` and writes
+// Registers the API client of Parta's service `name` ("directory"), with the scopes it needs
+// (domain/service_scopes.h), and writes
 // "<client id> <client secret>" to `out`.
 absl::Status CreateServiceClient(const IdentityConfig& config, const std::string& name,
                                  std::ostream& out);

@@ -32,7 +32,7 @@ struct MessagingConfig : grpc::ServiceSettings {
   // The content service, which checks a message's attachments (DescribeAttachments); empty:
   // none, and messages with attachments are refused (`CONTENT_SERVICE_UNAVAILABLE`).
   std::string content_address;
-  // The service's API client at identity (scope parta.internal), for the directory's
+  // The service's API client at identity (`create-service-client messaging`), for the directory's
   // ListEvents; without it the roster follows Redis only and cannot fill gaps.
   std::string identity_client_id;
   std::string identity_client_secret;

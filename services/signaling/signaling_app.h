@@ -27,8 +27,8 @@ struct SignalingConfig : grpc::ServiceSettings {
   }
   std::string messaging_address;  // the calls' chats
   std::string directory_address;  // the calls' schools: admins, time zones
-  // The service's API client at identity (scope parta.internal), for the chats' notices and
-  // people's names in attendance exports.
+  // The service's API client at identity (`create-service-client signaling`), for the chats'
+  // notices and people's names in attendance exports.
   std::string identity_client_id;
   std::string identity_client_secret;
   CallSettings calls;

@@ -47,7 +47,8 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
       [s, &adjust_signaling](identity::testing::IdentityFixture& identity,
                              gateway::GatewayConfig& config) {
         const std::string events_key = "parta:events:directory:" + s->directory_schema_->name();
-        identity::testing::IdentityFixture::ServiceClient client = identity.CreateServiceClient();
+        identity::testing::IdentityFixture::ServiceClient client =
+            identity.CreateServiceClient("directory");
         directory::DirectoryConfig directory;
         directory.pg_uri = s->directory_schema_->uri();
         directory.redis_uri = config.redis_uri;
@@ -96,7 +97,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         config.backends["content"] = absl::StrCat("127.0.0.1:", s->content_->grpc_port());
 
         identity::testing::IdentityFixture::ServiceClient messaging_client =
-            identity.CreateServiceClient();
+            identity.CreateServiceClient("messaging");
         messaging::MessagingConfig messaging;
         messaging.pg_uri = s->messaging_schema_->uri();
         messaging.redis_uri = config.redis_uri;
@@ -120,7 +121,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         config.backends["messaging"] = absl::StrCat("127.0.0.1:", s->messaging_->grpc_port());
 
         identity::testing::IdentityFixture::ServiceClient signaling_client =
-            identity.CreateServiceClient();
+            identity.CreateServiceClient("signaling");
         signaling::SignalingConfig signaling;
         signaling.pg_uri = s->signaling_schema_->uri();
         signaling.redis_uri = config.redis_uri;

@@ -1,6 +1,7 @@
 // The API's shape, checked over the descriptor set of every Parta proto (build/proto/parta.binpb)
 // so that a new RPC, message or service cannot forget it:
-//   - every RPC declares who may call it ((parta.api.v1.access), not UNSPECIFIED);
+//   - every RPC declares who may call it ((parta.api.v1.access), not UNSPECIFIED), and internal
+//     RPCs the scope a service token needs ((parta.api.v1.scope), "<package's service>.what.verb");
 //   - every RPC has a request message of its own named <Rpc>Request, and a response message of
 //     its own named <Rpc>Response, or parta.api.v1.HttpBody for a file the gateway sends as it is;
 //   - List… RPCs page: `int32 page_size` and `string page_token` in, `string next_page_token` out
@@ -37,6 +38,13 @@
 
 namespace parta {
 namespace {
+
+// "directory" for a method of parta.directory.v1: the first word of its scopes.
+std::string PackageService(const google::protobuf::MethodDescriptor& method) {
+  absl::string_view package = method.service()->file()->package();
+  absl::ConsumePrefix(&package, "parta.");
+  return std::string(package.substr(0, package.find('.')));
+}
 
 using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
@@ -167,6 +175,13 @@ void CheckService(const ServiceDescriptor& service,
     lint.Check(Commented(method), "comment", name);
     lint.Check(method.options().GetExtension(api::v1::access) != api::v1::ACCESS_UNSPECIFIED,
                "access-declared", name);
+    // Internal RPCs name the scope a service token needs (service.what.verb); others need none.
+    const std::string& scope = method.options().GetExtension(api::v1::scope);
+    const bool internal =
+        method.options().GetExtension(api::v1::access) == api::v1::ACCESS_INTERNAL;
+    lint.Check(internal ? absl::StartsWith(scope, absl::StrCat(PackageService(method), "."))
+                        : scope.empty(),
+               "internal-scoped", name);
     requests[method.input_type()].push_back(name);
     lint.Check(method.input_type()->name() == method.name() + "Request", "request-named-rpc",
                name);

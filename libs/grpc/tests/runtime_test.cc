@@ -198,9 +198,16 @@ TEST_CASE("The access option decides which token an RPC needs", "[grpc][api]") {
       f.Call<v1::InternalEchoRequest>(internal, f.Token(false), &response);
   CHECK(user_on_internal.error_code() == ::grpc::StatusCode::PERMISSION_DENIED);
   CHECK(Reason(user_on_internal) == "INTERNAL_ONLY");
-  CHECK(Reason(f.Call<v1::InternalEchoRequest>(internal, f.Token(true), &response)) ==
-        "INTERNAL_ONLY");
+  // A service token needs the scope the RPC declares (testing.echo); the legacy parta.internal
+  // holds every scope.
+  ::grpc::Status unscoped = f.Call<v1::InternalEchoRequest>(internal, f.Token(true), &response);
+  CHECK(unscoped.error_code() == ::grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(Reason(unscoped) == "MISSING_SCOPE");
+  CHECK(Reason(f.Call<v1::InternalEchoRequest>(
+            internal, f.Token(true, {"directory.events.read"}), &response)) == "MISSING_SCOPE");
   CHECK(Reason(f.Call<v1::InternalEchoRequest>(internal, "", &response)) == "TOKEN_REQUIRED");
+  CHECK(f.Call<v1::InternalEchoRequest>(internal, f.Token(true, {"testing.echo"}), &response)
+            .ok());
   CHECK(f.Call<v1::InternalEchoRequest>(internal, f.Token(true, {"parta.internal"}), &response)
             .ok());
 }

@@ -1,3 +1,4 @@
+#include "services/identity/domain/service_scopes.h"
 #include "services/identity/domain/identity.h"
 
 #include <openssl/crypto.h>
@@ -400,8 +401,14 @@ absl::StatusOr<NewApiClient> Identity::CreateApiClient(const auth::Claims& calle
   return RegisterApiClient(display_name, scopes, caller.subject, retry);
 }
 
-absl::StatusOr<NewApiClient> Identity::CreateServiceClient(absl::string_view display_name) {
-  return RegisterApiClient(display_name, {std::string(auth::kInternalScope)}, "", {});
+absl::StatusOr<NewApiClient> Identity::CreateServiceClient(absl::string_view service) {
+  auto it = ServiceScopes().find(service);
+  if (it == ServiceScopes().end()) {
+    return InvalidArgument("UNKNOWN_SERVICE",
+                           absl::StrCat("no Parta service named \"", service,
+                                        "\" calls the others (directory, messaging, signaling do)"));
+  }
+  return RegisterApiClient(absl::StrCat("Parta ", service), it->second, "", {});
 }
 
 absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view display_name,
@@ -411,10 +418,11 @@ absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view displ
   ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(display_name));
   if (scopes.empty()) return InvalidArgument("INVALID_SCOPE", "give at least one scope");
   for (const std::string& scope : scopes) {
-    bool valid = !scope.empty() && scope.size() <= 64;
-    for (char c : scope)
-      valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':');
-    if (!valid) return InvalidArgument("INVALID_SCOPE", "a scope is letters, digits and . _ :");
+    if (!GrantableScope(scope)) {
+      return InvalidArgument("INVALID_SCOPE",
+                             "a scope is an RPC's declared scope (service.what.verb, lower case); "
+                             "parta.internal is no longer granted");
+    }
   }
   NewApiClient created{.client_id = ids_.NewId(), .client_secret = refresh_tokens_.NewToken()};
   ApiClient client{.id = created.client_id,

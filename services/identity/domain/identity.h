@@ -191,9 +191,10 @@ class Identity {
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
                                                  VerificationLevel level);
 
-  // Registers an API client with scope parta.internal for one of Parta's own services. For the
+  // Registers an API client for one of Parta's own services (`service`: "directory"), with the
+  // scopes it needs (domain/service_scopes.h): INVALID_ARGUMENT UNKNOWN_SERVICE. For the
   // deployment's command line only (no operator account involved).
-  absl::StatusOr<NewApiClient> CreateServiceClient(absl::string_view display_name);
+  absl::StatusOr<NewApiClient> CreateServiceClient(absl::string_view service);
 
   // Makes the account with `login` a platform operator; creates it from `input_if_missing`
   // (whose login fields are ignored) when there is none. For the operator CLI only.

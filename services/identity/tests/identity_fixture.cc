@@ -8,6 +8,7 @@
 #include "libs/core/status.h"
 #include "libs/grpc/client.h"
 #include "libs/grpc/status.h"
+#include "services/identity/domain/service_scopes.h"
 
 namespace parta::identity::testing {
 
@@ -75,7 +76,12 @@ std::unique_ptr<::grpc::ClientContext> IdentityFixture::Context(const std::strin
   return status;
 }
 
-IdentityFixture::ServiceClient IdentityFixture::CreateServiceClient() {
+IdentityFixture::ServiceClient IdentityFixture::CreateServiceClient(const std::string& service) {
+  return CreateApiClient(ServiceScopes().at(service));
+}
+
+IdentityFixture::ServiceClient IdentityFixture::CreateApiClient(
+    const std::vector<std::string>& scopes) {
   static int counter = 0;
   std::string email = "operator" + std::to_string(++counter) + "@parta.ru";
   v1::Account operator_account;
@@ -91,14 +97,16 @@ IdentityFixture::ServiceClient IdentityFixture::CreateServiceClient() {
   REQUIRE(Login(email, &op).ok());
   v1::CreateApiClientRequest create;
   create.set_display_name("Parta service");
-  create.add_scopes("parta.internal");
+  for (const std::string& scope : scopes) create.add_scopes(scope);
   v1::CreateApiClientResponse client;
   REQUIRE(stub_->CreateApiClient(Context(op.access_token()).get(), create, &client).ok());
   return {client.client_id(), client.client_secret()};
 }
 
 std::string IdentityFixture::ServiceToken() {
-  ServiceClient client = CreateServiceClient();
+  ServiceClient client =
+      CreateApiClient({"identity.accounts.read", "identity.accounts.manage",
+                       "identity.esia_children.read", "identity.guests.create"});
   v1::IssueServiceTokenRequest grant;
   grant.set_client_id(client.id);
   grant.set_client_secret(client.secret);

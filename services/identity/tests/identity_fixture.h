@@ -42,13 +42,16 @@ class IdentityFixture {
   ::grpc::Status Login(const std::string& login, v1::TokenPair* pair,
                        const std::string& password = kPassword);
 
-  // An API client with scope parta.internal, registered by an operator made for it.
+  // An API client with `scopes`, registered by an operator made for it.
   struct ServiceClient {
     std::string id;
     std::string secret;
   };
-  ServiceClient CreateServiceClient();
-  // A service token of a new such client.
+  ServiceClient CreateApiClient(const std::vector<std::string>& scopes);
+  // The client of one of Parta's services ("directory"), with the scopes it is granted in
+  // production (domain/service_scopes.h).
+  ServiceClient CreateServiceClient(const std::string& service);
+  // A service token of a new client with every scope of identity's internal RPCs.
   std::string ServiceToken();
 
   // A whole ESIA sign-in of the emulator's test `person` ("ivanov"), the test playing his

@@ -20,7 +20,7 @@ class CallChats {
  public:
   using TokenSource = std::function<absl::StatusOr<std::string>()>;
 
-  // `service_tokens`: the service's own token (scope parta.internal) for the notices.
+  // `service_tokens`: the service's own token (scope messaging.call_notices.post) for the notices.
   CallChats(std::shared_ptr<::grpc::Channel> messaging, TokenSource service_tokens);
   virtual ~CallChats() = default;
 

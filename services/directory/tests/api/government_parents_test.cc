@@ -34,7 +34,7 @@ std::unique_ptr<Services> StartServices() {
         identity::testing::UseEsia(config, services->esia);
       });
   if (!services->identity) return nullptr;
-  IdentityFixture::ServiceClient client = services->identity->CreateServiceClient();
+  IdentityFixture::ServiceClient client = services->identity->CreateServiceClient("directory");
   const int port = services->identity->app().grpc_port();
   services->directory = DirectoryFixture::Start([&](DirectoryConfig& config) {
     config.identity_address = absl::StrCat("127.0.0.1:", port);

@@ -26,7 +26,7 @@ Services StartBoth() {
   Services services;
   services.identity = IdentityFixture::Start();
   if (!services.identity) return services;
-  IdentityFixture::ServiceClient client = services.identity->CreateServiceClient();
+  IdentityFixture::ServiceClient client = services.identity->CreateServiceClient("directory");
   int port = services.identity->app().grpc_port();
   services.directory = DirectoryFixture::Start([&](DirectoryConfig& config) {
     config.identity_address = absl::StrCat("127.0.0.1:", port);
@@ -216,7 +216,7 @@ TEST_CASE(
     "[directory][api][import]") {
   auto identity = IdentityFixture::Start();
   if (!identity) return;
-  IdentityFixture::ServiceClient client = identity->CreateServiceClient();
+  IdentityFixture::ServiceClient client = identity->CreateServiceClient("directory");
   std::string address = absl::StrCat("127.0.0.1:", identity->app().grpc_port());
   struct Case {
     std::string address, secret;

@@ -454,8 +454,8 @@ TEST_CASE(
   REQUIRE(f->Login("teacher@school.ru", &user).ok());
 
   v1::CreateApiClientRequest create;
-  create.set_display_name("Messaging service");
-  create.add_scopes("parta.internal");
+  create.set_display_name("Regional roster reader");
+  create.add_scopes("identity.accounts.read");
   v1::CreateApiClientResponse client;
   CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(user.access_token()).get(),
                                             create, &client),
@@ -464,6 +464,12 @@ TEST_CASE(
   bad_scope.add_scopes("not a scope!");
   CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(),
                                             bad_scope, &client),
+                  INVALID_ARGUMENT, "INVALID_SCOPE");
+  // The all-powerful scope of old is granted no more.
+  v1::CreateApiClientRequest all_powerful = create;
+  all_powerful.add_scopes("parta.internal");
+  CHECK_RPC_ERROR(f->stub().CreateApiClient(IdentityFixture::Context(op.access_token()).get(),
+                                            all_powerful, &client),
                   INVALID_ARGUMENT, "INVALID_SCOPE");
   REQUIRE(f->stub()
               .CreateApiClient(IdentityFixture::Context(op.access_token()).get(), create, &client)
@@ -495,6 +501,14 @@ TEST_CASE(
       PERMISSION_DENIED, "INTERNAL_ONLY");
   CHECK_RPC_ERROR(f->stub().GetAccount(IdentityFixture::Context().get(), get, &account),
                   UNAUTHENTICATED, "TOKEN_REQUIRED");
+  // Its scope opens GetAccount and nothing else.
+  v1::RaiseVerificationLevelRequest raise;
+  raise.set_account_id(teacher.id());
+  raise.set_level(v1::VERIFICATION_LEVEL_SCHOOL_CONFIRMED);
+  v1::RaiseVerificationLevelResponse raised;
+  CHECK_RPC_ERROR(f->stub().RaiseVerificationLevel(
+                      IdentityFixture::Context(service.access_token()).get(), raise, &raised),
+                  PERMISSION_DENIED, "MISSING_SCOPE");
   v1::GetMeResponse me;
   CHECK_RPC_ERROR(f->stub().GetMe(IdentityFixture::Context(service.access_token()).get(), {}, &me),
                   PERMISSION_DENIED, "USER_TOKEN_REQUIRED");
@@ -525,7 +539,7 @@ TEST_CASE("CreateApiClient answers a retry with the first client and secret, per
   };
   v1::CreateApiClientRequest create;
   create.set_display_name("Moscow e-journal");
-  create.add_scopes("parta.internal");
+  create.add_scopes("identity.accounts.read");
   create.set_request_id("журнал-1");
 
   v1::CreateApiClientResponse first, retried;

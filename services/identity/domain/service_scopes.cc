@@ -1,0 +1,34 @@
+#include "services/identity/domain/service_scopes.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+
+namespace parta::identity {
+
+const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScopes() {
+  static const auto* scopes = new std::map<std::string, std::vector<std::string>, std::less<>>{
+      // Roster imports make school-managed accounts; confirmations raise levels; claims of
+      // children read the register's children; verified-adult schools read levels.
+      {"directory",
+       {"identity.accounts.read", "identity.accounts.manage", "identity.esia_children.read"}},
+      // Roster chats follow the directory's events; direct chats ask who may contact whom.
+      {"messaging", {"directory.events.read", "directory.permissions.check"}},
+      // Calls name their people, let guests in and post their notices in chats.
+      {"signaling",
+       {"identity.accounts.read", "identity.guests.create", "messaging.call_notices.post"}},
+  };
+  return *scopes;
+}
+
+bool GrantableScope(absl::string_view scope) {
+  if (scope.empty() || scope.size() > 64 || scope.front() == '.' || scope.back() == '.') {
+    return false;
+  }
+  for (char c : scope) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_' && c != '.') return false;
+  }
+  return std::count(scope.begin(), scope.end(), '.') >= 2 && scope.find("..") == scope.npos;
+}
+
+}  // namespace parta::identity

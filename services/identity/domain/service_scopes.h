@@ -1,0 +1,22 @@
+#pragma once
+
+// The scopes of Parta's own services: what each calls on the others' internal RPCs (the
+// `parta.api.v1.scope` option of each), and so what its API client is granted — no more.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace parta::identity {
+
+// By service name ("directory").
+const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScopes();
+
+// Whether `scope` may be granted to a new API client: the shape of a declared scope
+// (`<service>.<what>.<verb>`: lower-case letters, digits, `_`, at least two dots), never the
+// legacy all-powerful `parta.internal`.
+bool GrantableScope(absl::string_view scope);
+
+}  // namespace parta::identity
