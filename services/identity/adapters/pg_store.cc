@@ -26,6 +26,24 @@ constexpr char kAccountColumns[] =
     ", coalesce(username, ''), coalesce(external_key, ''), guest, coalesce(esia_oid, ''), "
     "esia_trusted, coalesce(snils_masked, '')";
 
+constexpr char kApiClientColumns[] =
+    "id::text, display_name, secret_hash, array_to_string(scopes, ' '), "
+    "coalesce(created_by::text, ''), " PARTA_PG_US("created_at") ", " PARTA_PG_US(
+        "secret_changed_at") ", " PARTA_PG_US("disabled_at");
+
+ApiClient ApiClientFromRow(const pqxx::row& row) {
+  ApiClient client{.id = row[0].as<std::string>(),
+                   .display_name = row[1].as<std::string>(),
+                   .secret_hash = row[2].as<std::string>(),
+                   .scopes = absl::StrSplit(row[3].as<std::string>(), ' ', absl::SkipEmpty()),
+                   .created_by = row[4].as<std::string>(),
+                   .created_at = FromMicros(row[5].as<int64_t>()),
+                   .secret_changed_at = FromMicros(row[6].as<int64_t>())};
+  if (!row[7].is_null()) client.disabled_at = FromMicros(row[7].as<int64_t>());
+  client.disabled = client.disabled_at.has_value();
+  return client;
+}
+
 AccountState ParseState(const std::string& text) {
   if (text == "locked") return AccountState::kLocked;
   if (text == "deleted") return AccountState::kDeleted;
@@ -516,8 +534,9 @@ class PgIdentityTransaction final : public IdentityTransaction {
 
   absl::Status InsertApiClient(const ApiClient& client) override {
     tx_.exec_params(
-        "INSERT INTO api_clients (id, display_name, secret_hash, scopes, created_by, created_at) "
-        "VALUES ($1, $2, $3, string_to_array($4, ' '), $5, " PARTA_PG_TS("$6") ")",
+        "INSERT INTO api_clients (id, display_name, secret_hash, scopes, created_by, created_at, "
+        "secret_changed_at) VALUES ($1, $2, $3, string_to_array($4, ' '), $5, " PARTA_PG_TS("$6")
+        ", " PARTA_PG_TS("$6") ")",
         client.id, client.display_name, client.secret_hash, absl::StrJoin(client.scopes, " "),
         NullIfEmpty(client.created_by), ToMicros(client.created_at));
     return absl::OkStatus();
@@ -526,19 +545,37 @@ class PgIdentityTransaction final : public IdentityTransaction {
   absl::StatusOr<std::optional<ApiClient>> FindApiClient(absl::string_view id) override {
     if (!IsUuid(id)) return std::nullopt;
     pqxx::result rows = tx_.exec_params(
-        "SELECT id::text, display_name, secret_hash, array_to_string(scopes, ' '), "
-        "coalesce(created_by::text, ''), " PARTA_PG_US("created_at") ", disabled_at IS NOT NULL "
-        "FROM api_clients WHERE id = $1",
+        absl::StrCat("SELECT ", kApiClientColumns, " FROM api_clients WHERE id = $1"),
         std::string(id));
     if (rows.empty()) return std::nullopt;
-    const pqxx::row& row = rows[0];
-    return ApiClient{.id = row[0].as<std::string>(),
-                     .display_name = row[1].as<std::string>(),
-                     .secret_hash = row[2].as<std::string>(),
-                     .scopes = absl::StrSplit(row[3].as<std::string>(), ' ', absl::SkipEmpty()),
-                     .created_by = row[4].as<std::string>(),
-                     .created_at = FromMicros(row[5].as<int64_t>()),
-                     .disabled = row[6].as<bool>()};
+    return ApiClientFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::vector<ApiClient>> ListApiClients(absl::string_view after_id,
+                                                        int limit) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kApiClientColumns,
+                     " FROM api_clients WHERE $1 = '' OR id > $1::uuid ORDER BY id LIMIT $2"),
+        std::string(after_id), limit);
+    std::vector<ApiClient> clients;
+    for (const pqxx::row& row : rows) clients.push_back(ApiClientFromRow(row));
+    return clients;
+  }
+
+  absl::StatusOr<bool> ReplaceApiClientSecret(absl::string_view id, absl::string_view secret_hash,
+                                              absl::Time at) override {
+    pqxx::result rows = tx_.exec_params(
+        "UPDATE api_clients SET secret_hash = $2, secret_changed_at = " PARTA_PG_TS("$3")
+        " WHERE id = $1 AND disabled_at IS NULL RETURNING 1",
+        std::string(id), std::string(secret_hash), ToMicros(at));
+    return !rows.empty();
+  }
+
+  absl::Status DisableApiClient(absl::string_view id, absl::Time at) override {
+    tx_.exec_params("UPDATE api_clients SET disabled_at = " PARTA_PG_TS("$2")
+                    " WHERE id = $1 AND disabled_at IS NULL",
+                    std::string(id), ToMicros(at));
+    return absl::OkStatus();
   }
 
   absl::StatusOr<LoginFailures> LockLoginFailures(absl::string_view login) override {

@@ -238,6 +238,65 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                         });
 }
 
+namespace {
+
+void ToProto(const ApiClient& client, v1::ApiClient& out) {
+  out.set_id(client.id);
+  out.set_display_name(client.display_name);
+  for (const std::string& scope : client.scopes) out.add_scopes(scope);
+  out.set_created_by(client.created_by);
+  *out.mutable_create_time() = ToProto(client.created_at);
+  *out.mutable_secret_time() = ToProto(client.secret_changed_at);
+  if (client.disabled_at) *out.mutable_revoke_time() = ToProto(*client.disabled_at);
+}
+
+}  // namespace
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ListApiClients(
+    ::grpc::CallbackServerContext* context, const v1::ListApiClientsRequest* request,
+    v1::ListApiClientsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListApiClientsRequest& req,
+                               v1::ListApiClientsResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(ApiClientPage page,
+                                           identity_.ListApiClients(*call.caller, req.page_size(),
+                                                                    req.page_token()));
+                          for (const ApiClient& client : page.clients) {
+                            ToProto(client, *resp.add_clients());
+                          }
+                          resp.set_next_page_token(page.next_page_token);
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::RotateApiClientSecret(
+    ::grpc::CallbackServerContext* context, const v1::RotateApiClientSecretRequest* request,
+    v1::RotateApiClientSecretResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::RotateApiClientSecretRequest& req,
+             v1::RotateApiClientSecretResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(NewApiClient rotated,
+                         identity_.RotateApiClientSecret(*call.caller, req.client_id()));
+        resp.set_client_id(rotated.client_id);
+        resp.set_client_secret(rotated.client_secret);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::RevokeApiClient(
+    ::grpc::CallbackServerContext* context, const v1::RevokeApiClientRequest* request,
+    v1::RevokeApiClientResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::RevokeApiClientRequest& req,
+                               v1::RevokeApiClientResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(ApiClient client,
+                                           identity_.RevokeApiClient(*call.caller, req.client_id()));
+                          ToProto(client, *resp.mutable_client());
+                          return absl::OkStatus();
+                        });
+}
+
 ::grpc::ServerUnaryReactor* IdentityGrpcService::IssueServiceToken(
     ::grpc::CallbackServerContext* context, const v1::IssueServiceTokenRequest* request,
     v1::IssueServiceTokenResponse* response) {

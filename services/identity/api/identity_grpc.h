@@ -48,6 +48,15 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* CreateApiClient(::grpc::CallbackServerContext* context,
                                               const v1::CreateApiClientRequest* request,
                                               v1::CreateApiClientResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListApiClients(::grpc::CallbackServerContext* context,
+                                             const v1::ListApiClientsRequest* request,
+                                             v1::ListApiClientsResponse* response) override;
+  ::grpc::ServerUnaryReactor* RotateApiClientSecret(
+      ::grpc::CallbackServerContext* context, const v1::RotateApiClientSecretRequest* request,
+      v1::RotateApiClientSecretResponse* response) override;
+  ::grpc::ServerUnaryReactor* RevokeApiClient(::grpc::CallbackServerContext* context,
+                                              const v1::RevokeApiClientRequest* request,
+                                              v1::RevokeApiClientResponse* response) override;
   ::grpc::ServerUnaryReactor* IssueServiceToken(::grpc::CallbackServerContext* context,
                                                 const v1::IssueServiceTokenRequest* request,
                                                 v1::IssueServiceTokenResponse* response) override;

@@ -105,7 +105,9 @@ struct ApiClient {
   std::vector<std::string> scopes;
   std::string created_by;  // operator's account id
   absl::Time created_at;
-  bool disabled = false;
+  absl::Time secret_changed_at;           // registration, or the last rotation
+  std::optional<absl::Time> disabled_at;  // revoked then
+  bool disabled = false;                  // disabled_at.has_value()
 };
 
 struct IssuedServiceToken {

@@ -73,6 +73,11 @@ struct ManagedCredentials {
 };
 
 // One page of a person's open sessions.
+struct ApiClientPage {
+  std::vector<ApiClient> clients;
+  std::string next_page_token;  // empty on the last page
+};
+
 struct SessionPage {
   std::vector<Session> sessions;
   std::string next_page_token;  // empty on the last page
@@ -190,6 +195,17 @@ class Identity {
   // Raises the verification level; a lower or equal level changes nothing.
   absl::StatusOr<Account> RaiseVerificationLevel(absl::string_view account_id,
                                                  VerificationLevel level);
+
+  // Operators' management of API clients (domain/api_clients.cc): OPERATOR_ONLY for anyone
+  // else, API_CLIENT_NOT_FOUND for an unknown id.
+  absl::StatusOr<ApiClientPage> ListApiClients(const auth::Claims& caller, int page_size,
+                                               absl::string_view page_token);
+  // A new secret, shown once; the old one stops working. FAILED_PRECONDITION API_CLIENT_REVOKED.
+  absl::StatusOr<NewApiClient> RotateApiClientSecret(const auth::Claims& caller,
+                                                     absl::string_view client_id);
+  // Revokes the client for good (again: nothing changes).
+  absl::StatusOr<ApiClient> RevokeApiClient(const auth::Claims& caller,
+                                            absl::string_view client_id);
 
   // Registers an API client for one of Parta's own services (`service`: "directory"), with the
   // scopes it needs (domain/service_scopes.h): INVALID_ARGUMENT UNKNOWN_SERVICE. For the

@@ -112,6 +112,15 @@ class IdentityTransaction {
 
   virtual absl::Status InsertApiClient(const ApiClient& client) = 0;
   virtual absl::StatusOr<std::optional<ApiClient>> FindApiClient(absl::string_view id) = 0;
+  // By id (time-ordered), after `after_id` (empty: from the first), at most `limit`.
+  virtual absl::StatusOr<std::vector<ApiClient>> ListApiClients(absl::string_view after_id,
+                                                                int limit) = 0;
+  // Replaces the secret's hash (and its time) of a client that is not revoked; false otherwise.
+  virtual absl::StatusOr<bool> ReplaceApiClientSecret(absl::string_view id,
+                                                      absl::string_view secret_hash,
+                                                      absl::Time at) = 0;
+  // Marks the client revoked at `at` unless it is already.
+  virtual absl::Status DisableApiClient(absl::string_view id, absl::Time at) = 0;
 
   // The failure record of `login`, locked until the transaction ends (created empty if absent,
   // so that concurrent attempts on one login queue here).

@@ -434,6 +434,91 @@ TEST_CASE("ChangePassword needs the current password and ends every other sessio
   CHECK(f->Login("teacher@school.ru", &pair, replacement).ok());
 }
 
+TEST_CASE("Operators list, rotate and revoke API clients, and then an old secret or a revoked "
+          "client gets no token",
+          "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  v1::Account operator_account;
+  REQUIRE(f->Register("operator@parta.ru", &operator_account).ok());
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  REQUIRE(f->pool()
+              .Transact([&](pqxx::work& tx) {
+                tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1",
+                               operator_account.id());
+                return absl::OkStatus();
+              })
+              .ok());
+  v1::TokenPair op, user;
+  REQUIRE(f->Login("operator@parta.ru", &op).ok());
+  REQUIRE(f->Login("teacher@school.ru", &user).ok());
+  auto as = [](const v1::TokenPair& pair) { return IdentityFixture::Context(pair.access_token()); };
+  std::vector<v1::CreateApiClientResponse> made(3);
+  for (int i = 0; i < 3; ++i) {
+    v1::CreateApiClientRequest create;
+    create.set_display_name("Электронный журнал " + std::to_string(i + 1));
+    create.add_scopes("directory.events.read");
+    REQUIRE(f->stub().CreateApiClient(as(op).get(), create, &made[i]).ok());
+  }
+  auto token_of = [&](const std::string& id, const std::string& secret) {
+    v1::IssueServiceTokenRequest grant;
+    grant.set_client_id(id);
+    grant.set_client_secret(secret);
+    v1::IssueServiceTokenResponse token;
+    return f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &token);
+  };
+
+  // Two pages, oldest first, no secrets.
+  v1::ListApiClientsRequest list;
+  list.set_page_size(2);
+  v1::ListApiClientsResponse first, second;
+  REQUIRE(f->stub().ListApiClients(as(op).get(), list, &first).ok());
+  REQUIRE(first.clients_size() == 2);
+  CHECK(first.clients(0).id() == made[0].client_id());
+  CHECK(first.clients(0).display_name() == "Электронный журнал 1");
+  CHECK(first.clients(0).scopes(0) == "directory.events.read");
+  CHECK(first.clients(0).created_by() == operator_account.id());
+  CHECK_FALSE(first.clients(0).has_revoke_time());
+  CHECK_FALSE(first.next_page_token().empty());
+  list.set_page_token(first.next_page_token());
+  REQUIRE(f->stub().ListApiClients(as(op).get(), list, &second).ok());
+  REQUIRE(second.clients_size() == 1);
+  CHECK(second.clients(0).id() == made[2].client_id());
+  CHECK(second.next_page_token().empty());
+  CHECK_RPC_ERROR(f->stub().ListApiClients(as(user).get(), {}, &first), PERMISSION_DENIED,
+                  "OPERATOR_ONLY");
+
+  // A rotation: the new secret works, the old one no more.
+  v1::RotateApiClientSecretRequest rotate;
+  rotate.set_client_id(made[0].client_id());
+  v1::RotateApiClientSecretResponse rotated;
+  CHECK_RPC_ERROR(f->stub().RotateApiClientSecret(as(user).get(), rotate, &rotated),
+                  PERMISSION_DENIED, "OPERATOR_ONLY");
+  REQUIRE(f->stub().RotateApiClientSecret(as(op).get(), rotate, &rotated).ok());
+  CHECK(rotated.client_secret() != made[0].client_secret());
+  CHECK_RPC_ERROR(token_of(made[0].client_id(), made[0].client_secret()), UNAUTHENTICATED,
+                  "INVALID_CLIENT");
+  CHECK(token_of(made[0].client_id(), rotated.client_secret()).ok());
+
+  // A revocation: no token any more, and nothing left to rotate.
+  v1::RevokeApiClientRequest revoke;
+  revoke.set_client_id(made[1].client_id());
+  v1::RevokeApiClientResponse revoked;
+  REQUIRE(f->stub().RevokeApiClient(as(op).get(), revoke, &revoked).ok());
+  CHECK(revoked.client().has_revoke_time());
+  CHECK_RPC_ERROR(token_of(made[1].client_id(), made[1].client_secret()), UNAUTHENTICATED,
+                  "INVALID_CLIENT");
+  v1::RevokeApiClientResponse again;
+  REQUIRE(f->stub().RevokeApiClient(as(op).get(), revoke, &again).ok());
+  CHECK(again.client().revoke_time().seconds() == revoked.client().revoke_time().seconds());
+  rotate.set_client_id(made[1].client_id());
+  CHECK_RPC_ERROR(f->stub().RotateApiClientSecret(as(op).get(), rotate, &rotated),
+                  FAILED_PRECONDITION, "API_CLIENT_REVOKED");
+  CHECK(token_of(made[2].client_id(), made[2].client_secret()).ok());  // the others unaffected
+  revoke.set_client_id("01a2b3c4-0000-7000-8000-000000000000");
+  CHECK_RPC_ERROR(f->stub().RevokeApiClient(as(op).get(), revoke, &revoked), NOT_FOUND,
+                  "API_CLIENT_NOT_FOUND");
+}
+
 TEST_CASE(
     "Service tokens open internal RPCs but user tokens do not, and service tokens do not act "
     "as users",
