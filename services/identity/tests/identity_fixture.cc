@@ -80,10 +80,7 @@ IdentityFixture::ServiceClient IdentityFixture::CreateServiceClient(const std::s
   return CreateApiClient(ServiceScopes().at(service));
 }
 
-IdentityFixture::ServiceClient IdentityFixture::CreateApiClient(
-    const std::vector<std::string>& scopes) {
-  static int counter = 0;
-  std::string email = "operator" + std::to_string(++counter) + "@parta.ru";
+std::string IdentityFixture::OperatorToken(const std::string& email, v1::Account* account) {
   v1::Account operator_account;
   REQUIRE(Register(email, &operator_account).ok());
   REQUIRE(pool_
@@ -95,11 +92,19 @@ IdentityFixture::ServiceClient IdentityFixture::CreateApiClient(
               .ok());
   v1::TokenPair op;
   REQUIRE(Login(email, &op).ok());
+  if (account != nullptr) *account = operator_account;
+  return op.access_token();
+}
+
+IdentityFixture::ServiceClient IdentityFixture::CreateApiClient(
+    const std::vector<std::string>& scopes) {
+  static int counter = 0;
+  const std::string op = OperatorToken("operator" + std::to_string(++counter) + "@parta.ru");
   v1::CreateApiClientRequest create;
   create.set_display_name("Parta service");
   for (const std::string& scope : scopes) create.add_scopes(scope);
   v1::CreateApiClientResponse client;
-  REQUIRE(stub_->CreateApiClient(Context(op.access_token()).get(), create, &client).ok());
+  REQUIRE(stub_->CreateApiClient(Context(op).get(), create, &client).ok());
   return {client.client_id(), client.client_secret()};
 }
 

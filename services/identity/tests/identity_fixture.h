@@ -42,6 +42,9 @@ class IdentityFixture {
   ::grpc::Status Login(const std::string& login, v1::TokenPair* pair,
                        const std::string& password = kPassword);
 
+  // The access token of a new platform operator with login `email` (and his account).
+  std::string OperatorToken(const std::string& email, v1::Account* account = nullptr);
+
   // An API client with `scopes`, registered by an operator made for it.
   struct ServiceClient {
     std::string id;

@@ -439,19 +439,11 @@ TEST_CASE("Operators list, rotate and revoke API clients, and then an old secret
           "[identity][api]") {
   PARTA_IDENTITY_FIXTURE(f);
   v1::Account operator_account;
-  REQUIRE(f->Register("operator@parta.ru", &operator_account).ok());
+  const std::string op = f->OperatorToken("operator@parta.ru", &operator_account);
   REQUIRE(f->Register("teacher@school.ru").ok());
-  REQUIRE(f->pool()
-              .Transact([&](pqxx::work& tx) {
-                tx.exec_params("UPDATE accounts SET is_operator = true WHERE id = $1",
-                               operator_account.id());
-                return absl::OkStatus();
-              })
-              .ok());
-  v1::TokenPair op, user;
-  REQUIRE(f->Login("operator@parta.ru", &op).ok());
+  v1::TokenPair user;
   REQUIRE(f->Login("teacher@school.ru", &user).ok());
-  auto as = [](const v1::TokenPair& pair) { return IdentityFixture::Context(pair.access_token()); };
+  auto as = [](const std::string& token) { return IdentityFixture::Context(token); };
   std::vector<v1::CreateApiClientResponse> made(3);
   for (int i = 0; i < 3; ++i) {
     v1::CreateApiClientRequest create;
@@ -484,14 +476,14 @@ TEST_CASE("Operators list, rotate and revoke API clients, and then an old secret
   REQUIRE(second.clients_size() == 1);
   CHECK(second.clients(0).id() == made[2].client_id());
   CHECK(second.next_page_token().empty());
-  CHECK_RPC_ERROR(f->stub().ListApiClients(as(user).get(), {}, &first), PERMISSION_DENIED,
+  CHECK_RPC_ERROR(f->stub().ListApiClients(as(user.access_token()).get(), {}, &first), PERMISSION_DENIED,
                   "OPERATOR_ONLY");
 
   // A rotation: the new secret works, the old one no more.
   v1::RotateApiClientSecretRequest rotate;
   rotate.set_client_id(made[0].client_id());
   v1::RotateApiClientSecretResponse rotated;
-  CHECK_RPC_ERROR(f->stub().RotateApiClientSecret(as(user).get(), rotate, &rotated),
+  CHECK_RPC_ERROR(f->stub().RotateApiClientSecret(as(user.access_token()).get(), rotate, &rotated),
                   PERMISSION_DENIED, "OPERATOR_ONLY");
   REQUIRE(f->stub().RotateApiClientSecret(as(op).get(), rotate, &rotated).ok());
   CHECK(rotated.client_secret() != made[0].client_secret());
