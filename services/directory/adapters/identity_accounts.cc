@@ -90,6 +90,27 @@ absl::Status IdentityAccounts::ConfirmBySchool(const std::string& account_id) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Identity refusing the directory's own token, or out of reach, is the deployment's problem and
+// never the caller's answer: named so, instead of passing on PERMISSION_DENIED or a bare
+// UNAVAILABLE.
+absl::Status IdentityFailure(const ::grpc::Status& status) {
+  switch (status.error_code()) {
+    case ::grpc::StatusCode::UNAUTHENTICATED:
+    case ::grpc::StatusCode::PERMISSION_DENIED:
+      return Error(absl::StatusCode::kFailedPrecondition, "IDENTITY_CLIENT_REJECTED",
+                   "the identity service refused the directory's client credentials");
+    case ::grpc::StatusCode::UNAVAILABLE:
+    case ::grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Unavailable("IDENTITY_UNAVAILABLE", "the identity service cannot be reached");
+    default:
+      return grpc::FromGrpcStatus(status);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<VerificationLevel> IdentityAccounts::VerificationLevelOf(
     const std::string& account_id) {
   identity_v1::GetAccountRequest request;
@@ -98,7 +119,7 @@ absl::StatusOr<VerificationLevel> IdentityAccounts::VerificationLevelOf(
   identity_v1::GetAccountResponse response;
   ::grpc::Status status = stub_->GetAccount(context.get(), request, &response);
   if (status.error_code() == ::grpc::StatusCode::NOT_FOUND) return VerificationLevel::kNone;
-  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  if (!status.ok()) return IdentityFailure(status);
   switch (response.account().verification_level()) {
     case identity_v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED:
       return VerificationLevel::kGovernmentVerified;
@@ -117,7 +138,7 @@ absl::StatusOr<GovernmentChild> IdentityAccounts::GovernmentChildOf(const std::s
   ASSIGN_OR_RETURN(auto context, Context());
   identity_v1::GetEsiaChildResponse response;
   ::grpc::Status status = stub_->GetEsiaChild(context.get(), request, &response);
-  if (!status.ok()) return grpc::FromGrpcStatus(status);
+  if (!status.ok()) return IdentityFailure(status);
   const identity_v1::EsiaChild& child = response.child();
   return GovernmentChild{.id = child.id(),
                          .last_name = child.last_name(),

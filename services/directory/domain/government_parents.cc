@@ -56,9 +56,10 @@ absl::StatusOr<ParentLink> Directory::ClaimChild(const Caller& caller, const std
   ParentLink result;
   RETURN_IF_ERROR(Mutate(caller, [&](DirectoryTx& tx, Recorder& recorder) -> absl::Status {
     // A school that does not exist answers as one without the child: a claim reveals nothing
-    // about schools.
-    ASSIGN_OR_RETURN(std::optional<School> school, tx.FindSchool(school_id));
-    if (!school) return ChildNotFound();
+    // about schools. Claims in a school are serialised by its row lock, so that two claims
+    // cannot both take a pupil's register id or his last free parent place.
+    ASSIGN_OR_RETURN(bool school_exists, tx.LockSchool(school_id));
+    if (!school_exists) return ChildNotFound();
     ASSIGN_OR_RETURN(std::vector<ManagedPerson> found, tx.FindManagedStudentsLike(school_id, key));
     std::vector<std::pair<ManagedPerson, PersonFacts>> pupils;
     for (ManagedPerson& person : found) {

@@ -585,8 +585,9 @@ void ToProto(const ProviderChild& child, v1::EsiaChild& out) {
                                     "the tokens' issuer (PARTA_AUTH_ISSUER) is not an http(s) URL "
                                     "under which this document is served");
         }
-        // What a verifier of access tokens reads, and the fields discovery requires; Parta signs
-        // in its own users and is no authorisation server for other sites.
+        // What a verifier of access tokens reads. Parta signs in its own users and is no
+        // authorisation server for other sites, so the authorisation-flow fields of OpenID
+        // discovery (authorization_endpoint, response_types_supported) are left out.
         const nlohmann::json document = {
             {"issuer", issuer},
             {"jwks_uri", absl::StrCat(absl::StripSuffix(issuer, "/"), "/.well-known/jwks.json")},

@@ -148,7 +148,9 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
     // The provider's word on the SNILS and the children is the latest: kept (or forgotten) at
     // every sign-in.
     RETURN_IF_ERROR(tx.SetSnils(account.id, snils));
-    RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, person.children));
+    if (person.children) {
+      RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, *person.children));
+    }
     account.snils_masked = MaskSnils(snils);
     return absl::OkStatus();
   }));
@@ -189,7 +191,9 @@ absl::StatusOr<Account> Identity::CompleteEsiaLink(const auth::Claims& caller,
     }
     RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, clock_.Now()));
     RETURN_IF_ERROR(tx.SetSnils(account.id, snils));
-    RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, person.children));
+    if (person.children) {
+      RETURN_IF_ERROR(tx.SetEsiaChildren(account.id, *person.children));
+    }
     ASSIGN_OR_RETURN(std::optional<Account> linked, tx.FindAccount(account.id));
     if (!linked) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
     account = *std::move(linked);

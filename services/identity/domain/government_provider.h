@@ -5,6 +5,7 @@
 // it signs the requests with the system's certificate, exchanges the code, checks the ID token
 // and reads the person's data.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ struct ProviderPerson {
   std::string last_name;
   std::string middle_name;
   std::string snils;  // as the provider writes it ("112-233-445 95"); empty when none
-  // Asked for with the scope `kid_fullname` (and `kid_birthdate`); empty otherwise.
-  std::vector<ProviderChild> children;
+  // Asked for with the scopes `kid_fullname` and `kid_birthdate` (empty without them); nullopt
+  // when the provider could not say this time (the list kept from before stays).
+  std::optional<std::vector<ProviderChild>> children;
 };
 
 class GovernmentProvider {

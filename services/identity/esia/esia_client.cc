@@ -202,8 +202,18 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
   if (auto trusted = data.find("trusted"); trusted != data.end() && trusted->is_boolean()) {
     person.trusted = trusted->get<bool>();
   }
-  if (HasScope(settings_.scope, "kid_fullname")) {
-    ASSIGN_OR_RETURN(person.children, ReadChildren(claims.oid, access_token));
+  // The children are a side dish: the sign-in does not fail for them (the code is spent by now);
+  // without an answer the list kept from before stays.
+  person.children.emplace();
+  if (HasScope(settings_.scope, "kid_fullname") && HasScope(settings_.scope, "kid_birthdate")) {
+    absl::StatusOr<std::vector<ProviderChild>> children = ReadChildren(claims.oid, access_token);
+    if (children.ok()) {
+      person.children = *std::move(children);
+    } else {
+      log::Warning("ESIA did not list the person's children; the list kept stays")
+          .With("reason", ReasonOf(children.status()));
+      person.children.reset();
+    }
   }
   return person;
 }
