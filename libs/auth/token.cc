@@ -46,6 +46,13 @@ bool Claims::HasScope(absl::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
+bool Claims::CoversSchool(absl::string_view school_id, absl::string_view region_code) const {
+  if (!LimitedToSchools()) return true;
+  return std::find(school_ids.begin(), school_ids.end(), school_id) != school_ids.end() ||
+         (!region_code.empty() &&
+          std::find(region_codes.begin(), region_codes.end(), region_code) != region_codes.end());
+}
+
 std::string SignToken(const Ed25519PrivateKey& key, absl::string_view kid, const Claims& claims) {
   json header = {{"alg", "EdDSA"}, {"typ", "at+jwt"}, {"kid", kid}};
   json payload = {{"iss", claims.issuer},
@@ -57,8 +64,14 @@ std::string SignToken(const Ed25519PrivateKey& key, absl::string_view kid, const
                   {"exp", absl::ToUnixSeconds(claims.expires_at)}};
   if (!claims.session_id.empty()) payload["sid"] = claims.session_id;
   if (!claims.client_id.empty()) payload["client_id"] = claims.client_id;
+  if (!claims.client_name.empty()) payload["client_name"] = claims.client_name;
   if (claims.is_operator) payload["op"] = true;
   if (!claims.scopes.empty()) payload["scope"] = absl::StrJoin(claims.scopes, " ");
+  if (!claims.certificate_thumbprint.empty()) {
+    payload["cnf"] = {{"x5t#S256", claims.certificate_thumbprint}};
+  }
+  if (!claims.school_ids.empty()) payload["schools"] = claims.school_ids;
+  if (!claims.region_codes.empty()) payload["regions"] = claims.region_codes;
   std::string signing_input =
       absl::StrCat(Base64UrlEncode(header.dump()), ".", Base64UrlEncode(payload.dump()));
   return absl::StrCat(signing_input, ".", Base64UrlEncode(key.Sign(signing_input)));
@@ -136,6 +149,7 @@ absl::StatusOr<Claims> VerifyToken(absl::string_view token, const KeySet& keys,
   claims.expires_at = *exp;
   claims.session_id = StringClaim(*payload, "sid").value_or("");
   claims.client_id = StringClaim(*payload, "client_id").value_or("");
+  claims.client_name = StringClaim(*payload, "client_name").value_or("");
   if (claims.session_id.empty() == claims.client_id.empty()) {
     return Rejected("MISSING_CLAIM", "a token names either a session or a client");
   }
@@ -143,6 +157,29 @@ absl::StatusOr<Claims> VerifyToken(absl::string_view token, const KeySet& keys,
   claims.is_operator = op != payload->end() && op->is_boolean() && op->get<bool>();
   if (auto scope = StringClaim(*payload, "scope")) {
     claims.scopes = absl::StrSplit(*scope, ' ', absl::SkipEmpty());
+  }
+  if (auto cnf = payload->find("cnf"); cnf != payload->end()) {
+    // A confirmation this verifier cannot check must not be read as no confirmation at all.
+    auto thumbprint = cnf->is_object() ? StringClaim(*cnf, "x5t#S256") : std::nullopt;
+    if (!thumbprint || thumbprint->empty()) {
+      return Rejected("MALFORMED_TOKEN", "the token's confirmation is not a certificate thumbprint");
+    }
+    claims.certificate_thumbprint = *thumbprint;
+  }
+  // A limit that cannot be read must not be read as no limit.
+  for (auto [name, list] : {std::pair{"schools", &claims.school_ids},
+                            std::pair{"regions", &claims.region_codes}}) {
+    auto it = payload->find(name);
+    if (it == payload->end()) continue;
+    if (!it->is_array() || it->empty()) {
+      return Rejected("MALFORMED_TOKEN", absl::StrCat("the token's ", name, " is not a list"));
+    }
+    for (const json& entry : *it) {
+      if (!entry.is_string() || entry.get_ref<const std::string&>().empty()) {
+        return Rejected("MALFORMED_TOKEN", absl::StrCat("the token's ", name, " is not a list"));
+      }
+      list->push_back(entry.get<std::string>());
+    }
   }
   return claims;
 }

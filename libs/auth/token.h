@@ -25,15 +25,27 @@ struct Claims {
   std::string subject;         // sub: account id, or the client id of a service token
   std::string session_id;      // sid: empty for service tokens
   std::string client_id;       // client_id: set for service tokens only
+  std::string client_name;     // client_name: the API client's registered name (service tokens)
   std::string token_id;        // jti
   absl::Time issued_at;        // iat
   absl::Time not_before;       // nbf
   absl::Time expires_at;       // exp
   bool is_operator = false;    // op: platform operator
   std::vector<std::string> scopes;  // scope, space-separated in the token
+  // cnf.x5t#S256 (RFC 8705): the token is bound to the client certificate with this SHA-256
+  // thumbprint (base64url) and is good only on a connection presenting it; empty: unbound.
+  std::string certificate_thumbprint;
+  // schools, regions: a service token of a client limited to these schools (ids) and the schools
+  // of these regions (two-digit codes); both empty: not limited.
+  std::vector<std::string> school_ids;
+  std::vector<std::string> region_codes;
 
   bool HasScope(absl::string_view scope) const;
   bool IsService() const { return !client_id.empty(); }
+  bool LimitedToSchools() const { return !school_ids.empty() || !region_codes.empty(); }
+  // Whether the caller may touch the school `school_id` of region `region_code`: always when
+  // not limited to schools.
+  bool CoversSchool(absl::string_view school_id, absl::string_view region_code) const;
 };
 
 // Public keys by key id.

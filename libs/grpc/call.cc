@@ -14,6 +14,7 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/grpc/status.h"
+#include "libs/grpc/transport_security.h"
 #include "parta/api/v1/options.pb.h"
 
 namespace parta::grpc {
@@ -155,6 +156,11 @@ RpcRuntime::RpcRuntime(BoundedExecutor& executor, auth::TokenVerifier& verifier,
   }
 }
 
+std::string CallContext::ClientCertificateThumbprint() const {
+  if (server_context == nullptr) return "";
+  return PeerCertificateThumbprint(server_context->auth_context().get());
+}
+
 const MethodAccess& RpcRuntime::AccessFor(const google::protobuf::Descriptor& request_type) const {
   static const MethodAccess kUndeclared;  // internal, and no scope but the legacy one
   auto it = access_by_request_.find(&request_type);
@@ -174,6 +180,7 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
   call.client_address = ClientAddress(context.peer(), AllMetadata(context, "x-forwarded-for"),
                                       options_.trusted_proxies);
   call.user_agent = std::string(Metadata(context, "user-agent"));
+  call.server_context = &context;
   absl::string_view authorization = Metadata(context, "authorization");
   if (!authorization.empty()) {
     if (!absl::ConsumePrefix(&authorization, "Bearer ")) {
@@ -181,6 +188,13 @@ absl::StatusOr<CallContext> RpcRuntime::Admit(::grpc::CallbackServerContext& con
     }
     absl::StatusOr<auth::Claims> claims =
         cached ? *std::move(cached) : verifier_.Verify(authorization);
+    if (claims.ok() && !claims->certificate_thumbprint.empty() &&
+        claims->certificate_thumbprint != call.ClientCertificateThumbprint()) {
+      // RFC 8705: a token bound to a certificate is good only where that certificate is shown.
+      claims = Unauthenticated("CERTIFICATE_MISMATCH",
+                               "the token is bound to a client certificate this connection did "
+                               "not present");
+    }
     if (!claims.ok()) {
       if (access.level != Access::kPublic) return claims.status();
     } else {

@@ -47,6 +47,13 @@ struct CallContext {
   std::string client_address;
   // Value of the `user-agent` metadata.
   std::string user_agent;
+  // The call being served, while it is (null outside a gRPC call).
+  const ::grpc::ServerContextBase* server_context = nullptr;
+
+  // The SHA-256 thumbprint (`x5t#S256`) of the verified client certificate the caller's
+  // connection presented; empty on plaintext, without one, or outside a gRPC call. Computed on
+  // each call of this function (from the connection's TLS properties).
+  std::string ClientCertificateThumbprint() const;
 
   // The caller's account id; only for RPCs whose access is `user` (always set there).
   const std::string& user_id() const { return caller->subject; }

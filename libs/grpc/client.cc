@@ -1,6 +1,7 @@
 #include "libs/grpc/client.h"
 
 #include "absl/strings/str_cat.h"
+#include "libs/grpc/transport_security.h"
 
 namespace parta::grpc {
 
@@ -19,7 +20,8 @@ std::shared_ptr<::grpc::Channel> MakeChannel(const std::string& target) {
     }]
   })json");
   arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
-  return ::grpc::CreateCustomChannel(target, ::grpc::InsecureChannelCredentials(), arguments);
+  return ::grpc::CreateCustomChannel(target, ChannelCredentialsFor(CurrentTransportSecurity()),
+                                     arguments);
 }
 
 std::unique_ptr<::grpc::ClientContext> MakeClientContext(const OutgoingCall& call) {

@@ -13,8 +13,9 @@
 
 namespace parta::grpc {
 
-// An insecure channel to `target` ("127.0.0.1:7101", "dns:///identity:7101") whose unary calls
-// are retried up to 3 times on UNAVAILABLE.
+// A channel to `target` ("127.0.0.1:7101", "dns:///identity:7101") whose unary calls are
+// retried up to 3 times on UNAVAILABLE; TLS (mutual) when the process uses it
+// (transport_security.h), plaintext otherwise.
 std::shared_ptr<::grpc::Channel> MakeChannel(const std::string& target);
 
 struct OutgoingCall {

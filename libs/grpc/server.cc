@@ -8,6 +8,7 @@
 #include "libs/core/port_file.h"
 #include "libs/core/status.h"
 #include "libs/grpc/interceptors.h"
+#include "libs/grpc/transport_security.h"
 
 namespace parta::grpc {
 
@@ -18,7 +19,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   ::grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   ::grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen_address, ::grpc::InsecureServerCredentials(), &port);
+  const TransportSecurity security = CurrentTransportSecurity();
+  builder.AddListeningPort(options.listen_address, ServerCredentialsFor(security), &port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   for (::grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<::grpc::experimental::ServerInterceptorFactoryInterface>> factories;
@@ -31,7 +33,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   if (!options.port_file.empty()) WritePortFile(options.port_file, port);
-  log::Info("grpc serving").With("address", options.listen_address).With("port", port);
+  log::Info("grpc serving")
+      .With("address", options.listen_address)
+      .With("port", port)
+      .With("tls", security.enabled());
   return std::unique_ptr<Server>(new Server(std::move(server), port));
 }
 

@@ -2,7 +2,8 @@
 
 // Starts a service's gRPC server the same way everywhere: health checking (grpc.health.v1),
 // reflection, the metrics and access-log interceptor, a listening address that may be ":0"
-// (the chosen port is reported, and written to a file when asked), and a graceful drain.
+// (the chosen port is reported, and written to a file when asked), TLS when the process uses it
+// (transport_security.h), and a graceful drain.
 
 #include <memory>
 #include <string>

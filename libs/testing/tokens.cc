@@ -35,8 +35,15 @@ std::string TestTokens::User(const std::string& user_id, bool is_operator) const
 }
 
 std::string TestTokens::Service(const std::string& client_id,
-                                const std::vector<std::string>& scopes) const {
-  return Sign({.subject = client_id, .client_id = client_id, .scopes = scopes});
+                                const std::vector<std::string>& scopes,
+                                const std::vector<std::string>& school_ids,
+                                const std::vector<std::string>& region_codes) const {
+  return Sign({.subject = client_id,
+               .client_id = client_id,
+               .client_name = "Электронный журнал",
+               .scopes = scopes,
+               .school_ids = school_ids,
+               .region_codes = region_codes});
 }
 
 std::string TestTokens::Sign(auth::Claims claims) const {

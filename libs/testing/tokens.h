@@ -26,8 +26,11 @@ class TestTokens {
 
   // A user token for `user_id`, valid for an hour; every token of one user carries one session.
   std::string User(const std::string& user_id, bool is_operator = false) const;
-  // A service token (client credentials) with `scopes`.
-  std::string Service(const std::string& client_id, const std::vector<std::string>& scopes) const;
+  // A service token (client credentials) with `scopes`, limited to `school_ids` and the schools
+  // of `region_codes` when either is given.
+  std::string Service(const std::string& client_id, const std::vector<std::string>& scopes,
+                      const std::vector<std::string>& school_ids = {},
+                      const std::vector<std::string>& region_codes = {}) const;
 
  private:
   std::string Sign(auth::Claims claims) const;

@@ -8,6 +8,7 @@
 #include "libs/core/clock.h"
 #include "libs/core/service_main.h"
 #include "libs/core/status.h"
+#include "libs/grpc/transport_security.h"
 #include "services/directory/directory_app.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
                         {.migrate = directory::MigrateDirectory,
                          .default_migrations_dir = directory::DefaultMigrationsDir(),
                          .serve = [&](Config& env) -> absl::StatusOr<std::function<void()>> {
+                           RETURN_IF_ERROR(parta::grpc::UseTransportSecurityFromEnvironment(env));
                            ASSIGN_OR_RETURN(directory::DirectoryConfig config,
                                             directory::DirectoryConfigFromEnvironment(env));
                            ASSIGN_OR_RETURN(app, directory::DirectoryApp::Start(config, clock));

@@ -15,6 +15,7 @@
 #include "libs/core/config.h"
 #include "libs/core/log.h"
 #include "libs/core/signals.h"
+#include "libs/grpc/transport_security.h"
 #include "services/gateway/gateway_app.h"
 #include "services/gateway/linked_services.h"
 #include "services/gateway/openapi/openapi_document.h"
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
   }
   if (command != "serve") {
     ExitWithStartupError(absl::InvalidArgumentError("unknown command " + command));
+  }
+  // The gateway's channels to the services use TLS when the deployment sets it up.
+  if (absl::Status tls = parta::grpc::UseTransportSecurityFromEnvironment(env); !tls.ok()) {
+    ExitWithStartupError(tls);
   }
   absl::StatusOr<gateway::GatewayConfig> config = gateway::GatewayConfigFromEnvironment(env);
   if (!config.ok()) ExitWithStartupError(config.status());

@@ -18,6 +18,7 @@
 #include "libs/core/clock.h"
 #include "libs/core/service_main.h"
 #include "libs/core/status.h"
+#include "libs/grpc/transport_security.h"
 #include "services/identity/identity_app.h"
 #include "services/identity/operator_cli.h"
 
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
            },
        .default_migrations_dir = identity::DefaultMigrationsDir(),
        .serve = [&](Config& env) -> absl::StatusOr<std::function<void()>> {
+         RETURN_IF_ERROR(parta::grpc::UseTransportSecurityFromEnvironment(env));
          ASSIGN_OR_RETURN(identity::IdentityConfig config,
                           identity::IdentityConfigFromEnvironment(env));
          ASSIGN_OR_RETURN(app, identity::IdentityApp::Start(config, clock));

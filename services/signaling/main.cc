@@ -8,6 +8,7 @@
 #include "libs/core/clock.h"
 #include "libs/core/service_main.h"
 #include "libs/core/status.h"
+#include "libs/grpc/transport_security.h"
 #include "services/signaling/signaling_app.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
                         {.migrate = signaling::MigrateSignaling,
                          .default_migrations_dir = signaling::DefaultMigrationsDir(),
                          .serve = [&](Config& env) -> absl::StatusOr<std::function<void()>> {
+                           RETURN_IF_ERROR(parta::grpc::UseTransportSecurityFromEnvironment(env));
                            ASSIGN_OR_RETURN(signaling::SignalingConfig config,
                                             signaling::SignalingConfigFromEnvironment(env));
                            ASSIGN_OR_RETURN(app, signaling::SignalingApp::Start(config, clock));

@@ -156,3 +156,65 @@ TEST_CASE("Public keys must be valid Ed25519 points", "[auth][unit]") {
 
 }  // namespace
 }  // namespace parta::auth
+
+namespace parta::auth {
+namespace {
+
+Claims ClientClaims() {
+  Claims claims = UserClaims();
+  claims.session_id.clear();
+  claims.subject = claims.client_id = "client-1";
+  claims.scopes = {"directory.events.read"};
+  return claims;
+}
+
+// A token of `payload_json` signed by `signer`, for payloads SignToken would never write.
+std::string SignRaw(const Signer& signer, absl::string_view payload_json) {
+  std::string input = absl::StrCat(Base64UrlEncode(R"({"alg":"EdDSA","typ":"at+jwt","kid":"k1"})"),
+                                   ".", Base64UrlEncode(payload_json));
+  return absl::StrCat(input, ".", Base64UrlEncode(signer.key.Sign(input)));
+}
+
+TEST_CASE("A client's token carries its certificate binding and school limits", "[auth][unit]") {
+  Signer signer;
+  Claims claims = ClientClaims();
+  claims.certificate_thumbprint = "b_qcJDA-tZfMatpc5IrxEaI8YgVmojvBm5MzwxB8R00";
+  claims.school_ids = {"school-1"};
+  claims.region_codes = {"77", "50"};
+  absl::StatusOr<Claims> verified = VerifyToken(signer.Sign(claims), signer.keys, Options(), kNow);
+  REQUIRE(verified.ok());
+  CHECK(verified->certificate_thumbprint == claims.certificate_thumbprint);
+  CHECK(verified->school_ids == claims.school_ids);
+  CHECK(verified->region_codes == claims.region_codes);
+  CHECK(verified->CoversSchool("school-1", "16"));
+  CHECK(verified->CoversSchool("school-2", "50"));
+  CHECK_FALSE(verified->CoversSchool("school-2", "16"));
+  CHECK_FALSE(verified->CoversSchool("school-2", ""));
+
+  absl::StatusOr<Claims> unlimited =
+      VerifyToken(signer.Sign(ClientClaims()), signer.keys, Options(), kNow);
+  REQUIRE(unlimited.ok());
+  CHECK(unlimited->certificate_thumbprint.empty());
+  CHECK_FALSE(unlimited->LimitedToSchools());
+  CHECK(unlimited->CoversSchool("any", ""));
+}
+
+TEST_CASE("A binding or a limit that cannot be read refuses the token", "[auth][unit]") {
+  Signer signer;
+  const std::string base = absl::StrCat(
+      R"({"iss":"parta-identity","aud":"parta","sub":"client-1","client_id":"client-1",)",
+      R"("jti":"j","iat":)", absl::ToUnixSeconds(kNow), R"(,"nbf":)", absl::ToUnixSeconds(kNow),
+      R"(,"exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)));
+  REQUIRE(VerifyToken(SignRaw(signer, base + "}"), signer.keys, Options(), kNow).ok());
+  for (const char* extra : {R"("cnf":"abc")", R"("cnf":{})", R"("cnf":{"x5t#S256":""})",
+                            R"("cnf":{"jkt":"abc"})", R"("schools":"school-1")",
+                            R"("schools":[])", R"("schools":[1])", R"("regions":[""])",
+                            R"("regions":{"77":true})"}) {
+    INFO(extra);
+    CHECK(Reason(VerifyToken(SignRaw(signer, absl::StrCat(base, ",", extra, "}")), signer.keys,
+                             Options(), kNow)) == "MALFORMED_TOKEN");
+  }
+}
+
+}  // namespace
+}  // namespace parta::auth
