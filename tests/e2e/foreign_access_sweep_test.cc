@@ -119,6 +119,10 @@ const std::map<std::string, IdField>& IdFields() {
         "an id in the state's register of the caller's own children (ListEsiaChildren), not a "
         "school's object; the school in the path is swept"}},
       {"uploadId", {Kind::kUpload}},
+      {"parta.identity.v1.CreateApiClientRequest.schoolIds",
+       {Kind::kOmit,
+        "the schools an operator limits a new API client to; only operators register clients "
+        "(identity_api_test)"}},
       {"parta.content.v1.Item.ownerUserId", {Kind::kOmit, "output only"}},
       {"parta.content.v1.Item.librarySchoolIds", {Kind::kOmit, "changes through :publishToSchool"}},
       {"parta.content.v1.Version.id", {Kind::kOmit, "output only"}},
@@ -197,6 +201,8 @@ const std::map<std::string, std::string>& NotSwept() {
       {"IdentityService_RotateApiClientSecret",
        "API clients are the platform's, not a school's: operators only (identity_api_test)"},
       {"IdentityService_RevokeApiClient",
+       "API clients are the platform's, not a school's: operators only (identity_api_test)"},
+      {"IdentityService_SetApiClientCertificate",
        "API clients are the platform's, not a school's: operators only (identity_api_test)"},
   };
   return *operations;

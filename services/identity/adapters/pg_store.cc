@@ -29,7 +29,9 @@ constexpr char kAccountColumns[] =
 constexpr char kApiClientColumns[] =
     "id::text, display_name, secret_hash, array_to_string(scopes, ' '), "
     "coalesce(created_by::text, ''), " PARTA_PG_US("created_at") ", " PARTA_PG_US(
-        "secret_changed_at") ", " PARTA_PG_US("disabled_at");
+        "secret_changed_at") ", " PARTA_PG_US("disabled_at") ", coalesce(certificate_sha256, ''), "
+    PARTA_PG_US("certificate_not_after") ", array_to_string(school_ids, ' '), "
+    "array_to_string(region_codes, ' ')";
 
 ApiClient ApiClientFromRow(const pqxx::row& row) {
   ApiClient client{.id = row[0].as<std::string>(),
@@ -41,6 +43,10 @@ ApiClient ApiClientFromRow(const pqxx::row& row) {
                    .secret_changed_at = FromMicros(row[6].as<int64_t>())};
   if (!row[7].is_null()) client.disabled_at = FromMicros(row[7].as<int64_t>());
   client.disabled = client.disabled_at.has_value();
+  client.certificate_thumbprint = row[8].as<std::string>();
+  if (!row[9].is_null()) client.certificate_not_after = FromMicros(row[9].as<int64_t>());
+  client.school_ids = absl::StrSplit(row[10].as<std::string>(), ' ', absl::SkipEmpty());
+  client.region_codes = absl::StrSplit(row[11].as<std::string>(), ' ', absl::SkipEmpty());
   return client;
 }
 
@@ -535,10 +541,16 @@ class PgIdentityTransaction final : public IdentityTransaction {
   absl::Status InsertApiClient(const ApiClient& client) override {
     tx_.exec_params(
         "INSERT INTO api_clients (id, display_name, secret_hash, scopes, created_by, created_at, "
-        "secret_changed_at) VALUES ($1, $2, $3, string_to_array($4, ' '), $5, " PARTA_PG_TS("$6")
-        ", " PARTA_PG_TS("$6") ")",
+        "secret_changed_at, certificate_sha256, certificate_not_after, school_ids, region_codes) "
+        "VALUES ($1, $2, $3, string_to_array($4, ' '), $5, " PARTA_PG_TS("$6") ", " PARTA_PG_TS(
+            "$6") ", $7, " PARTA_PG_TS("$8") ", string_to_array($9, ' '), "
+        "string_to_array($10, ' '))",
         client.id, client.display_name, client.secret_hash, absl::StrJoin(client.scopes, " "),
-        NullIfEmpty(client.created_by), ToMicros(client.created_at));
+        NullIfEmpty(client.created_by), ToMicros(client.created_at),
+        NullIfEmpty(client.certificate_thumbprint),
+        client.certificate_not_after ? std::optional<int64_t>(ToMicros(*client.certificate_not_after))
+                                     : std::nullopt,
+        absl::StrJoin(client.school_ids, " "), absl::StrJoin(client.region_codes, " "));
     return absl::OkStatus();
   }
 
@@ -568,6 +580,16 @@ class PgIdentityTransaction final : public IdentityTransaction {
         "UPDATE api_clients SET secret_hash = $2, secret_changed_at = " PARTA_PG_TS("$3")
         " WHERE id = $1 AND disabled_at IS NULL RETURNING 1",
         std::string(id), std::string(secret_hash), ToMicros(at));
+    return !rows.empty();
+  }
+
+  absl::StatusOr<bool> SetApiClientCertificate(absl::string_view id, absl::string_view thumbprint,
+                                               std::optional<absl::Time> not_after) override {
+    pqxx::result rows = tx_.exec_params(
+        "UPDATE api_clients SET certificate_sha256 = $2, certificate_not_after = " PARTA_PG_TS("$3")
+        " WHERE id = $1 AND disabled_at IS NULL RETURNING 1",
+        std::string(id), NullIfEmpty(std::string(thumbprint)),
+        not_after ? std::optional<int64_t>(ToMicros(*not_after)) : std::nullopt);
     return !rows.empty();
   }
 

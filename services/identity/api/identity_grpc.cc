@@ -228,10 +228,17 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                         [this](const CallContext& call, const v1::CreateApiClientRequest& req,
                                v1::CreateApiClientResponse& resp) -> absl::Status {
                           ASSIGN_OR_RETURN(RetryKey retry, RetryKeyOf(req));
-                          ASSIGN_OR_RETURN(NewApiClient client,
-                                           identity_.CreateApiClient(
-                                               *call.caller, req.display_name(),
-                                               {req.scopes().begin(), req.scopes().end()}, retry));
+                          ASSIGN_OR_RETURN(
+                              NewApiClient client,
+                              identity_.CreateApiClient(
+                                  *call.caller,
+                                  {.display_name = req.display_name(),
+                                   .scopes = {req.scopes().begin(), req.scopes().end()},
+                                   .client_certificate = req.client_certificate(),
+                                   .school_ids = {req.school_ids().begin(), req.school_ids().end()},
+                                   .region_codes = {req.region_codes().begin(),
+                                                    req.region_codes().end()}},
+                                  retry));
                           resp.set_client_id(client.client_id);
                           resp.set_client_secret(client.client_secret);
                           return absl::OkStatus();
@@ -248,6 +255,12 @@ void ToProto(const ApiClient& client, v1::ApiClient& out) {
   *out.mutable_create_time() = ToProto(client.created_at);
   *out.mutable_secret_time() = ToProto(client.secret_changed_at);
   if (client.disabled_at) *out.mutable_revoke_time() = ToProto(*client.disabled_at);
+  out.set_certificate_sha256(client.certificate_thumbprint);
+  for (const std::string& id : client.school_ids) out.add_school_ids(id);
+  for (const std::string& code : client.region_codes) out.add_region_codes(code);
+  if (client.certificate_not_after) {
+    *out.mutable_certificate_expire_time() = ToProto(*client.certificate_not_after);
+  }
 }
 
 }  // namespace
@@ -284,6 +297,21 @@ void ToProto(const ApiClient& client, v1::ApiClient& out) {
       });
 }
 
+::grpc::ServerUnaryReactor* IdentityGrpcService::SetApiClientCertificate(
+    ::grpc::CallbackServerContext* context, const v1::SetApiClientCertificateRequest* request,
+    v1::SetApiClientCertificateResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::SetApiClientCertificateRequest& req,
+             v1::SetApiClientCertificateResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ApiClient client,
+                         identity_.SetApiClientCertificate(*call.caller, req.client_id(),
+                                                           req.client_certificate()));
+        ToProto(client, *resp.mutable_client());
+        return absl::OkStatus();
+      });
+}
+
 ::grpc::ServerUnaryReactor* IdentityGrpcService::RevokeApiClient(
     ::grpc::CallbackServerContext* context, const v1::RevokeApiClientRequest* request,
     v1::RevokeApiClientResponse* response) {
@@ -302,11 +330,12 @@ void ToProto(const ApiClient& client, v1::ApiClient& out) {
     v1::IssueServiceTokenResponse* response) {
   return runtime_.Serve(
       context, request, response,
-      [this](const CallContext&, const v1::IssueServiceTokenRequest& req,
+      [this](const CallContext& call, const v1::IssueServiceTokenRequest& req,
              v1::IssueServiceTokenResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(IssuedServiceToken token,
                          identity_.IssueServiceToken(req.client_id(), req.client_secret(),
-                                                     {req.scopes().begin(), req.scopes().end()}));
+                                                     {req.scopes().begin(), req.scopes().end()},
+                                                     call.ClientCertificateThumbprint()));
         resp.set_access_token(token.access_token);
         *resp.mutable_expire_time() = ToProto(token.expires_at);
         for (const std::string& scope : token.scopes) resp.add_scopes(scope);

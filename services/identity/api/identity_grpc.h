@@ -54,6 +54,9 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* RotateApiClientSecret(
       ::grpc::CallbackServerContext* context, const v1::RotateApiClientSecretRequest* request,
       v1::RotateApiClientSecretResponse* response) override;
+  ::grpc::ServerUnaryReactor* SetApiClientCertificate(
+      ::grpc::CallbackServerContext* context, const v1::SetApiClientCertificateRequest* request,
+      v1::SetApiClientCertificateResponse* response) override;
   ::grpc::ServerUnaryReactor* RevokeApiClient(::grpc::CallbackServerContext* context,
                                               const v1::RevokeApiClientRequest* request,
                                               v1::RevokeApiClientResponse* response) override;

@@ -108,6 +108,13 @@ struct ApiClient {
   absl::Time secret_changed_at;           // registration, or the last rotation
   std::optional<absl::Time> disabled_at;  // revoked then
   bool disabled = false;                  // disabled_at.has_value()
+  // The bound client certificate (mutual TLS): its x5t#S256 thumbprint and expiry; none when
+  // the thumbprint is empty.
+  std::string certificate_thumbprint;
+  std::optional<absl::Time> certificate_not_after;
+  // The schools (ids) and regions (codes) it may touch; both empty: not limited.
+  std::vector<std::string> school_ids;
+  std::vector<std::string> region_codes;
 };
 
 struct IssuedServiceToken {

@@ -1,7 +1,9 @@
 // Operators' management of API clients (declared in identity.h): listing, rotating a secret and
-// revoking. Registration and the client-credentials grant are in identity.cc.
+// revoking, binding to a client certificate. Registration and the client-credentials grant are in
+// identity.cc.
 
 #include "absl/strings/str_cat.h"
+#include "libs/auth/certificate.h"
 #include "libs/core/log.h"
 #include "libs/core/page_token.h"
 #include "libs/core/random.h"
@@ -65,6 +67,36 @@ absl::StatusOr<NewApiClient> Identity::RotateApiClientSecret(const auth::Claims&
       .With("client_id", rotated.client_id)
       .With("operator_id", caller.subject);
   return rotated;
+}
+
+absl::StatusOr<ApiClient> Identity::SetApiClientCertificate(const auth::Claims& caller,
+                                                            absl::string_view client_id,
+                                                            absl::string_view pem) {
+  RETURN_IF_ERROR(RequireOperator(caller));
+  std::optional<auth::CertificateFacts> certificate;
+  if (!pem.empty()) {
+    ASSIGN_OR_RETURN(certificate, auth::ReadPemCertificate(pem));
+  }
+  std::optional<ApiClient> client;
+  RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(client, tx.FindApiClient(client_id));
+    if (!client) return ClientNotFound();
+    ASSIGN_OR_RETURN(
+        bool bound,
+        tx.SetApiClientCertificate(
+            client_id, certificate ? certificate->thumbprint : "",
+            certificate ? std::optional<absl::Time>(certificate->not_after) : std::nullopt));
+    if (!bound) return FailedPrecondition("API_CLIENT_REVOKED", "the API client is revoked");
+    return absl::OkStatus();
+  }));
+  client->certificate_thumbprint = certificate ? certificate->thumbprint : "";
+  client->certificate_not_after =
+      certificate ? std::optional<absl::Time>(certificate->not_after) : std::nullopt;
+  log::Info("api client certificate set")
+      .With("client_id", client->id)
+      .With("thumbprint", client->certificate_thumbprint)
+      .With("operator_id", caller.subject);
+  return *std::move(client);
 }
 
 absl::StatusOr<ApiClient> Identity::RevokeApiClient(const auth::Claims& caller,

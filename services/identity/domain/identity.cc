@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/auth/certificate.h"
 #include "libs/core/log.h"
 #include "libs/core/page_token.h"
 #include "libs/core/random.h"
@@ -25,6 +26,32 @@ absl::Status InvalidCredentials() {
 
 absl::Status InvalidRefreshToken() {
   return Unauthenticated("INVALID_REFRESH_TOKEN", "the refresh token is not valid");
+}
+
+// The schools an API client is limited to: UUIDs, lower case, sorted, each once.
+absl::StatusOr<std::vector<std::string>> ClientSchoolIds(std::vector<std::string> ids) {
+  if (ids.size() > 1000) return InvalidArgument("INVALID_SCHOOL_ID", "at most 1,000 schools");
+  for (std::string& id : ids) {
+    absl::AsciiStrToLower(&id);
+    if (!IsUuid(id)) return InvalidArgument("INVALID_SCHOOL_ID", "a school id is a UUID");
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// The regions an API client is limited to: two-digit codes, sorted, each once.
+absl::StatusOr<std::vector<std::string>> ClientRegionCodes(std::vector<std::string> codes) {
+  if (codes.size() > 100) return InvalidArgument("INVALID_REGION_CODE", "at most 100 regions");
+  for (const std::string& code : codes) {
+    if (code.size() != 2 || !absl::ascii_isdigit(static_cast<unsigned char>(code[0])) ||
+        !absl::ascii_isdigit(static_cast<unsigned char>(code[1]))) {
+      return InvalidArgument("INVALID_REGION_CODE", "a region code is two digits, as \"77\"");
+    }
+  }
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return codes;
 }
 
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
@@ -392,13 +419,12 @@ absl::StatusOr<int> Identity::ChangePassword(const auth::Claims& caller, absl::s
 }
 
 absl::StatusOr<NewApiClient> Identity::CreateApiClient(const auth::Claims& caller,
-                                                       absl::string_view display_name,
-                                                       const std::vector<std::string>& scopes,
+                                                       const ApiClientRequest& request,
                                                        const RetryKey& retry) {
   if (!caller.is_operator) {
     return PermissionDenied("OPERATOR_ONLY", "only platform operators register API clients");
   }
-  return RegisterApiClient(display_name, scopes, caller.subject, retry);
+  return RegisterApiClient(request, caller.subject, retry);
 }
 
 absl::StatusOr<NewApiClient> Identity::CreateServiceClient(absl::string_view service) {
@@ -408,14 +434,15 @@ absl::StatusOr<NewApiClient> Identity::CreateServiceClient(absl::string_view ser
                            absl::StrCat("no Parta service named \"", service,
                                         "\" calls the others (directory, messaging, signaling do)"));
   }
-  return RegisterApiClient(absl::StrCat("Parta ", service), it->second, "", {});
+  return RegisterApiClient(
+      {.display_name = absl::StrCat("Parta ", service), .scopes = it->second}, "", {});
 }
 
-absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view display_name,
-                                                         const std::vector<std::string>& scopes,
+absl::StatusOr<NewApiClient> Identity::RegisterApiClient(const ApiClientRequest& request,
                                                          const std::string& created_by,
                                                          const RetryKey& retry) {
-  ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(display_name));
+  ASSIGN_OR_RETURN(std::string name, NormalizeDisplayName(request.display_name));
+  const std::vector<std::string>& scopes = request.scopes;
   if (scopes.empty()) return InvalidArgument("INVALID_SCOPE", "give at least one scope");
   for (const std::string& scope : scopes) {
     if (!GrantableScope(scope)) {
@@ -431,6 +458,14 @@ absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view displ
                    .scopes = scopes,
                    .created_by = created_by,
                    .created_at = clock_.Now()};
+  ASSIGN_OR_RETURN(client.school_ids, ClientSchoolIds(request.school_ids));
+  ASSIGN_OR_RETURN(client.region_codes, ClientRegionCodes(request.region_codes));
+  if (!request.client_certificate.empty()) {
+    ASSIGN_OR_RETURN(auth::CertificateFacts certificate,
+                     auth::ReadPemCertificate(request.client_certificate));
+    client.certificate_thumbprint = certificate.thumbprint;
+    client.certificate_not_after = certificate.not_after;
+  }
   // The answer of a retry: the first call's client id and secret (a secret is base64url, no
   // spaces).
   std::optional<NewApiClient> first_call;
@@ -454,7 +489,7 @@ absl::StatusOr<NewApiClient> Identity::RegisterApiClient(absl::string_view displ
 
 absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
     absl::string_view client_id, absl::string_view client_secret,
-    const std::vector<std::string>& scopes) {
+    const std::vector<std::string>& scopes, absl::string_view presented_certificate) {
   auto invalid = [] { return Unauthenticated("INVALID_CLIENT", "unknown client or wrong secret"); };
   if (client_secret.size() > 128) return invalid();
   std::optional<ApiClient> client;
@@ -465,6 +500,17 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
   std::string presented = RefreshTokenCodec::Hash(client_secret);
   if (!client || client->disabled || !ConstantTimeEquals(presented, client->secret_hash)) {
     return invalid();
+  }
+  // Checked after the secret, so that the answer tells nothing of a client one cannot name.
+  if (!client->certificate_thumbprint.empty()) {
+    if (presented_certificate.empty()) {
+      return Unauthenticated("CLIENT_CERTIFICATE_REQUIRED",
+                             "this client is bound to a certificate: call over mutual TLS");
+    }
+    if (!ConstantTimeEquals(presented_certificate, client->certificate_thumbprint)) {
+      return Unauthenticated("CLIENT_CERTIFICATE_MISMATCH",
+                             "the connection presented another client's certificate");
+    }
   }
   std::vector<std::string> granted = scopes.empty() ? client->scopes : scopes;
   for (const std::string& scope : granted) {
@@ -478,11 +524,15 @@ absl::StatusOr<IssuedServiceToken> Identity::IssueServiceToken(
                       .audience = settings_.audience,
                       .subject = client->id,
                       .client_id = client->id,
+                      .client_name = client->display_name,
                       .token_id = ids_.NewId(),
                       .issued_at = now,
                       .not_before = now,
                       .expires_at = now + settings_.service_token_ttl,
-                      .scopes = granted};
+                      .scopes = granted,
+                      .certificate_thumbprint = client->certificate_thumbprint,
+                      .school_ids = client->school_ids,
+                      .region_codes = client->region_codes};
   return IssuedServiceToken{.access_token = auth::SignToken(signer.key, signer.kid, claims),
                             .expires_at = claims.expires_at,
                             .scopes = granted};

@@ -107,6 +107,15 @@ struct EsiaSignIn {
   bool created = false;  // the account was made by this sign-in
 };
 
+// What an operator asks for when he registers an API client.
+struct ApiClientRequest {
+  std::string display_name;
+  std::vector<std::string> scopes;
+  std::string client_certificate;          // PEM to bind the client to, or empty
+  std::vector<std::string> school_ids;     // schools it may touch
+  std::vector<std::string> region_codes;   // regions whose schools it may touch
+};
+
 struct NewApiClient {
   std::string client_id;
   std::string client_secret;
@@ -141,12 +150,14 @@ class Identity {
   // A retry of the caller's `retry.request_id` within the retry window answers the first call's
   // client and secret; the id with other arguments is ALREADY_EXISTS (REQUEST_ID_REUSED).
   absl::StatusOr<NewApiClient> CreateApiClient(const auth::Claims& caller,
-                                               absl::string_view display_name,
-                                               const std::vector<std::string>& scopes,
+                                               const ApiClientRequest& request,
                                                const RetryKey& retry = {});
+  // `presented_certificate`: the thumbprint of the client certificate the caller's connection
+  // presented (empty: none). A bound client must present its own; its token is bound to it.
   absl::StatusOr<IssuedServiceToken> IssueServiceToken(absl::string_view client_id,
                                                        absl::string_view client_secret,
-                                                       const std::vector<std::string>& scopes);
+                                                       const std::vector<std::string>& scopes,
+                                                       absl::string_view presented_certificate);
   // Deletes expired refresh tokens, long-dead sessions, stale failure records and retried
   // creates' claims older than the retry window. Periodic.
   absl::StatusOr<int64_t> PurgeExpired();
@@ -203,6 +214,11 @@ class Identity {
   // A new secret, shown once; the old one stops working. FAILED_PRECONDITION API_CLIENT_REVOKED.
   absl::StatusOr<NewApiClient> RotateApiClientSecret(const auth::Claims& caller,
                                                      absl::string_view client_id);
+  // Binds the client to the PEM certificate `pem`, or unbinds it when `pem` is empty:
+  // INVALID_CERTIFICATE, API_CLIENT_REVOKED.
+  absl::StatusOr<ApiClient> SetApiClientCertificate(const auth::Claims& caller,
+                                                    absl::string_view client_id,
+                                                    absl::string_view pem);
   // Revokes the client for good (again: nothing changes).
   absl::StatusOr<ApiClient> RevokeApiClient(const auth::Claims& caller,
                                             absl::string_view client_id);
@@ -221,8 +237,7 @@ class Identity {
  private:
   absl::StatusOr<Account> CreateAccount(const RegisterInput& input, bool is_operator);
   // `created_by`: the operator's account id, empty for the command line (which has no retry).
-  absl::StatusOr<NewApiClient> RegisterApiClient(absl::string_view display_name,
-                                                 const std::vector<std::string>& scopes,
+  absl::StatusOr<NewApiClient> RegisterApiClient(const ApiClientRequest& request,
                                                  const std::string& created_by,
                                                  const RetryKey& retry);
   struct Authenticated {

@@ -119,6 +119,11 @@ class IdentityTransaction {
   virtual absl::StatusOr<bool> ReplaceApiClientSecret(absl::string_view id,
                                                       absl::string_view secret_hash,
                                                       absl::Time at) = 0;
+  // Binds the client to a certificate (an empty thumbprint removes the binding) unless it is
+  // revoked; false when it is.
+  virtual absl::StatusOr<bool> SetApiClientCertificate(absl::string_view id,
+                                                       absl::string_view thumbprint,
+                                                       std::optional<absl::Time> not_after) = 0;
   // Marks the client revoked at `at` unless it is already.
   virtual absl::Status DisableApiClient(absl::string_view id, absl::Time at) = 0;
 

@@ -3,7 +3,21 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/auth/certificate.h"
+#include "libs/core/random.h"
+#include "libs/testing/certificates.h"
 #include "libs/auth/token.h"
 #include "libs/auth/token_verifier.h"
 #include "libs/grpc/client.h"
@@ -600,6 +614,134 @@ TEST_CASE(
   CHECK_RPC_ERROR(
       f->stub().GetAccount(IdentityFixture::Context(service.access_token()).get(), get, &account),
       NOT_FOUND, "ACCOUNT_NOT_FOUND");
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The payload of a JWT, unverified (the test reads what identity wrote).
+nlohmann::json PayloadOf(const std::string& token) {
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  REQUIRE(parts.size() == 3);
+  std::optional<std::string> payload = Base64UrlDecode(parts[1]);
+  REQUIRE(payload);
+  return nlohmann::json::parse(*payload);
+}
+
+TEST_CASE("Operators bind API clients to certificates and limit them to schools, and a bound "
+          "client gets no token without its certificate",
+          "[identity][api]") {
+  PARTA_IDENTITY_FIXTURE(f);
+  const std::string op = f->OperatorToken("operator@parta.ru");
+  REQUIRE(f->Register("teacher@school.ru").ok());
+  v1::TokenPair user;
+  REQUIRE(f->Login("teacher@school.ru", &user).ok());
+  auto as = [](const std::string& token) { return IdentityFixture::Context(token); };
+  const std::string folder =
+      (std::filesystem::temp_directory_path() /
+       absl::StrCat("parta-api-client-", absl::BytesToHexString(RandomBytes(6))))
+          .string();
+  const std::string pem =
+      ReadFile(parta::testing::WriteSelfSignedCertificate(folder, "Электронный журнал")
+                   .certificate_path);
+  std::filesystem::remove_all(folder);
+  absl::StatusOr<auth::CertificateFacts> facts = auth::ReadPemCertificate(pem);
+  REQUIRE(facts.ok());
+  const std::string school = "0190F1E2-0000-7000-8000-0000000000AA";
+
+  // Bad certificates and limits are refused and register nothing.
+  v1::CreateApiClientRequest create;
+  create.set_display_name("Электронный журнал");
+  create.add_scopes("directory.events.read");
+  v1::CreateApiClientResponse made;
+  for (auto [field, value, reason] :
+       {std::tuple{"client_certificate", "not a certificate", "INVALID_CERTIFICATE"},
+        std::tuple{"school_ids", "school-1", "INVALID_SCHOOL_ID"},
+        std::tuple{"region_codes", "777", "INVALID_REGION_CODE"},
+        std::tuple{"region_codes", "7A", "INVALID_REGION_CODE"}}) {
+    INFO(field << " " << value);
+    v1::CreateApiClientRequest bad = create;
+    if (std::string(field) == "client_certificate") bad.set_client_certificate(value);
+    if (std::string(field) == "school_ids") bad.add_school_ids(value);
+    if (std::string(field) == "region_codes") bad.add_region_codes(value);
+    CHECK_RPC_ERROR(f->stub().CreateApiClient(as(op).get(), bad, &made), INVALID_ARGUMENT,
+                    reason);
+  }
+  v1::ListApiClientsResponse listed;
+  REQUIRE(f->stub().ListApiClients(as(op).get(), {}, &listed).ok());
+  CHECK(listed.clients_size() == 0);
+
+  // Bound and limited: the lists are kept normalised, each entry once.
+  create.set_client_certificate(pem);
+  create.add_school_ids(school);
+  create.add_school_ids(absl::AsciiStrToLower(school));
+  create.add_region_codes("77");
+  create.add_region_codes("77");
+  REQUIRE(f->stub().CreateApiClient(as(op).get(), create, &made).ok());
+  REQUIRE(f->stub().ListApiClients(as(op).get(), {}, &listed).ok());
+  REQUIRE(listed.clients_size() == 1);
+  const v1::ApiClient& client = listed.clients(0);
+  CHECK(client.certificate_sha256() == facts->thumbprint);
+  CHECK(client.certificate_expire_time().seconds() == absl::ToUnixSeconds(facts->not_after));
+  CHECK(std::vector<std::string>(client.school_ids().begin(), client.school_ids().end()) ==
+        std::vector<std::string>{absl::AsciiStrToLower(school)});
+  CHECK(std::vector<std::string>(client.region_codes().begin(), client.region_codes().end()) ==
+        std::vector<std::string>{"77"});
+
+  // This connection presents no certificate: the bound client gets no token, even with its
+  // right secret.
+  v1::IssueServiceTokenRequest grant;
+  grant.set_client_id(made.client_id());
+  grant.set_client_secret(made.client_secret());
+  v1::IssueServiceTokenResponse token;
+  CHECK_RPC_ERROR(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &token),
+                  UNAUTHENTICATED, "CLIENT_CERTIFICATE_REQUIRED");
+  v1::IssueServiceTokenRequest wrong = grant;
+  wrong.set_client_secret("wrong");
+  CHECK_RPC_ERROR(f->stub().IssueServiceToken(IdentityFixture::Context().get(), wrong, &token),
+                  UNAUTHENTICATED, "INVALID_CLIENT");
+
+  // Only operators bind; an unknown client and a bad certificate are refused.
+  v1::SetApiClientCertificateRequest bind;
+  bind.set_client_id(made.client_id());
+  v1::SetApiClientCertificateResponse bound;
+  CHECK_RPC_ERROR(f->stub().SetApiClientCertificate(as(user.access_token()).get(), bind, &bound),
+                  PERMISSION_DENIED, "OPERATOR_ONLY");
+  v1::SetApiClientCertificateRequest unknown = bind;
+  unknown.set_client_id("0190f1e2-0000-7000-8000-0000000000bb");
+  CHECK_RPC_ERROR(f->stub().SetApiClientCertificate(as(op).get(), unknown, &bound), NOT_FOUND,
+                  "API_CLIENT_NOT_FOUND");
+  v1::SetApiClientCertificateRequest garbage = bind;
+  garbage.set_client_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  CHECK_RPC_ERROR(f->stub().SetApiClientCertificate(as(op).get(), garbage, &bound),
+                  INVALID_ARGUMENT, "INVALID_CERTIFICATE");
+
+  // Unbound, it gets a token again: carrying its limits and no confirmation.
+  REQUIRE(f->stub().SetApiClientCertificate(as(op).get(), bind, &bound).ok());
+  CHECK(bound.client().certificate_sha256().empty());
+  CHECK_FALSE(bound.client().has_certificate_expire_time());
+  REQUIRE(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &token).ok());
+  nlohmann::json payload = PayloadOf(token.access_token());
+  CHECK(payload["schools"] == nlohmann::json::array({absl::AsciiStrToLower(school)}));
+  CHECK(payload["regions"] == nlohmann::json::array({"77"}));
+  CHECK_FALSE(payload.contains("cnf"));
+
+  // Bound again: refused again; a revoked client cannot be rebound.
+  bind.set_client_certificate(pem);
+  REQUIRE(f->stub().SetApiClientCertificate(as(op).get(), bind, &bound).ok());
+  CHECK(bound.client().certificate_sha256() == facts->thumbprint);
+  CHECK_RPC_ERROR(f->stub().IssueServiceToken(IdentityFixture::Context().get(), grant, &token),
+                  UNAUTHENTICATED, "CLIENT_CERTIFICATE_REQUIRED");
+  v1::RevokeApiClientRequest revoke;
+  revoke.set_client_id(made.client_id());
+  v1::RevokeApiClientResponse revoked;
+  REQUIRE(f->stub().RevokeApiClient(as(op).get(), revoke, &revoked).ok());
+  CHECK_RPC_ERROR(f->stub().SetApiClientCertificate(as(op).get(), bind, &bound),
+                  FAILED_PRECONDITION, "API_CLIENT_REVOKED");
 }
 
 TEST_CASE("CreateApiClient answers a retry with the first client and secret, per caller",
