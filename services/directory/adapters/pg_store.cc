@@ -190,7 +190,8 @@ std::vector<ManagedPerson> ManagedPeopleFrom(const pqxx::result& rows) {
                       .display_name = row[3].as<std::string>(),
                       .username = row[4].as<std::string>(),
                       .role = RoleFromName(row[5].as<std::string>()).value_or(Role::kStudent),
-                      .government_id = row[6].as<std::string>()});
+                      .government_id = row[6].as<std::string>(),
+                      .external_id = row.size() > 7 ? row[7].as<std::string>() : ""});
   }
   return people;
 }
@@ -920,9 +921,47 @@ class PgDirectoryTx final : public DirectoryTx {
   absl::Status InsertManagedPerson(const ManagedPerson& p) override {
     tx_.exec_params(
         "INSERT INTO managed_people (school_id, person_key, account_id, role, display_name, "
-        "username) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        "username, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         p.school_id, p.person_key, p.account_id, std::string(RoleName(p.role)), p.display_name,
-        p.username);
+        p.username, NullIfEmpty(p.external_id));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ManagedPerson>> ListSyncedPeople(
+      absl::string_view school_id) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT school_id::text, person_key, account_id::text, display_name, username, role, "
+        "coalesce(government_id, ''), external_id FROM managed_people "
+        "WHERE school_id = $1 AND external_id IS NOT NULL ORDER BY external_id",
+        std::string(school_id));
+    return ManagedPeopleFrom(rows);
+  }
+
+  absl::Status SetExternalId(absl::string_view school_id, absl::string_view person_key,
+                             absl::string_view external_id) override {
+    tx_.exec_params(
+        "UPDATE managed_people SET external_id = $3 WHERE school_id = $1 AND person_key = $2",
+        std::string(school_id), std::string(person_key), std::string(external_id));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<SyncedClassId>> ListSyncedClasses(
+      absl::string_view school_id) override {
+    std::vector<SyncedClassId> classes;
+    for (const pqxx::row& row : tx_.exec_params(
+             "SELECT external_id, class_id::text FROM synced_classes WHERE school_id = $1",
+             std::string(school_id))) {
+      classes.push_back(
+          {.external_id = row[0].as<std::string>(), .class_id = row[1].as<std::string>()});
+    }
+    return classes;
+  }
+
+  absl::Status SaveSyncedClass(absl::string_view school_id, const SyncedClassId& synced) override {
+    tx_.exec_params(
+        "INSERT INTO synced_classes (school_id, external_id, class_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (school_id, external_id) DO UPDATE SET class_id = excluded.class_id",
+        std::string(school_id), synced.external_id, synced.class_id);
     return absl::OkStatus();
   }
 

@@ -516,11 +516,14 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
                                                              v1::ListEventsResponse* response) {
   return runtime_.Serve(
       context, request, response,
-      [this](const CallContext& /*call*/, const v1::ListEventsRequest& req,
+      [this](const CallContext& call, const v1::ListEventsRequest& req,
              v1::ListEventsResponse& resp) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            EventPage page,
-            directory_.ListEvents(req.school_id(), req.after_sequence(), req.page_size()));
+        ASSIGN_OR_RETURN(EventPage page,
+                         directory_.ListEvents(req.school_id(), req.after_sequence(),
+                                               req.page_size(), [&](const School& school) {
+                                                 return call.caller->CoversSchool(
+                                                     school.id, school.region_code);
+                                               }));
         for (const Event& event : page.events) {
           v1::StreamedEvent& out = *resp.add_events();
           out.set_sequence(event.sequence);
@@ -529,6 +532,85 @@ void DirectoryGrpcService::AnswerPermission(const Caller& subject, const std::st
           }
         }
         resp.set_has_more(page.has_more);
+        return absl::OkStatus();
+      });
+}
+
+namespace {
+
+v1::SyncAction ToProto(SyncAction action) {
+  switch (action) {
+    case SyncAction::kCreated:
+      return v1::SYNC_ACTION_CREATED;
+    case SyncAction::kUpdated:
+      return v1::SYNC_ACTION_UPDATED;
+    case SyncAction::kUnchanged:
+      return v1::SYNC_ACTION_UNCHANGED;
+    case SyncAction::kRemoved:
+      return v1::SYNC_ACTION_REMOVED;
+    case SyncAction::kRejected:
+      return v1::SYNC_ACTION_REJECTED;
+  }
+  return v1::SYNC_ACTION_UNSPECIFIED;
+}
+
+RosterSync RosterSyncOf(const v1::SyncRosterRequest& req) {
+  RosterSync sync{.school_id = req.school_id(),
+                  .academic_year = req.academic_year(),
+                  .dry_run = req.dry_run(),
+                  .remove_missing = req.remove_missing()};
+  for (const v1::SyncedClass& c : req.classes()) {
+    sync.classes.push_back({.external_id = c.external_id(),
+                            .name = c.name(),
+                            .teacher_external_id = c.teacher_external_id()});
+  }
+  for (const v1::SyncedPerson& p : req.people()) {
+    // An unknown or missing role is kept as one the sync refuses (INVALID_ROLE).
+    sync.people.push_back({.external_id = p.external_id(),
+                           .role = FromProto(p.role()).value_or(Role::kAdmin),
+                           .last_name = p.last_name(),
+                           .first_name = p.first_name(),
+                           .middle_name = p.middle_name(),
+                           .birth_date = p.birth_date(),
+                           .class_external_id = p.class_external_id(),
+                           .child_external_ids = {p.child_external_ids().begin(),
+                                                  p.child_external_ids().end()}});
+  }
+  return sync;
+}
+
+}  // namespace
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::SyncRoster(
+    ::grpc::CallbackServerContext* context, const v1::SyncRosterRequest* request,
+    v1::SyncRosterResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::SyncRosterRequest& req,
+             v1::SyncRosterResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(RosterSyncReport report,
+                         directory_.SyncRoster(
+                             [&](const School& school) {
+                               return call.caller->CoversSchool(school.id, school.region_code);
+                             },
+                             RosterSyncOf(req)));
+        for (const SyncOutcome& result : report.results) {
+          v1::SyncResult& out = *resp.add_results();
+          out.set_kind(result.kind);
+          out.set_external_id(result.external_id);
+          out.set_action(ToProto(result.action));
+          out.set_id(result.id);
+          out.set_reason(result.reason);
+          out.set_message(result.message);
+          out.set_username(result.username);
+          out.set_login_code(result.login_code);
+        }
+        resp.set_created(report.Count(SyncAction::kCreated));
+        resp.set_updated(report.Count(SyncAction::kUpdated));
+        resp.set_unchanged(report.Count(SyncAction::kUnchanged));
+        resp.set_removed(report.Count(SyncAction::kRemoved));
+        resp.set_rejected(report.Count(SyncAction::kRejected));
+        resp.set_dry_run(report.dry_run);
         return absl::OkStatus();
       });
 }

@@ -100,6 +100,9 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
   ::grpc::ServerUnaryReactor* ListSubjectMemberships(
       ::grpc::CallbackServerContext* context, const v1::ListSubjectMembershipsRequest* request,
       v1::ListSubjectMembershipsResponse* response) override;
+  ::grpc::ServerUnaryReactor* SyncRoster(::grpc::CallbackServerContext* context,
+                                         const v1::SyncRosterRequest* request,
+                                         v1::SyncRosterResponse* response) override;
   ::grpc::ServerUnaryReactor* ListEvents(::grpc::CallbackServerContext* context,
                                          const v1::ListEventsRequest* request,
                                          v1::ListEventsResponse* response) override;

@@ -193,36 +193,7 @@ absl::StatusOr<Member> Directory::RemoveMemberRole(const Caller& caller,
                      "a school keeps at least one admin");
       }
     }
-    if (role == Role::kStudent) {
-      for (const std::string& class_id : target.student_classes) {
-        RETURN_IF_ERROR(tx.RemoveStudent(class_id, user_id).status());
-        RETURN_IF_ERROR(recorder.Record(
-            school_id,
-            {.kind = Change::Kind::kStudentRemoved, .user_id = user_id, .class_id = class_id}));
-      }
-      // His family's ties to this school end with him: a pupil who comes back is linked anew.
-      RETURN_IF_ERROR(EndStudentFamily(tx, recorder, school_id, user_id));
-    }
-    if (role == Role::kTeacher) {
-      ASSIGN_OR_RETURN(std::vector<TeachingPost> removed,
-                       tx.RemoveTeacherEverywhere(school_id, user_id));
-      for (const TeachingPost& post : removed) {
-        RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kTeacherRemoved,
-                                                    .user_id = user_id,
-                                                    .class_id = post.class_id,
-                                                    .subject = post.subject}));
-      }
-    }
-    if (role == Role::kParent) {
-      ASSIGN_OR_RETURN(std::vector<ParentLink> ended, tx.EndParentLinks(school_id, user_id));
-      for (const ParentLink& link : ended) {
-        RETURN_IF_ERROR(recorder.Record(
-            school_id, {.kind = Change::Kind::kParentLinkEnded, .parent_link = link}));
-      }
-    }
-    RETURN_IF_ERROR(tx.RemoveRole(school_id, user_id, role).status());
-    RETURN_IF_ERROR(recorder.Record(
-        school_id, {.kind = Change::Kind::kRoleRemoved, .user_id = user_id, .role = role}));
+    RETURN_IF_ERROR(RemoveRoleOf(tx, recorder, school_id, target, user_id, role));
     ASSIGN_OR_RETURN(std::optional<Member> member, tx.FindMember(school_id, user_id));
     result = member ? *member : Member{.school_id = school_id, .user_id = user_id};
     return absl::OkStatus();
@@ -590,20 +561,27 @@ absl::StatusOr<std::vector<Membership>> Directory::ListMemberships(const std::st
   return memberships;
 }
 
-absl::StatusOr<EventPage> Directory::ListEvents(const std::string& school_id,
-                                                int64_t after_sequence, int limit) {
+absl::StatusOr<EventPage> Directory::ListEvents(
+    const std::string& school_id, int64_t after_sequence, int limit,
+    const std::function<bool(const School&)>& client_covers) {
+  std::optional<School> school;
+  if (IsUuid(school_id)) {
+    RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(school, tx.FindSchool(school_id));
+      return absl::OkStatus();
+    }));
+  }
+  // Before anything else, and the same for a school that does not exist: a client limited to
+  // some schools learns nothing of the others.
+  if (!client_covers(school.value_or(School{.id = school_id}))) {
+    return PermissionDenied("SCHOOL_NOT_IN_CLIENT_SCOPE",
+                            "this client may not touch the school");
+  }
   if (after_sequence < 0) {
     return InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative");
   }
   ASSIGN_OR_RETURN(int size, PageSize(limit == 0 ? 500 : limit, 1000));
-  if (!IsUuid(school_id)) return SchoolNotFound();
-  bool exists = false;
-  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<School> school, tx.FindSchool(school_id));
-    exists = school.has_value();
-    return absl::OkStatus();
-  }));
-  if (!exists) return SchoolNotFound();
+  if (!school) return SchoolNotFound();
   EventPage page;
   ASSIGN_OR_RETURN(page.events, store_.ReadEvents(school_id, after_sequence, size + 1));
   if (static_cast<int>(page.events.size()) > size) {

@@ -6,6 +6,7 @@
 // the permission cache so that no stale answer is served.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,53 @@ struct Redemption {
   Role role = Role::kStudent;
   std::string class_id;
   std::optional<ParentLink> parent_link;
+};
+
+// A roster sync of a regional system (SyncRoster): classes and people keyed by its own ids.
+struct SyncedClassEntry {
+  std::string external_id;
+  std::string name;  // "5А"
+  std::string teacher_external_id;
+};
+
+struct SyncedPersonEntry {
+  std::string external_id;
+  Role role = Role::kStudent;  // student, parent, teacher or employee
+  std::string last_name;
+  std::string first_name;
+  std::string middle_name;
+  std::string birth_date;         // "YYYY-MM-DD"; pupils only need one
+  std::string class_external_id;  // pupils
+  std::vector<std::string> child_external_ids;  // parents
+};
+
+struct RosterSync {
+  std::string school_id;
+  int academic_year = 0;
+  std::vector<SyncedClassEntry> classes;
+  std::vector<SyncedPersonEntry> people;
+  bool dry_run = false;
+  bool remove_missing = false;
+};
+
+enum class SyncAction { kCreated, kUpdated, kUnchanged, kRemoved, kRejected };
+
+struct SyncOutcome {
+  std::string kind;  // "class", "person"
+  std::string external_id;
+  SyncAction action = SyncAction::kUnchanged;
+  std::string id;  // the class or account id
+  std::string reason;
+  std::string message;
+  std::string username;    // created people
+  std::string login_code;  // created people
+};
+
+struct RosterSyncReport {
+  std::vector<SyncOutcome> results;  // classes, then people, in request order; removals last
+  bool dry_run = false;
+
+  int Count(SyncAction action) const;
 };
 
 struct SchoolUpdate {
@@ -223,8 +271,14 @@ class Directory {
   // `cache_usable`: the lookup worked (a miss), so the answer is kept for the next caller.
   absl::StatusOr<bool> ComputePermission(const PermissionQuery& query, bool cache_usable);
   absl::StatusOr<std::vector<Membership>> ListMemberships(const std::string& user_id, Page& page);
+  // `client_covers`: whether the calling client may touch a school (API clients limited to
+  // schools or regions); asked before anything else, an unknown school counting as not covered.
   absl::StatusOr<EventPage> ListEvents(const std::string& school_id, int64_t after_sequence,
-                                       int limit);
+                                       int limit,
+                                       const std::function<bool(const School&)>& client_covers);
+  // Regional systems' roster sync (domain/roster_sync.cc). `client_covers` as for ListEvents.
+  absl::StatusOr<RosterSyncReport> SyncRoster(
+      const std::function<bool(const School&)>& client_covers, const RosterSync& sync);
   // Forgets retried creates' claims older than the retry window (the purge task).
   absl::StatusOr<int64_t> PurgeRetryClaims();
 

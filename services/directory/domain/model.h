@@ -228,6 +228,14 @@ struct ManagedPerson {
   Role role = Role::kStudent;
   // The state's id of the person (ESIA's child oid), once a parent claimed him; empty before.
   std::string government_id;
+  // The regional system's id of the person (SyncRoster); empty for people only imported.
+  std::string external_id;
+};
+
+// A class a regional system knows by its own id (SyncRoster).
+struct SyncedClassId {
+  std::string external_id;
+  std::string class_id;
 };
 
 // How far an account's holder is vouched for (the identity service's verification level).

@@ -197,6 +197,16 @@ class DirectoryTx {
   virtual absl::StatusOr<std::vector<ManagedPerson>> FindManagedPeople(
       absl::string_view school_id, const std::vector<std::string>& person_keys) = 0;
   virtual absl::Status InsertManagedPerson(const ManagedPerson& person) = 0;
+  // The school's managed people a regional system knows by its ids (SyncRoster).
+  virtual absl::StatusOr<std::vector<ManagedPerson>> ListSyncedPeople(
+      absl::string_view school_id) = 0;
+  // Gives the managed person the regional system's id.
+  virtual absl::Status SetExternalId(absl::string_view school_id, absl::string_view person_key,
+                                     absl::string_view external_id) = 0;
+  virtual absl::StatusOr<std::vector<SyncedClassId>> ListSyncedClasses(
+      absl::string_view school_id) = 0;
+  virtual absl::Status SaveSyncedClass(absl::string_view school_id,
+                                       const SyncedClassId& synced) = 0;
   // The school's imported students whose person key, with ё read as е, is `person_key`'s.
   virtual absl::StatusOr<std::vector<ManagedPerson>> FindManagedStudentsLike(
       absl::string_view school_id, absl::string_view person_key) = 0;

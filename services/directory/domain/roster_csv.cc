@@ -80,28 +80,6 @@ absl::StatusOr<std::vector<std::pair<int, std::vector<std::string>>>> SplitRecor
   return records;
 }
 
-absl::StatusOr<std::string> ParseDate(absl::string_view text, absl::CivilDay today) {
-  int year = 0, month = 0, day = 0;
-  bool parsed = false;
-  if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
-    parsed = absl::SimpleAtoi(text.substr(0, 4), &year) &&
-             absl::SimpleAtoi(text.substr(5, 2), &month) &&
-             absl::SimpleAtoi(text.substr(8, 2), &day);
-  } else if (text.size() == 10 && text[2] == '.' && text[5] == '.') {
-    parsed = absl::SimpleAtoi(text.substr(6, 4), &year) &&
-             absl::SimpleAtoi(text.substr(3, 2), &month) &&
-             absl::SimpleAtoi(text.substr(0, 2), &day);
-  }
-  absl::CivilDay date(year, month, day);
-  // CivilDay normalises 31.02 into March: a date is valid only if it survives unchanged.
-  if (!parsed || date.year() != year || date.month() != month || date.day() != day || year < 1900 ||
-      date > today) {
-    return InvalidArgument("INVALID_BIRTH_DATE",
-                           "birth dates are YYYY-MM-DD or DD.MM.YYYY, in the past");
-  }
-  return absl::FormatCivilTime(date);
-}
-
 std::optional<Role> ParseRole(absl::string_view text) {
   static const auto* names = new std::map<std::string, Role>{
       {"student", Role::kStudent},   {"ученик", Role::kStudent},    {"ученица", Role::kStudent},
@@ -203,6 +181,43 @@ absl::StatusOr<ParsedRoster> ParseRoster(absl::string_view text, absl::CivilDay 
     roster.rows.push_back(std::move(row));
   }
   return roster;
+}
+
+absl::StatusOr<std::string> ParseDate(absl::string_view text, absl::CivilDay today) {
+  int year = 0, month = 0, day = 0;
+  bool parsed = false;
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
+    parsed = absl::SimpleAtoi(text.substr(0, 4), &year) &&
+             absl::SimpleAtoi(text.substr(5, 2), &month) &&
+             absl::SimpleAtoi(text.substr(8, 2), &day);
+  } else if (text.size() == 10 && text[2] == '.' && text[5] == '.') {
+    parsed = absl::SimpleAtoi(text.substr(6, 4), &year) &&
+             absl::SimpleAtoi(text.substr(3, 2), &month) &&
+             absl::SimpleAtoi(text.substr(0, 2), &day);
+  }
+  absl::CivilDay date(year, month, day);
+  // CivilDay normalises 31.02 into March: a date is valid only if it survives unchanged.
+  if (!parsed || date.year() != year || date.month() != month || date.day() != day || year < 1900 ||
+      date > today) {
+    return InvalidArgument("INVALID_BIRTH_DATE",
+                           "birth dates are YYYY-MM-DD or DD.MM.YYYY, in the past");
+  }
+  return absl::FormatCivilTime(date);
+}
+
+std::optional<std::pair<int, std::string>> ParseClassName(const std::string& name) {
+  size_t digits = 0;
+  while (digits < name.size() && absl::ascii_isdigit(static_cast<unsigned char>(name[digits]))) {
+    ++digits;
+  }
+  int grade = 0;
+  if (digits == 0 || digits > 2 || !absl::SimpleAtoi(name.substr(0, digits), &grade) || grade < 1 ||
+      grade > 11) {
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> letter = NormalizeClassLetter(grade, name.substr(digits));
+  if (!letter.ok()) return std::nullopt;
+  return std::pair{grade, *letter};
 }
 
 }  // namespace parta::directory

@@ -11,7 +11,9 @@
 // YYYY-MM-DD or DD.MM.YYYY. Students name their class; staff leave it empty. Each line is checked
 // on its own: a bad line is reported with its reason and the others go on.
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -32,5 +34,12 @@ struct ParsedRoster {
 // INVALID_ROLE, CLASS_REQUIRED, CLASS_NOT_ALLOWED, DUPLICATE_ROW (the same person twice).
 absl::StatusOr<ParsedRoster> ParseRoster(absl::string_view text, absl::CivilDay today,
                                          int max_rows);
+
+// A birth date, YYYY-MM-DD or DD.MM.YYYY, from 1900 to `today`, as "YYYY-MM-DD";
+// INVALID_BIRTH_DATE otherwise.
+absl::StatusOr<std::string> ParseDate(absl::string_view text, absl::CivilDay today);
+
+// "5А" (or "5 а", "5A") → grade and normalised letter; nullopt when it is not a class name.
+std::optional<std::pair<int, std::string>> ParseClassName(const std::string& name);
 
 }  // namespace parta::directory

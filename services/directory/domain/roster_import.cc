@@ -18,28 +18,6 @@ namespace parta::directory {
 
 namespace {
 
-// "5А" (or "5 а", "5A") → grade and normalised letter; nullopt when it is not a class name.
-std::optional<std::pair<int, std::string>> ParseClassName(const std::string& name) {
-  size_t digits = 0;
-  while (digits < name.size() && absl::ascii_isdigit(static_cast<unsigned char>(name[digits]))) {
-    ++digits;
-  }
-  int grade = 0;
-  if (digits == 0 || digits > 2 || !absl::SimpleAtoi(name.substr(0, digits), &grade) || grade < 1 ||
-      grade > 11) {
-    return std::nullopt;
-  }
-  absl::StatusOr<std::string> letter = NormalizeClassLetter(grade, name.substr(digits));
-  if (!letter.ok()) return std::nullopt;
-  return std::pair{grade, *letter};
-}
-
-// The identity service's key of an imported person: no personal data leaves the directory.
-std::string ExternalKey(const std::string& school_id, const std::string& person_key) {
-  return absl::StrCat("directory/", school_id, "/",
-                      absl::BytesToHexString(HashInvitationCode(person_key)));
-}
-
 }  // namespace
 
 absl::StatusOr<ImportReport> Directory::ImportRoster(const Caller& caller,
@@ -104,7 +82,7 @@ absl::StatusOr<ImportReport> Directory::ImportRoster(const Caller& caller,
   for (size_t i = 0; i < planned.size(); ++i) {
     if (planned[i].known) continue;
     wanted.push_back({.display_name = planned[i].row.DisplayName(),
-                      .external_key = ExternalKey(school_id, planned[i].row.PersonKey())});
+                      .external_key = IdentityKeyOf(school_id, planned[i].row.PersonKey())});
     wanted_index.push_back(i);
   }
   std::vector<ManagedAccount> made;

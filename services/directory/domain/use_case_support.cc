@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/page_token.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "services/directory/domain/policy.h"
+#include "services/directory/domain/validation.h"
 
 namespace parta::directory {
 
@@ -93,6 +95,45 @@ absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
 
 // Grants `role` (students also join `class_id`): how invitations and approved join requests
 // make members. A student is in one class per academic year.
+absl::Status RemoveRoleOf(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
+                          const PersonFacts& member, const std::string& user_id, Role role) {
+  if (role == Role::kStudent) {
+    for (const std::string& class_id : member.student_classes) {
+      RETURN_IF_ERROR(tx.RemoveStudent(class_id, user_id).status());
+      RETURN_IF_ERROR(recorder.Record(
+          school_id,
+          {.kind = Change::Kind::kStudentRemoved, .user_id = user_id, .class_id = class_id}));
+    }
+    // His family's ties to this school end with him: a pupil who comes back is linked anew.
+    RETURN_IF_ERROR(EndStudentFamily(tx, recorder, school_id, user_id));
+  }
+  if (role == Role::kTeacher) {
+    ASSIGN_OR_RETURN(std::vector<TeachingPost> removed,
+                     tx.RemoveTeacherEverywhere(school_id, user_id));
+    for (const TeachingPost& post : removed) {
+      RETURN_IF_ERROR(recorder.Record(school_id, {.kind = Change::Kind::kTeacherRemoved,
+                                                  .user_id = user_id,
+                                                  .class_id = post.class_id,
+                                                  .subject = post.subject}));
+    }
+  }
+  if (role == Role::kParent) {
+    ASSIGN_OR_RETURN(std::vector<ParentLink> ended, tx.EndParentLinks(school_id, user_id));
+    for (const ParentLink& link : ended) {
+      RETURN_IF_ERROR(recorder.Record(
+          school_id, {.kind = Change::Kind::kParentLinkEnded, .parent_link = link}));
+    }
+  }
+  RETURN_IF_ERROR(tx.RemoveRole(school_id, user_id, role).status());
+  return recorder.Record(school_id,
+                         {.kind = Change::Kind::kRoleRemoved, .user_id = user_id, .role = role});
+}
+
+std::string IdentityKeyOf(const std::string& school_id, const std::string& person_key) {
+  return absl::StrCat("directory/", school_id, "/",
+                      absl::BytesToHexString(HashInvitationCode(person_key)));
+}
+
 absl::Status EndStudentFamily(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                               const std::string& student_id) {
   RETURN_IF_ERROR(tx.RevokeParentInvitations(school_id, student_id));

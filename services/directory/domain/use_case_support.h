@@ -72,6 +72,14 @@ absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
 absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                              const std::string& user_id, Role role, const std::string& class_id,
                              absl::Time now);
+// Takes `role` from a member with its consequences: a student leaves his classes and his family
+// ties to the school end, a teacher leaves the classes he teaches or leads, a parent's links
+// end. How admins remove a role and how a roster sync removes what it no longer lists.
+absl::Status RemoveRoleOf(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
+                          const PersonFacts& member, const std::string& user_id, Role role);
+// The identity service's key of a managed person of the school: no personal data leaves the
+// directory (identity finds the account again by it, so creating it twice makes one).
+std::string IdentityKeyOf(const std::string& school_id, const std::string& person_key);
 // A student leaves the school's families: his parent links end, invitations for his parents are
 // revoked, and a parent left with no child in the school loses the parent role.
 absl::Status EndStudentFamily(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
