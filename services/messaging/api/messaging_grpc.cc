@@ -362,6 +362,18 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                         });
 }
 
+::grpc::ServerUnaryReactor* MessagingGrpcService::PostJournalNotice(
+    ::grpc::CallbackServerContext* context, const v1::PostJournalNoticeRequest* request,
+    v1::PostJournalNoticeResponse* response) {
+  // ACCESS_INTERNAL: the caller is an API client, and the notice is its own.
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::PostJournalNoticeRequest& req,
+             v1::PostJournalNoticeResponse& resp) {
+        return Answer(use_.messages.PostJournalNotice(*call.caller, req), *resp.mutable_message());
+      });
+}
+
 ::grpc::ServerUnaryReactor* MessagingGrpcService::CheckAttachmentAccess(
     ::grpc::CallbackServerContext* context, const v1::CheckAttachmentAccessRequest* request,
     v1::CheckAttachmentAccessResponse* response) {

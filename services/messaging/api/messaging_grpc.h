@@ -4,7 +4,8 @@
 // services the gateway calls for sockets: SubscriptionService (the chats a user's sockets
 // follow) and ClientSignalService (typing, acknowledgements). The caller is the verified token's
 // subject, except in PostCallNotice: Parta's own services (a service token) post call notices in
-// the name of the account the request names.
+// the name of the account the request names; and PostJournalNotice, whose author is the calling
+// API client (an e-journal).
 
 #include "libs/grpc/call.h"
 #include "libs/redis/client.h"
@@ -132,6 +133,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* PostCallNotice(::grpc::CallbackServerContext* context,
                                              const v1::PostCallNoticeRequest* request,
                                              v1::PostCallNoticeResponse* response) override;
+  ::grpc::ServerUnaryReactor* PostJournalNotice(::grpc::CallbackServerContext* context,
+                                                const v1::PostJournalNoticeRequest* request,
+                                                v1::PostJournalNoticeResponse* response) override;
   ::grpc::ServerUnaryReactor* CheckAttachmentAccess(
       ::grpc::CallbackServerContext* context, const v1::CheckAttachmentAccessRequest* request,
       v1::CheckAttachmentAccessResponse* response) override;

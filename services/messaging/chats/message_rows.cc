@@ -74,6 +74,9 @@ std::string StoredPart(const v1::Message& message) {
     case v1::Message::kCall:
       *stored.mutable_call() = message.call();
       break;
+    case v1::Message::kJournal:
+      *stored.mutable_journal() = message.journal();
+      break;
     case v1::Message::CONTENT_NOT_SET:
       break;
   }
@@ -100,6 +103,8 @@ std::string SearchableText(const v1::Message& message) {
       // What clients show for it, so that a search for calls finds them.
       return message.call().kind() == v1::CALL_NOTICE_KIND_ENDED ? "звонок завершён"
                                                                  : "звонок начат";
+    case v1::Message::kJournal:
+      return absl::StrCat(message.journal().subject(), "\n", message.journal().text());
     case v1::Message::CONTENT_NOT_SET:
       break;
   }

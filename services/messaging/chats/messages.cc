@@ -7,13 +7,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "libs/core/status.h"
 #include "libs/grpc/request_values.h"
 #include "libs/pg/arrays.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
+#include "libs/text/utf8.h"
 #include "services/messaging/chats/change_visibility.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_deletion.h"
@@ -58,6 +61,49 @@ std::string RequestHash(const v1::PostCallNoticeRequest& req) {
   v1::PostCallNoticeRequest asked = req;
   asked.clear_request_id();
   return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());
+}
+
+// The same for journal notices.
+std::string RequestHash(const v1::PostJournalNoticeRequest& req) {
+  v1::PostJournalNoticeRequest asked = req;
+  asked.clear_journal_id();
+  return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());
+}
+
+// A kind and an audience it knows, a text of 1-4,000 characters, a subject up to 200, a due date
+// that is a date.
+absl::Status ValidateJournalNotice(const v1::JournalNotice& notice,
+                                   v1::JournalAudience audience) {
+  auto invalid = [](absl::string_view why) {
+    return InvalidArgument("INVALID_JOURNAL_NOTICE", why);
+  };
+  if (!v1::JournalNoticeKind_IsValid(notice.kind()) ||
+      notice.kind() == v1::JOURNAL_NOTICE_KIND_UNSPECIFIED) {
+    return invalid("kind is homework, a grade or an attendance note");
+  }
+  if (audience != v1::JOURNAL_AUDIENCE_CLASS && audience != v1::JOURNAL_AUDIENCE_PARENTS) {
+    return invalid("audience is the class or its parents");
+  }
+  if (!ValidateText(notice.text()).ok() || text::Utf8Length(notice.text()) > 4000) {
+    return invalid("text is 1-4,000 characters of UTF-8");
+  }
+  const int subject = text::Utf8Length(notice.subject());
+  if (subject < 0 || subject > 200) return invalid("subject is up to 200 characters of UTF-8");
+  absl::CivilDay day;
+  // A date that is one as written (ParseCivilTime would carry 30 February into March).
+  if (!notice.due_date().empty() &&
+      (!absl::ParseCivilTime(notice.due_date(), &day) ||
+       absl::FormatCivilTime(day) != notice.due_date())) {
+    return invalid("due_date is YYYY-MM-DD");
+  }
+  return absl::OkStatus();
+}
+
+// The region of a school as the directory's events told it; empty when none did.
+std::string SchoolRegion(pqxx::transaction_base& tx, const std::string& school_id) {
+  pqxx::result rows = tx.exec_params(
+      "SELECT region_code FROM school_regions WHERE school_id = $1", school_id);
+  return rows.empty() ? "" : rows[0][0].as<std::string>();
 }
 
 // A start names the call and nothing else; an end adds its length and how many took part.
@@ -261,9 +307,9 @@ absl::Status Compose(pqxx::transaction_base& tx, const std::string& caller, cons
       absl::StatusOr<v1::Message> original = FindMessage(
           tx, source->chat.id, req.forward().message_id(), source->member->history_start);
       if (!original.ok() || original->deleted()) return not_found;
-      if (original->has_call()) {
-        // A notice stands for a call of its own chat, posted by the service that ran it.
-        return InvalidArgument("NOT_FORWARDABLE", "a call notice is not forwarded");
+      if (original->has_call() || original->has_journal()) {
+        // A notice stands for a call of its own chat, or speaks for the journal that posted it.
+        return InvalidArgument("NOT_FORWARDABLE", "a call's or a journal's notice is not forwarded");
       }
       v1::Message copy;
       copy.ParseFromString(StoredPart(*original));
@@ -483,6 +529,66 @@ absl::StatusOr<v1::Message> Messages::PostCallNotice(const v1::PostCallNoticeReq
         *notice.mutable_call() = req.notice();
         BatchState batch;
         v1::Message message = Post(chat, std::move(notice), req.author_id(), req.request_id(),
+                                   request_hash, clock_.Now(), batch);
+        batch.changes.Write(tx);
+        batch.rows.Write(tx);
+        appended = true;
+        return message;
+      });
+  if (posted.ok() && appended) committed_();
+  return posted;
+}
+
+absl::StatusOr<v1::Message> Messages::PostJournalNotice(const auth::Claims& client,
+                                                        const v1::PostJournalNoticeRequest& req) {
+  // Whose school first: a client limited to some schools learns nothing of the others.
+  if (client.LimitedToSchools()) {
+    std::string region;
+    if (IsUuid(req.school_id())) {
+      ASSIGN_OR_RETURN(region, pool_.TransactFor<std::string>(
+                                   [&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+                                     return SchoolRegion(tx, req.school_id());
+                                   }));
+    }
+    if (!client.CoversSchool(absl::AsciiStrToLower(req.school_id()), region)) {
+      return PermissionDenied("SCHOOL_NOT_IN_CLIENT_SCOPE", "this client may not touch the school");
+    }
+  }
+  if (!IsUuid(req.school_id())) return InvalidArgument("INVALID_SCHOOL_ID", "not a school id");
+  if (!IsUuid(req.class_id())) return InvalidArgument("INVALID_CLASS_ID", "not a class id");
+  if (!ValidateRequestId(req.journal_id()).ok()) {
+    return InvalidArgument("INVALID_JOURNAL_ID", "journal_id is 1-64 printable ASCII characters");
+  }
+  RETURN_IF_ERROR(ValidateJournalNotice(req.notice(), req.audience()));
+  const std::string request_hash = RequestHash(req);
+  const ChatKind kind = req.audience() == v1::JOURNAL_AUDIENCE_CLASS ? ChatKind::kClassStudents
+                                                                      : ChatKind::kClassParents;
+  bool appended = false;
+  absl::StatusOr<v1::Message> posted =
+      pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
+        appended = false;
+        absl::Status not_found = NotFound("CHAT_NOT_FOUND", "the school's class has no such chat");
+        pqxx::result found = tx.exec_params(
+            "SELECT id::text FROM chats WHERE class_id = $1 AND kind = $2 AND school_id = $3",
+            req.class_id(), std::string(NameOf(kind)), req.school_id());
+        if (found.empty()) return not_found;
+        const std::string chat_id = found[0][0].as<std::string>();
+        // Locked as a send's chat is: one order with every other change of the chat.
+        const SendLock lock =
+            LockChatsForSends(tx, {{chat_id, client.client_id, req.journal_id()}}).front();
+        if (!lock.access) return not_found;
+        if (lock.sent_before) {
+          return EarlierPost(tx, chat_id, client.client_id, req.journal_id(), request_hash);
+        }
+        Chat chat = lock.access->chat;
+        if (chat.archived) return ChatArchived();
+        v1::Message notice;
+        v1::JournalNotice& journal = *notice.mutable_journal();
+        journal = req.notice();
+        journal.set_source(client.client_name.empty() ? client.client_id : client.client_name);
+        journal.set_journal_id(req.journal_id());
+        BatchState batch;
+        v1::Message message = Post(chat, std::move(notice), client.client_id, req.journal_id(),
                                    request_hash, clock_.Now(), batch);
         batch.changes.Write(tx);
         batch.rows.Write(tx);

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/auth/token.h"
 #include "libs/core/clock.h"
 #include "libs/core/random.h"
 #include "libs/pg/pool.h"
@@ -56,6 +57,12 @@ class Messages {
   // author a member of the chat now or before, the chat not archived; otherwise as a send
   // (sequence, change, request id), in a transaction of its own.
   absl::StatusOr<v1::Message> PostCallNotice(const v1::PostCallNoticeRequest& req);
+  // An e-journal's notice, posted by the API client of `client` (its client id the author, its
+  // registered name the notice's source) into a class's chat, after checking that the client may
+  // touch the school (its token's schools and regions); otherwise as a call notice (the journal's
+  // id deduplicates, as a request id).
+  absl::StatusOr<v1::Message> PostJournalNotice(const auth::Claims& client,
+                                                const v1::PostJournalNoticeRequest& req);
   absl::StatusOr<v1::Message> Edit(const std::string& caller, const v1::EditMessageRequest& req);
   absl::StatusOr<v1::Message> Delete(const std::string& caller,
                                      const v1::DeleteMessageRequest& req);

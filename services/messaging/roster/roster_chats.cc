@@ -217,6 +217,12 @@ absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::Directory
 
 void RosterChats::EnsureSchoolChats(pqxx::transaction_base& tx, const dir::School& school) {
   absl::Time now = clock_.Now();
+  // Role events name the school by its id alone: only a school's own events carry its region.
+  if (!school.region_code().empty()) {
+    tx.exec_params("INSERT INTO school_regions (school_id, region_code) VALUES ($1, $2) "
+                   "ON CONFLICT (school_id) DO UPDATE SET region_code = excluded.region_code",
+                   school.id(), school.region_code());
+  }
   for (ChatKind kind : {ChatKind::kStaff, ChatKind::kChannel}) {
     std::string title = kind == ChatKind::kStaff      ? kStaffChatTitle
                         : school.short_name().empty() ? kChannelTitle
