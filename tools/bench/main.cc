@@ -1,7 +1,8 @@
 // parta-bench: the project's benchmarks, each measured beside its reference in one run.
 //
 //   parta-bench [--quick] [--results DIR]
-//               tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|all
+//               tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|
+//               regional|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -74,10 +75,11 @@ int main(int argc, char** argv) {
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
       command != "school-login" &&
       command != "gateway" && command != "directory" && command != "messaging" &&
-      command != "calls" && command != "content") {
+      command != "calls" && command != "content" && command != "regional") {
     std::fprintf(stderr,
                  "usage: parta-bench [--quick] [--results DIR] "
-                 "tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|all\n");
+                 "tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|"
+                 "regional|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -97,5 +99,6 @@ int main(int argc, char** argv) {
   if (all || command == "messaging") failures += BenchMessaging(settings);
   if (all || command == "calls") failures += BenchCalls(settings);
   if (all || command == "content") failures += BenchContent(settings);
+  if (all || command == "regional") failures += BenchRegional(settings);
   return failures == 0 ? 0 : 1;
 }

@@ -38,6 +38,8 @@ namespace {
 namespace identity_v1 = parta::identity::v1;
 namespace testing_v1 = parta::testing::v1;
 
+}  // namespace
+
 std::string WriteMasterKey() {
   std::string path = (std::filesystem::temp_directory_path() /
                       ("parta-bench-key-" + absl::BytesToHexString(RandomBytes(6))))
@@ -45,8 +47,6 @@ std::string WriteMasterKey() {
   std::ofstream(path) << absl::BytesToHexString(RandomBytes(32));
   return path;
 }
-
-}  // namespace
 
 absl::StatusOr<Child> StartIdentity(const Settings& settings,
                                     std::map<std::string, std::string> env) {

@@ -65,6 +65,13 @@ int BenchSchoolLogin(const Settings& settings);
 absl::StatusOr<std::vector<std::string>> SignUpUsers(int identity_port, int count);
 extern const std::string kPassword;
 
+// The regional door: a 2,000-pupil roster sync, first and identical again, beside the CSV import
+// of the same pupils (regional_scenarios.cc).
+int BenchRegional(const Settings& settings);
+
+// A file holding a fresh master key for an identity under test.
+std::string WriteMasterKey();
+
 // Runs the identity binary's `migrate`, then starts it on a schema of its own with `env`.
 absl::StatusOr<Child> StartIdentity(const Settings& settings,
                                     std::map<std::string, std::string> env);

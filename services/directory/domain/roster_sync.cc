@@ -24,6 +24,7 @@ namespace {
 
 constexpr int kMaxSyncedClasses = 300;
 constexpr int kMaxSyncedPeople = 5000;
+constexpr size_t kAccountsPerCall = 1000;
 
 // 1–64 printable ASCII characters without spaces: what a region's database keys look like.
 bool ValidExternalId(const std::string& id) {
@@ -408,6 +409,7 @@ class SyncApplier {
     const std::string& user_id = managed->account_id;
 
     ASSIGN_OR_RETURN(PersonFacts facts, tx_.LoadFacts(sync_.school_id, user_id));
+    bool member = facts.Has(entry.role);  // already where the region says (the common case)
     if (entry.role == Role::kStudent) {
       // Out of another class of the year first: a pupil is in one class per year.
       for (const std::string& other : facts.student_classes) {
@@ -421,6 +423,7 @@ class SyncApplier {
       }
       const bool in_class = std::find(facts.student_classes.begin(), facts.student_classes.end(),
                                       class_id) != facts.student_classes.end();
+      member = member && in_class;
       if (!in_class && changes.empty() && result->action != SyncAction::kCreated) {
         changes.push_back(absl::StrCat("joined ", classes_by_id_.at(class_id).DisplayName()));
       }
@@ -437,8 +440,10 @@ class SyncApplier {
         return absl::OkStatus();
       }
     }
-    RETURN_IF_ERROR(
-        GrantMembership(tx_, recorder_, sync_.school_id, user_id, entry.role, class_id, now_));
+    if (!member) {
+      RETURN_IF_ERROR(
+          GrantMembership(tx_, recorder_, sync_.school_id, user_id, entry.role, class_id, now_));
+    }
     if (!links.empty()) {
       RETURN_IF_ERROR(ConfirmLinks(user_id, links));
       if (result->action != SyncAction::kCreated) {
@@ -600,12 +605,18 @@ absl::StatusOr<RosterSyncReport> Directory::SyncRoster(
       wanted.push_back({.display_name = person->row.DisplayName(),
                         .external_key = IdentityKeyOf(sync.school_id, person->row.PersonKey())});
     }
-    ASSIGN_OR_RETURN(std::vector<ManagedAccount> accounts, accounts_.CreateManagedAccounts(wanted));
-    if (accounts.size() != wanted.size()) {
-      return Internal("ACCOUNTS_MISMATCH", "identity answered for a different number of people");
-    }
-    for (size_t i = 0; i < unknown.size(); ++i) {
-      made.emplace(unknown[i]->row.PersonKey(), std::move(accounts[i]));
+    // Identity takes at most 2,000 accounts a call.
+    for (size_t start = 0; start < wanted.size(); start += kAccountsPerCall) {
+      const size_t end = std::min(wanted.size(), start + kAccountsPerCall);
+      ASSIGN_OR_RETURN(std::vector<ManagedAccount> accounts,
+                       accounts_.CreateManagedAccounts(
+                           {wanted.begin() + start, wanted.begin() + end}));
+      if (accounts.size() != end - start) {
+        return Internal("ACCOUNTS_MISMATCH", "identity answered for a different number of people");
+      }
+      for (size_t i = start; i < end; ++i) {
+        made.emplace(unknown[i]->row.PersonKey(), std::move(accounts[i - start]));
+      }
     }
   }
 

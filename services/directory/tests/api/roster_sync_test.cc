@@ -360,6 +360,18 @@ TEST_CASE("Only a client with the sync scope that may touch the school syncs its
   CHECK(ReasonOf(f.CallWithToken(&Stub::SyncRoster, journal, too_many, &response)) ==
         "TOO_MANY_ENTRIES");
 
+  // More new people than identity makes accounts for in one call.
+  v1::SyncRosterRequest staff;
+  staff.set_school_id(w.school_id);
+  staff.set_academic_year(2026);
+  for (int i = 0; i < 2001; ++i) {
+    *staff.add_people() =
+        Person(absl::StrCat("staff-", i), v1::ROLE_EMPLOYEE, "Сотрудник", absl::StrCat("Номер", i));
+  }
+  v1::SyncRosterResponse hired;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, staff, &hired));
+  CHECK(hired.created() == 2001);
+
   // A pupil the school imported from a file is found by name and birth date and keeps his
   // account; his class (made by hand as 5А) is taken over too.
   v1::ImportRosterRequest import;
