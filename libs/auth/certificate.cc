@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -30,6 +31,11 @@ absl::Status Invalid(absl::string_view why) {
 
 absl::StatusOr<CertificateFacts> ReadPemCertificate(absl::string_view pem) {
   pem = absl::StripAsciiWhitespace(pem);  // PEM's armour must start a line
+  // Whatever happens here, the thread's OpenSSL error queue is left empty: gRPC's TLS code on the
+  // same thread reads it.
+  struct ClearErrors {
+    ~ClearErrors() { ERR_clear_error(); }
+  } clear_errors;
   std::unique_ptr<BIO, BioFree> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!in) return absl::ResourceExhaustedError("cannot allocate a BIO");
   std::unique_ptr<X509, X509Free> certificate(PEM_read_bio_X509(in.get(), nullptr, nullptr,

@@ -160,7 +160,8 @@ absl::StatusOr<Claims> VerifyToken(absl::string_view token, const KeySet& keys,
   }
   if (auto cnf = payload->find("cnf"); cnf != payload->end()) {
     // A confirmation this verifier cannot check must not be read as no confirmation at all.
-    auto thumbprint = cnf->is_object() ? StringClaim(*cnf, "x5t#S256") : std::nullopt;
+    auto thumbprint =
+        cnf->is_object() && cnf->size() == 1 ? StringClaim(*cnf, "x5t#S256") : std::nullopt;
     if (!thumbprint || thumbprint->empty()) {
       return Rejected("MALFORMED_TOKEN", "the token's confirmation is not a certificate thumbprint");
     }

@@ -314,8 +314,10 @@ def run(args, pki):
                 fail("identity still serves the old certificate a minute after the renewal")
             time.sleep(0.2)
         check(True, "identity serves the renewed certificate without a restart")
-        check(journal_identity.token(*journal) != "",
-              "and the journal still gets tokens over mutual TLS")
+        renewed_channel = connect(identity.address, "journal")
+        check(renewed_channel.token(*journal) != "",
+              "and the journal gets tokens over a new mutual TLS connection")
+        renewed_channel.close()
 
         for channel in (operator, at_directory, at_messaging, journal_identity, journal_directory,
                         other_directory, other_identity, expired, plaintext):
@@ -338,9 +340,10 @@ def main():
     workdir = tempfile.mkdtemp(prefix="parta-door-")
     try:
         subprocess.run([PKI, "ca", workdir], check=True)
-        for name in ("parta-services", "journal", "other"):
-            subprocess.run([PKI, "issue", workdir, name], check=True)
-        subprocess.run([PKI, "issue", workdir, "expired", "--expired"], check=True)
+        subprocess.run([PKI, "issue", workdir, "parta-services"], check=True)
+        for name in ("journal", "other"):
+            subprocess.run([PKI, "issue", workdir, name, "--client"], check=True)
+        subprocess.run([PKI, "issue", workdir, "expired", "--client", "--expired"], check=True)
         run(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

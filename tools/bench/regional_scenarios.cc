@@ -202,7 +202,8 @@ absl::StatusOr<Region> StartRegion(const Settings& settings) {
   identity_v1::RegisterResponse registered;
   RETURN_IF_ERROR(
       Check(identity_stub->Register(Context("").get(), registration, &registered), "Register"));
-  RETURN_IF_ERROR(RunCommand({settings.identity_binary, "create-operator", kOperator}, identity_env));
+  RETURN_IF_ERROR(
+      RunCommand({settings.identity_binary, "create-operator", kOperator}, identity_env));
   identity_v1::LoginRequest login;
   login.set_login(kOperator);
   login.set_password(kPassword);

@@ -207,7 +207,8 @@ TEST_CASE("A binding or a limit that cannot be read refuses the token", "[auth][
       R"(,"exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)));
   REQUIRE(VerifyToken(SignRaw(signer, base + "}"), signer.keys, Options(), kNow).ok());
   for (const char* extra : {R"("cnf":"abc")", R"("cnf":{})", R"("cnf":{"x5t#S256":""})",
-                            R"("cnf":{"jkt":"abc"})", R"("schools":"school-1")",
+                            R"("cnf":{"jkt":"abc"})", R"("cnf":{"x5t#S256":"abc","jkt":"abc"})",
+                            R"("schools":"school-1")",
                             R"("schools":[])", R"("schools":[1])", R"("regions":[""])",
                             R"("regions":{"77":true})"}) {
     INFO(extra);

@@ -181,6 +181,11 @@ Lesson LessonFromRow(const pqxx::row& row) {
                 .room = row[8].as<std::string>()};
 }
 
+constexpr char kManagedPersonColumns[] =
+    "school_id::text, person_key, account_id::text, display_name, username, role, "
+    "coalesce(government_id, ''), coalesce(external_id, '')";
+
+// Rows of kManagedPersonColumns.
 std::vector<ManagedPerson> ManagedPeopleFrom(const pqxx::result& rows) {
   std::vector<ManagedPerson> people;
   for (const pqxx::row& row : rows) {
@@ -191,7 +196,7 @@ std::vector<ManagedPerson> ManagedPeopleFrom(const pqxx::result& rows) {
                       .username = row[4].as<std::string>(),
                       .role = RoleFromName(row[5].as<std::string>()).value_or(Role::kStudent),
                       .government_id = row[6].as<std::string>(),
-                      .external_id = row.size() > 7 ? row[7].as<std::string>() : ""});
+                      .external_id = row[7].as<std::string>()});
   }
   return people;
 }
@@ -911,9 +916,9 @@ class PgDirectoryTx final : public DirectoryTx {
   absl::StatusOr<std::vector<ManagedPerson>> FindManagedPeople(
       absl::string_view school_id, const std::vector<std::string>& person_keys) override {
     pqxx::result rows = tx_.exec_params(
-        "SELECT school_id::text, person_key, account_id::text, display_name, username, role, "
-        "coalesce(government_id, '') FROM managed_people WHERE school_id = $1 AND person_key = ANY "
-        "(string_to_array($2, chr(31)))",
+        absl::StrCat("SELECT ", kManagedPersonColumns,
+                     " FROM managed_people WHERE school_id = $1 AND person_key = ANY "
+                     "(string_to_array($2, chr(31)))"),
         std::string(school_id), absl::StrJoin(person_keys, kSeparator));
     return ManagedPeopleFrom(rows);
   }
@@ -930,9 +935,9 @@ class PgDirectoryTx final : public DirectoryTx {
   absl::StatusOr<std::vector<ManagedPerson>> ListSyncedPeople(
       absl::string_view school_id) override {
     pqxx::result rows = tx_.exec_params(
-        "SELECT school_id::text, person_key, account_id::text, display_name, username, role, "
-        "coalesce(government_id, ''), external_id FROM managed_people "
-        "WHERE school_id = $1 AND external_id IS NOT NULL ORDER BY external_id",
+        absl::StrCat("SELECT ", kManagedPersonColumns,
+                     " FROM managed_people WHERE school_id = $1 AND external_id IS NOT NULL "
+                     "ORDER BY external_id"),
         std::string(school_id));
     return ManagedPeopleFrom(rows);
   }
@@ -968,10 +973,10 @@ class PgDirectoryTx final : public DirectoryTx {
   absl::StatusOr<std::vector<ManagedPerson>> FindManagedStudentsLike(
       absl::string_view school_id, absl::string_view person_key) override {
     pqxx::result rows = tx_.exec_params(
-        "SELECT school_id::text, person_key, account_id::text, display_name, username, role, "
-        "coalesce(government_id, '') FROM managed_people WHERE school_id = $1 AND "
-        "role = 'student' AND translate(person_key, 'ё', 'е') = translate($2, 'ё', 'е') "
-        "ORDER BY person_key",
+        absl::StrCat("SELECT ", kManagedPersonColumns,
+                     " FROM managed_people WHERE school_id = $1 AND role = 'student' AND "
+                     "translate(person_key, 'ё', 'е') = translate($2, 'ё', 'е') "
+                     "ORDER BY person_key"),
         std::string(school_id), std::string(person_key));
     return ManagedPeopleFrom(rows);
   }
@@ -988,7 +993,8 @@ class PgDirectoryTx final : public DirectoryTx {
       absl::string_view class_id) override {
     pqxx::result rows = tx_.exec_params(
         "SELECT mp.school_id::text, mp.person_key, mp.account_id::text, mp.display_name, "
-        "mp.username, mp.role, coalesce(mp.government_id, '') FROM managed_people mp "
+        "mp.username, mp.role, coalesce(mp.government_id, ''), coalesce(mp.external_id, '') "
+        "FROM managed_people mp "
         "JOIN class_students cs ON "
         "cs.user_id = mp.account_id JOIN classes c ON c.id = cs.class_id AND "
         "c.school_id = mp.school_id WHERE cs.class_id = $1 AND mp.role = 'student' "

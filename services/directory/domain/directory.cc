@@ -564,19 +564,7 @@ absl::StatusOr<std::vector<Membership>> Directory::ListMemberships(const std::st
 absl::StatusOr<EventPage> Directory::ListEvents(
     const std::string& school_id, int64_t after_sequence, int limit,
     const std::function<bool(const School&)>& client_covers) {
-  std::optional<School> school;
-  if (IsUuid(school_id)) {
-    RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(school, tx.FindSchool(school_id));
-      return absl::OkStatus();
-    }));
-  }
-  // Before anything else, and the same for a school that does not exist: a client limited to
-  // some schools learns nothing of the others.
-  if (!client_covers(school.value_or(School{.id = school_id}))) {
-    return PermissionDenied("SCHOOL_NOT_IN_CLIENT_SCOPE",
-                            "this client may not touch the school");
-  }
+  ASSIGN_OR_RETURN(std::optional<School> school, SchoolForClient(school_id, client_covers));
   if (after_sequence < 0) {
     return InvalidArgument("INVALID_SEQUENCE", "after_sequence must not be negative");
   }
@@ -589,6 +577,21 @@ absl::StatusOr<EventPage> Directory::ListEvents(
     page.has_more = true;
   }
   return page;
+}
+
+absl::StatusOr<std::optional<School>> Directory::SchoolForClient(
+    const std::string& school_id, const std::function<bool(const School&)>& client_covers) {
+  std::optional<School> school;
+  if (IsUuid(school_id)) {
+    RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(school, tx.FindSchool(school_id));
+      return absl::OkStatus();
+    }));
+  }
+  if (!client_covers(school.value_or(School{.id = school_id}))) {
+    return PermissionDenied("SCHOOL_NOT_IN_CLIENT_SCOPE", "this client may not touch the school");
+  }
+  return school;
 }
 
 absl::StatusOr<int64_t> Directory::PurgeRetryClaims() {

@@ -290,6 +290,12 @@ class Directory {
   // on the subject's verification level (NeedsVouchedAdult).
   absl::StatusOr<bool> Decide(DirectoryTx& tx, const Caller& subject, const PersonFacts& facts,
                               Permission permission, const Resource& resource, bool& asked_level);
+  // The school an API client asks about, after checking that `client_covers` it: nullopt for a
+  // school that does not exist (when the client is not limited; a limited one is refused);
+  // PERMISSION_DENIED `SCHOOL_NOT_IN_CLIENT_SCOPE` otherwise. Asked before anything else, the
+  // same for a school that does not exist: a client learns nothing of schools it may not touch.
+  absl::StatusOr<std::optional<School>> SchoolForClient(
+      const std::string& school_id, const std::function<bool(const School&)>& client_covers);
   // Whether the identity service vouches for the account: school-confirmed or
   // government-verified (domain/government_parents.cc).
   absl::StatusOr<bool> IsVouchedAdult(const std::string& user_id);

@@ -45,7 +45,8 @@ SyncOutcome Rejected(const char* kind, const std::string& external_id, absl::str
 struct CheckedPerson {
   size_t index = 0;  // in the request
   SyncedPersonEntry entry;
-  RosterRow row;  // names and birth date as the directory keeps them
+  RosterRow row;    // names and birth date as the directory keeps them
+  std::string key;  // SyncKeyOf
 };
 
 // A class entry that passed its own checks.
@@ -62,6 +63,16 @@ struct CheckedRoster {
   std::vector<std::optional<SyncOutcome>> class_results;   // set for rejected entries
   std::vector<std::optional<SyncOutcome>> person_results;  // set for rejected entries
 };
+
+// The directory's key of a synced person: his role, names and birth date, as an import keys him
+// (so that the pupils of an earlier import are found again, and a parent claiming his child from
+// the state's register finds a synced pupil). Without a birth date (staff, parents) names alone
+// would join namesakes into one account: the region's id is added.
+std::string SyncKeyOf(const RosterRow& row, const std::string& external_id) {
+  std::string key = row.PersonKey();
+  if (row.birth_date.empty()) absl::StrAppend(&key, "#", external_id);
+  return key;
+}
 
 bool SyncedRole(Role role) {
   return role == Role::kStudent || role == Role::kParent || role == Role::kTeacher ||
@@ -101,7 +112,7 @@ CheckedRoster CheckEntries(const RosterSync& sync, absl::CivilDay today) {
     checked.classes.push_back(
         {.index = i, .entry = entry, .grade = name->first, .letter = name->second});
   }
-  std::set<std::string> person_ids;
+  std::set<std::string> person_ids, person_keys;
   for (size_t i = 0; i < sync.people.size(); ++i) {
     const SyncedPersonEntry& entry = sync.people[i];
     std::optional<SyncOutcome>& result = checked.person_results[i];
@@ -140,13 +151,19 @@ CheckedRoster CheckEntries(const RosterSync& sync, absl::CivilDay today) {
       reject("CLASS_REQUIRED", "a pupil names his class");
       continue;
     }
-    checked.people.push_back({.index = i,
-                              .entry = entry,
-                              .row = {.last_name = *last,
-                                      .first_name = *first,
-                                      .patronymic = *middle,
-                                      .birth_date = birth_date,
-                                      .role = entry.role}});
+    RosterRow row{.last_name = *last,
+                  .first_name = *first,
+                  .patronymic = *middle,
+                  .birth_date = birth_date,
+                  .role = entry.role};
+    std::string key = SyncKeyOf(row, entry.external_id);
+    if (!person_keys.insert(key).second) {
+      reject("DUPLICATE_PERSON",
+             "another entry of the request has the same role, names and birth date");
+      continue;
+    }
+    checked.people.push_back(
+        {.index = i, .entry = entry, .row = std::move(row), .key = std::move(key)});
   }
   return checked;
 }
@@ -165,7 +182,7 @@ absl::StatusOr<KnownRoster> LoadKnown(DirectoryTx& tx, const std::string& school
   for (ManagedPerson& person : synced) known.people.emplace(person.external_id, person);
   std::vector<std::string> keys;
   for (const CheckedPerson& person : people) {
-    if (!known.people.contains(person.entry.external_id)) keys.push_back(person.row.PersonKey());
+    if (!known.people.contains(person.entry.external_id)) keys.push_back(person.key);
   }
   if (!keys.empty()) {
     ASSIGN_OR_RETURN(std::vector<ManagedPerson> imported, tx.FindManagedPeople(school_id, keys));
@@ -236,6 +253,13 @@ class SyncApplier {
         synced_classes_[external_id] = school_class.id;
         return absl::OkStatus();
       }
+      if (school_class.grade != entry.grade) {
+        // Pupils change grade with the year (RolloverAcademicYear), classes never within one.
+        result = Rejected("class", external_id, "EXTERNAL_ID_CONFLICT",
+                          absl::StrCat("the id names ", school_class.DisplayName(),
+                                       ": a class keeps its grade within a year"));
+        return absl::OkStatus();
+      }
       if (const SchoolClass* other = ActiveClassNamed(entry.grade, entry.letter)) {
         result = Rejected("class", external_id, "CLASS_NAME_TAKEN",
                           absl::StrCat("class ", other->DisplayName(), " exists in this year"));
@@ -295,6 +319,12 @@ class SyncApplier {
       return absl::OkStatus();
     }
     auto teacher = accounts_by_external_id_.find(entry.entry.teacher_external_id);
+    if (teacher == accounts_by_external_id_.end()) {
+      if (auto earlier = known_.people.find(entry.entry.teacher_external_id);
+          earlier != known_.people.end()) {
+        teacher = accounts_by_external_id_.emplace(earlier->first, earlier->second).first;
+      }
+    }
     if (teacher == accounts_by_external_id_.end() || teacher->second.role != Role::kTeacher) {
       result->reason = "CLASS_TEACHER_NOT_FOUND";
       result->message = "the class teacher's id names no teacher of this sync or an earlier one";
@@ -316,7 +346,7 @@ class SyncApplier {
   absl::Status SyncPerson(const CheckedPerson& person) {
     std::optional<SyncOutcome>& result = person_results_[person.index];
     const SyncedPersonEntry& entry = person.entry;
-    const std::string key = person.row.PersonKey();
+    const std::string& key = person.key;
     // Found by the region's id, taken over from an import by name and birth date, or new.
     std::optional<ManagedPerson> managed;
     bool adopted = false;
@@ -376,37 +406,48 @@ class SyncApplier {
       }
     }
 
-    result = SyncOutcome{.kind = "person", .external_id = entry.external_id};
-    std::vector<std::string> changes;
-    if (managed) {
-      result->id = managed->account_id;
-      if (adopted) {
-        RETURN_IF_ERROR(tx_.SetExternalId(sync_.school_id, managed->person_key, entry.external_id));
-        changes.push_back("an imported person is now known by this id");
-      }
-    } else if (auto made = made_.find(key); made != made_.end()) {
-      managed = ManagedPerson{.school_id = sync_.school_id,
-                              .person_key = key,
-                              .account_id = made->second.account_id,
-                              .display_name = person.row.DisplayName(),
-                              .username = made->second.username,
-                              .role = entry.role,
-                              .external_id = entry.external_id};
-      RETURN_IF_ERROR(tx_.InsertManagedPerson(*managed));
-      result->action = SyncAction::kCreated;
-      result->id = managed->account_id;
-      result->username = made->second.username;
-      result->login_code = made->second.login_code;
-    } else {
+    // The person's account: his own, or the one identity made for this sync.
+    auto made = made_.find(key);
+    if (!managed && made == made_.end()) {
       // A dry run makes no account: what it would do with the new person ends here.
-      result->action = SyncAction::kCreated;
+      result = SyncOutcome{.kind = "person",
+                           .external_id = entry.external_id,
+                           .action = SyncAction::kCreated};
       accounts_by_external_id_.emplace(entry.external_id, ManagedPerson{.role = entry.role});
       return absl::OkStatus();
     }
+    const std::string user_id = managed ? managed->account_id : made->second.account_id;
+    // A parent's links are checked before anything of his is written.
+    LinkPlan links;
+    if (entry.role == Role::kParent) {
+      ASSIGN_OR_RETURN(std::optional<LinkPlan> plan, LinksToMake(user_id, children));
+      if (!plan) {
+        result = Rejected("person", entry.external_id, "PARENT_LIMIT_REACHED",
+                          "a child has as many parents as allowed");
+        return absl::OkStatus();
+      }
+      links = *std::move(plan);
+    }
+
+    result = SyncOutcome{.kind = "person", .external_id = entry.external_id, .id = user_id};
+    std::vector<std::string> changes;
+    if (!managed) {
+      RETURN_IF_ERROR(tx_.InsertManagedPerson({.school_id = sync_.school_id,
+                                               .person_key = key,
+                                               .account_id = user_id,
+                                               .display_name = person.row.DisplayName(),
+                                               .username = made->second.username,
+                                               .role = entry.role,
+                                               .external_id = entry.external_id}));
+      result->action = SyncAction::kCreated;
+      result->username = made->second.username;
+      result->login_code = made->second.login_code;
+    } else if (adopted) {
+      RETURN_IF_ERROR(tx_.SetExternalId(sync_.school_id, managed->person_key, entry.external_id));
+      changes.push_back("an imported person is now known by this id");
+    }
     accounts_by_external_id_.emplace(entry.external_id,
-                                     ManagedPerson{.account_id = managed->account_id,
-                                                   .role = entry.role});
-    const std::string& user_id = managed->account_id;
+                                     ManagedPerson{.account_id = user_id, .role = entry.role});
 
     ASSIGN_OR_RETURN(PersonFacts facts, tx_.LoadFacts(sync_.school_id, user_id));
     bool member = facts.Has(entry.role);  // already where the region says (the common case)
@@ -430,16 +471,6 @@ class SyncApplier {
     } else if (!facts.Has(entry.role) && result->action != SyncAction::kCreated) {
       changes.push_back("the role is given back");
     }
-    // A parent's links are checked before anything of his is written.
-    LinkPlan links;
-    if (entry.role == Role::kParent) {
-      ASSIGN_OR_RETURN(links, LinksToMake(user_id, children));
-      if (links.size() == 1 && links.front().first.empty()) {
-        result = Rejected("person", entry.external_id, "PARENT_LIMIT_REACHED",
-                          "a child has as many parents as allowed");
-        return absl::OkStatus();
-      }
-    }
     if (!member) {
       RETURN_IF_ERROR(
           GrantMembership(tx_, recorder_, sync_.school_id, user_id, entry.role, class_id, now_));
@@ -461,9 +492,9 @@ class SyncApplier {
   using LinkPlan = std::vector<std::pair<std::string, std::optional<ParentLink>>>;
 
   // The parent's links to confirm: (child id, his pending link if any) for each child not yet
-  // confirmed; one entry with an empty child id when a child has no free parent place.
-  absl::StatusOr<LinkPlan> LinksToMake(const std::string& parent_id,
-                                       const std::vector<std::string>& children) {
+  // confirmed; nullopt when a child has no free parent place.
+  absl::StatusOr<std::optional<LinkPlan>> LinksToMake(const std::string& parent_id,
+                                                      const std::vector<std::string>& children) {
     LinkPlan plan;
     for (const std::string& child_id : children) {
       ASSIGN_OR_RETURN(std::optional<ParentLink> link,
@@ -472,7 +503,7 @@ class SyncApplier {
       if (!link) {
         ASSIGN_OR_RETURN(std::vector<ParentLink> links,
                          tx_.ListParentLinks(sync_.school_id, child_id));
-        if (static_cast<int>(links.size()) >= max_parents_) return LinkPlan{{"", std::nullopt}};
+        if (static_cast<int>(links.size()) >= max_parents_) return std::nullopt;
       }
       plan.emplace_back(child_id, std::move(link));
     }
@@ -562,17 +593,7 @@ int RosterSyncReport::Count(SyncAction action) const {
 
 absl::StatusOr<RosterSyncReport> Directory::SyncRoster(
     const std::function<bool(const School&)>& client_covers, const RosterSync& sync) {
-  std::optional<School> school;
-  if (IsUuid(sync.school_id)) {
-    RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(school, tx.FindSchool(sync.school_id));
-      return absl::OkStatus();
-    }));
-  }
-  // Before anything else, and the same for a school that does not exist.
-  if (!client_covers(school.value_or(School{.id = sync.school_id}))) {
-    return PermissionDenied("SCHOOL_NOT_IN_CLIENT_SCOPE", "this client may not touch the school");
-  }
+  ASSIGN_OR_RETURN(std::optional<School> school, SchoolForClient(sync.school_id, client_covers));
   RETURN_IF_ERROR(CheckAcademicYear(sync.academic_year));
   if (static_cast<int>(sync.classes.size()) > kMaxSyncedClasses ||
       static_cast<int>(sync.people.size()) > kMaxSyncedPeople) {
@@ -592,7 +613,7 @@ absl::StatusOr<RosterSyncReport> Directory::SyncRoster(
     ASSIGN_OR_RETURN(KnownRoster known, LoadKnown(tx, sync.school_id, checked.people));
     for (const CheckedPerson& person : checked.people) {
       if (!known.people.contains(person.entry.external_id) &&
-          !known.people_by_key.contains(person.row.PersonKey())) {
+          !known.people_by_key.contains(person.key)) {
         unknown.push_back(&person);
       }
     }
@@ -603,7 +624,7 @@ absl::StatusOr<RosterSyncReport> Directory::SyncRoster(
     std::vector<AccountService::NewAccount> wanted;
     for (const CheckedPerson* person : unknown) {
       wanted.push_back({.display_name = person->row.DisplayName(),
-                        .external_key = IdentityKeyOf(sync.school_id, person->row.PersonKey())});
+                        .external_key = IdentityKeyOf(sync.school_id, person->key)});
     }
     // Identity takes at most 2,000 accounts a call.
     for (size_t start = 0; start < wanted.size(); start += kAccountsPerCall) {
@@ -615,7 +636,23 @@ absl::StatusOr<RosterSyncReport> Directory::SyncRoster(
         return Internal("ACCOUNTS_MISMATCH", "identity answered for a different number of people");
       }
       for (size_t i = start; i < end; ++i) {
-        made.emplace(unknown[i]->row.PersonKey(), std::move(accounts[i - start]));
+        made.emplace(unknown[i]->key, std::move(accounts[i - start]));
+      }
+    }
+    // Accounts identity had already (a sync that failed after making them, or an entry refused
+    // after them) have no code to hand out: they get new ones, or nobody could sign in.
+    std::vector<std::string> without_code;
+    for (const auto& [key, account] : made) {
+      if (account.login_code.empty()) without_code.push_back(account.account_id);
+    }
+    if (!without_code.empty()) {
+      ASSIGN_OR_RETURN(std::vector<ManagedAccount> codes,
+                       accounts_.IssueLoginCodes(without_code));
+      std::map<std::string, ManagedAccount> by_account;
+      for (ManagedAccount& code : codes) by_account.emplace(code.account_id, std::move(code));
+      for (auto& [key, account] : made) {
+        auto code = by_account.find(account.account_id);
+        if (code != by_account.end()) account.login_code = code->second.login_code;
       }
     }
   }

@@ -93,8 +93,6 @@ absl::Status RequireTeacher(DirectoryTx& tx, const std::string& school_id,
   return InvalidArgument("NOT_A_TEACHER", "the person is not a teacher of the school");
 }
 
-// Grants `role` (students also join `class_id`): how invitations and approved join requests
-// make members. A student is in one class per academic year.
 absl::Status RemoveRoleOf(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                           const PersonFacts& member, const std::string& user_id, Role role) {
   if (role == Role::kStudent) {
@@ -152,6 +150,8 @@ absl::Status EndStudentFamily(DirectoryTx& tx, Recorder& recorder, const std::st
   return absl::OkStatus();
 }
 
+// Grants `role` (students also join `class_id`): how invitations and approved join requests
+// make members. A student is in one class per academic year.
 absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                              const std::string& user_id, Role role, const std::string& class_id,
                              absl::Time now) {

@@ -30,7 +30,8 @@ absl::Status InvalidRefreshToken() {
 
 // The schools an API client is limited to: UUIDs, lower case, sorted, each once.
 absl::StatusOr<std::vector<std::string>> ClientSchoolIds(std::vector<std::string> ids) {
-  if (ids.size() > 1000) return InvalidArgument("INVALID_SCHOOL_ID", "at most 1,000 schools");
+  // They travel in every token of the client, which services take up to 8 KiB.
+  if (ids.size() > 100) return InvalidArgument("INVALID_SCHOOL_ID", "at most 100 schools");
   for (std::string& id : ids) {
     absl::AsciiStrToLower(&id);
     if (!IsUuid(id)) return InvalidArgument("INVALID_SCHOOL_ID", "a school id is a UUID");
@@ -460,6 +461,18 @@ absl::StatusOr<NewApiClient> Identity::RegisterApiClient(const ApiClientRequest&
                    .created_at = clock_.Now()};
   ASSIGN_OR_RETURN(client.school_ids, ClientSchoolIds(request.school_ids));
   ASSIGN_OR_RETURN(client.region_codes, ClientRegionCodes(request.region_codes));
+  if (!client.school_ids.empty() || !client.region_codes.empty()) {
+    for (const std::string& scope : scopes) {
+      if (!SchoolCheckedScope(scope)) {
+        return InvalidArgument(
+            "INVALID_SCOPE",
+            absl::StrCat("a client limited to schools holds only scopes whose RPCs check the "
+                         "school (directory.events.read, directory.roster.sync, "
+                         "messaging.journal_notices.post), not ",
+                         scope));
+      }
+    }
+  }
   if (!request.client_certificate.empty()) {
     ASSIGN_OR_RETURN(auth::CertificateFacts certificate,
                      auth::ReadPemCertificate(request.client_certificate));

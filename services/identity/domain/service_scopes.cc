@@ -21,6 +21,11 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScope
   return *scopes;
 }
 
+bool SchoolCheckedScope(absl::string_view scope) {
+  return scope == "directory.events.read" || scope == "directory.roster.sync" ||
+         scope == "messaging.journal_notices.post";
+}
+
 bool GrantableScope(absl::string_view scope) {
   if (scope.empty() || scope.size() > 64 || scope.front() == '.' || scope.back() == '.') {
     return false;

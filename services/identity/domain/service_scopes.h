@@ -19,4 +19,9 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScope
 // legacy all-powerful `parta.internal`.
 bool GrantableScope(absl::string_view scope);
 
+// Whether the RPCs of `scope` check that the caller may touch the school they act on (the
+// token's `schools` and `regions`): the only scopes a client limited to schools may hold, since
+// every other internal RPC would let it past its limits.
+bool SchoolCheckedScope(absl::string_view scope);
+
 }  // namespace parta::identity

@@ -63,10 +63,13 @@ std::string RequestHash(const v1::PostCallNoticeRequest& req) {
   return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());
 }
 
-// The same for journal notices.
+// The same for journal notices, without what the request may carry but is not used (the notice's
+// output-only source and journal id).
 std::string RequestHash(const v1::PostJournalNoticeRequest& req) {
   v1::PostJournalNoticeRequest asked = req;
   asked.clear_journal_id();
+  asked.mutable_notice()->clear_source();
+  asked.mutable_notice()->clear_journal_id();
   return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());
 }
 

@@ -308,6 +308,97 @@ TEST_CASE("A roster sync refuses bad entries one by one with their reasons and a
   }();
   REQUIRE_FALSE(class_5b.empty());
   CHECK(RosterOf(f, employee, school_id, class_5b).student_ids_size() == 1);
+
+  // The parent refused for a missing child comes back with his child alone: his account (made
+  // before the refusal) gets a login code now, or he could never sign in.
+  v1::SyncRosterRequest back;
+  back.set_school_id(school_id);
+  back.set_academic_year(2026);
+  *back.add_people() =
+      Person("lost-parent", v1::ROLE_PARENT, "Сидорова", "Анна", "", "", {"ok-1"});
+  v1::SyncRosterResponse returned;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, back, &returned));
+  REQUIRE(returned.results_size() == 1);
+  CHECK(returned.results(0).action() == v1::SYNC_ACTION_CREATED);
+  CHECK(returned.results(0).login_code().size() == 14);
+}
+
+TEST_CASE("A roster sync keeps namesakes apart, one person under one id, a class in its grade, "
+          "and a child's parents within the limit",
+          "[directory][api][sync]") {
+  Services s = StartBoth();
+  if (!s.directory) return;
+  DirectoryFixture& f = *s.directory;
+  const std::string school_id = f.CreateSchool();
+  const std::string journal =
+      f.tokens().Service(DirectoryFixture::NewUser(), {kSyncScope}, {school_id});
+  v1::SyncRosterRequest request;
+  request.set_school_id(school_id);
+  request.set_academic_year(2026);
+  *request.add_classes() = Class("cls-5a", "5А");
+  *request.add_people() = Person("t-1", v1::ROLE_TEACHER, "Кузнецова", "Мария");
+  *request.add_people() = Person("s-1", v1::ROLE_STUDENT, "Иванов", "Пётр", "2015-03-14", "cls-5a");
+  *request.add_people() = Person("s-2", v1::ROLE_STUDENT, "Орлов", "Илья", "2015-04-04", "cls-5a");
+  // Two mothers of the same name in two families.
+  *request.add_people() = Person("p-1", v1::ROLE_PARENT, "Иванова", "Елена", "", "", {"s-1"});
+  *request.add_people() = Person("p-2", v1::ROLE_PARENT, "Иванова", "Елена", "", "", {"s-2"});
+  // The same pupil twice under two ids.
+  *request.add_people() = Person("s-1-again", v1::ROLE_STUDENT, "Иванов", "Пётр", "2015-03-14",
+                                 "cls-5a");
+  v1::SyncRosterResponse synced;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, request, &synced));
+  auto made = Outcomes(synced);
+  CHECK(made["p-1"].first == v1::SYNC_ACTION_CREATED);
+  CHECK(made["p-2"].first == v1::SYNC_ACTION_CREATED);
+  CHECK(made["p-1"].second != made["p-2"].second);
+  CHECK(Reasons(synced) == std::map<std::string, std::string>{{"s-1-again", "DUPLICATE_PERSON"}});
+  const std::string teacher = made["t-1"].second;
+  std::map<std::string, std::string> parent_of;
+  const v1::ClassRoster roster = RosterOf(f, teacher, school_id, made["cls-5a"].second);
+  for (const v1::RosterParent& link : roster.parents()) {
+    CHECK(parent_of.emplace(link.student_id(), link.parent_id()).second);
+  }
+  CHECK(parent_of == std::map<std::string, std::string>{{made["s-1"].second, made["p-1"].second},
+                                                        {made["s-2"].second, made["p-2"].second}});
+
+  // Later the region sends Пётр under a new id: refused, not a second Пётр. 5А cannot become 6А
+  // within the year. A class teacher synced before is found by his id alone.
+  v1::SyncRosterRequest later;
+  later.set_school_id(school_id);
+  later.set_academic_year(2026);
+  *later.add_classes() = Class("cls-5a", "6А");
+  *later.add_classes() = Class("cls-5b", "5Б", "t-1");
+  *later.add_people() = Person("s-1-new", v1::ROLE_STUDENT, "Иванов", "Пётр", "2015-03-14",
+                               "cls-5b");
+  v1::SyncRosterResponse changed;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, later, &changed));
+  CHECK(Reasons(changed) == std::map<std::string, std::string>{
+                                {"cls-5a", "EXTERNAL_ID_CONFLICT"},
+                                {"s-1-new", "EXTERNAL_ID_CONFLICT"}});
+  auto outcomes = Outcomes(changed);
+  REQUIRE(outcomes["cls-5b"].first == v1::SYNC_ACTION_CREATED);
+  CHECK(RosterOf(f, teacher, school_id, outcomes["cls-5b"].second).class_().class_teacher_id() ==
+        teacher);
+  CHECK(RosterOf(f, teacher, school_id, made["cls-5a"].second).class_().display_name() == "5А");
+
+  // A child has at most four parents: the fifth is refused and nothing of him is written.
+  v1::SyncRosterRequest crowd;
+  crowd.set_school_id(school_id);
+  crowd.set_academic_year(2026);
+  for (int i = 0; i < 4; ++i) {
+    *crowd.add_people() = Person(absl::StrCat("p-more-", i), v1::ROLE_PARENT, "Родитель",
+                                 absl::StrCat("Номер", i), "", "", {"s-2"});
+  }
+  v1::SyncRosterResponse crowded;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, crowd, &crowded));
+  CHECK(crowded.created() == 3);  // with p-2, s-2 has four parents
+  CHECK(Reasons(crowded) ==
+        std::map<std::string, std::string>{{"p-more-3", "PARENT_LIMIT_REACHED"}});
+  v1::SyncRosterResponse again;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, crowd, &again));
+  CHECK(again.unchanged() == 3);
+  CHECK(Reasons(again) ==
+        std::map<std::string, std::string>{{"p-more-3", "PARENT_LIMIT_REACHED"}});
 }
 
 TEST_CASE("Only a client with the sync scope that may touch the school syncs its roster, and "
@@ -377,7 +468,8 @@ TEST_CASE("Only a client with the sync scope that may touch the school syncs its
   v1::ImportRosterRequest import;
   import.set_school_id(w.school_id);
   import.set_academic_year(2026);
-  import.set_csv("класс;фамилия;имя;отчество;дата рождения;роль\n5А;Иванов;Пётр;;14.03.2015;ученик\n");
+  import.set_csv(
+      "класс;фамилия;имя;отчество;дата рождения;роль\n5А;Иванов;Пётр;;14.03.2015;ученик\n");
   v1::ImportRosterResponse imported;
   REQUIRE_RPC_OK(f.Call(&Stub::ImportRoster, w.admin, import, &imported));
   REQUIRE(imported.people_size() == 1);

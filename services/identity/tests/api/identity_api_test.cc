@@ -658,6 +658,11 @@ TEST_CASE("Operators bind API clients to certificates and limit them to schools,
   create.set_display_name("Электронный журнал");
   create.add_scopes("directory.events.read");
   v1::CreateApiClientResponse made;
+  v1::CreateApiClientRequest limited_but_wide = create;
+  limited_but_wide.add_region_codes("77");
+  limited_but_wide.add_scopes("directory.memberships.read");
+  CHECK_RPC_ERROR(f->stub().CreateApiClient(as(op).get(), limited_but_wide, &made),
+                  INVALID_ARGUMENT, "INVALID_SCOPE");
   for (auto [field, value, reason] :
        {std::tuple{"client_certificate", "not a certificate", "INVALID_CERTIFICATE"},
         std::tuple{"school_ids", "school-1", "INVALID_SCHOOL_ID"},
