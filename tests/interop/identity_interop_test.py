@@ -10,27 +10,14 @@ Exit status: 0 passed, 1 failed, 77 skipped (no test database outside CI).
 import argparse
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 
 import grpc
 from google.protobuf import descriptor_pb2, message_factory
 
-SKIP = 77
-
-
-def fail(message):
-    print("FAIL:", message, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(condition, message):
-    if not condition:
-        fail(message)
-    print("ok:", message)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from running_services import Service, check, fail, test_servers  # noqa: E402
 
 
 class Api:
@@ -61,36 +48,6 @@ class Api:
                     if detail.Unpack(info):
                         return info.reason
         return ""
-
-
-def start_identity(binary, pg_uri, redis_uri, workdir):
-    schema = "interop_" + secrets.token_hex(6)
-    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", pg_uri]
-    subprocess.run(psql + ["-c", f"CREATE SCHEMA {schema}"], check=True)
-    key_file = os.path.join(workdir, "master.key")
-    with open(key_file, "w") as f:
-        f.write(secrets.token_hex(32))
-    port_file = os.path.join(workdir, "port")
-    env = dict(os.environ,
-               PARTA_PG_URI=f"{pg_uri} options=-csearch_path={schema}",
-               PARTA_REDIS_URI=redis_uri,
-               PARTA_IDENTITY_MASTER_KEY_FILE=key_file,
-               PARTA_GRPC_LISTEN="127.0.0.1:0",
-               PARTA_GRPC_PORT_FILE=port_file,
-               PARTA_METRICS_LISTEN="off",
-               PARTA_ARGON2_ITERATIONS="1",
-               PARTA_ARGON2_MEMORY_KIB="64")
-    subprocess.run([binary, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    log = open(os.path.join(workdir, "identity.log"), "w")
-    process = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while not os.path.exists(port_file):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            fail("identity did not start: " + open(log.name).read()[-2000:])
-        time.sleep(0.05)
-    port = int(open(port_file).read().strip())
-    return process, port, schema, psql
 
 
 def run(api):
@@ -168,26 +125,21 @@ def main():
     parser.add_argument("--identity", required=True)
     parser.add_argument("--descriptors", required=True)
     args = parser.parse_args()
-    pg_uri = os.environ.get("PARTA_TEST_PG")
-    redis_uri = os.environ.get("PARTA_TEST_REDIS")
-    if not pg_uri or not redis_uri:
-        if os.environ.get("CI") == "true":
-            fail("PARTA_TEST_PG or PARTA_TEST_REDIS is not set: run through `tools/parta test`")
-        print("skipped: PARTA_TEST_PG or PARTA_TEST_REDIS is not set")
-        return SKIP
-
+    test_servers()
     with tempfile.TemporaryDirectory() as workdir:
-        process, port, schema, psql = start_identity(args.identity, pg_uri, redis_uri, workdir)
+        key_file = os.path.join(workdir, "master.key")
+        with open(key_file, "w") as f:
+            f.write(secrets.token_hex(32))
+        identity = Service("identity", args.identity, workdir, dict(
+            PARTA_IDENTITY_MASTER_KEY_FILE=key_file, PARTA_ARGON2_ITERATIONS="1",
+            PARTA_ARGON2_MEMORY_KIB="64"))
         try:
-            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            identity.start()
+            with grpc.insecure_channel(identity.address) as channel:
                 run(Api(args.descriptors, channel))
-            process.send_signal(signal.SIGTERM)
-            check(process.wait(timeout=20) == 0, "identity drains and exits 0 on SIGTERM")
+            check(identity.stop(), "identity drains and exits 0 on SIGTERM")
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            subprocess.run(psql + ["-c", f"DROP SCHEMA {schema} CASCADE"], check=False)
+            identity.drop()
     return 0
 
 

@@ -523,23 +523,31 @@ absl::StatusOr<v1::Message> Messages::PostCallNotice(const v1::PostCallNoticeReq
           return Error(absl::StatusCode::kFailedPrecondition, "AUTHOR_NOT_MEMBER",
                        "the call's host never was a member of this chat");
         }
-        if (lock.sent_before) {
-          return EarlierPost(tx, req.chat_id(), req.author_id(), req.request_id(), request_hash);
-        }
-        Chat chat = lock.access->chat;
-        if (chat.archived) return ChatArchived();
         v1::Message notice;
         *notice.mutable_call() = req.notice();
-        BatchState batch;
-        v1::Message message = Post(chat, std::move(notice), req.author_id(), req.request_id(),
-                                   request_hash, clock_.Now(), batch);
-        batch.changes.Write(tx);
-        batch.rows.Write(tx);
-        appended = true;
-        return message;
+        return PostNotice(tx, lock, std::move(notice), req.author_id(), req.request_id(),
+                          request_hash, appended);
       });
   if (posted.ok() && appended) committed_();
   return posted;
+}
+
+absl::StatusOr<v1::Message> Messages::PostNotice(pqxx::transaction_base& tx, const SendLock& lock,
+                                                 v1::Message notice, const std::string& author,
+                                                 const std::string& request_id,
+                                                 const std::string& request_hash,
+                                                 bool& appended) {
+  const Chat& locked = lock.access->chat;
+  if (lock.sent_before) return EarlierPost(tx, locked.id, author, request_id, request_hash);
+  if (locked.archived) return ChatArchived();
+  Chat chat = locked;
+  BatchState batch;
+  v1::Message message =
+      Post(chat, std::move(notice), author, request_id, request_hash, clock_.Now(), batch);
+  batch.changes.Write(tx);
+  batch.rows.Write(tx);
+  appended = true;
+  return message;
 }
 
 absl::StatusOr<v1::Message> Messages::PostJournalNotice(const auth::Claims& client,
@@ -580,23 +588,13 @@ absl::StatusOr<v1::Message> Messages::PostJournalNotice(const auth::Claims& clie
         const SendLock lock =
             LockChatsForSends(tx, {{chat_id, client.client_id, req.journal_id()}}).front();
         if (!lock.access) return not_found;
-        if (lock.sent_before) {
-          return EarlierPost(tx, chat_id, client.client_id, req.journal_id(), request_hash);
-        }
-        Chat chat = lock.access->chat;
-        if (chat.archived) return ChatArchived();
         v1::Message notice;
         v1::JournalNotice& journal = *notice.mutable_journal();
         journal = req.notice();
         journal.set_source(client.client_name.empty() ? client.client_id : client.client_name);
         journal.set_journal_id(req.journal_id());
-        BatchState batch;
-        v1::Message message = Post(chat, std::move(notice), client.client_id, req.journal_id(),
-                                   request_hash, clock_.Now(), batch);
-        batch.changes.Write(tx);
-        batch.rows.Write(tx);
-        appended = true;
-        return message;
+        return PostNotice(tx, lock, std::move(notice), client.client_id, req.journal_id(),
+                          request_hash, appended);
       });
   if (posted.ok() && appended) committed_();
   return posted;

@@ -82,6 +82,14 @@ class Messages {
                    const std::string& request_id, const std::string& request_hash, absl::Time now,
                    BatchState& batch);
 
+  // What a service's notice (a call's, a journal's) does once its chat is locked and may take it:
+  // a repeat answers the first post, an archived chat takes nothing, otherwise `notice` is
+  // posted (`appended` then true).
+  absl::StatusOr<v1::Message> PostNotice(pqxx::transaction_base& tx, const SendLock& lock,
+                                         v1::Message notice, const std::string& author,
+                                         const std::string& request_id,
+                                         const std::string& request_hash, bool& appended);
+
   pg::Pool& pool_;
   IdGenerator& ids_;
   const Clock& clock_;

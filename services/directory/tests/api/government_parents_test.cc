@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/testing/esia_emulator_server.h"
+#include "services/directory/tests/api/directory_with_identity.h"
 #include "services/directory/tests/directory_fixture.h"
 #include "services/identity/tests/identity_fixture.h"
 
@@ -21,6 +22,7 @@ using identity::testing::IdentityFixture;
 namespace identity_v1 = parta::identity::v1;
 
 // Identity with ESIA through the emulator, and a directory that reaches it.
+// The emulator is declared first: it stops after the services that call it.
 struct Services {
   PrivateEsia esia{"PARTA", {identity::testing::kEsiaRedirect}};
   std::unique_ptr<IdentityFixture> identity;
@@ -29,18 +31,13 @@ struct Services {
 
 std::unique_ptr<Services> StartServices() {
   auto services = std::make_unique<Services>();
-  services->identity = IdentityFixture::Start(
-      [&](identity::IdentityConfig& config) {
+  testing::DirectoryWithIdentity both =
+      testing::StartDirectoryWithIdentity([&](identity::IdentityConfig& config) {
         identity::testing::UseEsia(config, services->esia);
       });
-  if (!services->identity) return nullptr;
-  IdentityFixture::ServiceClient client = services->identity->CreateServiceClient("directory");
-  const int port = services->identity->app().grpc_port();
-  services->directory = DirectoryFixture::Start([&](DirectoryConfig& config) {
-    config.identity_address = absl::StrCat("127.0.0.1:", port);
-    config.identity_client_id = client.id;
-    config.identity_client_secret = client.secret;
-  });
+  if (!both.identity) return nullptr;
+  services->identity = std::move(both.identity);
+  services->directory = std::move(both.directory);
   return services;
 }
 

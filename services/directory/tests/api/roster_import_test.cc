@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "services/directory/tests/api/directory_with_identity.h"
 #include "services/directory/tests/directory_fixture.h"
 #include "services/identity/tests/identity_fixture.h"
 
@@ -16,25 +17,9 @@ using identity::testing::IdentityFixture;
 using testing::ReasonOf;
 namespace identity_v1 = parta::identity::v1;
 
-// A directory that reaches a real identity service with client credentials of its own.
-struct Services {
-  std::unique_ptr<IdentityFixture> identity;
-  std::unique_ptr<DirectoryFixture> directory;
-};
+using Services = testing::DirectoryWithIdentity;
 
-Services StartBoth() {
-  Services services;
-  services.identity = IdentityFixture::Start();
-  if (!services.identity) return services;
-  IdentityFixture::ServiceClient client = services.identity->CreateServiceClient("directory");
-  int port = services.identity->app().grpc_port();
-  services.directory = DirectoryFixture::Start([&](DirectoryConfig& config) {
-    config.identity_address = absl::StrCat("127.0.0.1:", port);
-    config.identity_client_id = client.id;
-    config.identity_client_secret = client.secret;
-  });
-  return services;
-}
+Services StartBoth() { return testing::StartDirectoryWithIdentity(); }
 
 // A BOM, semicolons and Russian column names, as a spreadsheet saves it; the columns in an
 // order of their own.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/directory/tests/api/directory_with_identity.h"
 #include "services/directory/tests/directory_fixture.h"
 #include "services/identity/tests/identity_fixture.h"
 
@@ -23,24 +24,9 @@ using identity::testing::IdentityFixture;
 
 constexpr char kSyncScope[] = "directory.roster.sync";
 
-struct Services {
-  std::unique_ptr<IdentityFixture> identity;
-  std::unique_ptr<DirectoryFixture> directory;
-};
+using Services = testing::DirectoryWithIdentity;
 
-Services StartBoth() {
-  Services services;
-  services.identity = IdentityFixture::Start();
-  if (!services.identity) return services;
-  IdentityFixture::ServiceClient client = services.identity->CreateServiceClient("directory");
-  int port = services.identity->app().grpc_port();
-  services.directory = DirectoryFixture::Start([&](DirectoryConfig& config) {
-    config.identity_address = absl::StrCat("127.0.0.1:", port);
-    config.identity_client_id = client.id;
-    config.identity_client_secret = client.secret;
-  });
-  return services;
-}
+Services StartBoth() { return testing::StartDirectoryWithIdentity(); }
 
 v1::SyncedClass Class(const std::string& id, const std::string& name,
                       const std::string& teacher = "") {
