@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   if (all || command == "messaging") failures += BenchMessaging(settings);
   if (all || command == "calls") failures += BenchCalls(settings);
   if (all || command == "content") failures += BenchContent(settings);
-  if (all || command == "regional") failures += BenchRegional(settings);
+  if (all || command == "regional") {
+    failures += BenchRegional(settings);
+    failures += BenchEsiaSignIn(settings);
+  }
   return failures == 0 ? 0 : 1;
 }

@@ -68,6 +68,9 @@ extern const std::string kPassword;
 // The regional door: a 2,000-pupil roster sync, first and identical again, beside the CSV import
 // of the same pupils (regional_scenarios.cc).
 int BenchRegional(const Settings& settings);
+// The ESIA sign-in round trip through the emulator beside `openssl speed rsa2048`
+// (esia_scenario.cc).
+int BenchEsiaSignIn(const Settings& settings);
 
 // A file holding a fresh master key for an identity under test.
 std::string WriteMasterKey();
