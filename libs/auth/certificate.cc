@@ -31,6 +31,7 @@ absl::Status Invalid(absl::string_view why) {
 
 absl::StatusOr<CertificateFacts> ReadPemCertificate(absl::string_view pem) {
   pem = absl::StripAsciiWhitespace(pem);  // PEM's armour must start a line
+  if (pem.size() > 64 * 1024) return Invalid("a certificate is at most 64 KiB of PEM");
   // Whatever happens here, the thread's OpenSSL error queue is left empty: gRPC's TLS code on the
   // same thread reads it.
   struct ClearErrors {

@@ -37,6 +37,7 @@ TEST_CASE("Anything but one PEM certificate is INVALID_CERTIFICATE", "[auth][uni
   for (const std::string& bad :
        {std::string(""), std::string("not a certificate"), truncated,
         absl::StrCat(kCertificate, kCertificate),
+        absl::StrCat(kCertificate, std::string(64 * 1024, ' '), "x"),
         std::string("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n"
                     "-----END PRIVATE KEY-----\n")}) {
     absl::StatusOr<CertificateFacts> facts = ReadPemCertificate(bad);

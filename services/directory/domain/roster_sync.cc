@@ -318,22 +318,21 @@ class SyncApplier {
     if (entry.entry.teacher_external_id.empty() || result->action == SyncAction::kRejected) {
       return absl::OkStatus();
     }
-    auto teacher = accounts_by_external_id_.find(entry.entry.teacher_external_id);
-    if (teacher == accounts_by_external_id_.end()) {
-      if (auto earlier = known_.people.find(entry.entry.teacher_external_id);
-          earlier != known_.people.end()) {
-        teacher = accounts_by_external_id_.emplace(earlier->first, earlier->second).first;
-      }
-    }
-    if (teacher == accounts_by_external_id_.end() || teacher->second.role != Role::kTeacher) {
+    const ManagedPerson* teacher = PersonById(entry.entry.teacher_external_id, Role::kTeacher);
+    // One synced before teaches here only while he still has the role.
+    const bool teaches =
+        teacher != nullptr &&
+        (teacher->account_id.empty() ||
+         RequireTeacher(tx_, sync_.school_id, teacher->account_id).ok());
+    if (!teaches) {
       result->reason = "CLASS_TEACHER_NOT_FOUND";
       result->message = "the class teacher's id names no teacher of this sync or an earlier one";
       return absl::OkStatus();
     }
-    if (teacher->second.account_id.empty()) return absl::OkStatus();  // made in a dry run
+    if (teacher->account_id.empty()) return absl::OkStatus();  // made in a dry run
     SchoolClass& school_class = classes_by_id_.at(synced_classes_.at(entry.entry.external_id));
-    if (school_class.class_teacher_id == teacher->second.account_id) return absl::OkStatus();
-    school_class.class_teacher_id = teacher->second.account_id;
+    if (school_class.class_teacher_id == teacher->account_id) return absl::OkStatus();
+    school_class.class_teacher_id = teacher->account_id;
     RETURN_IF_ERROR(tx_.UpdateClass(school_class));
     RETURN_IF_ERROR(recorder_.Record(
         sync_.school_id, {.kind = Change::Kind::kClassUpdated, .school_class = school_class}));
@@ -386,23 +385,14 @@ class SyncApplier {
     std::vector<std::string> children;
     if (entry.role == Role::kParent) {
       for (const std::string& child_id : entry.child_external_ids) {
-        auto child = accounts_by_external_id_.find(child_id);
-        if (child == accounts_by_external_id_.end()) {
-          if (auto earlier = known_.people.find(child_id);
-              earlier != known_.people.end() && earlier->second.role == Role::kStudent) {
-            child = accounts_by_external_id_
-                        .emplace(child_id, ManagedPerson{.account_id = earlier->second.account_id,
-                                                         .role = Role::kStudent})
-                        .first;
-          }
-        }
-        if (child == accounts_by_external_id_.end() || child->second.role != Role::kStudent) {
+        const ManagedPerson* child = PersonById(child_id, Role::kStudent);
+        if (child == nullptr) {
           result = Rejected("person", entry.external_id, "CHILD_NOT_FOUND",
                             absl::StrCat("the child id ", child_id,
                                          " names no pupil of this sync or an earlier one"));
           return absl::OkStatus();
         }
-        if (!child->second.account_id.empty()) children.push_back(child->second.account_id);
+        if (!child->account_id.empty()) children.push_back(child->account_id);
       }
     }
 
@@ -551,6 +541,19 @@ class SyncApplier {
                                 .message = absl::StrCat("no longer a ", RoleName(person.role))});
     }
     return absl::OkStatus();
+  }
+
+  // The person the region's id names with `role`: one of this sync (his account id empty when a
+  // dry run made him), or else of an earlier one; null when there is none.
+  const ManagedPerson* PersonById(const std::string& external_id, Role role) const {
+    auto now = accounts_by_external_id_.find(external_id);
+    const ManagedPerson* person = nullptr;
+    if (now != accounts_by_external_id_.end()) {
+      person = &now->second;
+    } else if (auto earlier = known_.people.find(external_id); earlier != known_.people.end()) {
+      person = &earlier->second;
+    }
+    return person != nullptr && person->role == role ? person : nullptr;
   }
 
   const SchoolClass* ActiveClassNamed(int grade, const std::string& letter) const {

@@ -52,12 +52,18 @@ v1::SyncedPerson Person(const std::string& id, v1::Role role, const std::string&
   return p;
 }
 
-// The region's picture of a school: two classes, a class teacher, an employee, two pupils and
-// the mother of both.
-v1::SyncRosterRequest RegionRoster(const std::string& school_id) {
+// An empty sync of the school's year 2026.
+v1::SyncRosterRequest SyncOf(const std::string& school_id) {
   v1::SyncRosterRequest request;
   request.set_school_id(school_id);
   request.set_academic_year(2026);
+  return request;
+}
+
+// The region's picture of a school: two classes, a class teacher, an employee, two pupils and
+// the mother of both.
+v1::SyncRosterRequest RegionRoster(const std::string& school_id) {
+  v1::SyncRosterRequest request = SyncOf(school_id);
   *request.add_classes() = Class("cls-5a", "5А", "t-1");
   *request.add_classes() = Class("cls-5b", "5 б");
   *request.add_people() = Person("t-1", v1::ROLE_TEACHER, "Кузнецова", "Мария", "1985-09-01");
@@ -218,9 +224,7 @@ TEST_CASE("A roster sync refuses bad entries one by one with their reasons and a
   const std::string school_id = f.CreateSchool();
   const std::string journal =
       f.tokens().Service(DirectoryFixture::NewUser(), {kSyncScope}, {}, {"77"});
-  v1::SyncRosterRequest first;
-  first.set_school_id(school_id);
-  first.set_academic_year(2026);
+  v1::SyncRosterRequest first = SyncOf(school_id);
   *first.add_classes() = Class("cls-5a", "5А");
   *first.add_people() = Person("x-1", v1::ROLE_STUDENT, "Петров", "Иван", "2015-01-01", "cls-5a");
   *first.add_people() = Person("e-1", v1::ROLE_EMPLOYEE, "Новикова", "Ольга");
@@ -229,9 +233,7 @@ TEST_CASE("A roster sync refuses bad entries one by one with their reasons and a
   REQUIRE(done.created() == 3);
   const std::string employee = Outcomes(done)["e-1"].second;
 
-  v1::SyncRosterRequest request;
-  request.set_school_id(school_id);
-  request.set_academic_year(2026);
+  v1::SyncRosterRequest request = SyncOf(school_id);
   *request.add_classes() = Class("cls-5b", "5Б");
   *request.add_classes() = Class("cls-5b", "5В");             // the id twice
   *request.add_classes() = Class("cls bad", "5Г");            // a space in the id
@@ -297,9 +299,7 @@ TEST_CASE("A roster sync refuses bad entries one by one with their reasons and a
 
   // The parent refused for a missing child comes back with his child alone: his account (made
   // before the refusal) gets a login code now, or he could never sign in.
-  v1::SyncRosterRequest back;
-  back.set_school_id(school_id);
-  back.set_academic_year(2026);
+  v1::SyncRosterRequest back = SyncOf(school_id);
   *back.add_people() =
       Person("lost-parent", v1::ROLE_PARENT, "Сидорова", "Анна", "", "", {"ok-1"});
   v1::SyncRosterResponse returned;
@@ -318,9 +318,7 @@ TEST_CASE("A roster sync keeps namesakes apart, one person under one id, a class
   const std::string school_id = f.CreateSchool();
   const std::string journal =
       f.tokens().Service(DirectoryFixture::NewUser(), {kSyncScope}, {school_id});
-  v1::SyncRosterRequest request;
-  request.set_school_id(school_id);
-  request.set_academic_year(2026);
+  v1::SyncRosterRequest request = SyncOf(school_id);
   *request.add_classes() = Class("cls-5a", "5А");
   *request.add_people() = Person("t-1", v1::ROLE_TEACHER, "Кузнецова", "Мария");
   *request.add_people() = Person("s-1", v1::ROLE_STUDENT, "Иванов", "Пётр", "2015-03-14", "cls-5a");
@@ -349,9 +347,7 @@ TEST_CASE("A roster sync keeps namesakes apart, one person under one id, a class
 
   // Later the region sends Пётр under a new id: refused, not a second Пётр. 5А cannot become 6А
   // within the year. A class teacher synced before is found by his id alone.
-  v1::SyncRosterRequest later;
-  later.set_school_id(school_id);
-  later.set_academic_year(2026);
+  v1::SyncRosterRequest later = SyncOf(school_id);
   *later.add_classes() = Class("cls-5a", "6А");
   *later.add_classes() = Class("cls-5b", "5Б", "t-1");
   *later.add_people() = Person("s-1-new", v1::ROLE_STUDENT, "Иванов", "Пётр", "2015-03-14",
@@ -368,9 +364,7 @@ TEST_CASE("A roster sync keeps namesakes apart, one person under one id, a class
   CHECK(RosterOf(f, teacher, school_id, made["cls-5a"].second).class_().display_name() == "5А");
 
   // A child has at most four parents: the fifth is refused and nothing of him is written.
-  v1::SyncRosterRequest crowd;
-  crowd.set_school_id(school_id);
-  crowd.set_academic_year(2026);
+  v1::SyncRosterRequest crowd = SyncOf(school_id);
   for (int i = 0; i < 4; ++i) {
     *crowd.add_people() = Person(absl::StrCat("p-more-", i), v1::ROLE_PARENT, "Родитель",
                                  absl::StrCat("Номер", i), "", "", {"s-2"});
@@ -385,6 +379,21 @@ TEST_CASE("A roster sync keeps namesakes apart, one person under one id, a class
   CHECK(again.unchanged() == 3);
   CHECK(Reasons(again) ==
         std::map<std::string, std::string>{{"p-more-3", "PARENT_LIMIT_REACHED"}});
+
+  // A class teacher the region no longer lists loses the role, and a later sync cannot make
+  // him a class's teacher again by his old id.
+  v1::SyncRosterRequest nobody = SyncOf(school_id);
+  nobody.set_remove_missing(true);
+  v1::SyncRosterResponse emptied;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, nobody, &emptied));
+  CHECK(Outcomes(emptied)["t-1"].first == v1::SYNC_ACTION_REMOVED);
+  v1::SyncRosterRequest taught = SyncOf(school_id);
+  *taught.add_classes() = Class("cls-5b", "5Б", "t-1");
+  v1::SyncRosterResponse refused;
+  REQUIRE_RPC_OK(f.CallWithToken(&Stub::SyncRoster, journal, taught, &refused));
+  REQUIRE(refused.results_size() == 1);
+  CHECK(refused.results(0).action() == v1::SYNC_ACTION_UNCHANGED);
+  CHECK(refused.results(0).reason() == "CLASS_TEACHER_NOT_FOUND");
 }
 
 TEST_CASE("Only a client with the sync scope that may touch the school syncs its roster, and "
@@ -438,9 +447,7 @@ TEST_CASE("Only a client with the sync scope that may touch the school syncs its
         "TOO_MANY_ENTRIES");
 
   // More new people than identity makes accounts for in one call.
-  v1::SyncRosterRequest staff;
-  staff.set_school_id(w.school_id);
-  staff.set_academic_year(2026);
+  v1::SyncRosterRequest staff = SyncOf(w.school_id);
   for (int i = 0; i < 2001; ++i) {
     *staff.add_people() =
         Person(absl::StrCat("staff-", i), v1::ROLE_EMPLOYEE, "Сотрудник", absl::StrCat("Номер", i));
