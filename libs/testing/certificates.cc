@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "libs/auth/gost.h"
 #include "libs/core/random.h"
 
 namespace parta::testing {
@@ -59,12 +60,30 @@ void WriteFile(const std::string& path, const std::string& content) {
   REQUIRE(out);
 }
 
+// A new GOST R 34.10-2012 256-bit key on the parameter set A.
+Ptr<EVP_PKEY> NewGostKey() {
+  const absl::Status gost = auth::EnableGostAlgorithms();
+  INFO(gost.message());
+  REQUIRE(gost.ok());
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> context(
+      EVP_PKEY_CTX_new_id(NID_id_GostR3410_2012_256, nullptr), EVP_PKEY_CTX_free);
+  REQUIRE(context);
+  REQUIRE(EVP_PKEY_keygen_init(context.get()) == 1);
+  REQUIRE(EVP_PKEY_CTX_ctrl_str(context.get(), "paramset", "A") > 0);
+  EVP_PKEY* key = nullptr;
+  INFO(OpenSslErrors());
+  REQUIRE(EVP_PKEY_keygen(context.get(), &key) == 1);
+  return Ptr<EVP_PKEY>(key);
+}
+
 }  // namespace
 
 CertificateFiles WriteSelfSignedCertificate(const std::string& folder,
-                                            const std::string& common_name) {
+                                            const std::string& common_name,
+                                            KeyAlgorithm algorithm) {
   std::filesystem::create_directories(folder);
-  Ptr<EVP_PKEY> key(EVP_RSA_gen(2048));
+  const bool gost = algorithm == KeyAlgorithm::kGost;
+  Ptr<EVP_PKEY> key = gost ? NewGostKey() : Ptr<EVP_PKEY>(EVP_RSA_gen(2048));
   INFO(OpenSslErrors());
   REQUIRE(key);
 
@@ -88,7 +107,9 @@ CertificateFiles WriteSelfSignedCertificate(const std::string& folder,
                                      -1, -1, 0) == 1);
   REQUIRE(X509_set_issuer_name(cert, name) == 1);
   REQUIRE(X509_set_pubkey(cert, key.get()) == 1);
-  REQUIRE(X509_sign(cert, key.get(), EVP_sha256()) > 0);
+  const EVP_MD* digest = gost ? EVP_get_digestbynid(NID_id_GostR3411_2012_256) : EVP_sha256();
+  REQUIRE(digest);
+  REQUIRE(X509_sign(cert, key.get(), digest) > 0);
 
   Ptr<BIO> key_pem(BIO_new(BIO_s_mem()));
   Ptr<BIO> cert_pem(BIO_new(BIO_s_mem()));

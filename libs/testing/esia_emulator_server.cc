@@ -1,7 +1,7 @@
 #include "libs/testing/esia_emulator_server.h"
 
 #include <fcntl.h>
-#include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "libs/auth/gost.h"
 #include "libs/core/random.h"
 #include "libs/http/client.h"
 #include "libs/http/encoding.h"
@@ -40,17 +41,21 @@ std::string ReadFileOrEmpty(const std::string& path) {
   return text.str();
 }
 
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+// What the client sends as client_certificate_hash for the certificate `der`.
+std::string CertificateHash(const std::string& der) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(der.data());
+  X509* certificate = d2i_X509(nullptr, &bytes, static_cast<long>(der.size()));
+  REQUIRE(certificate != nullptr);
+  std::string hash = auth::CertificateHashHex(certificate);
+  X509_free(certificate);
+  REQUIRE(!hash.empty());
+  return hash;
 }
 
 }  // namespace
 
 PrivateEsia::PrivateEsia(std::string client_id, std::vector<std::string> redirect_uris,
-                         std::string issuer)
+                         std::string issuer, KeyAlgorithm client_key)
     : folder_((std::filesystem::temp_directory_path() /
                absl::StrCat("parta-esia-", absl::BytesToHexString(RandomBytes(6))))
                   .string()),
@@ -62,13 +67,13 @@ PrivateEsia::PrivateEsia(std::string client_id, std::vector<std::string> redirec
          " is not built: the test target needs "
          "add_dependencies(<test> parta-esia-emulator)");
   }
-  const CertificateFiles client =
-      WriteSelfSignedCertificate(folder_ + "/client", "Parta test client " + client_id_);
+  const CertificateFiles client = WriteSelfSignedCertificate(
+      folder_ + "/client", "Parta test client " + client_id_, client_key);
   const CertificateFiles provider =
       WriteSelfSignedCertificate(folder_ + "/provider", "ESIA emulator");
   client_key_path_ = client.key_path;
   client_certificate_path_ = client.certificate_path;
-  client_certificate_hash_ = Sha256Hex(client.certificate_der);
+  client_certificate_hash_ = CertificateHash(client.certificate_der);
   provider_certificate_path_ = provider.certificate_path;
 
   const std::string port_file = folder_ + "/port";

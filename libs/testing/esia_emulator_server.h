@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "libs/testing/certificates.h"
 
 namespace parta::testing {
 
@@ -24,10 +25,11 @@ class PrivateEsia {
  public:
   static constexpr char kDefaultIssuer[] = "http://esia-emulator.parta/";
 
-  // Starts the emulator with `client_id` as the one registered system, `redirect_uris` as its
-  // registered redirect URIs and `issuer` in the ID tokens; waits until it listens.
+  // Starts the emulator with `client_id` as the one registered system (its key of
+  // `client_key`), `redirect_uris` as its registered redirect URIs and `issuer` in the ID
+  // tokens; waits until it listens.
   PrivateEsia(std::string client_id, std::vector<std::string> redirect_uris,
-              std::string issuer = kDefaultIssuer);
+              std::string issuer = kDefaultIssuer, KeyAlgorithm client_key = KeyAlgorithm::kRsa);
   ~PrivateEsia();  // stops it (SIGTERM, SIGKILL after 5 s) and removes the folder
   PrivateEsia(const PrivateEsia&) = delete;
   PrivateEsia& operator=(const PrivateEsia&) = delete;
@@ -42,7 +44,8 @@ class PrivateEsia {
   // The registered system's private key and certificate (PEM): what the client signs with.
   const std::string& client_key_path() const { return client_key_path_; }
   const std::string& client_certificate_path() const { return client_certificate_path_; }
-  // Lower-case hex SHA-256 of the client certificate's DER: the client_certificate_hash.
+  // The client_certificate_hash: the lower-case hex digest of the client certificate's DER
+  // (Streebog-256 for a GOST certificate, SHA-256 otherwise).
   const std::string& client_certificate_hash() const { return client_certificate_hash_; }
   // A self-signed certificate (PEM) of the emulator's ID token signing key: what the client
   // verifies ID tokens with.

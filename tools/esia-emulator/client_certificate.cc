@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/auth/gost.h"
 #include "libs/core/status.h"
 #include "tools/esia-emulator/encoding.h"
 
@@ -29,9 +30,11 @@ std::string DerOf(X509* certificate) {
 }  // namespace
 
 ClientCertificate::ClientCertificate(OpenSslPtr<X509> certificate, std::string der)
-    : certificate_(std::move(certificate)), der_(std::move(der)), hash_(Sha256Hex(der_)) {}
+    : certificate_(std::move(certificate)), der_(std::move(der)), hash_(auth::CertificateHashHex(certificate_.get())) {}
 
 absl::StatusOr<ClientCertificate> ClientCertificate::Load(const std::string& pem_path) {
+  // A system registered with a GOST certificate, as in production, signs with GOST.
+  const absl::Status gost = auth::EnableGostAlgorithms();
   ASSIGN_OR_RETURN(const std::string pem, ReadSmallFile(pem_path));
   OpenSslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   OpenSslPtr<X509> certificate(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
@@ -39,7 +42,8 @@ absl::StatusOr<ClientCertificate> ClientCertificate::Load(const std::string& pem
   if (!certificate) {
     return InvalidArgument(
         "BAD_CERTIFICATE",
-        absl::StrCat(pem_path, " holds no PEM certificate: ", TakeOpenSslErrors()));
+        absl::StrCat(pem_path, " holds no PEM certificate: ", TakeOpenSslErrors(),
+                     gost.ok() ? "" : absl::StrCat(" (", gost.message(), ")")));
   }
   std::string der = DerOf(certificate.get());
   if (der.empty()) {

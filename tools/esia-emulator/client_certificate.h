@@ -19,7 +19,8 @@ class ClientCertificate {
   // (BAD_CERTIFICATE) when it holds no certificate.
   static absl::StatusOr<ClientCertificate> Load(const std::string& pem_path);
 
-  // Lower-case hex SHA-256 of the certificate's DER: what client_certificate_hash must be.
+  // What client_certificate_hash must be: the lower-case hex digest of the certificate's DER,
+  // Streebog-256 for a GOST certificate, SHA-256 otherwise.
   const std::string& hash() const { return hash_; }
 
   // OK when `client_secret` is base64url (padded or not) of a DER CMS SignedData, detached, whose

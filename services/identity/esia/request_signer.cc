@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "libs/auth/gost.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 
@@ -35,12 +36,17 @@ RequestSigner::~RequestSigner() = default;
 
 absl::StatusOr<std::unique_ptr<RequestSigner>> RequestSigner::FromFiles(
     const std::string& key_file, const std::string& cert_file) {
+  // GOST keys are read only with the engine loaded; RSA keys need nothing.
+  const absl::Status gost = auth::EnableGostAlgorithms();
   auto keys = std::make_unique<Keys>();
   if (BIO* in = BIO_new_file(key_file.c_str(), "r")) {
     keys->key = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
     BIO_free(in);
   }
-  if (keys->key == nullptr) return BadKeys(absl::StrCat("cannot read the key in ", key_file));
+  if (keys->key == nullptr) {
+    return BadKeys(absl::StrCat("cannot read the key in ", key_file,
+                                gost.ok() ? "" : absl::StrCat(" (", gost.message(), ")")));
+  }
   if (BIO* in = BIO_new_file(cert_file.c_str(), "r")) {
     keys->certificate = PEM_read_bio_X509(in, nullptr, nullptr, nullptr);
     BIO_free(in);
@@ -51,15 +57,8 @@ absl::StatusOr<std::unique_ptr<RequestSigner>> RequestSigner::FromFiles(
   if (X509_check_private_key(keys->certificate, keys->key) != 1) {
     return BadKeys(absl::StrCat("the key in ", key_file, " is not the certificate's"));
   }
-  unsigned char* der = nullptr;
-  const int length = i2d_X509(keys->certificate, &der);
-  if (length <= 0) return BadKeys("cannot encode the certificate");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  EVP_Digest(der, static_cast<size_t>(length), digest, &digest_length, EVP_sha256(), nullptr);
-  OPENSSL_free(der);
-  std::string hash = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), digest_length));
+  std::string hash = auth::CertificateHashHex(keys->certificate);
+  if (hash.empty()) return BadKeys("cannot hash the certificate");
   return std::unique_ptr<RequestSigner>(new RequestSigner(std::move(keys), std::move(hash)));
 }
 

@@ -3,8 +3,8 @@
 // Signs the requests this system sends to ESIA, as the provider's method prescribes: the
 // `client_secret` of a request is a detached CMS (PKCS#7) SignedData over the concatenation of
 // some of its fields, made with the key of the system's registered certificate, DER, then
-// base64url. RSA keys for development; a GOST R 34.10-2012 key signs the same way once OpenSSL
-// has a GOST provider loaded (see the README). Key and certificate come from files.
+// base64url. A GOST R 34.10-2012 key as in production (through OpenSSL's GOST engine, with a
+// Streebog-256 digest), or an RSA key for development. Key and certificate come from files.
 
 #include <memory>
 #include <string>
@@ -17,7 +17,8 @@ namespace parta::identity::esia {
 class RequestSigner {
  public:
   // Reads a PEM private key and the PEM certificate it belongs to. INVALID_ARGUMENT ESIA_KEYS
-  // for a file that cannot be read or parsed, or a key that is not the certificate's.
+  // for a file that cannot be read or parsed (a GOST key where the GOST engine is missing), or a
+  // key that is not the certificate's.
   static absl::StatusOr<std::unique_ptr<RequestSigner>> FromFiles(const std::string& key_file,
                                                                   const std::string& cert_file);
   ~RequestSigner();
@@ -26,7 +27,8 @@ class RequestSigner {
 
   // The base64url detached CMS signature of `data`. INTERNAL ESIA_SIGNING when OpenSSL fails.
   absl::StatusOr<std::string> Sign(absl::string_view data) const;
-  // The lower-case hex SHA-256 of the certificate's DER: the request's client_certificate_hash.
+  // The request's client_certificate_hash: the lower-case hex digest of the certificate's DER,
+  // Streebog-256 for a GOST certificate, SHA-256 otherwise.
   const std::string& certificate_hash() const { return certificate_hash_; }
 
  private:

@@ -193,6 +193,26 @@ TEST_CASE(
   CHECK(other.account().id() != account.id());
 }
 
+TEST_CASE(
+    "A system registered with a GOST certificate signs its requests with GOST, as in production",
+    "[identity][api][esia]") {
+  PrivateEsia esia(kClientId, {kRedirect}, PrivateEsia::kDefaultIssuer,
+                   parta::testing::KeyAlgorithm::kGost);
+  auto f = IdentityFixture::Start([&](IdentityConfig& config) { UseEsia(config, esia); });
+  if (!f) return;
+
+  v1::StartEsiaSignInResponse started;
+  REQUIRE(Start(*f, &started).ok());
+  // The hash the provider expects of a GOST certificate is its Streebog-256.
+  CHECK(QueryOf(started.authorization_url()).at("client_certificate_hash") ==
+        esia.client_certificate_hash());
+  // The emulator checks the GOST client_secret of the authorisation request and of the code
+  // exchange: the whole sign-in goes through.
+  const v1::CompleteEsiaSignInResponse done = SignIn(*f, esia, "ivanov");
+  CHECK(done.created());
+  CHECK(done.account().verification_level() == v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED);
+}
+
 TEST_CASE("A person whose ESIA account is not confirmed signs in without the government level",
           "[identity][api][esia]") {
   PrivateEsia esia(kClientId, {kRedirect});

@@ -1,0 +1,80 @@
+// The engine API is deprecated in OpenSSL 3, but GOST comes to OpenSSL 3 as an engine: its
+// provider (gostprov) cannot yet sign CMS. This file alone uses it.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "libs/auth/gost.h"
+
+#include <openssl/engine.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "libs/core/status.h"
+
+namespace parta::auth {
+namespace {
+
+std::string OpenSslErrors() {
+  std::string errors;
+  while (const unsigned long code = ERR_get_error()) {
+    char text[256];
+    ERR_error_string_n(code, text, sizeof text);
+    absl::StrAppend(&errors, errors.empty() ? "" : "; ", text);
+  }
+  return errors;
+}
+
+absl::Status LoadEngine() {
+  ENGINE_load_builtin_engines();
+  ENGINE* engine = ENGINE_by_id("gost");
+  if (engine == nullptr) {
+    return FailedPrecondition(
+        "GOST_UNAVAILABLE",
+        absl::StrCat("OpenSSL's GOST engine is not installed (libengine-gost-openssl): ",
+                     OpenSslErrors()));
+  }
+  // The functional reference ENGINE_init takes is kept for the life of the process.
+  const bool started = ENGINE_init(engine) == 1;
+  const bool registered = started && ENGINE_set_default(engine, ENGINE_METHOD_ALL) == 1;
+  if (started && !registered) ENGINE_finish(engine);
+  ENGINE_free(engine);
+  if (!registered) {
+    return FailedPrecondition("GOST_UNAVAILABLE",
+                              absl::StrCat("OpenSSL's GOST engine does not start: ",
+                                           OpenSslErrors()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EnableGostAlgorithms() {
+  static const absl::Status* const outcome = new absl::Status(LoadEngine());
+  return *outcome;
+}
+
+bool HasGostKey(X509* certificate) {
+  const EVP_PKEY* key = X509_get0_pubkey(certificate);
+  if (key == nullptr) return false;
+  const int id = EVP_PKEY_get_id(key);
+  return id == NID_id_GostR3410_2012_256 || id == NID_id_GostR3410_2012_512;
+}
+
+std::string CertificateHashHex(X509* certificate) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(certificate, &der);
+  if (length <= 0) return "";
+  const EVP_MD* md = HasGostKey(certificate) ? EVP_get_digestbynid(NID_id_GostR3411_2012_256)
+                                             : EVP_sha256();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  const bool hashed = md != nullptr && EVP_Digest(der, static_cast<size_t>(length), digest,
+                                                  &digest_length, md, nullptr) == 1;
+  OPENSSL_free(der);
+  if (!hashed) return "";
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), digest_length));
+}
+
+}  // namespace parta::auth
