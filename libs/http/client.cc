@@ -1,19 +1,27 @@
 #include "libs/http/client.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <fstream>
+#include <optional>
 #include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "libs/core/status.h"
 
@@ -26,12 +34,14 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 // Where an exchange stopped, for the error message and for the stale-connection retry.
-enum class Stage { kConnect, kWrite, kRead };
+enum class Stage { kConnect, kHandshake, kWrite, kRead };
 
 const char* StageName(Stage stage) {
   switch (stage) {
     case Stage::kConnect:
       return "connect";
+    case Stage::kHandshake:
+      return "TLS handshake";
     case Stage::kWrite:
       return "send";
     case Stage::kRead:
@@ -42,17 +52,22 @@ const char* StageName(Stage stage) {
 
 }  // namespace
 
-absl::StatusOr<Url> Url::Parse(absl::string_view url, absl::string_view reasons) {
-  constexpr absl::string_view kScheme = "http://";
+absl::StatusOr<Url> Url::Parse(absl::string_view url, absl::string_view reasons, Schemes schemes) {
   auto bad = [&](absl::string_view why) {
     return InvalidArgument(absl::StrCat(reasons, "_BAD_URL"),
                            absl::StrCat("URL '", url, "': ", why));
   };
-  if (!absl::StartsWith(url, kScheme)) return bad("must start with http://");
-  absl::string_view rest = url.substr(kScheme.size());
+  Url parsed;
+  absl::string_view rest = url;
+  if (schemes == Schemes::kHttpOrHttps && absl::ConsumePrefix(&rest, "https://")) {
+    parsed.tls = true;
+    parsed.port = 443;
+  } else if (!absl::ConsumePrefix(&rest, "http://")) {
+    return bad(schemes == Schemes::kHttp ? "must start with http://"
+                                         : "must start with https:// or http://");
+  }
   size_t slash = rest.find('/');
   absl::string_view authority = rest.substr(0, slash);
-  Url parsed;
   parsed.path = slash == absl::string_view::npos ? "/" : std::string(rest.substr(slash));
   size_t colon = authority.rfind(':');
   if (colon == absl::string_view::npos) {
@@ -71,15 +86,76 @@ absl::StatusOr<Url> Url::Parse(absl::string_view url, absl::string_view reasons)
 
 std::string Url::authority() const { return absl::StrCat(host, ":", port); }
 
-// One TCP connection with its own io_context, driven by the thread that borrowed it. Abort() may
-// come from any thread.
+// What the connections of a TLS client share: TLS 1.2 or later, the server's certificate checked
+// against the trusted CAs.
+class Client::TlsContext {
+ public:
+  asio::ssl::context context{asio::ssl::context::tls_client};
+
+  // Trusts the CAs of `ca_file` (PEM), or the system's when it is empty; "" or what went wrong.
+  std::string Load(const std::string& ca_file) {
+    if (SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION) != 1) {
+      return "TLS 1.2 is not available";
+    }
+    if (!ca_file.empty() && !std::ifstream(ca_file)) {
+      return absl::StrCat("trusted CAs from ", ca_file, ": the file cannot be opened");
+    }
+    beast::error_code ec;
+    context.set_verify_mode(asio::ssl::verify_peer, ec);
+    if (!ec && ca_file.empty()) context.set_default_verify_paths(ec);
+    if (!ec && !ca_file.empty()) context.load_verify_file(ca_file, ec);
+    if (ec) {
+      return absl::StrCat("trusted CAs from ", ca_file.empty() ? "the system" : ca_file, ": ",
+                          ec.message());
+    }
+    return "";
+  }
+};
+
+namespace {
+
+// Makes `ssl` expect a certificate for `host` (an IP address, or a DNS name that also goes out
+// as SNI); false when OpenSSL cannot take it.
+bool ExpectServer(SSL* ssl, const std::string& host) {
+  // An IP address is matched against the certificate's IP addresses and is never sent as SNI.
+  if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1) return true;
+  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  return SSL_set1_host(ssl, host.c_str()) == 1 && SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
+}
+
+}  // namespace
+
+// One TCP connection, TLS over it for a TLS client, with its own io_context, driven by the thread
+// that borrowed it. Abort() may come from any thread.
 class Client::Connection {
  public:
+  // Over TLS when `tls` is set.
+  explicit Connection(TlsContext* tls) {
+    if (tls != nullptr) {
+      secure.emplace(io, tls->context);
+    } else {
+      plain.emplace(io);
+    }
+  }
+
   asio::io_context io;
-  beast::tcp_stream stream{io};
+  std::optional<beast::tcp_stream> plain;                      // a plain HTTP client's
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;  // a TLS client's
   beast::flat_buffer buffer;
   bool connected = false;
   bool closed_by_abort = false;  // touched only on the thread that runs `io`
+
+  // The TCP connection: its deadline, its connect and its close.
+  beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
+  // Calls `f` with the stream that carries HTTP: TLS, or TCP alone.
+  template <class F>
+  void WithStream(F&& f) {
+    if (secure) {
+      f(*secure);
+    } else {
+      f(*plain);
+    }
+  }
 
   // Restarts the io_context for one exchange; false once aborted.
   bool PrepareRun() {
@@ -96,7 +172,7 @@ class Client::Connection {
     aborted_ = true;
     asio::post(io, [this] {
       closed_by_abort = true;
-      stream.close();
+      tcp().close();
     });
   }
 
@@ -127,8 +203,24 @@ std::chrono::steady_clock::duration Remaining(absl::Time deadline) {
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(std::string host, int port,
+                                                       Options options) {
+  auto client = std::make_unique<Client>(std::move(host), port, std::move(options));
+  RETURN_IF_ERROR(client->tls_error_);
+  return client;
+}
+
 Client::Client(std::string host, int port, Options options)
-    : host_(std::move(host)), port_(port), options_(options) {}
+    : host_(std::move(host)), port_(port), options_(std::move(options)) {
+  if (options_.tls.enabled) {
+    auto tls = std::make_unique<TlsContext>();
+    if (std::string error = tls->Load(options_.tls.ca_file); !error.empty()) {
+      tls_error_ = Failure(absl::StatusCode::kInvalidArgument, "BAD_CA_FILE", error);
+    } else {
+      tls_ = std::move(tls);
+    }
+  }
+}
 
 Client::~Client() { Shutdown(); }
 
@@ -158,7 +250,7 @@ absl::StatusOr<std::unique_ptr<Client::Connection>> Client::Borrow(absl::Time de
     connection = std::move(idle_.back());
     idle_.pop_back();
   } else {
-    connection = std::make_unique<Connection>();
+    connection = std::make_unique<Connection>(tls_.get());
   }
   busy_.push_back(connection.get());
   return connection;
@@ -202,6 +294,7 @@ absl::StatusOr<Response> Client::Post(const std::string& target, std::string jso
 
 absl::StatusOr<Response> Client::Send(const Request& request, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
+  RETURN_IF_ERROR(tls_error_);
   const bhttp::verb verb = bhttp::string_to_verb(request.method);
   if (verb == bhttp::verb::unknown) {
     return Failure(absl::StatusCode::kInvalidArgument, "BAD_REQUEST",
@@ -259,10 +352,12 @@ absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Tim
         exchange.error = asio::error::operation_aborted;
         return;
       }
-      c->stream.expires_after(Remaining(deadline));
-      bhttp::async_read(c->stream, c->buffer, parser, [&](beast::error_code ec, size_t) {
-        exchange.error = ec;
-        exchange.got_response_bytes = parser.got_some();
+      c->tcp().expires_after(Remaining(deadline));
+      c->WithStream([&](auto& stream) {
+        bhttp::async_read(stream, c->buffer, parser, [&](beast::error_code ec, size_t) {
+          exchange.error = ec;
+          exchange.got_response_bytes = parser.got_some();
+        });
       });
     };
     auto write = [&] {
@@ -271,13 +366,30 @@ absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Tim
         exchange.error = asio::error::operation_aborted;
         return;
       }
-      c->stream.expires_after(Remaining(deadline));
-      bhttp::async_write(c->stream, request, [&](beast::error_code ec, size_t) {
+      c->tcp().expires_after(Remaining(deadline));
+      c->WithStream([&](auto& stream) {
+        bhttp::async_write(stream, request, [&](beast::error_code ec, size_t) {
+          if (ec) {
+            exchange.error = ec;
+            return;
+          }
+          read();
+        });
+      });
+    };
+    auto handshake = [&] {
+      exchange.stage = Stage::kHandshake;
+      if (c->closed_by_abort) {
+        exchange.error = asio::error::operation_aborted;
+        return;
+      }
+      c->tcp().expires_after(Remaining(deadline));
+      c->secure->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code ec) {
         if (ec) {
           exchange.error = ec;
           return;
         }
-        read();
+        write();
       });
     };
     if (c->connected) {
@@ -291,17 +403,26 @@ absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Tim
         return Failure(absl::StatusCode::kUnavailable, "UNAVAILABLE",
                        absl::StrCat("resolve: ", ec.message()));
       }
+      if (c->secure && !ExpectServer(c->secure->native_handle(), host_)) {
+        GiveBack(std::move(c), false);
+        return Failure(absl::StatusCode::kUnavailable, "TLS",
+                       "OpenSSL refused the server's name to check its certificate against");
+      }
       c->buffer.clear();
-      c->stream.expires_after(Remaining(deadline));
-      c->stream.async_connect(endpoints, [&](beast::error_code ec, const tcp::endpoint&) {
+      c->tcp().expires_after(Remaining(deadline));
+      c->tcp().async_connect(endpoints, [&](beast::error_code ec, const tcp::endpoint&) {
         if (ec) {
           exchange.error = ec;
           return;
         }
         c->connected = true;
         beast::error_code ignored;
-        c->stream.socket().set_option(tcp::no_delay(true), ignored);
-        write();
+        c->tcp().socket().set_option(tcp::no_delay(true), ignored);
+        if (c->secure) {
+          handshake();
+        } else {
+          write();
+        }
       });
     }
     c->io.run();
@@ -311,6 +432,11 @@ absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Tim
       return Failure(absl::StatusCode::kCancelled, "STOPPED", "stopped");
     }
     if (exchange.error) {
+      // Why the server's certificate was refused, read before the connection goes.
+      long verified = X509_V_OK;
+      if (exchange.stage == Stage::kHandshake) {
+        verified = SSL_get_verify_result(c->secure->native_handle());
+      }
       GiveBack(std::move(c), false);
       if (exchange.error == beast::error::timeout) {
         return Failure(absl::StatusCode::kDeadlineExceeded, "TIMEOUT",
@@ -319,7 +445,17 @@ absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Tim
       if (exchange.error == bhttp::error::body_limit) {
         return Failure(absl::StatusCode::kInternal, "BAD_RESPONSE", "the answer is too long");
       }
-      if (reused && attempt == 0 && exchange.stage != Stage::kConnect &&
+      if (exchange.stage == Stage::kHandshake) {
+        return Failure(
+            absl::StatusCode::kUnavailable, "TLS",
+            absl::StrCat("TLS handshake: ", exchange.error.message(),
+                         verified == X509_V_OK
+                             ? ""
+                             : absl::StrCat(": ", X509_verify_cert_error_string(verified))));
+      }
+      // A reused connection that fails before any answer was closed by the server while idle.
+      if (reused && attempt == 0 &&
+          (exchange.stage == Stage::kWrite || exchange.stage == Stage::kRead) &&
           !exchange.got_response_bytes) {
         continue;
       }

@@ -102,6 +102,7 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
     esia.clock_skew = env.Duration("PARTA_ESIA_CLOCK_SKEW", esia.clock_skew);
     esia.timeout = env.Duration("PARTA_ESIA_TIMEOUT", esia.timeout);
     esia.allow_plain_http = env.Bool("PARTA_ESIA_ALLOW_PLAIN_HTTP", false);
+    esia.ca_file = env.String("PARTA_ESIA_CA_FILE", "");
     config.esia = std::move(esia);
   }
   RETURN_IF_ERROR(env.Validate());

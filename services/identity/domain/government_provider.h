@@ -45,9 +45,9 @@ class GovernmentProvider {
                                                        const std::string& nonce) = 0;
   // Exchanges the code the person came back with, checks the ID token (its `nonce` among the
   // rest) and reads the person's data. Errors: UNAVAILABLE ESIA_UNAVAILABLE (the provider cannot
-  // be reached), UNAUTHENTICATED ESIA_CODE_REJECTED (the code is unknown, used or expired),
-  // UNAVAILABLE ESIA_BAD_RESPONSE (an answer that does not check out: signature, issuer,
-  // audience, times, nonce).
+  // be reached), UNAVAILABLE ESIA_TLS (its TLS certificate does not check out), UNAUTHENTICATED
+  // ESIA_CODE_REJECTED (the code is unknown, used or expired), UNAVAILABLE ESIA_BAD_RESPONSE (an
+  // answer that does not check out: signature, issuer, audience, times, nonce).
   virtual absl::StatusOr<ProviderPerson> Complete(const std::string& code,
                                                   const std::string& nonce) = 0;
 };

@@ -79,40 +79,57 @@ std::string EsiaTimestamp(absl::Time at) {
 }
 
 absl::StatusOr<std::unique_ptr<EsiaClient>> EsiaClient::Open(const EsiaSettings& settings) {
-  ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(settings.base_url, kHttpReasons));
-  // Plain HTTP carries the code, the tokens and personal data in the clear: only to a provider
-  // on this machine (the emulator) unless the deployment says otherwise.
-  in_addr address{};
-  const bool loopback =
-      url.host == "localhost" || (::inet_pton(AF_INET, url.host.c_str(), &address) == 1 &&
-                                  (ntohl(address.s_addr) >> 24) == 127);
-  if (!loopback && !settings.allow_plain_http) {
-    return InvalidArgument(
-        "ESIA_BAD_URL", absl::StrCat("ESIA at ", url.host,
-                                     " over plain http: only a provider on this machine, or "
-                                     "set PARTA_ESIA_ALLOW_PLAIN_HTTP=true (a private network)"));
+  ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(settings.base_url, kHttpReasons,
+                                                   http::Url::Schemes::kHttpOrHttps));
+  if (!url.tls) {
+    // Plain HTTP carries the code, the tokens and personal data in the clear: only to a provider
+    // on this machine (the emulator) unless the deployment says otherwise.
+    in_addr address{};
+    const bool loopback =
+        url.host == "localhost" || (::inet_pton(AF_INET, url.host.c_str(), &address) == 1 &&
+                                    (ntohl(address.s_addr) >> 24) == 127);
+    if (!loopback && !settings.allow_plain_http) {
+      return InvalidArgument(
+          "ESIA_BAD_URL",
+          absl::StrCat("ESIA at ", url.host,
+                       " over plain http: use https://, or for a provider on a private network "
+                       "set PARTA_ESIA_ALLOW_PLAIN_HTTP=true"));
+    }
+    // Trusted CAs for a provider over plain HTTP would check nothing: the settings disagree.
+    if (!settings.ca_file.empty()) {
+      return InvalidArgument("ESIA_BAD_URL",
+                             absl::StrCat("ESIA at ", url.host,
+                                          " over plain http with PARTA_ESIA_CA_FILE set: the "
+                                          "CAs are for https:// only"));
+    }
   }
+  // No kept-alive connections: a request that died on a stale one would be sent again, and the
+  // code exchange must never be (the provider spends the code on the first).
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<http::Client> http,
+      http::Client::Create(url.host, url.port,
+                           {.max_connections = 16,
+                            .max_idle_connections = 0,
+                            // tokens and a person's data
+                            .max_response_bytes = size_t{1} << 20,
+                            .reasons = kHttpReasons,
+                            .tls = {.enabled = url.tls, .ca_file = settings.ca_file}}));
   ASSIGN_OR_RETURN(std::unique_ptr<RequestSigner> signer,
                    RequestSigner::FromFiles(settings.key_file, settings.certificate_file));
   ASSIGN_OR_RETURN(std::unique_ptr<IdTokenVerifier> verifier,
                    IdTokenVerifier::FromCertificateFile(settings.provider_certificate_file));
-  return std::unique_ptr<EsiaClient>(
-      new EsiaClient(settings, std::move(url), std::move(signer), std::move(verifier)));
+  return std::unique_ptr<EsiaClient>(new EsiaClient(settings, std::move(url), std::move(signer),
+                                                    std::move(verifier), std::move(http)));
 }
 
 EsiaClient::EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<RequestSigner> signer,
-                       std::unique_ptr<IdTokenVerifier> verifier)
+                       std::unique_ptr<IdTokenVerifier> verifier,
+                       std::unique_ptr<http::Client> http)
     : settings_(std::move(settings)),
       url_(std::move(url)),
       signer_(std::move(signer)),
       verifier_(std::move(verifier)),
-      // No kept-alive connections: a request that died on a stale one would be sent again, and
-      // the code exchange must never be (the provider spends the code on the first).
-      http_(url_.host, url_.port,
-            {.max_connections = 16,
-             .max_idle_connections = 0,
-             .max_response_bytes = size_t{1} << 20,  // tokens and a person's data
-             .reasons = kHttpReasons}) {}
+      http_(std::move(http)) {}
 
 std::string EsiaClient::Target(absl::string_view path) const {
   return absl::StrCat(absl::StripSuffix(url_.path, "/"), path);
@@ -147,7 +164,7 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
                                               state, settings_.redirect_uri, code)));
   ASSIGN_OR_RETURN(
       const http::Response exchanged,
-      http_.Send(
+      http_->Send(
           {.method = "POST",
            .target = Target("/aas/oauth2/v3/te"),
            .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
@@ -183,11 +200,11 @@ absl::StatusOr<ProviderPerson> EsiaClient::Complete(const std::string& code,
                                                                   .skew = settings_.clock_skew}));
 
   ASSIGN_OR_RETURN(const http::Response answered,
-                   http_.Send({.method = "GET",
-                               .target = Target(absl::StrCat("/rs/prns/", claims.oid)),
-                               .headers = {{"Authorization", "Bearer " + access_token},
-                                           {"Accept", "application/json"}}},
-                              settings_.timeout));
+                   http_->Send({.method = "GET",
+                                .target = Target(absl::StrCat("/rs/prns/", claims.oid)),
+                                .headers = {{"Authorization", "Bearer " + access_token},
+                                            {"Accept", "application/json"}}},
+                               settings_.timeout));
   if (answered.status != 200) {
     return BadResponse(absl::StrCat("the person's data with HTTP ", answered.status));
   }
@@ -222,11 +239,11 @@ absl::StatusOr<std::vector<ProviderChild>> EsiaClient::ReadChildren(
     const std::string& oid, const std::string& access_token) {
   ASSIGN_OR_RETURN(
       const http::Response answered,
-      http_.Send({.method = "GET",
-                  .target = Target(absl::StrCat("/rs/prns/", oid, "/kids?embed=(elements)")),
-                  .headers = {{"Authorization", "Bearer " + access_token},
-                              {"Accept", "application/json"}}},
-                 settings_.timeout));
+      http_->Send({.method = "GET",
+                   .target = Target(absl::StrCat("/rs/prns/", oid, "/kids?embed=(elements)")),
+                   .headers = {{"Authorization", "Bearer " + access_token},
+                               {"Accept", "application/json"}}},
+                  settings_.timeout));
   if (answered.status != 200) {
     return BadResponse(absl::StrCat("the person's children with HTTP ", answered.status));
   }

@@ -10,7 +10,9 @@
 //    (id_token.h) and its state must come back;
 //  - the person's data `GET /rs/prns/{oid}` with the access token (names, the trusted flag), and
 //    with the scope kid_fullname his children `GET /rs/prns/{oid}/kids?embed=(elements)`.
-// Plain http:// only for now (the emulator; see the README on the real provider).
+// The provider is reached over https:// (its certificate checked against the system's trust
+// store or `ca_file`), or over plain http:// on this machine (the emulator) or where the
+// deployment allows it.
 
 #include <memory>
 #include <string>
@@ -25,7 +27,7 @@
 namespace parta::identity::esia {
 
 struct EsiaSettings {
-  std::string base_url;      // http://host:port of the provider
+  std::string base_url;      // https://host[:port][/path] of the provider; http:// as below
   std::string client_id;     // this system's mnemonic at the provider
   std::string redirect_uri;  // where the provider sends the person back (registered there)
   // Only what is used: the names, the SNILS and the children's names and birth dates (see the
@@ -39,11 +41,16 @@ struct EsiaSettings {
   absl::Duration timeout = absl::Seconds(10);  // of each request to the provider
   // Plain http:// to a provider that is not on this machine (a private network only).
   bool allow_plain_http = false;
+  // The CAs (a PEM bundle) that the provider's TLS certificate must chain to; empty: the
+  // system's trust store. Only with an https:// base_url.
+  std::string ca_file;
 };
 
 class EsiaClient final : public GovernmentProvider {
  public:
-  // Reads the keys and certificates: INVALID_ARGUMENT ESIA_KEYS, ESIA_BAD_URL.
+  // Reads the keys and certificates: INVALID_ARGUMENT ESIA_KEYS, ESIA_BAD_URL, ESIA_BAD_CA_FILE.
+  // Requests to the provider fail with UNAVAILABLE ESIA_TLS when its certificate does not check
+  // out (see libs/http/client.h for the other transport errors).
   static absl::StatusOr<std::unique_ptr<EsiaClient>> Open(const EsiaSettings& settings);
 
   absl::StatusOr<std::string> AuthorizationUrl(const std::string& state,
@@ -53,7 +60,7 @@ class EsiaClient final : public GovernmentProvider {
 
  private:
   EsiaClient(EsiaSettings settings, http::Url url, std::unique_ptr<RequestSigner> signer,
-             std::unique_ptr<IdTokenVerifier> verifier);
+             std::unique_ptr<IdTokenVerifier> verifier, std::unique_ptr<http::Client> http);
 
   // The person's children (`GET /rs/prns/{oid}/kids`), each with his oid, names and birth date.
   absl::StatusOr<std::vector<ProviderChild>> ReadChildren(const std::string& oid,
@@ -65,7 +72,7 @@ class EsiaClient final : public GovernmentProvider {
   const http::Url url_;
   const std::unique_ptr<RequestSigner> signer_;
   const std::unique_ptr<IdTokenVerifier> verifier_;
-  http::Client http_;
+  const std::unique_ptr<http::Client> http_;
 };
 
 // The provider's timestamp format, in UTC: "2026.12.07 09:00:00 +0000".

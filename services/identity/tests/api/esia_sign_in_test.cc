@@ -577,7 +577,7 @@ TEST_CASE("A link is finished only by whoever started it, and never ties a perso
                   UNAUTHENTICATED, "TOKEN_REQUIRED");
 }
 
-TEST_CASE("A provider elsewhere over plain http is refused unless the deployment allows it",
+TEST_CASE("A provider elsewhere needs https unless the deployment allows plain http",
           "[identity][esia]") {
   PrivateEsia esia(kClientId, {kRedirect});
   esia::EsiaSettings settings{.base_url = "http://127.example.org:" + std::to_string(esia.port()),
@@ -593,6 +593,28 @@ TEST_CASE("A provider elsewhere over plain http is refused unless the deployment
   settings.allow_plain_http = false;
   settings.base_url = esia.base_url();  // 127.0.0.1
   CHECK(esia::EsiaClient::Open(settings).ok());
+  // CAs to trust make sense over https only.
+  settings.ca_file = esia.provider_certificate_path();
+  CHECK(::parta::ReasonOf(esia::EsiaClient::Open(settings).status()) == "ESIA_BAD_URL");
+
+  // The real provider: https with the system's trust store, or with the CAs of a file.
+  settings.base_url = "https://esia.gosuslugi.ru";
+  settings.ca_file = "";
+  CHECK(esia::EsiaClient::Open(settings).ok());
+  settings.ca_file = esia.provider_certificate_path();  // a PEM certificate as the one CA
+  CHECK(esia::EsiaClient::Open(settings).ok());
+  settings.ca_file = esia.provider_certificate_path() + ".missing";
+  CHECK(::parta::ReasonOf(esia::EsiaClient::Open(settings).status()) == "ESIA_BAD_CA_FILE");
+
+  // Requests go over TLS: the emulator, which speaks plain HTTP, fails the handshake.
+  settings.base_url = "https://127.0.0.1:" + std::to_string(esia.port());
+  settings.ca_file = "";
+  auto client = esia::EsiaClient::Open(settings);
+  REQUIRE(client.ok());
+  const absl::Status refused = (*client)->Complete("code", "nonce").status();
+  INFO(refused.ToString());
+  CHECK(refused.code() == absl::StatusCode::kUnavailable);
+  CHECK(::parta::ReasonOf(refused) == "ESIA_TLS");
 }
 
 }  // namespace
