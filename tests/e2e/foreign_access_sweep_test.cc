@@ -124,6 +124,7 @@ const std::map<std::string, IdField>& IdFields() {
         "the schools an operator limits a new API client to; only operators register clients "
         "(identity_api_test)"}},
       {"parta.content.v1.Item.ownerUserId", {Kind::kOmit, "output only"}},
+      {"parta.messaging.v1.Chat.pupilId", {Kind::kOmit, "output only"}},
       {"parta.content.v1.Item.librarySchoolIds", {Kind::kOmit, "changes through :publishToSchool"}},
       {"parta.content.v1.Version.id", {Kind::kOmit, "output only"}},
       {"parta.content.v1.Version.itemId", {Kind::kOmit, "output only"}},

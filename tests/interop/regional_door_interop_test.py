@@ -217,6 +217,22 @@ def run(args, pki):
         check(code == 0 and json.loads(out)["id"] == homework["id"],
               "posting it again answers the same message")
 
+        # A grade for the pupil's parents alone: his family chat, not the class's (the journal
+        # repeats it until messaging's roster knows the pupil).
+        deadline = time.monotonic() + 60
+        while True:
+            code, out, err = cli(messaging.address, "notice", "--school", school.id,
+                                 "--class", class_id, "--journal-id", "grade-2026-12-07-1",
+                                 "--kind", "grade", "--subject", "Алгебра",
+                                 "--text", "Контрольная работа: «5»", "--pupil", pupil["id"])
+            if code == 0 or "PUPIL_NOT_FOUND" not in err or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        check(code == 0 and json.loads(out)["chatId"] != homework["chatId"],
+              "the journal posts a grade to the pupil's parents alone" +
+              (": " + err if code else ""))
+        family_chat = json.loads(out)["chatId"]
+
         # The pupil activates his account with the code from the sync and reads it.
         activated = operator.call(f"{IDENTITY}/ActivateManagedAccount", {
             "login": pupil["username"], "code": pupil["loginCode"],
@@ -236,6 +252,8 @@ def run(args, pki):
                                          token=pupil_token).messages
             if not seen:
                 time.sleep(0.2)
+        check(all(c.id != family_chat for c in chats),
+              "the pupil does not see his family's chat")
         check(len(seen) == 1 and seen[0].id == homework["id"] and
               seen[0].journal.text == "№ 245, 247 на с. 61" and
               seen[0].journal.source == "Электронный журнал",

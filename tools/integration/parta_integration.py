@@ -10,7 +10,8 @@ client-credentials grant, which is bound to that certificate and good only with 
     parta_integration.py [connection] token
     parta_integration.py [connection] roster-sync roster.json [--dry-run] [--remove-missing]
     parta_integration.py [connection] notice --school ID --class ID --journal-id ID \
-        --kind homework --subject Алгебра --text "№ 245, 247" [--due-date 2026-12-09] [--parents]
+        --kind homework --subject Алгебра --text "№ 245, 247" [--due-date 2026-12-09] \
+        [--parents | --pupil ID]
     parta_integration.py [connection] events --school ID [--after N]
     parta_integration.py [connection] call parta.directory.v1.DirectoryService/ListEvents '{"schoolId": "…"}'
 
@@ -133,12 +134,15 @@ class Parta:
         return self.call(f"{DIRECTORY}/SyncRoster", request, token=token, timeout=300)
 
     def post_notice(self, token, school_id, class_id, journal_id, kind, text, subject="",
-                    due_date="", parents=False):
-        """Posts a journal notice into a class's chat (or its parents' chat); the same journal_id
-        posts once. Returns the message."""
+                    due_date="", parents=False, pupil_id=""):
+        """Posts a journal notice into a class's chat, its parents' chat (`parents`) or to one
+        pupil's parents alone (`pupil_id`, a student of the class); the same journal_id posts
+        once. Returns the message."""
+        audience = ("JOURNAL_AUDIENCE_FAMILY" if pupil_id else
+                    "JOURNAL_AUDIENCE_PARENTS" if parents else "JOURNAL_AUDIENCE_CLASS")
         return self.call(f"{MESSAGING}/PostJournalNotice", {
             "schoolId": school_id, "classId": class_id, "journalId": journal_id,
-            "audience": "JOURNAL_AUDIENCE_PARENTS" if parents else "JOURNAL_AUDIENCE_CLASS",
+            "audience": audience, "pupilId": pupil_id,
             "notice": {"kind": NOTICE_KINDS[kind], "subject": subject, "text": text,
                        "dueDate": due_date}}, token=token).message
 
@@ -186,7 +190,10 @@ def main(argv=None):
     notice.add_argument("--subject", default="")
     notice.add_argument("--text", required=True)
     notice.add_argument("--due-date", default="", help="YYYY-MM-DD")
-    notice.add_argument("--parents", action="store_true", help="the parents' chat of the class")
+    audience = notice.add_mutually_exclusive_group()
+    audience.add_argument("--parents", action="store_true", help="the parents' chat of the class")
+    audience.add_argument("--pupil", default="",
+                          help="a pupil of the class (account id): to his parents alone")
     events = commands.add_parser("events", help="print a school's directory events as JSON lines")
     events.add_argument("--school", required=True)
     events.add_argument("--after", type=int, default=0, help="the last sequence already seen")
@@ -213,7 +220,7 @@ def main(argv=None):
         elif args.command == "notice":
             print(as_json(parta.post_notice(token, args.school, args.class_id, args.journal_id,
                                             args.kind, args.text, args.subject, args.due_date,
-                                            args.parents)))
+                                            args.parents, args.pupil)))
         elif args.command == "events":
             for event in parta.events(token, args.school, args.after):
                 print(as_json(event), flush=True)

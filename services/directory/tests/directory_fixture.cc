@@ -128,6 +128,28 @@ std::string DirectoryFixture::CreateClass(const std::string& school_id, const st
   return created.class_().id();
 }
 
+std::string DirectoryFixture::AddParent(const std::string& school_id, const std::string& student,
+                                        const std::string& confirmer, std::string* link_id) {
+  v1::CreateParentInvitationRequest invite;
+  invite.set_school_id(school_id);
+  invite.set_student_id(student);
+  v1::CreateParentInvitationResponse invitation;
+  REQUIRE_RPC_OK(
+      Call(&v1::DirectoryService::Stub::CreateParentInvitation, student, invite, &invitation));
+  const std::string parent = NewUser();
+  v1::RedeemInvitationRequest redeem;
+  redeem.set_code(invitation.code());
+  v1::RedeemInvitationResponse redeemed;
+  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::RedeemInvitation, parent, redeem, &redeemed));
+  v1::ConfirmParentLinkRequest confirm;
+  confirm.set_school_id(school_id);
+  confirm.set_link_id(redeemed.parent_link().id());
+  v1::ConfirmParentLinkResponse link;
+  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::ConfirmParentLink, confirmer, confirm, &link));
+  if (link_id != nullptr) *link_id = redeemed.parent_link().id();
+  return parent;
+}
+
 SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   SchoolWorld w;
   w.school_id = CreateSchool(name);
@@ -137,23 +159,7 @@ SchoolWorld DirectoryFixture::BuildSchool(const std::string& name) {
   w.class_id = CreateClass(w.school_id, w.admin, 5, "А", w.teacher);
   w.student = Join(w.school_id, Token(w.teacher), v1::ROLE_STUDENT, w.class_id);
 
-  v1::CreateParentInvitationRequest invite;
-  invite.set_school_id(w.school_id);
-  invite.set_student_id(w.student);
-  v1::CreateParentInvitationResponse invitation;
-  REQUIRE_RPC_OK(
-      Call(&v1::DirectoryService::Stub::CreateParentInvitation, w.student, invite, &invitation));
-  w.parent = NewUser();
-  v1::RedeemInvitationRequest redeem;
-  redeem.set_code(invitation.code());
-  v1::RedeemInvitationResponse redeemed;
-  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::RedeemInvitation, w.parent, redeem, &redeemed));
-  w.parent_link_id = redeemed.parent_link().id();
-  v1::ConfirmParentLinkRequest confirm;
-  confirm.set_school_id(w.school_id);
-  confirm.set_link_id(w.parent_link_id);
-  v1::ConfirmParentLinkResponse link;
-  REQUIRE_RPC_OK(Call(&v1::DirectoryService::Stub::ConfirmParentLink, w.teacher, confirm, &link));
+  w.parent = AddParent(w.school_id, w.student, w.teacher, &w.parent_link_id);
 
   v1::CreateInvitationRequest open;
   open.set_school_id(w.school_id);

@@ -79,6 +79,11 @@ class DirectoryFixture {
   std::string CreateClass(const std::string& school_id, const std::string& admin, int grade,
                           const std::string& letter, const std::string& class_teacher = "");
   SchoolWorld BuildSchool(const std::string& name = "Школа № 5");
+  // A new parent of `student`: the student invites him, he redeems the invitation and
+  // `confirmer` (a teacher or an admin of the school) confirms the link. The parent's id, and
+  // the link's in `link_id`.
+  std::string AddParent(const std::string& school_id, const std::string& student,
+                        const std::string& confirmer, std::string* link_id = nullptr);
   // "may `user_id` do `permission` on `resource`"; fails the test on an RPC error.
   bool Allowed(const std::string& user_id, const std::string& permission,
                const std::string& resource);

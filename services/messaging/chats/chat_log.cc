@@ -25,8 +25,8 @@ constexpr absl::string_view kChatPrefix = "chat/";
 #define PARTA_CHAT_AND_MEMBER_COLUMNS \
   "c.id::text, c.school_id::text, c.kind, coalesce(c.class_id::text, ''), c.academic_year, "   \
   "c.title, c.archived, c.read_only, c.last_sequence, " PARTA_PG_US("c.created_at")            \
-  ", c.settings, c.avatar_content_id, m.role, m.history_start, m.read_sequence, "              \
-  PARTA_PG_US("m.muted_until")
+  ", c.settings, c.avatar_content_id, coalesce(c.pupil_id::text, ''), m.role, "                \
+  "m.history_start, m.read_sequence, " PARTA_PG_US("m.muted_until")
 
 constexpr char kChatLockColumns[] = PARTA_CHAT_AND_MEMBER_COLUMNS ", NULL::text, NULL::text";
 constexpr char kChatAccessFrom[] =
@@ -58,6 +58,7 @@ Chat ChatFromRow(const pqxx::row& row) {
   settings.ParseFromString(pqxx::binarystring(row[10]).str());
   chat.settings = SettingsFromProto(settings, ChatSettings());
   chat.avatar_content_id = row[11].as<std::string>();
+  chat.pupil_id = row[12].as<std::string>();
   return chat;
 }
 
@@ -116,18 +117,18 @@ const char kChatAccessColumns[] = PARTA_CHAT_AND_MEMBER_COLUMNS
     "WHERE p.chat_id = c.id), "
     "CASE WHEN c.kind = 'direct' THEN (SELECT o.user_id::text FROM chat_members o "
     "WHERE o.chat_id = c.id AND o.user_id <> m.user_id LIMIT 1) END";
-const int kChatAccessColumnCount = 18;
+const int kChatAccessColumnCount = 19;
 ChatAccess ChatAccessFromRow(const pqxx::row& row) {
   ChatAccess access{.chat = ChatFromRow(row)};
-  if (!row[12].is_null()) {
+  if (!row[13].is_null()) {
     access.member =
-        Membership{.role = ChatRoleFromName(row[12].as<std::string>()).value_or(ChatRole::kReader),
-                   .history_start = row[13].as<int64_t>(),
-                   .read_sequence = row[14].as<int64_t>()};
-    if (!row[15].is_null()) access.member->muted_until = pg::FromMicros(row[15].as<int64_t>());
+        Membership{.role = ChatRoleFromName(row[13].as<std::string>()).value_or(ChatRole::kReader),
+                   .history_start = row[14].as<int64_t>(),
+                   .read_sequence = row[15].as<int64_t>()};
+    if (!row[16].is_null()) access.member->muted_until = pg::FromMicros(row[16].as<int64_t>());
   }
-  if (!row[16].is_null()) access.pinned = absl::StrSplit(row[16].as<std::string>(), ',');
-  if (!row[17].is_null()) access.peer_id = row[17].as<std::string>();
+  if (!row[17].is_null()) access.pinned = absl::StrSplit(row[17].as<std::string>(), ',');
+  if (!row[18].is_null()) access.peer_id = row[18].as<std::string>();
   return access;
 }
 
@@ -186,6 +187,7 @@ v1::Chat ChatToProto(const ChatAccess& access, int unread) {
   proto.set_avatar_content_id(chat.avatar_content_id);
   for (const std::string& pinned : access.pinned) proto.add_pinned_message_ids(pinned);
   proto.set_peer_id(access.peer_id);
+  proto.set_pupil_id(chat.pupil_id);
   if (access.member) {
     proto.set_my_role(ToProto(access.member->role));
     proto.set_read_sequence(access.member->read_sequence);

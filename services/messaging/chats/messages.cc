@@ -26,6 +26,7 @@
 #include "libs/core/page_token.h"
 #include "services/messaging/domain/policy.h"
 #include "services/messaging/domain/validation.h"
+#include "services/messaging/roster/roster_chats.h"
 
 namespace parta::messaging {
 namespace {
@@ -64,10 +65,11 @@ std::string RequestHash(const v1::PostCallNoticeRequest& req) {
 }
 
 // The same for journal notices, without what the request may carry but is not used (the notice's
-// output-only source and journal id).
+// output-only source and journal id, a pupil of a notice to a class's chat).
 std::string RequestHash(const v1::PostJournalNoticeRequest& req) {
   v1::PostJournalNoticeRequest asked = req;
   asked.clear_journal_id();
+  if (asked.audience() != v1::JOURNAL_AUDIENCE_FAMILY) asked.clear_pupil_id();
   asked.mutable_notice()->clear_source();
   asked.mutable_notice()->clear_journal_id();
   return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());
@@ -84,8 +86,9 @@ absl::Status ValidateJournalNotice(const v1::JournalNotice& notice,
       notice.kind() == v1::JOURNAL_NOTICE_KIND_UNSPECIFIED) {
     return invalid("kind is homework, a grade or an attendance note");
   }
-  if (audience != v1::JOURNAL_AUDIENCE_CLASS && audience != v1::JOURNAL_AUDIENCE_PARENTS) {
-    return invalid("audience is the class or its parents");
+  if (audience != v1::JOURNAL_AUDIENCE_CLASS && audience != v1::JOURNAL_AUDIENCE_PARENTS &&
+      audience != v1::JOURNAL_AUDIENCE_FAMILY) {
+    return invalid("audience is the class, its parents or a pupil's family");
   }
   if (!ValidateText(notice.text()).ok() || text::Utf8Length(notice.text()) > 4000) {
     return invalid("text is 1-4,000 characters of UTF-8");
@@ -571,6 +574,10 @@ absl::StatusOr<v1::Message> Messages::PostJournalNotice(const auth::Claims& clie
     return InvalidArgument("INVALID_JOURNAL_ID", "journal_id is 1-64 printable ASCII characters");
   }
   RETURN_IF_ERROR(ValidateJournalNotice(req.notice(), req.audience()));
+  const bool family = req.audience() == v1::JOURNAL_AUDIENCE_FAMILY;
+  if (family && !IsUuid(req.pupil_id())) {
+    return InvalidArgument("INVALID_PUPIL_ID", "a notice to a family names its pupil");
+  }
   const std::string request_hash = RequestHash(req);
   const ChatKind kind = req.audience() == v1::JOURNAL_AUDIENCE_CLASS ? ChatKind::kClassStudents
                                                                       : ChatKind::kClassParents;
@@ -579,11 +586,18 @@ absl::StatusOr<v1::Message> Messages::PostJournalNotice(const auth::Claims& clie
       pool_.TransactFor<v1::Message>([&](pqxx::work& tx) -> absl::StatusOr<v1::Message> {
         appended = false;
         absl::Status not_found = NotFound("CHAT_NOT_FOUND", "the school's class has no such chat");
-        pqxx::result found = tx.exec_params(
-            "SELECT id::text FROM chats WHERE class_id = $1 AND kind = $2 AND school_id = $3",
-            req.class_id(), std::string(NameOf(kind)), req.school_id());
-        if (found.empty()) return not_found;
-        const std::string chat_id = found[0][0].as<std::string>();
+        std::string chat_id;
+        if (family) {
+          RosterChats roster(ids_, clock_);
+          ASSIGN_OR_RETURN(chat_id, roster.OpenFamilyChat(tx, req.school_id(), req.class_id(),
+                                                          req.pupil_id()));
+        } else {
+          pqxx::result found = tx.exec_params(
+              "SELECT id::text FROM chats WHERE class_id = $1 AND kind = $2 AND school_id = $3",
+              req.class_id(), std::string(NameOf(kind)), req.school_id());
+          if (found.empty()) return not_found;
+          chat_id = found[0][0].as<std::string>();
+        }
         // Locked as a send's chat is: one order with every other change of the chat.
         const SendLock lock =
             LockChatsForSends(tx, {{chat_id, client.client_id, req.journal_id()}}).front();

@@ -10,6 +10,7 @@ constexpr std::pair<ChatKind, absl::string_view> kKindNames[] = {
     {ChatKind::kChannel, "channel"},
     {ChatKind::kGroup, "group"},
     {ChatKind::kDirect, "direct"},
+    {ChatKind::kFamily, "family"},
 };
 constexpr std::pair<ChatRole, absl::string_view> kRoleNames[] = {
     {ChatRole::kReader, "reader"},

@@ -13,7 +13,15 @@
 
 namespace parta::messaging {
 
-enum class ChatKind { kClassStudents, kClassParents, kStaff, kChannel, kGroup, kDirect };
+enum class ChatKind {
+  kClassStudents,
+  kClassParents,
+  kStaff,
+  kChannel,
+  kGroup,
+  kDirect,
+  kFamily
+};
 // Ordered: a larger part includes the smaller ones.
 enum class ChatRole { kReader, kMember, kModerator, kOwner };
 
@@ -43,6 +51,7 @@ struct Chat {
   std::string school_id;
   ChatKind kind = ChatKind::kStaff;
   std::string class_id;  // class chats
+  std::string pupil_id;  // family chats
   int academic_year = 0;
   std::string title;
   bool archived = false;

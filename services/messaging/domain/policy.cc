@@ -38,6 +38,12 @@ std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRos
   return members;
 }
 
+std::map<std::string, ChatRole> MembersOfFamilyChat(const std::vector<std::string>& parents) {
+  std::map<std::string, ChatRole> members;
+  for (const std::string& parent : parents) Grant(members, parent, ChatRole::kReader);
+  return members;
+}
+
 std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
                                                     const std::vector<RoleGrant>& grants) {
   std::map<std::string, ChatRole> members;

@@ -19,6 +19,10 @@ namespace parta::messaging {
 // A person listed twice gets the larger part.
 std::map<std::string, ChatRole> MembersOfClassChat(ChatKind kind, const ClassRoster& roster);
 
+// The members of a pupil's family chat: his parents confirmed by the school, as readers (the
+// e-journal posts, nobody writes).
+std::map<std::string, ChatRole> MembersOfFamilyChat(const std::vector<std::string>& parents);
+
 // The members of a school's chat and their parts:
 //   staff chat: admins (moderator), teachers and employees (member);
 //   channel: admins and teachers (moderator), everyone else of the school (reader).

@@ -17,6 +17,7 @@ namespace dir = directory::v1;
 constexpr char kNobody[] = "00000000-0000-0000-0000-000000000000";
 constexpr char kStaffChatTitle[] = "Сотрудники школы";
 constexpr char kChannelTitle[] = "Канал школы";
+constexpr char kFamilyChatTitle[] = "Дневник";
 
 std::optional<SchoolRole> SchoolRoleOf(dir::Role role) {
   switch (role) {
@@ -194,6 +195,7 @@ absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::Directory
           "ON CONFLICT DO NOTHING",
           school_id, link.parent_id(), link.student_id());
       SyncClassesOfStudent(tx, school_id, link.student_id());
+      SyncFamilyChat(tx, school_id, link.student_id());
       break;
     }
     case dir::DirectoryEvent::kParentLinkEnded: {
@@ -202,6 +204,7 @@ absl::Status RosterChats::Apply(pqxx::transaction_base& tx, const dir::Directory
           "DELETE FROM roster_parents WHERE school_id = $1 AND parent_id = $2 AND student_id = $3",
           school_id, link.parent_id(), link.student_id());
       SyncClassesOfStudent(tx, school_id, link.student_id());
+      SyncFamilyChat(tx, school_id, link.student_id());
       QueueDirectChecks(tx, school_id, link.parent_id());
       break;
     }
@@ -333,6 +336,49 @@ void RosterChats::SyncClassesOfStudent(pqxx::transaction_base& tx, const std::st
                              student_id, school_id))) {
     SyncClassChats(tx, class_id);
   }
+}
+
+void RosterChats::SyncFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
+                                 const std::string& student_id) {
+  pqxx::result found = tx.exec_params(
+      "SELECT id::text FROM chats WHERE school_id = $1 AND pupil_id = $2 AND kind = 'family'",
+      school_id, student_id);
+  if (found.empty()) return;
+  std::optional<ChatAccess> access = LockChat(tx, found[0][0].as<std::string>(), kNobody);
+  if (!access) return;
+  const std::vector<std::string> parents = Column(
+      tx.exec_params("SELECT parent_id::text FROM roster_parents "
+                     "WHERE school_id = $1 AND student_id = $2",
+                     school_id, student_id));
+  Reconcile(tx, access->chat, MembersOfFamilyChat(parents), ids_, clock_.Now());
+}
+
+absl::StatusOr<std::string> RosterChats::OpenFamilyChat(pqxx::transaction_base& tx,
+                                                        const std::string& school_id,
+                                                        const std::string& class_id,
+                                                        const std::string& pupil_id) {
+  if (tx.exec_params("SELECT 1 FROM roster_students s JOIN roster_classes c ON c.id = s.class_id "
+                     "WHERE s.class_id = $1 AND s.user_id = $2 AND c.school_id = $3",
+                     class_id, pupil_id, school_id)
+          .empty()) {
+    return NotFound("PUPIL_NOT_FOUND", "the school's class has no such pupil");
+  }
+  ChatSettings settings;
+  settings.newcomer_history = NewcomerHistory::kAll;  // a parent linked later reads it all
+  const absl::Time now = clock_.Now();
+  pqxx::result made = tx.exec_params(
+      "INSERT INTO chats (id, school_id, kind, pupil_id, title, settings, created_at, "
+      "updated_at) VALUES ($1, $2, 'family', $3, $4, $5, " PARTA_PG_TS("$6") ", " PARTA_PG_TS(
+          "$6") ") ON CONFLICT (school_id, pupil_id) WHERE kind = 'family' DO NOTHING "
+                "RETURNING id::text",
+      ids_.NewId(), school_id, pupil_id, std::string(kFamilyChatTitle),
+      pqxx::binarystring(StoredSettings(settings)), pg::ToMicros(now));
+  // A chat made now starts with the pupil's parents; one made before is kept by the events.
+  if (!made.empty()) SyncFamilyChat(tx, school_id, pupil_id);
+  pqxx::result found = tx.exec_params(
+      "SELECT id::text FROM chats WHERE school_id = $1 AND pupil_id = $2 AND kind = 'family'",
+      school_id, pupil_id);
+  return found[0][0].as<std::string>();
 }
 
 void RosterChats::LeaveIfGone(pqxx::transaction_base& tx, const std::string& school_id,

@@ -11,6 +11,7 @@
 //   class changes, students, teachers, parent links → the class's chats
 //   class archived      → its chats archived, with their members frozen: the year's
 //                          students keep reading them after the rollover moves them on
+//   parent links        → the student's family chat, where there is one
 //
 // A parent link is the school's that confirmed it: a school's parents' chats follow only its
 // own links. A person left with no role in a school leaves its groups and direct chats; a change
@@ -21,6 +22,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "libs/core/clock.h"
 #include "libs/core/random.h"
 #include "parta/directory/v1/directory.pb.h"
@@ -35,6 +37,14 @@ class RosterChats {
   // transaction, so every event is applied exactly once).
   absl::Status Apply(pqxx::transaction_base& tx, const directory::v1::DirectoryEvent& event);
 
+  // The family chat of `pupil_id` in the school, made the first time (title «Дневник», every
+  // newcomer sees its whole history) and brought to the mirror's parents of the pupil; its id.
+  // NOT_FOUND PUPIL_NOT_FOUND when the mirror has no such pupil in `class_id` of the school.
+  absl::StatusOr<std::string> OpenFamilyChat(pqxx::transaction_base& tx,
+                                             const std::string& school_id,
+                                             const std::string& class_id,
+                                             const std::string& pupil_id);
+
   // Does one item of `roster_repairs` (see the migration that made it): `kind` "class" brings
   // the class's chats to the mirror, "school" takes people with no role left in the school out
   // of its groups and direct chats.
@@ -48,6 +58,9 @@ class RosterChats {
   void SyncClassChats(pqxx::transaction_base& tx, const std::string& class_id);
   void SyncClassesOfStudent(pqxx::transaction_base& tx, const std::string& school_id,
                             const std::string& student_id);
+  // Brings the student's family chat in the school, if he has one, to his parents there.
+  void SyncFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
+                      const std::string& student_id);
   // Takes the person out of the school's groups and direct chats if he holds no role there.
   void LeaveIfGone(pqxx::transaction_base& tx, const std::string& school_id,
                    const std::string& user_id);
