@@ -23,6 +23,17 @@ TEST_CASE(
   CHECK(MembersOfClassChat(ChatKind::kStaff, roster).empty());
 }
 
+TEST_CASE("A family chat is read by the pupil's parents, and nobody in it writes",
+          "[messaging][unit]") {
+  const std::map<std::string, ChatRole> members = MembersOfFamilyChat({"p1", "p2", "p1"});
+  CHECK(members == std::map<std::string, ChatRole>{{"p1", ChatRole::kReader},
+                                                   {"p2", ChatRole::kReader}});
+  CHECK(MembersOfFamilyChat({}).empty());
+  const Chat family{.kind = ChatKind::kFamily};
+  CHECK(ReasonOf(MayPost(family, Membership{.role = ChatRole::kReader}, absl::Now())) ==
+        "READ_ONLY_MEMBER");
+}
+
 TEST_CASE("The school's chats follow the roles: every role in every chat", "[messaging][unit]") {
   struct Row {
     SchoolRole role;
