@@ -36,7 +36,11 @@ absl::Status LoadEngine() {
   }
   // The functional reference ENGINE_init takes is kept for the life of the process.
   const bool started = ENGINE_init(engine) == 1;
-  const bool registered = started && ENGINE_set_default(engine, ENGINE_METHOD_ALL) == 1;
+  // Keys, their encodings and digests only: GOST ciphers stay out of every TLS cipher list.
+  const bool registered =
+      started && ENGINE_set_default(engine, ENGINE_METHOD_PKEY_METHS |
+                                                ENGINE_METHOD_PKEY_ASN1_METHS |
+                                                ENGINE_METHOD_DIGESTS) == 1;
   if (started && !registered) ENGINE_finish(engine);
   ENGINE_free(engine);
   if (!registered) {
@@ -54,14 +58,44 @@ absl::Status EnableGostAlgorithms() {
   return *outcome;
 }
 
+std::string GostUnavailableSuffix() {
+  const absl::Status gost = EnableGostAlgorithms();
+  return gost.ok() ? "" : absl::StrCat(" (", gost.message(), ")");
+}
+
 bool HasGostKey(X509* certificate) {
   const EVP_PKEY* key = X509_get0_pubkey(certificate);
-  if (key == nullptr) return false;
+  if (key == nullptr) {
+    ERR_clear_error();
+    return false;
+  }
   const int id = EVP_PKEY_get_id(key);
   return id == NID_id_GostR3410_2012_256 || id == NID_id_GostR3410_2012_512;
 }
 
+std::optional<JwtAlgorithm> JwtAlgorithmOf(const EVP_PKEY* key) {
+  const int id = key == nullptr ? NID_undef : EVP_PKEY_get_id(key);
+  JwtAlgorithm algorithm;
+  if (id == EVP_PKEY_RSA) {
+    algorithm = {.name = "RS256", .digest = EVP_sha256()};
+  } else if (id == NID_id_GostR3410_2012_256) {
+    algorithm = {.name = "GOST3410_2012_256",
+                 .digest = EVP_get_digestbynid(NID_id_GostR3411_2012_256),
+                 .gost = true};
+  } else if (id == NID_id_GostR3410_2012_512) {
+    algorithm = {.name = "GOST3410_2012_512",
+                 .digest = EVP_get_digestbynid(NID_id_GostR3411_2012_512),
+                 .gost = true};
+  }
+  if (algorithm.digest == nullptr) return std::nullopt;
+  return algorithm;
+}
+
 std::string CertificateHashHex(X509* certificate) {
+  if (X509_get0_pubkey(certificate) == nullptr) {
+    ERR_clear_error();
+    return "";
+  }
   unsigned char* der = nullptr;
   const int length = i2d_X509(certificate, &der);
   if (length <= 0) return "";

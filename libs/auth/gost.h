@@ -5,8 +5,10 @@
 // enabled, PEM keys and certificates of the GOST algorithms are read like RSA ones, and CMS
 // signs and verifies with them. RSA keeps working beside them.
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -22,7 +24,23 @@ absl::Status EnableGostAlgorithms();
 bool HasGostKey(X509* certificate);
 
 // The lower-case hex digest of `certificate`'s DER under the digest of its key's family:
-// Streebog-256 for a GOST key, SHA-256 otherwise. "" when it cannot be encoded or hashed.
+// Streebog-256 for a GOST key, SHA-256 otherwise. "" when its key cannot be read (a GOST key
+// without the engine) or it cannot be encoded or hashed.
 std::string CertificateHashHex(X509* certificate);
+
+// How a JWT is signed with a key: its "alg" and the digest signed. RS256 for RSA,
+// GOST3410_2012_256 / GOST3410_2012_512 (Streebog of the same size) for GOST R 34.10-2012, as
+// ESIA names them.
+struct JwtAlgorithm {
+  std::string name;
+  const EVP_MD* digest = nullptr;
+  bool gost = false;
+};
+// nullopt for a key of another kind (or a GOST key without the engine).
+std::optional<JwtAlgorithm> JwtAlgorithmOf(const EVP_PKEY* key);
+
+// " (<why GOST is unavailable>)" when EnableGostAlgorithms failed, "" otherwise: what a message
+// about a key that cannot be read adds.
+std::string GostUnavailableSuffix();
 
 }  // namespace parta::auth

@@ -71,8 +71,9 @@ Ptr<EVP_PKEY> NewGostKey() {
   REQUIRE(EVP_PKEY_keygen_init(context.get()) == 1);
   REQUIRE(EVP_PKEY_CTX_ctrl_str(context.get(), "paramset", "A") > 0);
   EVP_PKEY* key = nullptr;
+  const bool made = EVP_PKEY_keygen(context.get(), &key) == 1;
   INFO(OpenSslErrors());
-  REQUIRE(EVP_PKEY_keygen(context.get(), &key) == 1);
+  REQUIRE(made);
   return Ptr<EVP_PKEY>(key);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
-// RSA or GOST R 34.10-2012 key pairs with self-signed certificates for tests of signatures (an ESIA client's
-// client_secret, an identity provider's ID tokens), and the detached CMS signature an ESIA
-// client sends as client_secret. Failures fail the calling test.
+// RSA or GOST R 34.10-2012 key pairs with self-signed certificates for tests of signatures
+// (an ESIA client's client_secret, an identity provider's ID tokens), and the detached CMS
+// signature an ESIA client sends as client_secret. Failures fail the calling test.
 
 #include <string>
 

@@ -55,7 +55,7 @@ std::string CertificateHash(const std::string& der) {
 }  // namespace
 
 PrivateEsia::PrivateEsia(std::string client_id, std::vector<std::string> redirect_uris,
-                         std::string issuer, KeyAlgorithm client_key)
+                         std::string issuer, KeyAlgorithm keys)
     : folder_((std::filesystem::temp_directory_path() /
                absl::StrCat("parta-esia-", absl::BytesToHexString(RandomBytes(6))))
                   .string()),
@@ -68,9 +68,9 @@ PrivateEsia::PrivateEsia(std::string client_id, std::vector<std::string> redirec
          "add_dependencies(<test> parta-esia-emulator)");
   }
   const CertificateFiles client = WriteSelfSignedCertificate(
-      folder_ + "/client", "Parta test client " + client_id_, client_key);
+      folder_ + "/client", "Parta test client " + client_id_, keys);
   const CertificateFiles provider =
-      WriteSelfSignedCertificate(folder_ + "/provider", "ESIA emulator");
+      WriteSelfSignedCertificate(folder_ + "/provider", "ESIA emulator", keys);
   client_key_path_ = client.key_path;
   client_certificate_path_ = client.certificate_path;
   client_certificate_hash_ = CertificateHash(client.certificate_der);

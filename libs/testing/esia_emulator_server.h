@@ -25,11 +25,12 @@ class PrivateEsia {
  public:
   static constexpr char kDefaultIssuer[] = "http://esia-emulator.parta/";
 
-  // Starts the emulator with `client_id` as the one registered system (its key of
-  // `client_key`), `redirect_uris` as its registered redirect URIs and `issuer` in the ID
-  // tokens; waits until it listens.
+  // Starts the emulator with `client_id` as the one registered system, `redirect_uris` as its
+  // registered redirect URIs and `issuer` in the ID tokens; waits until it listens. `keys` is
+  // the algorithm of the system's key and of the emulator's ID token key (GOST as in
+  // production: GOST3410_2012_256 ID tokens).
   PrivateEsia(std::string client_id, std::vector<std::string> redirect_uris,
-              std::string issuer = kDefaultIssuer, KeyAlgorithm client_key = KeyAlgorithm::kRsa);
+              std::string issuer = kDefaultIssuer, KeyAlgorithm keys = KeyAlgorithm::kRsa);
   ~PrivateEsia();  // stops it (SIGTERM, SIGKILL after 5 s) and removes the folder
   PrivateEsia(const PrivateEsia&) = delete;
   PrivateEsia& operator=(const PrivateEsia&) = delete;

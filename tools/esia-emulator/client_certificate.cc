@@ -30,11 +30,13 @@ std::string DerOf(X509* certificate) {
 }  // namespace
 
 ClientCertificate::ClientCertificate(OpenSslPtr<X509> certificate, std::string der)
-    : certificate_(std::move(certificate)), der_(std::move(der)), hash_(auth::CertificateHashHex(certificate_.get())) {}
+    : certificate_(std::move(certificate)),
+      der_(std::move(der)),
+      hash_(auth::CertificateHashHex(certificate_.get())) {}
 
 absl::StatusOr<ClientCertificate> ClientCertificate::Load(const std::string& pem_path) {
   // A system registered with a GOST certificate, as in production, signs with GOST.
-  const absl::Status gost = auth::EnableGostAlgorithms();
+  (void)auth::EnableGostAlgorithms();
   ASSIGN_OR_RETURN(const std::string pem, ReadSmallFile(pem_path));
   OpenSslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   OpenSslPtr<X509> certificate(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
@@ -42,13 +44,18 @@ absl::StatusOr<ClientCertificate> ClientCertificate::Load(const std::string& pem
   if (!certificate) {
     return InvalidArgument(
         "BAD_CERTIFICATE",
-        absl::StrCat(pem_path, " holds no PEM certificate: ", TakeOpenSslErrors(),
-                     gost.ok() ? "" : absl::StrCat(" (", gost.message(), ")")));
+        absl::StrCat(pem_path, " holds no PEM certificate: ", TakeOpenSslErrors()));
   }
   std::string der = DerOf(certificate.get());
   if (der.empty()) {
     return InvalidArgument("BAD_CERTIFICATE",
                            absl::StrCat("cannot encode the certificate in ", pem_path));
+  }
+  // A GOST certificate parses without the engine, but its key cannot be read.
+  if (auth::CertificateHashHex(certificate.get()).empty()) {
+    return InvalidArgument("BAD_CERTIFICATE",
+                           absl::StrCat("cannot read the key of the certificate in ", pem_path,
+                                        auth::GostUnavailableSuffix()));
   }
   return ClientCertificate(std::move(certificate), std::move(der));
 }

@@ -1,5 +1,6 @@
 #include "services/identity/esia/id_token.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/auth/gost.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/text/json_nesting.h"
@@ -19,6 +21,7 @@ using nlohmann::json;
 
 struct IdTokenVerifier::Key {
   EVP_PKEY* key = nullptr;
+  auth::JwtAlgorithm algorithm;  // the one its tokens must name
   ~Key() { EVP_PKEY_free(key); }
 };
 
@@ -60,6 +63,8 @@ IdTokenVerifier::~IdTokenVerifier() = default;
 
 absl::StatusOr<std::unique_ptr<IdTokenVerifier>> IdTokenVerifier::FromCertificateFile(
     const std::string& cert_file) {
+  // The real provider's certificate is GOST: read only with the engine loaded.
+  (void)auth::EnableGostAlgorithms();
   X509* certificate = nullptr;
   if (BIO* in = BIO_new_file(cert_file.c_str(), "r")) {
     certificate = PEM_read_bio_X509(in, nullptr, nullptr, nullptr);
@@ -72,9 +77,15 @@ absl::StatusOr<std::unique_ptr<IdTokenVerifier>> IdTokenVerifier::FromCertificat
   auto key = std::make_unique<Key>();
   key->key = X509_get_pubkey(certificate);
   X509_free(certificate);
-  if (key->key == nullptr || EVP_PKEY_base_id(key->key) != EVP_PKEY_RSA) {
-    return InvalidArgument("ESIA_KEYS", "the provider's certificate holds no RSA key");
+  std::optional<auth::JwtAlgorithm> algorithm = auth::JwtAlgorithmOf(key->key);
+  if (!algorithm) {
+    ERR_clear_error();
+    return InvalidArgument(
+        "ESIA_KEYS", absl::StrCat("the provider's certificate holds no RSA or GOST R 34.10-2012 "
+                                  "key",
+                                  auth::GostUnavailableSuffix()));
   }
+  key->algorithm = *std::move(algorithm);
   return std::unique_ptr<IdTokenVerifier>(new IdTokenVerifier(std::move(key)));
 }
 
@@ -88,6 +99,20 @@ absl::StatusOr<IdTokenClaims> IdTokenVerifier::Verify(absl::string_view token,
   }
 }
 
+bool IdTokenVerifier::VerifySignature(absl::string_view signed_part,
+                                      absl::string_view signature) const {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  const bool valid =
+      context != nullptr &&
+      EVP_DigestVerifyInit(context, nullptr, key_->algorithm.digest, nullptr, key_->key) == 1 &&
+      EVP_DigestVerify(
+          context, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+          reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()) == 1;
+  EVP_MD_CTX_free(context);
+  ERR_clear_error();
+  return valid;
+}
+
 absl::StatusOr<IdTokenClaims> IdTokenVerifier::Check(absl::string_view token,
                                                      const IdTokenExpectations& expected) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
@@ -96,17 +121,19 @@ absl::StatusOr<IdTokenClaims> IdTokenVerifier::Check(absl::string_view token,
   std::optional<json> claims = JsonPart(parts[1]);
   std::optional<std::string> signature = Base64UrlDecode(parts[2]);
   if (!header || !claims || !signature) return Bad("not a JWT");
-  if (StringClaim(*header, "alg") != "RS256") return Bad("an algorithm other than RS256");
+  // The algorithm is the provider key's, whatever the token says it is.
+  if (StringClaim(*header, "alg") != key_->algorithm.name) {
+    return Bad(absl::StrCat("an algorithm other than ", key_->algorithm.name));
+  }
 
   const std::string signed_part = absl::StrCat(parts[0], ".", parts[1]);
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  const bool valid =
-      context != nullptr &&
-      EVP_DigestVerifyInit(context, nullptr, EVP_sha256(), nullptr, key_->key) == 1 &&
-      EVP_DigestVerify(
-          context, reinterpret_cast<const unsigned char*>(signature->data()), signature->size(),
-          reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()) == 1;
-  EVP_MD_CTX_free(context);
+  // A GOST signature is accepted in OpenSSL's byte order (s then r, big-endian) or reversed
+  // (the little-endian order of CryptoPro's CSP): both are the one signature, and neither can
+  // be made without the provider's key.
+  bool valid = VerifySignature(signed_part, *signature);
+  if (!valid && key_->algorithm.gost) {
+    valid = VerifySignature(signed_part, std::string(signature->rbegin(), signature->rend()));
+  }
   if (!valid) return Bad("the signature does not verify with the provider's key");
 
   if (StringClaim(*claims, "iss") != expected.issuer) return Bad("another issuer");

@@ -1,8 +1,9 @@
 #pragma once
 
-// Checks an ID token from ESIA: a JWT signed RS256 with the provider's key (its certificate from a
-// file), from the expected issuer, for this system (audience: the client id), within its times
-// (allowing the provider's clock skew), carrying the nonce this sign-in sent.
+// Checks an ID token from ESIA: a JWT signed with the provider's key (its certificate from a
+// file): GOST3410_2012_256 (or _512) with a GOST R 34.10-2012 key as in production, RS256
+// with an RSA key; from the expected issuer, for this system (audience: the client id),
+// within its times (allowing the provider's clock skew), carrying the nonce this sign-in sent.
 
 #include <memory>
 #include <string>
@@ -29,15 +30,16 @@ struct IdTokenExpectations {
 
 class IdTokenVerifier {
  public:
-  // Reads the provider's PEM certificate. INVALID_ARGUMENT ESIA_KEYS when it cannot.
+  // Reads the provider's PEM certificate (RSA or GOST R 34.10-2012). INVALID_ARGUMENT ESIA_KEYS
+  // when it cannot.
   static absl::StatusOr<std::unique_ptr<IdTokenVerifier>> FromCertificateFile(
       const std::string& cert_file);
   ~IdTokenVerifier();
   IdTokenVerifier(const IdTokenVerifier&) = delete;
   IdTokenVerifier& operator=(const IdTokenVerifier&) = delete;
 
-  // UNAVAILABLE ESIA_BAD_RESPONSE, naming what failed: the form, the algorithm (RS256 only), the
-  // signature, the issuer, the audience, the times, the nonce, the subject.
+  // UNAVAILABLE ESIA_BAD_RESPONSE, naming what failed: the form, the algorithm (the provider
+  // key's only), the signature, the issuer, the audience, the times, the nonce, the subject.
   absl::StatusOr<IdTokenClaims> Verify(absl::string_view token,
                                        const IdTokenExpectations& expected) const;
 
@@ -46,6 +48,7 @@ class IdTokenVerifier {
   explicit IdTokenVerifier(std::unique_ptr<Key> key);
   absl::StatusOr<IdTokenClaims> Check(absl::string_view token,
                                       const IdTokenExpectations& expected) const;
+  bool VerifySignature(absl::string_view signed_part, absl::string_view signature) const;
   std::unique_ptr<Key> key_;
 };
 

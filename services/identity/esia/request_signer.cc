@@ -37,15 +37,15 @@ RequestSigner::~RequestSigner() = default;
 absl::StatusOr<std::unique_ptr<RequestSigner>> RequestSigner::FromFiles(
     const std::string& key_file, const std::string& cert_file) {
   // GOST keys are read only with the engine loaded; RSA keys need nothing.
-  const absl::Status gost = auth::EnableGostAlgorithms();
+  (void)auth::EnableGostAlgorithms();
   auto keys = std::make_unique<Keys>();
   if (BIO* in = BIO_new_file(key_file.c_str(), "r")) {
     keys->key = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
     BIO_free(in);
   }
   if (keys->key == nullptr) {
-    return BadKeys(absl::StrCat("cannot read the key in ", key_file,
-                                gost.ok() ? "" : absl::StrCat(" (", gost.message(), ")")));
+    return BadKeys(
+        absl::StrCat("cannot read the key in ", key_file, auth::GostUnavailableSuffix()));
   }
   if (BIO* in = BIO_new_file(cert_file.c_str(), "r")) {
     keys->certificate = PEM_read_bio_X509(in, nullptr, nullptr, nullptr);

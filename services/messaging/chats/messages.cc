@@ -65,11 +65,16 @@ std::string RequestHash(const v1::PostCallNoticeRequest& req) {
 }
 
 // The same for journal notices, without what the request may carry but is not used (the notice's
-// output-only source and journal id, a pupil of a notice to a class's chat).
+// output-only source and journal id, a pupil of a notice to a class's chat) or what does not
+// name the chat of a notice to a family (the pupil's class, which may change between retries).
 std::string RequestHash(const v1::PostJournalNoticeRequest& req) {
   v1::PostJournalNoticeRequest asked = req;
   asked.clear_journal_id();
-  if (asked.audience() != v1::JOURNAL_AUDIENCE_FAMILY) asked.clear_pupil_id();
+  if (asked.audience() == v1::JOURNAL_AUDIENCE_FAMILY) {
+    asked.clear_class_id();
+  } else {
+    asked.clear_pupil_id();
+  }
   asked.mutable_notice()->clear_source();
   asked.mutable_notice()->clear_journal_id();
   return Sha256(asked.GetTypeName() + '\0' + asked.SerializeAsString());

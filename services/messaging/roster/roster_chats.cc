@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
@@ -338,19 +339,37 @@ void RosterChats::SyncClassesOfStudent(pqxx::transaction_base& tx, const std::st
   }
 }
 
-void RosterChats::SyncFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
-                                 const std::string& student_id) {
+namespace {
+
+// The family chat of the pupil in the school, if there is one, locked; its members are then
+// changed by one transaction at a time: a notice making the chat and the feed applying a parent
+// link each see the other's work (the advisory lock is taken before either reads).
+std::optional<ChatAccess> LockFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
+                                         const std::string& pupil_id) {
+  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                 absl::StrCat("family/", school_id, "/", pupil_id));
   pqxx::result found = tx.exec_params(
       "SELECT id::text FROM chats WHERE school_id = $1 AND pupil_id = $2 AND kind = 'family'",
-      school_id, student_id);
-  if (found.empty()) return;
-  std::optional<ChatAccess> access = LockChat(tx, found[0][0].as<std::string>(), kNobody);
-  if (!access) return;
+      school_id, pupil_id);
+  if (found.empty()) return std::nullopt;
+  return LockChat(tx, found[0][0].as<std::string>(), kNobody);
+}
+
+}  // namespace
+
+void RosterChats::ReconcileFamily(pqxx::transaction_base& tx, Chat& chat,
+                                  const std::string& school_id, const std::string& pupil_id) {
   const std::vector<std::string> parents = Column(
       tx.exec_params("SELECT parent_id::text FROM roster_parents "
                      "WHERE school_id = $1 AND student_id = $2",
-                     school_id, student_id));
-  Reconcile(tx, access->chat, MembersOfFamilyChat(parents), ids_, clock_.Now());
+                     school_id, pupil_id));
+  Reconcile(tx, chat, MembersOfFamilyChat(parents), ids_, clock_.Now());
+}
+
+void RosterChats::SyncFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
+                                 const std::string& student_id) {
+  std::optional<ChatAccess> access = LockFamilyChat(tx, school_id, student_id);
+  if (access) ReconcileFamily(tx, access->chat, school_id, student_id);
 }
 
 absl::StatusOr<std::string> RosterChats::OpenFamilyChat(pqxx::transaction_base& tx,
@@ -363,22 +382,23 @@ absl::StatusOr<std::string> RosterChats::OpenFamilyChat(pqxx::transaction_base& 
           .empty()) {
     return NotFound("PUPIL_NOT_FOUND", "the school's class has no such pupil");
   }
-  ChatSettings settings;
-  settings.newcomer_history = NewcomerHistory::kAll;  // a parent linked later reads it all
-  const absl::Time now = clock_.Now();
-  pqxx::result made = tx.exec_params(
-      "INSERT INTO chats (id, school_id, kind, pupil_id, title, settings, created_at, "
-      "updated_at) VALUES ($1, $2, 'family', $3, $4, $5, " PARTA_PG_TS("$6") ", " PARTA_PG_TS(
-          "$6") ") ON CONFLICT (school_id, pupil_id) WHERE kind = 'family' DO NOTHING "
-                "RETURNING id::text",
-      ids_.NewId(), school_id, pupil_id, std::string(kFamilyChatTitle),
-      pqxx::binarystring(StoredSettings(settings)), pg::ToMicros(now));
-  // A chat made now starts with the pupil's parents; one made before is kept by the events.
-  if (!made.empty()) SyncFamilyChat(tx, school_id, pupil_id);
-  pqxx::result found = tx.exec_params(
-      "SELECT id::text FROM chats WHERE school_id = $1 AND pupil_id = $2 AND kind = 'family'",
-      school_id, pupil_id);
-  return found[0][0].as<std::string>();
+  std::optional<ChatAccess> access = LockFamilyChat(tx, school_id, pupil_id);
+  if (!access) {
+    ChatSettings settings;
+    settings.newcomer_history = NewcomerHistory::kAll;  // a parent linked later reads it all
+    const absl::Time now = clock_.Now();
+    const std::string chat_id = ids_.NewId();
+    tx.exec_params(
+        "INSERT INTO chats (id, school_id, kind, pupil_id, title, settings, created_at, "
+        "updated_at) VALUES ($1, $2, 'family', $3, $4, $5, " PARTA_PG_TS("$6") ", " PARTA_PG_TS(
+            "$6") ")",
+        chat_id, school_id, pupil_id, std::string(kFamilyChatTitle),
+        pqxx::binarystring(StoredSettings(settings)), pg::ToMicros(now));
+    access = LockChat(tx, chat_id, kNobody);
+  }
+  // Brought to the mirror at every notice: cheap for a family, and never stale.
+  ReconcileFamily(tx, access->chat, school_id, pupil_id);
+  return access->chat.id;
 }
 
 void RosterChats::LeaveIfGone(pqxx::transaction_base& tx, const std::string& school_id,

@@ -26,6 +26,7 @@
 #include "libs/core/clock.h"
 #include "libs/core/random.h"
 #include "parta/directory/v1/directory.pb.h"
+#include "services/messaging/domain/model.h"
 
 namespace parta::messaging {
 
@@ -38,8 +39,9 @@ class RosterChats {
   absl::Status Apply(pqxx::transaction_base& tx, const directory::v1::DirectoryEvent& event);
 
   // The family chat of `pupil_id` in the school, made the first time (title «Дневник», every
-  // newcomer sees its whole history) and brought to the mirror's parents of the pupil; its id.
-  // NOT_FOUND PUPIL_NOT_FOUND when the mirror has no such pupil in `class_id` of the school.
+  // newcomer sees its whole history) and brought to the mirror's parents of the pupil; its
+  // id. NOT_FOUND PUPIL_NOT_FOUND when the mirror has no such pupil in `class_id` of the
+  // school.
   absl::StatusOr<std::string> OpenFamilyChat(pqxx::transaction_base& tx,
                                              const std::string& school_id,
                                              const std::string& class_id,
@@ -61,6 +63,8 @@ class RosterChats {
   // Brings the student's family chat in the school, if he has one, to his parents there.
   void SyncFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
                       const std::string& student_id);
+  void ReconcileFamily(pqxx::transaction_base& tx, Chat& chat, const std::string& school_id,
+                       const std::string& pupil_id);
   // Takes the person out of the school's groups and direct chats if he holds no role there.
   void LeaveIfGone(pqxx::transaction_base& tx, const std::string& school_id,
                    const std::string& user_id);

@@ -194,7 +194,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "A system registered with a GOST certificate signs its requests with GOST, as in production",
+    "With GOST keys as in production, requests are signed and ID tokens checked in GOST",
     "[identity][api][esia]") {
   PrivateEsia esia(kClientId, {kRedirect}, PrivateEsia::kDefaultIssuer,
                    parta::testing::KeyAlgorithm::kGost);
@@ -207,7 +207,7 @@ TEST_CASE(
   CHECK(QueryOf(started.authorization_url()).at("client_certificate_hash") ==
         esia.client_certificate_hash());
   // The emulator checks the GOST client_secret of the authorisation request and of the code
-  // exchange: the whole sign-in goes through.
+  // exchange, and signs its ID token GOST3410_2012_256: the whole sign-in goes through.
   const v1::CompleteEsiaSignInResponse done = SignIn(*f, esia, "ivanov");
   CHECK(done.created());
   CHECK(done.account().verification_level() == v1::VERIFICATION_LEVEL_GOVERNMENT_VERIFIED);

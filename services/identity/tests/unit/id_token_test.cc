@@ -26,11 +26,14 @@ constexpr char kNonce[] = "n-0S6_WzA2Mj";
 
 // A provider key pair in a fresh folder, its signer and the verifier of its certificate.
 struct Provider {
+  explicit Provider(parta::testing::KeyAlgorithm algorithm = parta::testing::KeyAlgorithm::kRsa)
+      : files(parta::testing::WriteSelfSignedCertificate(folder, "ESIA", algorithm)) {}
+  ~Provider() { std::filesystem::remove_all(folder); }
+
   std::string folder = (std::filesystem::temp_directory_path() /
                         absl::StrCat("parta-id-token-", absl::BytesToHexString(RandomBytes(6))))
                            .string();
-  parta::testing::CertificateFiles files = parta::testing::WriteSelfSignedCertificate(folder);
-  ~Provider() { std::filesystem::remove_all(folder); }
+  parta::testing::CertificateFiles files;
 
   std::string Sign(const json& claims) const {
     auto signer = esia_emulator::IdTokenSigner::Load(files.key_path);
@@ -141,6 +144,37 @@ TEST_CASE("ID tokens that are not RS256 JWTs by the provider's key are refused, 
       *verifier,
       good.substr(0, good.find('.') + 1) + Base64UrlEncode(deep) + good.substr(good.rfind('.')),
       "not a JWT");
+}
+
+TEST_CASE("ID tokens of a GOST provider are GOST3410_2012_256, in either byte order",
+          "[esia][unit]") {
+  Provider provider(parta::testing::KeyAlgorithm::kGost);
+  const auto verifier = provider.Verifier();
+  const std::string good = provider.Sign(GoodClaims());
+  auto claims = verifier->Verify(good, Expected());
+  INFO(claims.status().ToString());
+  REQUIRE(claims.ok());
+  CHECK(claims->oid == "1000000001");
+  std::optional<json> header = json::parse(*Base64UrlDecode(good.substr(0, good.find('.'))));
+  CHECK((*header)["alg"] == "GOST3410_2012_256");
+
+  // The signature reversed (CryptoPro's little-endian order) is the same signature.
+  const std::string signing_input = good.substr(0, good.rfind('.'));
+  std::string signature = *Base64UrlDecode(good.substr(good.rfind('.') + 1));
+  const std::string reversed(signature.rbegin(), signature.rend());
+  CHECK(verifier->Verify(signing_input + "." + Base64UrlEncode(reversed), Expected()).ok());
+  // Any other change of it is not.
+  signature[5] = static_cast<char>(signature[5] ^ 0x01);
+  CheckRefused(*verifier, signing_input + "." + Base64UrlEncode(signature), "signature");
+
+  // Another GOST key, an RSA key, or a header that names another algorithm: refused.
+  CheckRefused(*verifier, Provider(parta::testing::KeyAlgorithm::kGost).Sign(GoodClaims()),
+               "signature");
+  CheckRefused(*verifier, Provider().Sign(GoodClaims()), "GOST3410_2012_256");
+  const std::string rest = good.substr(good.find('.'));
+  CheckRefused(*verifier, Base64UrlEncode(R"({"alg":"RS256"})") + rest, "GOST3410_2012_256");
+  // And an RSA provider takes no GOST token.
+  CheckRefused(*Provider().Verifier(), good, "RS256");
 }
 
 }  // namespace

@@ -93,7 +93,8 @@ void ChecksOut(KeyAlgorithm algorithm, int digest_nid) {
   auto signer = RequestSigner::FromFiles(files.key_path, files.certificate_path);
   INFO(signer.status().message());
   REQUIRE(signer.ok());
-  CHECK((*signer)->certificate_hash() == HexDigest(files.certificate_der, EVP_get_digestbynid(digest_nid)));
+  CHECK((*signer)->certificate_hash() ==
+        HexDigest(files.certificate_der, EVP_get_digestbynid(digest_nid)));
 
   auto secret = (*signer)->Sign(kSigned);
   REQUIRE(secret.ok());
