@@ -288,9 +288,9 @@ int BenchEsiaSignIn(const Settings& settings) {
   report.AddRatio("sign-ins per second vs GOST signatures per second",
                   "parta sign-in round trip", kReference, 0);
   report.AddNote(absl::StrCat(
-      "a sign-in makes three GOST R 34.10-2012 signatures and three verifications (two of each "
-      "by identity, one by the emulator, on the same 2 cores): their work alone would allow "
-      "about ",
+      "a sign-in makes three GOST R 34.10-2012 signatures and three verifications (identity "
+      "signs two requests and verifies the ID token, the emulator the other way round, on the "
+      "same 2 cores): their work alone would allow about ",
       static_cast<int>(crypto_limit), " sign-ins/s; the rest of the round trip is HTTP, gRPC "
       "and identity's writes"));
   report.Print();
