@@ -445,7 +445,10 @@ absl::StatusOr<Response> Client::Exchange(Message& request, bool head, absl::Tim
       if (exchange.error == bhttp::error::body_limit) {
         return Failure(absl::StatusCode::kInternal, "BAD_RESPONSE", "the answer is too long");
       }
-      if (exchange.stage == Stage::kHandshake) {
+      // A handshake TLS itself refused (the certificate, the protocol); a connection that
+      // merely dropped during it is unavailable like any other.
+      if (exchange.stage == Stage::kHandshake &&
+          (verified != X509_V_OK || exchange.error.category() == asio::error::get_ssl_category())) {
         return Failure(
             absl::StatusCode::kUnavailable, "TLS",
             absl::StrCat("TLS handshake: ", exchange.error.message(),

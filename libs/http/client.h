@@ -12,7 +12,8 @@
 //                                       (or https://…, where the caller accepts it)
 // <P>_BAD_CA_FILE    INVALID_ARGUMENT   the trusted certificates for TLS cannot be read
 // <P>_UNAVAILABLE    UNAVAILABLE        the server cannot be reached or dropped the connection
-// <P>_TLS            UNAVAILABLE        no TLS session with the server: its certificate is not
+//                                       (also during a TLS handshake)
+// <P>_TLS            UNAVAILABLE        TLS refused the session: the server's certificate is not
 //                                       from a trusted CA, names another host or has expired,
 //                                       or the server does not speak TLS 1.2 or later
 // <P>_TIMEOUT        DEADLINE_EXCEEDED  no answer in time

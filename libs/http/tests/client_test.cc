@@ -483,6 +483,22 @@ TEST_CASE("A TLS handshake runs into the request's deadline and is cut by Shutdo
   close(second);
 }
 
+TEST_CASE("A server that drops the connection during the handshake is UNAVAILABLE, not TLS",
+          "[http][integration]") {
+  TempFolder folder;
+  const std::string ca_file = folder.WritePem("ca.pem", MakeCa("Parta test CA"));
+  RawServer server;
+  std::thread drop([&] { close(server.Accept()); });
+  auto client = Client::Create("127.0.0.1", server.port(),
+                               {.tls = {.enabled = true, .ca_file = ca_file}});
+  REQUIRE_OK(client);
+  auto dropped = (*client)->Get("/esia", absl::Seconds(10));
+  drop.join();
+  INFO(dropped.status().message());
+  CHECK_STATUS(dropped, kUnavailable, "HTTP_UNAVAILABLE");
+  CHECK(absl::StrContains(dropped.status().message(), "TLS handshake"));
+}
+
 TEST_CASE("A CA file that cannot be read is refused at once", "[http][unit]") {
   TempFolder folder;
   for (const std::string& ca_file :
