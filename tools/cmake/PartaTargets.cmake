@@ -28,15 +28,20 @@ endfunction()
 
 # LABELS is the tier: unit, api, integration or e2e. ctest -L <tier> runs one tier.
 # RESOURCE_LOCK names something its test cases must not share with other tests running at the
-# same time (a browser: two of them at once starve each other on a small machine).
+# same time (a browser: two of them at once starve each other on a small machine). RUN_SERIAL
+# runs each of its test cases with no other test beside it (four Chromium pages and Janus need
+# the whole of a one-core machine).
 function(parta_cc_test name)
-  cmake_parse_arguments(ARG "" "RESOURCE_LOCK" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "RUN_SERIAL" "RESOURCE_LOCK" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   _parta_own_code(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
   set(properties LABELS "${ARG_LABELS}")
   if(ARG_RESOURCE_LOCK)
     list(APPEND properties RESOURCE_LOCK "${ARG_RESOURCE_LOCK}")
+  endif()
+  if(ARG_RUN_SERIAL)
+    list(APPEND properties RUN_SERIAL TRUE)
   endif()
   # -w NoTests: a test name that matches nothing fails instead of passing silently.
   catch_discover_tests(${name} TEST_PREFIX "${name}: " EXTRA_ARGS -w NoTests
