@@ -66,4 +66,14 @@ absl::StatusOr<CertificateFacts> ReadPemCertificate(absl::string_view pem) {
       .not_after = absl::FromTM(expiry, absl::UTCTimeZone())};
 }
 
+std::string TakeOpenSslErrors() {
+  std::string text;
+  while (const unsigned long error = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(error, buffer, sizeof buffer);
+    text += std::string(text.empty() ? "" : "; ") + buffer;
+  }
+  return text.empty() ? "no details from OpenSSL" : text;
+}
+
 }  // namespace parta::auth

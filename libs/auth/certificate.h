@@ -21,4 +21,7 @@ struct CertificateFacts {
 // `INVALID_CERTIFICATE` otherwise.
 absl::StatusOr<CertificateFacts> ReadPemCertificate(absl::string_view pem);
 
+// The reasons queued by the last failed OpenSSL calls, joined with "; " (the queue is emptied).
+std::string TakeOpenSslErrors();
+
 }  // namespace parta::auth

@@ -10,20 +10,11 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "libs/auth/certificate.h"
 #include "libs/core/status.h"
 
 namespace parta::auth {
 namespace {
-
-std::string OpenSslErrors() {
-  std::string errors;
-  while (const unsigned long code = ERR_get_error()) {
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
-    absl::StrAppend(&errors, errors.empty() ? "" : "; ", text);
-  }
-  return errors;
-}
 
 absl::Status LoadEngine() {
   ENGINE_load_builtin_engines();
@@ -32,7 +23,7 @@ absl::Status LoadEngine() {
     return FailedPrecondition(
         "GOST_UNAVAILABLE",
         absl::StrCat("OpenSSL's GOST engine is not installed (libengine-gost-openssl): ",
-                     OpenSslErrors()));
+                     TakeOpenSslErrors()));
   }
   // The functional reference ENGINE_init takes is kept for the life of the process.
   const bool started = ENGINE_init(engine) == 1;
@@ -46,9 +37,20 @@ absl::Status LoadEngine() {
   if (!registered) {
     return FailedPrecondition("GOST_UNAVAILABLE",
                               absl::StrCat("OpenSSL's GOST engine does not start: ",
-                                           OpenSslErrors()));
+                                           TakeOpenSslErrors()));
   }
   return absl::OkStatus();
+}
+
+// Whether `certificate`'s public key is a GOST R 34.10-2012 key (256 or 512 bits).
+bool HasGostKey(X509* certificate) {
+  const EVP_PKEY* key = X509_get0_pubkey(certificate);
+  if (key == nullptr) {
+    ERR_clear_error();
+    return false;
+  }
+  const int id = EVP_PKEY_get_id(key);
+  return id == NID_id_GostR3410_2012_256 || id == NID_id_GostR3410_2012_512;
 }
 
 }  // namespace
@@ -61,16 +63,6 @@ absl::Status EnableGostAlgorithms() {
 std::string GostUnavailableSuffix() {
   const absl::Status gost = EnableGostAlgorithms();
   return gost.ok() ? "" : absl::StrCat(" (", gost.message(), ")");
-}
-
-bool HasGostKey(X509* certificate) {
-  const EVP_PKEY* key = X509_get0_pubkey(certificate);
-  if (key == nullptr) {
-    ERR_clear_error();
-    return false;
-  }
-  const int id = EVP_PKEY_get_id(key);
-  return id == NID_id_GostR3410_2012_256 || id == NID_id_GostR3410_2012_512;
 }
 
 std::optional<JwtAlgorithm> JwtAlgorithmOf(const EVP_PKEY* key) {

@@ -20,9 +20,6 @@ namespace parta::auth {
 // not installed or does not start.
 absl::Status EnableGostAlgorithms();
 
-// Whether `certificate`'s public key is a GOST R 34.10-2012 key (256 or 512 bits).
-bool HasGostKey(X509* certificate);
-
 // The lower-case hex digest of `certificate`'s DER under the digest of its key's family:
 // Streebog-256 for a GOST key, SHA-256 otherwise. "" when its key cannot be read (a GOST key
 // without the engine) or it cannot be encoded or hashed.

@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "libs/auth/certificate.h"
 #include "libs/auth/gost.h"
 #include "libs/core/random.h"
 
@@ -28,16 +29,6 @@ struct Free {
 };
 template <class T>
 using Ptr = std::unique_ptr<T, Free>;
-
-std::string OpenSslErrors() {
-  std::string text;
-  while (const unsigned long error = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(error, buffer, sizeof buffer);
-    text += std::string(text.empty() ? "" : "; ") + buffer;
-  }
-  return text;
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -72,7 +63,7 @@ Ptr<EVP_PKEY> NewGostKey() {
   REQUIRE(EVP_PKEY_CTX_ctrl_str(context.get(), "paramset", "A") > 0);
   EVP_PKEY* key = nullptr;
   const bool made = EVP_PKEY_keygen(context.get(), &key) == 1;
-  INFO(OpenSslErrors());
+  INFO(auth::TakeOpenSslErrors());
   REQUIRE(made);
   return Ptr<EVP_PKEY>(key);
 }
@@ -85,7 +76,7 @@ CertificateFiles WriteSelfSignedCertificate(const std::string& folder,
   std::filesystem::create_directories(folder);
   const bool gost = algorithm == KeyAlgorithm::kGost;
   Ptr<EVP_PKEY> key = gost ? NewGostKey() : Ptr<EVP_PKEY>(EVP_RSA_gen(2048));
-  INFO(OpenSslErrors());
+  INFO(auth::TakeOpenSslErrors());
   REQUIRE(key);
 
   Ptr<X509> certificate(X509_new());
@@ -143,7 +134,7 @@ std::string SignDetachedCms(const std::string& key_pem_path, const std::string& 
   REQUIRE(cert_bio);
   Ptr<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   Ptr<X509> certificate(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
-  INFO(OpenSslErrors());
+  INFO(auth::TakeOpenSslErrors());
   REQUIRE(key);
   REQUIRE(certificate);
 
@@ -151,7 +142,7 @@ std::string SignDetachedCms(const std::string& key_pem_path, const std::string& 
   REQUIRE(content);
   Ptr<CMS_ContentInfo> cms(
       CMS_sign(certificate.get(), key.get(), nullptr, content.get(), CMS_DETACHED | CMS_BINARY));
-  INFO(OpenSslErrors());
+  INFO(auth::TakeOpenSslErrors());
   REQUIRE(cms);
   Ptr<BIO> der(BIO_new(BIO_s_mem()));
   REQUIRE(der);

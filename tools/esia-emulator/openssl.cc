@@ -1,6 +1,5 @@
 #include "tools/esia-emulator/openssl.h"
 
-#include <openssl/err.h>
 #include <openssl/sha.h>
 
 #include <fstream>
@@ -11,16 +10,6 @@
 #include "libs/core/status.h"
 
 namespace parta::esia_emulator {
-
-std::string TakeOpenSslErrors() {
-  std::string text;
-  while (const unsigned long error = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(error, buffer, sizeof buffer);
-    absl::StrAppend(&text, text.empty() ? "" : "; ", buffer);
-  }
-  return text.empty() ? "no details from OpenSSL" : text;
-}
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "libs/auth/certificate.h"
 
 namespace parta::esia_emulator {
 
@@ -28,8 +29,8 @@ struct OpenSslFree {
 template <class T>
 using OpenSslPtr = std::unique_ptr<T, OpenSslFree>;
 
-// The reasons queued by the last failed OpenSSL calls, joined with "; " (the queue is emptied).
-std::string TakeOpenSslErrors();
+// The reasons queued by the last failed OpenSSL calls (libs/auth).
+using auth::TakeOpenSslErrors;
 
 // The whole content of a (small) file; NOT_FOUND when it cannot be read.
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path);

@@ -3,7 +3,6 @@
 #include <map>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 #include "libs/pg/time.h"
 #include "services/messaging/chats/chat_log.h"
@@ -346,8 +345,10 @@ namespace {
 // link each see the other's work (the advisory lock is taken before either reads).
 std::optional<ChatAccess> LockFamilyChat(pqxx::transaction_base& tx, const std::string& school_id,
                                          const std::string& pupil_id) {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                 absl::StrCat("family/", school_id, "/", pupil_id));
+  // Keyed by the ids as Postgres writes them, whatever case the caller's ids came in.
+  tx.exec_params(
+      "SELECT pg_advisory_xact_lock(hashtextextended('family/' || $1::uuid || '/' || $2::uuid, 0))",
+      school_id, pupil_id);
   pqxx::result found = tx.exec_params(
       "SELECT id::text FROM chats WHERE school_id = $1 AND pupil_id = $2 AND kind = 'family'",
       school_id, pupil_id);
