@@ -1,7 +1,10 @@
 #include "services/identity/identity_app.h"
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "libs/core/log.h"
@@ -11,6 +14,7 @@
 #include "services/identity/adapters/event_publisher.h"
 #include "services/identity/adapters/master_key.h"
 #include "services/identity/adapters/pg_store.h"
+#include "services/identity/adapters/sms_file_sender.h"
 #include "services/identity/api/identity_grpc.h"
 
 #ifndef PARTA_IDENTITY_MIGRATIONS_DIR
@@ -105,7 +109,46 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
     esia.ca_file = env.String("PARTA_ESIA_CA_FILE", "");
     config.esia = std::move(esia);
   }
+  PasswordResetPolicy& reset = identity.password_reset;
+  reset.code_ttl = env.Duration("PARTA_IDENTITY_RESET_CODE_TTL", reset.code_ttl);
+  reset.min_interval = env.Duration("PARTA_IDENTITY_RESET_MIN_INTERVAL", reset.min_interval);
+  reset.per_window =
+      static_cast<int>(env.Int("PARTA_IDENTITY_RESET_PER_HOUR", reset.per_window, 1, 1000));
+  reset.address_burst = static_cast<double>(
+      env.Int("PARTA_IDENTITY_RESET_ADDRESS_BURST", 30, 1, 1'000'000));
+  identity.audit_retention =
+      env.Duration("PARTA_IDENTITY_AUDIT_RETENTION", identity.audit_retention);
+  config.message_poll_interval =
+      env.Duration("PARTA_IDENTITY_MESSAGE_POLL_INTERVAL", config.message_poll_interval);
+  std::string smtp_password_file;
+  if (std::string url = env.String("PARTA_SMTP_URL", ""); !url.empty()) {
+    SmtpSettings smtp;
+    smtp.url = std::move(url);
+    smtp.from = env.RequiredString("PARTA_SMTP_FROM");
+    smtp.from_name = env.String("PARTA_SMTP_FROM_NAME", smtp.from_name);
+    smtp.username = env.String("PARTA_SMTP_USERNAME", "");
+    smtp_password_file = env.String("PARTA_SMTP_PASSWORD_FILE", "");
+    smtp.ca_file = env.String("PARTA_SMTP_CA_FILE", "");
+    smtp.allow_plain = env.Bool("PARTA_SMTP_ALLOW_PLAIN", false);
+    smtp.timeout = env.Duration("PARTA_SMTP_TIMEOUT", smtp.timeout);
+    config.smtp = std::move(smtp);
+  }
+  if (std::string provider = env.String("PARTA_SMS_PROVIDER", ""); provider == "file") {
+    config.sms_file = env.RequiredString("PARTA_SMS_FILE");
+  } else if (!provider.empty()) {
+    return InvalidArgument("SMS_CONFIG",
+                           "PARTA_SMS_PROVIDER is `file` (development) or not set (no SMS)");
+  }
   RETURN_IF_ERROR(env.Validate());
+  if (!smtp_password_file.empty()) {
+    std::ifstream in(smtp_password_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      return InvalidArgument("SMTP_CONFIG", "cannot read PARTA_SMTP_PASSWORD_FILE");
+    }
+    config.smtp->password = std::string(absl::StripTrailingAsciiWhitespace(text.str()));
+  }
   ASSIGN_OR_RETURN(config.trusted_proxies, grpc::TrustedProxiesFromEnvironment(env));
   ASSIGN_OR_RETURN(config.master_key, MasterKey::FromFile(key_file));
   return config;
@@ -122,6 +165,9 @@ struct IdentityApp::Parts {
   std::unique_ptr<RefreshTokenCodec> refresh_tokens;
   std::unique_ptr<auth::PasswordHasher> hasher;
   std::unique_ptr<esia::EsiaClient> esia;
+  std::unique_ptr<SmtpSender> email;
+  std::unique_ptr<SmsFileSender> sms;
+  std::unique_ptr<MessageDelivery> delivery;
   std::unique_ptr<Identity> identity;
   std::unique_ptr<PasswordQueue> passwords;
   std::unique_ptr<IdentityGrpcService> service;
@@ -167,9 +213,26 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
   if (config.esia) {
     ASSIGN_OR_RETURN(parts->esia, esia::EsiaClient::Open(*config.esia));
   }
+  IdentitySettings settings = config.identity;
+  if (config.smtp) {
+    ASSIGN_OR_RETURN(parts->email, SmtpSender::Create(*config.smtp));
+    settings.password_reset.email = true;
+  }
+  if (!config.sms_file.empty()) {
+    ASSIGN_OR_RETURN(parts->sms, SmsFileSender::Create(config.sms_file));
+    settings.password_reset.sms = true;
+  }
+  parts->delivery = std::make_unique<MessageDelivery>(*parts->store, parts->email.get(),
+                                                      parts->sms.get(), clock);
+  MessageDelivery* delivery = parts->delivery.get();
+  host.Every("deliver-messages", config.message_poll_interval, [delivery] {
+    if (absl::StatusOr<int> sent = delivery->DeliverDue(); !sent.ok()) {
+      log::Warning("message delivery failed").With("error", sent.status().ToString());
+    }
+  });
   parts->identity = std::make_unique<Identity>(*parts->store, *parts->hasher, *parts->key_ring,
                                                *parts->refresh_tokens, clock, host.ids(),
-                                               config.identity, parts->esia.get());
+                                               std::move(settings), parts->esia.get());
   Identity* identity = parts->identity.get();
   host.Every("purge-identity", config.purge_interval, [identity] {
     if (absl::StatusOr<int64_t> rows = identity->PurgeExpired(); !rows.ok()) {
@@ -215,6 +278,8 @@ int IdentityApp::metrics_port() const { return parts_->host->metrics_port(); }
 KeyRing& IdentityApp::key_ring() { return *parts_->key_ring; }
 
 absl::Status IdentityApp::RelayEvents() { return parts_->host->relay().RelayOnce().status(); }
+
+absl::StatusOr<int> IdentityApp::DeliverMessages() { return parts_->delivery->DeliverDue(); }
 
 absl::StatusOr<int64_t> IdentityApp::PurgeExpired() { return parts_->identity->PurgeExpired(); }
 

@@ -18,6 +18,7 @@
 #include "services/identity/domain/identity.h"
 #include "services/identity/domain/key_ring.h"
 
+#include "services/identity/adapters/smtp_sender.h"
 #include "services/identity/esia/esia_client.h"
 
 namespace parta::identity {
@@ -42,6 +43,12 @@ struct IdentityConfig : grpc::ServiceSettings {
   absl::Duration password_max_wait = absl::Seconds(6);
   // The ESIA provider, when PARTA_ESIA_URL names one (sign-in through Госуслуги).
   std::optional<esia::EsiaSettings> esia;
+  // The SMTP relay for e-mail to people (reset codes), when PARTA_SMTP_URL names one.
+  std::optional<SmtpSettings> smtp;
+  // The development SMS provider's file, when PARTA_SMS_PROVIDER is `file`.
+  std::string sms_file;
+  // How often messages waiting to be sent are looked for.
+  absl::Duration message_poll_interval = absl::Seconds(1);
 };
 
 // Reads PARTA_* variables (documented in the service's README).
@@ -62,6 +69,8 @@ class IdentityApp {
   KeyRing& key_ring();
   // Publishes pending outbox events now instead of at the next poll (tests).
   absl::Status RelayEvents();
+  // Sends the messages due now instead of at the next poll (tests); how many were sent.
+  absl::StatusOr<int> DeliverMessages();
   // Runs the periodic purge of expired rows now (tests).
   absl::StatusOr<int64_t> PurgeExpired();
 

@@ -89,6 +89,7 @@ const std::map<std::string, IdField>& IdFields() {
       {"toClassId", {Kind::kClass}},
       {"userId", {Kind::kUser}},
       {"userIds", {Kind::kUser}},
+      {"accountId", {Kind::kUser}},
       {"memberIds", {Kind::kUser}},
       {"studentId", {Kind::kStudent}},
       {"teacherId", {Kind::kTeacher}},

@@ -8,6 +8,7 @@ find_package(Catch2 2 CONFIG REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n)
 find_package(nlohmann_json 3 REQUIRED)
+find_package(CURL REQUIRED)
 # Boost.Beast for the gateway. Bookworm's libphonenumber-dev (identity) depends on Boost 1.74's
 # development packages, which conflict with libboost1.81-dev, so the gateway uses 1.74's Beast.
 find_package(Boost 1.74 CONFIG REQUIRED)

@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
@@ -598,6 +599,223 @@ class PgIdentityTransaction final : public IdentityTransaction {
                     " WHERE id = $1 AND disabled_at IS NULL",
                     std::string(id), ToMicros(at));
     return absl::OkStatus();
+  }
+
+  absl::Status SaveResetCode(const ResetCode& code) override {
+    tx_.exec_params(
+        "INSERT INTO reset_codes (account_id, code_hash, created_at, expires_at, attempts) "
+        "VALUES ($1, $2, " PARTA_PG_TS("$3") ", " PARTA_PG_TS("$4") ", 0) "
+        "ON CONFLICT (account_id) DO UPDATE SET code_hash = excluded.code_hash, "
+        "created_at = excluded.created_at, expires_at = excluded.expires_at, attempts = 0",
+        code.account_id, code.code_hash, ToMicros(code.created_at), ToMicros(code.expires_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<ResetCode>> LockResetCode(absl::string_view account_id) override {
+    if (!IsUuid(account_id)) return std::nullopt;
+    pqxx::result rows = tx_.exec_params(
+        "SELECT code_hash, " PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at")
+        ", attempts FROM reset_codes WHERE account_id = $1 FOR UPDATE",
+        std::string(account_id));
+    if (rows.empty()) return std::nullopt;
+    return ResetCode{.account_id = std::string(account_id),
+                     .code_hash = rows[0][0].as<std::string>(),
+                     .created_at = FromMicros(rows[0][1].as<int64_t>()),
+                     .expires_at = FromMicros(rows[0][2].as<int64_t>()),
+                     .attempts = rows[0][3].as<int>()};
+  }
+
+  absl::Status SetResetAttempts(absl::string_view account_id, int attempts) override {
+    tx_.exec_params("UPDATE reset_codes SET attempts = $2 WHERE account_id = $1",
+                    std::string(account_id), attempts);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteResetCode(absl::string_view account_id) override {
+    tx_.exec_params("DELETE FROM reset_codes WHERE account_id = $1", std::string(account_id));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ResetRequests> LockResetRequests(absl::string_view login) override {
+    // One statement: creates the record if absent and locks it either way.
+    pqxx::row row = tx_.exec_params1(
+        "INSERT INTO reset_requests AS r (login, window_start, requests, last_request_at) "
+        "VALUES ($1, 'epoch', 0, 'epoch') ON CONFLICT (login) DO UPDATE SET login = r.login "
+        "RETURNING " PARTA_PG_US("r.window_start") ", r.requests, "
+        PARTA_PG_US("r.last_request_at"),
+        std::string(login));
+    return ResetRequests{.window_start = FromMicros(row[0].as<int64_t>()),
+                         .requests = row[1].as<int>(),
+                         .last_request_at = FromMicros(row[2].as<int64_t>())};
+  }
+
+  absl::Status SaveResetRequests(absl::string_view login,
+                                 const ResetRequests& requests) override {
+    tx_.exec_params("UPDATE reset_requests SET window_start = " PARTA_PG_TS("$2")
+                    ", requests = $3, last_request_at = " PARTA_PG_TS("$4") " WHERE login = $1",
+                    std::string(login), ToMicros(requests.window_start), requests.requests,
+                    ToMicros(requests.last_request_at));
+    return absl::OkStatus();
+  }
+
+  // A message's body is sealed for that message alone.
+  static std::string MessageContext(absl::string_view id) {
+    return absl::StrCat("outgoing message ", id);
+  }
+
+  absl::Status InsertOutgoingMessage(const OutgoingMessage& message) override {
+    const std::string sealed = master_key_.Seal(message.body, MessageContext(message.id));
+    tx_.exec_params(
+        "INSERT INTO outgoing_messages (id, channel, recipient, subject, body_sealed, created_at, "
+        "expires_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, " PARTA_PG_TS("$6")
+        ", " PARTA_PG_TS("$7") ", $8, " PARTA_PG_TS("$9") ")",
+        message.id, message.channel == DeliveryChannel::kEmail ? "email" : "sms",
+        message.recipient, message.subject, pqxx::binarystring(sealed.data(), sealed.size()),
+        ToMicros(message.created_at), ToMicros(message.expires_at), message.attempts,
+        ToMicros(message.next_attempt_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<OutgoingMessage>> LockDueMessages(absl::Time now,
+                                                               int limit) override {
+    pqxx::result rows = tx_.exec_params(
+        "SELECT id::text, channel, recipient, subject, body_sealed, " PARTA_PG_US("created_at")
+        ", " PARTA_PG_US("expires_at") ", attempts, " PARTA_PG_US("next_attempt_at")
+        " FROM outgoing_messages WHERE next_attempt_at <= " PARTA_PG_TS("$1")
+        " ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        ToMicros(now), limit);
+    std::vector<OutgoingMessage> messages;
+    for (const pqxx::row& row : rows) {
+      OutgoingMessage message{
+          .id = row[0].as<std::string>(),
+          .channel = row[1].as<std::string>() == "email" ? DeliveryChannel::kEmail
+                                                         : DeliveryChannel::kSms,
+          .recipient = row[2].as<std::string>(),
+          .subject = row[3].as<std::string>(),
+          .created_at = FromMicros(row[5].as<int64_t>()),
+          .expires_at = FromMicros(row[6].as<int64_t>()),
+          .attempts = row[7].as<int>(),
+          .next_attempt_at = FromMicros(row[8].as<int64_t>())};
+      const pqxx::binarystring sealed(row[4]);
+      ASSIGN_OR_RETURN(message.body,
+                       master_key_.Open(absl::string_view(sealed.get(), sealed.size()),
+                                        MessageContext(message.id)));
+      messages.push_back(std::move(message));
+    }
+    return messages;
+  }
+
+  absl::Status DeleteOutgoingMessage(absl::string_view id) override {
+    tx_.exec_params("DELETE FROM outgoing_messages WHERE id = $1", std::string(id));
+    return absl::OkStatus();
+  }
+
+  absl::Status RescheduleOutgoingMessage(absl::string_view id, int attempts,
+                                         absl::Time next_attempt_at,
+                                         absl::string_view error) override {
+    tx_.exec_params("UPDATE outgoing_messages SET attempts = $2, next_attempt_at = "
+                    PARTA_PG_TS("$3") ", last_error = $4 WHERE id = $1",
+                    std::string(id), attempts, ToMicros(next_attempt_at),
+                    std::string(error.substr(0, 1000)));
+    return absl::OkStatus();
+  }
+
+  absl::Status SetAccountState(absl::string_view account_id, AccountState state,
+                               absl::Time at) override {
+    tx_.exec_params("UPDATE accounts SET state = $2, updated_at = " PARTA_PG_TS("$3")
+                    " WHERE id = $1",
+                    std::string(account_id),
+                    state == AccountState::kLocked    ? "locked"
+                    : state == AccountState::kDeleted ? "deleted"
+                                                      : "active",
+                    ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> LockActiveOperators() override {
+    pqxx::result rows = tx_.exec(
+        "SELECT id::text FROM accounts WHERE is_operator AND state = 'active' ORDER BY id "
+        "FOR UPDATE");
+    std::vector<std::string> ids;
+    for (const pqxx::row& row : rows) ids.push_back(row[0].as<std::string>());
+    return ids;
+  }
+
+  static absl::string_view AuditActionName(AuditAction action) {
+    switch (action) {
+      case AuditAction::kLocked:
+        return "locked";
+      case AuditAction::kUnlocked:
+        return "unlocked";
+      case AuditAction::kLookedUp:
+        return "looked_up";
+      case AuditAction::kPasswordReset:
+        break;
+    }
+    return "password_reset";
+  }
+
+  static AuditAction ParseAuditAction(const std::string& text) {
+    if (text == "locked") return AuditAction::kLocked;
+    if (text == "unlocked") return AuditAction::kUnlocked;
+    if (text == "looked_up") return AuditAction::kLookedUp;
+    return AuditAction::kPasswordReset;
+  }
+
+  absl::Status InsertAudit(const AuditEntry& entry) override {
+    tx_.exec_params(
+        "INSERT INTO account_audit (id, action, account_id, actor_id, reason, client_address, "
+        "created_at) VALUES ($1, $2, $3, $4, $5, $6, " PARTA_PG_TS("$7") ")",
+        entry.id, std::string(AuditActionName(entry.action)), entry.account_id, entry.actor_id,
+        entry.reason, entry.client_address, ToMicros(entry.created_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<AuditEntry>> ListAudit(absl::string_view account_id,
+                                                    const std::optional<AuditKey>& before,
+                                                    int limit) override {
+    // Keyset paging, the newest first.
+    pqxx::result rows = tx_.exec_params(
+        "SELECT id::text, action, account_id::text, actor_id::text, reason, client_address, "
+        PARTA_PG_US("created_at") " FROM account_audit "
+        "WHERE ($1 = '' OR account_id = nullif($1, '')::uuid) "
+        "AND (NOT $2 OR (created_at, id) < (" PARTA_PG_TS("$3") ", $4::uuid)) "
+        "ORDER BY created_at DESC, id DESC LIMIT $5",
+        std::string(account_id), before.has_value(),
+        before ? ToMicros(before->created_at) : int64_t{0},
+        before ? before->id : std::string("00000000-0000-0000-0000-000000000000"), limit);
+    std::vector<AuditEntry> entries;
+    for (const pqxx::row& row : rows) {
+      entries.push_back(AuditEntry{.id = row[0].as<std::string>(),
+                                   .action = ParseAuditAction(row[1].as<std::string>()),
+                                   .account_id = row[2].as<std::string>(),
+                                   .actor_id = row[3].as<std::string>(),
+                                   .reason = row[4].as<std::string>(),
+                                   .client_address = row[5].as<std::string>(),
+                                   .created_at = FromMicros(row[6].as<int64_t>())});
+    }
+    return entries;
+  }
+
+  absl::StatusOr<int64_t> PurgeRecovery(absl::Time now, absl::Duration request_window,
+                                        absl::Duration audit_age) override {
+    int64_t deleted = 0;
+    deleted += tx_.exec_params("DELETE FROM reset_codes WHERE expires_at < " PARTA_PG_TS("$1"),
+                               ToMicros(now))
+                   .affected_rows();
+    deleted += tx_.exec_params(
+                      "DELETE FROM reset_requests WHERE last_request_at < " PARTA_PG_TS("$1"),
+                      ToMicros(now - request_window))
+                   .affected_rows();
+    // Stale messages the sender never got through (it drops them itself when it runs).
+    deleted += tx_.exec_params(
+                      "DELETE FROM outgoing_messages WHERE expires_at < " PARTA_PG_TS("$1"),
+                      ToMicros(now))
+                   .affected_rows();
+    deleted += tx_.exec_params("DELETE FROM account_audit WHERE created_at < " PARTA_PG_TS("$1"),
+                               ToMicros(now - audit_age))
+                   .affected_rows();
+    return deleted;
   }
 
   absl::StatusOr<LoginFailures> LockLoginFailures(absl::string_view login) override {

@@ -47,6 +47,20 @@ v1::VerificationLevel ToProto(VerificationLevel level) {
 }
 
 // `own`: an answer to the account's own person (what only he is shown).
+v1::AccountAuditAction ToProto(AuditAction action) {
+  switch (action) {
+    case AuditAction::kLocked:
+      return v1::ACCOUNT_AUDIT_ACTION_LOCKED;
+    case AuditAction::kUnlocked:
+      return v1::ACCOUNT_AUDIT_ACTION_UNLOCKED;
+    case AuditAction::kLookedUp:
+      return v1::ACCOUNT_AUDIT_ACTION_LOOKED_UP;
+    case AuditAction::kPasswordReset:
+      break;
+  }
+  return v1::ACCOUNT_AUDIT_ACTION_PASSWORD_RESET;
+}
+
 void ToProto(const Account& account, v1::Account& out, bool own = false) {
   if (own) out.set_snils_masked(account.snils_masked);
   out.set_id(account.id);
@@ -219,6 +233,115 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                           resp.set_revoked_sessions(revoked);
                           return absl::OkStatus();
                         });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::RequestPasswordReset(
+    ::grpc::CallbackServerContext* context, const v1::RequestPasswordResetRequest* request,
+    v1::RequestPasswordResetResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::RequestPasswordResetRequest& req,
+             v1::RequestPasswordResetResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(PasswordResetStarted started,
+                         identity_.RequestPasswordReset(req.login(), call.client_address));
+        resp.set_channel(started.channel == DeliveryChannel::kEmail
+                             ? v1::DELIVERY_CHANNEL_EMAIL
+                             : v1::DELIVERY_CHANNEL_SMS);
+        *resp.mutable_expire_time() = ToProto(started.expires_at);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ResetPassword(
+    ::grpc::CallbackServerContext* context, const v1::ResetPasswordRequest* request,
+    v1::ResetPasswordResponse* response) {
+  return ServePassword(context, request, response,
+                       [this](const CallContext& call, const v1::ResetPasswordRequest& req,
+                              v1::ResetPasswordResponse& resp) -> absl::Status {
+                         ASSIGN_OR_RETURN(
+                             IssuedTokens tokens,
+                             identity_.ResetPassword({.login = req.login(),
+                                                      .code = req.code(),
+                                                      .new_password = req.new_password(),
+                                                      .device = req.device(),
+                                                      .client_address = call.client_address}));
+                         ToProto(tokens, *resp.mutable_tokens());
+                         return absl::OkStatus();
+                       });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::LookUpAccount(
+    ::grpc::CallbackServerContext* context, const v1::LookUpAccountRequest* request,
+    v1::LookUpAccountResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::LookUpAccountRequest& req,
+             v1::LookUpAccountResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::optional<Account> account,
+            identity_.LookUpAccount(*call.caller, req.login(), req.account_id(),
+                                    {.reason = req.reason(),
+                                     .client_address = call.client_address}));
+        if (account) ToProto(*account, *resp.add_accounts());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::LockAccount(
+    ::grpc::CallbackServerContext* context, const v1::LockAccountRequest* request,
+    v1::LockAccountResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::LockAccountRequest& req,
+             v1::LockAccountResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account,
+                         identity_.LockAccount(*call.caller, req.account_id(),
+                                               {.reason = req.reason(),
+                                                .client_address = call.client_address}));
+        ToProto(account, *resp.mutable_account());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::UnlockAccount(
+    ::grpc::CallbackServerContext* context, const v1::UnlockAccountRequest* request,
+    v1::UnlockAccountResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::UnlockAccountRequest& req,
+             v1::UnlockAccountResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account,
+                         identity_.UnlockAccount(*call.caller, req.account_id(),
+                                                 {.reason = req.reason(),
+                                                  .client_address = call.client_address}));
+        ToProto(account, *resp.mutable_account());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ListAccountAudit(
+    ::grpc::CallbackServerContext* context, const v1::ListAccountAuditRequest* request,
+    v1::ListAccountAuditResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListAccountAuditRequest& req,
+             v1::ListAccountAuditResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(AuditPage page,
+                         identity_.ListAccountAudit(*call.caller, req.account_id(),
+                                                    req.page_size(), req.page_token()));
+        for (const AuditEntry& entry : page.entries) {
+          v1::AccountAuditEntry& out = *resp.add_entries();
+          out.set_id(entry.id);
+          out.set_action(ToProto(entry.action));
+          out.set_account_id(entry.account_id);
+          out.set_actor_id(entry.actor_id);
+          out.set_reason(entry.reason);
+          out.set_client_address(entry.client_address);
+          *out.mutable_create_time() = ToProto(entry.created_at);
+        }
+        resp.set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::CreateApiClient(

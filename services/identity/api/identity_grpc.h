@@ -12,7 +12,7 @@ namespace parta::identity {
 
 class IdentityGrpcService final : public parta::identity::v1::IdentityService::CallbackService {
  public:
-  // Register, Login, ChangePassword and ActivateManagedAccount run on `passwords`; the rest on
+  // Register, Login, ChangePassword, ResetPassword and ActivateManagedAccount run on `passwords`; the rest on
   // the runtime's executor.
   IdentityGrpcService(Identity& identity, KeyRing& keys, grpc::RpcRuntime& runtime,
                       PasswordQueue& passwords)
@@ -42,6 +42,24 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* RevokeSession(::grpc::CallbackServerContext* context,
                                             const v1::RevokeSessionRequest* request,
                                             v1::RevokeSessionResponse* response) override;
+  ::grpc::ServerUnaryReactor* RequestPasswordReset(
+      ::grpc::CallbackServerContext* context, const v1::RequestPasswordResetRequest* request,
+      v1::RequestPasswordResetResponse* response) override;
+  ::grpc::ServerUnaryReactor* ResetPassword(::grpc::CallbackServerContext* context,
+                                            const v1::ResetPasswordRequest* request,
+                                            v1::ResetPasswordResponse* response) override;
+  ::grpc::ServerUnaryReactor* LookUpAccount(::grpc::CallbackServerContext* context,
+                                            const v1::LookUpAccountRequest* request,
+                                            v1::LookUpAccountResponse* response) override;
+  ::grpc::ServerUnaryReactor* LockAccount(::grpc::CallbackServerContext* context,
+                                          const v1::LockAccountRequest* request,
+                                          v1::LockAccountResponse* response) override;
+  ::grpc::ServerUnaryReactor* UnlockAccount(::grpc::CallbackServerContext* context,
+                                            const v1::UnlockAccountRequest* request,
+                                            v1::UnlockAccountResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListAccountAudit(::grpc::CallbackServerContext* context,
+                                               const v1::ListAccountAuditRequest* request,
+                                               v1::ListAccountAuditResponse* response) override;
   ::grpc::ServerUnaryReactor* ChangePassword(::grpc::CallbackServerContext* context,
                                              const v1::ChangePasswordRequest* request,
                                              v1::ChangePasswordResponse* response) override;

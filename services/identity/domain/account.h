@@ -146,6 +146,56 @@ struct EsiaSignInRequest {
   absl::Time expires_at;
 };
 
+// A one-time code that lets the owner of an e-mail or phone set a new password.
+struct ResetCode {
+  std::string account_id;
+  std::string code_hash;  // hex SHA-256 of "<account id>:<code>"
+  absl::Time created_at;
+  absl::Time expires_at;
+  int attempts = 0;  // wrong codes tried against it
+};
+
+// The reset requests of one login (known account or not) in the current window.
+struct ResetRequests {
+  absl::Time window_start;
+  int requests = 0;
+  absl::Time last_request_at;
+};
+
+enum class DeliveryChannel { kEmail, kSms };
+
+// A message to a person, kept until it is sent or expires.
+struct OutgoingMessage {
+  std::string id;
+  DeliveryChannel channel = DeliveryChannel::kEmail;
+  std::string recipient;  // a normalised e-mail address or an E.164 phone number
+  std::string subject;    // e-mail only
+  std::string body;       // plain text, UTF-8
+  absl::Time created_at;
+  absl::Time expires_at;  // not sent after this: what it says is stale
+  int attempts = 0;
+  absl::Time next_attempt_at;
+};
+
+enum class AuditAction { kLocked, kUnlocked, kLookedUp, kPasswordReset };
+
+// One entry of the account audit log. Never changed once written.
+struct AuditEntry {
+  std::string id;
+  AuditAction action = AuditAction::kLocked;
+  std::string account_id;
+  std::string actor_id;  // the operator, or the account itself
+  std::string reason;
+  std::string client_address;
+  absl::Time created_at;
+};
+
+// Where an entry stands in the newest-first order of the audit log.
+struct AuditKey {
+  absl::Time created_at;
+  std::string id;
+};
+
 // Recent failed logins of one login name.
 struct LoginFailures {
   int failures = 0;

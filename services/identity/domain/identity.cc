@@ -84,7 +84,10 @@ Identity::Identity(IdentityStore& store, auth::PasswordHasher& hasher, KeyRing& 
       clock_(clock),
       ids_(ids),
       settings_(std::move(settings)),
-      address_throttle_(settings_.login_protection) {}
+      address_throttle_(settings_.login_protection),
+      reset_address_throttle_(LoginProtectionPolicy{
+          .address_burst = settings_.password_reset.address_burst,
+          .address_refill_per_second = settings_.password_reset.address_per_second}) {}
 
 absl::Time Identity::RefreshExpiry(absl::Time now, const Session& session) const {
   absl::Time expires_at = now + settings_.refresh_token_ttl;
@@ -557,6 +560,10 @@ absl::StatusOr<int64_t> Identity::PurgeExpired() {
     ASSIGN_OR_RETURN(
         deleted, tx.PurgeExpired(clock_.Now(), settings_.refresh_token_ttl,
                                  settings_.login_protection.window, settings_.create_retry_window));
+    ASSIGN_OR_RETURN(int64_t recovery,
+                     tx.PurgeRecovery(clock_.Now(), settings_.password_reset.window,
+                                      settings_.audit_retention));
+    deleted += recovery;
     return absl::OkStatus();
   }));
   return deleted;

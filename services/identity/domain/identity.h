@@ -22,6 +22,21 @@
 
 namespace parta::identity {
 
+// Getting back into an account with a code sent to its e-mail or phone.
+struct PasswordResetPolicy {
+  absl::Duration code_ttl = absl::Minutes(15);
+  absl::Duration min_interval = absl::Minutes(1);  // between two codes for one login
+  int per_window = 5;                              // codes per login per window
+  absl::Duration window = absl::Hours(1);
+  int max_attempts = 5;                            // wrong codes that spend a code
+  // Requests per client address: a burst, refilled at this rate.
+  double address_burst = 30;
+  double address_per_second = 1.0 / 60;
+  // Whether the deployment can send e-mail and SMS (a login of another kind is refused).
+  bool email = false;
+  bool sms = false;
+};
+
 struct IdentitySettings {
   std::string issuer = "parta-identity";
   std::string audience = "parta";
@@ -35,6 +50,9 @@ struct IdentitySettings {
   // How long a person has to come back from the ESIA provider.
   absl::Duration esia_sign_in_ttl = absl::Minutes(10);
   LoginProtectionPolicy login_protection;
+  PasswordResetPolicy password_reset;
+  // How long account audit entries are kept.
+  absl::Duration audit_retention = absl::Hours(24 * 365 * 3);
 };
 
 struct RegisterInput {
@@ -57,6 +75,31 @@ struct ActivateInput {
   std::string new_password;
   std::string device;
   std::string client_address;
+};
+
+struct PasswordResetInput {
+  std::string login;
+  std::string code;
+  std::string new_password;
+  std::string device;
+  std::string client_address;
+};
+
+// What RequestPasswordReset answers, whoever has the login.
+struct PasswordResetStarted {
+  DeliveryChannel channel = DeliveryChannel::kEmail;
+  absl::Time expires_at;
+};
+
+// An operator's action on an account, with his reason and where he is.
+struct OperatorAction {
+  std::string reason;
+  std::string client_address;
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> entries;
+  std::string next_page_token;  // empty on the last page
 };
 
 struct NewManagedAccount {
@@ -165,6 +208,34 @@ class Identity {
   // For Parta's own services (internal RPC).
   absl::StatusOr<Account> GetAccount(absl::string_view account_id);
 
+  // Getting back in (domain/password_reset.cc). Request: writes a code and its message when an
+  // active account has `login`; answers the same either way. LOGIN_REQUIRED, INVALID_EMAIL,
+  // INVALID_PHONE, ASK_SCHOOL_FOR_CODE, DELIVERY_NOT_CONFIGURED, RESET_THROTTLED,
+  // ADDRESS_THROTTLED.
+  absl::StatusOr<PasswordResetStarted> RequestPasswordReset(absl::string_view login,
+                                                            const std::string& client_address);
+  // Sets the new password, spends the code, ends every session and opens one. INVALID_CODE,
+  // ACCOUNT_LOCKED, the password reasons, LOGIN_THROTTLED, ADDRESS_THROTTLED.
+  absl::StatusOr<IssuedTokens> ResetPassword(const PasswordResetInput& input);
+
+  // Operators' account administration (domain/account_admin.cc), each audited: OPERATOR_ONLY
+  // for anyone else, REASON_REQUIRED without a reason.
+  // By e-mail, phone or username (`login`), or by id: QUERY_REQUIRED, INVALID_ACCOUNT_ID.
+  absl::StatusOr<std::optional<Account>> LookUpAccount(const auth::Claims& caller,
+                                                       absl::string_view login,
+                                                       absl::string_view account_id,
+                                                       const OperatorAction& action);
+  // Ends every session and refuses sign-in: ACCOUNT_NOT_FOUND, ACCOUNT_DELETED, LAST_OPERATOR.
+  absl::StatusOr<Account> LockAccount(const auth::Claims& caller, absl::string_view account_id,
+                                      const OperatorAction& action);
+  absl::StatusOr<Account> UnlockAccount(const auth::Claims& caller, absl::string_view account_id,
+                                        const OperatorAction& action);
+  // The newest first; `account_id` empty: every account. INVALID_PAGE, INVALID_PAGE_TOKEN,
+  // INVALID_ACCOUNT_ID.
+  absl::StatusOr<AuditPage> ListAccountAudit(const auth::Claims& caller,
+                                             absl::string_view account_id, int page_size,
+                                             absl::string_view page_token);
+
   // School-managed accounts (domain/managed_accounts.cc).
   absl::StatusOr<IssuedTokens> ActivateManagedAccount(const ActivateInput& input);
   absl::StatusOr<std::vector<ManagedCredentials>> CreateManagedAccounts(
@@ -256,6 +327,12 @@ class Identity {
       const std::string& login_key, const std::string& address,
       const std::function<absl::Status(IdentityTransaction&)>& also = nullptr);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
+  // Checks the caller is an operator and gave a reason (1–500 characters).
+  absl::Status CheckOperatorAction(const auth::Claims& caller, const OperatorAction& action) const;
+  // Sets the state of `account_id` (not deleted) and audits it as `audit`, unless it was so.
+  absl::StatusOr<Account> SetAccountState(const auth::Claims& caller,
+                                          absl::string_view account_id, AccountState state,
+                                          AuditAction audit, const OperatorAction& action);
   // ESIA (domain/esia_sign_in.cc): keeps a new sign-in (for `account_id`'s link when set) and
   // answers where to send the person; takes back the sign-in of a return and asks the provider
   // who came back.
@@ -298,6 +375,7 @@ class Identity {
   IdGenerator& ids_;
   const IdentitySettings settings_;
   AddressThrottle address_throttle_;
+  AddressThrottle reset_address_throttle_;  // reset requests per client address
 };
 
 }  // namespace parta::identity

@@ -127,6 +127,43 @@ class IdentityTransaction {
   // Marks the client revoked at `at` unless it is already.
   virtual absl::Status DisableApiClient(absl::string_view id, absl::Time at) = 0;
 
+  // Password resets (domain/password_reset.cc). Replaces the account's code.
+  virtual absl::Status SaveResetCode(const ResetCode& code) = 0;
+  // The account's code, locked until the transaction ends.
+  virtual absl::StatusOr<std::optional<ResetCode>> LockResetCode(
+      absl::string_view account_id) = 0;
+  virtual absl::Status SetResetAttempts(absl::string_view account_id, int attempts) = 0;
+  virtual absl::Status DeleteResetCode(absl::string_view account_id) = 0;
+  // The reset requests of `login`, locked until the transaction ends (empty if none).
+  virtual absl::StatusOr<ResetRequests> LockResetRequests(absl::string_view login) = 0;
+  virtual absl::Status SaveResetRequests(absl::string_view login,
+                                         const ResetRequests& requests) = 0;
+
+  // Messages to people, sent in the background (domain/message_delivery.h).
+  virtual absl::Status InsertOutgoingMessage(const OutgoingMessage& message) = 0;
+  // Up to `limit` messages due at `now`, oldest first, locked until the transaction ends;
+  // messages another transaction holds are skipped.
+  virtual absl::StatusOr<std::vector<OutgoingMessage>> LockDueMessages(absl::Time now,
+                                                                       int limit) = 0;
+  virtual absl::Status DeleteOutgoingMessage(absl::string_view id) = 0;
+  virtual absl::Status RescheduleOutgoingMessage(absl::string_view id, int attempts,
+                                                 absl::Time next_attempt_at,
+                                                 absl::string_view error) = 0;
+
+  // Operators' account administration (domain/account_admin.cc).
+  virtual absl::Status SetAccountState(absl::string_view account_id, AccountState state,
+                                       absl::Time at) = 0;
+  // Active operator accounts, locked (FOR UPDATE) so that two operators cannot lock each
+  // other out at once.
+  virtual absl::StatusOr<std::vector<std::string>> LockActiveOperators() = 0;
+  virtual absl::Status InsertAudit(const AuditEntry& entry) = 0;
+  // Entries about `account_id` (empty: all), the newest first, at most `limit`, after `before`.
+  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(
+      absl::string_view account_id, const std::optional<AuditKey>& before, int limit) = 0;
+  // Deletes spent reset state, expired messages and audit entries older than `audit_age`.
+  virtual absl::StatusOr<int64_t> PurgeRecovery(absl::Time now, absl::Duration request_window,
+                                                absl::Duration audit_age) = 0;
+
   // The failure record of `login`, locked until the transaction ends (created empty if absent,
   // so that concurrent attempts on one login queue here).
   virtual absl::StatusOr<LoginFailures> LockLoginFailures(absl::string_view login) = 0;
