@@ -34,6 +34,8 @@ absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
       env.Duration("PARTA_DIRECTORY_JOIN_REQUEST_TTL", settings.join_request_ttl);
   settings.create_retry_window =
       env.Duration("PARTA_DIRECTORY_CREATE_RETRY_WINDOW", settings.create_retry_window);
+  settings.audit_retention =
+      env.Duration("PARTA_DIRECTORY_AUDIT_RETENTION", settings.audit_retention);
   settings.max_parents_per_student = static_cast<int>(
       env.Int("PARTA_DIRECTORY_MAX_PARENTS", settings.max_parents_per_student, 1, 20));
   RETURN_IF_ERROR(env.Validate());
@@ -91,6 +93,9 @@ absl::StatusOr<std::unique_ptr<DirectoryApp>> DirectoryApp::Start(
   host.Every("retry-claims", config.purge_interval, [directory] {
     if (absl::StatusOr<int64_t> purged = directory->PurgeRetryClaims(); !purged.ok()) {
       log::Warning("create retry claims not purged").With("error", purged.status().ToString());
+    }
+    if (absl::StatusOr<int64_t> purged = directory->PurgeAuditLog(); !purged.ok()) {
+      log::Warning("audit log not purged").With("error", purged.status().ToString());
     }
   });
   host.CheckTokens(parts->keys.get(), nullptr, host.TokenOptions());

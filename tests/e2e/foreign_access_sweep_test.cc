@@ -90,6 +90,10 @@ const std::map<std::string, IdField>& IdFields() {
       {"userId", {Kind::kUser}},
       {"userIds", {Kind::kUser}},
       {"accountId", {Kind::kUser}},
+      // Filters of a school's own logs (ListAuditLog, ListModerationLog): only that school's
+      // entries are ever read, which its admins may read whole; people who left keep their
+      // history there, so any id is a filter.
+      {"personId", {Kind::kOmit, "a filter of a school's own log (audit_log_test, moderation_test)"}},
       {"memberIds", {Kind::kUser}},
       {"studentId", {Kind::kStudent}},
       {"teacherId", {Kind::kTeacher}},
@@ -1104,6 +1108,10 @@ class RequestBuilder {
       for (const json& value : schema["enum"]) {
         if (!absl::EndsWith(value.get<std::string>(), "_UNSPECIFIED")) return value;
       }
+    }
+    if (schema.value("format", "") == "date-time" && (name == "startTime" || name == "endTime")) {
+      // The time range of an audit or moderation log: the whole life of the schools.
+      return name == "startTime" ? "2020-01-01T00:00:00Z" : "2100-01-01T00:00:00Z";
     }
     static const auto* plain = new std::map<std::string, json>{
         {"body", "Проверка доступа из чужой школы"},

@@ -1038,18 +1038,57 @@ class PgDirectoryTx final : public DirectoryTx {
     return memberships;
   }
 
-  absl::Status Audit(absl::string_view school_id, absl::string_view actor_id,
+  absl::Status Audit(absl::string_view school_id, const Caller& actor,
                      absl::string_view action, absl::string_view subject_id,
                      absl::Time at) override {
     tx_.exec_params(
-        "INSERT INTO audit_log (school_id, actor_id, action, subject_id, generation, at) "
-        "SELECT $1, $2, $3, $4, generation + 1, " PARTA_PG_TS("$5") " FROM schools WHERE id = $1",
-        std::string(school_id), NullIfEmpty(std::string(actor_id)), std::string(action),
-        std::string(subject_id), ToMicros(at));
+        "INSERT INTO audit_log (school_id, actor_id, action, subject_id, generation, at, "
+        "client_address) SELECT $1, $2, $3, $4, generation + 1, " PARTA_PG_TS("$5")
+        ", $6 FROM schools WHERE id = $1",
+        std::string(school_id), NullIfEmpty(actor.user_id), std::string(action),
+        std::string(subject_id), ToMicros(at), actor.client_address);
     return absl::OkStatus();
   }
 
-  absl::StatusOr<int64_t> RecordChange(absl::string_view school_id, absl::string_view actor_id,
+  absl::StatusOr<std::vector<AuditRecord>> ListAuditLog(absl::string_view school_id,
+                                                        const AuditQuery& query,
+                                                        int64_t before_id, int limit) override {
+    // A family of actions: `invitation_*` is a LIKE prefix (the action names have no % or _
+    // that matter here, but they are escaped all the same).
+    std::string pattern = query.action;
+    const bool prefix = !pattern.empty() && pattern.back() == '*';
+    if (prefix) pattern.pop_back();
+    std::string like;
+    for (char c : pattern) {
+      if (c == '%' || c == '_' || c == '\\') like += '\\';
+      like += c;
+    }
+    like += prefix ? "%" : "";
+    pqxx::result rows = tx_.exec_params(
+        "SELECT id, coalesce(actor_id::text, ''), action, subject_id, " PARTA_PG_US("at")
+        ", client_address FROM audit_log WHERE school_id = $1 "
+        "AND ($2 = '' OR actor_id = nullif($2, '')::uuid OR subject_id = $2) "
+        "AND ($3 = '' OR (CASE WHEN $4 THEN action LIKE $3 ELSE action = $3 END)) "
+        "AND ($5::bigint IS NULL OR at >= " PARTA_PG_TS("$5") ") "
+        "AND ($6::bigint IS NULL OR at < " PARTA_PG_TS("$6") ") "
+        "AND ($7 = 0 OR id < $7) ORDER BY id DESC LIMIT $8",
+        std::string(school_id), query.person_id, prefix ? like : query.action, prefix,
+        query.since ? std::optional<int64_t>(ToMicros(*query.since)) : std::nullopt,
+        query.until ? std::optional<int64_t>(ToMicros(*query.until)) : std::nullopt, before_id,
+        limit);
+    std::vector<AuditRecord> records;
+    for (const pqxx::row& row : rows) {
+      records.push_back(AuditRecord{.id = row[0].as<int64_t>(),
+                                    .actor_id = row[1].as<std::string>(),
+                                    .action = row[2].as<std::string>(),
+                                    .subject_id = row[3].as<std::string>(),
+                                    .at = FromMicros(row[4].as<int64_t>()),
+                                    .client_address = row[5].as<std::string>()});
+    }
+    return records;
+  }
+
+  absl::StatusOr<int64_t> RecordChange(absl::string_view school_id, const Caller& actor,
                                        const Change& change, absl::Time at) override {
     // The row lock taken here also orders every change of one school.
     pqxx::result bumped = tx_.exec_params(
@@ -1061,15 +1100,16 @@ class PgDirectoryTx final : public DirectoryTx {
     event.set_school_id(std::string(school_id));
     event.set_generation(generation);
     *event.mutable_time() = ToProto(at);
-    event.set_actor_id(std::string(actor_id));
+    event.set_actor_id(actor.user_id);
     ToProto(change, event);
     pg::AppendToOutbox(tx_, SchoolStream(school_id), event.GetDescriptor()->full_name(),
                        event.SerializeAsString());
     tx_.exec_params(
-        "INSERT INTO audit_log (school_id, actor_id, action, subject_id, generation, at) VALUES "
-        "($1, $2, $3, $4, $5, " PARTA_PG_TS("$6") ")",
-        std::string(school_id), NullIfEmpty(std::string(actor_id)),
-        std::string(ActionName(change.kind)), SubjectOf(change), generation, ToMicros(at));
+        "INSERT INTO audit_log (school_id, actor_id, action, subject_id, generation, at, "
+        "client_address) VALUES ($1, $2, $3, $4, $5, " PARTA_PG_TS("$6") ", $7)",
+        std::string(school_id), NullIfEmpty(actor.user_id),
+        std::string(ActionName(change.kind)), SubjectOf(change), generation, ToMicros(at),
+        actor.client_address);
     return generation;
   }
 
@@ -1141,6 +1181,14 @@ absl::Status PgDirectoryStore::Read(const std::function<absl::Status(DirectoryTx
 absl::StatusOr<std::vector<Event>> PgDirectoryStore::ReadEvents(absl::string_view school_id,
                                                                 int64_t after_sequence, int limit) {
   return pg::ReadOutbox(pool_, SchoolStream(school_id), after_sequence, limit);
+}
+
+absl::StatusOr<int64_t> PgDirectoryStore::PurgeAuditLog(absl::Time before) {
+  return pool_.TransactFor<int64_t>([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    return static_cast<int64_t>(
+        tx.exec_params("DELETE FROM audit_log WHERE at < " PARTA_PG_TS("$1"), ToMicros(before))
+            .affected_rows());
+  });
 }
 
 absl::StatusOr<int64_t> PgDirectoryStore::PurgeRequests(absl::Time before) {

@@ -22,6 +22,7 @@ class PgDirectoryStore final : public DirectoryStore {
   absl::StatusOr<std::vector<Event>> ReadEvents(absl::string_view school_id, int64_t after_sequence,
                                                 int limit) override;
   absl::StatusOr<int64_t> PurgeRequests(absl::Time before) override;
+  absl::StatusOr<int64_t> PurgeAuditLog(absl::Time before) override;
 
  private:
   pg::Pool& pool_;

@@ -1,5 +1,7 @@
 #include "services/directory/api/directory_grpc.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/duration.pb.h"
 #include "libs/core/random.h"
 #include "libs/core/status.h"
@@ -14,7 +16,9 @@ using grpc::CallContext;
 using grpc::RetryKeyOf;
 
 Caller CallerOf(const CallContext& call) {
-  return Caller{.user_id = call.user_id(), .is_operator = call.caller->is_operator};
+  return Caller{.user_id = call.user_id(),
+                .is_operator = call.caller->is_operator,
+                .client_address = call.client_address};
 }
 
 // An invitation's lifetime (unset or zero: the default). Negative, or not a valid Duration (nanos
@@ -94,6 +98,34 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
                           resp.set_next_page_token(page.token);
                           return absl::OkStatus();
                         });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListAuditLog(
+    ::grpc::CallbackServerContext* context, const v1::ListAuditLogRequest* request,
+    v1::ListAuditLogResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListAuditLogRequest& req,
+             v1::ListAuditLogResponse& resp) -> absl::Status {
+        AuditQuery query{.person_id = absl::AsciiStrToLower(req.person_id()),
+                         .action = req.action()};
+        if (req.has_start_time()) query.since = FromProto(req.start_time());
+        if (req.has_end_time()) query.until = FromProto(req.end_time());
+        Page page{.size = req.page_size(), .token = req.page_token()};
+        ASSIGN_OR_RETURN(std::vector<AuditRecord> records,
+                         directory_.ListAuditLog(CallerOf(call), req.school_id(), query, page));
+        for (const AuditRecord& record : records) {
+          v1::AuditLogEntry& out = *resp.add_entries();
+          out.set_id(absl::StrCat(record.id));
+          out.set_actor_id(record.actor_id);
+          out.set_action(record.action);
+          out.set_subject_id(record.subject_id);
+          *out.mutable_create_time() = ToProto(record.at);
+          out.set_client_address(record.client_address);
+        }
+        resp.set_next_page_token(page.token);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ListMembers(

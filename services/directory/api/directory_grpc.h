@@ -28,6 +28,9 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
   ::grpc::ServerUnaryReactor* ListSchools(::grpc::CallbackServerContext* context,
                                           const v1::ListSchoolsRequest* request,
                                           v1::ListSchoolsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListAuditLog(::grpc::CallbackServerContext* context,
+                                           const v1::ListAuditLogRequest* request,
+                                           v1::ListAuditLogResponse* response) override;
   ::grpc::ServerUnaryReactor* ListMembers(::grpc::CallbackServerContext* context,
                                           const v1::ListMembersRequest* request,
                                           v1::ListMembersResponse* response) override;

@@ -13,6 +13,7 @@
 namespace parta::directory {
 
 google::protobuf::Timestamp ToProto(absl::Time time);
+absl::Time FromProto(const google::protobuf::Timestamp& time);
 v1::Role ToProto(Role role);
 std::optional<Role> FromProto(v1::Role role);
 

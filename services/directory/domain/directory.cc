@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
@@ -19,6 +20,7 @@ constexpr absl::string_view kSchoolsList = "schools";
 constexpr absl::string_view kMembersList = "members";
 constexpr absl::string_view kClassesList = "classes";
 constexpr absl::string_view kMembershipsList = "memberships";
+constexpr absl::string_view kAuditList = "audit";
 
 // The id a token of a list ordered by id carries: empty for the first page.
 absl::StatusOr<std::string> AfterId(const std::string& token, absl::string_view list,
@@ -592,6 +594,58 @@ absl::StatusOr<std::optional<School>> Directory::SchoolForClient(
     return PermissionDenied("SCHOOL_NOT_IN_CLIENT_SCOPE", "this client may not touch the school");
   }
   return school;
+}
+
+absl::StatusOr<int64_t> Directory::PurgeAuditLog() {
+  return store_.PurgeAuditLog(clock_.Now() - settings_.audit_retention);
+}
+
+absl::StatusOr<std::vector<AuditRecord>> Directory::ListAuditLog(const Caller& caller,
+                                                                 const std::string& school_id,
+                                                                 const AuditQuery& query,
+                                                                 Page& page) {
+  ASSIGN_OR_RETURN(int size, PageSize(page.size == 0 ? 100 : page.size, 500));
+  if (!query.person_id.empty() && !IsUuid(query.person_id)) {
+    return InvalidArgument("INVALID_PERSON_ID", "person_id is an account id (a UUID)");
+  }
+  bool action_ok = query.action.size() <= 100;
+  for (size_t i = 0; i < query.action.size(); ++i) {
+    const char c = query.action[i];
+    const bool last_star = c == '*' && i + 1 == query.action.size();
+    action_ok = action_ok && (absl::ascii_islower(static_cast<unsigned char>(c)) || c == '_' ||
+                              c == ':' || last_star);
+  }
+  if (!action_ok) {
+    return InvalidArgument("INVALID_ACTION",
+                           "an action is lower-case letters, `_` and `:`, with an optional `*` "
+                           "at the end");
+  }
+  if (query.since && query.until && *query.since >= *query.until) {
+    return InvalidArgument("INVALID_TIME_RANGE", "start_time must be before end_time");
+  }
+  // A token serves the same school, caller and filters only.
+  const std::string scope = absl::StrCat(
+      school_id, "/", caller.user_id, "/", query.person_id, "/", query.action, "/",
+      query.since ? absl::ToUnixMicros(*query.since) : 0, "/",
+      query.until ? absl::ToUnixMicros(*query.until) : 0);
+  ASSIGN_OR_RETURN(std::vector<std::string> key, DecodePageToken(page.token, kAuditList, scope, 1));
+  int64_t before_id = 0;
+  if (!key.empty() && (!absl::SimpleAtoi(key[0], &before_id) || before_id <= 0)) {
+    return InvalidPageToken();
+  }
+  std::vector<AuditRecord> records;
+  RETURN_IF_ERROR(store_.Read([&](DirectoryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(PersonFacts facts, CallerFacts(tx, caller, school_id));
+    if (!caller.is_operator) RETURN_IF_ERROR(RequireAdmin(facts));
+    ASSIGN_OR_RETURN(records, tx.ListAuditLog(school_id, query, before_id, size + 1));
+    return absl::OkStatus();
+  }));
+  page.token.clear();
+  if (static_cast<int>(records.size()) > size) {
+    records.resize(size);
+    page.token = EncodePageToken(kAuditList, scope, {absl::StrCat(records.back().id)});
+  }
+  return records;
 }
 
 absl::StatusOr<int64_t> Directory::PurgeRetryClaims() {

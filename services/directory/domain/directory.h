@@ -24,11 +24,6 @@ namespace parta::directory {
 class Recorder;
 
 // Who calls: an account (from its verified token).
-struct Caller {
-  std::string user_id;
-  bool is_operator = false;
-};
-
 // A checked permission question and its cache key.
 struct PermissionQuery {
   Caller subject;
@@ -46,6 +41,8 @@ struct DirectorySettings {
   absl::Duration join_request_ttl = absl::Hours(24 * 30);
   // How long a create with a request id is answered again rather than made anew.
   absl::Duration create_retry_window = absl::Hours(1);
+  // How long audit log entries are kept.
+  absl::Duration audit_retention = absl::Hours(24 * 365 * 3);
 };
 
 // A page of a list: asked with the client's page size (0: the list's default) and token (empty:
@@ -281,6 +278,15 @@ class Directory {
       const std::function<bool(const School&)>& client_covers, const RosterSync& sync);
   // Forgets retried creates' claims older than the retry window (the purge task).
   absl::StatusOr<int64_t> PurgeRetryClaims();
+  // Deletes audit entries older than the retention; returns how many.
+  absl::StatusOr<int64_t> PurgeAuditLog();
+
+  // The school's audit log, the newest first: its admins and operators only.
+  // SCHOOL_NOT_FOUND, NOT_SCHOOL_ADMIN, INVALID_PERSON_ID, INVALID_ACTION, INVALID_TIME_RANGE,
+  // INVALID_PAGE_TOKEN, INVALID_PAGE_SIZE.
+  absl::StatusOr<std::vector<AuditRecord>> ListAuditLog(const Caller& caller,
+                                                        const std::string& school_id,
+                                                        const AuditQuery& query, Page& page);
 
  private:
   // Runs `work` in a transaction and then advances the cache of every school it changed.

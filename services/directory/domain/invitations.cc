@@ -89,7 +89,7 @@ absl::StatusOr<NewInvitation> Directory::CreateInvitation(const Caller& caller,
                                                    school_id, created, now));
     if (retried) return absl::OkStatus();
     RETURN_IF_ERROR(tx.InsertInvitation(invitation));
-    return tx.Audit(school_id, caller.user_id, absl::StrCat("invitation_created:", RoleName(role)),
+    return tx.Audit(school_id, caller, absl::StrCat("invitation_created:", RoleName(role)),
                     invitation.id, now);
   }));
   return created;
@@ -128,7 +128,7 @@ absl::StatusOr<NewInvitation> Directory::CreateParentInvitation(const Caller& ca
                    "the student has as many parents as allowed");
     }
     RETURN_IF_ERROR(tx.InsertInvitation(created.invitation));
-    return tx.Audit(school_id, caller.user_id, "parent_invitation_created", student_id, now);
+    return tx.Audit(school_id, caller, "parent_invitation_created", student_id, now);
   }));
   return created;
 }
@@ -180,7 +180,7 @@ absl::StatusOr<Invitation> Directory::RevokeInvitation(const Caller& caller,
     invitation->revoked = true;
     RETURN_IF_ERROR(tx.SaveInvitationState(*invitation));
     result = *invitation;
-    return tx.Audit(school_id, caller.user_id, "invitation_revoked", invitation->id, clock_.Now());
+    return tx.Audit(school_id, caller, "invitation_revoked", invitation->id, clock_.Now());
   }));
   return result;
 }
@@ -256,7 +256,7 @@ absl::StatusOr<Redemption> Directory::RedeemInvitation(const Caller& caller,
     invitation->uses += 1;
     RETURN_IF_ERROR(tx.SaveInvitationState(*invitation));
     RETURN_IF_ERROR(tx.InsertRedemption(invitation->id, caller.user_id, now));
-    return tx.Audit(school_id, caller.user_id, "invitation_redeemed", invitation->id, now);
+    return tx.Audit(school_id, caller, "invitation_redeemed", invitation->id, now);
   }));
   return result;
 }

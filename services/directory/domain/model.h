@@ -25,6 +25,33 @@ inline bool IsStaffRole(Role role) {
   return role == Role::kAdmin || role == Role::kTeacher || role == Role::kEmployee;
 }
 
+// Who calls: his account, whether he is a platform operator, and where the request came from
+// (written to the audit log).
+struct Caller {
+  std::string user_id;
+  bool is_operator = false;
+  std::string client_address;
+};
+
+// One entry of a school's audit log.
+struct AuditRecord {
+  int64_t id = 0;
+  std::string actor_id;  // empty: the platform
+  std::string action;
+  std::string subject_id;
+  absl::Time at;
+  std::string client_address;
+};
+
+// Which audit entries to read: by or about a person, of an action (a trailing `*` matches a
+// prefix), within [since, until).
+struct AuditQuery {
+  std::string person_id;
+  std::string action;
+  std::optional<absl::Time> since;
+  std::optional<absl::Time> until;
+};
+
 struct School {
   std::string id;
   std::string name;

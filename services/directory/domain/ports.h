@@ -226,15 +226,21 @@ class DirectoryTx {
 
   // Writes an audit row for an action that changes no permission (invitations, printed login
   // codes, imports): no generation bump, no event.
-  virtual absl::Status Audit(absl::string_view school_id, absl::string_view actor_id,
+  virtual absl::Status Audit(absl::string_view school_id, const Caller& actor,
                              absl::string_view action, absl::string_view subject_id,
                              absl::Time at) = 0;
 
   // Records a change: bumps the school's permission generation, appends the domain event to the
   // school's outbox stream and writes the audit log. Returns the new generation.
   virtual absl::StatusOr<int64_t> RecordChange(absl::string_view school_id,
-                                               absl::string_view actor_id, const Change& change,
+                                               const Caller& actor, const Change& change,
                                                absl::Time at) = 0;
+  // The school's audit entries matching `query`, the newest first, with ids below `before_id`
+  // (0: from the newest), at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAuditLog(absl::string_view school_id,
+                                                                const AuditQuery& query,
+                                                                int64_t before_id,
+                                                                int limit) = 0;
 };
 
 class DirectoryStore {
@@ -249,6 +255,8 @@ class DirectoryStore {
                                                         int64_t after_sequence, int limit) = 0;
   // Forgets the claims of retried creates made before `before`; returns how many.
   virtual absl::StatusOr<int64_t> PurgeRequests(absl::Time before) = 0;
+  // Deletes audit entries written before `before`; returns how many.
+  virtual absl::StatusOr<int64_t> PurgeAuditLog(absl::Time before) = 0;
 };
 
 // The identity service, as the directory uses it (school-managed accounts, confirmations).

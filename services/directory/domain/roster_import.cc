@@ -164,7 +164,7 @@ absl::StatusOr<std::vector<LoginCard>> Directory::IssueClassLoginCodes(
   ASSIGN_OR_RETURN(std::vector<ManagedAccount> codes, accounts_.IssueLoginCodes(ids));
   // Who printed whose codes is kept: the codes open the children's accounts.
   RETURN_IF_ERROR(store_.Transact([&](DirectoryTx& tx) {
-    return tx.Audit(school_id, caller.user_id, "login_codes_issued", class_id, clock_.Now());
+    return tx.Audit(school_id, caller, "login_codes_issued", class_id, clock_.Now());
   }));
   for (size_t i = 0; i < students.size() && i < codes.size(); ++i) {
     cards.push_back({.student_id = students[i].account_id,

@@ -24,7 +24,7 @@ class Recorder {
 
   absl::Status Record(absl::string_view school_id, Change change) {
     ASSIGN_OR_RETURN(int64_t generation,
-                     tx_.RecordChange(school_id, caller_.user_id, change, now_));
+                     tx_.RecordChange(school_id, caller_, change, now_));
     int64_t& reached = generations_[std::string(school_id)];
     reached = std::max(reached, generation);
     return absl::OkStatus();

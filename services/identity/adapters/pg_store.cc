@@ -658,6 +658,66 @@ class PgIdentityTransaction final : public IdentityTransaction {
     return absl::OkStatus();
   }
 
+  absl::Status SaveContactChange(const ContactChange& change) override {
+    tx_.exec_params(
+        "INSERT INTO contact_changes (account_id, channel, new_value, code_hash, created_at, "
+        "expires_at, attempts) VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ", " PARTA_PG_TS("$6")
+        ", 0) ON CONFLICT (account_id) DO UPDATE SET channel = excluded.channel, "
+        "new_value = excluded.new_value, code_hash = excluded.code_hash, "
+        "created_at = excluded.created_at, expires_at = excluded.expires_at, attempts = 0",
+        change.account_id, change.channel == DeliveryChannel::kEmail ? "email" : "sms",
+        change.new_value, change.code_hash, ToMicros(change.created_at),
+        ToMicros(change.expires_at));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<ContactChange>> LockContactChange(
+      absl::string_view account_id) override {
+    if (!IsUuid(account_id)) return std::nullopt;
+    pqxx::result rows = tx_.exec_params(
+        "SELECT channel, new_value, code_hash, " PARTA_PG_US("created_at") ", "
+        PARTA_PG_US("expires_at") ", attempts FROM contact_changes WHERE account_id = $1 "
+        "FOR UPDATE",
+        std::string(account_id));
+    if (rows.empty()) return std::nullopt;
+    return ContactChange{.account_id = std::string(account_id),
+                         .channel = rows[0][0].as<std::string>() == "email"
+                                        ? DeliveryChannel::kEmail
+                                        : DeliveryChannel::kSms,
+                         .new_value = rows[0][1].as<std::string>(),
+                         .code_hash = rows[0][2].as<std::string>(),
+                         .created_at = FromMicros(rows[0][3].as<int64_t>()),
+                         .expires_at = FromMicros(rows[0][4].as<int64_t>()),
+                         .attempts = rows[0][5].as<int>()};
+  }
+
+  absl::Status SetContactChangeAttempts(absl::string_view account_id, int attempts) override {
+    tx_.exec_params("UPDATE contact_changes SET attempts = $2 WHERE account_id = $1",
+                    std::string(account_id), attempts);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteContactChange(absl::string_view account_id) override {
+    tx_.exec_params("DELETE FROM contact_changes WHERE account_id = $1",
+                    std::string(account_id));
+    return absl::OkStatus();
+  }
+
+  absl::Status SetContact(absl::string_view account_id, DeliveryChannel channel,
+                          absl::string_view value, absl::Time at) override {
+    try {
+      tx_.exec_params(channel == DeliveryChannel::kEmail
+                          ? "UPDATE accounts SET email = $2, updated_at = " PARTA_PG_TS("$3")
+                            " WHERE id = $1"
+                          : "UPDATE accounts SET phone = $2, updated_at = " PARTA_PG_TS("$3")
+                            " WHERE id = $1",
+                      std::string(account_id), std::string(value), ToMicros(at));
+    } catch (const pqxx::unique_violation&) {
+      return AlreadyExists("ACCOUNT_EXISTS", "another account has this address");
+    }
+    return absl::OkStatus();
+  }
+
   // A message's body is sealed for that message alone.
   static std::string MessageContext(absl::string_view id) {
     return absl::StrCat("outgoing message ", id);
@@ -749,6 +809,8 @@ class PgIdentityTransaction final : public IdentityTransaction {
         return "unlocked";
       case AuditAction::kLookedUp:
         return "looked_up";
+      case AuditAction::kContactChanged:
+        return "contact_changed";
       case AuditAction::kPasswordReset:
         break;
     }
@@ -759,6 +821,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
     if (text == "locked") return AuditAction::kLocked;
     if (text == "unlocked") return AuditAction::kUnlocked;
     if (text == "looked_up") return AuditAction::kLookedUp;
+    if (text == "contact_changed") return AuditAction::kContactChanged;
     return AuditAction::kPasswordReset;
   }
 
@@ -772,21 +835,18 @@ class PgIdentityTransaction final : public IdentityTransaction {
   }
 
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(absl::string_view account_id,
-                                                    const std::optional<AuditKey>& before,
-                                                    int limit) override {
+                                                    int64_t before_seq, int limit) override {
     // Keyset paging, the newest first.
     pqxx::result rows = tx_.exec_params(
         "SELECT id::text, action, account_id::text, actor_id::text, reason, client_address, "
-        PARTA_PG_US("created_at") " FROM account_audit "
-        "WHERE ($1 = '' OR account_id = nullif($1, '')::uuid) "
-        "AND (NOT $2 OR (created_at, id) < (" PARTA_PG_TS("$3") ", $4::uuid)) "
-        "ORDER BY created_at DESC, id DESC LIMIT $5",
-        std::string(account_id), before.has_value(),
-        before ? ToMicros(before->created_at) : int64_t{0},
-        before ? before->id : std::string("00000000-0000-0000-0000-000000000000"), limit);
+        PARTA_PG_US("created_at") ", seq FROM account_audit "
+        "WHERE ($1 = '' OR account_id = nullif($1, '')::uuid) AND ($2 = 0 OR seq < $2) "
+        "ORDER BY seq DESC LIMIT $3",
+        std::string(account_id), before_seq, limit);
     std::vector<AuditEntry> entries;
     for (const pqxx::row& row : rows) {
       entries.push_back(AuditEntry{.id = row[0].as<std::string>(),
+                                   .seq = row[7].as<int64_t>(),
                                    .action = ParseAuditAction(row[1].as<std::string>()),
                                    .account_id = row[2].as<std::string>(),
                                    .actor_id = row[3].as<std::string>(),
@@ -802,6 +862,10 @@ class PgIdentityTransaction final : public IdentityTransaction {
     int64_t deleted = 0;
     deleted += tx_.exec_params("DELETE FROM reset_codes WHERE expires_at < " PARTA_PG_TS("$1"),
                                ToMicros(now))
+                   .affected_rows();
+    deleted += tx_.exec_params(
+                      "DELETE FROM contact_changes WHERE expires_at < " PARTA_PG_TS("$1"),
+                      ToMicros(now))
                    .affected_rows();
     deleted += tx_.exec_params(
                       "DELETE FROM reset_requests WHERE last_request_at < " PARTA_PG_TS("$1"),

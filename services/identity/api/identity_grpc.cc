@@ -47,6 +47,11 @@ v1::VerificationLevel ToProto(VerificationLevel level) {
 }
 
 // `own`: an answer to the account's own person (what only he is shown).
+v1::DeliveryChannel ToProto(DeliveryChannel channel) {
+  return channel == DeliveryChannel::kEmail ? v1::DELIVERY_CHANNEL_EMAIL
+                                            : v1::DELIVERY_CHANNEL_SMS;
+}
+
 v1::AccountAuditAction ToProto(AuditAction action) {
   switch (action) {
     case AuditAction::kLocked:
@@ -55,6 +60,8 @@ v1::AccountAuditAction ToProto(AuditAction action) {
       return v1::ACCOUNT_AUDIT_ACTION_UNLOCKED;
     case AuditAction::kLookedUp:
       return v1::ACCOUNT_AUDIT_ACTION_LOOKED_UP;
+    case AuditAction::kContactChanged:
+      return v1::ACCOUNT_AUDIT_ACTION_CONTACT_CHANGED;
     case AuditAction::kPasswordReset:
       break;
   }
@@ -244,9 +251,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
              v1::RequestPasswordResetResponse& resp) -> absl::Status {
         ASSIGN_OR_RETURN(PasswordResetStarted started,
                          identity_.RequestPasswordReset(req.login(), call.client_address));
-        resp.set_channel(started.channel == DeliveryChannel::kEmail
-                             ? v1::DELIVERY_CHANNEL_EMAIL
-                             : v1::DELIVERY_CHANNEL_SMS);
+        resp.set_channel(ToProto(started.channel));
         *resp.mutable_expire_time() = ToProto(started.expires_at);
         return absl::OkStatus();
       });
@@ -268,6 +273,35 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                          ToProto(tokens, *resp.mutable_tokens());
                          return absl::OkStatus();
                        });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::StartContactChange(
+    ::grpc::CallbackServerContext* context, const v1::StartContactChangeRequest* request,
+    v1::StartContactChangeResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::StartContactChangeRequest& req,
+             v1::StartContactChangeResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(PasswordResetStarted started,
+                         identity_.StartContactChange(*call.caller, req.email(), req.phone()));
+        resp.set_channel(ToProto(started.channel));
+        *resp.mutable_expire_time() = ToProto(started.expires_at);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ConfirmContactChange(
+    ::grpc::CallbackServerContext* context, const v1::ConfirmContactChangeRequest* request,
+    v1::ConfirmContactChangeResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ConfirmContactChangeRequest& req,
+             v1::ConfirmContactChangeResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account, identity_.ConfirmContactChange(
+                                              *call.caller, req.code(), call.client_address));
+        ToProto(account, *resp.mutable_account(), /*own=*/true);
+        return absl::OkStatus();
+      });
 }
 
 ::grpc::ServerUnaryReactor* IdentityGrpcService::LookUpAccount(

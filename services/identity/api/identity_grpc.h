@@ -48,6 +48,12 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* ResetPassword(::grpc::CallbackServerContext* context,
                                             const v1::ResetPasswordRequest* request,
                                             v1::ResetPasswordResponse* response) override;
+  ::grpc::ServerUnaryReactor* StartContactChange(
+      ::grpc::CallbackServerContext* context, const v1::StartContactChangeRequest* request,
+      v1::StartContactChangeResponse* response) override;
+  ::grpc::ServerUnaryReactor* ConfirmContactChange(
+      ::grpc::CallbackServerContext* context, const v1::ConfirmContactChangeRequest* request,
+      v1::ConfirmContactChangeResponse* response) override;
   ::grpc::ServerUnaryReactor* LookUpAccount(::grpc::CallbackServerContext* context,
                                             const v1::LookUpAccountRequest* request,
                                             v1::LookUpAccountResponse* response) override;

@@ -164,6 +164,17 @@ struct ResetRequests {
 
 enum class DeliveryChannel { kEmail, kSms };
 
+// A new e-mail or phone of an account, waiting for the code sent to it.
+struct ContactChange {
+  std::string account_id;
+  DeliveryChannel channel = DeliveryChannel::kEmail;
+  std::string new_value;  // normalised e-mail or E.164 phone
+  std::string code_hash;  // hex SHA-256 of "<account id>:<code>"
+  absl::Time created_at;
+  absl::Time expires_at;
+  int attempts = 0;
+};
+
 // A message to a person, kept until it is sent or expires.
 struct OutgoingMessage {
   std::string id;
@@ -177,23 +188,18 @@ struct OutgoingMessage {
   absl::Time next_attempt_at;
 };
 
-enum class AuditAction { kLocked, kUnlocked, kLookedUp, kPasswordReset };
+enum class AuditAction { kLocked, kUnlocked, kLookedUp, kPasswordReset, kContactChanged };
 
 // One entry of the account audit log. Never changed once written.
 struct AuditEntry {
   std::string id;
+  int64_t seq = 0;  // the order entries were written in; set by the store
   AuditAction action = AuditAction::kLocked;
   std::string account_id;
   std::string actor_id;  // the operator, or the account itself
   std::string reason;
   std::string client_address;
   absl::Time created_at;
-};
-
-// Where an entry stands in the newest-first order of the audit log.
-struct AuditKey {
-  absl::Time created_at;
-  std::string id;
 };
 
 // Recent failed logins of one login name.

@@ -146,23 +146,20 @@ absl::StatusOr<AuditPage> Identity::ListAccountAudit(const auth::Claims& caller,
     return InvalidArgument("INVALID_ACCOUNT_ID", "an account id is a UUID");
   }
   ASSIGN_OR_RETURN(int limit, PageSize(page_size, kDefaultAuditPage, kMaxAuditPage));
-  ASSIGN_OR_RETURN(std::vector<std::string> key, DecodePageToken(page_token, kAuditList, id, 2));
-  std::optional<AuditKey> before;
-  if (!key.empty()) {
-    int64_t micros = 0;
-    if (!absl::SimpleAtoi(key[0], &micros) || !IsUuid(key[1])) return InvalidPageToken();
-    before = AuditKey{.created_at = absl::FromUnixMicros(micros), .id = key[1]};
+  ASSIGN_OR_RETURN(std::vector<std::string> key, DecodePageToken(page_token, kAuditList, id, 1));
+  int64_t before_seq = 0;
+  if (!key.empty() && (!absl::SimpleAtoi(key[0], &before_seq) || before_seq <= 0)) {
+    return InvalidPageToken();
   }
   AuditPage page;
   RETURN_IF_ERROR(store_.Read([&](IdentityTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(page.entries, tx.ListAudit(id, before, limit + 1));
+    ASSIGN_OR_RETURN(page.entries, tx.ListAudit(id, before_seq, limit + 1));
     return absl::OkStatus();
   }));
   if (static_cast<int>(page.entries.size()) > limit) {
     page.entries.resize(limit);
-    const AuditEntry& last = page.entries.back();
-    page.next_page_token = EncodePageToken(
-        kAuditList, id, {absl::StrCat(absl::ToUnixMicros(last.created_at)), last.id});
+    page.next_page_token =
+        EncodePageToken(kAuditList, id, {absl::StrCat(page.entries.back().seq)});
   }
   return page;
 }

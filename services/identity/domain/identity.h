@@ -218,6 +218,19 @@ class Identity {
   // ACCOUNT_LOCKED, the password reasons, LOGIN_THROTTLED, ADDRESS_THROTTLED.
   absl::StatusOr<IssuedTokens> ResetPassword(const PasswordResetInput& input);
 
+  // Adding or changing the caller's e-mail or phone (domain/contact_change.cc): a code goes to
+  // the new address (`email` or `phone`, exactly one). CONTACT_REQUIRED, INVALID_EMAIL,
+  // INVALID_PHONE, ACCOUNT_EXISTS, CONTACT_UNCHANGED, GUEST_ACCOUNT, DELIVERY_NOT_CONFIGURED,
+  // CODE_THROTTLED.
+  absl::StatusOr<PasswordResetStarted> StartContactChange(const auth::Claims& caller,
+                                                          absl::string_view email,
+                                                          absl::string_view phone);
+  // The code came back: the new address is the account's; the old one is told. CODE_REQUIRED,
+  // INVALID_CODE, ACCOUNT_EXISTS.
+  absl::StatusOr<Account> ConfirmContactChange(const auth::Claims& caller,
+                                               absl::string_view code,
+                                               const std::string& client_address);
+
   // Operators' account administration (domain/account_admin.cc), each audited: OPERATOR_ONLY
   // for anyone else, REASON_REQUIRED without a reason.
   // By e-mail, phone or username (`login`), or by id: QUERY_REQUIRED, INVALID_ACCOUNT_ID.
@@ -327,6 +340,13 @@ class Identity {
       const std::string& login_key, const std::string& address,
       const std::function<absl::Status(IdentityTransaction&)>& also = nullptr);
   absl::StatusOr<Account> ActiveAccount(const auth::Claims& caller);
+  // Counts a request for a code sent to `key` (a login, or an account's address change) in
+  // `tx`: how long to wait when the policy's limits are reached, nullopt when it may go.
+  absl::StatusOr<std::optional<absl::Duration>> CountCodeRequest(IdentityTransaction& tx,
+                                                                 const std::string& key,
+                                                                 absl::Time now);
+  // DELIVERY_NOT_CONFIGURED unless the deployment sends messages of `channel`.
+  absl::Status RequireChannel(DeliveryChannel channel) const;
   // Checks the caller is an operator and gave a reason (1–500 characters).
   absl::Status CheckOperatorAction(const auth::Claims& caller, const OperatorAction& action) const;
   // Sets the state of `account_id` (not deleted) and audits it as `audit`, unless it was so.

@@ -3,63 +3,17 @@
 // answered alike whether or not the account exists. School-managed accounts have no address;
 // their school issues new login codes instead.
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
-#include <cstring>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
-#include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "services/identity/domain/identity.h"
+#include "services/identity/domain/one_time_code.h"
 #include "services/identity/domain/validation.h"
 
 namespace parta::identity {
 namespace {
-
-constexpr int kCodeDigits = 6;
-
-// Six uniformly random digits.
-std::string NewResetCode() {
-  constexpr uint32_t kRange = 1'000'000;
-  constexpr uint32_t kLimit = UINT32_MAX - UINT32_MAX % kRange;  // no modulo bias
-  uint32_t value = 0;
-  do {
-    std::string bytes = RandomBytes(sizeof value);
-    std::memcpy(&value, bytes.data(), sizeof value);
-  } while (value >= kLimit);
-  std::string code = std::to_string(value % kRange);
-  return std::string(kCodeDigits - code.size(), '0') + code;
-}
-
-// The code as typed: digits only, spaces and dashes dropped; nullopt unless six digits remain.
-std::optional<std::string> NormalizeResetCode(absl::string_view typed) {
-  std::string code;
-  for (char c : typed) {
-    if (c == ' ' || c == '-') continue;
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    code += c;
-  }
-  if (code.size() != kCodeDigits) return std::nullopt;
-  return code;
-}
-
-// Bound to the account: a code stolen from one account's row opens no other.
-std::string ResetCodeHash(absl::string_view account_id, absl::string_view code) {
-  const std::string text = absl::StrCat(account_id, ":", code);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
-
-bool SameHash(absl::string_view a, absl::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 absl::Status InvalidCode() {
   return Unauthenticated("INVALID_CODE", "wrong login or code, or the code has expired");
@@ -88,6 +42,32 @@ OutgoingMessage CodeMessage(const Account& account, DeliveryChannel channel,
 
 }  // namespace
 
+absl::Status Identity::RequireChannel(DeliveryChannel channel) const {
+  const PasswordResetPolicy& policy = settings_.password_reset;
+  if (channel == DeliveryChannel::kEmail ? policy.email : policy.sms) return absl::OkStatus();
+  return FailedPrecondition("DELIVERY_NOT_CONFIGURED",
+                            channel == DeliveryChannel::kEmail
+                                ? "this deployment sends no e-mail"
+                                : "this deployment sends no text messages");
+}
+
+absl::StatusOr<std::optional<absl::Duration>> Identity::CountCodeRequest(
+    IdentityTransaction& tx, const std::string& key, absl::Time now) {
+  const PasswordResetPolicy& policy = settings_.password_reset;
+  ASSIGN_OR_RETURN(ResetRequests requests, tx.LockResetRequests(key));
+  if (requests.requests == 0 || requests.window_start + policy.window <= now) {
+    requests = ResetRequests{.window_start = now, .requests = 0};
+  } else if (requests.requests >= policy.per_window) {
+    return requests.window_start + policy.window - now;
+  } else if (requests.last_request_at + policy.min_interval > now) {
+    return requests.last_request_at + policy.min_interval - now;
+  }
+  ++requests.requests;
+  requests.last_request_at = now;
+  RETURN_IF_ERROR(tx.SaveResetRequests(key, requests));
+  return std::nullopt;
+}
+
 absl::StatusOr<PasswordResetStarted> Identity::RequestPasswordReset(
     absl::string_view login, const std::string& client_address) {
   const PasswordResetPolicy& policy = settings_.password_reset;
@@ -105,13 +85,7 @@ absl::StatusOr<PasswordResetStarted> Identity::RequestPasswordReset(
     ASSIGN_OR_RETURN(normalized, NormalizePhone(trimmed));
     started.channel = DeliveryChannel::kSms;
   }
-  if ((started.channel == DeliveryChannel::kEmail && !policy.email) ||
-      (started.channel == DeliveryChannel::kSms && !policy.sms)) {
-    return FailedPrecondition("DELIVERY_NOT_CONFIGURED",
-                              started.channel == DeliveryChannel::kEmail
-                                  ? "this deployment sends no e-mail"
-                                  : "this deployment sends no text messages");
-  }
+  RETURN_IF_ERROR(RequireChannel(started.channel));
   const absl::Time now = clock_.Now();
   if (absl::Duration wait = reset_address_throttle_.WaitFor(client_address, now);
       wait > absl::ZeroDuration()) {
@@ -125,30 +99,18 @@ absl::StatusOr<PasswordResetStarted> Identity::RequestPasswordReset(
   std::optional<absl::Duration> wait;
   std::string account_id;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
-    wait.reset();
     account_id.clear();
     // Counted per login whether or not an account has it, so the limit reveals nothing.
-    ASSIGN_OR_RETURN(ResetRequests requests, tx.LockResetRequests(normalized));
-    if (requests.requests == 0 || requests.window_start + policy.window <= now) {
-      requests = ResetRequests{.window_start = now, .requests = 0};
-    } else if (requests.requests >= policy.per_window) {
-      wait = requests.window_start + policy.window - now;
-      return absl::OkStatus();
-    } else if (requests.last_request_at + policy.min_interval > now) {
-      wait = requests.last_request_at + policy.min_interval - now;
-      return absl::OkStatus();
-    }
-    ++requests.requests;
-    requests.last_request_at = now;
-    RETURN_IF_ERROR(tx.SaveResetRequests(normalized, requests));
+    ASSIGN_OR_RETURN(wait, CountCodeRequest(tx, normalized, now));
+    if (wait) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::optional<Account> account, tx.FindAccountByLogin(normalized));
     // A locked or erased account gets nothing; the caller cannot tell.
     if (!account || account->state != AccountState::kActive || account->guest) {
       return absl::OkStatus();
     }
-    const std::string code = NewResetCode();
+    const std::string code = NewOneTimeCode();
     RETURN_IF_ERROR(tx.SaveResetCode(ResetCode{.account_id = account->id,
-                                               .code_hash = ResetCodeHash(account->id, code),
+                                               .code_hash = OneTimeCodeHash(account->id, code),
                                                .created_at = now,
                                                .expires_at = started.expires_at}));
     OutgoingMessage message = CodeMessage(*account, started.channel, code, policy.code_ttl);
@@ -177,7 +139,7 @@ absl::StatusOr<IssuedTokens> Identity::ResetPassword(const PasswordResetInput& i
     return InvalidArgument("INVALID_DEVICE", "the device name must be UTF-8, up to 200 bytes");
   }
   absl::StatusOr<std::string> normalized = NormalizeLogin(input.login);
-  std::optional<std::string> code = NormalizeResetCode(input.code);
+  std::optional<std::string> code = NormalizeOneTimeCode(input.code);
   const std::string login_key = normalized.ok() ? *normalized : "";
   std::optional<Account> account;
   // Codes are guessed like passwords: the same per-login and per-address limits, on top of the
@@ -191,10 +153,10 @@ absl::StatusOr<IssuedTokens> Identity::ResetPassword(const PasswordResetInput& i
   std::string code_hash;
   bool matches = false;
   if (account && code && account->username.empty()) {
-    code_hash = ResetCodeHash(account->id, *code);
+    code_hash = OneTimeCodeHash(account->id, *code);
     RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
       ASSIGN_OR_RETURN(std::optional<ResetCode> stored, tx.LockResetCode(account->id));
-      matches = stored && stored->expires_at > now && SameHash(stored->code_hash, code_hash);
+      matches = stored && stored->expires_at > now && SameCodeHash(stored->code_hash, code_hash);
       if (!stored || matches) return absl::OkStatus();
       if (stored->expires_at <= now ||
           stored->attempts + 1 >= settings_.password_reset.max_attempts) {
@@ -220,7 +182,7 @@ absl::StatusOr<IssuedTokens> Identity::ResetPassword(const PasswordResetInput& i
                     // Spent with the session it opens; a concurrent use spent it otherwise.
                     ASSIGN_OR_RETURN(std::optional<ResetCode> stored,
                                      tx.LockResetCode(account->id));
-                    if (!stored || !SameHash(stored->code_hash, code_hash)) return InvalidCode();
+                    if (!stored || !SameCodeHash(stored->code_hash, code_hash)) return InvalidCode();
                     RETURN_IF_ERROR(tx.DeleteResetCode(account->id));
                     RETURN_IF_ERROR(tx.ClearLoginFailures(login_key));
                     RETURN_IF_ERROR(tx.UpdatePassword(account->id, hash, now));

@@ -139,6 +139,17 @@ class IdentityTransaction {
   virtual absl::Status SaveResetRequests(absl::string_view login,
                                          const ResetRequests& requests) = 0;
 
+  // Address changes (domain/contact_change.cc). Replaces the account's pending change.
+  virtual absl::Status SaveContactChange(const ContactChange& change) = 0;
+  // The account's pending change, locked until the transaction ends.
+  virtual absl::StatusOr<std::optional<ContactChange>> LockContactChange(
+      absl::string_view account_id) = 0;
+  virtual absl::Status SetContactChangeAttempts(absl::string_view account_id, int attempts) = 0;
+  virtual absl::Status DeleteContactChange(absl::string_view account_id) = 0;
+  // Sets the account's e-mail or phone. ALREADY_EXISTS (ACCOUNT_EXISTS) when another has it.
+  virtual absl::Status SetContact(absl::string_view account_id, DeliveryChannel channel,
+                                  absl::string_view value, absl::Time at) = 0;
+
   // Messages to people, sent in the background (domain/message_delivery.h).
   virtual absl::Status InsertOutgoingMessage(const OutgoingMessage& message) = 0;
   // Up to `limit` messages due at `now`, oldest first, locked until the transaction ends;
@@ -157,9 +168,10 @@ class IdentityTransaction {
   // other out at once.
   virtual absl::StatusOr<std::vector<std::string>> LockActiveOperators() = 0;
   virtual absl::Status InsertAudit(const AuditEntry& entry) = 0;
-  // Entries about `account_id` (empty: all), the newest first, at most `limit`, after `before`.
-  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(
-      absl::string_view account_id, const std::optional<AuditKey>& before, int limit) = 0;
+  // Entries about `account_id` (empty: all), the newest first (by `seq`), at most `limit`,
+  // written before the entry `before_seq` (0: from the newest).
+  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(absl::string_view account_id,
+                                                            int64_t before_seq, int limit) = 0;
   // Deletes spent reset state, expired messages and audit entries older than `audit_age`.
   virtual absl::StatusOr<int64_t> PurgeRecovery(absl::Time now, absl::Duration request_window,
                                                 absl::Duration audit_age) = 0;

@@ -36,9 +36,11 @@ CREATE INDEX outgoing_messages_due ON outgoing_messages (next_attempt_at);
 
 -- What was done to accounts and by whom: operators' locks, unlocks and lookups, people's
 -- password resets. Append-only: the API has no way to change or delete an entry, and the
--- database refuses updates; entries older than the retention are purged.
+-- database refuses updates; entries older than the retention are purged. Read the newest first
+-- by `seq`, the order they were written in.
 CREATE TABLE account_audit (
   id              uuid PRIMARY KEY,
+  seq             bigserial NOT NULL UNIQUE,
   action          text NOT NULL
                   CHECK (action IN ('locked', 'unlocked', 'looked_up', 'password_reset')),
   account_id      uuid NOT NULL,
@@ -47,8 +49,7 @@ CREATE TABLE account_audit (
   client_address  text NOT NULL,
   created_at      timestamptz NOT NULL
 );
-CREATE INDEX account_audit_by_time ON account_audit (created_at DESC, id DESC);
-CREATE INDEX account_audit_by_account ON account_audit (account_id, created_at DESC, id DESC);
+CREATE INDEX account_audit_by_account ON account_audit (account_id, seq);
 
 CREATE FUNCTION account_audit_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -240,6 +240,15 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                });
 }
 
+::grpc::ServerUnaryReactor* MessagingGrpcService::ListModerationLog(
+    ::grpc::CallbackServerContext* context, const v1::ListModerationLogRequest* request,
+    v1::ListModerationLogResponse* response) {
+  return Unary(runtime_, context, request, response,
+               [this](const std::string& caller, const v1::ListModerationLogRequest& req) {
+                 return use_.moderation.ListLog(caller, req);
+               });
+}
+
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListReports(
     ::grpc::CallbackServerContext* context, const v1::ListReportsRequest* request,
     v1::ListReportsResponse* response) {

@@ -94,6 +94,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* ReportMessage(::grpc::CallbackServerContext* context,
                                             const v1::ReportMessageRequest* request,
                                             v1::ReportMessageResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListModerationLog(::grpc::CallbackServerContext* context,
+                                                const v1::ListModerationLogRequest* request,
+                                                v1::ListModerationLogResponse* response) override;
   ::grpc::ServerUnaryReactor* ListReports(::grpc::CallbackServerContext* context,
                                           const v1::ListReportsRequest* request,
                                           v1::ListReportsResponse* response) override;

@@ -2,6 +2,9 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <optional>
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/core/page_token.h"
@@ -292,6 +295,83 @@ absl::StatusOr<v1::Report> Moderation::Resolve(const std::string& caller,
       });
   if (resolved.ok() && changed) committed_();
   return resolved;
+}
+
+absl::StatusOr<v1::ListModerationLogResponse> Moderation::ListLog(
+    const std::string& caller, const v1::ListModerationLogRequest& req) {
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 50, 200));
+  if (!IsUuid(req.school_id())) {
+    return InvalidArgument("INVALID_SCHOOL_ID", "school_id is a UUID");
+  }
+  if (!req.person_id().empty() && !IsUuid(req.person_id())) {
+    return InvalidArgument("INVALID_PERSON_ID", "person_id is an account id (a UUID)");
+  }
+  if (!req.chat_id().empty() && !IsUuid(req.chat_id())) {
+    return InvalidArgument("INVALID_CHAT_ID", "chat_id is a UUID");
+  }
+  static const auto* const kActions = new std::set<std::string>{
+      "delete_message", "mute", "unmute", "report", "resolve_report"};
+  if (!req.action().empty() && !kActions->count(req.action())) {
+    return InvalidArgument("INVALID_ACTION",
+                           "action is delete_message, mute, unmute, report or resolve_report");
+  }
+  std::optional<int64_t> since;
+  std::optional<int64_t> until;
+  if (req.has_start_time()) since = TimeUtil::TimestampToMicroseconds(req.start_time());
+  if (req.has_end_time()) until = TimeUtil::TimestampToMicroseconds(req.end_time());
+  if (since && until && *since >= *until) {
+    return InvalidArgument("INVALID_TIME_RANGE", "start_time must be before end_time");
+  }
+  // A token serves the same school, caller and filters only.
+  const std::string scope =
+      absl::StrCat(req.school_id(), "/", caller, "/", req.person_id(), "/", req.chat_id(), "/",
+                   req.action(), "/", since.value_or(0), "/", until.value_or(0));
+  ASSIGN_OR_RETURN(std::vector<std::string> key,
+                   DecodePageToken(req.page_token(), "moderation_log", scope, 1));
+  int64_t before_id = 0;
+  if (!key.empty() && (!absl::SimpleAtoi(key[0], &before_id) || before_id <= 0)) {
+    return InvalidPageToken();
+  }
+  return pool_.TransactFor<v1::ListModerationLogResponse>(
+      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListModerationLogResponse> {
+        RETURN_IF_ERROR(RequireSchoolAdmin(tx, req.school_id(), caller));
+        if (!req.chat_id().empty() &&
+            tx.exec_params("SELECT 1 FROM chats WHERE id = $1 AND school_id = $2", req.chat_id(),
+                           req.school_id())
+                .empty()) {
+          return NotFound("CHAT_NOT_FOUND", "the school has no such chat");
+        }
+        pqxx::result rows = tx.exec_params(
+            "SELECT id, chat_id::text, actor_id::text, action, coalesce(message_id::text, ''), "
+            "coalesce(target_user_id::text, ''), details, " PARTA_PG_US("at")
+            " FROM moderation_log WHERE school_id = $1 "
+            "AND ($2 = '' OR actor_id = nullif($2, '')::uuid "
+            "OR target_user_id = nullif($2, '')::uuid) "
+            "AND ($3 = '' OR chat_id = nullif($3, '')::uuid) AND ($4 = '' OR action = $4) "
+            "AND ($5::bigint IS NULL OR at >= " PARTA_PG_TS("$5") ") "
+            "AND ($6::bigint IS NULL OR at < " PARTA_PG_TS("$6") ") "
+            "AND ($7 = 0 OR id < $7) ORDER BY id DESC LIMIT $8",
+            req.school_id(), req.person_id(), req.chat_id(), req.action(), since, until,
+            before_id, page_size + 1);
+        v1::ListModerationLogResponse response;
+        for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
+          const pqxx::row& row = rows[i];
+          v1::ModerationLogEntry& entry = *response.add_entries();
+          entry.set_id(row[0].as<std::string>());
+          entry.set_chat_id(row[1].as<std::string>());
+          entry.set_actor_id(row[2].as<std::string>());
+          entry.set_action(row[3].as<std::string>());
+          entry.set_message_id(row[4].as<std::string>());
+          entry.set_target_user_id(row[5].as<std::string>());
+          entry.set_details(row[6].as<std::string>());
+          *entry.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[7].as<int64_t>());
+        }
+        if (static_cast<int>(rows.size()) > page_size) {
+          response.set_next_page_token(EncodePageToken(
+              "moderation_log", scope, {response.entries(page_size - 1).id()}));
+        }
+        return response;
+      });
 }
 
 }  // namespace parta::messaging

@@ -26,6 +26,9 @@ class Moderation {
                                                       const v1::ListReportsRequest& req);
   absl::StatusOr<v1::Report> Resolve(const std::string& caller,
                                      const v1::ResolveReportRequest& req);
+  // The school's moderation log for its admins, the newest first, filtered.
+  absl::StatusOr<v1::ListModerationLogResponse> ListLog(const std::string& caller,
+                                                        const v1::ListModerationLogRequest& req);
 
  private:
   pg::Pool& pool_;

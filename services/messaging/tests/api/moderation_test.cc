@@ -145,6 +145,79 @@ TEST_CASE(
       });
   REQUIRE(actions.ok());
   CHECK(*actions == std::vector<std::string>{"report", "resolve_report"});
+
+  // The school's admins read it over the API, the newest first, filtered and paged.
+  v1::ListModerationLogRequest log;
+  log.set_school_id(w.school_id);
+  v1::ListModerationLogResponse entries;
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, log, &entries).ok());
+  REQUIRE(entries.entries_size() == 2);
+  CHECK(entries.entries(0).action() == "resolve_report");
+  CHECK(entries.entries(0).actor_id() == w.admin);
+  CHECK(entries.entries(1).action() == "report");
+  CHECK(entries.entries(1).actor_id() == classmate);
+  CHECK(entries.entries(1).chat_id() == chat.id());
+  CHECK(entries.entries(1).message_id() == rude.id());
+  CHECK(entries.entries(1).target_user_id() == w.student);
+  CHECK(entries.next_page_token().empty());
+  v1::ListModerationLogRequest by_person = log;
+  by_person.set_person_id(classmate);
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, by_person, &entries).ok());
+  REQUIRE(entries.entries_size() == 1);
+  CHECK(entries.entries(0).action() == "report");
+  v1::ListModerationLogRequest by_action = log;
+  by_action.set_action("resolve_report");
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, by_action, &entries).ok());
+  REQUIRE(entries.entries_size() == 1);
+  v1::ListModerationLogRequest later = log;
+  *later.mutable_start_time() = TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(f->clock().Now() + absl::Hours(1)));
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, later, &entries).ok());
+  CHECK(entries.entries_size() == 0);
+  v1::ListModerationLogRequest paged = log;
+  paged.set_page_size(1);
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, paged, &entries).ok());
+  REQUIRE(entries.entries_size() == 1);
+  CHECK(entries.entries(0).action() == "resolve_report");
+  paged.set_page_token(entries.next_page_token());
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, paged, &entries).ok());
+  REQUIRE(entries.entries_size() == 1);
+  CHECK(entries.entries(0).action() == "report");
+  CHECK(entries.next_page_token().empty());
+  // Nobody else reads it; bad filters are refused.
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.teacher, log, &entries), PERMISSION_DENIED,
+                "NOT_SCHOOL_ADMIN");
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, classmate, log, &entries), PERMISSION_DENIED,
+                "NOT_SCHOOL_ADMIN");
+  v1::ListModerationLogRequest bad = log;
+  bad.set_action("drop_table");
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.admin, bad, &entries), INVALID_ARGUMENT,
+                "INVALID_ACTION");
+  bad = log;
+  bad.set_chat_id("chat");
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.admin, bad, &entries), INVALID_ARGUMENT,
+                "INVALID_CHAT_ID");
+  bad = log;
+  bad.set_chat_id(NewUuidV7(absl::Now()));
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.admin, bad, &entries), NOT_FOUND,
+                "CHAT_NOT_FOUND");
+  v1::ListModerationLogRequest in_chat = log;
+  in_chat.set_chat_id(chat.id());
+  REQUIRE(f->Call(&Stub::ListModerationLog, w.admin, in_chat, &entries).ok());
+  CHECK(entries.entries_size() == 2);
+  bad = log;
+  bad.set_person_id("someone");
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.admin, bad, &entries), INVALID_ARGUMENT,
+                "INVALID_PERSON_ID");
+  bad = log;
+  *bad.mutable_start_time() = TimeUtil::SecondsToTimestamp(2000);
+  *bad.mutable_end_time() = TimeUtil::SecondsToTimestamp(1000);
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.admin, bad, &entries), INVALID_ARGUMENT,
+                "INVALID_TIME_RANGE");
+  bad = log;
+  bad.set_page_token(entries.next_page_token().empty() ? "garbage" : "");
+  CHECK_REFUSED(f->Call(&Stub::ListModerationLog, w.admin, bad, &entries), INVALID_ARGUMENT,
+                "INVALID_PAGE_TOKEN");
 }
 
 TEST_CASE("Moderators mute members for a while and switch read-only mode", "[messaging][api]") {
