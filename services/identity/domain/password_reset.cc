@@ -152,7 +152,7 @@ absl::StatusOr<IssuedTokens> Identity::ResetPassword(const PasswordResetInput& i
   const absl::Time now = clock_.Now();
   std::string code_hash;
   bool matches = false;
-  if (account && code && account->username.empty()) {
+  if (account && code) {
     code_hash = OneTimeCodeHash(account->id, *code);
     RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
       ASSIGN_OR_RETURN(std::optional<ResetCode> stored, tx.LockResetCode(account->id));

@@ -388,6 +388,43 @@ TEST_CASE("A phone account adds an e-mail it confirms", "[identity][api][recover
   CHECK(f->Login(email, &pair).ok());
 }
 
+TEST_CASE("A school-managed account that confirmed an e-mail resets its password by it",
+          "[identity][api][recovery]") {
+  parta::testing::PrivateMailServer mail;
+  PARTA_IDENTITY_FIXTURE(f, WithDelivery(mail, mail.maildir() + "/../sms.jsonl"));
+  v1::CreateManagedAccountsRequest create;
+  v1::NewManagedAccount& teacher = *create.add_accounts();
+  teacher.set_display_name("Смирнова Анна Павловна");
+  teacher.set_external_key("school-7/teacher-1");
+  v1::CreateManagedAccountsResponse created;
+  REQUIRE(f->stub()
+              .CreateManagedAccounts(f->Context(f->ServiceToken()).get(), create, &created)
+              .ok());
+  const std::string username = created.accounts(0).account().username();
+  v1::ActivateManagedAccountRequest activate;
+  activate.set_login(username);
+  activate.set_code(created.accounts(0).login_code());
+  activate.set_new_password(kPassword);
+  v1::ActivateManagedAccountResponse activated;
+  REQUIRE(f->stub().ActivateManagedAccount(f->Context().get(), activate, &activated).ok());
+  // By username: the school's codes, as before.
+  CHECK_RPC_ERROR(RequestReset(*f, username), FAILED_PRECONDITION, "ASK_SCHOOL_FOR_CODE");
+
+  const std::string email = UniqueEmail("smirnova");
+  const std::string token = activated.tokens().access_token();
+  REQUIRE(StartChange(*f, token, email).ok());
+  REQUIRE(ConfirmChange(*f, token, CodeIn(mail.WaitForMail(email)[0].body)).ok());
+  REQUIRE(RequestReset(*f, email).ok());
+  std::string code;
+  for (const parta::testing::DeliveredMail& sent : mail.WaitForMail(email, 2)) {
+    if (sent.subject == "Восстановление пароля Parta") code = CodeIn(sent.body);
+  }
+  REQUIRE(Reset(*f, email, code).ok());
+  v1::TokenPair pair;
+  CHECK(f->Login(username, &pair, kNewPassword).ok());
+  CHECK(f->Login(email, &pair, kNewPassword).ok());
+}
+
 TEST_CASE("Operators lock, unlock and look up accounts, and the audit log shows it",
           "[identity][api][operators]") {
   PARTA_IDENTITY_FIXTURE(f);
