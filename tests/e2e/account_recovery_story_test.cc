@@ -41,8 +41,9 @@ TEST_CASE("A parent forgets his password and gets back in through the delivered 
                             op)["id"];
   std::string base = "/v1/schools/" + school;
   std::string admin = s.Join(school, "director@school7.ru", {{"role", "ROLE_ADMIN"}}, op);
-  std::string class_id = s.Ok("POST", base + "/classes",
-                              {{"grade", 5}, {"letter", "а"}, {"academicYear", 2026}}, admin)["id"];
+  std::string class_id =
+      s.Ok("POST", base + "/classes", {{"grade", 5}, {"letter", "а"}, {"academicYear", 2026}},
+           admin)["id"];
   std::string pupil = s.Join(school, "vanya@school7.ru",
                              {{"role", "ROLE_STUDENT"}, {"classId", class_id}}, admin);
   const std::string father_email = "father@mail.ru";

@@ -93,7 +93,8 @@ const std::map<std::string, IdField>& IdFields() {
       // Filters of a school's own logs (ListAuditLog, ListModerationLog): only that school's
       // entries are ever read, which its admins may read whole; people who left keep their
       // history there, so any id is a filter.
-      {"personId", {Kind::kOmit, "a filter of a school's own log (audit_log_test, moderation_test)"}},
+      {"personId",
+       {Kind::kOmit, "a filter of a school's own log (audit_log_test, moderation_test)"}},
       {"memberIds", {Kind::kUser}},
       {"studentId", {Kind::kStudent}},
       {"teacherId", {Kind::kTeacher}},

@@ -12,8 +12,8 @@ namespace parta::identity {
 
 class IdentityGrpcService final : public parta::identity::v1::IdentityService::CallbackService {
  public:
-  // Register, Login, ChangePassword, ResetPassword and ActivateManagedAccount run on `passwords`; the rest on
-  // the runtime's executor.
+  // Register, Login, ChangePassword, ResetPassword and ActivateManagedAccount run on
+  // `passwords`; the rest on the runtime's executor.
   IdentityGrpcService(Identity& identity, KeyRing& keys, grpc::RpcRuntime& runtime,
                       PasswordQueue& passwords)
       : identity_(identity), keys_(keys), runtime_(runtime), passwords_(passwords) {}

@@ -18,6 +18,10 @@ constexpr int kMaxAuditPage = 200;
 constexpr absl::string_view kAuditList = "account_audit";
 constexpr int kMaxReasonLength = 500;
 
+std::string Trimmed(absl::string_view reason) {
+  return std::string(absl::StripAsciiWhitespace(reason));
+}
+
 absl::Status AccountNotFound() {
   return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
 }
@@ -63,7 +67,7 @@ absl::StatusOr<std::optional<Account>> Identity::LookUpAccount(const auth::Claim
                                      .action = AuditAction::kLookedUp,
                                      .account_id = account->id,
                                      .actor_id = caller.subject,
-                                     .reason = std::string(absl::StripAsciiWhitespace(action.reason)),
+                                     .reason = Trimmed(action.reason),
                                      .client_address = action.client_address,
                                      .created_at = clock_.Now()});
   }));
@@ -123,7 +127,7 @@ absl::StatusOr<Account> Identity::SetAccountState(const auth::Claims& caller,
                                      .action = audit,
                                      .account_id = account->id,
                                      .actor_id = caller.subject,
-                                     .reason = std::string(absl::StripAsciiWhitespace(action.reason)),
+                                     .reason = Trimmed(action.reason),
                                      .client_address = action.client_address,
                                      .created_at = now});
   }));

@@ -97,12 +97,13 @@ absl::StatusOr<PasswordResetStarted> Identity::StartContactChange(
     ASSIGN_OR_RETURN(wait, CountCodeRequest(tx, absl::StrCat("contact:", account.id), now));
     if (wait) return absl::OkStatus();
     const std::string code = NewOneTimeCode();
-    RETURN_IF_ERROR(tx.SaveContactChange(ContactChange{.account_id = account.id,
-                                                       .channel = started.channel,
-                                                       .new_value = value,
-                                                       .code_hash = OneTimeCodeHash(account.id, code),
-                                                       .created_at = now,
-                                                       .expires_at = started.expires_at}));
+    RETURN_IF_ERROR(tx.SaveContactChange(
+        ContactChange{.account_id = account.id,
+                      .channel = started.channel,
+                      .new_value = value,
+                      .code_hash = OneTimeCodeHash(account.id, code),
+                      .created_at = now,
+                      .expires_at = started.expires_at}));
     OutgoingMessage message =
         ConfirmationMessage(started.channel, value, code, settings_.password_reset.code_ttl);
     message.id = ids_.NewId();
@@ -129,9 +130,11 @@ absl::StatusOr<Account> Identity::ConfirmContactChange(const auth::Claims& calle
   if (!code) return InvalidCode();
   const std::string code_hash = OneTimeCodeHash(account.id, *code);
   bool matches = false;
+  Account changed;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     const absl::Time now = clock_.Now();
     matches = false;
+    changed = account;  // a retried transaction starts from the account as it was
     ASSIGN_OR_RETURN(std::optional<ContactChange> change, tx.LockContactChange(account.id));
     if (!change) return absl::OkStatus();
     if (change->expires_at <= now) return tx.DeleteContactChange(account.id);
@@ -143,7 +146,7 @@ absl::StatusOr<Account> Identity::ConfirmContactChange(const auth::Claims& calle
     }
     matches = true;
     std::string& old_value =
-        change->channel == DeliveryChannel::kEmail ? account.email : account.phone;
+        change->channel == DeliveryChannel::kEmail ? changed.email : changed.phone;
     const std::string previous = old_value;
     RETURN_IF_ERROR(tx.SetContact(account.id, change->channel, change->new_value, now));
     RETURN_IF_ERROR(tx.DeleteContactChange(account.id));
@@ -165,8 +168,8 @@ absl::StatusOr<Account> Identity::ConfirmContactChange(const auth::Claims& calle
     return tx.InsertOutgoingMessage(told);
   }));
   if (!matches) return InvalidCode();
-  log::Info("contact changed").With("account_id", account.id);
-  return account;
+  log::Info("contact changed").With("account_id", changed.id);
+  return changed;
 }
 
 }  // namespace parta::identity

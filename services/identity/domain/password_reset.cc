@@ -182,7 +182,9 @@ absl::StatusOr<IssuedTokens> Identity::ResetPassword(const PasswordResetInput& i
                     // Spent with the session it opens; a concurrent use spent it otherwise.
                     ASSIGN_OR_RETURN(std::optional<ResetCode> stored,
                                      tx.LockResetCode(account->id));
-                    if (!stored || !SameCodeHash(stored->code_hash, code_hash)) return InvalidCode();
+                    if (!stored || !SameCodeHash(stored->code_hash, code_hash)) {
+                      return InvalidCode();
+                    }
                     RETURN_IF_ERROR(tx.DeleteResetCode(account->id));
                     RETURN_IF_ERROR(tx.ClearLoginFailures(login_key));
                     RETURN_IF_ERROR(tx.UpdatePassword(account->id, hash, now));

@@ -15,7 +15,8 @@ OutgoingMessage Message() {
                          .body = "Здравствуйте!\n\nКод: 123456\n"};
 }
 
-TEST_CASE("A relay that refuses the connection is a transient failure", "[identity][integration][smtp]") {
+TEST_CASE("A relay that refuses the connection is a transient failure",
+          "[identity][integration][smtp]") {
   std::string url;
   {
     parta::testing::PrivateMailServer gone;
