@@ -7,6 +7,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libs/core/random.h"
@@ -47,12 +49,6 @@ std::string Base64Lines(absl::string_view text) {
   return out;
 }
 
-bool IsLoopbackHost(absl::string_view url) {
-  absl::string_view rest = url.substr(url.find("://") + 3);
-  return absl::StartsWith(rest, "127.") || absl::StartsWith(rest, "localhost") ||
-         absl::StartsWith(rest, "[::1]");
-}
-
 // Feeds the composed message to libcurl.
 struct Upload {
   const std::string* text;
@@ -77,6 +73,31 @@ struct SlistDeleter {
 };
 
 }  // namespace
+
+bool IsLoopbackRelay(absl::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == absl::string_view::npos) return false;
+  absl::string_view host = url.substr(scheme + 3);
+  host = host.substr(0, host.find('/'));
+  if (absl::StartsWith(host, "[")) {
+    const size_t close = host.find(']');
+    if (close == absl::string_view::npos) return false;
+    absl::string_view after = host.substr(close + 1);
+    return host.substr(0, close + 1) == "[::1]" && (after.empty() || after[0] == ':');
+  }
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  // 127.0.0.0/8, written as four decimal parts.
+  std::vector<absl::string_view> parts = absl::StrSplit(host, '.');
+  if (parts.size() != 4 || parts[0] != "127") return false;
+  for (absl::string_view part : parts) {
+    int value = 0;
+    if (part.empty() || part.size() > 3 || !absl::SimpleAtoi(part, &value) || value > 255) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string ComposeEmail(const SmtpSettings& settings, const OutgoingMessage& message,
                          absl::Time now) {
@@ -129,7 +150,7 @@ absl::Status SmtpSender::Send(const OutgoingMessage& message) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(settings_.timeout)));
-  const bool plain_allowed = settings_.allow_plain || IsLoopbackHost(settings_.url);
+  const bool plain_allowed = settings_.allow_plain || IsLoopbackRelay(settings_.url);
   curl_easy_setopt(c, CURLOPT_USE_SSL, plain_allowed ? CURLUSESSL_TRY : CURLUSESSL_ALL);
   if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
   if (!settings_.username.empty()) {

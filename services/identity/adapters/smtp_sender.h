@@ -25,6 +25,10 @@ struct SmtpSettings {
   absl::Duration timeout = absl::Seconds(10);
 };
 
+// Whether the relay of `url` is on this machine (localhost, 127.0.0.0/8, [::1]): plain SMTP is
+// allowed to it without STARTTLS.
+bool IsLoopbackRelay(absl::string_view url);
+
 // The whole message (RFC 5322 headers and body) as it goes to the relay.
 std::string ComposeEmail(const SmtpSettings& settings, const OutgoingMessage& message,
                          absl::Time now);

@@ -104,13 +104,9 @@ absl::StatusOr<PasswordResetStarted> Identity::StartContactChange(
                       .code_hash = OneTimeCodeHash(account.id, code),
                       .created_at = now,
                       .expires_at = started.expires_at}));
-    OutgoingMessage message =
-        ConfirmationMessage(started.channel, value, code, settings_.password_reset.code_ttl);
-    message.id = ids_.NewId();
-    message.created_at = now;
-    message.expires_at = started.expires_at;
-    message.next_attempt_at = now;
-    return tx.InsertOutgoingMessage(message);
+    return SendLater(
+        tx, ConfirmationMessage(started.channel, value, code, settings_.password_reset.code_ttl),
+        now, started.expires_at);
   }));
   if (wait) {
     return WithRetryAfter(
@@ -130,11 +126,10 @@ absl::StatusOr<Account> Identity::ConfirmContactChange(const auth::Claims& calle
   if (!code) return InvalidCode();
   const std::string code_hash = OneTimeCodeHash(account.id, *code);
   bool matches = false;
-  Account changed;
+  std::optional<Account> changed;
   RETURN_IF_ERROR(store_.Transact([&](IdentityTransaction& tx) -> absl::Status {
     const absl::Time now = clock_.Now();
     matches = false;
-    changed = account;  // a retried transaction starts from the account as it was
     ASSIGN_OR_RETURN(std::optional<ContactChange> change, tx.LockContactChange(account.id));
     if (!change) return absl::OkStatus();
     if (change->expires_at <= now) return tx.DeleteContactChange(account.id);
@@ -145,12 +140,17 @@ absl::StatusOr<Account> Identity::ConfirmContactChange(const auth::Claims& calle
       return tx.SetContactChangeAttempts(account.id, change->attempts + 1);
     }
     matches = true;
-    std::string& old_value =
-        change->channel == DeliveryChannel::kEmail ? changed.email : changed.phone;
-    const std::string previous = old_value;
+    // The address as it is now (the change's lock orders confirmations of one account).
+    ASSIGN_OR_RETURN(changed, tx.FindAccount(account.id));
+    if (!changed) return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
+    std::string& address =
+        change->channel == DeliveryChannel::kEmail ? changed->email : changed->phone;
+    const std::string previous = address;
     RETURN_IF_ERROR(tx.SetContact(account.id, change->channel, change->new_value, now));
     RETURN_IF_ERROR(tx.DeleteContactChange(account.id));
-    old_value = change->new_value;
+    // A reset code went to an address the account may no longer have: it opens nothing now.
+    RETURN_IF_ERROR(tx.DeleteResetCode(account.id));
+    address = change->new_value;
     RETURN_IF_ERROR(tx.InsertAudit(AuditEntry{
         .id = ids_.NewId(),
         .action = AuditAction::kContactChanged,
@@ -160,16 +160,12 @@ absl::StatusOr<Account> Identity::ConfirmContactChange(const auth::Claims& calle
         .client_address = client_address,
         .created_at = now}));
     if (previous.empty()) return absl::OkStatus();
-    OutgoingMessage told = ChangedMessage(change->channel, previous, change->new_value);
-    told.id = ids_.NewId();
-    told.created_at = now;
-    told.expires_at = now + absl::Hours(24);
-    told.next_attempt_at = now;
-    return tx.InsertOutgoingMessage(told);
+    return SendLater(tx, ChangedMessage(change->channel, previous, change->new_value), now,
+                     now + absl::Hours(24));
   }));
   if (!matches) return InvalidCode();
-  log::Info("contact changed").With("account_id", changed.id);
-  return changed;
+  log::Info("contact changed").With("account_id", account.id);
+  return *std::move(changed);
 }
 
 }  // namespace parta::identity

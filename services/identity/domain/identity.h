@@ -345,6 +345,9 @@ class Identity {
   absl::StatusOr<std::optional<absl::Duration>> CountCodeRequest(IdentityTransaction& tx,
                                                                  const std::string& key,
                                                                  absl::Time now);
+  // Writes `message` to be sent from `now` until `expires_at`, in `tx`.
+  absl::Status SendLater(IdentityTransaction& tx, OutgoingMessage message, absl::Time now,
+                         absl::Time expires_at);
   // DELIVERY_NOT_CONFIGURED unless the deployment sends messages of `channel`.
   absl::Status RequireChannel(DeliveryChannel channel) const;
   // Checks the caller is an operator and gave a reason (1–500 characters).

@@ -42,6 +42,15 @@ OutgoingMessage CodeMessage(const Account& account, DeliveryChannel channel,
 
 }  // namespace
 
+absl::Status Identity::SendLater(IdentityTransaction& tx, OutgoingMessage message,
+                                 absl::Time now, absl::Time expires_at) {
+  message.id = ids_.NewId();
+  message.created_at = now;
+  message.expires_at = expires_at;
+  message.next_attempt_at = now;
+  return tx.InsertOutgoingMessage(message);
+}
+
 absl::Status Identity::RequireChannel(DeliveryChannel channel) const {
   const PasswordResetPolicy& policy = settings_.password_reset;
   if (channel == DeliveryChannel::kEmail ? policy.email : policy.sms) return absl::OkStatus();
@@ -113,13 +122,9 @@ absl::StatusOr<PasswordResetStarted> Identity::RequestPasswordReset(
                                                .code_hash = OneTimeCodeHash(account->id, code),
                                                .created_at = now,
                                                .expires_at = started.expires_at}));
-    OutgoingMessage message = CodeMessage(*account, started.channel, code, policy.code_ttl);
-    message.id = ids_.NewId();
-    message.created_at = now;
-    message.expires_at = started.expires_at;
-    message.next_attempt_at = now;
     account_id = account->id;
-    return tx.InsertOutgoingMessage(message);
+    return SendLater(tx, CodeMessage(*account, started.channel, code, policy.code_ttl), now,
+                     started.expires_at);
   }));
   if (wait) {
     return WithRetryAfter(

@@ -43,6 +43,20 @@ TEST_CASE("An e-mail is composed as RFC 5322 with an encoded subject and a base6
   CHECK(mail.from == "Parta <no-reply@parta.test>");
 }
 
+TEST_CASE("Only a relay on this machine may go without STARTTLS", "[identity][unit][smtp]") {
+  CHECK(IsLoopbackRelay("smtp://127.0.0.1:2525"));
+  CHECK(IsLoopbackRelay("smtp://127.1.2.3"));
+  CHECK(IsLoopbackRelay("smtp://localhost:25"));
+  CHECK(IsLoopbackRelay("smtp://[::1]:25"));
+  CHECK_FALSE(IsLoopbackRelay("smtp://localhost.mail.example:25"));
+  CHECK_FALSE(IsLoopbackRelay("smtp://127.mail.example"));
+  CHECK_FALSE(IsLoopbackRelay("smtp://127.0.0.1.example:25"));
+  CHECK_FALSE(IsLoopbackRelay("smtp://127.0.0.300"));
+  CHECK_FALSE(IsLoopbackRelay("smtp://[::1].example"));
+  CHECK_FALSE(IsLoopbackRelay("smtp://10.0.0.1:25"));
+  CHECK_FALSE(IsLoopbackRelay("relay"));
+}
+
 TEST_CASE("An SMTP sender refuses URLs and senders that cannot work", "[identity][unit][smtp]") {
   CHECK(SmtpSender::Create({.url = "http://relay", .from = "a@b.test"}).status().code() ==
         absl::StatusCode::kInvalidArgument);
