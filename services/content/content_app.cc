@@ -8,6 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
+#include "libs/identity_client/account_feed.h"
+#include "libs/identity_client/service_token.h"
+#include "libs/pg/event_cursor.h"
 #include "libs/pg/migrations.h"
 #include "libs/service_host/service_host.h"
 #include "services/content/access/chat_access.h"
@@ -62,7 +65,11 @@ absl::StatusOr<std::string> KeyFromFile(const std::string& path, size_t min_byte
 
 absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
   ContentConfig config;
-  const absl::Status common = grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 2, config);
+  // Three connections beyond the workers: the sweeps and the account feed.
+  const absl::Status common = grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 3, config);
+  config.identity_client_id = env.String("PARTA_CONTENT_CLIENT_ID", "");
+  config.identity_client_secret = env.String("PARTA_CONTENT_CLIENT_SECRET", "");
+  config.identity_events_key = env.String("PARTA_IDENTITY_EVENTS_KEY", config.identity_events_key);
   config.messaging_address = env.RequiredString("PARTA_MESSAGING_ADDR");
   config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
   config.store_root = env.RequiredString("PARTA_CONTENT_STORE_DIR");
@@ -140,6 +147,8 @@ struct ContentApp::Parts {
   std::unique_ptr<PreviewMaker> previews;
   // Set once the task exists; read by its own runs (a full batch wakes it again) and by others.
   std::atomic<PeriodicTask*> preview_task = nullptr;
+  std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
+  std::unique_ptr<identity_client::AccountFeed> account_feed;  // stopped before the rest goes
 };
 
 std::string DefaultMigrationsDir() { return PARTA_CONTENT_MIGRATIONS_DIR; }
@@ -245,6 +254,28 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
         previews->Wake();  // clean files want their renditions
       }
     });
+  }
+
+  if (!config.identity_client_id.empty()) {
+    parts->service_tokens = std::make_unique<identity_client::ServiceTokenSource>(
+        host.identity_channel(), config.identity_client_id, config.identity_client_secret, clock);
+    identity_client::ServiceTokenSource* tokens = parts->service_tokens.get();
+    Items* items = parts->items.get();
+    parts->account_feed = std::make_unique<identity_client::AccountFeed>(
+        host.redis(), config.identity_events_key, host.identity_channel(),
+        [tokens] { return tokens->Token(); },
+        [items](int64_t sequence, const identity::v1::AccountEvent& event) -> absl::Status {
+          if (!event.has_erased()) return absl::OkStatus();
+          return items->EraseOwner(identity_client::kAccountsCursor, sequence,
+                                   event.account_id());
+        });
+    ASSIGN_OR_RETURN(int64_t cursor,
+                     pg::ReadCursor(host.pool(), identity_client::kAccountsCursor));
+    parts->account_feed->Start(cursor);
+    identity_client::AccountFeed* feed = parts->account_feed.get();
+    host.OnShutdown([feed] { feed->Stop(); });
+  } else {
+    log::Warning("PARTA_CONTENT_CLIENT_ID is not set: people's erasures do not reach content");
   }
 
   if (absl::Status served = host.Serve({parts->service.get()}); !served.ok()) {

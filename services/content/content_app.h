@@ -46,6 +46,12 @@ struct ContentConfig : grpc::ServiceSettings {
   absl::Duration preview_interval = absl::Seconds(30);
   // How often expired uploads are dropped.
   absl::Duration sweep_interval = absl::Minutes(1);
+  // Content's API client at identity (`create-service-client content`), which follows
+  // identity's account events (`identity_events_key`) to erase people's files; empty: erasures
+  // do not reach content (a warning at start).
+  std::string identity_client_id;
+  std::string identity_client_secret;
+  std::string identity_events_key = "parta:events:identity";
 };
 
 // Reads PARTA_* variables (documented in the service's README).

@@ -2,7 +2,11 @@
 
 #include "libs/core/log.h"
 #include "libs/core/status.h"
+#include <google/protobuf/util/time_util.h>
+
+#include "libs/identity_client/account_feed.h"
 #include "libs/identity_client/service_token.h"
+#include "libs/pg/event_cursor.h"
 #include "libs/pg/migrations.h"
 #include "libs/redis/pipelined.h"
 #include "libs/service_host/service_host.h"
@@ -20,11 +24,12 @@ namespace parta::directory {
 
 absl::StatusOr<DirectoryConfig> DirectoryConfigFromEnvironment(Config& env) {
   DirectoryConfig config;
-  // Two connections beyond the workers: the relay and the purge.
-  const absl::Status common = grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 2, config);
+  // Three connections beyond the workers: the relay, the purge and the account feed.
+  const absl::Status common = grpc::ReadServiceSettings(env, DefaultMigrationsDir(), 3, config);
   config.identity_client_id = env.String("PARTA_DIRECTORY_CLIENT_ID", "");
   config.identity_client_secret = env.String("PARTA_DIRECTORY_CLIENT_SECRET", "");
   config.events_key = env.String("PARTA_DIRECTORY_EVENTS_KEY", config.events_key);
+  config.identity_events_key = env.String("PARTA_IDENTITY_EVENTS_KEY", config.identity_events_key);
   config.permission_cache_ttl =
       env.Duration("PARTA_DIRECTORY_PERMISSION_CACHE_TTL", config.permission_cache_ttl);
   DirectorySettings& settings = config.directory;
@@ -50,12 +55,48 @@ struct DirectoryApp::Parts {
   std::unique_ptr<PgDirectoryStore> store;
   std::unique_ptr<RedisPermissionCache> cache;
   std::unique_ptr<EventPublisher> publisher;
+  std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
   std::unique_ptr<IdentityAccounts> accounts;
   std::unique_ptr<Directory> directory;
   std::unique_ptr<DirectoryGrpcService> service;
+  std::unique_ptr<identity_client::AccountFeed> account_feed;  // stopped before the rest goes
 };
 
 std::string DefaultMigrationsDir() { return PARTA_DIRECTORY_MIGRATIONS_DIR; }
+
+namespace {
+
+// nullopt for a change this build does not know (a newer identity's): nothing to do.
+std::optional<AccountChange> AccountChangeFromProto(const identity::v1::AccountEvent& event) {
+  using Case = identity::v1::AccountEvent::ChangeCase;
+  AccountChange change{.account_id = event.account_id(),
+                       .actor_id = event.actor_id(),
+                       .at = absl::FromUnixMicros(
+                           google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                               event.time()))};
+  switch (event.change_case()) {
+    case Case::kLocked:
+      change.kind = AccountChange::Kind::kLocked;
+      return change;
+    case Case::kUnlocked:
+      change.kind = AccountChange::Kind::kUnlocked;
+      return change;
+    case Case::kClosed:
+      change.kind = AccountChange::Kind::kClosed;
+      return change;
+    case Case::kReopened:
+      change.kind = AccountChange::Kind::kReopened;
+      return change;
+    case Case::kErased:
+      change.kind = AccountChange::Kind::kErased;
+      return change;
+    case Case::CHANGE_NOT_SET:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 absl::Status MigrateDirectory(const std::string& pg_uri, const std::string& migrations_dir) {
   return pg::MigrateDatabase(pg_uri, migrations_dir);
@@ -80,16 +121,35 @@ absl::StatusOr<std::unique_ptr<DirectoryApp>> DirectoryApp::Start(
       std::make_unique<EventPublisher>(host.redis(), *parts->cache, config.events_key);
   EventPublisher* publisher = parts->publisher.get();
   host.RelayOutbox([publisher](const Event& event) { return publisher->Publish(event); });
-  std::unique_ptr<identity_client::ServiceTokenSource> service_tokens;
   if (!config.identity_client_id.empty()) {
-    service_tokens = std::make_unique<identity_client::ServiceTokenSource>(
+    parts->service_tokens = std::make_unique<identity_client::ServiceTokenSource>(
         host.identity_channel(), config.identity_client_id, config.identity_client_secret, clock);
   }
   parts->accounts =
-      std::make_unique<IdentityAccounts>(host.identity_channel(), std::move(service_tokens));
+      std::make_unique<IdentityAccounts>(host.identity_channel(), parts->service_tokens.get());
   parts->directory = std::make_unique<Directory>(*parts->store, *parts->cache, *parts->accounts,
                                                  clock, host.ids(), config.directory);
   Directory* directory = parts->directory.get();
+  if (parts->service_tokens) {
+    identity_client::ServiceTokenSource* tokens = parts->service_tokens.get();
+    parts->account_feed = std::make_unique<identity_client::AccountFeed>(
+        host.redis(), config.identity_events_key, host.identity_channel(),
+        [tokens] { return tokens->Token(); },
+        [directory](int64_t sequence, const identity::v1::AccountEvent& event) {
+          std::optional<AccountChange> change = AccountChangeFromProto(event);
+          if (!change) return absl::OkStatus();
+          return directory->ApplyAccountChange(identity_client::kAccountsCursor, sequence,
+                                               *change);
+        });
+    ASSIGN_OR_RETURN(int64_t cursor,
+                     pg::ReadCursor(host.pool(), identity_client::kAccountsCursor));
+    parts->account_feed->Start(cursor);
+    identity_client::AccountFeed* feed = parts->account_feed.get();
+    host.OnShutdown([feed] { feed->Stop(); });
+  } else {
+    log::Warning("PARTA_DIRECTORY_CLIENT_ID is not set: account locks and erasures do not reach "
+                 "the directory");
+  }
   host.Every("retry-claims", config.purge_interval, [directory] {
     if (absl::StatusOr<int64_t> purged = directory->PurgeRetryClaims(); !purged.ok()) {
       log::Warning("create retry claims not purged").With("error", purged.status().ToString());

@@ -29,6 +29,8 @@ struct DirectoryConfig : grpc::ServiceSettings {
   std::string identity_client_id;
   std::string identity_client_secret;
   std::string events_key = "parta:events:directory";
+  // Identity's event stream (account locks and erasures), followed with the client above.
+  std::string identity_events_key = "parta:events:identity";
   absl::Duration permission_cache_ttl = absl::Seconds(60);
   DirectorySettings directory;
 };

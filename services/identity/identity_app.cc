@@ -120,6 +120,9 @@ absl::StatusOr<IdentityConfig> IdentityConfigFromEnvironment(Config& env) {
       env.Duration("PARTA_IDENTITY_AUDIT_RETENTION", identity.audit_retention);
   config.message_poll_interval =
       env.Duration("PARTA_IDENTITY_MESSAGE_POLL_INTERVAL", config.message_poll_interval);
+  identity.erasure_grace = env.Duration("PARTA_IDENTITY_ERASURE_GRACE", identity.erasure_grace);
+  config.erasure_poll_interval =
+      env.Duration("PARTA_IDENTITY_ERASURE_POLL_INTERVAL", config.erasure_poll_interval);
   std::string smtp_password_file;
   if (std::string url = env.String("PARTA_SMTP_URL", ""); !url.empty()) {
     SmtpSettings smtp;
@@ -239,6 +242,11 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(const IdentityCo
       log::Warning("purge failed").With("identity", rows.status().ToString());
     }
   });
+  host.Every("finish-erasures", config.erasure_poll_interval, [identity] {
+    if (absl::StatusOr<int> erased = identity->FinishDueErasures(); !erased.ok()) {
+      log::Warning("erasures not finished").With("error", erased.status().ToString());
+    }
+  });
   host.CheckTokens(
       parts->key_ring.get(), parts->revocations.get(),
       auth::TokenVerifier::Options{
@@ -282,6 +290,8 @@ absl::Status IdentityApp::RelayEvents() { return parts_->host->relay().RelayOnce
 absl::StatusOr<int> IdentityApp::DeliverMessages() { return parts_->delivery->DeliverDue(); }
 
 absl::StatusOr<int64_t> IdentityApp::PurgeExpired() { return parts_->identity->PurgeExpired(); }
+
+absl::StatusOr<int> IdentityApp::FinishErasures() { return parts_->identity->FinishDueErasures(); }
 
 void IdentityApp::Shutdown(absl::Duration grace) { parts_->host->Shutdown(grace); }
 

@@ -49,6 +49,8 @@ struct IdentityConfig : grpc::ServiceSettings {
   std::string sms_file;
   // How often messages waiting to be sent are looked for.
   absl::Duration message_poll_interval = absl::Seconds(1);
+  // How often erasures whose grace period ended are looked for.
+  absl::Duration erasure_poll_interval = absl::Minutes(1);
 };
 
 // Reads PARTA_* variables (documented in the service's README).
@@ -73,6 +75,8 @@ class IdentityApp {
   absl::StatusOr<int> DeliverMessages();
   // Runs the periodic purge of expired rows now (tests).
   absl::StatusOr<int64_t> PurgeExpired();
+  // Carries out the erasures that are due now instead of at the next poll (tests).
+  absl::StatusOr<int> FinishErasures();
 
  private:
   struct Parts;

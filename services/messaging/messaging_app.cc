@@ -3,10 +3,13 @@
 #include "libs/core/log.h"
 #include "libs/core/status.h"
 #include "libs/grpc/client.h"
+#include "libs/identity_client/account_feed.h"
 #include "libs/identity_client/service_token.h"
+#include "libs/pg/event_cursor.h"
 #include "libs/pg/migrations.h"
 #include "libs/service_host/service_host.h"
 #include "services/messaging/api/messaging_grpc.h"
+#include "services/messaging/chats/account_erasure.h"
 #include "services/messaging/chats/inbox.h"
 #include "services/messaging/realtime/outbox_publisher.h"
 #include "services/messaging/roster/direct_chat_checks.h"
@@ -26,15 +29,16 @@ absl::StatusOr<MessagingConfig> MessagingConfigFromEnvironment(Config& env) {
       static_cast<int>(env.Int("PARTA_MESSAGING_SEND_WRITERS", config.send_writers, 1, 64));
   config.send_queue_limit = static_cast<int>(
       env.Int("PARTA_MESSAGING_SEND_QUEUE_LIMIT", config.send_queue_limit, 1, 1'000'000));
-  // Each writer holds a connection while it writes; three more for the relay, purge and feed.
+  // Each writer holds a connection while it writes; four more for the relay, purge and feeds.
   const absl::Status common =
-      grpc::ReadServiceSettings(env, DefaultMigrationsDir(), config.send_writers + 3, config);
+      grpc::ReadServiceSettings(env, DefaultMigrationsDir(), config.send_writers + 4, config);
   config.directory_address = env.RequiredString("PARTA_DIRECTORY_ADDR");
   config.content_address = env.String("PARTA_CONTENT_ADDR", "");
   config.identity_client_id = env.String("PARTA_MESSAGING_CLIENT_ID", "");
   config.identity_client_secret = env.String("PARTA_MESSAGING_CLIENT_SECRET", "");
   config.directory_events_key =
       env.String("PARTA_DIRECTORY_EVENTS_KEY", config.directory_events_key);
+  config.identity_events_key = env.String("PARTA_IDENTITY_EVENTS_KEY", config.identity_events_key);
   config.revocation_outage_grace =
       env.Duration("PARTA_REVOCATION_OUTAGE_GRACE", config.revocation_outage_grace);
   config.messaging.delete_window =
@@ -60,11 +64,14 @@ struct MessagingApp::Parts {
   std::unique_ptr<DirectChatGate> direct;
   std::unique_ptr<DirectChatChecks> direct_checks;
   std::unique_ptr<Search> search;
+  std::unique_ptr<SupportChats> support;
   std::unique_ptr<RosterChats> roster;
   std::unique_ptr<MessagingGrpcService> messaging_service;
   std::unique_ptr<SubscriptionGrpcService> subscription_service;
   std::unique_ptr<ClientSignalGrpcService> signal_service;
   std::unique_ptr<DirectoryFeed> feed;
+  std::unique_ptr<AccountErasure> erasure;
+  std::unique_ptr<identity_client::AccountFeed> account_feed;
   PeriodicTask* direct_check_task = nullptr;
 
   // After the directory feed's commits: they may have queued direct chats to check.
@@ -86,7 +93,7 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   auto parts = std::make_unique<Parts>();
   Parts* p = parts.get();
   parts->keys = std::move(keys);
-  // Workers publish typing indicators; the relay and the directory feed hold one each.
+  // Workers publish typing indicators; the relay and the two feeds hold one each.
   ASSIGN_OR_RETURN(
       parts->host,
       ServiceHost::Start(config, clock,
@@ -94,7 +101,7 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
                           .services = {"parta.messaging.v1.MessagingService",
                                        "parta.events.v1.SubscriptionService",
                                        "parta.events.v1.ClientSignalService"},
-                          .extra_redis_connections = 4}));
+                          .extra_redis_connections = 5}));
   ServiceHost& host = *parts->host;
   redis::Pool* redis = &host.redis();
   // Instructions to gateways ("user/…" streams) are purged; chats' logs are kept.
@@ -140,6 +147,7 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
   parts->content = std::make_unique<ContentAttachments>(
       config.content_address.empty() ? nullptr : grpc::MakeChannel(config.content_address));
   parts->attachment_access = std::make_unique<AttachmentAccess>(pool);
+  parts->support = std::make_unique<SupportChats>(pool, ids, clock, committed);
   parts->roster = std::make_unique<RosterChats>(ids, clock);
 
   auth::TokenVerifier::Options token_options = host.TokenOptions();
@@ -155,7 +163,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
                         .search = *parts->search,
                         .direct = *parts->direct,
                         .content = *parts->content,
-                        .attachment_access = *parts->attachment_access},
+                        .attachment_access = *parts->attachment_access,
+                        .support = *parts->support},
       host.runtime());
   parts->subscription_service =
       std::make_unique<SubscriptionGrpcService>(*parts->inbox, host.runtime());
@@ -169,12 +178,25 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
     }
   });
   parts->feed = std::make_unique<DirectoryFeed>(
-      pool, host.redis(), config.directory_events_key, directory, std::move(service_tokens),
+      pool, host.redis(), config.directory_events_key, directory, service_tokens,
       *parts->roster, [p] { p->RosterCommitted(); });
   parts->feed->Start();
+  // A person's erasure, from identity's account events.
+  parts->erasure = std::make_unique<AccountErasure>(pool, ids, clock, committed);
+  AccountErasure* erasure = parts->erasure.get();
+  parts->account_feed = std::make_unique<identity_client::AccountFeed>(
+      host.redis(), config.identity_events_key, host.identity_channel(), service_tokens,
+      [erasure](int64_t sequence, const identity::v1::AccountEvent& event) -> absl::Status {
+        if (!event.has_erased()) return absl::OkStatus();
+        return erasure->Erase(identity_client::kAccountsCursor, sequence, event.account_id());
+      });
+  ASSIGN_OR_RETURN(int64_t account_cursor, pg::ReadCursor(pool, identity_client::kAccountsCursor));
+  parts->account_feed->Start(account_cursor);
   SendBatcher* sends = parts->sends.get();
   DirectoryFeed* feed = parts->feed.get();
+  identity_client::AccountFeed* account_feed = parts->account_feed.get();
   host.OnShutdown([feed] { feed->Stop(); });
+  host.OnShutdown([account_feed] { account_feed->Stop(); });
   host.OnShutdown([sends] { sends->Stop(); });  // runs first: queued sends are written
 
   RETURN_IF_ERROR(host.Serve({parts->messaging_service.get(), parts->subscription_service.get(),

@@ -37,6 +37,8 @@ struct MessagingConfig : grpc::ServiceSettings {
   std::string identity_client_id;
   std::string identity_client_secret;
   std::string directory_events_key = "parta:events:directory";
+  // Identity's event stream: erasures of people (followed with the client above).
+  std::string identity_events_key = "parta:events:identity";
   // Redis down: sessions confirmed within this long keep writing (their sends commit and are
   // delivered when Redis is back).
   absl::Duration revocation_outage_grace = absl::Minutes(2);

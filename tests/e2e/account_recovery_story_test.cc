@@ -1,7 +1,8 @@
 // People and their accounts through the gateway, with the real services and a real SMTP
 // server: a parent who forgot his password gets back in through the e-mail it delivered, and
-// keeps his child's class; an operator locks an account, the person is out at once, and the
-// operator finds it all in the account audit log; the school's admin reads his school's log.
+// keeps his child's class; an operator locks an account, the person is out at once, the
+// operator finds it all in the account audit log, and the school's admin reads the lock in his
+// school's log.
 
 #include <catch2/catch.hpp>
 #include <regex>
@@ -99,6 +100,14 @@ TEST_CASE("A parent forgets his password and gets back in through the delivered 
              {{"login", father_email}, {"password", kNewPassword}, {"device", "e2e"}}, "");
   CHECK(refused.status == 401);
   CHECK(refused.reason() == "ACCOUNT_LOCKED");
+  // His school reads it in its audit log: who locked whom, and when (not the operator's reason,
+  // which may name others).
+  CHECK(SystemFixture::Eventually([&] {
+    json log = s.Ok("GET", base + "/auditLog?action=account_*", nullptr, admin);
+    return log["entries"].size() == 1 && log["entries"][0]["action"] == "account_locked" &&
+           log["entries"][0]["subjectId"] == father_id &&
+           log["entries"][0]["actorId"] == g.UserIdOf(op);
+  }));
   json audit = s.Ok("GET", "/v1/accountAudit?accountId=" + father_id, nullptr, op);
   REQUIRE(audit["entries"].size() == 2);
   CHECK(audit["entries"][0]["action"] == "ACCOUNT_AUDIT_ACTION_LOCKED");

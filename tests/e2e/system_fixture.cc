@@ -56,6 +56,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         directory.identity_client_id = client.id;
         directory.identity_client_secret = client.secret;
         directory.events_key = events_key;
+        directory.identity_events_key = identity.config().events_key;
         directory.grpc_listen = "127.0.0.1:0";
         directory.metrics_listen.clear();
         directory.trusted_proxies = {"127.0.0.1"};
@@ -71,7 +72,12 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
 
         // Content before messaging (which checks attachments with it); content asks messaging
         // for chats' access only once it serves.
+        identity::testing::IdentityFixture::ServiceClient content_client =
+            identity.CreateServiceClient("content");
         content::ContentConfig content;
+        content.identity_client_id = content_client.id;
+        content.identity_client_secret = content_client.secret;
+        content.identity_events_key = identity.config().events_key;
         content.pg_uri = s->content_schema_->uri();
         content.redis_uri = config.redis_uri;
         content.identity_address = config.backends["identity"];
@@ -106,6 +112,7 @@ std::unique_ptr<SystemFixture> SystemFixture::Start(
         messaging.identity_client_secret = messaging_client.secret;
         messaging.directory_address = config.backends["directory"];
         messaging.directory_events_key = events_key;
+        messaging.identity_events_key = identity.config().events_key;
         messaging.content_address = config.backends["content"];
         messaging.grpc_listen = "127.0.0.1:0";
         messaging.metrics_listen.clear();

@@ -32,6 +32,8 @@ class SystemFixture {
   ~SystemFixture();
 
   gateway::testing::GatewayFixture& gateway() { return *gateway_; }
+  // Content's database, for checks no API answers (what is left of an erased person).
+  const TestSchema& content_schema() const { return *content_schema_; }
 
   // An HTTP call that must answer 200; its JSON.
   nlohmann::json Ok(const std::string& method, const std::string& target,

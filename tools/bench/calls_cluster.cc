@@ -27,11 +27,6 @@ std::unique_ptr<::grpc::ClientContext> Context(const std::string& authorization)
   return context;
 }
 
-absl::Status Check(const ::grpc::Status& status, const char* what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(what, ": ", status.error_message()));
-}
-
 absl::StatusOr<std::unique_ptr<Child>> StartServer(const std::string& binary,
                                                    const std::map<std::string, std::string>& env,
                                                    const std::string& port_file_variable) {
@@ -49,15 +44,6 @@ absl::StatusOr<std::unique_ptr<Child>> MigrateAndStart(
     return absl::InternalError(absl::StrCat(binary, " migrate failed"));
   }
   return StartServer(binary, env, "PARTA_GRPC_PORT_FILE");
-}
-
-// A number of `digits` digits starting with `prefix` that `valid` accepts (a school's INN, OGRN).
-std::string ValidNumber(int64_t prefix, int digits, bool (*valid)(absl::string_view)) {
-  std::string base = absl::StrCat(prefix).substr(0, digits - 1);
-  for (char digit = '0'; digit <= '9'; ++digit) {
-    if (valid(base + digit)) return base + digit;
-  }
-  return "";
 }
 
 }  // namespace

@@ -63,14 +63,6 @@ struct CacheCounters {
   }
 };
 
-std::string ValidNumber(int64_t prefix, int digits, bool (*valid)(absl::string_view)) {
-  std::string base = absl::StrCat(prefix).substr(0, digits - 1);
-  for (char digit = '0'; digit <= '9'; ++digit) {
-    if (valid(base + digit)) return base + digit;
-  }
-  return "";
-}
-
 std::unique_ptr<::grpc::ClientContext> Context(const std::string& token) {
   auto context = std::make_unique<::grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
@@ -85,11 +77,6 @@ struct SeededSchool {
   std::vector<std::string> students;  // all of the school's
   std::vector<std::string> members;   // everyone
 };
-
-absl::Status Check(const ::grpc::Status& status, const char* what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(what, ": ", status.error_message()));
-}
 
 // Invites `user` with `role` and redeems the invitation.
 absl::Status JoinOne(DirectoryStub& stub, const Signer& signer, const std::string& inviter_token,

@@ -1,6 +1,7 @@
 #include "tools/bench/grpc_bench.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/core/random.h"
+#include "tools/bench/core/child.h"
 #include "tools/bench/core/cpu.h"
 #include "tools/bench/core/http_load.h"
 
@@ -23,6 +25,28 @@ int Fail(const absl::Status& status) {
 }
 
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+absl::Status Check(const ::grpc::Status& status, const char* what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(what, ": ", status.error_message()));
+}
+
+absl::Status RunCommand(const std::vector<std::string>& argv,
+                        const std::map<std::string, std::string>& env) {
+  pid_t pid = Spawn(argv, ChildEnvironment(env));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(argv[0], " ", argv[1], " failed"));
+}
+
+std::string ValidNumber(int64_t prefix, int digits, bool (*valid)(absl::string_view)) {
+  std::string base = absl::StrCat(prefix).substr(0, digits - 1);
+  for (char digit = '0'; digit <= '9'; ++digit) {
+    if (valid(base + digit)) return base + digit;
+  }
+  return "";
+}
 
 // A schema of its own for a server under test.
 std::string NewSchema(const std::string& pg_uri) {

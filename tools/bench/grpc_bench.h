@@ -6,11 +6,13 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "tools/bench/core/load.h"
 #include "tools/bench/core/report.h"
@@ -23,6 +25,16 @@ inline constexpr int kInFlight = 32;  // as the published reference figures of t
 // Prints the error; returns 1 (a failed benchmark).
 int Fail(const absl::Status& status);
 double Ms(absl::Duration d);
+
+// OK for an OK call; otherwise INTERNAL naming `what` and the call's message.
+absl::Status Check(const ::grpc::Status& status, const char* what);
+// Runs a one-off command (a service binary's `migrate`, `create-operator`…) with `env` added to
+// this process's environment; an error unless it exits 0.
+absl::Status RunCommand(const std::vector<std::string>& argv,
+                        const std::map<std::string, std::string>& env);
+// The number of `digits` digits starting with `prefix`'s that `valid` accepts (a check digit
+// made to fit: INNs and OGRNs of test schools); empty when none does.
+std::string ValidNumber(int64_t prefix, int digits, bool (*valid)(absl::string_view));
 
 // A schema of its own for a server under test: `pg_uri` with its search_path.
 std::string NewSchema(const std::string& pg_uri);

@@ -2,7 +2,7 @@
 //
 //   parta-bench [--quick] [--results DIR]
 //               tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|
-//               regional|all
+//               regional|people|all
 //
 // rpc, login and gateway need PARTA_BENCH_PG (a Postgres the benchmark may create schemas in) and
 // PARTA_BENCH_REDIS; `tools/parta bench` provides both. Results: a table on stdout and
@@ -75,11 +75,12 @@ int main(int argc, char** argv) {
   if (!all && command != "tokens" && command != "rpc" && command != "login" &&
       command != "school-login" &&
       command != "gateway" && command != "directory" && command != "messaging" &&
-      command != "calls" && command != "content" && command != "regional") {
+      command != "calls" && command != "content" && command != "regional" &&
+      command != "people") {
     std::fprintf(stderr,
                  "usage: parta-bench [--quick] [--results DIR] "
                  "tokens|rpc|login|school-login|gateway|directory|messaging|calls|content|"
-                 "regional|all\n");
+                 "regional|people|all\n");
     return 2;
   }
   if ((all || command != "tokens") && (settings.pg_uri.empty() || settings.redis_uri.empty())) {
@@ -103,5 +104,6 @@ int main(int argc, char** argv) {
     failures += BenchRegional(settings);
     failures += BenchEsiaSignIn(settings);
   }
+  if (all || command == "people") failures += BenchPeople(settings);
   return failures == 0 ? 0 : 1;
 }

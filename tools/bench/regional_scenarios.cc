@@ -36,26 +36,11 @@ constexpr int kPupils = 2000;
 constexpr int kPerClass = 30;
 constexpr char kOperator[] = "operator@bench.parta.ru";
 
-absl::Status Check(const ::grpc::Status& status, const char* what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(what, ": ", status.error_message()));
-}
-
 std::unique_ptr<::grpc::ClientContext> Context(const std::string& token) {
   auto context = std::make_unique<::grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
   if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
   return context;
-}
-
-// Runs a one-off command of a service binary with `env`; an error unless it exits 0.
-absl::Status RunCommand(const std::vector<std::string>& argv,
-                        const std::map<std::string, std::string>& env) {
-  pid_t pid = Spawn(argv, ChildEnvironment(env));
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(argv[0], " ", argv[1], " failed"));
 }
 
 // The `n`th pupil: a class of 30 (grades 1–11, letters from А), a name and a birth date that no
@@ -110,14 +95,6 @@ std::string ImportCsv() {
                     pupil.birth_date, ";ученик\n");
   }
   return csv;
-}
-
-std::string ValidNumber(int64_t prefix, int digits, bool (*valid)(absl::string_view)) {
-  std::string base = absl::StrCat(prefix).substr(0, digits - 1);
-  for (char digit = '0'; digit <= '9'; ++digit) {
-    if (valid(base + digit)) return base + digit;
-  }
-  return "";
 }
 
 // The set-up: identity and the directory, the operator, the journal's token, and for the

@@ -72,6 +72,11 @@ int BenchRegional(const Settings& settings);
 // (esia_scenario.cc).
 int BenchEsiaSignIn(const Settings& settings);
 
+// People's data: a pupil's erasure with 10,000 messages until every service is done, beside the
+// same rows changed by bare SQL; password-recovery requests from one address and from many,
+// beside the bare echo (people_scenarios.cc).
+int BenchPeople(const Settings& settings);
+
 // A file holding a fresh master key for an identity under test.
 std::string WriteMasterKey();
 

@@ -74,6 +74,23 @@ absl::Status Items::Delete(const std::string& caller, const std::string& item_id
   return absl::OkStatus();
 }
 
+absl::Status Items::EraseOwner(const std::string& stream, int64_t sequence,
+                               const std::string& account_id) {
+  int erased = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(const std::vector<std::string> item_ids, store_.ItemIdsOf(account_id, 100));
+    if (item_ids.empty()) break;
+    for (const std::string& item_id : item_ids) {
+      absl::Status deleted = Delete(account_id, item_id);
+      if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;  // gone meanwhile: fine
+      ++erased;
+    }
+  }
+  RETURN_IF_ERROR(store_.FinishErasure(account_id, stream, sequence, clock_.Now()));
+  log::Info("person erased from content").With("account_id", account_id).With("items", erased);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Folder> Items::CreateFolder(const std::string& caller,
                                                const v1::CreateFolderRequest& req) {
   ASSIGN_OR_RETURN(const RetryKey key, grpc::RetryKeyOf(req));

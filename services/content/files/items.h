@@ -39,6 +39,13 @@ class Items {
                                           const v1::UpdateFolderRequest& req);
   absl::Status DeleteFolder(const std::string& caller, const std::string& folder_id);
 
+  // A person's erasure (identity's AccountErased, event `sequence` of the cursor `stream`),
+  // applied once: every item he owns goes with its versions, pictures and the blobs nothing else
+  // uses (a library showing one shows it no more; reports on it go with it), then his folders.
+  // Cut short, it goes on when the event comes again.
+  absl::Status EraseOwner(const std::string& stream, int64_t sequence,
+                          const std::string& account_id);
+
  private:
   ContentStore& store_;
   FolderStore& folders_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
+#include "libs/pg/event_cursor.h"
 #include "libs/pg/time.h"
 #include "services/content/domain/media_types.h"
 #include "services/content/store/item_rows.h"
@@ -338,6 +339,35 @@ absl::StatusOr<std::vector<std::string>> ContentStore::DeleteItem(const std::str
         tx.exec_params("DELETE FROM items WHERE id = $1", item_id);  // versions cascade
         return blobs;
       });
+}
+
+absl::StatusOr<std::vector<std::string>> ContentStore::ItemIdsOf(const std::string& owner,
+                                                                  int limit) {
+  return pool_.ReadFor<std::vector<std::string>>(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        for (const pqxx::row& row :
+             tx.exec_params("SELECT id::text FROM items WHERE owner_user_id = $1 LIMIT $2", owner,
+                            limit)) {
+          ids.push_back(row[0].as<std::string>());
+        }
+        return ids;
+      });
+}
+
+absl::Status ContentStore::FinishErasure(const std::string& owner, const std::string& stream,
+                                         int64_t sequence, absl::Time now) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    if (!pg::AdvanceCursor(tx, stream, sequence)) return absl::OkStatus();
+    // All of his folders in one statement: parents and children go together.
+    tx.exec_params("DELETE FROM folders WHERE owner_user_id = $1", owner);
+    tx.exec_params("DELETE FROM item_requests WHERE owner_user_id = $1", owner);
+    tx.exec_params("DELETE FROM library_editors WHERE user_id = $1", owner);
+    tx.exec_params("UPDATE uploads SET expires_at = least(expires_at, " PARTA_PG_TS("$2")
+                   ") WHERE owner_user_id = $1 AND version_id IS NULL",
+                   owner, pg::ToMicros(now));
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<v1::Item> ContentStore::UpdateItem(

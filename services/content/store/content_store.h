@@ -132,6 +132,15 @@ class ContentStore {
   absl::StatusOr<std::vector<std::string>> DeleteItem(const std::string& item_id,
                                                       const std::string& owner);
 
+  // Up to `limit` ids of the items `owner` has.
+  absl::StatusOr<std::vector<std::string>> ItemIdsOf(const std::string& owner, int limit);
+  // The rest of an erased person's part, once his items are deleted, in one transaction with
+  // the cursor of identity's account events (`stream`, `sequence`): his folders, the records of
+  // his creating requests, his place among the library's editors; his unfinished uploads expire
+  // at `now` (the upload purge removes them and what they held).
+  absl::Status FinishErasure(const std::string& owner, const std::string& stream,
+                             int64_t sequence, absl::Time now);
+
   // Changes the catalogue fields `paths` of an item of `owner` to those of `item`
   // (NOT_FOUND `ITEM_NOT_FOUND`). `also`, when given, writes more of the item in the same
   // transaction, told the item's kind (its column), before the search words are refreshed.

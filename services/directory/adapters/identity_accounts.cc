@@ -29,10 +29,10 @@ std::vector<ManagedAccount> FromResponse(const Response& r) {
 }  // namespace
 
 IdentityAccounts::IdentityAccounts(std::shared_ptr<::grpc::Channel> channel,
-                                   std::unique_ptr<identity_client::ServiceTokenSource> tokens,
+                                   identity_client::ServiceTokenSource* tokens,
                                    absl::Duration timeout)
     : stub_(identity_v1::IdentityService::NewStub(std::move(channel))),
-      tokens_(std::move(tokens)),
+      tokens_(tokens),
       timeout_(timeout) {}
 
 absl::StatusOr<std::unique_ptr<::grpc::ClientContext>> IdentityAccounts::Context() {

@@ -16,9 +16,9 @@ namespace parta::directory {
 class IdentityAccounts final : public AccountService {
  public:
   // `tokens` null: no client credentials are configured, and every call answers
-  // FAILED_PRECONDITION (IDENTITY_CLIENT_NOT_CONFIGURED).
+  // FAILED_PRECONDITION (IDENTITY_CLIENT_NOT_CONFIGURED). Otherwise it outlives this.
   IdentityAccounts(std::shared_ptr<::grpc::Channel> channel,
-                   std::unique_ptr<identity_client::ServiceTokenSource> tokens,
+                   identity_client::ServiceTokenSource* tokens,
                    absl::Duration timeout = absl::Seconds(10));
 
   absl::StatusOr<std::vector<ManagedAccount>> CreateManagedAccounts(
@@ -34,7 +34,7 @@ class IdentityAccounts final : public AccountService {
   absl::StatusOr<std::unique_ptr<::grpc::ClientContext>> Context();
 
   std::unique_ptr<parta::identity::v1::IdentityService::Stub> stub_;
-  std::unique_ptr<identity_client::ServiceTokenSource> tokens_;
+  identity_client::ServiceTokenSource* const tokens_;
   const absl::Duration timeout_;
 };
 

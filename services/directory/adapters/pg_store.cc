@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/core/status.h"
+#include "libs/pg/event_cursor.h"
 #include "libs/pg/outbox.h"
 #include "libs/pg/prepared.h"
 #include "libs/pg/time.h"
@@ -1036,6 +1037,29 @@ class PgDirectoryTx final : public DirectoryTx {
                              .child_ids = SplitList(row[4])});
     }
     return memberships;
+  }
+
+  absl::StatusOr<bool> AdvanceEventCursor(absl::string_view stream, int64_t sequence) override {
+    return pg::AdvanceCursor(tx_, std::string(stream), sequence);
+  }
+
+  absl::Status ErasePerson(absl::string_view user_id) override {
+    const std::string id(user_id);
+    for (const char* statement : {
+             "DELETE FROM class_students WHERE user_id = $1",
+             "DELETE FROM class_teachers WHERE user_id = $1",
+             "DELETE FROM teacher_subjects WHERE user_id = $1",
+             "DELETE FROM parent_links WHERE parent_id = $1 OR student_id = $1",
+             "DELETE FROM student_settings WHERE student_id = $1",
+             "DELETE FROM join_requests WHERE user_id = $1",
+             "DELETE FROM invitation_redemptions WHERE user_id = $1",
+             "DELETE FROM managed_people WHERE account_id = $1",
+             "UPDATE invitations SET revoked = true WHERE student_id = $1 AND NOT revoked",
+             "UPDATE classes SET class_teacher_id = NULL WHERE class_teacher_id = $1",
+         }) {
+      tx_.exec_params(statement, id);
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Audit(absl::string_view school_id, const Caller& actor,

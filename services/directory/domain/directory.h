@@ -281,6 +281,12 @@ class Directory {
   // Deletes audit entries older than the retention; returns how many.
   absl::StatusOr<int64_t> PurgeAuditLog();
 
+  // Identity's account event numbered `sequence` in `stream` (domain/account_changes.cc),
+  // applied once: each school of the person writes it to its audit log; an erasure also removes
+  // him from every school, as if an admin removed each of his roles, and deletes what is left.
+  absl::Status ApplyAccountChange(absl::string_view stream, int64_t sequence,
+                                  const AccountChange& change);
+
   // The school's audit log, the newest first: its admins and operators only.
   // SCHOOL_NOT_FOUND, NOT_SCHOOL_ADMIN, INVALID_PERSON_ID, INVALID_ACTION, INVALID_TIME_RANGE,
   // INVALID_PAGE_TOKEN, INVALID_PAGE_SIZE.

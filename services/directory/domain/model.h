@@ -342,6 +342,16 @@ struct Membership {
   std::vector<std::string> child_ids;
 };
 
+// A change to an account made in identity (parta.identity.v1.AccountEvent) that the schools
+// of its person learn of.
+struct AccountChange {
+  enum class Kind { kLocked, kUnlocked, kClosed, kReopened, kErased };
+  Kind kind = Kind::kLocked;
+  std::string account_id;
+  std::string actor_id;  // an operator, the person himself, or empty for the platform
+  absl::Time at;
+};
+
 // What a use case changed, recorded as a domain event in the school's outbox stream.
 struct Change {
   enum class Kind {

@@ -224,6 +224,15 @@ class DirectoryTx {
                                                                   absl::string_view after_school_id,
                                                                   int limit) = 0;
 
+  // Moves the directory's cursor in an event stream of another service to `sequence`, holding
+  // it until the transaction ends; false when that event was applied before.
+  virtual absl::StatusOr<bool> AdvanceEventCursor(absl::string_view stream,
+                                                  int64_t sequence) = 0;
+  // Deletes what is left of an erased person once his roles are gone: his records in archived
+  // classes, imported-person records (names, birth dates), join requests, pending parent links,
+  // settings, invitation redemptions; a class he led has no class teacher any more.
+  virtual absl::Status ErasePerson(absl::string_view user_id) = 0;
+
   // Writes an audit row for an action that changes no permission (invitations, printed login
   // codes, imports): no generation bump, no event.
   virtual absl::Status Audit(absl::string_view school_id, const Caller& actor,

@@ -114,6 +114,7 @@ std::string TestOgrn(int n);
   auto var = ::parta::directory::testing::DirectoryFixture::Start(__VA_ARGS__); \
   if (!var) return
 
+#ifndef CHECK_RPC_ERROR
 #define CHECK_RPC_ERROR(status, expected_code, expected_reason)                     \
   do {                                                                              \
     const ::grpc::Status& rpc_status_ = (status);                                   \
@@ -121,6 +122,7 @@ std::string TestOgrn(int n);
     CHECK(rpc_status_.error_code() == ::grpc::StatusCode::expected_code);           \
     CHECK(::parta::directory::testing::ReasonOf(rpc_status_) == (expected_reason)); \
   } while (false)
+#endif
 
 #define REQUIRE_RPC_OK(status)                    \
   do {                                            \

@@ -53,6 +53,7 @@ ApiClient ApiClientFromRow(const pqxx::row& row) {
 
 AccountState ParseState(const std::string& text) {
   if (text == "locked") return AccountState::kLocked;
+  if (text == "closed") return AccountState::kClosed;
   if (text == "deleted") return AccountState::kDeleted;
   return AccountState::kActive;
 }
@@ -112,6 +113,14 @@ RefreshToken RefreshFromRow(const pqxx::row& row) {
                      .access_key_id = row[4].as<std::string>()};
   if (!row[5].is_null()) token.rotated_at = FromMicros(row[5].as<int64_t>());
   return token;
+}
+
+constexpr char kErasureSelect[] =
+    "SELECT account_id::text, requested_by::text, reason, " PARTA_PG_US("requested_at") ", "
+    PARTA_PG_US("erase_at") " FROM account_erasures";
+
+google::protobuf::Timestamp Timestamp(absl::Time at) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(ToMicros(at));
 }
 
 constexpr char kSessionColumns[] =
@@ -786,6 +795,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
                     " WHERE id = $1",
                     std::string(account_id),
                     state == AccountState::kLocked    ? "locked"
+                    : state == AccountState::kClosed  ? "closed"
                     : state == AccountState::kDeleted ? "deleted"
                                                       : "active",
                     ToMicros(at));
@@ -801,6 +811,106 @@ class PgIdentityTransaction final : public IdentityTransaction {
     return ids;
   }
 
+  absl::Status RecordAccountChange(const AccountChange& change) override {
+    v1::AccountEvent event;
+    event.set_account_id(change.account_id);
+    *event.mutable_time() = Timestamp(change.at);
+    event.set_actor_id(change.actor_id);
+    event.set_reason(change.reason);
+    switch (change.kind) {
+      case AccountChange::Kind::kLocked:
+        event.mutable_locked();
+        break;
+      case AccountChange::Kind::kUnlocked:
+        event.mutable_unlocked();
+        break;
+      case AccountChange::Kind::kClosed:
+        *event.mutable_closed()->mutable_erase_time() = Timestamp(change.erase_at);
+        break;
+      case AccountChange::Kind::kReopened:
+        event.mutable_reopened();
+        break;
+      case AccountChange::Kind::kErased:
+        event.mutable_erased();
+        break;
+    }
+    pg::AppendToOutbox(tx_, std::string(kAccountsStream), event.GetTypeName(),
+                       event.SerializeAsString());
+    return absl::OkStatus();
+  }
+
+  absl::Status SaveErasure(const Erasure& erasure) override {
+    tx_.exec_params(
+        "INSERT INTO account_erasures (account_id, state, requested_by, reason, requested_at, "
+        "erase_at) VALUES ($1, 'pending', $2, $3, " PARTA_PG_TS("$4") ", " PARTA_PG_TS("$5") ") "
+        "ON CONFLICT (account_id) DO UPDATE SET state = 'pending', "
+        "requested_by = excluded.requested_by, reason = excluded.reason, "
+        "requested_at = excluded.requested_at, erase_at = excluded.erase_at, finished_at = NULL",
+        erasure.account_id, erasure.requested_by, erasure.reason,
+        ToMicros(erasure.requested_at), ToMicros(erasure.erase_at));
+    return absl::OkStatus();
+  }
+
+  static Erasure ErasureFromRow(const pqxx::row& row) {
+    return Erasure{.account_id = row[0].as<std::string>(),
+                   .requested_by = row[1].as<std::string>(),
+                   .reason = row[2].as<std::string>(),
+                   .requested_at = FromMicros(row[3].as<int64_t>()),
+                   .erase_at = FromMicros(row[4].as<int64_t>())};
+  }
+
+  absl::StatusOr<std::optional<Erasure>> LockPendingErasure(
+      absl::string_view account_id) override {
+    pqxx::result rows = tx_.exec_params(
+        std::string(kErasureSelect) + " WHERE account_id = $1 AND state = 'pending' FOR UPDATE",
+        std::string(account_id));
+    if (rows.empty()) return std::nullopt;
+    return ErasureFromRow(rows[0]);
+  }
+
+  absl::StatusOr<std::vector<Erasure>> LockDueErasures(absl::Time now, int limit) override {
+    pqxx::result rows = tx_.exec_params(
+        std::string(kErasureSelect) + " WHERE state = 'pending' AND erase_at <= " +
+            PARTA_PG_TS("$1") " ORDER BY erase_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        ToMicros(now), limit);
+    std::vector<Erasure> due;
+    for (const pqxx::row& row : rows) due.push_back(ErasureFromRow(row));
+    return due;
+  }
+
+  absl::Status EndErasure(absl::string_view account_id, bool done, absl::Time at) override {
+    tx_.exec_params("UPDATE account_erasures SET state = $2, finished_at = " PARTA_PG_TS("$3")
+                    " WHERE account_id = $1 AND state = 'pending'",
+                    std::string(account_id), done ? "done" : "cancelled", ToMicros(at));
+    return absl::OkStatus();
+  }
+
+  absl::Status WipeAccount(absl::string_view account_id, absl::Time at) override {
+    const std::string id(account_id);
+    // What was sent or about to be sent to his addresses, and the throttles of his logins.
+    tx_.exec_params(
+        "DELETE FROM outgoing_messages WHERE recipient IN "
+        "(SELECT unnest(ARRAY[email, phone]) FROM accounts WHERE id = $1)",
+        id);
+    tx_.exec_params(
+        "DELETE FROM login_failures WHERE login IN "
+        "(SELECT unnest(ARRAY[email, phone, username]) FROM accounts WHERE id = $1)",
+        id);
+    for (const char* table : {"login_codes", "reset_codes", "contact_changes", "esia_children",
+                              "esia_sign_ins"}) {
+      tx_.exec_params(absl::StrCat("DELETE FROM ", table, " WHERE account_id = $1"), id);
+    }
+    tx_.exec_params("DELETE FROM sessions WHERE account_id = $1", id);  // tokens go with them
+    tx_.exec_params(
+        "UPDATE accounts SET state = 'deleted', email = NULL, phone = NULL, username = NULL, "
+        "external_key = NULL, esia_oid = NULL, esia_trusted = false, snils_sealed = NULL, "
+        "snils_hash = NULL, snils_masked = NULL, password_hash = '', is_operator = false, "
+        "display_name = $2, "
+        "updated_at = " PARTA_PG_TS("$3") " WHERE id = $1",
+        id, std::string(kErasedDisplayName), ToMicros(at));
+    return absl::OkStatus();
+  }
+
   static absl::string_view AuditActionName(AuditAction action) {
     switch (action) {
       case AuditAction::kLocked:
@@ -811,6 +921,12 @@ class PgIdentityTransaction final : public IdentityTransaction {
         return "looked_up";
       case AuditAction::kContactChanged:
         return "contact_changed";
+      case AuditAction::kErasureRequested:
+        return "erasure_requested";
+      case AuditAction::kErasureCancelled:
+        return "erasure_cancelled";
+      case AuditAction::kErased:
+        return "erased";
       case AuditAction::kPasswordReset:
         break;
     }
@@ -822,6 +938,9 @@ class PgIdentityTransaction final : public IdentityTransaction {
     if (text == "unlocked") return AuditAction::kUnlocked;
     if (text == "looked_up") return AuditAction::kLookedUp;
     if (text == "contact_changed") return AuditAction::kContactChanged;
+    if (text == "erasure_requested") return AuditAction::kErasureRequested;
+    if (text == "erasure_cancelled") return AuditAction::kErasureCancelled;
+    if (text == "erased") return AuditAction::kErased;
     return AuditAction::kPasswordReset;
   }
 
@@ -928,8 +1047,7 @@ class PgIdentityTransaction final : public IdentityTransaction {
     v1::SessionRevoked event;
     event.set_session_id(session_id);
     event.set_account_id(account_id);
-    *event.mutable_revoke_time() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(ToMicros(at));
+    *event.mutable_revoke_time() = Timestamp(at);
     event.set_reason(std::string(reason));
     pg::AppendToOutbox(tx_, std::string(kSessionsStream), event.GetTypeName(),
                        event.SerializeAsString());

@@ -5,6 +5,7 @@
 // (KeyStore) and the revocation check of sessions (auth::RevocationList).
 
 #include "libs/auth/token_verifier.h"
+#include "libs/pg/outbox.h"
 #include "libs/pg/pool.h"
 #include "services/identity/adapters/master_key.h"
 #include "services/identity/domain/ports.h"
@@ -13,6 +14,8 @@ namespace parta::identity {
 
 // The outbox stream of SessionRevoked events.
 inline constexpr absl::string_view kSessionsStream = "sessions";
+// The outbox stream of AccountEvents (locks, erasures), followed by every other service.
+inline constexpr absl::string_view kAccountsStream = "accounts";
 
 class PgIdentityStore final : public IdentityStore {
  public:
@@ -20,6 +23,10 @@ class PgIdentityStore final : public IdentityStore {
       : pool_(pool), master_key_(master_key) {}
   absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) override;
   absl::Status Read(const std::function<absl::Status(IdentityTransaction&)>& work) override;
+  absl::StatusOr<std::vector<Event>> ReadAccountEvents(int64_t after_sequence,
+                                                       int limit) override {
+    return pg::ReadOutbox(pool_, std::string(kAccountsStream), after_sequence, limit);
+  }
 
  private:
   pg::Pool& pool_;

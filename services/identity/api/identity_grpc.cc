@@ -28,6 +28,8 @@ v1::AccountState ToProto(AccountState state) {
       return v1::ACCOUNT_STATE_ACTIVE;
     case AccountState::kLocked:
       return v1::ACCOUNT_STATE_LOCKED;
+    case AccountState::kClosed:
+      return v1::ACCOUNT_STATE_CLOSED;
     case AccountState::kDeleted:
       return v1::ACCOUNT_STATE_DELETED;
   }
@@ -62,6 +64,12 @@ v1::AccountAuditAction ToProto(AuditAction action) {
       return v1::ACCOUNT_AUDIT_ACTION_LOOKED_UP;
     case AuditAction::kContactChanged:
       return v1::ACCOUNT_AUDIT_ACTION_CONTACT_CHANGED;
+    case AuditAction::kErasureRequested:
+      return v1::ACCOUNT_AUDIT_ACTION_ERASURE_REQUESTED;
+    case AuditAction::kErasureCancelled:
+      return v1::ACCOUNT_AUDIT_ACTION_ERASURE_CANCELLED;
+    case AuditAction::kErased:
+      return v1::ACCOUNT_AUDIT_ACTION_ERASED;
     case AuditAction::kPasswordReset:
       break;
   }
@@ -496,6 +504,61 @@ void ToProto(const ApiClient& client, v1::ApiClient& out) {
         resp.set_access_token(token.access_token);
         *resp.mutable_expire_time() = ToProto(token.expires_at);
         for (const std::string& scope : token.scopes) resp.add_scopes(scope);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::RequestAccountErasure(
+    ::grpc::CallbackServerContext* context, const v1::RequestAccountErasureRequest* request,
+    v1::RequestAccountErasureResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::RequestAccountErasureRequest& req,
+             v1::RequestAccountErasureResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ErasureStarted started,
+                         identity_.RequestAccountErasure(
+                             *call.caller, req.account_id(),
+                             {.reason = req.reason(), .client_address = call.client_address}));
+        ToProto(started.account, *resp.mutable_account(),
+                /*own=*/started.account.id == call.caller->subject);
+        *resp.mutable_erase_time() = ToProto(started.erase_at);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::CancelAccountErasure(
+    ::grpc::CallbackServerContext* context, const v1::CancelAccountErasureRequest* request,
+    v1::CancelAccountErasureResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::CancelAccountErasureRequest& req,
+             v1::CancelAccountErasureResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(Account account,
+                         identity_.CancelAccountErasure(
+                             *call.caller, req.account_id(),
+                             {.reason = req.reason(), .client_address = call.client_address}));
+        ToProto(account, *resp.mutable_account());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ListAccountEvents(
+    ::grpc::CallbackServerContext* context, const v1::ListAccountEventsRequest* request,
+    v1::ListAccountEventsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::ListAccountEventsRequest& req,
+             v1::ListAccountEventsResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(EventPage page,
+                         identity_.ListAccountEvents(req.after_sequence(), req.page_size()));
+        for (const Event& event : page.events) {
+          v1::StreamedAccountEvent& out = *resp.add_events();
+          out.set_sequence(event.sequence);
+          if (!out.mutable_event()->ParseFromString(event.payload)) {
+            return Internal("CORRUPT_EVENT", "an account event does not parse");
+          }
+        }
+        resp.set_has_more(page.has_more);
         return absl::OkStatus();
       });
 }

@@ -87,6 +87,15 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* IssueServiceToken(::grpc::CallbackServerContext* context,
                                                 const v1::IssueServiceTokenRequest* request,
                                                 v1::IssueServiceTokenResponse* response) override;
+  ::grpc::ServerUnaryReactor* RequestAccountErasure(
+      ::grpc::CallbackServerContext* context, const v1::RequestAccountErasureRequest* request,
+      v1::RequestAccountErasureResponse* response) override;
+  ::grpc::ServerUnaryReactor* CancelAccountErasure(
+      ::grpc::CallbackServerContext* context, const v1::CancelAccountErasureRequest* request,
+      v1::CancelAccountErasureResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListAccountEvents(::grpc::CallbackServerContext* context,
+                                                const v1::ListAccountEventsRequest* request,
+                                                v1::ListAccountEventsResponse* response) override;
   ::grpc::ServerUnaryReactor* GetAccount(::grpc::CallbackServerContext* context,
                                          const v1::GetAccountRequest* request,
                                          v1::GetAccountResponse* response) override;

@@ -11,7 +11,7 @@
 
 namespace parta::identity {
 
-enum class AccountState { kActive, kLocked, kDeleted };
+enum class AccountState { kActive, kLocked, kClosed, kDeleted };
 enum class VerificationLevel { kNone, kSchoolConfirmed, kGovernmentVerified };
 
 struct Account {
@@ -188,7 +188,16 @@ struct OutgoingMessage {
   absl::Time next_attempt_at;
 };
 
-enum class AuditAction { kLocked, kUnlocked, kLookedUp, kPasswordReset, kContactChanged };
+enum class AuditAction {
+  kLocked,
+  kUnlocked,
+  kLookedUp,
+  kPasswordReset,
+  kContactChanged,
+  kErasureRequested,
+  kErasureCancelled,
+  kErased,
+};
 
 // One entry of the account audit log. Never changed once written.
 struct AuditEntry {
@@ -201,6 +210,30 @@ struct AuditEntry {
   std::string client_address;
   absl::Time created_at;
 };
+
+// A change to an account that other services act on: an event of the stream "accounts"
+// (parta.identity.v1.AccountEvent).
+struct AccountChange {
+  enum class Kind { kLocked, kUnlocked, kClosed, kReopened, kErased };
+  Kind kind = Kind::kLocked;
+  std::string account_id;
+  std::string actor_id;  // empty: the platform
+  std::string reason;
+  absl::Time at;
+  absl::Time erase_at;  // kClosed: when the erasure becomes final
+};
+
+// An erasure someone asked for, pending until `erase_at`.
+struct Erasure {
+  std::string account_id;
+  std::string requested_by;
+  std::string reason;
+  absl::Time requested_at;
+  absl::Time erase_at;
+};
+
+// What an erased account is called wherever its id is still shown.
+inline constexpr char kErasedDisplayName[] = "Удалённый пользователь";
 
 // Recent failed logins of one login name.
 struct LoginFailures {

@@ -33,6 +33,10 @@ absl::Status Identity::CheckOperatorAction(const auth::Claims& caller,
   if (!caller.is_operator) {
     return PermissionDenied("OPERATOR_ONLY", "only platform operators administer accounts");
   }
+  return CheckReason(action);
+}
+
+absl::Status Identity::CheckReason(const OperatorAction& action) const {
   const int length = Utf8Length(absl::StripAsciiWhitespace(action.reason));
   if (length <= 0 || length > kMaxReasonLength) {
     return InvalidArgument("REASON_REQUIRED",
@@ -109,6 +113,10 @@ absl::StatusOr<Account> Identity::SetAccountState(const auth::Claims& caller,
     if (account->state == AccountState::kDeleted) {
       return FailedPrecondition("ACCOUNT_DELETED", "the account was erased");
     }
+    if (account->state == AccountState::kClosed) {
+      return FailedPrecondition("ACCOUNT_CLOSED",
+                                "the account is closed for erasure: cancel the erasure instead");
+    }
     if (account->state == state) return absl::OkStatus();
     if (state == AccountState::kLocked && account->is_operator && operators.size() == 1 &&
         operators[0] == account->id) {
@@ -123,6 +131,14 @@ absl::StatusOr<Account> Identity::SetAccountState(const auth::Claims& caller,
       RETURN_IF_ERROR(tx.RevokeOtherSessions(account->id, /*keep=*/"", now, "account_locked")
                           .status());
     }
+    // The schools he belongs to read it in their audit logs.
+    RETURN_IF_ERROR(tx.RecordAccountChange(
+        AccountChange{.kind = state == AccountState::kLocked ? AccountChange::Kind::kLocked
+                                                             : AccountChange::Kind::kUnlocked,
+                      .account_id = account->id,
+                      .actor_id = caller.subject,
+                      .reason = Trimmed(action.reason),
+                      .at = now}));
     return tx.InsertAudit(AuditEntry{.id = ids_.NewId(),
                                      .action = audit,
                                      .account_id = account->id,

@@ -136,9 +136,7 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
       RETURN_IF_ERROR(tx.InsertAccount(account));
     } else {
       account = *std::move(found);
-      if (account.state != AccountState::kActive) {
-        return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
-      }
+      RETURN_IF_ERROR(RequireActive(account));
       if (account.esia_trusted != person.trusted) {
         RETURN_IF_ERROR(tx.SetEsiaLink(account.id, person.oid, person.trusted, now));
         account.esia_trusted = person.trusted;
@@ -154,9 +152,7 @@ absl::StatusOr<EsiaSignIn> Identity::CompleteEsiaSignIn(const EsiaReturn& input)
     account.snils_masked = MaskSnils(snils);
     return absl::OkStatus();
   }));
-  if (account.state != AccountState::kActive) {
-    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
-  }
+  RETURN_IF_ERROR(RequireActive(account));
   ASSIGN_OR_RETURN(IssuedTokens tokens,
                    OpenSession(account, input.device, input.client_address,
                                [](IdentityTransaction&) { return absl::OkStatus(); }));

@@ -200,9 +200,7 @@ absl::StatusOr<Identity::Authenticated> Identity::Authenticate(const LoginInput&
     address_throttle_.RecordFailure(input.client_address, clock_.Now());
     return InvalidCredentials();
   }
-  if (account->state == AccountState::kLocked) {
-    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
-  }
+  RETURN_IF_ERROR(RequireActive(*account));
   return Authenticated{*std::move(account), std::move(login_key)};
 }
 
@@ -331,9 +329,7 @@ absl::StatusOr<Account> Identity::ActiveAccount(const auth::Claims& caller) {
   if (!account || account->state == AccountState::kDeleted) {
     return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
   }
-  if (account->state != AccountState::kActive) {
-    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
-  }
+  RETURN_IF_ERROR(RequireActive(*account));
   return *std::move(account);
 }
 

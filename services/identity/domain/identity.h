@@ -53,6 +53,8 @@ struct IdentitySettings {
   PasswordResetPolicy password_reset;
   // How long account audit entries are kept.
   absl::Duration audit_retention = absl::Hours(24 * 365 * 3);
+  // How long a closed account waits before its erasure is final (an operator may cancel it).
+  absl::Duration erasure_grace = absl::Hours(24 * 30);
 };
 
 struct RegisterInput {
@@ -100,6 +102,18 @@ struct OperatorAction {
 struct AuditPage {
   std::vector<AuditEntry> entries;
   std::string next_page_token;  // empty on the last page
+};
+
+// An account closed for erasure.
+struct ErasureStarted {
+  Account account;
+  absl::Time erase_at;
+};
+
+// A page of an event stream.
+struct EventPage {
+  std::vector<Event> events;
+  bool has_more = false;
 };
 
 struct NewManagedAccount {
@@ -249,6 +263,21 @@ class Identity {
                                              absl::string_view account_id, int page_size,
                                              absl::string_view page_token);
 
+  // Erasure on request (domain/account_erasure.cc). The person himself or an operator closes
+  // the account (sessions end, sign-in refused) and the erasure becomes final after the grace
+  // period: NOT_YOUR_ACCOUNT, ACCOUNT_NOT_FOUND, ACCOUNT_DELETED, LAST_OPERATOR, REASON_REQUIRED.
+  absl::StatusOr<ErasureStarted> RequestAccountErasure(const auth::Claims& caller,
+                                                       absl::string_view account_id,
+                                                       const OperatorAction& action);
+  // Operators, within the grace period: NO_PENDING_ERASURE, ACCOUNT_DELETED.
+  absl::StatusOr<Account> CancelAccountErasure(const auth::Claims& caller,
+                                               absl::string_view account_id,
+                                               const OperatorAction& action);
+  // Carries out the erasures that are due, one transaction each; how many were done.
+  absl::StatusOr<int> FinishDueErasures();
+  // The stream "accounts" after `after_sequence`: INVALID_PAGE, INVALID_SEQUENCE.
+  absl::StatusOr<EventPage> ListAccountEvents(int64_t after_sequence, int page_size);
+
   // School-managed accounts (domain/managed_accounts.cc).
   absl::StatusOr<IssuedTokens> ActivateManagedAccount(const ActivateInput& input);
   absl::StatusOr<std::vector<ManagedCredentials>> CreateManagedAccounts(
@@ -352,6 +381,8 @@ class Identity {
   absl::Status RequireChannel(DeliveryChannel channel) const;
   // Checks the caller is an operator and gave a reason (1–500 characters).
   absl::Status CheckOperatorAction(const auth::Claims& caller, const OperatorAction& action) const;
+  // REASON_REQUIRED unless the action gives a reason of 1–500 characters.
+  absl::Status CheckReason(const OperatorAction& action) const;
   // Sets the state of `account_id` (not deleted) and audits it as `audit`, unless it was so.
   absl::StatusOr<Account> SetAccountState(const auth::Claims& caller,
                                           absl::string_view account_id, AccountState state,

@@ -132,9 +132,7 @@ absl::StatusOr<IssuedTokens> Identity::ActivateManagedAccount(const ActivateInpu
     address_throttle_.RecordFailure(input.client_address, now);
     return invalid();
   }
-  if (account->state != AccountState::kActive) {
-    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
-  }
+  RETURN_IF_ERROR(RequireActive(*account));
   RETURN_IF_ERROR(
       CheckPasswordStrength(input.new_password, {account->username, account->display_name}));
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(input.new_password));

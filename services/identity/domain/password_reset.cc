@@ -174,9 +174,7 @@ absl::StatusOr<IssuedTokens> Identity::ResetPassword(const PasswordResetInput& i
     address_throttle_.RecordFailure(input.client_address, now);
     return InvalidCode();
   }
-  if (account->state != AccountState::kActive) {
-    return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
-  }
+  RETURN_IF_ERROR(RequireActive(*account));
   RETURN_IF_ERROR(CheckPasswordStrength(input.new_password,
                                         {account->email, account->phone, account->display_name}));
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(input.new_password));

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/core/event.h"
 #include "services/identity/domain/account.h"
 #include "services/identity/domain/government_provider.h"
 
@@ -168,6 +169,24 @@ class IdentityTransaction {
   // other out at once.
   virtual absl::StatusOr<std::vector<std::string>> LockActiveOperators() = 0;
   virtual absl::Status InsertAudit(const AuditEntry& entry) = 0;
+  // Appends the change to the outbox stream "accounts" (kAccountsStream), in this transaction.
+  virtual absl::Status RecordAccountChange(const AccountChange& change) = 0;
+
+  // Account erasure (domain/account_erasure.cc). Saves `erasure` as the account's pending one.
+  virtual absl::Status SaveErasure(const Erasure& erasure) = 0;
+  // The account's pending erasure, locked until the transaction ends.
+  virtual absl::StatusOr<std::optional<Erasure>> LockPendingErasure(
+      absl::string_view account_id) = 0;
+  // Pending erasures due at `now`, at most `limit`, locked; those another transaction holds are
+  // skipped (replicas share them).
+  virtual absl::StatusOr<std::vector<Erasure>> LockDueErasures(absl::Time now, int limit) = 0;
+  // Ends the pending erasure: `done` true when it was carried out, false when cancelled.
+  virtual absl::Status EndErasure(absl::string_view account_id, bool done, absl::Time at) = 0;
+  // Wipes the account's personal data and everything tied to it (sessions, codes, links to
+  // ESIA, pending messages to it), leaving a tombstone: state deleted, no login, the name
+  // kErasedDisplayName.
+  virtual absl::Status WipeAccount(absl::string_view account_id, absl::Time at) = 0;
+
   // Entries about `account_id` (empty: all), the newest first (by `seq`), at most `limit`,
   // written before the entry `before_seq` (0: from the newest).
   virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(absl::string_view account_id,
@@ -192,6 +211,9 @@ class IdentityStore {
   virtual absl::Status Transact(const std::function<absl::Status(IdentityTransaction&)>& work) = 0;
   // For reads only: each statement stands alone (no BEGIN/COMMIT round trips).
   virtual absl::Status Read(const std::function<absl::Status(IdentityTransaction&)>& work) = 0;
+  // Events of the stream "accounts" after `after_sequence`, in order (the catch-up read).
+  virtual absl::StatusOr<std::vector<Event>> ReadAccountEvents(int64_t after_sequence,
+                                                               int limit) = 0;
 };
 
 // A token signing key with its schedule: published from creation, signs from `activates_at`

@@ -9,11 +9,17 @@ namespace parta::identity {
 const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScopes() {
   static const auto* scopes = new std::map<std::string, std::vector<std::string>, std::less<>>{
       // Roster imports make school-managed accounts; confirmations raise levels; claims of
-      // children read the register's children; verified-adult schools read levels.
+      // children read the register's children; verified-adult schools read levels; locks and
+      // erasures of people reach the schools' audit logs and rosters.
       {"directory",
-       {"identity.accounts.read", "identity.accounts.manage", "identity.esia_children.read"}},
-      // Roster chats follow the directory's events; direct chats ask who may contact whom.
-      {"messaging", {"directory.events.read", "directory.permissions.check"}},
+       {"identity.accounts.read", "identity.accounts.manage", "identity.esia_children.read",
+        "identity.events.read"}},
+      // Roster chats follow the directory's events; direct chats ask who may contact whom;
+      // people's erasures remove their messages.
+      {"messaging",
+       {"directory.events.read", "directory.permissions.check", "identity.events.read"}},
+      // People's erasures remove their files.
+      {"content", {"identity.events.read"}},
       // Calls name their people, let guests in and post their notices in chats.
       {"signaling",
        {"identity.accounts.read", "identity.guests.create", "messaging.call_notices.post"}},

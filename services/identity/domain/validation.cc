@@ -231,4 +231,17 @@ std::string MaskSnils(absl::string_view digits) {
   return absl::StrCat("***-***-*** ", digits.substr(9, 2));
 }
 
+absl::Status RequireActive(const Account& account) {
+  switch (account.state) {
+    case AccountState::kActive:
+      return absl::OkStatus();
+    case AccountState::kLocked:
+      return Unauthenticated("ACCOUNT_LOCKED", "the account is locked");
+    case AccountState::kClosed:
+    case AccountState::kDeleted:
+      break;
+  }
+  return Unauthenticated("ACCOUNT_CLOSED", "the account is closed for erasure");
+}
+
 }  // namespace parta::identity

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libs/text/utf8.h"
+#include "services/identity/domain/account.h"
 
 namespace parta::identity {
 
@@ -32,6 +33,10 @@ absl::Status CheckPasswordStrength(absl::string_view password,
 // username when it starts with a Latin letter, otherwise a phone number; normalised as above
 // (INVALID_EMAIL, INVALID_USERNAME or INVALID_PHONE).
 absl::StatusOr<std::string> NormalizeLogin(absl::string_view login);
+
+// OK for an active account; UNAUTHENTICATED otherwise: ACCOUNT_LOCKED (by an operator) or
+// ACCOUNT_CLOSED (closed for erasure, or erased).
+absl::Status RequireActive(const Account& account);
 
 // A username of a school-managed account: 3–32 Latin letters and digits starting with a letter,
 // lower-cased (INVALID_USERNAME).

@@ -111,7 +111,8 @@ IdentityFixture::ServiceClient IdentityFixture::CreateApiClient(
 std::string IdentityFixture::ServiceToken() {
   ServiceClient client =
       CreateApiClient({"identity.accounts.read", "identity.accounts.manage",
-                       "identity.esia_children.read", "identity.guests.create"});
+                       "identity.esia_children.read", "identity.guests.create",
+                       "identity.events.read"});
   v1::IssueServiceTokenRequest grant;
   grant.set_client_id(client.id);
   grant.set_client_secret(client.secret);

@@ -9,6 +9,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "libs/core/clock.h"
+#include "libs/core/status.h"
+#include "libs/grpc/status.h"
 #include "libs/testing/esia_emulator_server.h"
 #include "libs/testing/fixtures.h"
 #include "parta/identity/v1/identity.grpc.pb.h"
@@ -77,6 +79,18 @@ class IdentityFixture {
 std::string ReasonOf(const ::grpc::Status& status);
 
 }  // namespace parta::identity::testing
+
+// A failed RPC with its code and stable reason (both fixtures define the same check).
+#ifndef CHECK_RPC_ERROR
+#define CHECK_RPC_ERROR(status, expected_code, expected_reason)            \
+  do {                                                                     \
+    const ::grpc::Status& rpc_status_ = (status);                          \
+    INFO(rpc_status_.error_message());                                     \
+    CHECK(rpc_status_.error_code() == ::grpc::StatusCode::expected_code);  \
+    CHECK(::parta::ReasonOf(::parta::grpc::FromGrpcStatus(rpc_status_)) == \
+          (expected_reason));                                              \
+  } while (false)
+#endif
 
 #define PARTA_IDENTITY_FIXTURE(var, ...)                                              \
   auto var = ::parta::identity::testing::IdentityFixture::Start(__VA_ARGS__);          \

@@ -243,10 +243,41 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListModerationLog(
     ::grpc::CallbackServerContext* context, const v1::ListModerationLogRequest* request,
     v1::ListModerationLogResponse* response) {
-  return Unary(runtime_, context, request, response,
-               [this](const std::string& caller, const v1::ListModerationLogRequest& req) {
-                 return use_.moderation.ListLog(caller, req);
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListModerationLogRequest& req,
+                               v1::ListModerationLogResponse& resp) {
+                          return Answer(use_.moderation.ListLog(*call.caller, req), resp);
+                        });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::OpenSupportChat(
+    ::grpc::CallbackServerContext* context, const v1::OpenSupportChatRequest* request,
+    v1::OpenSupportChatResponse* response) {
+  return Unary(runtime_, context, request, response, &v1::OpenSupportChatResponse::mutable_chat,
+               [this](const std::string& caller, const v1::OpenSupportChatRequest& req) {
+                 return use_.support.Open(caller, req.school_id());
                });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::ListSupportChats(
+    ::grpc::CallbackServerContext* context, const v1::ListSupportChatsRequest* request,
+    v1::ListSupportChatsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::ListSupportChatsRequest& req,
+                               v1::ListSupportChatsResponse& resp) {
+                          return Answer(use_.support.List(*call.caller, req), resp);
+                        });
+}
+
+::grpc::ServerUnaryReactor* MessagingGrpcService::JoinSupportChat(
+    ::grpc::CallbackServerContext* context, const v1::JoinSupportChatRequest* request,
+    v1::JoinSupportChatResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext& call, const v1::JoinSupportChatRequest& req,
+                               v1::JoinSupportChatResponse& resp) {
+                          return Answer(use_.support.Join(*call.caller, req.chat_id()),
+                                        *resp.mutable_chat());
+                        });
 }
 
 ::grpc::ServerUnaryReactor* MessagingGrpcService::ListReports(

@@ -20,6 +20,7 @@
 #include "services/messaging/chats/moderation.h"
 #include "services/messaging/chats/search.h"
 #include "services/messaging/chats/send_batcher.h"
+#include "services/messaging/chats/support_chats.h"
 #include "services/messaging/content/content_attachments.h"
 
 namespace parta::messaging {
@@ -39,6 +40,8 @@ struct MessagingUseCases {
   const ContentAttachments& content;
   // Who may read an attached content version (the content service asks).
   AttachmentAccess& attachment_access;
+  // Schools' lines to the platform's support.
+  SupportChats& support;
 };
 
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
@@ -97,6 +100,15 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* ListModerationLog(::grpc::CallbackServerContext* context,
                                                 const v1::ListModerationLogRequest* request,
                                                 v1::ListModerationLogResponse* response) override;
+  ::grpc::ServerUnaryReactor* OpenSupportChat(::grpc::CallbackServerContext* context,
+                                              const v1::OpenSupportChatRequest* request,
+                                              v1::OpenSupportChatResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListSupportChats(::grpc::CallbackServerContext* context,
+                                               const v1::ListSupportChatsRequest* request,
+                                               v1::ListSupportChatsResponse* response) override;
+  ::grpc::ServerUnaryReactor* JoinSupportChat(::grpc::CallbackServerContext* context,
+                                              const v1::JoinSupportChatRequest* request,
+                                              v1::JoinSupportChatResponse* response) override;
   ::grpc::ServerUnaryReactor* ListReports(::grpc::CallbackServerContext* context,
                                           const v1::ListReportsRequest* request,
                                           v1::ListReportsResponse* response) override;

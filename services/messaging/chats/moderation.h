@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libs/auth/token.h"
 #include "libs/core/clock.h"
 #include "libs/core/random.h"
 #include "libs/pg/pool.h"
@@ -27,7 +28,8 @@ class Moderation {
   absl::StatusOr<v1::Report> Resolve(const std::string& caller,
                                      const v1::ResolveReportRequest& req);
   // The school's moderation log for its admins, the newest first, filtered.
-  absl::StatusOr<v1::ListModerationLogResponse> ListLog(const std::string& caller,
+  // The school's log: its admins, and platform operators.
+  absl::StatusOr<v1::ListModerationLogResponse> ListLog(const auth::Claims& caller,
                                                         const v1::ListModerationLogRequest& req);
 
  private:

@@ -11,6 +11,7 @@ constexpr std::pair<ChatKind, absl::string_view> kKindNames[] = {
     {ChatKind::kGroup, "group"},
     {ChatKind::kDirect, "direct"},
     {ChatKind::kFamily, "family"},
+    {ChatKind::kSupport, "support"},
 };
 constexpr std::pair<ChatRole, absl::string_view> kRoleNames[] = {
     {ChatRole::kReader, "reader"},

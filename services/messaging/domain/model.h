@@ -20,7 +20,8 @@ enum class ChatKind {
   kChannel,
   kGroup,
   kDirect,
-  kFamily
+  kFamily,
+  kSupport
 };
 // Ordered: a larger part includes the smaller ones.
 enum class ChatRole { kReader, kMember, kModerator, kOwner };

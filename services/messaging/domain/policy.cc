@@ -56,6 +56,8 @@ std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
     } else if (kind == ChatKind::kChannel) {
       bool posts = grant.role == SchoolRole::kAdmin || grant.role == SchoolRole::kTeacher;
       Grant(members, grant.user_id, posts ? ChatRole::kModerator : ChatRole::kReader);
+    } else if (kind == ChatKind::kSupport && grant.role == SchoolRole::kAdmin) {
+      Grant(members, grant.user_id, ChatRole::kMember);  // operators join as moderators
     }
   }
   return members;

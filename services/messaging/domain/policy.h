@@ -25,7 +25,8 @@ std::map<std::string, ChatRole> MembersOfFamilyChat(const std::vector<std::strin
 
 // The members of a school's chat and their parts:
 //   staff chat: admins (moderator), teachers and employees (member);
-//   channel: admins and teachers (moderator), everyone else of the school (reader).
+//   channel: admins and teachers (moderator), everyone else of the school (reader);
+//   support chat: admins (member); the operators who take it up join as moderators.
 std::map<std::string, ChatRole> MembersOfSchoolChat(ChatKind kind,
                                                     const std::vector<RoleGrant>& grants);
 

@@ -256,7 +256,7 @@ void RosterChats::SyncSchoolMember(pqxx::transaction_base& tx, const std::string
     }
   }
   absl::Time now = clock_.Now();
-  for (ChatKind kind : {ChatKind::kStaff, ChatKind::kChannel}) {
+  for (ChatKind kind : {ChatKind::kStaff, ChatKind::kChannel, ChatKind::kSupport}) {
     std::optional<Chat> chat = LockSchoolChat(tx, school_id, kind);
     if (!chat) continue;
     std::map<std::string, ChatRole> desired = MembersOfSchoolChat(kind, grants);

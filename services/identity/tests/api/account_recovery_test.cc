@@ -28,14 +28,6 @@ using testing::ReasonOf;
 
 constexpr char kNewPassword[] = "Мороз и солнце, день чудесный 1826";
 
-#define CHECK_RPC_ERROR(status, expected_code, expected_reason)           \
-  do {                                                                    \
-    const ::grpc::Status& rpc_status_ = (status);                         \
-    INFO(rpc_status_.error_message());                                    \
-    CHECK(rpc_status_.error_code() == ::grpc::StatusCode::expected_code); \
-    CHECK(ReasonOf(rpc_status_) == (expected_reason));                    \
-  } while (false)
-
 std::string UniqueEmail(const std::string& name) {
   return absl::StrCat(name, "-", absl::AsciiStrToLower(RandomCode(8)), "@school.test");
 }

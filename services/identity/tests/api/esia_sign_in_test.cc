@@ -23,14 +23,6 @@ using parta::testing::QueryOf;
 using testing::IdentityFixture;
 using testing::ReasonOf;
 
-#define CHECK_RPC_ERROR(status, expected_code, expected_reason)           \
-  do {                                                                    \
-    const ::grpc::Status& rpc_status_ = (status);                         \
-    INFO(rpc_status_.error_message());                                    \
-    CHECK(rpc_status_.error_code() == ::grpc::StatusCode::expected_code); \
-    CHECK(ReasonOf(rpc_status_) == (expected_reason));                    \
-  } while (false)
-
 constexpr char kClientId[] = "PARTA";
 constexpr const char* kRedirect = testing::kEsiaRedirect;
 using testing::UseEsia;

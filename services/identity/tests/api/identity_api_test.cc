@@ -31,14 +31,6 @@ using testing::IdentityFixture;
 using testing::kPassword;
 using testing::ReasonOf;
 
-#define CHECK_RPC_ERROR(status, expected_code, expected_reason)           \
-  do {                                                                    \
-    const ::grpc::Status& rpc_status_ = (status);                         \
-    INFO(rpc_status_.error_message());                                    \
-    CHECK(rpc_status_.error_code() == ::grpc::StatusCode::expected_code); \
-    CHECK(ReasonOf(rpc_status_) == (expected_reason));                    \
-  } while (false)
-
 // The access token of a new platform operator with login `email`.
 std::string OperatorToken(IdentityFixture& f, const std::string& email) {
   v1::Account account;
