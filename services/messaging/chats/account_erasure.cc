@@ -6,7 +6,6 @@
 #include "libs/pg/event_cursor.h"
 #include "services/messaging/chats/chat_log.h"
 #include "services/messaging/chats/message_deletion.h"
-#include "services/messaging/chats/message_rows.h"
 
 namespace parta::messaging {
 
@@ -62,15 +61,7 @@ absl::StatusOr<std::optional<std::string>> AccountErasure::EraseFromNextChat(
     std::optional<ChatAccess> access = LockChat(tx, chat_id, account_id);
     if (!access) return Internal("CHAT_NOT_FOUND", "a chat of the person vanished");
     const absl::Time now = clock_.Now();
-    pqxx::result rows = tx.exec_params(std::string("SELECT ") + kMessageColumns +
-                                           " FROM messages m WHERE m.chat_id = $1 AND "
-                                           "m.author_id = $2 AND m.deleted_at IS NULL "
-                                           "ORDER BY m.sequence",
-                                       chat_id, account_id);
-    for (const pqxx::row& row : rows) {
-      v1::Message message = MessageFromRow(chat_id, row);
-      DeleteForEveryone(tx, access->chat, message, account_id, now, ids_);
-    }
+    DeleteAllForEveryone(tx, access->chat, account_id, now, ids_);
     // Earlier versions of his words, except what an open report keeps as evidence.
     tx.exec_params(
         "DELETE FROM message_versions v USING messages m WHERE v.message_id = m.id AND "

@@ -18,4 +18,10 @@ namespace parta::messaging {
 void DeleteForEveryone(pqxx::transaction_base& tx, Chat& chat, v1::Message& message,
                        const std::string& actor, absl::Time now, IdGenerator& ids);
 
+// The same for every live message of `author` in the chat at once, in a few statements whatever
+// their number (a person's erasure); each deletion still takes its own sequence. Returns how
+// many were deleted.
+int DeleteAllForEveryone(pqxx::transaction_base& tx, Chat& chat, const std::string& author,
+                         absl::Time now, IdGenerator& ids);
+
 }  // namespace parta::messaging
