@@ -1,5 +1,5 @@
-// People and their data across the services, through the gateway: an operator erases a pupil
-// at his father's written request and every service shows him gone (identity's tombstone, the
+// People and their data across the services, through the gateway: a father asks for his son's
+// erasure and every service shows the pupil gone (identity's tombstone, the
 // directory's rosters and audit log, messaging's chats — his words gone, the evidence of an open
 // report kept —, content's files); a school's admin writes to support and an operator answers.
 
@@ -88,10 +88,21 @@ TEST_CASE("A pupil's erasure reaches every service", "[e2e][erasure]") {
   };
   CHECK(files_of_pupil() == 1);
 
-  // His father writes to the school; the operator erases the account.
-  json closed = s.Ok("POST", "/v1/accounts/" + pupil_id + ":requestErasure",
-                     {{"reason", "Заявление отца от 07.12.2026 № 12"}}, op);
-  CHECK(closed["account"]["state"] == "ACCOUNT_STATE_CLOSED");
+  // His father asks for his erasure; only a parent the school confirmed may.
+  const std::string erase = base + "/students/" + pupil_id + ":requestErasure";
+  gateway::testing::ClientResponse refused =
+      s.Call("POST", erase, {{"reason", "Хочу удалить одноклассника"}}, classmate);
+  CHECK(refused.status == 403);
+  CHECK(refused.reason() == "NOT_CHILDS_PARENT");
+  CHECK(s.Call("POST", erase, {{"reason", " "}}, father).reason() == "REASON_REQUIRED");
+  CHECK(s.Call("POST", base + "/students/" + g.UserIdOf(classmate) + ":requestErasure",
+               {{"reason", "Не мой сын"}}, father)
+            .reason() == "NOT_CHILDS_PARENT");
+  CHECK(s.Call("POST", base + "/students/" + g.UserIdOf(admin) + ":requestErasure",
+               {{"reason", "Не ученик"}}, father)
+            .reason() == "MEMBER_NOT_FOUND");
+  json closed = s.Ok("POST", erase, {{"reason", "Прошу удалить данные сына"}}, father);
+  CHECK(closed.contains("eraseTime"));
   CHECK(SystemFixture::Eventually(
       [&] { return s.Call("GET", "/v1/me", nullptr, pupil).status == 401; }));
 
@@ -114,7 +125,11 @@ TEST_CASE("A pupil's erasure reaches every service", "[e2e][erasure]") {
   REQUIRE(log["entries"].size() == 2);
   CHECK(log["entries"][0]["action"] == "account_erased");
   CHECK(log["entries"][1]["action"] == "account_closed");
-  CHECK(log["entries"][1]["actorId"] == g.UserIdOf(op));
+  CHECK(log["entries"][1]["actorId"] == g.UserIdOf(father));
+  json asked = s.Ok("GET", base + "/auditLog?action=erasure_requested", nullptr, admin);
+  REQUIRE(asked["entries"].size() == 1);
+  CHECK(asked["entries"][0]["actorId"] == g.UserIdOf(father));
+  CHECK(asked["entries"][0]["subjectId"] == pupil_id);
   // Messaging: his words are gone from the chat, he is no member of it; the report's evidence
   // stays with the admins until they resolve it.
   CHECK(SystemFixture::Eventually([&] {

@@ -147,4 +147,21 @@ absl::StatusOr<GovernmentChild> IdentityAccounts::GovernmentChildOf(const std::s
                          .birth_date = child.birth_date()};
 }
 
+absl::StatusOr<absl::Time> IdentityAccounts::RequestErasure(const std::string& account_id,
+                                                            const std::string& requested_by,
+                                                            const std::string& reason,
+                                                            const std::string& client_address) {
+  identity_v1::RequestErasureOnBehalfRequest request;
+  request.set_account_id(account_id);
+  request.set_requested_by(requested_by);
+  request.set_reason(reason);
+  request.set_client_address(client_address);
+  ASSIGN_OR_RETURN(auto context, Context());
+  identity_v1::RequestErasureOnBehalfResponse response;
+  ::grpc::Status status = stub_->RequestErasureOnBehalf(context.get(), request, &response);
+  if (!status.ok()) return IdentityFailure(status);
+  return absl::FromUnixMicros(
+      google::protobuf::util::TimeUtil::TimestampToMicroseconds(response.erase_time()));
+}
+
 }  // namespace parta::directory

@@ -29,6 +29,10 @@ class IdentityAccounts final : public AccountService {
   absl::StatusOr<VerificationLevel> VerificationLevelOf(const std::string& account_id) override;
   absl::StatusOr<GovernmentChild> GovernmentChildOf(const std::string& parent_id,
                                                     const std::string& child_id) override;
+  absl::StatusOr<absl::Time> RequestErasure(const std::string& account_id,
+                                            const std::string& requested_by,
+                                            const std::string& reason,
+                                            const std::string& client_address) override;
 
  private:
   absl::StatusOr<std::unique_ptr<::grpc::ClientContext>> Context();

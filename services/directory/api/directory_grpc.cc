@@ -860,6 +860,21 @@ RosterSync RosterSyncOf(const v1::SyncRosterRequest& req) {
                         });
 }
 
+::grpc::ServerUnaryReactor* DirectoryGrpcService::RequestChildErasure(
+    ::grpc::CallbackServerContext* context, const v1::RequestChildErasureRequest* request,
+    v1::RequestChildErasureResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::RequestChildErasureRequest& req,
+             v1::RequestChildErasureResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(absl::Time erase_at,
+                         directory_.RequestChildErasure(CallerOf(call), req.school_id(),
+                                                        req.student_id(), req.reason()));
+        *resp.mutable_erase_time() = ToProto(erase_at);
+        return absl::OkStatus();
+      });
+}
+
 ::grpc::ServerUnaryReactor* DirectoryGrpcService::ConfirmMember(
     ::grpc::CallbackServerContext* context, const v1::ConfirmMemberRequest* request,
     v1::ConfirmMemberResponse* response) {

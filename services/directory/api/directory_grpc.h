@@ -147,6 +147,9 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
   ::grpc::ServerUnaryReactor* IssueClassLoginCodes(
       ::grpc::CallbackServerContext* context, const v1::IssueClassLoginCodesRequest* request,
       v1::IssueClassLoginCodesResponse* response) override;
+  ::grpc::ServerUnaryReactor* RequestChildErasure(
+      ::grpc::CallbackServerContext* context, const v1::RequestChildErasureRequest* request,
+      v1::RequestChildErasureResponse* response) override;
   ::grpc::ServerUnaryReactor* ConfirmMember(::grpc::CallbackServerContext* context,
                                             const v1::ConfirmMemberRequest* request,
                                             v1::ConfirmMemberResponse* response) override;

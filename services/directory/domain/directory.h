@@ -247,6 +247,13 @@ class Directory {
   // confirmed link. Claiming again answers the same link.
   absl::StatusOr<ParentLink> ClaimChild(const Caller& caller, const std::string& school_id,
                                         const std::string& government_child_id);
+  // A parent confirmed in the school asks for his child's erasure (domain/account_changes.cc):
+  // identity closes the child's account; when the erasure becomes final. MEMBER_NOT_FOUND (no
+  // such pupil), NOT_CHILDS_PARENT, REASON_REQUIRED, and identity's ACCOUNT_DELETED.
+  absl::StatusOr<absl::Time> RequestChildErasure(const Caller& caller,
+                                                 const std::string& school_id,
+                                                 const std::string& student_id,
+                                                 const std::string& reason);
   // An admin confirms a teacher or employee: identity raises the account's verification level.
   absl::StatusOr<Member> ConfirmMember(const Caller& caller, const std::string& school_id,
                                        const std::string& user_id);

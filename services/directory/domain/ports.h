@@ -290,6 +290,12 @@ class AccountService {
   // FAILED_PRECONDITION NOT_GOVERNMENT_VERIFIED, NOT_FOUND ESIA_CHILD_NOT_FOUND.
   virtual absl::StatusOr<GovernmentChild> GovernmentChildOf(const std::string& parent_id,
                                                             const std::string& child_id) = 0;
+  // Closes `account_id` for erasure at `requested_by`'s request (a parent the directory
+  // vouches for); when the erasure becomes final. ACCOUNT_DELETED, REASON_REQUIRED.
+  virtual absl::StatusOr<absl::Time> RequestErasure(const std::string& account_id,
+                                                    const std::string& requested_by,
+                                                    const std::string& reason,
+                                                    const std::string& client_address) = 0;
 };
 
 // Answers of permission checks, keyed by the school's generation: a change to the school

@@ -526,6 +526,23 @@ void ToProto(const ApiClient& client, v1::ApiClient& out) {
       });
 }
 
+::grpc::ServerUnaryReactor* IdentityGrpcService::RequestErasureOnBehalf(
+    ::grpc::CallbackServerContext* context, const v1::RequestErasureOnBehalfRequest* request,
+    v1::RequestErasureOnBehalfResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::RequestErasureOnBehalfRequest& req,
+             v1::RequestErasureOnBehalfResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ErasureStarted started,
+                         identity_.RequestErasureOnBehalf(
+                             req.requested_by(), req.account_id(),
+                             {.reason = req.reason(), .client_address = req.client_address()}));
+        ToProto(started.account, *resp.mutable_account());
+        *resp.mutable_erase_time() = ToProto(started.erase_at);
+        return absl::OkStatus();
+      });
+}
+
 ::grpc::ServerUnaryReactor* IdentityGrpcService::CancelAccountErasure(
     ::grpc::CallbackServerContext* context, const v1::CancelAccountErasureRequest* request,
     v1::CancelAccountErasureResponse* response) {

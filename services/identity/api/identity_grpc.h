@@ -90,6 +90,9 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* RequestAccountErasure(
       ::grpc::CallbackServerContext* context, const v1::RequestAccountErasureRequest* request,
       v1::RequestAccountErasureResponse* response) override;
+  ::grpc::ServerUnaryReactor* RequestErasureOnBehalf(
+      ::grpc::CallbackServerContext* context, const v1::RequestErasureOnBehalfRequest* request,
+      v1::RequestErasureOnBehalfResponse* response) override;
   ::grpc::ServerUnaryReactor* CancelAccountErasure(
       ::grpc::CallbackServerContext* context, const v1::CancelAccountErasureRequest* request,
       v1::CancelAccountErasureResponse* response) override;

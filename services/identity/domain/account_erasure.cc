@@ -39,6 +39,20 @@ absl::StatusOr<ErasureStarted> Identity::RequestAccountErasure(const auth::Claim
     return PermissionDenied("NOT_YOUR_ACCOUNT",
                             "only the account's owner or an operator may ask for its erasure");
   }
+  return CloseForErasure(caller.subject, id, action);
+}
+
+absl::StatusOr<ErasureStarted> Identity::RequestErasureOnBehalf(absl::string_view requested_by,
+                                                                absl::string_view account_id,
+                                                                const OperatorAction& action) {
+  ASSIGN_OR_RETURN(const std::string id, AccountIdOf(account_id));
+  ASSIGN_OR_RETURN(const std::string by, AccountIdOf(requested_by));
+  return CloseForErasure(by, id, action);
+}
+
+absl::StatusOr<ErasureStarted> Identity::CloseForErasure(const std::string& requested_by,
+                                                         const std::string& id,
+                                                         const OperatorAction& action) {
   RETURN_IF_ERROR(CheckReason(action));
   ErasureStarted started;
   bool changed = false;
@@ -64,7 +78,7 @@ absl::StatusOr<ErasureStarted> Identity::RequestAccountErasure(const auth::Claim
     }
     changed = true;
     const Erasure erasure{.account_id = id,
-                          .requested_by = caller.subject,
+                          .requested_by = requested_by,
                           .reason = Trimmed(action.reason),
                           .requested_at = now,
                           .erase_at = now + settings_.erasure_grace};
@@ -74,14 +88,14 @@ absl::StatusOr<ErasureStarted> Identity::RequestAccountErasure(const auth::Claim
     RETURN_IF_ERROR(tx.SaveErasure(erasure));
     RETURN_IF_ERROR(tx.RecordAccountChange(AccountChange{.kind = AccountChange::Kind::kClosed,
                                                          .account_id = id,
-                                                         .actor_id = caller.subject,
+                                                         .actor_id = requested_by,
                                                          .reason = erasure.reason,
                                                          .at = now,
                                                          .erase_at = erasure.erase_at}));
     RETURN_IF_ERROR(tx.InsertAudit(AuditEntry{.id = ids_.NewId(),
                                               .action = AuditAction::kErasureRequested,
                                               .account_id = id,
-                                              .actor_id = caller.subject,
+                                              .actor_id = requested_by,
                                               .reason = erasure.reason,
                                               .client_address = action.client_address,
                                               .created_at = now}));
@@ -91,7 +105,7 @@ absl::StatusOr<ErasureStarted> Identity::RequestAccountErasure(const auth::Claim
   if (changed) {
     log::Info("account closed for erasure")
         .With("account_id", id)
-        .With("by", caller.subject)
+        .With("by", requested_by)
         .With("erase_at", absl::FormatTime(started.erase_at));
   }
   return started;

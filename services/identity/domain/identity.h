@@ -269,6 +269,10 @@ class Identity {
   absl::StatusOr<ErasureStarted> RequestAccountErasure(const auth::Claims& caller,
                                                        absl::string_view account_id,
                                                        const OperatorAction& action);
+  // The same for `requested_by`, whom a service vouches for (a parent, by the directory).
+  absl::StatusOr<ErasureStarted> RequestErasureOnBehalf(absl::string_view requested_by,
+                                                        absl::string_view account_id,
+                                                        const OperatorAction& action);
   // Operators, within the grace period: NO_PENDING_ERASURE, ACCOUNT_DELETED.
   absl::StatusOr<Account> CancelAccountErasure(const auth::Claims& caller,
                                                absl::string_view account_id,
@@ -383,6 +387,10 @@ class Identity {
   absl::Status CheckOperatorAction(const auth::Claims& caller, const OperatorAction& action) const;
   // REASON_REQUIRED unless the action gives a reason of 1–500 characters.
   absl::Status CheckReason(const OperatorAction& action) const;
+  // Closes the account `id` for erasure at `requested_by`'s request (domain/account_erasure.cc).
+  absl::StatusOr<ErasureStarted> CloseForErasure(const std::string& requested_by,
+                                                 const std::string& id,
+                                                 const OperatorAction& action);
   // Sets the state of `account_id` (not deleted) and audits it as `audit`, unless it was so.
   absl::StatusOr<Account> SetAccountState(const auth::Claims& caller,
                                           absl::string_view account_id, AccountState state,

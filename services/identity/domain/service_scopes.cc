@@ -10,10 +10,11 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScope
   static const auto* scopes = new std::map<std::string, std::vector<std::string>, std::less<>>{
       // Roster imports make school-managed accounts; confirmations raise levels; claims of
       // children read the register's children; verified-adult schools read levels; locks and
-      // erasures of people reach the schools' audit logs and rosters.
+      // erasures of people reach the schools' audit logs and rosters; parents ask for their
+      // children's erasure.
       {"directory",
        {"identity.accounts.read", "identity.accounts.manage", "identity.esia_children.read",
-        "identity.events.read"}},
+        "identity.events.read", "identity.accounts.erase"}},
       // Roster chats follow the directory's events; direct chats ask who may contact whom;
       // people's erasures remove their messages.
       {"messaging",
