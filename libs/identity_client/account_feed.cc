@@ -20,6 +20,15 @@ AccountFeed::AccountFeed(redis::Pool& redis, std::string events_key,
           },
           [this](const Event& event) { return Apply(event); }) {}
 
+namespace {
+
+// How long one poll waits for Redis: well under the shortest command timeout of the services'
+// Redis pools (the directory's, 500 ms), which a blocked read must not run into. An event wakes
+// it at once.
+constexpr absl::Duration kPollBlock = absl::Milliseconds(200);
+
+}  // namespace
+
 AccountFeed::~AccountFeed() { Stop(); }
 
 void AccountFeed::Start(int64_t cursor) {
@@ -31,7 +40,7 @@ void AccountFeed::Start(int64_t cursor) {
     }
     bool failing = false;
     while (!stopping_.load()) {
-      absl::Status polled = Poll(absl::Milliseconds(500));
+      absl::Status polled = Poll(kPollBlock);
       if (polled.ok() == failing) {
         failing = !polled.ok();
         if (failing) {
