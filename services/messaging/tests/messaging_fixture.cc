@@ -23,6 +23,7 @@ std::unique_ptr<MessagingFixture> MessagingFixture::Start(bool start_messaging,
   config.pg_pool_size = 10;
   config.redis_uri = directory->config().redis_uri;
   config.directory_events_key = directory->config().events_key;
+  config.identity_events_key = "parta:events:identity:" + schema->name();  // one per test
   config.directory_address = "127.0.0.1:" + std::to_string(directory->app().grpc_port());
   config.identity_address = "127.0.0.1:1";  // keys and service tokens come from the fixture
   config.grpc_listen = "127.0.0.1:0";
