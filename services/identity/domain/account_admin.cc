@@ -18,14 +18,6 @@ constexpr int kMaxAuditPage = 200;
 constexpr absl::string_view kAuditList = "account_audit";
 constexpr int kMaxReasonLength = 500;
 
-std::string Trimmed(absl::string_view reason) {
-  return std::string(absl::StripAsciiWhitespace(reason));
-}
-
-absl::Status AccountNotFound() {
-  return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
-}
-
 }  // namespace
 
 absl::Status Identity::CheckOperatorAction(const auth::Claims& caller,
@@ -71,7 +63,7 @@ absl::StatusOr<std::optional<Account>> Identity::LookUpAccount(const auth::Claim
                                      .action = AuditAction::kLookedUp,
                                      .account_id = account->id,
                                      .actor_id = caller.subject,
-                                     .reason = Trimmed(action.reason),
+                                     .reason = TrimmedReason(action.reason),
                                      .client_address = action.client_address,
                                      .created_at = clock_.Now()});
   }));
@@ -137,13 +129,13 @@ absl::StatusOr<Account> Identity::SetAccountState(const auth::Claims& caller,
                                                              : AccountChange::Kind::kUnlocked,
                       .account_id = account->id,
                       .actor_id = caller.subject,
-                      .reason = Trimmed(action.reason),
+                      .reason = TrimmedReason(action.reason),
                       .at = now}));
     return tx.InsertAudit(AuditEntry{.id = ids_.NewId(),
                                      .action = audit,
                                      .account_id = account->id,
                                      .actor_id = caller.subject,
-                                     .reason = Trimmed(action.reason),
+                                     .reason = TrimmedReason(action.reason),
                                      .client_address = action.client_address,
                                      .created_at = now});
   }));

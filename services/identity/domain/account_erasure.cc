@@ -15,18 +15,10 @@ namespace {
 constexpr int kDefaultEventPage = 500;
 constexpr int kMaxEventPage = 1000;
 
-std::string Trimmed(absl::string_view reason) {
-  return std::string(absl::StripAsciiWhitespace(reason));
-}
-
 absl::StatusOr<std::string> AccountIdOf(absl::string_view account_id) {
   std::string id = absl::AsciiStrToLower(account_id);
   if (!IsUuid(id)) return InvalidArgument("INVALID_ACCOUNT_ID", "an account id is a UUID");
   return id;
-}
-
-absl::Status AccountNotFound() {
-  return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
 }
 
 }  // namespace
@@ -79,7 +71,7 @@ absl::StatusOr<ErasureStarted> Identity::CloseForErasure(const std::string& requ
     changed = true;
     const Erasure erasure{.account_id = id,
                           .requested_by = requested_by,
-                          .reason = Trimmed(action.reason),
+                          .reason = TrimmedReason(action.reason),
                           .requested_at = now,
                           .erase_at = now + settings_.erasure_grace};
     account->state = AccountState::kClosed;
@@ -134,13 +126,13 @@ absl::StatusOr<Account> Identity::CancelAccountErasure(const auth::Claims& calle
     RETURN_IF_ERROR(tx.RecordAccountChange(AccountChange{.kind = AccountChange::Kind::kReopened,
                                                          .account_id = id,
                                                          .actor_id = caller.subject,
-                                                         .reason = Trimmed(action.reason),
+                                                         .reason = TrimmedReason(action.reason),
                                                          .at = now}));
     return tx.InsertAudit(AuditEntry{.id = ids_.NewId(),
                                      .action = AuditAction::kErasureCancelled,
                                      .account_id = id,
                                      .actor_id = caller.subject,
-                                     .reason = Trimmed(action.reason),
+                                     .reason = TrimmedReason(action.reason),
                                      .client_address = action.client_address,
                                      .created_at = now});
   }));

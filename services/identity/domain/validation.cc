@@ -231,6 +231,14 @@ std::string MaskSnils(absl::string_view digits) {
   return absl::StrCat("***-***-*** ", digits.substr(9, 2));
 }
 
+absl::Status AccountNotFound() {
+  return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
+}
+
+std::string TrimmedReason(absl::string_view reason) {
+  return std::string(absl::StripAsciiWhitespace(reason));
+}
+
 absl::Status RequireActive(const Account& account) {
   switch (account.state) {
     case AccountState::kActive:

@@ -34,6 +34,11 @@ absl::Status CheckPasswordStrength(absl::string_view password,
 // (INVALID_EMAIL, INVALID_USERNAME or INVALID_PHONE).
 absl::StatusOr<std::string> NormalizeLogin(absl::string_view login);
 
+// NOT_FOUND ACCOUNT_NOT_FOUND.
+absl::Status AccountNotFound();
+// An operator's or a person's reason as audited: without surrounding white space.
+std::string TrimmedReason(absl::string_view reason);
+
 // OK for an active account; UNAUTHENTICATED otherwise: ACCOUNT_LOCKED (by an operator) or
 // ACCOUNT_CLOSED (closed for erasure, or erased).
 absl::Status RequireActive(const Account& account);

@@ -75,7 +75,7 @@ absl::StatusOr<v1::ListSupportChatsResponse> SupportChats::List(
   if (!key.empty()) {
     if (!absl::SimpleAtoi(key[0], &after_rank) || !absl::SimpleAtoi(key[1], &after_key) ||
         !IsUuid(key[2])) {
-      return InvalidArgument("INVALID_PAGE_TOKEN", "the page token is not valid here");
+      return InvalidPageToken();
     }
     after_id = key[2];
   }
