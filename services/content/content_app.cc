@@ -17,6 +17,7 @@
 #include "services/content/access/read_access.h"
 #include "services/content/access/school_access.h"
 #include "services/content/api/content_grpc.h"
+#include "services/content/exports/person_data_sources.h"
 #include "services/content/domain/grants.h"
 #include "services/content/files/articles.h"
 #include "services/content/files/downloads.h"
@@ -31,6 +32,7 @@
 #include "services/content/storage/file_blob_store.h"
 #include "services/content/storage/media_sniffer.h"
 #include "services/content/store/content_store.h"
+#include "services/content/store/export_store.h"
 #include "services/content/store/folder_store.h"
 #include "services/content/store/platform_store.h"
 #include "services/content/store/rendition_store.h"
@@ -102,8 +104,12 @@ absl::StatusOr<ContentConfig> ContentConfigFromEnvironment(Config& env) {
   config.scan_interval = env.Duration("PARTA_CONTENT_SCAN_INTERVAL", config.scan_interval);
   config.previews = env.Bool("PARTA_CONTENT_PREVIEWS", config.previews);
   config.preview_interval = env.Duration("PARTA_CONTENT_PREVIEW_INTERVAL", config.preview_interval);
+  config.exports.lifetime = env.Duration("PARTA_CONTENT_EXPORT_LIFETIME", config.exports.lifetime);
+  config.export_interval = env.Duration("PARTA_CONTENT_EXPORT_INTERVAL", config.export_interval);
   RETURN_IF_ERROR(env.Validate());
   RETURN_IF_ERROR(common);
+  config.exports.work_dir = config.store_root + "/exports";
+  config.exports.max_bytes = content.max_file_bytes;
   ASSIGN_OR_RETURN(config.signing_key, KeyFromFile(key_file, kMinKeyBytes));
   if (!s3.endpoint.empty()) {
     ASSIGN_OR_RETURN(s3.credentials.secret_access_key, KeyFromFile(s3_secret_file, 1));
@@ -139,6 +145,10 @@ struct ContentApp::Parts {
   std::unique_ptr<ArticleStore> article_store;
   std::unique_ptr<Articles> articles;
   std::unique_ptr<Downloads> downloads;
+  std::unique_ptr<ExportStore> export_store;
+  std::unique_ptr<PersonDataSources> person_data;
+  std::unique_ptr<DataExports> exports;
+  std::atomic<PeriodicTask*> export_task = nullptr;
   std::unique_ptr<ClamAvClient> clamav;
   std::unique_ptr<Scanner> scanner;
   std::unique_ptr<ContentGrpcService> service;
@@ -185,7 +195,7 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
   parts->platform_store = std::make_unique<PlatformStore>(host.pool());
   parts->space_store = std::make_unique<SchoolSpaceStore>(host.pool());
   parts->sharing = std::make_unique<SharingStore>(host.pool());
-  parts->chats = std::make_unique<MessagingChatAccess>(std::move(messaging_address));
+  parts->chats = std::make_unique<MessagingChatAccess>(messaging_address);
   Parts* p = parts.get();
   parts->uploads = std::make_unique<Uploads>(*parts->store, *parts->blobs, *parts->sniffer, clock,
                                              host.ids(), config.content, [p] {
@@ -207,17 +217,45 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
   parts->downloads = std::make_unique<Downloads>(*parts->store, *parts->blobs, *parts->access,
                                                  *parts->signer, clock, config.content);
 
+  parts->export_store = std::make_unique<ExportStore>(host.pool());
+  parts->person_data = std::make_unique<GrpcPersonDataSources>(
+      host.identity_channel(), config.directory_address, messaging_address,
+      [p]() -> absl::StatusOr<std::string> {
+        if (!p->service_tokens) {
+          return FailedPrecondition("IDENTITY_CLIENT_NOT_CONFIGURED",
+                                    "PARTA_CONTENT_CLIENT_ID is not set: exports cannot be built");
+        }
+        return p->service_tokens->Token();
+      });
+  parts->exports = std::make_unique<DataExports>(
+      *parts->export_store, *parts->store, *parts->blobs, *parts->items, *parts->uploads,
+      *parts->schools, *parts->person_data, host.redis(), clock, host.ids(), config.exports,
+      [p] {
+        if (PeriodicTask* task = p->export_task) task->Wake();
+      });
+
   host.CheckTokens(parts->keys.get(), nullptr, host.TokenOptions());
   parts->article_store = std::make_unique<ArticleStore>(host.pool());
   parts->articles = std::make_unique<Articles>(*parts->store, *parts->article_store, clock,
                                                host.ids(), config.content.user_quota);
   parts->service = std::make_unique<ContentGrpcService>(
       *parts->uploads, *parts->items, *parts->articles, *parts->library, *parts->platform,
-      *parts->spaces, *parts->downloads, host.runtime());
+      *parts->spaces, *parts->downloads, *parts->exports, host.runtime());
   Uploads* uploads = parts->uploads.get();
   host.Every("expired-uploads", config.sweep_interval, [uploads] {
     if (absl::StatusOr<int> dropped = uploads->DropExpired(); !dropped.ok()) {
       log::Warning("expired uploads not dropped").With("error", dropped.status().ToString());
+    }
+  });
+
+  DataExports* exports = parts->exports.get();
+  parts->export_task = &host.Every("data-exports", config.export_interval, [exports] {
+    if (absl::StatusOr<int> built = exports->BuildWaiting(); !built.ok()) {
+      log::Warning("data exports wait").With("error", built.status().ToString());
+    }
+    if (absl::StatusOr<int> expired = exports->ExpireDue(); !expired.ok()) {
+      log::Warning("expired data exports not deleted")
+          .With("error", expired.status().ToString());
     }
   });
 
@@ -264,8 +302,10 @@ absl::StatusOr<std::unique_ptr<ContentApp>> ContentApp::Start(
     parts->account_feed = std::make_unique<identity_client::AccountFeed>(
         host.redis(), config.identity_events_key, host.identity_channel(),
         [tokens] { return tokens->Token(); },
-        [items](int64_t sequence, const identity::v1::AccountEvent& event) -> absl::Status {
+        [items, exports](int64_t sequence, const identity::v1::AccountEvent& event)
+            -> absl::Status {
           if (!event.has_erased()) return absl::OkStatus();
+          RETURN_IF_ERROR(exports->ForgetPerson(event.account_id()));
           return items->EraseOwner(identity_client::kAccountsCursor, sequence,
                                    event.account_id());
         });

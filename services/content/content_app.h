@@ -13,6 +13,7 @@
 #include "libs/core/clock.h"
 #include "libs/core/config.h"
 #include "libs/grpc/service_settings.h"
+#include "services/content/exports/data_exports.h"
 #include "services/content/files/content_settings.h"
 #include "services/content/storage/s3_blob_store.h"
 
@@ -52,6 +53,11 @@ struct ContentConfig : grpc::ServiceSettings {
   std::string identity_client_id;
   std::string identity_client_secret;
   std::string identity_events_key = "parta:events:identity";
+  // People's data exports (built in `<store_root>/exports`, at most PARTA_MAX_FILE_BYTES), and
+  // how often exports waiting to be built and archives past their lifetime are looked for
+  // (besides at once when one is asked for).
+  ExportSettings exports;
+  absl::Duration export_interval = absl::Seconds(30);
 };
 
 // Reads PARTA_* variables (documented in the service's README).

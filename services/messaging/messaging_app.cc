@@ -65,6 +65,7 @@ struct MessagingApp::Parts {
   std::unique_ptr<DirectChatChecks> direct_checks;
   std::unique_ptr<Search> search;
   std::unique_ptr<SupportChats> support;
+  std::unique_ptr<PersonExport> person_export;
   std::unique_ptr<RosterChats> roster;
   std::unique_ptr<MessagingGrpcService> messaging_service;
   std::unique_ptr<SubscriptionGrpcService> subscription_service;
@@ -148,6 +149,7 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
       config.content_address.empty() ? nullptr : grpc::MakeChannel(config.content_address));
   parts->attachment_access = std::make_unique<AttachmentAccess>(pool);
   parts->support = std::make_unique<SupportChats>(pool, ids, clock, committed);
+  parts->person_export = std::make_unique<PersonExport>(pool);
   parts->roster = std::make_unique<RosterChats>(ids, clock);
 
   auth::TokenVerifier::Options token_options = host.TokenOptions();
@@ -164,7 +166,8 @@ absl::StatusOr<std::unique_ptr<MessagingApp>> MessagingApp::Start(
                         .direct = *parts->direct,
                         .content = *parts->content,
                         .attachment_access = *parts->attachment_access,
-                        .support = *parts->support},
+                        .support = *parts->support,
+                        .person_export = *parts->person_export},
       host.runtime());
   parts->subscription_service =
       std::make_unique<SubscriptionGrpcService>(*parts->inbox, host.runtime());

@@ -95,6 +95,13 @@ const std::map<std::string, IdField>& IdFields() {
       // history there, so any id is a filter.
       {"personId",
        {Kind::kOmit, "a filter of a school's own log (audit_log_test, moderation_test)"}},
+      // Whose consents (a person of the school the sweep tries) and whose data to export.
+      {"path:personId", {Kind::kStudent}},
+      {"parta.content.v1.RequestDataExportRequest.personId", {Kind::kStudent}},
+      {"exportId",
+       {Kind::kOmit,
+        "one of the caller's own exports; another's answers EXPORT_NOT_FOUND "
+        "(people_data_story_test)"}},
       {"memberIds", {Kind::kUser}},
       {"studentId", {Kind::kStudent}},
       {"teacherId", {Kind::kTeacher}},

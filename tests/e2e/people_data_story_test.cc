@@ -1,18 +1,42 @@
-// People and their data across the services, through the gateway: a father asks for his son's
-// erasure and every service shows the pupil gone (identity's tombstone, the
+// People and their data across the services, through the gateway: a father downloads his son's
+// data, then asks for his erasure and every service shows the pupil gone (identity's tombstone, the
 // directory's rosters and audit log, messaging's chats — his words gone, the evidence of an open
 // report kept —, content's files); a school's admin writes to support and an operator answers.
 
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/system_fixture.h"
+#include "tests/e2e/zip_entries.h"
 
 namespace parta {
 namespace {
 
+using gateway::testing::ClientResponse;
 using gateway::testing::GatewayFixture;
 using nlohmann::json;
 using testing::SystemFixture;
+
+ClientResponse Download(GatewayFixture& g, const std::string& version_id,
+                        const std::string& token) {
+  return gateway::testing::HttpRequest(g.port(), "GET", "/v1/files/" + version_id, "",
+                                       {{"Authorization", "Bearer " + token}}, absl::Seconds(30));
+}
+
+// The export, once it is no longer pending.
+json WhenBuilt(SystemFixture& s, const std::string& export_id, const std::string& token) {
+  json built;
+  REQUIRE(SystemFixture::Eventually(
+      [&] {
+        built = s.Ok("GET", "/v1/dataExports/" + export_id, nullptr, token);
+        return built["state"] != "DATA_EXPORT_STATE_PENDING";
+      },
+      absl::Seconds(60)));
+  return built;
+}
+
+int Lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
 
 bool HasMember(const json& members, const std::string& user_id) {
   for (const json& member : members["members"]) {
@@ -88,7 +112,54 @@ TEST_CASE("A pupil's erasure reaches every service", "[e2e][erasure]") {
   };
   CHECK(files_of_pupil() == 1);
 
-  // His father asks for his erasure; only a parent the school confirmed may.
+  // First his father downloads everything Parta holds about him: only a parent the school
+  // confirmed may, and the archive becomes the father's file.
+  CHECK(s.Call("POST", "/v1/dataExports", {{"personId", pupil_id}}, father).reason() ==
+        "SCHOOL_REQUIRED");
+  ClientResponse not_parent = s.Call("POST", "/v1/dataExports",
+                                     {{"personId", pupil_id}, {"schoolId", school}}, classmate);
+  CHECK(not_parent.status == 403);
+  CHECK(not_parent.reason() == "NOT_CHILDS_PARENT");
+  json asked_export =
+      s.Ok("POST", "/v1/dataExports", {{"personId", pupil_id}, {"schoolId", school}}, father);
+  const std::string export_id = asked_export["id"];
+  CHECK(asked_export["personId"] == pupil_id);
+  CHECK(s.Call("GET", "/v1/dataExports/" + export_id, nullptr, pupil).reason() ==
+        "EXPORT_NOT_FOUND");
+  json built = WhenBuilt(s, export_id, father);
+  REQUIRE(built["state"] == "DATA_EXPORT_STATE_READY");
+  CHECK(built.contains("expireTime"));
+  const std::string archive_version = built["versionId"];
+  ClientResponse archive = Download(g, archive_version, father);
+  REQUIRE(archive.status == 200);
+  CHECK(archive.header("content-type") == "application/zip");
+  CHECK(Download(g, archive_version, classmate).status == 404);
+  absl::StatusOr<std::map<std::string, std::string>> entries = testing::ZipEntries(archive.body);
+  REQUIRE(entries.ok());
+  for (const char* name :
+       {"README.txt", "identity/account.json", "identity/sessions.json",
+        "identity/account_audit.json", "directory/memberships.json",
+        "directory/parent_links.json", "directory/consents.json", "messaging/chats.json",
+        "messaging/messages.jsonl", "messaging/reactions.json", "content/files.json"}) {
+    INFO(name);
+    CHECK(entries->count(name) == 1);
+  }
+  json account = json::parse(entries->at("identity/account.json"));
+  CHECK(account["id"] == pupil_id);
+  CHECK(account["email"] == "vanya@gymn2.ru");
+  CHECK(entries->at("identity/account.json").find("password") == std::string::npos);
+  CHECK(entries->at("directory/memberships.json").find(class_id) != std::string::npos);
+  CHECK(entries->at("directory/parent_links.json").find(g.UserIdOf(father)) !=
+        std::string::npos);
+  const std::string& written = entries->at("messaging/messages.jsonl");
+  CHECK(Lines(written) == 2);
+  CHECK(written.find("Меня зовут Ваня Петров, 6В") != std::string::npos);
+  CHECK(written.find("Коля, ты дурак") != std::string::npos);
+  CHECK(entries->at("messaging/chats.json").find(chat_id) != std::string::npos);
+  CHECK(entries->at("content/files.json").find("Доклад о Петре I") != std::string::npos);
+  CHECK(files_of_pupil() == 1);  // the archive is his father's, not his
+
+  // Then his father asks for his erasure; only a parent the school confirmed may.
   const std::string erase = base + "/students/" + pupil_id + ":requestErasure";
   gateway::testing::ClientResponse refused =
       s.Call("POST", erase, {{"reason", "Хочу удалить одноклассника"}}, classmate);
@@ -153,14 +224,166 @@ TEST_CASE("A pupil's erasure reaches every service", "[e2e][erasure]") {
                     nullptr, classmate);
   CHECK(found["messages"].empty());
 
-  // Content: his files are gone.
+  // Content: his files are gone, and so is the archive of his data his father kept.
   CHECK(SystemFixture::Eventually([&] { return files_of_pupil() == 0; }));
+  CHECK(SystemFixture::Eventually(
+      [&] { return Download(g, archive_version, father).status == 404; }));
+  CHECK(s.Call("GET", "/v1/dataExports/" + export_id, nullptr, father).reason() ==
+        "EXPORT_NOT_FOUND");
 
   // It cannot be undone or asked again.
   gateway::testing::ClientResponse cancel = s.Call(
       "POST", "/v1/accounts/" + pupil_id + ":cancelErasure", {{"reason", "Ошибка"}}, op);
   CHECK(cancel.status == 400);
   CHECK(cancel.reason() == "ACCOUNT_DELETED");
+}
+
+TEST_CASE("A person exports his own data and nobody else reads it", "[e2e][export]") {
+  auto system = SystemFixture::Start();
+  if (!system) return;
+  GatewayFixture& g = system->gateway();
+  SystemFixture& s = *system;
+
+  std::string teacher = g.SignUp("teacher@school5.ru");
+  std::string stranger = g.SignUp("stranger@mail.ru");
+  CHECK(s.Call("POST", "/v1/dataExports", {{"personId", "not-an-id"}}, teacher).reason() ==
+        "INVALID_PERSON_ID");
+  json first = s.Ok("POST", "/v1/dataExports", json::object(), teacher);
+  CHECK(first["personId"] == g.UserIdOf(teacher));
+  CHECK(first["requestedBy"] == g.UserIdOf(teacher));
+  // Asking again while it is built answers the same export.
+  json again = s.Ok("POST", "/v1/dataExports", {{"personId", g.UserIdOf(teacher)}}, teacher);
+  if (again["state"] == "DATA_EXPORT_STATE_PENDING") CHECK(again["id"] == first["id"]);
+  json built = WhenBuilt(s, first["id"], teacher);
+  REQUIRE(built["state"] == "DATA_EXPORT_STATE_READY");
+  CHECK(built["sizeBytes"].get<std::string>() != "0");
+
+  // Only he sees it and reads it.
+  CHECK(s.Call("GET", "/v1/dataExports/" + first["id"].get<std::string>(), nullptr, stranger)
+            .reason() == "EXPORT_NOT_FOUND");
+  CHECK(s.Ok("GET", "/v1/dataExports", nullptr, stranger)["exports"].empty());
+  json mine = s.Ok("GET", "/v1/dataExports?pageSize=1", nullptr, teacher);
+  REQUIRE(mine["exports"].size() == 1);
+  CHECK(Download(g, built["versionId"], stranger).status == 404);
+  ClientResponse archive = Download(g, built["versionId"], teacher);
+  REQUIRE(archive.status == 200);
+  absl::StatusOr<std::map<std::string, std::string>> entries = testing::ZipEntries(archive.body);
+  REQUIRE(entries.ok());
+  CHECK(json::parse(entries->at("identity/account.json"))["email"] == "teacher@school5.ru");
+  CHECK(Lines(entries->at("messaging/messages.jsonl")) == 0);
+  // A second export leaves the first archive out of his files' list.
+  json second = s.Ok("POST", "/v1/dataExports", json::object(), teacher);
+  json second_built = WhenBuilt(s, second["id"], teacher);
+  REQUIRE(second_built["state"] == "DATA_EXPORT_STATE_READY");
+  ClientResponse second_archive = Download(g, second_built["versionId"], teacher);
+  REQUIRE(second_archive.status == 200);
+  entries = testing::ZipEntries(second_archive.body);
+  REQUIRE(entries.ok());
+  for (const auto& [name, bytes] : *entries) CHECK(name.find(".zip") == std::string::npos);
+  CHECK(entries->at("content/files.json").find(built["itemId"].get<std::string>()) ==
+        std::string::npos);
+}
+
+// The entries of the school's missing-consents list naming `person_id`.
+json MissingEntryOf(SystemFixture& s, const std::string& base, const std::string& admin,
+                    const std::string& person_id) {
+  const json page = s.Ok("GET", base + "/consents:missing", nullptr, admin);
+  for (const json& entry : page["missing"]) {
+    if (entry["personId"] == person_id) return entry;
+  }
+  return nullptr;
+}
+
+TEST_CASE("A father consents for his son, a new text asks again, a withdrawal closes the account",
+          "[e2e][consent]") {
+  auto system = SystemFixture::Start();
+  if (!system) return;
+  GatewayFixture& g = system->gateway();
+  SystemFixture& s = *system;
+
+  std::string op = s.SignUpOperator("operator@parta.ru");
+  std::string school = s.Ok("POST", "/v1/schools",
+                            {{"name", "МАОУ «Лицей № 9»"},
+                             {"shortName", "Лицей № 9"},
+                             {"regionCode", "74"},
+                             {"timeZone", "Asia/Yekaterinburg"},
+                             {"inn", "7707083893"},
+                             {"ogrn", "1027700132195"}},
+                            op)["id"];
+  std::string base = "/v1/schools/" + school;
+  std::string admin = s.Join(school, "director@lyceum9.ru", {{"role", "ROLE_ADMIN"}}, op);
+  std::string class_id =
+      s.Ok("POST", base + "/classes", {{"grade", 3}, {"letter", "А"}, {"academicYear", 2026}},
+           admin)["id"];
+  std::string pupil = s.Join(school, "masha@lyceum9.ru",
+                             {{"role", "ROLE_STUDENT"}, {"classId", class_id}}, admin);
+  const std::string pupil_id = g.UserIdOf(pupil);
+  std::string father = g.SignUp("papa@mail.ru");
+  json invite =
+      s.Ok("POST", base + "/students/" + pupil_id + "/parentInvitations", json::object(), pupil);
+  json link = s.Ok("POST", "/v1/invitations:redeem", {{"code", invite["code"]}}, father);
+  s.Ok("POST", base + "/parentLinks/" + link["parentLink"]["id"].get<std::string>() + ":confirm",
+       json::object(), admin);
+
+  // The texts are public; the school sees that nobody has consented yet.
+  std::map<std::string, std::string> version;
+  const json texts = s.Ok("GET", "/v1/consentTexts", nullptr, "");
+  for (const json& text : texts["texts"]) {
+    version[text["purpose"]] = text["version"];
+  }
+  REQUIRE(version.count("CONSENT_PURPOSE_CHILD_DATA") == 1);
+  json missing = MissingEntryOf(s, base, admin, pupil_id);
+  REQUIRE(missing.is_object());
+  CHECK(missing["purpose"] == "CONSENT_PURPOSE_CHILD_DATA");
+  CHECK(missing["status"] == "CONSENT_STATUS_MISSING");
+  CHECK(s.Call("GET", base + "/consents:missing", nullptr, pupil).status == 403);
+
+  // Only her parent gives a consent for her, to the current text.
+  const std::string consents = "/v1/people/" + pupil_id + "/consents";
+  const json child_data = {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"},
+                           {"textVersion", version["CONSENT_PURPOSE_CHILD_DATA"]}};
+  CHECK(s.Call("POST", consents, child_data, pupil).reason() == "NOT_ALLOWED_FOR_PERSON");
+  CHECK(s.Call("POST", consents,
+               {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"}, {"textVersion", "1999-1"}}, father)
+            .reason() == "TEXT_VERSION_OUTDATED");
+  json given = s.Ok("POST", consents, child_data, father);
+  CHECK(given["status"] == "CONSENT_STATUS_GIVEN");
+  CHECK(given["givenBy"] == g.UserIdOf(father));
+  CHECK(MissingEntryOf(s, base, admin, pupil_id).is_null());
+  json log = s.Ok("GET", base + "/auditLog?personId=" + pupil_id, nullptr, admin);
+  bool logged = false;
+  for (const json& entry : log["entries"]) {
+    logged |= entry["action"] == "consent_given:child_data" &&
+              entry["actorId"] == g.UserIdOf(father);
+  }
+  CHECK(logged);
+
+  // A new text asks again: the school sees the consent outdated.
+  CHECK(s.Call("POST", "/v1/consentTexts",
+               {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"}, {"version", "2027-1"}, {"text", "…"}},
+               admin)
+            .reason() == "OPERATOR_ONLY");
+  s.Ok("POST", "/v1/consentTexts",
+       {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"},
+        {"version", "2027-1"},
+        {"text", "Согласие законного представителя на обработку персональных данных ребёнка"}},
+       op);
+  missing = MissingEntryOf(s, base, admin, pupil_id);
+  REQUIRE(missing.is_object());
+  CHECK(missing["status"] == "CONSENT_STATUS_OUTDATED");
+  s.Ok("POST", consents,
+       {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"}, {"textVersion", "2027-1"}}, father);
+  CHECK(MissingEntryOf(s, base, admin, pupil_id).is_null());
+
+  // Withdrawn, Parta may no longer process her data: her account is closed at once.
+  json withdrawn = s.Ok("POST", consents + ":withdraw",
+                        {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"}}, father);
+  CHECK(withdrawn["status"] == "CONSENT_STATUS_WITHDRAWN");
+  CHECK(SystemFixture::Eventually(
+      [&] { return s.Call("GET", "/v1/me", nullptr, pupil).status == 401; }));
+  CHECK(s.Call("POST", consents + ":withdraw", {{"purpose", "CONSENT_PURPOSE_CHILD_DATA"}},
+               father)
+            .reason() == "NO_CONSENT");
 }
 
 TEST_CASE("A school's admin writes to support and an operator answers", "[e2e][support]") {

@@ -83,9 +83,24 @@ TEST_CASE("A school's year through the gateway: from an operator's school to the
   json roster = story->Ok("GET", base + "/classes/" + class_id + "/roster", nullptr, parent);
   CHECK(roster["parents"].size() == 1);
 
-  // The mother turns her son's safe mode off, naming the field she changes.
+  // The mother turns her son's safe mode off, naming the field she changes, once she agreed to
+  // the whole school seeing him.
   const std::string settings = base + "/students/" + student_id + "/settings";
   CHECK(story->Call("PATCH", settings, {{"safeMode", false}}, parent).status == 400);
+  CHECK(story->Call("PATCH", settings + "?updateMask=safeMode", {{"safeMode", false}}, parent)
+            .reason() == "CONSENT_REQUIRED");
+  std::string visibility_version;
+  const json texts = story->Ok("GET", "/v1/consentTexts", nullptr, parent);
+  for (const json& text : texts["texts"]) {
+    if (text["purpose"] == "CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY") {
+      visibility_version = text["version"];
+    }
+  }
+  json consent = story->Ok("POST", "/v1/people/" + student_id + "/consents",
+                           {{"purpose", "CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY"},
+                            {"textVersion", visibility_version}},
+                           parent);
+  CHECK(consent["status"] == "CONSENT_STATUS_GIVEN");
   json changed =
       story->Ok("PATCH", settings + "?updateMask=safeMode", {{"safeMode", false}}, parent);
   CHECK(changed["studentId"] == student_id);

@@ -1,5 +1,6 @@
-// People and their data: how long a pupil's erasure takes to reach every service when he wrote
-// 10,000 messages, beside Postgres doing the same changes as bare statements in the same run; and
+// People and their data: how long the export of a pupil's data takes to be built, and his
+// erasure to reach every service, when he wrote 10,000 messages, beside Postgres reading or
+// changing the same rows as bare statements in the same run; and
 // how many password-recovery requests identity answers per second from one client address and
 // from many, beside the bare gRPC echo of the same machine.
 //
@@ -371,11 +372,70 @@ absl::StatusOr<absl::Duration> BareErasure(const Platform& p, const std::string&
   return absl::Now() - start;
 }
 
+// The reference of an export: the same rows read as JSON by bare statements, one query per kind
+// on each service's database, with nothing checked, paged, packed or stored.
+absl::StatusOr<absl::Duration> BareExport(const Platform& p, const std::string& account_id) {
+  const std::map<std::string, std::vector<std::string>> reads = {
+      {"identity",
+       {"SELECT row_to_json(a)::text FROM accounts a WHERE id = $1",
+        "SELECT coalesce(json_agg(s), '[]')::text FROM sessions s WHERE account_id = $1"}},
+      {"directory",
+       {"SELECT coalesce(json_agg(m), '[]')::text FROM memberships m WHERE user_id = $1",
+        "SELECT coalesce(json_agg(c), '[]')::text FROM class_students c WHERE user_id = $1"}},
+      {"messaging",
+       {"SELECT coalesce(json_agg(c), '[]')::text FROM chat_members c WHERE user_id = $1",
+        "SELECT coalesce(json_agg(json_build_object('id', id, 'chat', chat_id, 'body', body, "
+        "'at', created_at) ORDER BY created_at, id), '[]')::text FROM messages "
+        "WHERE author_id = $1 AND deleted_at IS NULL"}},
+      {"content",
+       {"SELECT coalesce(json_agg(i), '[]')::text FROM items i WHERE owner_user_id = $1"}}};
+  const absl::Time start = absl::Now();
+  int64_t bytes = 0;
+  try {
+    for (const auto& [service, queries] : reads) {
+      pqxx::connection connection(p.schemas.at(service));
+      pqxx::work tx(connection);
+      for (const std::string& sql : queries) {
+        const pqxx::result rows = tx.exec_params(sql, account_id);
+        if (!rows.empty() && !rows[0][0].is_null()) bytes += rows[0][0].size();
+      }
+      tx.commit();
+    }
+  } catch (const std::exception& error) {
+    return absl::InternalError(error.what());
+  }
+  if (bytes == 0) return absl::InternalError("the bare export read nothing");
+  return absl::Now() - start;
+}
+
+// Asks for the pupil's own export and waits until it is built: the time it took.
+absl::StatusOr<absl::Duration> PartaExport(Platform& p, const std::string& token) {
+  content_v1::RequestDataExportRequest request;
+  content_v1::RequestDataExportResponse asked;
+  const absl::Time start = absl::Now();
+  RETURN_IF_ERROR(Check(p.content_stub->RequestDataExport(Context(token).get(), request, &asked),
+                        "RequestDataExport"));
+  const absl::Time deadline = start + absl::Minutes(5);
+  while (absl::Now() < deadline) {
+    content_v1::GetDataExportRequest get;
+    get.set_export_id(asked.export_().id());
+    content_v1::GetDataExportResponse got;
+    RETURN_IF_ERROR(
+        Check(p.content_stub->GetDataExport(Context(token).get(), get, &got), "GetDataExport"));
+    if (got.export_().state() == content_v1::DATA_EXPORT_STATE_READY) return absl::Now() - start;
+    if (got.export_().state() != content_v1::DATA_EXPORT_STATE_PENDING) {
+      return absl::InternalError("the export failed: " + got.export_().failure());
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return absl::DeadlineExceededError("the export was not built within 5 minutes");
+}
+
 }  // namespace
 
 int BenchPeople(const Settings& settings) {
   const int messages = settings.quick ? 1000 : 10'000;
-  Report report(absl::StrCat("People's data: a pupil's erasure with ", messages,
+  Report report(absl::StrCat("People's data: a pupil's export and erasure with ", messages,
                              " messages; password-recovery requests"));
   const std::string dir = absl::StrCat("/tmp/parta-bench-people-", NewUuidV7(absl::Now()));
   std::filesystem::create_directories(dir);
@@ -386,6 +446,9 @@ int BenchPeople(const Settings& settings) {
   Row parta{.scenario = absl::StrCat("erasure of a pupil with ", messages, " messages"),
             .system = "parta, until every service is done"};
   Row bare{.scenario = parta.scenario, .system = "bare SQL, the same rows"};
+  Row parta_export{.scenario = absl::StrCat("export of a pupil with ", messages, " messages"),
+                   .system = "parta, asked until built"};
+  Row bare_export{.scenario = parta_export.scenario, .system = "bare SQL reads of the same rows"};
   std::map<std::string, std::vector<double>> per_service;
   for (int run = 0; run < settings.runs; ++run) {
     // Two pupils alike: one erased through Parta, one by the bare statements.
@@ -403,6 +466,16 @@ int BenchPeople(const Settings& settings) {
       }
       pupils.push_back(*pupil);
     }
+    // His export first: every service's part and his files, packed and stored.
+    absl::StatusOr<absl::Duration> exported = PartaExport(p, pupils[0].first);
+    if (!exported.ok()) return Fail(exported.status());
+    parta_export.per_second.push_back(1 / absl::ToDoubleSeconds(*exported));
+    parta_export.note = absl::StrCat("last run ", absl::FormatDuration(*exported));
+    absl::StatusOr<absl::Duration> read = BareExport(p, pupils[1].second);
+    if (!read.ok()) return Fail(read.status());
+    bare_export.per_second.push_back(1 / absl::ToDoubleSeconds(*read));
+    bare_export.note = absl::StrCat("last run ", absl::FormatDuration(*read));
+
     const std::string& erased = pupils[0].second;
     // What is left of him in each service's database.
     const std::map<std::string, std::string> checks = {
@@ -454,6 +527,10 @@ int BenchPeople(const Settings& settings) {
     bare.per_second.push_back(1 / absl::ToDoubleSeconds(*reference));
     bare.note = absl::StrCat("last run ", absl::FormatDuration(*reference));
   }
+  report.Add(std::move(parta_export));
+  report.Add(std::move(bare_export));
+  report.AddRatio("exports per second vs bare SQL reads", "parta, asked until built",
+                  "bare SQL reads of the same rows", 0);
   report.Add(std::move(parta));
   report.Add(std::move(bare));
   report.AddRatio("erasures per second vs bare SQL", "parta, until every service is done",

@@ -20,6 +20,7 @@ pkg_check_modules(libmagic REQUIRED IMPORTED_TARGET libmagic)
 pkg_check_modules(poppler REQUIRED IMPORTED_TARGET poppler-cpp)
 pkg_check_modules(vips REQUIRED IMPORTED_TARGET vips-cpp)
 pkg_check_modules(gumbo REQUIRED IMPORTED_TARGET gumbo)
+pkg_check_modules(libzip REQUIRED IMPORTED_TARGET libzip)
 include(Catch)
 
 # Libraries without CMake or pkg-config metadata.

@@ -7,15 +7,15 @@
 
 namespace parta::content {
 
-absl::StatusOr<bool> DirectorySchoolAccess::Allowed(const std::string& token,
-                                                    const std::string& school_id,
-                                                    const std::string& permission) {
+absl::StatusOr<bool> DirectorySchoolAccess::AllowedOn(const std::string& token,
+                                                      const std::string& resource,
+                                                      const std::string& permission) {
   std::call_once(once_, [this] {
     stub_ = directory::v1::DirectoryService::NewStub(grpc::MakeChannel(address_));
   });
   directory::v1::CheckPermissionRequest request;
   request.set_permission(permission);
-  request.set_resource(absl::StrCat("schools/", school_id));
+  request.set_resource(resource);
   directory::v1::CheckPermissionResponse response;
   auto context = grpc::MakeClientContext({.timeout = absl::Seconds(5), .bearer_token = token});
   const ::grpc::Status status = stub_->CheckPermission(context.get(), request, &response);

@@ -6,6 +6,7 @@
 
 #include "libs/grpc/call.h"
 #include "parta/content/v1/content.grpc.pb.h"
+#include "services/content/exports/data_exports.h"
 #include "services/content/files/articles.h"
 #include "services/content/files/downloads.h"
 #include "services/content/files/items.h"
@@ -20,7 +21,7 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
  public:
   ContentGrpcService(Uploads& uploads, Items& items, Articles& articles, Library& library,
                      PlatformLibrary& platform, SchoolSpaces& spaces, Downloads& downloads,
-                     grpc::RpcRuntime& runtime)
+                     DataExports& exports, grpc::RpcRuntime& runtime)
       : uploads_(uploads),
         items_(items),
         articles_(articles),
@@ -28,6 +29,7 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
         platform_(platform),
         spaces_(spaces),
         downloads_(downloads),
+        exports_(exports),
         runtime_(runtime) {}
 
   ::grpc::ServerUnaryReactor* CreateUpload(::grpc::CallbackServerContext* context,
@@ -134,6 +136,17 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
                                                 const v1::UpdateSchoolSpaceRequest* request,
                                                 v1::UpdateSchoolSpaceResponse* response) override;
 
+  // People's data exports (api/export_grpc.cc).
+  ::grpc::ServerUnaryReactor* RequestDataExport(::grpc::CallbackServerContext* context,
+                                                const v1::RequestDataExportRequest* request,
+                                                v1::RequestDataExportResponse* response) override;
+  ::grpc::ServerUnaryReactor* GetDataExport(::grpc::CallbackServerContext* context,
+                                            const v1::GetDataExportRequest* request,
+                                            v1::GetDataExportResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListDataExports(::grpc::CallbackServerContext* context,
+                                              const v1::ListDataExportsRequest* request,
+                                              v1::ListDataExportsResponse* response) override;
+
  private:
   Uploads& uploads_;
   Items& items_;
@@ -142,6 +155,7 @@ class ContentGrpcService final : public v1::ContentService::CallbackService {
   PlatformLibrary& platform_;
   SchoolSpaces& spaces_;
   Downloads& downloads_;
+  DataExports& exports_;
   grpc::RpcRuntime& runtime_;
 };
 

@@ -202,6 +202,36 @@ std::vector<ManagedPerson> ManagedPeopleFrom(const pqxx::result& rows) {
   return people;
 }
 
+constexpr char kConsentColumns[] =
+    "id::text, person_id::text, purpose, text_version, given_by::text, method, "
+    "coalesce(school_id::text, ''), parent_name, " PARTA_PG_US("given_at") ", " PARTA_PG_US(
+        "withdrawn_at") ", coalesce(withdrawn_by::text, ''), coalesce(withdrawn_method, ''), "
+    "coalesce(withdrawn_school_id::text, ''), withdrawn_parent_name";
+
+ConsentMethod MethodFrom(const pqxx::field& field) {
+  return field.as<std::string>() == "paper" ? ConsentMethod::kPaper : ConsentMethod::kOnline;
+}
+
+ConsentRecord ConsentFromRow(const pqxx::row& row) {
+  ConsentRecord record{
+      .id = row[0].as<std::string>(),
+      .person_id = row[1].as<std::string>(),
+      .purpose =
+          ConsentPurposeFromName(row[2].as<std::string>()).value_or(ConsentPurpose::kService),
+      .text_version = row[3].as<std::string>(),
+      .given_by = row[4].as<std::string>(),
+      .method = MethodFrom(row[5]),
+      .school_id = row[6].as<std::string>(),
+      .parent_name = row[7].as<std::string>(),
+      .given_at = FromMicros(row[8].as<int64_t>()),
+      .withdrawn_by = row[10].as<std::string>(),
+      .withdrawn_method = MethodFrom(row[11]),
+      .withdrawn_school_id = row[12].as<std::string>(),
+      .withdrawn_parent_name = row[13].as<std::string>()};
+  if (!row[9].is_null()) record.withdrawn_at = FromMicros(row[9].as<int64_t>());
+  return record;
+}
+
 absl::string_view ActionName(Change::Kind kind) {
   using Kind = Change::Kind;
   switch (kind) {
@@ -1060,6 +1090,193 @@ class PgDirectoryTx final : public DirectoryTx {
       tx_.exec_params(statement, id);
     }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ConsentText>> CurrentConsentTexts() override {
+    pqxx::result rows = tx_.exec(
+        "SELECT DISTINCT ON (purpose) purpose, version, text, coalesce(published_by::text, ''), "
+        PARTA_PG_US("published_at") " FROM consent_texts "
+        "ORDER BY purpose, published_at DESC, seq DESC");
+    std::vector<ConsentText> texts;
+    for (ConsentPurpose purpose : kAllConsentPurposes) {
+      for (const pqxx::row& row : rows) {
+        if (row[0].as<std::string>() != ConsentPurposeName(purpose)) continue;
+        texts.push_back({.purpose = purpose,
+                         .version = row[1].as<std::string>(),
+                         .text = row[2].as<std::string>(),
+                         .published_by = row[3].as<std::string>(),
+                         .published_at = FromMicros(row[4].as<int64_t>())});
+      }
+    }
+    return texts;
+  }
+
+  absl::Status InsertConsentText(const ConsentText& t) override {
+    pqxx::result rows = tx_.exec_params(
+        "INSERT INTO consent_texts (purpose, version, text, published_by, published_at) "
+        "VALUES ($1, $2, $3, $4, " PARTA_PG_TS("$5") ") ON CONFLICT DO NOTHING RETURNING 1",
+        std::string(ConsentPurposeName(t.purpose)), t.version, t.text,
+        NullIfEmpty(t.published_by), ToMicros(t.published_at));
+    if (rows.empty()) {
+      return AlreadyExists("VERSION_EXISTS", "the purpose has a text of this version already");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LockConsentsOf(absl::string_view person_id) override {
+    tx_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('consents/' || $1, 0))",
+                    std::string(person_id));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<ConsentRecord>> LatestConsent(absl::string_view person_id,
+                                                             ConsentPurpose purpose) override {
+    pqxx::result rows = tx_.exec_params(
+        absl::StrCat("SELECT ", kConsentColumns,
+                     " FROM consents WHERE person_id = $1 AND purpose = $2 "
+                     "ORDER BY seq DESC LIMIT 1"),
+        std::string(person_id), std::string(ConsentPurposeName(purpose)));
+    if (rows.empty()) return std::nullopt;
+    return ConsentFromRow(rows[0]);
+  }
+
+  absl::Status InsertConsent(const ConsentRecord& c) override {
+    tx_.exec_params(
+        "INSERT INTO consents (id, person_id, purpose, text_version, given_by, method, "
+        "school_id, parent_name, given_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        PARTA_PG_TS("$9") ")",
+        c.id, c.person_id, std::string(ConsentPurposeName(c.purpose)), c.text_version,
+        c.given_by, std::string(ConsentMethodName(c.method)), NullIfEmpty(c.school_id),
+        c.parent_name, ToMicros(c.given_at));
+    return absl::OkStatus();
+  }
+
+  absl::Status SaveConsentWithdrawal(const ConsentRecord& c) override {
+    if (!c.withdrawn_at) return Internal("NOT_WITHDRAWN", "a withdrawal without its time");
+    tx_.exec_params(
+        "UPDATE consents SET withdrawn_at = " PARTA_PG_TS("$2") ", withdrawn_by = $3, "
+        "withdrawn_method = $4, withdrawn_school_id = $5, withdrawn_parent_name = $6 "
+        "WHERE id = $1",
+        c.id, ToMicros(*c.withdrawn_at), c.withdrawn_by,
+        std::string(ConsentMethodName(c.withdrawn_method)), NullIfEmpty(c.withdrawn_school_id),
+        c.withdrawn_parent_name);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<MissingConsent>> ListMissingConsents(
+      absl::string_view school_id, const std::optional<NameKey>& after, int limit) override {
+    // Each member's required purpose, the newest consent to it and its current text, read
+    // against each other; a member's name is the one the school imported him under.
+    pqxx::result rows = tx_.exec_params(
+        "WITH members AS ("
+        "  SELECT m.user_id, CASE WHEN bool_or(m.role = 'student') THEN 'child_data' "
+        "    ELSE 'service' END AS purpose, "
+        "    coalesce((SELECT min(mp.display_name) FROM managed_people mp "
+        "      WHERE mp.school_id = $1 AND mp.account_id = m.user_id), '') AS name "
+        "  FROM memberships m WHERE m.school_id = $1 GROUP BY m.user_id), "
+        "states AS ("
+        "  SELECT p.user_id, p.purpose, p.name, "
+        "    CASE WHEN c.person_id IS NULL THEN 'missing' "
+        "      WHEN c.withdrawn_at IS NOT NULL THEN 'withdrawn' "
+        "      WHEN c.text_version <> t.version THEN 'outdated' ELSE 'given' END AS status "
+        "  FROM members p "
+        "  LEFT JOIN LATERAL (SELECT person_id, text_version, withdrawn_at FROM consents "
+        "    WHERE person_id = p.user_id AND purpose = p.purpose ORDER BY seq DESC LIMIT 1) c "
+        "    ON true "
+        "  LEFT JOIN LATERAL (SELECT version FROM consent_texts WHERE purpose = p.purpose "
+        "    ORDER BY published_at DESC, seq DESC LIMIT 1) t ON true) "
+        "SELECT user_id::text, name, purpose, status FROM states WHERE status <> 'given' "
+        "AND (NOT $2 OR (name, user_id) > ($3::text, $4::text::uuid)) "
+        "ORDER BY name, user_id LIMIT $5",
+        std::string(school_id), after.has_value(), after ? after->name : std::string(),
+        after ? after->id : std::string("00000000-0000-0000-0000-000000000000"), limit);
+    std::vector<MissingConsent> missing;
+    for (const pqxx::row& row : rows) {
+      const std::string status = row[3].as<std::string>();
+      missing.push_back(
+          {.person_id = row[0].as<std::string>(),
+           .display_name = row[1].as<std::string>(),
+           .purpose = ConsentPurposeFromName(row[2].as<std::string>())
+                          .value_or(ConsentPurpose::kService),
+           .status = status == "withdrawn" ? ConsentStatus::kWithdrawn
+                     : status == "outdated" ? ConsentStatus::kOutdated
+                                            : ConsentStatus::kMissing});
+    }
+    return missing;
+  }
+
+  absl::StatusOr<PersonExport> ExportPerson(absl::string_view person_id) override {
+    const std::string id(person_id);
+    PersonExport exported;
+    pqxx::result schools = tx_.exec_params(
+        "SELECT s.id::text, s.name, " PARTA_AGG("m.role") ", "
+        "coalesce(array_to_string(ts.subjects, chr(31)), ''), " PARTA_PG_US("min(m.granted_at)")
+        " FROM memberships m JOIN schools s ON s.id = m.school_id LEFT JOIN teacher_subjects ts "
+        "ON ts.school_id = m.school_id AND ts.user_id = m.user_id WHERE m.user_id = $1 "
+        "GROUP BY s.id, s.name, ts.subjects ORDER BY s.id",
+        id);
+    for (const pqxx::row& row : schools) {
+      exported.memberships.push_back({.school_id = row[0].as<std::string>(),
+                                      .school_name = row[1].as<std::string>(),
+                                      .roles = ParseRoles(row[2]),
+                                      .subjects = SplitList(row[3]),
+                                      .joined_at = FromMicros(row[4].as<int64_t>())});
+    }
+    auto membership_of = [&](const std::string& school_id) -> ExportedMembership* {
+      for (ExportedMembership& m : exported.memberships) {
+        if (m.school_id == school_id) return &m;
+      }
+      return nullptr;
+    };
+    // Archived classes too: what he was in earlier years is held as well.
+    pqxx::result classes = tx_.exec_params(
+        absl::StrCat("SELECT ", kClassColumns, ", x.relation, x.subject FROM ("
+                     "SELECT class_id, 'student' AS relation, '' AS subject FROM class_students "
+                     "WHERE user_id = $1 "
+                     "UNION ALL SELECT id, 'class_teacher', '' FROM classes "
+                     "WHERE class_teacher_id = $1 "
+                     "UNION ALL SELECT class_id, 'teacher', subject FROM class_teachers "
+                     "WHERE user_id = $1) x JOIN classes ON classes.id = x.class_id "
+                     "ORDER BY academic_year, grade, letter, id, relation, subject"),
+        id);
+    for (const pqxx::row& row : classes) {
+      SchoolClass school_class = ClassFromRow(row);
+      if (ExportedMembership* m = membership_of(school_class.school_id)) {
+        m->classes.push_back({.school_class = std::move(school_class),
+                              .relation = row[8].as<std::string>(),
+                              .subject = row[9].as<std::string>()});
+      }
+    }
+    for (ManagedPerson& person : ManagedPeopleFrom(tx_.exec_params(
+             absl::StrCat("SELECT ", kManagedPersonColumns,
+                          " FROM managed_people WHERE account_id = $1 ORDER BY school_id"),
+             id))) {
+      if (ExportedMembership* m = membership_of(person.school_id)) {
+        m->records.push_back(std::move(person));
+      }
+    }
+    pqxx::result links = tx_.exec_params(
+        absl::StrCat("SELECT ", kLinkColumns, ", (SELECT name FROM schools s WHERE s.id = "
+                     "parent_links.school_id) FROM parent_links WHERE parent_id = $1 OR "
+                     "student_id = $1 ORDER BY created_at, id"),
+        id);
+    for (const pqxx::row& row : links) {
+      exported.parent_links.push_back(
+          {.link = LinkFromRow(row), .school_name = row[9].as<std::string>()});
+    }
+    for (const pqxx::row& row : tx_.exec_params(
+             absl::StrCat("SELECT ", kConsentColumns,
+                          " FROM consents WHERE person_id = $1 ORDER BY seq"),
+             id)) {
+      exported.consents.push_back(ConsentFromRow(row));
+    }
+    for (const pqxx::row& row : tx_.exec_params(
+             absl::StrCat("SELECT ", kJoinRequestColumns,
+                          " FROM join_requests WHERE user_id = $1 ORDER BY created_at, id"),
+             id)) {
+      exported.join_requests.push_back(JoinRequestFromRow(row));
+    }
+    return exported;
   }
 
   absl::Status Audit(absl::string_view school_id, const Caller& actor,

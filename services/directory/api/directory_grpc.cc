@@ -6,6 +6,7 @@
 #include "libs/core/random.h"
 #include "libs/core/status.h"
 #include "libs/grpc/request_values.h"
+#include "services/directory/api/person_export_json.h"
 #include "services/directory/api/proto_mapping.h"
 #include "services/directory/domain/validation.h"
 
@@ -36,6 +37,31 @@ absl::StatusOr<Role> RoleOf(v1::Role role) {
   std::optional<Role> known = FromProto(role);
   if (!known) return InvalidArgument("INVALID_ROLE", "role must be one of the Role values");
   return *known;
+}
+
+absl::StatusOr<ConsentPurpose> PurposeOf(v1::ConsentPurpose purpose) {
+  std::optional<ConsentPurpose> known = FromProto(purpose);
+  if (!known) {
+    return InvalidArgument("INVALID_CONSENT_PURPOSE", "purpose must be one of ConsentPurpose");
+  }
+  return *known;
+}
+
+absl::StatusOr<ConsentMethod> MethodOf(v1::ConsentMethod method) {
+  std::optional<ConsentMethod> known = FromProto(method);
+  if (!known) return InvalidArgument("INVALID_METHOD", "method must be ONLINE or PAPER");
+  return *known;
+}
+
+// GiveConsentRequest and WithdrawConsentRequest name the change alike.
+template <typename Request>
+absl::StatusOr<ConsentChange> ConsentChangeOf(const Request& req) {
+  ConsentChange change{.person_id = absl::AsciiStrToLower(req.person_id()),
+                       .school_id = req.school_id(),
+                       .parent_name = req.parent_name()};
+  ASSIGN_OR_RETURN(change.purpose, PurposeOf(req.purpose()));
+  ASSIGN_OR_RETURN(change.method, MethodOf(req.method()));
+  return change;
 }
 
 }  // namespace
@@ -901,6 +927,106 @@ RosterSync RosterSyncOf(const v1::SyncRosterRequest& req) {
                                                {req.user_ids().begin(), req.user_ids().end()}));
                           for (std::string& id : visible) resp.add_user_ids(std::move(id));
                           return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListConsentTexts(
+    ::grpc::CallbackServerContext* context, const v1::ListConsentTextsRequest* request,
+    v1::ListConsentTextsResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::ListConsentTextsRequest&,
+                               v1::ListConsentTextsResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(std::vector<ConsentText> texts,
+                                           directory_.ListConsentTexts());
+                          for (const ConsentText& text : texts) ToProto(text, *resp.add_texts());
+                          return absl::OkStatus();
+                        });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::PublishConsentText(
+    ::grpc::CallbackServerContext* context, const v1::PublishConsentTextRequest* request,
+    v1::PublishConsentTextResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::PublishConsentTextRequest& req,
+             v1::PublishConsentTextResponse& resp) -> absl::Status {
+        ConsentText text{.version = req.version(), .text = req.text()};
+        ASSIGN_OR_RETURN(text.purpose, PurposeOf(req.purpose()));
+        ASSIGN_OR_RETURN(ConsentText published,
+                         directory_.PublishConsentText(CallerOf(call), std::move(text)));
+        ToProto(published, *resp.mutable_text());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::GiveConsent(
+    ::grpc::CallbackServerContext* context, const v1::GiveConsentRequest* request,
+    v1::GiveConsentResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::GiveConsentRequest& req,
+             v1::GiveConsentResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ConsentChange change, ConsentChangeOf(req));
+        change.text_version = req.text_version();
+        ASSIGN_OR_RETURN(ConsentState state, directory_.GiveConsent(CallerOf(call), change));
+        ToProto(state, *resp.mutable_consent());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::WithdrawConsent(
+    ::grpc::CallbackServerContext* context, const v1::WithdrawConsentRequest* request,
+    v1::WithdrawConsentResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::WithdrawConsentRequest& req,
+             v1::WithdrawConsentResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(ConsentChange change, ConsentChangeOf(req));
+        ASSIGN_OR_RETURN(ConsentState state, directory_.WithdrawConsent(CallerOf(call), change));
+        ToProto(state, *resp.mutable_consent());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListConsents(
+    ::grpc::CallbackServerContext* context, const v1::ListConsentsRequest* request,
+    v1::ListConsentsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListConsentsRequest& req,
+             v1::ListConsentsResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<ConsentState> states,
+                         directory_.ListConsents(CallerOf(call), req.person_id()));
+        for (const ConsentState& state : states) ToProto(state, *resp.add_consents());
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ListMissingConsents(
+    ::grpc::CallbackServerContext* context, const v1::ListMissingConsentsRequest* request,
+    v1::ListMissingConsentsResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext& call, const v1::ListMissingConsentsRequest& req,
+             v1::ListMissingConsentsResponse& resp) -> absl::Status {
+        Page page{.size = req.page_size(), .token = req.page_token()};
+        ASSIGN_OR_RETURN(std::vector<MissingConsent> missing,
+                         directory_.ListMissingConsents(CallerOf(call), req.school_id(), page));
+        for (const MissingConsent& m : missing) ToProto(m, *resp.add_missing());
+        resp.set_next_page_token(page.token);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* DirectoryGrpcService::ExportPersonData(
+    ::grpc::CallbackServerContext* context, const v1::ExportPersonDataRequest* request,
+    v1::ExportPersonDataResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::ExportPersonDataRequest& req,
+                               v1::ExportPersonDataResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(PersonExport exported,
+                                           directory_.ExportPersonData(req.person_id()));
+                          return ToExportFiles(exported, resp);
                         });
 }
 

@@ -157,6 +157,28 @@ class DirectoryGrpcService final : public v1::DirectoryService::CallbackService 
       ::grpc::CallbackServerContext* context, const v1::FilterVisibleMembersRequest* request,
       v1::FilterVisibleMembersResponse* response) override;
 
+  ::grpc::ServerUnaryReactor* ListConsentTexts(::grpc::CallbackServerContext* context,
+                                               const v1::ListConsentTextsRequest* request,
+                                               v1::ListConsentTextsResponse* response) override;
+  ::grpc::ServerUnaryReactor* PublishConsentText(::grpc::CallbackServerContext* context,
+                                                 const v1::PublishConsentTextRequest* request,
+                                                 v1::PublishConsentTextResponse* response) override;
+  ::grpc::ServerUnaryReactor* GiveConsent(::grpc::CallbackServerContext* context,
+                                          const v1::GiveConsentRequest* request,
+                                          v1::GiveConsentResponse* response) override;
+  ::grpc::ServerUnaryReactor* WithdrawConsent(::grpc::CallbackServerContext* context,
+                                              const v1::WithdrawConsentRequest* request,
+                                              v1::WithdrawConsentResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListConsents(::grpc::CallbackServerContext* context,
+                                           const v1::ListConsentsRequest* request,
+                                           v1::ListConsentsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ListMissingConsents(
+      ::grpc::CallbackServerContext* context, const v1::ListMissingConsentsRequest* request,
+      v1::ListMissingConsentsResponse* response) override;
+  ::grpc::ServerUnaryReactor* ExportPersonData(::grpc::CallbackServerContext* context,
+                                               const v1::ExportPersonDataRequest* request,
+                                               v1::ExportPersonDataResponse* response) override;
+
  private:
   // CheckPermission for `subject`: gives the answer to `answer`, then finishes the call.
   void AnswerPermission(const Caller& subject, const std::string& permission,

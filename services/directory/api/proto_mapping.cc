@@ -46,6 +46,95 @@ std::optional<Role> FromProto(v1::Role role) {
   }
 }
 
+v1::ConsentPurpose ToProto(ConsentPurpose purpose) {
+  switch (purpose) {
+    case ConsentPurpose::kService:
+      return v1::CONSENT_PURPOSE_SERVICE;
+    case ConsentPurpose::kChildData:
+      return v1::CONSENT_PURPOSE_CHILD_DATA;
+    case ConsentPurpose::kSchoolWideVisibility:
+      return v1::CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY;
+  }
+  return v1::CONSENT_PURPOSE_UNSPECIFIED;
+}
+
+std::optional<ConsentPurpose> FromProto(v1::ConsentPurpose purpose) {
+  switch (purpose) {
+    case v1::CONSENT_PURPOSE_SERVICE:
+      return ConsentPurpose::kService;
+    case v1::CONSENT_PURPOSE_CHILD_DATA:
+      return ConsentPurpose::kChildData;
+    case v1::CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY:
+      return ConsentPurpose::kSchoolWideVisibility;
+    default:
+      return std::nullopt;
+  }
+}
+
+v1::ConsentMethod ToProto(ConsentMethod method) {
+  return method == ConsentMethod::kPaper ? v1::CONSENT_METHOD_PAPER : v1::CONSENT_METHOD_ONLINE;
+}
+
+std::optional<ConsentMethod> FromProto(v1::ConsentMethod method) {
+  switch (method) {
+    case v1::CONSENT_METHOD_UNSPECIFIED:
+    case v1::CONSENT_METHOD_ONLINE:
+      return ConsentMethod::kOnline;
+    case v1::CONSENT_METHOD_PAPER:
+      return ConsentMethod::kPaper;
+    default:
+      return std::nullopt;
+  }
+}
+
+v1::ConsentStatus ToProto(ConsentStatus status) {
+  switch (status) {
+    case ConsentStatus::kGiven:
+      return v1::CONSENT_STATUS_GIVEN;
+    case ConsentStatus::kOutdated:
+      return v1::CONSENT_STATUS_OUTDATED;
+    case ConsentStatus::kWithdrawn:
+      return v1::CONSENT_STATUS_WITHDRAWN;
+    case ConsentStatus::kMissing:
+      return v1::CONSENT_STATUS_MISSING;
+  }
+  return v1::CONSENT_STATUS_UNSPECIFIED;
+}
+
+void ToProto(const ConsentText& text, v1::ConsentText& out) {
+  out.set_purpose(ToProto(text.purpose));
+  out.set_version(text.version);
+  out.set_text(text.text);
+  *out.mutable_publish_time() = ToProto(text.published_at);
+  out.set_required(IsRequiredPurpose(text.purpose));
+}
+
+void ToProto(const ConsentState& state, v1::Consent& out) {
+  out.set_person_id(state.person_id);
+  out.set_purpose(ToProto(state.purpose));
+  out.set_status(ToProto(state.status));
+  if (!state.record) return;  // MISSING: nothing more to say
+  const ConsentRecord& record = *state.record;
+  out.set_consent_id(record.id);
+  out.set_text_version(record.text_version);
+  out.set_given_by(record.given_by);
+  out.set_method(ToProto(record.method));
+  out.set_school_id(record.school_id);
+  out.set_parent_name(record.parent_name);
+  *out.mutable_give_time() = ToProto(record.given_at);
+  if (record.withdrawn_at) {
+    *out.mutable_withdraw_time() = ToProto(*record.withdrawn_at);
+    out.set_withdrawn_by(record.withdrawn_by);
+  }
+}
+
+void ToProto(const MissingConsent& missing, v1::MissingConsent& out) {
+  out.set_person_id(missing.person_id);
+  out.set_display_name(missing.display_name);
+  out.set_purpose(ToProto(missing.purpose));
+  out.set_status(ToProto(missing.status));
+}
+
 void ToProto(const School& school, v1::School& out) {
   out.set_id(school.id);
   out.set_name(school.name);

@@ -30,6 +30,16 @@ void ToProto(const Lesson& lesson, v1::Lesson& out);
 void ToProto(const Timetable& timetable, v1::Timetable& out);
 void ToProto(const JoinRequest& request, v1::JoinRequest& out);
 void ToProto(const RolloverResult& result, v1::RolloverAcademicYearResponse& out);
+v1::ConsentPurpose ToProto(ConsentPurpose purpose);
+// nullopt for UNSPECIFIED and unknown values.
+std::optional<ConsentPurpose> FromProto(v1::ConsentPurpose purpose);
+v1::ConsentMethod ToProto(ConsentMethod method);
+// UNSPECIFIED is ONLINE; nullopt for unknown values.
+std::optional<ConsentMethod> FromProto(v1::ConsentMethod method);
+v1::ConsentStatus ToProto(ConsentStatus status);
+void ToProto(const ConsentText& text, v1::ConsentText& out);
+void ToProto(const ConsentState& state, v1::Consent& out);
+void ToProto(const MissingConsent& missing, v1::MissingConsent& out);
 // The change part of a DirectoryEvent.
 void ToProto(const Change& change, v1::DirectoryEvent& out);
 

@@ -17,8 +17,6 @@
 namespace parta::directory {
 namespace {
 
-constexpr int kMembershipBatch = 500;
-
 absl::string_view AuditActionOf(AccountChange::Kind kind) {
   switch (kind) {
     case AccountChange::Kind::kLocked:
@@ -33,19 +31,6 @@ absl::string_view AuditActionOf(AccountChange::Kind kind) {
       break;
   }
   return "account_erased";
-}
-
-// Every school of the person, each with his roles there.
-absl::StatusOr<std::vector<Membership>> AllMemberships(DirectoryTx& tx,
-                                                       const std::string& user_id) {
-  std::vector<Membership> all;
-  while (true) {
-    ASSIGN_OR_RETURN(std::vector<Membership> page,
-                     tx.ListMemberships(user_id, all.empty() ? "" : all.back().school_id,
-                                        kMembershipBatch));
-    all.insert(all.end(), page.begin(), page.end());
-    if (page.size() < static_cast<size_t>(kMembershipBatch)) return all;
-  }
 }
 
 }  // namespace

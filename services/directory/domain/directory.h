@@ -117,6 +117,16 @@ struct RosterSyncReport {
   int Count(SyncAction action) const;
 };
 
+// A consent given or withdrawn (GiveConsent, WithdrawConsent).
+struct ConsentChange {
+  std::string person_id;
+  ConsentPurpose purpose = ConsentPurpose::kService;
+  std::string text_version;  // giving: the version the giver read
+  ConsentMethod method = ConsentMethod::kOnline;
+  std::string school_id;    // paper: the recording admin's school
+  std::string parent_name;  // paper: the parent's name as signed
+};
+
 struct SchoolUpdate {
   School school;                   // id and new values
   std::vector<std::string> paths;  // field names to change
@@ -293,6 +303,31 @@ class Directory {
   // him from every school, as if an admin removed each of his roles, and deletes what is left.
   absl::Status ApplyAccountChange(absl::string_view stream, int64_t sequence,
                                   const AccountChange& change);
+
+  // Consents to the processing of personal data (domain/consents.cc; the rules are in
+  // services/directory/README.md). The current text of each purpose: anyone may read them.
+  absl::StatusOr<std::vector<ConsentText>> ListConsentTexts();
+  // A new version of a purpose's text, current from now on: operators only. OPERATOR_ONLY,
+  // INVALID_VERSION, INVALID_TEXT, VERSION_EXISTS.
+  absl::StatusOr<ConsentText> PublishConsentText(const Caller& caller, ConsentText text);
+  // Records a consent to the current text; giving the consent that holds again changes nothing.
+  // PERSON_NOT_FOUND, SCHOOL_NOT_FOUND, NOT_ALLOWED_FOR_PERSON, PARENT_NAME_REQUIRED,
+  // TEXT_VERSION_OUTDATED, PURPOSE_NOT_FOR_PERSON.
+  absl::StatusOr<ConsentState> GiveConsent(const Caller& caller, const ConsentChange& change);
+  // Withdraws the consent with its effects: safe mode back on in every school (visibility), or
+  // the person's erasure asked of identity (SERVICE, CHILD_DATA). As GiveConsent, and NO_CONSENT.
+  absl::StatusOr<ConsentState> WithdrawConsent(const Caller& caller, const ConsentChange& change);
+  // One state per purpose that applies to the person. PERSON_NOT_FOUND, NOT_ALLOWED_FOR_PERSON.
+  absl::StatusOr<std::vector<ConsentState>> ListConsents(const Caller& caller,
+                                                         const std::string& person_id);
+  // The school's members without a valid required consent, by name: its admins and operators.
+  // SCHOOL_NOT_FOUND, NOT_SCHOOL_ADMIN, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN.
+  absl::StatusOr<std::vector<MissingConsent>> ListMissingConsents(const Caller& caller,
+                                                                  const std::string& school_id,
+                                                                  Page& page);
+  // What the directory holds about a person, for his data export (domain/person_export.cc);
+  // the caller is a service that checked who asked. INVALID_PERSON_ID.
+  absl::StatusOr<PersonExport> ExportPersonData(const std::string& person_id);
 
   // The school's audit log, the newest first: its admins and operators only.
   // SCHOOL_NOT_FOUND, NOT_SCHOOL_ADMIN, INVALID_PERSON_ID, INVALID_ACTION, INVALID_TIME_RANGE,

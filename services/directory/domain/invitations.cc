@@ -363,9 +363,12 @@ absl::StatusOr<StudentSettings> Directory::UpdateStudentSettings(
       return Deny("NOT_ALLOWED_FOR_STUDENT",
                   "only the student's parents or an admin change his settings");
     }
-    RETURN_IF_ERROR(tx.SaveStudentSettings(settings));
-    return recorder.Record(school_id,
-                           {.kind = Change::Kind::kStudentSettingsChanged, .settings = settings});
+    if (!settings.safe_mode) {
+      // Everyone of the school finding him needs his parent's consent (152-FZ).
+      RETURN_IF_ERROR(
+          RequireGivenConsent(tx, student_id, ConsentPurpose::kSchoolWideVisibility));
+    }
+    return SaveSettings(tx, recorder, settings);
   }));
   return settings;
 }

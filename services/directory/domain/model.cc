@@ -29,6 +29,29 @@ std::optional<Role> RoleFromName(absl::string_view name) {
   return std::nullopt;
 }
 
+absl::string_view ConsentPurposeName(ConsentPurpose purpose) {
+  switch (purpose) {
+    case ConsentPurpose::kService:
+      return "service";
+    case ConsentPurpose::kChildData:
+      return "child_data";
+    case ConsentPurpose::kSchoolWideVisibility:
+      return "school_wide_visibility";
+  }
+  return "service";
+}
+
+std::optional<ConsentPurpose> ConsentPurposeFromName(absl::string_view name) {
+  for (ConsentPurpose purpose : kAllConsentPurposes) {
+    if (ConsentPurposeName(purpose) == name) return purpose;
+  }
+  return std::nullopt;
+}
+
+absl::string_view ConsentMethodName(ConsentMethod method) {
+  return method == ConsentMethod::kPaper ? "paper" : "online";
+}
+
 std::string SchoolClass::DisplayName() const {
   if (grade == 0) return letter;
   return absl::StrCat(grade, letter);

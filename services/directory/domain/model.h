@@ -314,6 +314,99 @@ struct LoginCard {
   absl::Time expires_at;
 };
 
+// What a consent to the processing of personal data is for (152-FZ art. 9).
+enum class ConsentPurpose { kService, kChildData, kSchoolWideVisibility };
+inline constexpr ConsentPurpose kAllConsentPurposes[] = {
+    ConsentPurpose::kService, ConsentPurpose::kChildData, ConsentPurpose::kSchoolWideVisibility};
+// Stored and logged names: "service", "child_data", "school_wide_visibility".
+absl::string_view ConsentPurposeName(ConsentPurpose purpose);
+std::optional<ConsentPurpose> ConsentPurposeFromName(absl::string_view name);
+// SERVICE and CHILD_DATA are required of members; SCHOOL_WIDE_VISIBILITY is optional.
+inline bool IsRequiredPurpose(ConsentPurpose purpose) {
+  return purpose != ConsentPurpose::kSchoolWideVisibility;
+}
+// The pupil's purposes, given by his parent (or recorded by his school from a paper form).
+inline bool IsPupilPurpose(ConsentPurpose purpose) { return purpose != ConsentPurpose::kService; }
+
+enum class ConsentMethod { kOnline, kPaper };
+absl::string_view ConsentMethodName(ConsentMethod method);  // "online", "paper"
+
+enum class ConsentStatus { kGiven, kOutdated, kWithdrawn, kMissing };
+
+// One version of a purpose's text.
+struct ConsentText {
+  ConsentPurpose purpose = ConsentPurpose::kService;
+  std::string version;
+  std::string text;
+  std::string published_by;  // empty for the texts the migrations ship
+  absl::Time published_at;
+};
+
+// One consent given, as recorded (every give is a record of its own: the history is kept).
+struct ConsentRecord {
+  std::string id;
+  std::string person_id;
+  ConsentPurpose purpose = ConsentPurpose::kService;
+  std::string text_version;
+  std::string given_by;
+  ConsentMethod method = ConsentMethod::kOnline;
+  std::string school_id;    // paper forms
+  std::string parent_name;  // paper forms
+  absl::Time given_at;
+  std::optional<absl::Time> withdrawn_at;
+  std::string withdrawn_by;
+  ConsentMethod withdrawn_method = ConsentMethod::kOnline;
+  std::string withdrawn_school_id;    // a paper withdrawal
+  std::string withdrawn_parent_name;  // a paper withdrawal
+};
+
+// Where a person stands with a purpose: the newest record, if any, read against the current
+// text.
+struct ConsentState {
+  std::string person_id;
+  ConsentPurpose purpose = ConsentPurpose::kService;
+  ConsentStatus status = ConsentStatus::kMissing;
+  std::optional<ConsentRecord> record;  // none when kMissing
+};
+
+// A member of a school without a valid required consent (ListMissingConsents).
+struct MissingConsent {
+  std::string person_id;
+  std::string display_name;  // his name in the school (an imported person's); may be empty
+  ConsentPurpose purpose = ConsentPurpose::kService;
+  ConsentStatus status = ConsentStatus::kMissing;
+};
+
+// What the directory holds about a person, for his data export.
+struct ExportedClass {
+  SchoolClass school_class;
+  std::string relation;  // "student", "class_teacher" or "teacher"
+  std::string subject;   // "teacher"
+};
+
+struct ExportedMembership {
+  std::string school_id;
+  std::string school_name;
+  std::vector<Role> roles;
+  std::vector<std::string> subjects;
+  absl::Time joined_at;
+  std::vector<ExportedClass> classes;
+  std::vector<ManagedPerson> records;  // what the school imported or synced about him
+};
+
+struct ExportedParentLink {
+  ParentLink link;
+  std::string school_name;
+};
+
+struct PersonExport {
+  std::string person_id;
+  std::vector<ExportedMembership> memberships;
+  std::vector<ExportedParentLink> parent_links;  // as the parent and as the child
+  std::vector<ConsentRecord> consents;           // oldest first
+  std::vector<JoinRequest> join_requests;        // oldest first
+};
+
 // What one person is in one school: the facts every permission is decided from.
 struct PersonFacts {
   std::string user_id;

@@ -43,6 +43,7 @@ enum class Permission {
   kMemberParentLinksRead,
   kMemberParentConfirm,
   kMemberSettingsUpdate,
+  kMemberDataExport,
   // the visibility table
   kMemberSeePresence,
   kMemberFind,

@@ -26,6 +26,12 @@ struct ClassKey {
   std::string id;
 };
 
+// Where a page of a list ordered by name and id ends: the next page starts after it.
+struct NameKey {
+  std::string name;
+  std::string id;
+};
+
 // Where a page of a list ordered by creation time and id ends: the next page starts after it
 // (before it, for a list of the newest first).
 struct CreatedKey {
@@ -232,6 +238,28 @@ class DirectoryTx {
   // classes, imported-person records (names, birth dates), join requests, pending parent links,
   // settings, invitation redemptions; a class he led has no class teacher any more.
   virtual absl::Status ErasePerson(absl::string_view user_id) = 0;
+
+  // Consents (domain/consents.cc). The current text of every purpose (its newest), in
+  // kAllConsentPurposes order.
+  virtual absl::StatusOr<std::vector<ConsentText>> CurrentConsentTexts() = 0;
+  // ALREADY_EXISTS (VERSION_EXISTS) when the purpose has a text of that version.
+  virtual absl::Status InsertConsentText(const ConsentText& text) = 0;
+  // Serialises changes to the person's consents (and checks of them) until the transaction
+  // ends.
+  virtual absl::Status LockConsentsOf(absl::string_view person_id) = 0;
+  // The person's newest consent to `purpose`, if he ever gave one.
+  virtual absl::StatusOr<std::optional<ConsentRecord>> LatestConsent(absl::string_view person_id,
+                                                                     ConsentPurpose purpose) = 0;
+  virtual absl::Status InsertConsent(const ConsentRecord& consent) = 0;
+  // Records the withdrawal fields of `consent`.
+  virtual absl::Status SaveConsentWithdrawal(const ConsentRecord& consent) = 0;
+  // The school's members (as ListMembers has them) whose required consent (CHILD_DATA for
+  // pupils, SERVICE for the others) is missing, outdated or withdrawn, by display name and id,
+  // after `after` (nullopt: from the first), at most `limit`; one statement.
+  virtual absl::StatusOr<std::vector<MissingConsent>> ListMissingConsents(
+      absl::string_view school_id, const std::optional<NameKey>& after, int limit) = 0;
+  // Everything the directory holds about the person (an unknown person: nothing).
+  virtual absl::StatusOr<PersonExport> ExportPerson(absl::string_view person_id) = 0;
 
   // Writes an audit row for an action that changes no permission (invitations, printed login
   // codes, imports): no generation bump, no event.

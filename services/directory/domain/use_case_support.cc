@@ -187,6 +187,24 @@ absl::Status GrantMembership(DirectoryTx& tx, Recorder& recorder, const std::str
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<Membership>> AllMemberships(DirectoryTx& tx,
+                                                       const std::string& user_id) {
+  constexpr int kBatch = 500;
+  std::vector<Membership> all;
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<Membership> page,
+                     tx.ListMemberships(user_id, all.empty() ? "" : all.back().school_id, kBatch));
+    all.insert(all.end(), page.begin(), page.end());
+    if (page.size() < static_cast<size_t>(kBatch)) return all;
+  }
+}
+
+absl::Status SaveSettings(DirectoryTx& tx, Recorder& recorder, const StudentSettings& settings) {
+  RETURN_IF_ERROR(tx.SaveStudentSettings(settings));
+  return recorder.Record(settings.school_id,
+                         {.kind = Change::Kind::kStudentSettingsChanged, .settings = settings});
+}
+
 absl::StatusOr<int> PageSize(int requested, int max) {
   if (requested < 0 || requested > max) {
     return InvalidArgument("INVALID_PAGE_SIZE",

@@ -84,6 +84,16 @@ std::string IdentityKeyOf(const std::string& school_id, const std::string& perso
 // revoked, and a parent left with no child in the school loses the parent role.
 absl::Status EndStudentFamily(DirectoryTx& tx, Recorder& recorder, const std::string& school_id,
                               const std::string& student_id);
+// Every school of the person, each with his roles there.
+absl::StatusOr<std::vector<Membership>> AllMemberships(DirectoryTx& tx, const std::string& user_id);
+// Saves a student's settings and records the change: its event lets messaging and the
+// permission cache follow (UpdateStudentSettings, and a withdrawn visibility consent).
+absl::Status SaveSettings(DirectoryTx& tx, Recorder& recorder, const StudentSettings& settings);
+// FAILED_PRECONDITION `CONSENT_REQUIRED` unless the person's consent to `purpose` is given to
+// the current text (domain/consents.cc). Holds the person's consents until the transaction ends,
+// so that a withdrawal cannot slip in between.
+absl::Status RequireGivenConsent(DirectoryTx& tx, const std::string& person_id,
+                                 ConsentPurpose purpose);
 // A page size of 1–`max` (0: the default); INVALID_PAGE_SIZE otherwise.
 absl::StatusOr<int> PageSize(int requested, int max);
 // The token of the page after the item `key` of the list `list` bound to `scope`

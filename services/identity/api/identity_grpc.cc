@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/status.h"
+#include "libs/grpc/export_file.h"
 #include "libs/grpc/request_values.h"
 
 namespace parta::identity {
@@ -89,6 +90,26 @@ void ToProto(const Account& account, v1::Account& out, bool own = false) {
   out.set_guest(account.guest);
   out.set_esia_linked(!account.esia_oid.empty());
   *out.mutable_create_time() = ToProto(account.created_at);
+}
+
+// `current_session`: the caller's own session, marked `current`.
+void ToProto(const Session& session, v1::Session& out, absl::string_view current_session) {
+  out.set_id(session.id);
+  out.set_device(session.device);
+  out.set_client_address(session.client_address);
+  *out.mutable_create_time() = ToProto(session.created_at);
+  *out.mutable_last_use_time() = ToProto(session.last_used_at);
+  out.set_current(session.id == current_session);
+}
+
+void ToProto(const AuditEntry& entry, v1::AccountAuditEntry& out) {
+  out.set_id(entry.id);
+  out.set_action(ToProto(entry.action));
+  out.set_account_id(entry.account_id);
+  out.set_actor_id(entry.actor_id);
+  out.set_reason(entry.reason);
+  out.set_client_address(entry.client_address);
+  *out.mutable_create_time() = ToProto(entry.created_at);
 }
 
 void ToProto(const IssuedTokens& tokens, v1::TokenPair& out) {
@@ -213,13 +234,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
                                                                   req.page_token()));
                           resp.set_next_page_token(page.next_page_token);
                           for (const Session& session : page.sessions) {
-                            v1::Session& out = *resp.add_sessions();
-                            out.set_id(session.id);
-                            out.set_device(session.device);
-                            out.set_client_address(session.client_address);
-                            *out.mutable_create_time() = ToProto(session.created_at);
-                            *out.mutable_last_use_time() = ToProto(session.last_used_at);
-                            out.set_current(session.id == call.caller->session_id);
+                            ToProto(session, *resp.add_sessions(), call.caller->session_id);
                           }
                           return absl::OkStatus();
                         });
@@ -371,16 +386,7 @@ void ToProto(const ManagedCredentials& credentials, v1::ManagedAccountCredential
         ASSIGN_OR_RETURN(AuditPage page,
                          identity_.ListAccountAudit(*call.caller, req.account_id(),
                                                     req.page_size(), req.page_token()));
-        for (const AuditEntry& entry : page.entries) {
-          v1::AccountAuditEntry& out = *resp.add_entries();
-          out.set_id(entry.id);
-          out.set_action(ToProto(entry.action));
-          out.set_account_id(entry.account_id);
-          out.set_actor_id(entry.actor_id);
-          out.set_reason(entry.reason);
-          out.set_client_address(entry.client_address);
-          *out.mutable_create_time() = ToProto(entry.created_at);
-        }
+        for (const AuditEntry& entry : page.entries) ToProto(entry, *resp.add_entries());
         resp.set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
@@ -576,6 +582,29 @@ void ToProto(const ApiClient& client, v1::ApiClient& out) {
           }
         }
         resp.set_has_more(page.has_more);
+        return absl::OkStatus();
+      });
+}
+
+::grpc::ServerUnaryReactor* IdentityGrpcService::ExportAccountData(
+    ::grpc::CallbackServerContext* context, const v1::ExportAccountDataRequest* request,
+    v1::ExportAccountDataResponse* response) {
+  return runtime_.Serve(
+      context, request, response,
+      [this](const CallContext&, const v1::ExportAccountDataRequest& req,
+             v1::ExportAccountDataResponse& resp) -> absl::Status {
+        ASSIGN_OR_RETURN(AccountExport data, identity_.ExportAccountData(req.account_id()));
+        v1::Account account;
+        ToProto(data.account, account, /*own=*/true);
+        v1::ListSessionsResponse sessions;
+        for (const Session& session : data.open_sessions) {
+          ToProto(session, *sessions.add_sessions(), /*current_session=*/"");
+        }
+        v1::ListAccountAuditResponse audit;
+        for (const AuditEntry& entry : data.audit) ToProto(entry, *audit.add_entries());
+        *resp.add_files() = grpc::ExportJson("identity/account.json", account);
+        *resp.add_files() = grpc::ExportJson("identity/sessions.json", sessions);
+        *resp.add_files() = grpc::ExportJson("identity/account_audit.json", audit);
         return absl::OkStatus();
       });
 }

@@ -96,6 +96,9 @@ class IdentityGrpcService final : public parta::identity::v1::IdentityService::C
   ::grpc::ServerUnaryReactor* CancelAccountErasure(
       ::grpc::CallbackServerContext* context, const v1::CancelAccountErasureRequest* request,
       v1::CancelAccountErasureResponse* response) override;
+  ::grpc::ServerUnaryReactor* ExportAccountData(::grpc::CallbackServerContext* context,
+                                                const v1::ExportAccountDataRequest* request,
+                                                v1::ExportAccountDataResponse* response) override;
   ::grpc::ServerUnaryReactor* ListAccountEvents(::grpc::CallbackServerContext* context,
                                                 const v1::ListAccountEventsRequest* request,
                                                 v1::ListAccountEventsResponse* response) override;

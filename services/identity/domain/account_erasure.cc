@@ -15,12 +15,6 @@ namespace {
 constexpr int kDefaultEventPage = 500;
 constexpr int kMaxEventPage = 1000;
 
-absl::StatusOr<std::string> AccountIdOf(absl::string_view account_id) {
-  std::string id = absl::AsciiStrToLower(account_id);
-  if (!IsUuid(id)) return InvalidArgument("INVALID_ACCOUNT_ID", "an account id is a UUID");
-  return id;
-}
-
 }  // namespace
 
 absl::StatusOr<ErasureStarted> Identity::RequestAccountErasure(const auth::Claims& caller,

@@ -104,6 +104,13 @@ struct AuditPage {
   std::string next_page_token;  // empty on the last page
 };
 
+// What identity holds about a person, for his data export (no secret: no hash, code or token).
+struct AccountExport {
+  Account account;
+  std::vector<Session> open_sessions;  // the newest first
+  std::vector<AuditEntry> audit;       // what was done to his account, the newest first
+};
+
 // An account closed for erasure.
 struct ErasureStarted {
   Account account;
@@ -281,6 +288,9 @@ class Identity {
   absl::StatusOr<int> FinishDueErasures();
   // The stream "accounts" after `after_sequence`: INVALID_PAGE, INVALID_SEQUENCE.
   absl::StatusOr<EventPage> ListAccountEvents(int64_t after_sequence, int page_size);
+  // For the person's data export (domain/account_export.cc): INVALID_ACCOUNT_ID,
+  // ACCOUNT_NOT_FOUND.
+  absl::StatusOr<AccountExport> ExportAccountData(absl::string_view account_id);
 
   // School-managed accounts (domain/managed_accounts.cc).
   absl::StatusOr<IssuedTokens> ActivateManagedAccount(const ActivateInput& input);

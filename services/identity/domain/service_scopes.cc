@@ -19,8 +19,11 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& ServiceScope
       // people's erasures remove their messages.
       {"messaging",
        {"directory.events.read", "directory.permissions.check", "identity.events.read"}},
-      // People's erasures remove their files.
-      {"content", {"identity.events.read"}},
+      // People's erasures remove their files; people's data exports gather what every service
+      // holds about them.
+      {"content",
+       {"identity.events.read", "identity.accounts.export", "directory.people.export",
+        "messaging.people.export"}},
       // Calls name their people, let guests in and post their notices in chats.
       {"signaling",
        {"identity.accounts.read", "identity.guests.create", "messaging.call_notices.post"}},

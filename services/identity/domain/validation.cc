@@ -235,6 +235,12 @@ absl::Status AccountNotFound() {
   return NotFound("ACCOUNT_NOT_FOUND", "the account does not exist");
 }
 
+absl::StatusOr<std::string> AccountIdOf(absl::string_view account_id) {
+  std::string id = absl::AsciiStrToLower(account_id);
+  if (!IsUuid(id)) return InvalidArgument("INVALID_ACCOUNT_ID", "an account id is a UUID");
+  return id;
+}
+
 std::string TrimmedReason(absl::string_view reason) {
   return std::string(absl::StripAsciiWhitespace(reason));
 }

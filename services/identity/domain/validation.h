@@ -36,6 +36,8 @@ absl::StatusOr<std::string> NormalizeLogin(absl::string_view login);
 
 // NOT_FOUND ACCOUNT_NOT_FOUND.
 absl::Status AccountNotFound();
+// An account id as stored (lower case): INVALID_ACCOUNT_ID unless a UUID.
+absl::StatusOr<std::string> AccountIdOf(absl::string_view account_id);
 // An operator's or a person's reason as audited: without surrounding white space.
 std::string TrimmedReason(absl::string_view reason);
 

@@ -112,7 +112,7 @@ std::string IdentityFixture::ServiceToken() {
   ServiceClient client =
       CreateApiClient({"identity.accounts.read", "identity.accounts.manage",
                        "identity.esia_children.read", "identity.guests.create",
-                       "identity.events.read"});
+                       "identity.events.read", "identity.accounts.export"});
   v1::IssueServiceTokenRequest grant;
   grant.set_client_id(client.id);
   grant.set_client_secret(client.secret);

@@ -423,6 +423,17 @@ auto Gated(DirectChatGate& gate, const std::string& caller, const std::string& c
                });
 }
 
+::grpc::ServerUnaryReactor* MessagingGrpcService::ExportAuthorData(
+    ::grpc::CallbackServerContext* context, const v1::ExportAuthorDataRequest* request,
+    v1::ExportAuthorDataResponse* response) {
+  return runtime_.Serve(context, request, response,
+                        [this](const CallContext&, const v1::ExportAuthorDataRequest& req,
+                               v1::ExportAuthorDataResponse& resp) -> absl::Status {
+                          ASSIGN_OR_RETURN(resp, use_.person_export.Page(req));
+                          return absl::OkStatus();
+                        });
+}
+
 ::grpc::ServerUnaryReactor* SubscriptionGrpcService::ListMySubscriptions(
     ::grpc::CallbackServerContext* context, const events::v1::ListMySubscriptionsRequest* request,
     events::v1::ListMySubscriptionsResponse* response) {

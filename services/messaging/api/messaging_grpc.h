@@ -18,6 +18,7 @@
 #include "services/messaging/chats/message_actions.h"
 #include "services/messaging/chats/messages.h"
 #include "services/messaging/chats/moderation.h"
+#include "services/messaging/chats/person_export.h"
 #include "services/messaging/chats/search.h"
 #include "services/messaging/chats/send_batcher.h"
 #include "services/messaging/chats/support_chats.h"
@@ -42,6 +43,8 @@ struct MessagingUseCases {
   AttachmentAccess& attachment_access;
   // Schools' lines to the platform's support.
   SupportChats& support;
+  // What a person wrote and did, for his data export (the content service asks).
+  PersonExport& person_export;
 };
 
 class MessagingGrpcService final : public v1::MessagingService::CallbackService {
@@ -154,6 +157,9 @@ class MessagingGrpcService final : public v1::MessagingService::CallbackService 
   ::grpc::ServerUnaryReactor* CheckAttachmentAccess(
       ::grpc::CallbackServerContext* context, const v1::CheckAttachmentAccessRequest* request,
       v1::CheckAttachmentAccessResponse* response) override;
+  ::grpc::ServerUnaryReactor* ExportAuthorData(::grpc::CallbackServerContext* context,
+                                               const v1::ExportAuthorDataRequest* request,
+                                               v1::ExportAuthorDataResponse* response) override;
 
  private:
   MessagingUseCases use_;

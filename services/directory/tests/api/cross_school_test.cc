@@ -384,6 +384,54 @@ std::map<std::string, Attempt> Attempts(DirectoryFixture& f) {
         r.set_user_id(b.teacher);
         return r;
       });
+  attempts["GiveConsent for a foreign pupil"] =
+      Rpc<v1::GiveConsentRequest, v1::GiveConsentResponse>(f, &Stub::GiveConsent, [](W, W b) {
+        v1::GiveConsentRequest r;
+        r.set_person_id(b.student);
+        r.set_purpose(v1::CONSENT_PURPOSE_CHILD_DATA);
+        r.set_text_version("2026-1");
+        return r;
+      });
+  attempts["GiveConsent on paper for a foreign pupil in the home school"] =
+      Rpc<v1::GiveConsentRequest, v1::GiveConsentResponse>(f, &Stub::GiveConsent, [](W a, W b) {
+        v1::GiveConsentRequest r;
+        r.set_person_id(b.student);
+        r.set_purpose(v1::CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY);
+        r.set_text_version("2026-1");
+        r.set_method(v1::CONSENT_METHOD_PAPER);
+        r.set_school_id(a.school_id);
+        r.set_parent_name("Иванов Иван Иванович");
+        return r;
+      });
+  attempts["GiveConsent for a foreign adult"] =
+      Rpc<v1::GiveConsentRequest, v1::GiveConsentResponse>(f, &Stub::GiveConsent, [](W, W b) {
+        v1::GiveConsentRequest r;
+        r.set_person_id(b.teacher);
+        r.set_purpose(v1::CONSENT_PURPOSE_SERVICE);
+        r.set_text_version("2026-1");
+        return r;
+      });
+  attempts["WithdrawConsent of a foreign pupil"] =
+      Rpc<v1::WithdrawConsentRequest, v1::WithdrawConsentResponse>(
+          f, &Stub::WithdrawConsent, [](W, W b) {
+            v1::WithdrawConsentRequest r;
+            r.set_person_id(b.student);
+            r.set_purpose(v1::CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY);
+            return r;
+          });
+  attempts["ListConsents of a foreign pupil"] =
+      Rpc<v1::ListConsentsRequest, v1::ListConsentsResponse>(f, &Stub::ListConsents, [](W, W b) {
+        v1::ListConsentsRequest r;
+        r.set_person_id(b.student);
+        return r;
+      });
+  attempts["ListMissingConsents"] = Rpc<v1::ListMissingConsentsRequest,
+                                        v1::ListMissingConsentsResponse>(
+      f, &Stub::ListMissingConsents, [](W, W b) {
+        v1::ListMissingConsentsRequest r;
+        r.set_school_id(b.school_id);
+        return r;
+      });
   return attempts;
 }
 

@@ -19,6 +19,16 @@ std::string MemberResource(const SchoolWorld& w, const std::string& user) {
   return absl::StrCat("schools/", w.school_id, "/members/", user);
 }
 
+// The parent's consent to the pupil's school-wide visibility, which turning safe mode off needs.
+void GiveVisibilityConsent(DirectoryFixture& f, const SchoolWorld& w) {
+  v1::GiveConsentRequest give;
+  give.set_person_id(w.student);
+  give.set_purpose(v1::CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY);
+  give.set_text_version("2026-1");
+  v1::GiveConsentResponse given;
+  REQUIRE_RPC_OK(f.Call(&Stub::GiveConsent, w.parent, give, &given));
+}
+
 v1::CreateSchoolRequest SchoolRequest(int n) {
   v1::CreateSchoolRequest request;
   v1::School& school = *request.mutable_school();
@@ -663,6 +673,10 @@ TEST_CASE("Safe mode decides who may contact a student, and only his parents cha
                   PERMISSION_DENIED, "NOT_ALLOWED_FOR_STUDENT");
   CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.teacher, update, &settings),
                   PERMISSION_DENIED, "NOT_ALLOWED_FOR_STUDENT");
+  // Safe mode goes off with the parent's consent to the pupil's school-wide visibility.
+  CHECK_RPC_ERROR(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings),
+                  FAILED_PRECONDITION, "CONSENT_REQUIRED");
+  GiveVisibilityConsent(*f, w);
   REQUIRE_RPC_OK(f->Call(&Stub::UpdateStudentSettings, w.parent, update, &settings));
   CHECK_FALSE(settings.settings().safe_mode());
   CHECK(settings.settings().student_id() == w.student);
@@ -694,6 +708,7 @@ TEST_CASE("UpdateStudentSettings changes only what its update mask names", "[dir
   CHECK_FALSE(f->Allowed(stranger, "member.contact", MemberResource(w, w.student)));
 
   // The ids of the body are not what the mask changes: the path's student is the one changed.
+  GiveVisibilityConsent(*f, w);
   update.mutable_update_mask()->clear_paths();
   update.mutable_update_mask()->add_paths("safe_mode");
   update.mutable_settings()->set_student_id(w.parent);

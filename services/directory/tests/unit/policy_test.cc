@@ -219,9 +219,21 @@ TEST_CASE("Student permissions: parents, class teacher and admins act for a stud
   CHECK_FALSE(may(Permission::kMemberSettingsUpdate, student));
   CHECK_FALSE(may(Permission::kMemberSettingsUpdate, class_teacher));
 
+  // His data export: the student himself and his confirmed parents, nobody else.
+  CHECK(may(Permission::kMemberDataExport, student));
+  CHECK(may(Permission::kMemberDataExport, parent));
+  CHECK_FALSE(may(Permission::kMemberDataExport, admin));
+  CHECK_FALSE(may(Permission::kMemberDataExport, class_teacher));
+  CHECK_FALSE(may(Permission::kMemberDataExport, subject_teacher));
+  CHECK_FALSE(may(Permission::kMemberDataExport, classmate));
+  PersonFacts pending_parent = Person("p2", {});  // a pending parent has neither role nor child
+  CHECK_FALSE(may(Permission::kMemberDataExport, pending_parent));
+
   // Student-only permissions never apply to adults.
   CHECK_FALSE(Decide(Permission::kMemberSettingsUpdate, MemberRelations(admin, class_teacher),
                      TargetKindOf(class_teacher)));
+  CHECK_FALSE(Decide(Permission::kMemberDataExport,
+                     MemberRelations(class_teacher, class_teacher), TargetKindOf(class_teacher)));
   // Nobody can be acted on who is not of the school.
   CHECK_FALSE(Decide(Permission::kMemberContact, MemberRelations(admin, Person("x", {})),
                      TargetKindOf(Person("x", {}))));

@@ -64,8 +64,25 @@ void RemoveRole(MessagingFixture& f, const std::string& school_id, const std::st
   REQUIRE_RPC_OK(f.directory().Call(&DirStub::RemoveMemberRole, admin, remove, &member));
 }
 
+// Safe mode off needs the parent's consent to the school seeing his child (the current text).
+void GiveVisibilityConsent(MessagingFixture& f, const std::string& parent,
+                           const std::string& student) {
+  dir::ListConsentTextsResponse texts;
+  REQUIRE_RPC_OK(f.directory().Call(&DirStub::ListConsentTexts, parent,
+                                    dir::ListConsentTextsRequest(), &texts));
+  dir::GiveConsentRequest give;
+  give.set_person_id(student);
+  give.set_purpose(dir::CONSENT_PURPOSE_SCHOOL_WIDE_VISIBILITY);
+  for (const dir::ConsentText& text : texts.texts()) {
+    if (text.purpose() == give.purpose()) give.set_text_version(text.version());
+  }
+  dir::GiveConsentResponse given;
+  REQUIRE_RPC_OK(f.directory().Call(&DirStub::GiveConsent, parent, give, &given));
+}
+
 void SetSafeMode(MessagingFixture& f, const std::string& school_id, const std::string& parent,
                  const std::string& student, bool on) {
+  if (!on) GiveVisibilityConsent(f, parent, student);
   dir::UpdateStudentSettingsRequest update;
   update.set_school_id(school_id);
   update.set_student_id(student);
