@@ -132,20 +132,6 @@ constexpr char kJoinRequestColumns[] =
     "state, decline_reason, coalesce(decided_by::text, ''), " PARTA_PG_US(
         "decided_at") ", " PARTA_PG_US("created_at") ", " PARTA_PG_US("expires_at");
 
-absl::string_view JoinRequestStateName(JoinRequestState state) {
-  switch (state) {
-    case JoinRequestState::kPending:
-      return "pending";
-    case JoinRequestState::kApproved:
-      return "approved";
-    case JoinRequestState::kDeclined:
-      return "declined";
-    case JoinRequestState::kExpired:
-      return "expired";
-  }
-  return "pending";
-}
-
 JoinRequest JoinRequestFromRow(const pqxx::row& row) {
   std::string state = row[6].as<std::string>();
   JoinRequest request{.id = row[0].as<std::string>(),

@@ -132,20 +132,6 @@ Value ConsentJson(const ConsentRecord& c) {
   });
 }
 
-absl::string_view JoinStateName(JoinRequestState state) {
-  switch (state) {
-    case JoinRequestState::kPending:
-      return "pending";
-    case JoinRequestState::kApproved:
-      return "approved";
-    case JoinRequestState::kDeclined:
-      return "declined";
-    case JoinRequestState::kExpired:
-      return "expired";
-  }
-  return "pending";
-}
-
 Value JoinRequestJson(const JoinRequest& r) {
   return Object({
       {"request_id", Text(r.id)},
@@ -153,7 +139,7 @@ Value JoinRequestJson(const JoinRequest& r) {
       {"role", Text(RoleName(r.role))},
       {"class_id", Text(r.class_id)},
       {"message", Text(r.message)},
-      {"state", Text(JoinStateName(r.state))},
+      {"state", Text(JoinRequestStateName(r.state))},
       {"decline_reason", Text(r.decline_reason)},
       {"decided_by", Text(r.decided_by)},
       {"decide_time", Time(r.decided_at)},

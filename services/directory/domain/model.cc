@@ -67,4 +67,18 @@ bool PersonFacts::Has(Role role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+absl::string_view JoinRequestStateName(JoinRequestState state) {
+  switch (state) {
+    case JoinRequestState::kPending:
+      return "pending";
+    case JoinRequestState::kApproved:
+      return "approved";
+    case JoinRequestState::kDeclined:
+      return "declined";
+    case JoinRequestState::kExpired:
+      return "expired";
+  }
+  return "pending";
+}
+
 }  // namespace parta::directory

@@ -157,6 +157,8 @@ struct StudentSettings {
 };
 
 enum class JoinRequestState { kPending, kApproved, kDeclined, kExpired };
+// As stored and exported: "pending", "approved", "declined", "expired".
+absl::string_view JoinRequestStateName(JoinRequestState state);
 
 struct JoinRequest {
   std::string id;
